@@ -1,0 +1,10 @@
+/* The morphvae subcommands. Each takes argv from its own name on and returns the
+ * process exit status (0 ok, 1 failure, 2 usage error). */
+#ifndef MV_COMMANDS_H
+#define MV_COMMANDS_H
+
+int cmd_info(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+
+#endif
