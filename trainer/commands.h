@@ -3,8 +3,6 @@
 #ifndef MV_COMMANDS_H
 #define MV_COMMANDS_H
 
-int cmd_info(int argc, char **argv);
-int cmd_init(int argc, char **argv);
-int cmd_data(int argc, char **argv);
+/* one declaration per command */
 
 #endif

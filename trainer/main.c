@@ -11,9 +11,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"info", cmd_info, "print a weights file's hyperparameters, tensors, metadata and checksum"},
-    {"init", cmd_init, "write a model with freshly initialised (untrained) weights"},
-    {"data", cmd_data, "extract training windows from MIDI files into a corpus"},
+    /* one line per command, in the order `morphvae --help` lists them */
 };
 
 static void usage(FILE *f)
