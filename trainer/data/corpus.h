@@ -1,0 +1,50 @@
+/* A corpus of training windows written by `morphvae data` and read (mmapped,
+ * without parsing) by `morphvae train` and `morphvae eval`.
+ * Format: docs/corpus-format.md. */
+#ifndef MV_CORPUS_H
+#define MV_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum mv_split { MV_SPLIT_TRAIN = 0, MV_SPLIT_VALID = 1, MV_SPLIT_TEST = 2, MV_SPLITS = 3 };
+
+typedef struct mv_corpus mv_corpus;
+
+/* Maps and validates the file. Returns 0, or -1 with a one-line message naming
+ * the file and the problem in err. */
+int corpus_open(const char *path, mv_corpus **out, char *err, size_t errlen);
+void corpus_close(mv_corpus *c);
+
+uint32_t corpus_repr(const mv_corpus *c);          /* enum mv_repr */
+uint32_t corpus_n_classes(const mv_corpus *c);     /* 90 melody, 512 drums */
+uint32_t corpus_min_pitch(const mv_corpus *c);
+uint32_t corpus_n_bars(const mv_corpus *c);
+uint32_t corpus_steps_per_bar(const mv_corpus *c);
+uint32_t corpus_seq_len(const mv_corpus *c);       /* n_bars * steps_per_bar */
+
+uint64_t corpus_count(const mv_corpus *c, int split);
+/* Tokens of window i of a split: seq_len int32 class indices (melody, drums). */
+const int32_t *corpus_window(const mv_corpus *c, int split, uint64_t i);
+/* Where window i came from: its source file (path as given to `morphvae data`)
+ * and the bar it starts at in that file; also its transposition in semitones. */
+const char *corpus_window_source(const mv_corpus *c, int split, uint64_t i,
+                                 uint32_t *bar_offset, int32_t *transpose);
+
+/* Roll corpora: window i as seq_len x n_classes bytes (0/1): per step the
+ * active bits of n_classes/2 pitches, then their onset bits. */
+const uint8_t *corpus_roll_window(const mv_corpus *c, int split, uint64_t i);
+
+/* Writing (used by `morphvae data`, and by tests that need exact corpora).
+ * Windows are buffered; corpus_writer_close writes the file atomically
+ * (temporary file, fsync, rename) and frees the writer. */
+typedef struct mv_corpus_writer mv_corpus_writer;
+mv_corpus_writer *corpus_writer_open(const char *path, uint32_t repr, uint32_t n_classes,
+                                     uint32_t min_pitch, uint32_t n_bars,
+                                     uint32_t steps_per_bar, char *err, size_t errlen);
+/* tokens: seq_len int32 (melody, drums) or seq_len x n_classes bytes (roll). */
+int corpus_writer_add(mv_corpus_writer *w, int split, const void *tokens, const char *source,
+                      uint32_t bar_offset, int32_t transpose);
+int corpus_writer_close(mv_corpus_writer *w, char *err, size_t errlen);
+
+#endif
