@@ -12,9 +12,11 @@
 typedef struct mv_decoder mv_decoder;
 
 /* Allocates everything for batches of up to max_batch. NULL when out of memory. */
+/* Also NULL for MV_REPR_ROLL models: Bernoulli outputs are not decoded yet. */
 mv_decoder *decoder_create(const mv_model *m, int max_batch);
 void decoder_free(mv_decoder *d);
 int decoder_max_batch(const mv_decoder *d);
+/* (Every call below with batch outside 1..max_batch does nothing.) */
 
 /* Full decode. z: [batch, Z]; tokens: [batch, n_bars*steps_per_bar].
  * temperature 0 is greedy (argmax, rngs may be NULL); otherwise each sequence b

@@ -4,5 +4,18 @@
 #define MV_COMMANDS_H
 
 /* one declaration per command */
+int cmd_data(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_interpolate(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_render(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_attributes(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

@@ -12,6 +12,19 @@ typedef struct {
 
 static const command commands[] = {
     /* one line per command, in the order `morphvae --help` lists them */
+    {"data", cmd_data, "extract training windows from MIDI files into a corpus"},
+    {"train", cmd_train, "train a model on a corpus (checkpoints, curves, samples)"},
+    {"eval", cmd_eval, "reconstruction accuracy, KL and ELBO of a model on a corpus split"},
+    {"sample", cmd_sample, "decode samples from the prior into MIDI files"},
+    {"interpolate", cmd_interpolate, "morph between the windows of two MIDI files"},
+    {"encode", cmd_encode, "print (or save) mu and sigma of a MIDI file's window"},
+    {"decode", cmd_decode, "decode a latent vector file into MIDI"},
+    {"render", cmd_render, "render MIDI to WAV with FluidSynth"},
+    {"plot", cmd_plot, "piano rolls and training curves as PNG"},
+    {"attributes", cmd_attributes, "fit attribute vectors and store them in a model"},
+    {"info", cmd_info, "print a weights file's hyperparameters, tensors, metadata and checksum"},
+    {"init", cmd_init, "write a model with freshly initialised (untrained) weights"},
+    {"demo", cmd_demo, "play the LV2 plugin's morph sweep headless: MIDI, WAV, piano roll"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,123 @@
+/* bench_plugin BUNDLE_DIR MODEL...: the plugin's two costs.
+ *  1. run() per 256-frame block at 48 kHz, 120 BPM, transport rolling, measured
+ *     around the real plugin's run() in a lilv host (median and worst, ns), with
+ *     the morph fixed and with the morph automated (a change every block, so a
+ *     decode is asked for every block), for each MODEL loaded into the plugin.
+ *  2. The worker's decode of one bar (engine_decode_bar, what work() does for
+ *     a decode request) for each MODEL: median and worst per bar of the model.
+ * Percentiles are printed too: on a shared machine the worst case is mostly the
+ * scheduler preempting the process, not the plugin. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "lilv_host.h"
+
+#define BLOCK 256
+#define RUN_BLOCKS 20000
+#define DECODE_REPEATS 50
+
+static double now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double run_started, run_ns[RUN_BLOCKS];
+static int run_count;
+
+static void time_run(bool in_run)
+{
+    if (in_run) {
+        run_started = now_ns();
+    } else if (run_count < RUN_BLOCKS) {
+        run_ns[run_count++] = now_ns() - run_started;
+    }
+}
+
+static void report(const char *what, double *ns, int n)
+{
+    qsort(ns, (size_t)n, sizeof *ns, cmp_double);
+    printf("  %-44s median %9.0f  p99 %9.0f  p99.9 %9.0f  worst %9.0f ns  (%d runs)\n",
+           what, ns[n / 2], ns[(int)(n * 0.99)], ns[(int)(n * 0.999)], ns[n - 1], n);
+}
+
+static int bench_run(const char *bundle, const char *model, bool automate)
+{
+    char err[1024];
+    mv_host *h = host_open(bundle, 48000, BLOCK, err, sizeof err);
+    if (!h) {
+        fprintf(stderr, "bench_plugin: %s\n", err);
+        return -1;
+    }
+    static mv_midi_out out[1024];
+    int n_out;
+    host_send_path(h, 0, MV_PLUGIN_NS "model", model);
+    host_send_position(h, 0, 0, 0, 120, 1);
+    host_run(h, BLOCK, out, 1024, &n_out);
+    host_set_run_hook(h, time_run);
+    run_count = 0;
+    int notes = 0;
+    for (int i = 0; i < RUN_BLOCKS; i++) {
+        if (automate) host_set_control(h, "morph", (float)(i % 1000) / 1000.0f);
+        host_run(h, BLOCK, out, 1024, &n_out);
+        notes += n_out;
+    }
+    char what[256];
+    snprintf(what, sizeof what, "run(), %s morph%s", automate ? "automated" : "fixed",
+             notes ? "" : " (NO NOTES)");
+    report(what, run_ns, run_count);
+    host_close(h);
+    return 0;
+}
+
+static int bench_decode(const char *model)
+{
+    char err[1024];
+    mv_engine *e = engine_load(model, err, sizeof err);
+    if (!e) {
+        fprintf(stderr, "bench_plugin: %s\n", err);
+        return -1;
+    }
+    static int32_t tokens[MV_MAX_STEPS_PER_BAR];
+    static double ns[DECODE_REPEATS];
+    mv_decode_params p = {.morph = 0.5f, .phrase_bars = e->n_bars};
+    for (int bar = 0; bar < e->n_bars; bar++) {
+        for (int r = 0; r < DECODE_REPEATS; r++) {
+            p.morph = (float)r / DECODE_REPEATS;
+            double t0 = now_ns();
+            engine_decode_bar(e, &p, bar, tokens);
+            ns[r] = now_ns() - t0;
+        }
+        char what[128];
+        snprintf(what, sizeof what, "worker decode of bar %d (z %d, %d steps/bar)", bar + 1,
+                 e->z_size, e->steps_per_bar);
+        report(what, ns, DECODE_REPEATS);
+    }
+    engine_free(e);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_plugin BUNDLE_DIR MODEL...\n");
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        printf("%s\n", argv[i]);
+        if (bench_run(argv[1], argv[i], false) || bench_run(argv[1], argv[i], true) ||
+            bench_decode(argv[i]))
+            return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,96 @@
+/* Training throughput of the trainer's model: sequences/s and achieved GFLOP/s
+ * of full training steps (forward, backward, clipping, Adam) at batch 64 on
+ * random mel_2bar-sized data, beside this machine's sgemm peak (one large
+ * sgemm) for the same thread count, and which OpenBLAS kernel ran.
+ * usage: bench_train [--config NAME] [--batch N] [--threads N] [--steps N] */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "schedule.h"
+#include "vae.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* GFLOP/s of one n x n x n sgemm, best of a few. */
+static double sgemm_peak(int n)
+{
+    real *a = be_alloc((size_t)n * n), *b = be_alloc((size_t)n * n), *c = be_alloc((size_t)n * n);
+    for (size_t i = 0; i < (size_t)n * n; i++) a[i] = b[i] = (real)((i % 7) * 0.01);
+    double best = 0;
+    for (int rep = 0; rep < 5; rep++) {
+        double t = now();
+        be_gemm(0, 0, n, n, n, 1, a, n, b, n, 0, c, n);
+        t = now() - t;
+        double g = 2.0 * n * n * n / t / 1e9;
+        best = g > best ? g : best;
+    }
+    be_free(a);
+    be_free(b);
+    be_free(c);
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config = "mel_2bar";
+    int batch = 64, threads = 1, steps = 20;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--config")) config = argv[i + 1];
+        else if (!strcmp(argv[i], "--batch")) batch = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--steps")) steps = atoi(argv[i + 1]);
+    }
+    mv_hparams hp;
+    if (hparams_preset(config, &hp)) {
+        fprintf(stderr, "bench_train: unknown config %s\n", config);
+        return 2;
+    }
+    be_set_threads(threads);
+    vae m;
+    if (vae_create(&m, &hp, batch)) return 1;
+    vae_init_params(&m, 1);
+    real *adam_m = be_alloc(m.n_params), *adam_v = be_alloc(m.n_params);
+    real *eps = be_alloc((size_t)batch * hp.z_size);
+    const int T = (int)hparams_seq_len(&hp);
+    int32_t *tokens = malloc(sizeof(int32_t) * batch * T);
+    mv_rng r;
+    rng_seed(&r, 2);
+    for (int i = 0; i < batch * T; i++) tokens[i] = (int32_t)(rng_u32(&r) % hp.n_classes);
+    vae_loss_cfg loss = {0.2f, 48};
+    double t0 = 0;
+    for (int step = -2; step < steps; step++) { /* two warm-up steps */
+        if (step == 0) t0 = now();
+        for (int i = 0; i < batch * (int)hp.z_size; i++) eps[i] = rng_normal(&r);
+        vae_zero_grads(&m);
+        vae_forward(&m, tokens, eps, batch, &loss, VAE_FEED_TRUTH, 0, NULL);
+        vae_backward(&m, &loss);
+        double norm = sqrt(be_sum_squares(m.grads, m.n_params));
+        be_adam(m.params, m.grads, adam_m, adam_v, m.n_params,
+                (real)schedule_lr(1e-3, step + 2), 0.9f, 0.999f, 1e-8f,
+                norm > 1 ? (real)(1 / norm) : 1, step + 3);
+    }
+    double secs = now() - t0;
+    double seq_s = (double)steps * batch / secs;
+    double gflops = seq_s * vae_flops_per_sequence(&hp) / 1e9;
+    double peak = sgemm_peak(2048);
+    printf("C trainer   %-10s batch %d threads %d: %7.1f sequences/s, %6.1f GFLOP/s "
+           "(%.0f%% of sgemm peak %.1f GFLOP/s); %.1f MFLOP per sequence\n",
+           config, batch, threads, seq_s, gflops, 100 * gflops / peak, peak,
+           vae_flops_per_sequence(&hp) / 1e6);
+    printf("  %s\n", be_describe());
+    be_free(adam_m);
+    be_free(adam_v);
+    be_free(eps);
+    free(tokens);
+    vae_free(&m);
+    return 0;
+}

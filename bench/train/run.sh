@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Training throughput, C trainer beside PyTorch, mel_2bar at batch 64 with 1
+# and 2 threads, on this machine in one run. OPENBLAS_CORETYPE is left as the
+# machine sets it. usage: bench/train/run.sh [BUILD_DIR] [STEPS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$root/build}
+steps=${2:-20}
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores;" \
+     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}; load $(cut -d' ' -f1-3 /proc/loadavg)"
+for threads in 1 2; do
+    "$build/bench/train/bench_train" --config mel_2bar --batch 64 --threads "$threads" --steps "$steps"
+    OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads /usr/bin/python3 "$root/bench/train/torch_bench.py" "$root" --config mel_2bar --batch 64 \
+        --threads "$threads" --steps "$steps"
+done

@@ -1,0 +1,164 @@
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "latent.h"
+#include "rng.h"
+
+/* Metadata names each attribute port accepts, in order of preference (the
+ * trainer's `morphvae attributes` names first). */
+static const char *const attr_names[MV_N_ATTRS][4] = {
+    [ATTR_DENSITY] = {"note_density", "density", NULL},
+    [ATTR_REGISTER] = {"mean_pitch", "register", NULL},
+    [ATTR_RANGE] = {"pitch_range", "range", NULL},
+    [ATTR_SYNCOPATION] = {"syncopation_16th", "syncopation", "syncopation16", NULL},
+};
+
+static const mv_meta *meta_f32(const mv_weights *w, const char *key, uint64_t count)
+{
+    const mv_meta *m = weights_meta(w, key);
+    if (!m || m->type != MV_META_F32 || m->count != count) return NULL;
+    return m;
+}
+
+static void bind_attributes(mv_engine *e)
+{
+    for (int a = 0; a < MV_N_ATTRS; a++) {
+        for (int i = 0; attr_names[a][i]; i++) {
+            char key[MV_META_KEY_MAX];
+            snprintf(key, sizeof key, "attribute.%s.vector", attr_names[a][i]);
+            const mv_meta *v = meta_f32(e->weights, key, (uint64_t)e->z_size);
+            snprintf(key, sizeof key, "attribute.%s.stats", attr_names[a][i]);
+            const mv_meta *s = meta_f32(e->weights, key, 4);
+            if (!v) continue;
+            e->attr_vector[a] = v->data;
+            /* Without statistics, a unit step along the vector is one "deviation". */
+            e->attr_scale[a] = s ? ((const float *)s->data)[3] : 1.0f;
+            break;
+        }
+    }
+    for (int which = 0; which < 2; which++) {
+        const mv_meta *m = meta_f32(e->weights, which ? "anchor.b.z" : "anchor.a.z",
+                                    (uint64_t)e->z_size);
+        e->default_anchor[which] = m ? m->data : NULL;
+    }
+}
+
+mv_engine *engine_load(const char *path, char *err, size_t errlen)
+{
+    mv_weights *w = NULL;
+    if (weights_read(path, &w, err, errlen) != MV_WEIGHTS_OK) return NULL;
+    const mv_hparams *hp = weights_hparams(w);
+    if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS) {
+        snprintf(err, errlen, "%s: the plugin plays melody and drum models, not %s", path,
+                 repr_name(hp->repr));
+        weights_free(w);
+        return NULL;
+    }
+    if (hp->steps_per_bar > MV_MAX_STEPS_PER_BAR) {
+        snprintf(err, errlen, "%s: %u steps per bar, the plugin plays at most %d", path,
+                 hp->steps_per_bar, MV_MAX_STEPS_PER_BAR);
+        weights_free(w);
+        return NULL;
+    }
+    mv_engine *e = calloc(1, sizeof *e);
+    if (!e) goto nomem;
+    e->weights = w;
+    snprintf(e->path, sizeof e->path, "%s", path);
+    if (model_bind_weights(&e->model, w, err, errlen)) {
+        engine_free(e);
+        return NULL;
+    }
+    e->z_size = (int)hp->z_size;
+    e->steps_per_bar = (int)hp->steps_per_bar;
+    e->n_bars = (int)hp->n_bars;
+    e->repr = hp->repr;
+    e->min_pitch = hp->min_pitch;
+    e->n_classes = hp->n_classes;
+    e->decoder = decoder_create(&e->model, 1);
+    e->anchor_z[0] = calloc((size_t)e->z_size, sizeof(float));
+    e->anchor_z[1] = calloc((size_t)e->z_size, sizeof(float));
+    e->z = calloc((size_t)e->z_size, sizeof(float));
+    e->sigma = calloc((size_t)e->z_size, sizeof(float));
+    e->seq_tokens = calloc((size_t)(e->n_bars * e->steps_per_bar), sizeof(int32_t));
+    if (!e->decoder || !e->anchor_z[0] || !e->anchor_z[1] || !e->z || !e->sigma || !e->seq_tokens) {
+        engine_free(e);
+        goto nomem;
+    }
+    bind_attributes(e);
+    engine_anchor_default(e, 0, e->anchor_z[0]);
+    engine_anchor_default(e, 1, e->anchor_z[1]);
+    return e;
+nomem:
+    if (!e) weights_free(w);
+    snprintf(err, errlen, "%s: out of memory loading the model", path);
+    return NULL;
+}
+
+void engine_free(mv_engine *e)
+{
+    if (!e) return;
+    decoder_free(e->decoder);
+    weights_free(e->weights);
+    free(e->anchor_z[0]);
+    free(e->anchor_z[1]);
+    free(e->z);
+    free(e->sigma);
+    free(e->seq_tokens);
+    free(e);
+}
+
+void engine_anchor_from_seed(const mv_engine *e, uint32_t seed, float *z)
+{
+    mv_rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < e->z_size; i++) z[i] = rng_normal(&r);
+}
+
+void engine_anchor_default(const mv_engine *e, int which, float *z)
+{
+    if (e->default_anchor[which])
+        memcpy(z, e->default_anchor[which], (size_t)e->z_size * sizeof(float));
+    else
+        engine_anchor_from_seed(e, which ? 2u : 1u, z);
+}
+
+/* splitmix64 of the variation and the repeat index: a seed per repeat. */
+static uint64_t phrase_seed(int32_t variation, int64_t repeat)
+{
+    uint64_t x = ((uint64_t)(uint32_t)variation << 32) ^ (uint64_t)repeat;
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
+                       int32_t *tokens)
+{
+    int64_t phrase_bars = p->phrase_bars < 1 ? 1 : p->phrase_bars;
+    int64_t phrase_bar = song_bar % phrase_bars;
+    if (phrase_bar < 0) phrase_bar += phrase_bars;
+    int model_bar = (int)(phrase_bar % e->n_bars);
+    int64_t repeat = phrase_bar / e->n_bars;
+
+    latent_slerp(e->anchor_z[0], e->anchor_z[1], p->morph, e->z_size, e->z);
+    for (int a = 0; a < MV_N_ATTRS; a++)
+        if (e->attr_vector[a] && p->attr[a] != 0.0f)
+            latent_add_attribute(e->z, e->attr_vector[a], p->attr[a], e->attr_scale[a],
+                                 e->z_size);
+
+    mv_rng rng;
+    rng_seed(&rng, phrase_seed(p->variation, repeat));
+    decoder_conduct(e->decoder, e->z, 1);
+    int32_t prev = -1;
+    for (int b = 0; b <= model_bar; b++) {
+        int32_t *bar_tokens = e->seq_tokens + b * e->steps_per_bar;
+        decoder_decode_bar(e->decoder, 1, b, &prev, p->temperature, &rng, bar_tokens);
+        prev = bar_tokens[e->steps_per_bar - 1];
+    }
+    memcpy(tokens, e->seq_tokens + model_bar * e->steps_per_bar,
+           (size_t)e->steps_per_bar * sizeof(int32_t));
+}

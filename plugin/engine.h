@@ -1,0 +1,83 @@
+/* The plugin's engine: one loaded model (weights, bound model, decoder sized for
+ * batch 1) with its two anchors and its attribute directions. Created and freed
+ * in the worker (or instantiate/cleanup); decoding through it never allocates. */
+#ifndef MV_ENGINE_H
+#define MV_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decoder.h"
+#include "hparams.h"
+#include "model.h"
+#include "weights.h"
+
+#define MV_MAX_STEPS_PER_BAR 64 /* the plugin plays models with up to 64 steps a bar */
+#define MV_MAX_PHRASE_BARS 16
+
+/* The fixed set of attribute ports; a model without the attribute ignores it. */
+enum mv_attr { ATTR_DENSITY, ATTR_REGISTER, ATTR_RANGE, ATTR_SYNCOPATION, MV_N_ATTRS };
+
+/* Control values that change what is decoded (not how it is played). */
+typedef struct mv_decode_params {
+    float morph;                /* 0: anchor A, 1: anchor B (slerp) */
+    float attr[MV_N_ATTRS];     /* standard deviations along each attribute */
+    float temperature;          /* 0: greedy */
+    int32_t variation;          /* sampling seed */
+    int32_t phrase_bars;        /* bars before the phrase repeats */
+} mv_decode_params;
+
+/* Where an anchor came from; decides how it is rebuilt for a new model. */
+enum mv_anchor_kind {
+    ANCHOR_DEFAULT = 0, /* the model's anchor.a.z / anchor.b.z (prior seed 1/2 without) */
+    ANCHOR_SEED = 1,    /* z drawn from the prior N(0, I) with seed */
+    ANCHOR_FILE = 2,    /* mu of the first usable window of a MIDI file */
+    ANCHOR_VECTOR = 3,  /* a stored latent vector (preset, state) */
+};
+
+typedef struct mv_anchor_source {
+    int32_t kind;
+    uint32_t seed;
+    char path[1024];  /* ANCHOR_FILE: the MIDI file */
+    char label[256];  /* what the user sees: "seed 7", a file name, a preset's text */
+} mv_anchor_source;
+
+typedef struct mv_engine {
+    char path[1024];
+    mv_weights *weights;
+    mv_model model;
+    mv_decoder *decoder;
+    int z_size, steps_per_bar, n_bars;
+    uint32_t repr, min_pitch, n_classes;
+    const float *attr_vector[MV_N_ATTRS]; /* NULL: the model lacks it */
+    float attr_scale[MV_N_ATTRS];         /* std of z.v on the training data */
+    const float *default_anchor[2];       /* anchor.a.z / anchor.b.z, or NULL */
+    float *anchor_z[2];                   /* the anchors in use, [z_size] each */
+    float *z;                             /* scratch [z_size] */
+    float *sigma;                         /* scratch [z_size], encoding */
+    int32_t *seq_tokens;                  /* scratch [n_bars * steps_per_bar] */
+} mv_engine;
+
+/* Reads and checks a model file for the plugin. NULL with a message naming the
+ * file and the problem in err. Anchors start as the model's defaults. */
+mv_engine *engine_load(const char *path, char *err, size_t errlen);
+void engine_free(mv_engine *e);
+
+/* Fills z (z_size floats) for an anchor source; the file kind is done by
+ * engine_encode_file. */
+void engine_anchor_from_seed(const mv_engine *e, uint32_t seed, float *z);
+void engine_anchor_default(const mv_engine *e, int which, float *z);
+
+/* Encodes the first usable window of a MIDI file into z (mu). Returns 0, or -1
+ * with a message in err (unreadable file, no usable window). */
+int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size_t errlen);
+
+/* Decodes the tokens of song bar `song_bar` for params: the phrase bar is
+ * song_bar mod phrase_bars; it is bar (phrase bar mod n_bars) of a sequence
+ * sampled with a seed made of the variation and which repeat of the model's
+ * bars it is, so the result depends on nothing but its arguments.
+ * tokens: steps_per_bar int32. No allocation. */
+void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
+                       int32_t *tokens);
+
+#endif

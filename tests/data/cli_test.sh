@@ -1,0 +1,55 @@
+#!/bin/sh
+# `morphvae data` end to end: the whole midi-edge folder (every file read or
+# skipped with one line naming it, exit 0, no sanitizer report), determinism of
+# the split, usage errors.
+# usage: cli_test.sh MORPHVAE SHARED_DATA SCRATCH_DIR
+set -u
+morphvae=$1 data=$2 scratch=$3/cli_test
+mkdir -p "$scratch"
+fail=0
+check() { # check DESCRIPTION COMMAND...
+    desc=$1; shift
+    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fail=1; fi
+}
+
+edge=$data/midi-edge
+find "$edge" -type f \( -iname '*.mid' -o -iname '*.midi' -o -iname '*.kar' -o -iname '*.rmi' \) \
+    | sort > "$scratch/edge_files"
+for repr in melody drums roll; do
+    "$morphvae" data --repr $repr --bars 2 --verbose "$edge" -o "$scratch/edge_$repr.bin" \
+        > "$scratch/edge_$repr.out" 2> "$scratch/edge_$repr.err"
+    rc=$?
+    check "midi-edge $repr: exit status $rc is 0" [ $rc -eq 0 ]
+    check "midi-edge $repr: no sanitizer report" \
+        sh -c "! grep -q 'Sanitizer\|runtime error' '$scratch/edge_$repr.err'"
+    missing=0
+    while read -r f; do
+        n=$(grep -c -F -e "read $f:" -e "skipped $f:" "$scratch/edge_$repr.err")
+        if [ "$n" -ne 1 ]; then echo "  $f: $n lines"; missing=1; fi
+    done < "$scratch/edge_files"
+    check "midi-edge $repr: one line per file" [ $missing -eq 0 ]
+    lines=$(grep -c -e '^read ' -e '^skipped ' "$scratch/edge_$repr.err")
+    check "midi-edge $repr: $lines lines for $(wc -l < "$scratch/edge_files") files" \
+        [ "$lines" -eq "$(wc -l < "$scratch/edge_files")" ]
+done
+check "midi-edge: the SMPTE files are named with their reason" \
+    grep -q "smpte_25fps_40tpf.mid: SMPTE time division" "$scratch/edge_melody.err"
+
+groove=$data/groove/drummer1/session1
+"$morphvae" data --repr drums --bars 2 --seed 3 --quiet "$groove" -o "$scratch/a.bin" > "$scratch/a.out"
+"$morphvae" data --repr drums --bars 2 --seed 3 --quiet "$groove" -o "$scratch/b.bin" > /dev/null
+"$morphvae" data --repr drums --bars 2 --seed 4 --quiet "$groove" -o "$scratch/c.bin" > /dev/null
+check "same seed, same corpus" cmp -s "$scratch/a.bin" "$scratch/b.bin"
+check "another seed, another split" sh -c "! cmp -s '$scratch/a.bin' '$scratch/c.bin'"
+check "the summary counts windows per split" grep -q "^  train" "$scratch/a.out"
+
+"$morphvae" data --repr melody "$groove" -o "$scratch/x.bin" 2> "$scratch/usage.err"
+check "missing --bars is a usage error (2)" [ $? -eq 2 ]
+"$morphvae" data --repr tuba --bars 2 "$groove" -o "$scratch/x.bin" 2>> "$scratch/usage.err"
+check "unknown representation is a usage error (2)" [ $? -eq 2 ]
+"$morphvae" data --repr melody --bars 2 --meter 4/3 "$groove" -o "$scratch/x.bin" 2>> "$scratch/usage.err"
+check "an off-grid meter is a usage error (2)" [ $? -eq 2 ]
+check "no corpus written on usage errors" [ ! -e "$scratch/x.bin" ]
+
+rm -rf "$scratch"
+exit $fail

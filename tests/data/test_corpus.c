@@ -1,0 +1,195 @@
+/* Corpus file: write -> open round trip for token and roll corpora, and
+ * damaged files refused with a message naming the file and the problem.
+ * usage: test_corpus SCRATCH_DIR */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "checksum.h"
+#include "corpus.h"
+#include "hparams.h"
+
+#define HEADER_BYTES 128
+#define OFFSET_VERSION 8
+#define OFFSET_COUNT0 48
+#define OFFSET_TOKENS 72
+#define OFFSET_CHECKSUM 120
+
+static char path[1024];
+
+static void fill_window(int32_t *t, int seq_len, int k)
+{
+    for (int s = 0; s < seq_len; s++) t[s] = (k * 7 + s) % 90;
+}
+
+static void write_melody_corpus(void)
+{
+    char err[300];
+    mv_corpus_writer *w = corpus_writer_open(path, MV_REPR_MELODY, 90, 21, 2, 16, err, sizeof err);
+    CHECK_MSG(w != NULL, "%s", err);
+    if (!w) return;
+    int32_t t[32];
+    /* 5 train windows from two files, 2 valid, 0 test; added out of split order */
+    for (int k = 0; k < 7; k++) {
+        fill_window(t, 32, k);
+        int split = k == 2 || k == 5 ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
+        const char *src = k < 3 ? "songs/a.mid" : "songs/b.mid";
+        CHECK(corpus_writer_add(w, split, t, src, (uint32_t)k, k % 3 - 1) == 0);
+    }
+    CHECK(corpus_writer_add(w, 3, t, "x", 0, 0) == -1); /* no such split */
+    CHECK_MSG(corpus_writer_close(w, err, sizeof err) == 0, "%s", err);
+}
+
+static void test_round_trip(void)
+{
+    write_melody_corpus();
+    mv_corpus *c;
+    char err[300];
+    CHECK_MSG(corpus_open(path, &c, err, sizeof err) == 0, "%s", err);
+    if (!c) return;
+    CHECK(corpus_repr(c) == MV_REPR_MELODY && corpus_n_classes(c) == 90);
+    CHECK(corpus_min_pitch(c) == 21 && corpus_n_bars(c) == 2 && corpus_steps_per_bar(c) == 16);
+    CHECK(corpus_seq_len(c) == 32);
+    CHECK(corpus_count(c, MV_SPLIT_TRAIN) == 5 && corpus_count(c, MV_SPLIT_VALID) == 2);
+    CHECK(corpus_count(c, MV_SPLIT_TEST) == 0 && corpus_count(c, 7) == 0);
+    int train_k[] = {0, 1, 3, 4, 6}, valid_k[] = {2, 5};
+    for (int i = 0; i < 7; i++) {
+        int split = i < 5 ? MV_SPLIT_TRAIN : MV_SPLIT_VALID;
+        int idx = i < 5 ? i : i - 5, k = i < 5 ? train_k[i] : valid_k[i - 5];
+        int32_t want[32];
+        fill_window(want, 32, k);
+        const int32_t *got = corpus_window(c, split, (uint64_t)idx);
+        CHECK(got && memcmp(got, want, sizeof want) == 0);
+        uint32_t bar;
+        int32_t tr;
+        const char *src = corpus_window_source(c, split, (uint64_t)idx, &bar, &tr);
+        CHECK(src && !strcmp(src, k < 3 ? "songs/a.mid" : "songs/b.mid"));
+        CHECK(bar == (uint32_t)k && tr == k % 3 - 1);
+    }
+    CHECK(corpus_window(c, MV_SPLIT_TRAIN, 5) == NULL);
+    CHECK(corpus_window(c, MV_SPLIT_TEST, 0) == NULL);
+    CHECK(corpus_roll_window(c, MV_SPLIT_TRAIN, 0) == NULL); /* not a roll corpus */
+    corpus_close(c);
+}
+
+static void test_roll_round_trip(void)
+{
+    char err[300];
+    mv_corpus_writer *w = corpus_writer_open(path, MV_REPR_ROLL, 176, 21, 1, 16, err, sizeof err);
+    CHECK_MSG(w != NULL, "%s", err);
+    if (!w) return;
+    static uint8_t r[16 * 176];
+    for (int i = 0; i < 16 * 176; i++) r[i] = (i * 13) % 5 == 0;
+    CHECK(corpus_writer_add(w, MV_SPLIT_TEST, r, "chorale.mid", 3, 0) == 0);
+    CHECK_MSG(corpus_writer_close(w, err, sizeof err) == 0, "%s", err);
+    mv_corpus *c;
+    CHECK_MSG(corpus_open(path, &c, err, sizeof err) == 0, "%s", err);
+    if (!c) return;
+    CHECK(corpus_count(c, MV_SPLIT_TEST) == 1 && corpus_window(c, MV_SPLIT_TEST, 0) == NULL);
+    const uint8_t *got = corpus_roll_window(c, MV_SPLIT_TEST, 0);
+    CHECK(got && memcmp(got, r, sizeof r) == 0);
+    corpus_close(c);
+}
+
+static unsigned char *slurp(size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(*n);
+    if (b && fread(b, 1, *n, f) != *n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    return b;
+}
+
+static void spit(const unsigned char *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(b, 1, n, f) == n);
+    if (f) fclose(f);
+}
+
+static void reseal(unsigned char *b, size_t n) /* a valid checksum over a changed payload */
+{
+    uint32_t sum = crc32_update(0, b + HEADER_BYTES, n - HEADER_BYTES);
+    memcpy(b + OFFSET_CHECKSUM, &sum, 4);
+}
+
+static void expect_refused(const unsigned char *b, size_t n, const char *words)
+{
+    spit(b, n);
+    mv_corpus *c = NULL;
+    char err[300] = "";
+    CHECK_MSG(corpus_open(path, &c, err, sizeof err) == -1, "accepted, expected '%s'", words);
+    CHECK_MSG(strstr(err, words) && strstr(err, path), "'%s' lacks '%s' or the path", err, words);
+    if (c) corpus_close(c);
+}
+
+static void test_damaged_files(void)
+{
+    write_melody_corpus();
+    size_t n;
+    unsigned char *good = slurp(&n), *b = malloc(n);
+    CHECK(good && b);
+    if (!good || !b) return;
+    uint64_t tokens_at;
+    memcpy(&tokens_at, good + OFFSET_TOKENS, 8);
+
+    memcpy(b, good, n);
+    b[0] = 'X';
+    expect_refused(b, n, "bad magic");
+
+    memcpy(b, good, n);
+    b[OFFSET_VERSION] = 9;
+    expect_refused(b, n, "version 9");
+
+    memcpy(b, good, n);
+    expect_refused(b, n - 3, "truncated");
+    expect_refused(b, 40, "too short");
+
+    memcpy(b, good, n);
+    b[tokens_at + 5] ^= 0x40; /* one flipped bit in the tokens */
+    expect_refused(b, n, "checksum mismatch");
+
+    memcpy(b, good, n);
+    b[OFFSET_COUNT0] = 200; /* more windows than the file holds */
+    expect_refused(b, n, "offsets do not match");
+
+    memcpy(b, good, n);
+    memset(b + OFFSET_COUNT0, 0xff, 8); /* a count that would overflow sizes */
+    expect_refused(b, n, "overflow");
+
+    memcpy(b, good, n);
+    int32_t bad = 90;
+    memcpy(b + tokens_at + 4 * 3, &bad, 4);
+    reseal(b, n);
+    expect_refused(b, n, "token 90");
+
+    memcpy(b, good, n);
+    b[n - 1] = 'x'; /* the last source name loses its terminator */
+    reseal(b, n);
+    expect_refused(b, n, "not terminated");
+
+    free(good);
+    free(b);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_corpus SCRATCH_DIR\n");
+        return 2;
+    }
+    snprintf(path, sizeof path, "%s/test_corpus.bin", argv[1]);
+    test_round_trip();
+    test_roll_round_trip();
+    test_damaged_files();
+    remove(path);
+    return check_report();
+}

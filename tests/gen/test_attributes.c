@@ -1,0 +1,253 @@
+/* Attributes: core/attributes.c on hand-made windows with hand-counted values;
+ * `morphvae attributes` on a corpus of known windows stores the right attribute
+ * statistics, unit vectors that point to more of the attribute, keeps the
+ * model's tensors and other metadata, and names the corpus when it does not fit. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attributes.h"
+#include "check.h"
+#include "corpus.h"
+#include "decoder.h"
+#include "gen_fixture.h"
+#include "model.h"
+#include "tokens.h"
+#include "weights.h"
+
+#define MEL(p) (2 + (p) - 21)
+
+static void test_melody_window(void)
+{
+    mv_hparams hp;
+    hparams_preset("tiny", &hp); /* melody, 2 bars x 16 steps, pitches from 21 */
+    int32_t t[32] = {0};
+    /* C4 0-4, E4 6-9, D4 9-12, G4 12-20, C5 27-end. */
+    t[0] = MEL(60);
+    t[4] = MV_MELODY_NOTE_OFF;
+    t[6] = MEL(64);
+    t[9] = MEL(62);
+    t[12] = MEL(67);
+    t[20] = MV_MELODY_NOTE_OFF;
+    t[27] = MEL(72);
+    float a[MV_ATTR_COUNT];
+    attributes_compute(&hp, t, a);
+    CHECK_CLOSE(a[MV_ATTR_NOTE_DENSITY], 2.5, 1e-6);     /* 5 notes / 2 bars */
+    CHECK_CLOSE(a[MV_ATTR_MEAN_PITCH], 65.0, 1e-6);      /* 325 / 5 */
+    CHECK_CLOSE(a[MV_ATTR_PITCH_RANGE], 12.0, 1e-6);     /* 72 - 60 */
+    CHECK_CLOSE(a[MV_ATTR_MEAN_INTERVAL], 4.0, 1e-6);    /* |+4 -2 +5 +5| / 4 */
+    CHECK_CLOSE(a[MV_ATTR_CONTOUR], 3.0, 1e-6);          /* +12 / 4 */
+    CHECK_CLOSE(a[MV_ATTR_STEPWISE], 0.25, 1e-6);        /* only the -2 */
+    CHECK_CLOSE(a[MV_ATTR_REPETITION], 0.0, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 0.4, 1e-6);   /* steps 9 and 27 of 5 onsets */
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_8], 0.2, 1e-6);    /* step 6 */
+    CHECK_CLOSE(a[MV_ATTR_MEAN_DURATION], 4.6, 1e-6);    /* (4+3+3+8+5) / 5 */
+    CHECK_CLOSE(a[MV_ATTR_REST_FRACTION], 9.0 / 32, 1e-6);
+    CHECK(isnan(a[MV_ATTR_KICK_DENSITY]));
+
+    int32_t empty[32] = {0};
+    attributes_compute(&hp, empty, a);
+    CHECK(a[MV_ATTR_NOTE_DENSITY] == 0);
+    CHECK(a[MV_ATTR_REST_FRACTION] == 1);
+    CHECK(isnan(a[MV_ATTR_MEAN_PITCH]) && isnan(a[MV_ATTR_SYNCOPATION_16]));
+
+    int32_t one[32] = {0};
+    one[3] = MEL(50); /* a repeated D3 */
+    one[5] = MEL(50);
+    one[6] = MV_MELODY_NOTE_OFF;
+    attributes_compute(&hp, one, a);
+    CHECK_CLOSE(a[MV_ATTR_REPETITION], 1.0, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_MEAN_INTERVAL], 0.0, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 1.0, 1e-6); /* steps 3 and 5 */
+    one[5] = 0;
+    attributes_compute(&hp, one, a);
+    CHECK(isnan(a[MV_ATTR_MEAN_INTERVAL]));
+    CHECK_CLOSE(a[MV_ATTR_MEAN_DURATION], 3.0, 1e-6);
+}
+
+static void test_drum_window(void)
+{
+    mv_hparams hp;
+    hparams_preset("drums_2bar", &hp);
+    int32_t t[32] = {0};
+    t[0] = 1 | 4;      /* kick, closed hat */
+    t[4] = 2 | 4;      /* snare, closed hat */
+    t[6] = 4;          /* closed hat */
+    t[8] = 1;          /* kick */
+    t[10] = 1 | 8;     /* kick, open hat */
+    t[12] = 2 | 128;   /* snare, crash */
+    t[14] = 16;        /* low tom */
+    t[15] = 256;       /* ride */
+    float a[MV_ATTR_COUNT];
+    attributes_compute(&hp, t, a);
+    CHECK_CLOSE(a[MV_ATTR_NOTE_DENSITY], 6.0, 1e-6); /* 12 hits / 2 bars */
+    CHECK_CLOSE(a[MV_ATTR_KICK_DENSITY], 1.5, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_SNARE_DENSITY], 1.0, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_HIHAT_DENSITY], 2.0, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_TOM_DENSITY], 0.5, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_CYMBAL_DENSITY], 1.0, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 1.0 / 12, 1e-6); /* the ride on step 15 */
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_8], 4.0 / 12, 1e-6);  /* steps 6, 10 (2 hits), 14 */
+    CHECK(isnan(a[MV_ATTR_MEAN_PITCH]));
+    CHECK(attribute_find("syncopation_16th") == MV_ATTR_SYNCOPATION_16);
+    CHECK(attribute_find("no such thing") == -1);
+    CHECK(attribute_applies(MV_ATTR_KICK_DENSITY, MV_REPR_DRUMS));
+    CHECK(!attribute_applies(MV_ATTR_KICK_DENSITY, MV_REPR_MELODY));
+}
+
+/* Training window i: (i % 8) + 1 quarter notes of pitch 48 + i, so note density
+ * runs 0.5 .. 4 per bar (twice) and the mean pitch 48 .. 63. */
+#define N_TRAIN 16
+static void known_window(int i, int32_t *t)
+{
+    memset(t, 0, sizeof *t * 32);
+    for (int k = 0; k < i % 8 + 1; k++) t[4 * k] = MEL(48 + i);
+    t[31] = MV_MELODY_NOTE_OFF;
+}
+
+static int write_known_corpus(const char *path)
+{
+    char err[512];
+    mv_corpus_writer *w = corpus_writer_open(path, MV_REPR_MELODY, 90, 21, 2, 16, err, sizeof err);
+    if (!w) return -1;
+    int32_t t[32];
+    for (int i = 0; i < N_TRAIN; i++) {
+        known_window(i, t);
+        corpus_writer_add(w, MV_SPLIT_TRAIN, t, "known.mid", (uint32_t)i, 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        known_window(3 * i + 1, t);
+        corpus_writer_add(w, MV_SPLIT_VALID, t, "valid.mid", (uint32_t)i, 0);
+    }
+    return corpus_writer_close(w, err, sizeof err);
+}
+
+static const float *meta_f32(const mv_weights *w, const char *key, uint64_t count)
+{
+    const mv_meta *m = weights_meta(w, key);
+    CHECK_MSG(m && m->type == MV_META_F32 && m->count == count, "%s", key);
+    return m && m->type == MV_META_F32 && m->count == count ? m->data : NULL;
+}
+
+static int meta_is(const mv_weights *w, const char *key, const char *text)
+{
+    const mv_meta *m = weights_meta(w, key);
+    return m && m->type == MV_META_STR && m->count == strlen(text) && !memcmp(m->data, text, m->count);
+}
+
+/* mu . v of every training window through core's encoder. */
+static void projections(const mv_weights *w, const float *v, double *proj, float *density)
+{
+    mv_model m;
+    char err[256];
+    CHECK(model_bind_weights(&m, w, err, sizeof err) == 0);
+    mv_decoder *d = decoder_create(&m, 1);
+    int Z = (int)weights_hparams(w)->z_size;
+    float *mu = malloc(sizeof *mu * Z), *sigma = malloc(sizeof *sigma * Z);
+    int32_t t[32];
+    for (int i = 0; i < N_TRAIN; i++) {
+        known_window(i, t);
+        decoder_encode(d, t, 1, mu, sigma);
+        proj[i] = 0;
+        for (int k = 0; k < Z; k++) proj[i] += (double)mu[k] * v[k];
+        density[i] = (float)(i % 8 + 1) / 2;
+    }
+    free(mu);
+    free(sigma);
+    decoder_free(d);
+}
+
+static void check_stored(const char *model, const char *original, const char *method)
+{
+    mv_weights *w, *orig;
+    char err[512];
+    CHECK_MSG(weights_read(model, &w, err, sizeof err) == 0, "%s", err);
+    CHECK(weights_read(original, &orig, err, sizeof err) == 0);
+    int Z = (int)weights_hparams(w)->z_size;
+    const float *dens = meta_f32(w, "attribute.note_density.stats", 4);
+    const float *pitch = meta_f32(w, "attribute.mean_pitch.stats", 4);
+    const float *v = meta_f32(w, "attribute.note_density.vector", (uint64_t)Z);
+    if (dens && pitch && v) {
+        CHECK_CLOSE(dens[0], 2.25, 1e-5);       /* mean of 0.5, 1, ..., 4 */
+        CHECK_CLOSE(dens[1], 1.1456439, 1e-5);  /* sqrt(5.25) / 2 */
+        CHECK_CLOSE(pitch[0], 55.5, 1e-5);      /* mean of 48 .. 63 */
+        CHECK_CLOSE(pitch[1], 4.6097722, 1e-5); /* sqrt(21.25) */
+        double norm = 0;
+        for (int k = 0; k < Z; k++) norm += (double)v[k] * v[k];
+        CHECK_CLOSE(norm, 1.0, 1e-5);
+        double proj[N_TRAIN], mean = 0, sq = 0, cov = 0;
+        float density[N_TRAIN];
+        projections(w, v, proj, density);
+        for (int i = 0; i < N_TRAIN; i++) mean += proj[i] / N_TRAIN;
+        for (int i = 0; i < N_TRAIN; i++) {
+            sq += (proj[i] - mean) * (proj[i] - mean) / N_TRAIN;
+            cov += (proj[i] - mean) * (density[i] - 2.25);
+        }
+        CHECK_CLOSE(dens[2], mean, 1e-4);
+        CHECK_CLOSE(dens[3], sqrt(sq), 1e-3);
+        if (!strcmp(method, "regression")) CHECK_MSG(cov > 0, "covariance %g", cov);
+        double top = 0, bottom = 0; /* densities >= 3.5 and <= 1.0 */
+        for (int i = 0; i < N_TRAIN; i++) {
+            if (density[i] >= 3.5) top += proj[i] / 4;
+            if (density[i] <= 1.0) bottom += proj[i] / 4;
+        }
+        if (!strcmp(method, "quartiles")) CHECK_MSG(top > bottom, "%g vs %g", top, bottom);
+    }
+    CHECK(meta_is(w, "attribute.note_density.unit", "notes/bar"));
+    CHECK(meta_is(w, "attribute.note_density.method", method));
+    CHECK(meta_is(w, "attribute.mean_pitch.unit", "MIDI pitch"));
+    CHECK(weights_meta(w, "attribute.kick_density.vector") == NULL);
+    CHECK(meta_is(w, "provenance", "gen test fixture"));
+    CHECK(weights_tensor_count(w) == weights_tensor_count(orig));
+    for (size_t i = 0; i < weights_tensor_count(orig); i++) {
+        const mv_tensor *a = weights_tensor_at(orig, i), *b = weights_tensor(w, a->name);
+        CHECK(b && !memcmp(a->data, b->data, sizeof(float) * a->dims[0] * (a->ndim > 1 ? a->dims[1] : 1)));
+    }
+    weights_free(w);
+    weights_free(orig);
+}
+
+static void test_command(const char *morphvae)
+{
+    const char *corpus = fixture_path("known.corpus"), *orig = fixture_path("orig.mvae");
+    const char *reg = fixture_path("reg.mvae"), *quart = fixture_path("quart.mvae");
+    CHECK(write_known_corpus(corpus) == 0);
+    CHECK(fixture_random_model(orig, "tiny", 3) == 0);
+    CHECK(fixture_random_model(reg, "tiny", 3) == 0);
+    CHECK(fixture_random_model(quart, "tiny", 3) == 0);
+    static char out[65536], err[4096];
+    int rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                         "attributes '%s' '%s' --method regression", reg, corpus);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err);
+    CHECK_MSG(strstr(out, "note_density") && strstr(out, "notes/bar") && strstr(out, "stored"),
+              "%s", out);
+    check_stored(reg, orig, "regression");
+    rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                     "attributes '%s' '%s' --method quartiles", quart, corpus);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err);
+    check_stored(quart, orig, "quartiles");
+
+    /* A drums corpus does not fit a melody model: the message names the corpus. */
+    const char *drums = fixture_path("drums.corpus");
+    char cerr[256];
+    mv_corpus_writer *w = corpus_writer_open(drums, MV_REPR_DRUMS, 512, 0, 2, 16, cerr, sizeof cerr);
+    int32_t t[32] = {1};
+    for (int i = 0; i < 10; i++) corpus_writer_add(w, MV_SPLIT_TRAIN, t, "d.mid", 0, 0);
+    CHECK(corpus_writer_close(w, cerr, sizeof cerr) == 0);
+    rc = fixture_run(morphvae, out, sizeof out, err, sizeof err, "attributes '%s' '%s'", orig, drums);
+    CHECK(rc == 1);
+    CHECK_MSG(strstr(err, drums) != NULL, "%s", err);
+    CHECK(fixture_same_bytes(fixture_path("orig.mvae"), orig));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_attributes MORPHVAE\n");
+        return 2;
+    }
+    test_melody_window();
+    test_drum_window();
+    test_command(argv[1]);
+    fixture_cleanup();
+    return check_report();
+}

@@ -1,0 +1,213 @@
+/* Pictures: a piano roll has coloured pixels exactly where its notes are (for
+ * grid notes and for a real Bach chorale), grey grid lines elsewhere; a morph
+ * folder becomes one panel per step (morph.mid left out); training curves get
+ * one panel per group of columns present. PNGs are decoded back with libpng. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "data/midi_read.h"
+#include "gen_fixture.h"
+#include "midi_write.h"
+#include "plot.h"
+
+typedef struct {
+    uint8_t *rgb;
+    int w, h;
+} picture;
+
+static int load(const char *path, picture *p)
+{
+    return fixture_read_png(path, &p->rgb, &p->w, &p->h);
+}
+
+static const uint8_t *pixel(const picture *p, int x, int y)
+{
+    return p->rgb + ((size_t)y * p->w + x) * 3;
+}
+
+static int coloured(const picture *p, int x, int y)
+{
+    const uint8_t *c = pixel(p, x, y);
+    return c[0] != c[1] || c[1] != c[2];
+}
+
+/* Whether (x, y) lies in the drawn rectangle of a note (plot.h's contract). */
+static int in_note(const mv_roll_geometry *g, const mv_midi_note *n, int x, int y)
+{
+    if (n->pitch < g->pitch_lo || n->pitch > g->pitch_hi) return 0;
+    int x0 = roll_x(g, (int)n->start), x1 = roll_x(g, (int)n->end) - 1;
+    if (x1 <= x0) x1 = x0 + 1;
+    int y0 = roll_y(g, n->pitch);
+    return x >= x0 && x < x1 && y >= y0 && y < y0 + g->px_per_pitch - 1;
+}
+
+/* Counts pixels of rows [y_lo, y_hi) whose colouredness disagrees with the notes. */
+static int mismatches(const picture *p, const mv_roll_geometry *g, const mv_midi_note *notes,
+                      int n, int y_lo, int y_hi)
+{
+    int bad = 0;
+    for (int y = y_lo; y < y_hi; y++)
+        for (int x = 0; x < p->w; x++) {
+            int want = 0;
+            for (int i = 0; i < n && !want; i++) want = in_note(g, &notes[i], x, y);
+            if (want != coloured(p, x, y)) {
+                if (bad < 5) fprintf(stderr, "pixel %d,%d: coloured %d, note %d\n", x, y, !want, want);
+                bad++;
+            }
+        }
+    return bad;
+}
+
+static void test_roll_of_grid_notes(void)
+{
+    mv_note notes[] = {{0, 4, 60, 127}, {4, 4, 60, 20}, {8, 2, 64, 100}, {12, 20, 67, 80},
+                       {31, 1, 48, 100}};
+    const char *png = fixture_path("grid.png");
+    mv_roll_geometry g;
+    char err[512];
+    CHECK_MSG(plot_roll_notes(notes, 5, 16, 32, png, &g, err, sizeof err) == 0, "%s", err);
+    picture p;
+    CHECK(load(png, &p) == 0);
+    CHECK(g.ticks_per_beat == 4);
+    CHECK(g.pitch_lo <= 47 && g.pitch_hi >= 68);
+    mv_midi_note as_ticks[5];
+    for (int i = 0; i < 5; i++)
+        as_ticks[i] = (mv_midi_note){notes[i].step, notes[i].step + notes[i].duration, 0, 0,
+                                     notes[i].pitch, notes[i].velocity};
+    CHECK(mismatches(&p, &g, as_ticks, 5, 0, p.h) == 0);
+    /* The loud note is more saturated than the soft one of the same pitch. */
+    const uint8_t *loud = pixel(&p, roll_x(&g, 1), roll_y(&g, 60) + 1);
+    const uint8_t *soft = pixel(&p, roll_x(&g, 5), roll_y(&g, 60) + 1);
+    CHECK(loud[2] - loud[0] > soft[2] - soft[0]);
+    /* Bar line at the start of bar 2 and a beat line, in a row without notes. */
+    int y = roll_y(&g, 62) + 2;
+    CHECK(pixel(&p, roll_x(&g, 16), y)[0] < pixel(&p, roll_x(&g, 4), y)[0]);
+    CHECK(pixel(&p, roll_x(&g, 4), y)[0] < pixel(&p, roll_x(&g, 2), y)[0]);
+    free(p.rgb);
+}
+
+static void test_roll_of_a_chorale(const char *shared_data)
+{
+    char mid[1024];
+    snprintf(mid, sizeof mid, "%s/jsb/train/train_000.mid", shared_data);
+    const char *png = fixture_path("chorale.png");
+    mv_roll_geometry g;
+    char err[512];
+    CHECK_MSG(plot_roll_midi(mid, png, &g, err, sizeof err) == 0, "%s", err);
+    mv_midi_file f;
+    CHECK_MSG(midi_read_file(mid, &f, err, sizeof err) == 0, "%s", err);
+    CHECK(f.n_notes > 20);
+    picture p;
+    CHECK(load(png, &p) == 0);
+    CHECK(g.ticks_per_beat == (int)f.ticks_per_quarter);
+    CHECK(mismatches(&p, &g, f.notes, (int)f.n_notes, 0, p.h) == 0);
+    midi_file_free(&f);
+    free(p.rgb);
+}
+
+static void write_step(const char *name, int pitch)
+{
+    mv_note notes[] = {{0, 8, (uint8_t)pitch, 100}, {8, 8, (uint8_t)(pitch + 2), 100}};
+    char err[512];
+    CHECK(midi_write_notes(fixture_path(name), notes, 2, 16, 32, 120, 0, err, sizeof err) == 0);
+}
+
+static void test_interp_column(void)
+{
+    char dir[512], err[512];
+    snprintf(dir, sizeof dir, "%s/morph", fixture_dir());
+    CHECK(mkdir(dir, 0777) == 0);
+    write_step("morph/step_00.mid", 60);
+    write_step("morph/step_01.mid", 64);
+    write_step("morph/morph.mid", 100); /* must not be drawn */
+    const char *png = fixture_path("interp.png");
+    mv_roll_geometry g;
+    int n_panels = 0;
+    CHECK_MSG(plot_interp(dir, png, &g, &n_panels, err, sizeof err) == 0, "%s", err);
+    CHECK(n_panels == 2);
+    CHECK(g.pitch_hi < 100);
+    picture p;
+    CHECK(load(png, &p) == 0);
+    CHECK(p.h % 2 == 0);
+    for (int i = 0; i < 2; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/step_%02d.mid", dir, i);
+        mv_midi_file f;
+        CHECK(midi_read_file(path, &f, err, sizeof err) == 0);
+        mv_roll_geometry panel = g;
+        panel.top += i * p.h / 2;
+        CHECK_MSG(mismatches(&p, &panel, f.notes, (int)f.n_notes, i * p.h / 2, (i + 1) * p.h / 2) == 0,
+                  "panel %d", i);
+        midi_file_free(&f);
+    }
+    free(p.rgb);
+    char empty[512];
+    snprintf(empty, sizeof empty, "%s/empty", fixture_dir());
+    CHECK(mkdir(empty, 0777) == 0);
+    CHECK(plot_interp(empty, png, NULL, NULL, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, empty) != NULL, "%s", err);
+}
+
+static int has_colour(const picture *p, uint8_t r, uint8_t g, uint8_t b)
+{
+    for (int i = 0; i < p->w * p->h; i++)
+        if (p->rgb[3 * i] == r && p->rgb[3 * i + 1] == g && p->rgb[3 * i + 2] == b) return 1;
+    return 0;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_curves(void)
+{
+    const char *csv = fixture_path("run.csv"), *png = fixture_path("curves.png");
+    write_text(csv, "step,seconds,split,recon,kl,elbo,acc_tf,acc_sampled,lr\n"
+                    "0,0.1,train,90,0.5,-90.5,0.1,,0.001\n"
+                    "100,10,train,60,4,-64,0.5,,0.001\n"
+                    "100,12,valid,65,4.5,-69.5,0.45,0.3,\n"
+                    "200,20,train,40,6,-46,0.7,,0.001\n"
+                    "200,22,valid,45,6.5,-51.5,0.65,0.5,\n");
+    char err[512];
+    CHECK_MSG(plot_curves(csv, png, err, sizeof err) == 0, "%s", err);
+    picture p;
+    CHECK(load(png, &p) == 0);
+    CHECK(p.w == 900);
+    CHECK_MSG(p.h == 4 * 240, "height %d: loss, KL, ELBO and accuracy panels", p.h);
+    CHECK(has_colour(&p, 31, 119, 180));  /* recon, train */
+    CHECK(!has_colour(&p, 23, 190, 207)); /* beta: no such column */
+    free(p.rgb);
+
+    write_text(csv, "recon,step\n10,0\n5,1\n");
+    CHECK_MSG(plot_curves(csv, png, err, sizeof err) == 0, "%s", err);
+    CHECK(load(png, &p) == 0);
+    CHECK(p.h == 240);
+    CHECK(has_colour(&p, 31, 119, 180));
+    free(p.rgb);
+
+    write_text(csv, "epoch,recon\n0,10\n");
+    CHECK(plot_curves(csv, png, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, csv) && strstr(err, "step"), "%s", err);
+    const char *missing = fixture_path("missing.csv");
+    CHECK(plot_curves(missing, png, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, missing) != NULL, "%s", err);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_plot SHARED_DATA\n");
+        return 2;
+    }
+    test_roll_of_grid_notes();
+    test_roll_of_a_chorale(argv[1]);
+    test_interp_column();
+    test_curves();
+    fixture_cleanup();
+    return check_report();
+}

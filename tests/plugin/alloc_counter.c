@@ -1,0 +1,96 @@
+#include "alloc_counter.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+static _Thread_local bool counting;
+static long counted;
+
+void alloc_counting(bool on)
+{
+    counting = on;
+}
+
+long alloc_count(void)
+{
+    return counted;
+}
+
+#define EXPORT __attribute__((visibility("default")))
+
+#if defined(__SANITIZE_ADDRESS__)
+/* AddressSanitizer owns malloc; it calls these hooks on every allocation. */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
+
+static void on_malloc(const volatile void *p, size_t n)
+{
+    (void)p;
+    (void)n;
+    if (counting) counted++;
+}
+
+static void on_free(const volatile void *p)
+{
+    if (counting && p) counted++;
+}
+
+__attribute__((constructor)) static void install_hooks(void)
+{
+    __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+}
+#else
+/* glibc's real allocator, under the names it exports for exactly this. */
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+void *__libc_memalign(size_t align, size_t n);
+void __libc_free(void *p);
+
+EXPORT void *malloc(size_t n)
+{
+    if (counting) counted++;
+    return __libc_malloc(n);
+}
+
+EXPORT void *calloc(size_t n, size_t size)
+{
+    if (counting) counted++;
+    return __libc_calloc(n, size);
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+    if (counting) counted++;
+    return __libc_realloc(p, n);
+}
+
+EXPORT void free(void *p)
+{
+    if (counting && p) counted++;
+    __libc_free(p);
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+    if (counting) counted++;
+    return __libc_memalign(align, n);
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+    if (counting) counted++;
+    return __libc_memalign(align, n);
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (counting) counted++;
+    void *p = __libc_memalign(align, n);
+    if (!p) return ENOMEM;
+    *out = p;
+    return 0;
+}
+#endif

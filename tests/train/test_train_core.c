@@ -1,0 +1,92 @@
+/* One model, one meaning: on the same parameter block and batch, the trainer's
+ * forward pass gives the logits, mu and sigma that core's decoder gives
+ * (decoder_logits, decoder_encode), and its greedy decoding the tokens of
+ * decoder_decode at temperature 0. Run for a one-layer and a deeper model. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "decoder.h"
+#include "model.h"
+#include "vae.h"
+
+static void compare(const mv_hparams *hp, const char *what)
+{
+    enum { B = 5 };
+    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, Z = (int)hp->z_size;
+    vae m;
+    CHECK(vae_create(&m, hp, B) == 0);
+    vae_init_params(&m, 11);
+    /* larger than the init so that nothing is near zero by accident */
+    for (uint64_t i = 0; i < m.n_params; i++) m.params[i] *= 2.0f;
+
+    mv_rng r;
+    rng_seed(&r, 12);
+    int32_t *tokens = malloc(sizeof(int32_t) * B * T);
+    for (int i = 0; i < B * T; i++) tokens[i] = (int32_t)(rng_u32(&r) % K);
+    vae_loss_cfg loss = {0.2f, 0};
+    vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+
+    mv_tensor tensors[MV_MAX_TENSORS];
+    int n = model_carve(hp, m.params, tensors);
+    mv_model model;
+    char err[256];
+    CHECK_MSG(model_bind(&model, hp, tensors, (size_t)n, err, sizeof err) == 0, "%s", err);
+    mv_decoder *d = decoder_create(&model, B);
+    CHECK(d != NULL);
+
+    float *mu = malloc(sizeof(float) * B * Z), *sigma = malloc(sizeof(float) * B * Z);
+    decoder_encode(d, tokens, B, mu, sigma);
+    double worst_mu = 0, worst_logit = 0;
+    for (int i = 0; i < B * Z; i++) {
+        CHECK_CLOSE(m.mu[i], mu[i], 1e-4);
+        CHECK_CLOSE(m.sigma[i], sigma[i], 1e-4);
+        worst_mu = fmax(worst_mu, fabs(m.mu[i] - mu[i]));
+    }
+    float *logits = malloc(sizeof(float) * B * T * K);
+    decoder_logits(d, m.mu, tokens, B, logits);
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++)
+            for (int k = 0; k < K; k++) {
+                float mine = vae_logits_at(&m, b, t)[k];
+                float core = logits[((size_t)b * T + t) * K + k];
+                CHECK_CLOSE(mine, core, 1e-4);
+                worst_logit = fmax(worst_logit, fabs(mine - core));
+            }
+
+    /* greedy decoding from mu: the trainer feeds its argmax back */
+    vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    int32_t *greedy = malloc(sizeof(int32_t) * B * T);
+    decoder_decode(d, m.mu, B, 0, NULL, greedy);
+    int same = 0;
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            int32_t mine = t + 1 < T ? vae_input_token_at(&m, b, t + 1) : -2;
+            if (t + 1 == T) {
+                const float *x = vae_logits_at(&m, b, t);
+                mine = 0;
+                for (int k = 1; k < K; k++)
+                    if (x[k] > x[mine]) mine = k;
+            }
+            same += mine == greedy[(size_t)b * T + t];
+        }
+    CHECK_MSG(same == B * T, "%s: greedy tokens agree at %d of %d steps", what, same, B * T);
+    printf("%s: max |mu diff| %.2e, max |logit diff| %.2e, greedy tokens %d/%d equal\n", what,
+           worst_mu, worst_logit, same, B * T);
+    free(greedy);
+    free(logits);
+    free(mu);
+    free(sigma);
+    free(tokens);
+    decoder_free(d);
+    vae_free(&m);
+}
+
+int main(void)
+{
+    mv_hparams small = {MV_REPR_MELODY, 90, 21, 2, 16, 16, 24, 1, 20, 1, 18, 2};
+    compare(&small, "melody, 1 encoder layer");
+    mv_hparams deep = {MV_REPR_DRUMS, 512, 0, 3, 4, 8, 12, 2, 10, 2, 14, 3};
+    compare(&deep, "drums, 2 encoder and conductor layers, 3 decoder layers");
+    return check_report();
+}

@@ -1,0 +1,201 @@
+/* Nothing lost: a run of 20 steps straight and a run of 10 steps, saved, then
+ * continued for 10 in a NEW process from its checkpoint give bit-identical
+ * parameters and the same logged losses. Then a run killed with SIGTERM
+ * somewhere after its first checkpoint saves on the signal, and resuming it
+ * reaches the straight run's parameters bit for bit. Also: a NaN loss stops
+ * the run, and configuration files and their errors.
+ * usage: test_train_resume MORPHVAE WORKDIR */
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "train_test_util.h"
+#include "weights.h"
+
+static const char *exe, *dir;
+static char corpus[1100];
+
+static int train(const char *name, const char *extra)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "'%s' train '%s' -o '%s/%s.mvae' --config tiny --batch 8 --eval-every 5 "
+             "--eval-windows 8 --checkpoint-every 5 --sample-every 0 --seed 3 "
+             "--sampling-rate 3 %s 2>>'%s/log.txt'",
+             exe, corpus, dir, name, extra, dir);
+    return run_command(cmd);
+}
+
+/* 1 if the two weights files hold bit-identical tensors. */
+static int same_tensors(const char *a_name, const char *b_name)
+{
+    char a_path[1024], b_path[1024], err[512];
+    snprintf(a_path, sizeof a_path, "%s/%s.mvae", dir, a_name);
+    snprintf(b_path, sizeof b_path, "%s/%s.mvae", dir, b_name);
+    mv_weights *a = NULL, *b = NULL;
+    int same = weights_read(a_path, &a, err, sizeof err) == 0 &&
+               weights_read(b_path, &b, err, sizeof err) == 0 &&
+               weights_tensor_count(a) == weights_tensor_count(b);
+    for (size_t i = 0; same && i < weights_tensor_count(a); i++) {
+        const mv_tensor *ta = weights_tensor_at(a, i), *tb = weights_tensor(b, ta->name);
+        size_t n = ta->ndim == 2 ? ta->dims[0] * ta->dims[1] : ta->dims[0];
+        same = tb && memcmp(ta->data, tb->data, n * sizeof(float)) == 0;
+        if (!same) fprintf(stderr, "tensor %s differs\n", ta->name);
+    }
+    if (!same && (!a || !b)) fprintf(stderr, "%s\n", err);
+    weights_free(a);
+    weights_free(b);
+    return same;
+}
+
+/* The CSV rows of a log from step `from` on, concatenated (seconds dropped). */
+static void csv_rows_from(const char *name, int from, char *out, size_t n)
+{
+    char path[1024], line[1024];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+    FILE *f = fopen(path, "r");
+    out[0] = 0;
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        int step = atoi(line);
+        char *rest = strchr(line, ',');
+        if (step < from || !rest || !(rest = strchr(rest + 1, ','))) continue;
+        strncat(out, line, strcspn(line, ",") + 1);
+        strncat(out, rest, n - strlen(out) - 1);
+    }
+    fclose(f);
+}
+
+static void test_save_and_resume(void)
+{
+    CHECK(train("straight", "--steps 20") == 0);
+    CHECK(train("split", "--steps 10") == 0);
+    char resume[1200];
+    snprintf(resume, sizeof resume, "--steps 20 --resume '%s/split.ckpt'", dir);
+    CHECK(train("split", resume) == 0);
+    CHECK_MSG(same_tensors("straight", "split"), "10 + 10 steps differ from 20 steps");
+    static char a[65536], b[65536];
+    csv_rows_from("straight", 11, a, sizeof a);
+    csv_rows_from("split", 11, b, sizeof b);
+    CHECK(strlen(a) > 0);
+    CHECK_MSG(strcmp(a, b) == 0, "logged losses differ:\n%s\nvs\n%s", a, b);
+}
+
+static void test_kill_and_resume(void)
+{
+    const char *steps = "400";
+    char straight_args[64];
+    snprintf(straight_args, sizeof straight_args, "--steps %s", steps);
+    CHECK(train("long", straight_args) == 0);
+
+    char ckpt[1024];
+    snprintf(ckpt, sizeof ckpt, "%s/killed.ckpt", dir);
+    unlink(ckpt);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char out[1024], log[1024];
+        snprintf(out, sizeof out, "%s/killed.mvae", dir);
+        snprintf(log, sizeof log, "%s/log.txt", dir);
+        freopen(log, "a", stderr);
+        execl(exe, exe, "train", corpus, "-o", out, "--config", "tiny", "--batch", "8",
+              "--eval-every", "5", "--eval-windows", "8", "--checkpoint-every", "5",
+              "--sample-every", "0", "--seed", "3", "--sampling-rate", "3", "--steps", steps,
+              (char *)NULL);
+        _exit(127);
+    }
+    /* kill as soon as the first checkpoint is there */
+    struct timespec nap = {0, 2000000};
+    for (int i = 0; i < 30000 && access(ckpt, F_OK) != 0; i++) nanosleep(&nap, NULL);
+    kill(pid, SIGTERM);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 3,
+              "the killed run should stop on the signal with status 3 (got %d)",
+              WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    char resume[1200];
+    snprintf(resume, sizeof resume, "--steps %s --resume '%s'", steps, ckpt);
+    CHECK(train("killed", resume) == 0);
+    CHECK_MSG(same_tensors("long", "killed"), "killed + resumed differs from straight");
+}
+
+/* A run whose loss blows up stops with a message, writes no model, and keeps
+ * its last checkpoint of a finite loss. */
+static void test_nan_stops(void)
+{
+    char path[1200], log[1200];
+    snprintf(path, sizeof path, "%s/nan.ckpt", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/nan.mvae", dir);
+    unlink(path);
+    CHECK(train("nan", "--steps 50 --lr 1e30 --checkpoint-every 1") == 1);
+    CHECK_MSG(access(path, F_OK) != 0, "a run that went NaN must not write %s", path);
+    snprintf(log, sizeof log, "%s/log.txt", dir);
+    FILE *f = fopen(log, "r");
+    int said = 0;
+    char line[2048];
+    while (f && fgets(line, sizeof line, f)) said |= strstr(line, "NaN or infinite") != NULL;
+    if (f) fclose(f);
+    CHECK_MSG(said, "no NaN message in %s", log);
+    snprintf(path, sizeof path, "%s/nan.ckpt", dir);
+    CHECK_MSG(access(path, F_OK) == 0, "the last good checkpoint %s is gone", path);
+}
+
+/* Configurations: a file of key = value lines trains; a model that does not
+ * fit the corpus and a malformed file are refused with a message saying so. */
+static void test_configs(void)
+{
+    char cfg[1200], cmd[4096];
+    snprintf(cfg, sizeof cfg, "%s/small.cfg", dir);
+    FILE *f = fopen(cfg, "w");
+    fprintf(f, "# a comment\nbase = tiny\nz_size = 8\ndec_layers = 1\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "--steps 2 --config '%s'", cfg);
+    CHECK(train("from-file", cmd) == 0);
+    char path[1200], err[512];
+    snprintf(path, sizeof path, "%s/from-file.mvae", dir);
+    mv_weights *w = NULL;
+    CHECK_MSG(weights_read(path, &w, err, sizeof err) == 0, "%s", err);
+    if (w) {
+        CHECK(weights_hparams(w)->z_size == 8 && weights_hparams(w)->dec_layers == 1);
+        weights_free(w);
+    }
+    CHECK(train("drums-on-melody", "--steps 2 --config drums_2bar") == 1);
+    f = fopen(cfg, "w");
+    fprintf(f, "base = tiny\nz_size: 8\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "--steps 2 --config '%s'", cfg);
+    CHECK(train("bad-file", cmd) == 1);
+    snprintf(path, sizeof path, "%s/log.txt", dir);
+    f = fopen(path, "r");
+    int said_fit = 0, said_line = 0;
+    char line[2048];
+    while (f && fgets(line, sizeof line, f)) {
+        said_fit |= strstr(line, "choose a --config that fits the corpus") != NULL;
+        said_line |= strstr(line, "small.cfg:2: expected 'key = value'") != NULL;
+    }
+    if (f) fclose(f);
+    CHECK_MSG(said_fit, "no message about the config not fitting the corpus");
+    CHECK_MSG(said_line, "no message naming the bad line of the config file");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s MORPHVAE WORKDIR\n", argv[0]);
+        return 2;
+    }
+    exe = argv[1];
+    static char work[1024];
+    snprintf(work, sizeof work, "%s/train-resume", argv[2]);
+    mkdir(work, 0777);
+    dir = work;
+    snprintf(corpus, sizeof corpus, "%s/corpus.bin", dir);
+    CHECK(write_synthetic_melody_corpus(corpus, 200, 16) == 0);
+    test_save_and_resume();
+    test_kill_and_resume();
+    test_nan_stops();
+    test_configs();
+    return check_report();
+}

@@ -1,0 +1,28 @@
+/* Attribute directions in latent space from encoded windows: by least-squares
+ * regression of the attribute on mu, and by Magenta's difference between the
+ * mean mu of the windows in the attribute's top quartile and in its bottom
+ * quartile. Both are returned as unit vectors pointing to more of the attribute,
+ * with the statistics the weights file stores (attribute.<name>.stats). */
+#ifndef MV_ATTRIBUTE_FIT_H
+#define MV_ATTRIBUTE_FIT_H
+
+#include <stddef.h>
+
+enum mv_fit_method { MV_FIT_REGRESSION = 0, MV_FIT_QUARTILES = 1, MV_FIT_METHODS = 2 };
+
+typedef struct mv_attribute_fit {
+    float attr_mean, attr_std;  /* of the attribute over the windows where it is defined */
+    float proj_mean, proj_std;  /* of mu . v over the same windows */
+    int n_used;                 /* windows where the attribute is defined */
+} mv_attribute_fit;
+
+const char *fit_method_name(int method); /* "regression", "quartiles" */
+
+/* mu [n, z], attr [n] (NAN: undefined, skipped). Writes the unit direction into
+ * v [z] and its statistics into *fit. Returns 0, or -1 when the direction is
+ * undefined (fewer than 4 defined windows, a constant attribute, equal quartile
+ * means) or memory runs out. */
+int attribute_fit(int method, const float *mu, const float *attr, int n, int z, float *v,
+                  mv_attribute_fit *fit);
+
+#endif

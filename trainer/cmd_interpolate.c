@@ -1,0 +1,152 @@
+/* morphvae interpolate: a morph between the windows of two MIDI files, as
+ * Magenta's interpolate: encode both ends to mu, slerp (or lerp) between them
+ * and decode every step. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "gen_model.h"
+#include "latent.h"
+#include "sequence_io.h"
+
+static int usage(FILE *f, int status)
+{
+    fprintf(f, "usage: morphvae interpolate MODEL --start a.mid --end b.mid [--steps 8]\n"
+               "         [--slerp|--lerp] [--bar 1] [--track NAME] [--temperature 0]\n"
+               "         [--seed 1] [--bpm 120] -o DIR/\n"
+               "Writes DIR/step_00.mid ... (step 0 decodes a.mid's window, the last b.mid's)\n"
+               "and DIR/morph.mid with all steps one after another. The windows are the\n"
+               "first of the model's length from bar N (counted from 1) on.\n");
+    return status;
+}
+
+typedef struct {
+    const char *model, *start, *end, *out, *track;
+    long steps, bar;
+    int lerp;
+    double temperature, bpm;
+    uint64_t seed;
+} interp_args;
+
+/* 0 ok, 2 usage error, -1 help printed. */
+static int parse(int argc, char **argv, interp_args *a)
+{
+    *a = (interp_args){.steps = 8, .bar = 1, .bpm = 120, .seed = 1};
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (cli_is_help(o)) return usage(stdout, 0) - 1;
+        if (o[0] != '-') {
+            if (a->model) return usage(stderr, 2);
+            a->model = o;
+            continue;
+        }
+        if (!strcmp(o, "--slerp") || !strcmp(o, "--lerp")) {
+            a->lerp = !strcmp(o, "--lerp");
+            continue;
+        }
+        if (i + 1 >= argc) return usage(stderr, 2);
+        const char *v = argv[++i];
+        if (!strcmp(o, "--start")) a->start = v;
+        else if (!strcmp(o, "--end")) a->end = v;
+        else if (!strcmp(o, "-o")) a->out = v;
+        else if (!strcmp(o, "--track")) a->track = v;
+        else if (!strcmp(o, "--steps")) { if (cli_long("interpolate", o, v, 2, 1000, &a->steps)) return 2; }
+        else if (!strcmp(o, "--bar")) { if (cli_long("interpolate", o, v, 1, 1000000, &a->bar)) return 2; }
+        else if (!strcmp(o, "--temperature")) {
+            if (cli_double("interpolate", o, v, 0, 100, &a->temperature)) return 2;
+        } else if (!strcmp(o, "--seed")) { if (cli_u64("interpolate", o, v, &a->seed)) return 2; }
+        else if (!strcmp(o, "--bpm")) { if (cli_double("interpolate", o, v, 1, 1000, &a->bpm)) return 2; }
+        else return usage(stderr, 2);
+    }
+    return a->model && a->start && a->end && a->out ? 0 : usage(stderr, 2);
+}
+
+/* mu of the window of both ends into ends [2, Z]. */
+static int encode_ends(const interp_args *a, mv_gen_model *g, float *ends, char *err,
+                       size_t errlen)
+{
+    int32_t *tokens = malloc(sizeof *tokens * 2 * g->seq_len);
+    int bar, rc = -1;
+    if (!tokens) snprintf(err, errlen, "%s: out of memory", a->model);
+    else if (!sequence_read_window(a->start, &g->hp, (int)a->bar - 1, a->track, tokens, &bar,
+                                   err, errlen) &&
+             !sequence_read_window(a->end, &g->hp, (int)a->bar - 1, a->track,
+                                   tokens + g->seq_len, &bar, err, errlen)) {
+        gen_encode(g, tokens, 2, ends, NULL);
+        rc = 0;
+    }
+    free(tokens);
+    return rc;
+}
+
+static int write_steps(const interp_args *a, const mv_gen_model *g, const int32_t *tokens,
+                       char *err, size_t errlen)
+{
+    char path[4096];
+    char(*names)[32] = malloc(sizeof *names * a->steps);
+    const char **name_ptrs = malloc(sizeof *name_ptrs * a->steps);
+    int rc = names && name_ptrs ? 0 : -1;
+    for (long i = 0; !rc && i < a->steps; i++) {
+        snprintf(path, sizeof path, "%s/step_%02ld.mid", a->out, i);
+        snprintf(names[i], sizeof names[i], "step %ld t=%.3f", i, (double)i / (a->steps - 1));
+        name_ptrs[i] = names[i];
+        rc = sequence_write_midi(path, &g->hp, tokens + (size_t)i * g->seq_len, 1, &name_ptrs[i],
+                                 a->bpm, err, errlen);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/morph.mid", a->out);
+        rc = sequence_write_midi(path, &g->hp, tokens, (int)a->steps, name_ptrs, a->bpm, err,
+                                 errlen);
+    }
+    if (!names || !name_ptrs) snprintf(err, errlen, "%s: out of memory", a->out);
+    free(names);
+    free(name_ptrs);
+    return rc;
+}
+
+static int interpolate(const interp_args *a, mv_gen_model *g, char *err, size_t errlen)
+{
+    int Z = g->z_size;
+    float *ends = malloc(sizeof *ends * 2 * Z), *z = malloc(sizeof *z * a->steps * Z);
+    int32_t *tokens = malloc(sizeof *tokens * a->steps * g->seq_len);
+    int rc = -1;
+    if (!ends || !z || !tokens) snprintf(err, errlen, "%s: out of memory", a->out);
+    else if (!encode_ends(a, g, ends, err, errlen)) {
+        for (long i = 0; i < a->steps; i++) {
+            float t = (float)i / (float)(a->steps - 1);
+            if (a->lerp) latent_lerp(ends, ends + Z, t, Z, z + i * Z);
+            else latent_slerp(ends, ends + Z, t, Z, z + i * Z);
+        }
+        gen_decode(g, z, (int)a->steps, (float)a->temperature, a->seed, tokens);
+        rc = write_steps(a, g, tokens, err, errlen);
+    }
+    free(ends);
+    free(z);
+    free(tokens);
+    return rc;
+}
+
+int cmd_interpolate(int argc, char **argv)
+{
+    interp_args a;
+    int rc = parse(argc, argv, &a);
+    if (rc) return rc < 0 ? 0 : rc;
+    if (cli_make_dir("interpolate", a.out)) return 1;
+    mv_gen_model g;
+    char err[1024];
+    if (gen_model_open(&g, a.model, 16, err, sizeof err)) {
+        fprintf(stderr, "morphvae interpolate: %s\n", err);
+        return 1;
+    }
+    rc = interpolate(&a, &g, err, sizeof err);
+    gen_model_close(&g);
+    if (rc) {
+        fprintf(stderr, "morphvae interpolate: %s\n", err);
+        return 1;
+    }
+    printf("%s: %ld steps (%s) from %s to %s, and morph.mid\n", a.out, a.steps,
+           a.lerp ? "lerp" : "slerp", a.start, a.end);
+    return 0;
+}

@@ -1,0 +1,42 @@
+/* morphvae plot: pictures (PNG) of a MIDI file, a morph folder or a training log. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "plot.h"
+
+static int usage(FILE *f, int status)
+{
+    fprintf(f, "usage: morphvae plot roll in.mid -o roll.png     piano roll of a MIDI file\n"
+               "       morphvae plot interp DIR -o grid.png     a morph folder as a column of rolls\n"
+               "       morphvae plot curves run.csv -o curves.png  loss, KL and accuracy curves\n");
+    return status;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    const char *kind = NULL, *in = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (cli_is_help(o)) return usage(stdout, 0);
+        if (!strcmp(o, "-o") && i + 1 < argc) out = argv[++i];
+        else if (o[0] == '-') return usage(stderr, 2);
+        else if (!kind) kind = o;
+        else if (!in) in = o;
+        else return usage(stderr, 2);
+    }
+    if (!kind || !in || !out) return usage(stderr, 2);
+    char err[1024];
+    int rc;
+    if (!strcmp(kind, "roll")) rc = plot_roll_midi(in, out, NULL, err, sizeof err);
+    else if (!strcmp(kind, "interp")) rc = plot_interp(in, out, NULL, NULL, err, sizeof err);
+    else if (!strcmp(kind, "curves")) rc = plot_curves(in, out, err, sizeof err);
+    else return usage(stderr, 2);
+    if (rc) {
+        fprintf(stderr, "morphvae plot %s: %s\n", kind, err);
+        return 1;
+    }
+    printf("%s: %s of %s\n", out, kind, in);
+    return 0;
+}

@@ -1,0 +1,777 @@
+/* `morphvae data`: MIDI files -> a corpus of training windows, with a summary
+ * of what was read, skipped and filtered. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "corpus.h"
+#include "extract.h"
+#include "hparams.h"
+#include "midi_read.h"
+#include "tokens.h"
+
+#define FIRST_NAMES 3 /* file names listed per skip reason */
+
+static const char *const split_names[MV_SPLITS] = {"train", "valid", "test"};
+
+typedef struct data_options {
+    mv_extract_config cfg;
+    const char *out;
+    const char *meter_table;
+    int meter_steps;
+    uint64_t seed;
+    double split[MV_SPLITS];
+    int quiet;
+    int verbose; /* one line per file on stderr */
+} data_options;
+
+/* ---- small growable arrays ---- */
+
+typedef struct str_list {
+    char **items;
+    size_t n, cap;
+} str_list;
+
+static int str_list_add(str_list *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        char **p = realloc(l->items, cap * sizeof *p);
+        if (!p) return -1;
+        l->items = p;
+        l->cap = cap;
+    }
+    if (!(l->items[l->n] = strdup(s))) return -1;
+    l->n++;
+    return 0;
+}
+
+static void str_list_free(str_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- finding files ---- */
+
+static int has_midi_extension(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot) return 0;
+    return !strcasecmp(dot, ".mid") || !strcasecmp(dot, ".midi") || !strcasecmp(dot, ".kar") ||
+           !strcasecmp(dot, ".rmi");
+}
+
+/* Adds the MIDI files under dir (recursively) to out. */
+static int collect_dir(const char *dir, str_list *out, int depth)
+{
+    if (depth > 32) return 0; /* a symlink loop; deeper music folders do not exist */
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "morphvae data: %s: cannot read the folder: %s\n", dir, strerror(errno));
+        return 0;
+    }
+    str_list names = {0};
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) && !rc)
+        if (e->d_name[0] != '.') rc = str_list_add(&names, e->d_name);
+    closedir(d);
+    qsort(names.items, names.n, sizeof *names.items, cmp_str);
+    for (size_t i = 0; i < names.n && !rc; i++) {
+        size_t len = strlen(dir) + strlen(names.items[i]) + 2;
+        char *path = malloc(len);
+        if (!path) {
+            rc = -1;
+            break;
+        }
+        snprintf(path, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+                 names.items[i]);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) rc = collect_dir(path, out, depth + 1);
+        else if (has_midi_extension(path)) rc = str_list_add(out, path);
+        free(path);
+    }
+    str_list_free(&names);
+    return rc;
+}
+
+/* ---- the POP909 meter table: song id -> measure length ---- */
+
+typedef struct meter_entry {
+    char id[32];
+    int steps;
+} meter_entry;
+
+typedef struct meter_table {
+    meter_entry *items;
+    size_t n;
+} meter_table;
+
+static int csv_column(char *header, const char *name)
+{
+    int col = 0;
+    for (char *tok = strtok(header, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), col++)
+        if (!strcmp(tok, name)) return col;
+    return -1;
+}
+
+/* The field number col of a CSV line without quoted commas. */
+static const char *csv_field(char *line, int col, char *buf, size_t n)
+{
+    char *p = line;
+    for (int i = 0; i < col && p; i++) p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+    if (!p) return NULL;
+    size_t len = strcspn(p, ",\r\n");
+    if (len >= n) len = n - 1;
+    memcpy(buf, p, len);
+    buf[len] = 0;
+    return buf;
+}
+
+/* Reads song_id, num_beats_per_measure and num_quavers_per_beat (a beat of
+ * q quavers is q * 2 sixteenths). */
+static int meter_table_load(const char *path, meter_table *t)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "morphvae data: %s: cannot open the meter table: %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+    char line[1024], header[1024];
+    int id_col = -1, beats_col = -1, quavers_col = -1;
+    if (fgets(line, sizeof line, f)) {
+        strcpy(header, line);
+        id_col = csv_column(header, "song_id");
+        strcpy(header, line);
+        beats_col = csv_column(header, "num_beats_per_measure");
+        strcpy(header, line);
+        quavers_col = csv_column(header, "num_quavers_per_beat");
+    }
+    if (id_col < 0 || beats_col < 0 || quavers_col < 0) {
+        fprintf(stderr,
+                "morphvae data: %s: the meter table needs the columns song_id, "
+                "num_beats_per_measure and num_quavers_per_beat\n",
+                path);
+        fclose(f);
+        return -1;
+    }
+    size_t cap = 0;
+    for (int row = 2; fgets(line, sizeof line, f); row++) {
+        char id[32], beats[16], quavers[16];
+        if (!csv_field(line, id_col, id, sizeof id) ||
+            !csv_field(line, beats_col, beats, sizeof beats) ||
+            !csv_field(line, quavers_col, quavers, sizeof quavers) || !id[0]) {
+            if (strspn(line, " \r\n") == strlen(line)) continue;
+            fprintf(stderr, "morphvae data: %s: row %d has missing fields\n", path, row);
+            fclose(f);
+            return -1;
+        }
+        int b = atoi(beats), q = atoi(quavers);
+        if (b < 1 || b > 32 || q < 1 || q > 8) {
+            fprintf(stderr, "morphvae data: %s: row %d: %s beats of %s quavers is not a meter\n",
+                    path, row, beats, quavers);
+            fclose(f);
+            return -1;
+        }
+        if (t->n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            meter_entry *p = realloc(t->items, cap * sizeof *p);
+            if (!p) {
+                fclose(f);
+                return -1;
+            }
+            t->items = p;
+        }
+        snprintf(t->items[t->n].id, sizeof t->items[t->n].id, "%s", id);
+        t->items[t->n++].steps = b * q * 2;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* The table's measure length for a file named after its song id ("001.mid"), or 0. */
+static int meter_table_find(const meter_table *t, const char *path)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t len = strcspn(base, ".");
+    for (size_t i = 0; i < t->n; i++)
+        if (strlen(t->items[i].id) == len && !strncmp(t->items[i].id, base, len))
+            return t->items[i].steps;
+    return 0;
+}
+
+/* ---- split by source file ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+    const uint8_t *b = p;
+    uint64_t h = 0xcbf29ce484222325ull ^ mix64(seed);
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return mix64(h);
+}
+
+/* A file's split depends only on its path and the seed, so adding files does
+ * not move the others between splits. */
+static int split_of(const data_options *o, const char *path)
+{
+    double u = (double)(hash_bytes(path, strlen(path), o->seed) >> 11) / (double)(1ull << 53);
+    if (u < o->split[0]) return MV_SPLIT_TRAIN;
+    if (u < o->split[0] + o->split[1]) return MV_SPLIT_VALID;
+    return MV_SPLIT_TEST;
+}
+
+/* ---- de-duplication: a set of 64-bit window hashes ---- */
+
+typedef struct hash_set {
+    uint64_t *slots; /* 0 = empty */
+    size_t cap, n;
+} hash_set;
+
+/* Returns 1 if h was new (and adds it), 0 if present, -1 out of memory. */
+static int hash_set_add(hash_set *s, uint64_t h)
+{
+    if (!h) h = 1;
+    if (2 * (s->n + 1) > s->cap) {
+        hash_set bigger = {calloc(s->cap ? s->cap * 2 : 4096, 8), s->cap ? s->cap * 2 : 4096, 0};
+        if (!bigger.slots) return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i]) hash_set_add(&bigger, s->slots[i]);
+        free(s->slots);
+        *s = bigger;
+    }
+    for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        if (s->slots[i] == h) return 0;
+        if (!s->slots[i]) {
+            s->slots[i] = h;
+            s->n++;
+            return 1;
+        }
+    }
+}
+
+/* ---- the run's tallies ---- */
+
+typedef struct reason_group {
+    char key[160];     /* the reason with numbers replaced by N */
+    char example[300]; /* the first full message */
+    size_t count;
+    char *names[FIRST_NAMES];
+} reason_group;
+
+enum { RULE_TABLE, RULE_OPTION, RULE_FILE, RULES };
+static const char *const rule_names[RULES] = {"meter table", "--meter", "file's time signatures"};
+
+#define DENSITY_BUCKETS 6
+static const char *const density_names[DENSITY_BUCKETS] = {"<1",  "1-1.9", "2-3.9",
+                                                           "4-7.9", "8-15.9", ">=16"};
+
+typedef struct tally {
+    size_t files, files_read, files_no_windows;
+    reason_group *groups;
+    size_t n_groups;
+    size_t rule_files[RULES];
+    uint64_t rule_windows[RULES], rule_dropped[RULES];
+    mv_extract_stats stats;
+    uint64_t windows[MV_SPLITS], duplicates[MV_SPLITS];
+    size_t split_files[MV_SPLITS];
+    uint64_t pitch_hist[128];
+    uint64_t density[DENSITY_BUCKETS];
+} tally;
+
+static void reason_key(const char *why, char *key, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = why; *p && k + 2 < n; p++) {
+        if (*p >= '0' && *p <= '9') {
+            key[k++] = 'N';
+            while (p[1] >= '0' && p[1] <= '9') p++;
+        } else {
+            key[k++] = *p;
+        }
+    }
+    key[k] = 0;
+}
+
+static void tally_skip(tally *t, const char *path, const char *why)
+{
+    char key[160];
+    reason_key(why, key, sizeof key);
+    reason_group *g = NULL;
+    for (size_t i = 0; i < t->n_groups && !g; i++)
+        if (!strcmp(t->groups[i].key, key)) g = &t->groups[i];
+    if (!g) {
+        reason_group *p = realloc(t->groups, (t->n_groups + 1) * sizeof *p);
+        if (!p) return;
+        t->groups = p;
+        g = &t->groups[t->n_groups++];
+        memset(g, 0, sizeof *g);
+        snprintf(g->key, sizeof g->key, "%s", key);
+        snprintf(g->example, sizeof g->example, "%s", why);
+    }
+    if (g->count < FIRST_NAMES) g->names[g->count] = strdup(path);
+    g->count++;
+}
+
+static void tally_free(tally *t)
+{
+    for (size_t i = 0; i < t->n_groups; i++)
+        for (size_t k = 0; k < FIRST_NAMES && k < t->groups[i].count; k++)
+            free(t->groups[i].names[k]);
+    free(t->groups);
+}
+
+static void add_stats(mv_extract_stats *sum, const mv_extract_stats *s)
+{
+    uint64_t *a = (uint64_t *)sum;
+    const uint64_t *b = (const uint64_t *)s;
+    for (size_t i = 0; i < sizeof *s / sizeof(uint64_t); i++) a[i] += b[i];
+}
+
+/* ---- per window ---- */
+
+typedef struct window_sink {
+    const data_options *o;
+    mv_corpus_writer *writer;
+    hash_set seen[MV_SPLITS];
+    tally *t;
+    const char *source;
+    int split;
+    uint64_t kept; /* windows of the current file after de-duplication */
+} window_sink;
+
+static size_t window_bytes(const mv_extract_config *cfg)
+{
+    size_t steps = (size_t)cfg->n_bars * cfg->steps_per_bar;
+    return cfg->repr == MV_REPR_ROLL ? steps * 2 * cfg->n_pitches : steps * sizeof(int32_t);
+}
+
+/* Onsets per pitch for the histogram; returns the window's onset count. */
+static uint64_t count_onsets(const mv_extract_config *cfg, const void *tokens, uint64_t *hist)
+{
+    int steps = cfg->n_bars * cfg->steps_per_bar;
+    uint64_t n = 0;
+    if (cfg->repr == MV_REPR_ROLL) {
+        const uint8_t *r = tokens;
+        for (int s = 0; s < steps; s++)
+            for (int p = 0; p < cfg->n_pitches; p++)
+                if (r[(size_t)s * 2 * cfg->n_pitches + cfg->n_pitches + p]) {
+                    hist[cfg->min_pitch + p]++;
+                    n++;
+                }
+        return n;
+    }
+    const int32_t *t = tokens;
+    for (int s = 0; s < steps; s++) {
+        if (cfg->repr == MV_REPR_MELODY && t[s] >= 2) {
+            hist[cfg->min_pitch + t[s] - 2]++;
+            n++;
+        }
+        for (int c = 0; cfg->repr == MV_REPR_DRUMS && c < MV_DRUM_CLASSES; c++)
+            if (t[s] >> c & 1) {
+                hist[drum_pitch_of_class(c)]++;
+                n++;
+            }
+    }
+    return n;
+}
+
+static int take_window(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
+{
+    window_sink *k = ctx;
+    const mv_extract_config *cfg = &k->o->cfg;
+    int fresh = hash_set_add(&k->seen[k->split], hash_bytes(tokens, window_bytes(cfg), 0));
+    if (fresh < 0) return 1;
+    if (!fresh) {
+        k->t->duplicates[k->split]++;
+        return 0;
+    }
+    if (corpus_writer_add(k->writer, k->split, tokens, k->source, bar, transpose)) return 1;
+    k->t->windows[k->split]++;
+    k->kept++;
+    if (transpose == 0) {
+        double per_bar = (double)count_onsets(cfg, tokens, k->t->pitch_hist) / cfg->n_bars;
+        int b = per_bar < 1 ? 0 : per_bar < 2 ? 1 : per_bar < 4 ? 2 : per_bar < 8 ? 3
+                : per_bar < 16 ? 4 : 5;
+        k->t->density[b]++;
+    }
+    return 0;
+}
+
+/* ---- per file ---- */
+
+/* Why a file that read gave no windows, from what extraction counted for it. */
+static const char *no_window_reason(const data_options *o, uint32_t file_notes,
+                                    const mv_extract_stats *s)
+{
+    if (file_notes == 0) return "no notes";
+    if (s->notes == 0)
+        return o->cfg.track_name ? "no notes on a track of the requested name"
+               : o->cfg.repr == MV_REPR_DRUMS ? "no notes on channel 10"
+                                              : "no notes outside channel 10";
+    if (s->windows) return "all its windows repeat windows already taken";
+    if (s->segments == 0 && s->segments_bad_meter) return "its meter does not fill a bar";
+    if (s->windows_gap + s->windows_no_onset + s->windows_bad_meter == 0)
+        return "shorter than one window";
+    return "every window had a bar of silence";
+}
+
+static void process_file(const data_options *o, const meter_table *mt, const char *path,
+                         window_sink *sink, tally *t)
+{
+    char err[512];
+    mv_midi_file f;
+    if (midi_read_file(path, &f, err, sizeof err)) {
+        size_t skip = strlen(path) + 2; /* the reason without "path: " */
+        tally_skip(t, path, strlen(err) > skip ? err + skip : err);
+        if (o->verbose) fprintf(stderr, "skipped %s\n", err);
+        return;
+    }
+    t->files_read++;
+    mv_extract_config cfg = o->cfg;
+    int split = split_of(o, path), rule = RULE_FILE;
+    int table_steps = mt->n ? meter_table_find(mt, path) : 0;
+    if (table_steps) {
+        cfg.meter_steps = table_steps;
+        rule = RULE_TABLE;
+    } else if (o->meter_steps) {
+        cfg.meter_steps = o->meter_steps;
+        rule = RULE_OPTION;
+    }
+    if (split != MV_SPLIT_TRAIN) cfg.max_transpose = 0; /* augmentation for training only */
+    sink->source = path;
+    sink->split = split;
+    sink->kept = 0;
+    mv_extract_stats s = {0};
+    int rc = extract_windows(&f, &cfg, take_window, sink, &s, err, sizeof err);
+    uint32_t file_notes = f.n_notes;
+    midi_file_free(&f);
+    add_stats(&t->stats, &s);
+    t->rule_files[rule]++;
+    t->rule_windows[rule] += s.windows;
+    t->rule_dropped[rule] += s.windows_bad_meter;
+    if (rc) {
+        const char *why = rc < 0 ? err : "out of memory while storing windows";
+        tally_skip(t, path, why);
+        if (o->verbose) fprintf(stderr, "skipped %s: %s\n", path, why);
+        t->files_read--;
+        return;
+    }
+    if (sink->kept == 0) {
+        t->files_no_windows++;
+        char why[160];
+        snprintf(why, sizeof why, "read, but no windows: %s", no_window_reason(o, file_notes, &s));
+        tally_skip(t, path, why);
+        if (o->verbose) fprintf(stderr, "skipped %s: %s\n", path, why);
+        return;
+    }
+    t->split_files[split]++;
+    if (o->verbose)
+        fprintf(stderr, "read %s: %llu windows (%s)\n", path, (unsigned long long)sink->kept,
+                split_names[split]);
+}
+
+/* ---- progress on a terminal ---- */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void show_progress(size_t done, size_t total, double started)
+{
+    double elapsed = now_seconds() - started;
+    double eta = done ? elapsed * (double)(total - done) / (double)done : 0;
+    int width = 30, filled = total ? (int)(width * done / total) : width;
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu files, %.0f s left   ", filled,
+            "##############################", width - filled, "", done, total, eta);
+    if (done == total) fputc('\n', stderr);
+}
+
+/* ---- summary ---- */
+
+static void print_summary(const data_options *o, const tally *t, double seconds)
+{
+    const mv_extract_stats *s = &t->stats;
+    uint64_t total = t->windows[0] + t->windows[1] + t->windows[2];
+    printf("files: %zu found, %zu gave windows, %zu read without windows, %zu unreadable "
+           "(%.1f s)\n",
+           t->files, t->files_read - t->files_no_windows, t->files_no_windows,
+           t->files - t->files_read, seconds);
+    for (size_t i = 0; i < t->n_groups; i++) {
+        const reason_group *g = &t->groups[i];
+        printf("  skipped %zu: %s\n", g->count, g->example);
+        for (size_t k = 0; k < g->count && k < FIRST_NAMES; k++)
+            printf("      %s\n", g->names[k] ? g->names[k] : "?");
+        if (g->count > FIRST_NAMES) printf("      ... and %zu more\n", g->count - FIRST_NAMES);
+    }
+    printf("windows: %llu (%s, %d bars of %d steps)\n", (unsigned long long)total,
+           repr_name(o->cfg.repr), o->cfg.n_bars, o->cfg.steps_per_bar);
+    for (int k = 0; k < MV_SPLITS; k++)
+        printf("  %-5s %8llu windows from %zu files\n", split_names[k],
+               (unsigned long long)t->windows[k], t->split_files[k]);
+    printf("meter rules:\n");
+    for (int r = 0; r < RULES; r++)
+        if (t->rule_files[r])
+            printf("  %-22s %zu files, %llu windows kept, %llu dropped (meter does not fill "
+                   "a %d-step bar)\n",
+                   rule_names[r], t->rule_files[r], (unsigned long long)t->rule_windows[r],
+                   (unsigned long long)t->rule_dropped[r], o->cfg.steps_per_bar);
+    printf("filters:\n");
+    printf("  notes considered            %llu\n", (unsigned long long)s->notes);
+    printf("  notes outside the range     %llu\n", (unsigned long long)s->notes_out_of_range);
+    if (o->cfg.repr == MV_REPR_MELODY)
+        printf("  notes under a higher onset  %llu (highest note wins)\n",
+               (unsigned long long)s->notes_polyphonic);
+    printf("  windows in a wrong meter    %llu (%llu segments)\n",
+           (unsigned long long)s->windows_bad_meter, (unsigned long long)s->segments_bad_meter);
+    printf("  windows with no onset       %llu\n", (unsigned long long)s->windows_no_onset);
+    printf("  windows with a silent bar   %llu\n", (unsigned long long)s->windows_gap);
+    printf("  transpositions out of range %llu\n",
+           (unsigned long long)s->windows_transpose_out_of_range);
+    printf("  duplicates removed          %llu\n",
+           (unsigned long long)(t->duplicates[0] + t->duplicates[1] + t->duplicates[2]));
+    printf("%s histogram (onsets in untransposed windows):\n",
+           o->cfg.repr == MV_REPR_DRUMS ? "drum class" : "pitch");
+    uint64_t peak = 1;
+    for (int p = 0; p < 128; p++)
+        if (t->pitch_hist[p] > peak) peak = t->pitch_hist[p];
+    static const char *const drum_names[MV_DRUM_CLASSES] = {
+        "kick", "snare", "closed hat", "open hat", "low tom", "mid tom", "high tom", "crash",
+        "ride"};
+    int drums = o->cfg.repr == MV_REPR_DRUMS; /* counted under each class's first pitch */
+    for (int k = 0; k < (drums ? MV_DRUM_CLASSES : 128); k++) {
+        int p = drums ? drum_pitch_of_class(k) : k;
+        if (!t->pitch_hist[p]) continue;
+        if (drums) printf("  %-10s", drum_names[k]);
+        else printf("  %3d", p);
+        printf(" %9llu %.*s\n", (unsigned long long)t->pitch_hist[p],
+               (int)(40 * t->pitch_hist[p] / peak), "########################################");
+    }
+    printf("note density (onsets per bar, untransposed windows):\n");
+    for (int b = 0; b < DENSITY_BUCKETS; b++)
+        printf("  %-7s %llu\n", density_names[b], (unsigned long long)t->density[b]);
+    if (total == 0)
+        printf("no windows: see the skip reasons and filters above (--meter, --track, --bars "
+               "and --steps-per-bar change what is kept)\n");
+}
+
+/* ---- options ---- */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: morphvae data --repr melody|drums|roll --bars N [--steps-per-bar 16]\n"
+            "         [--transpose N] [--track NAME] [--meter N/D] [--meter-table CSV]\n"
+            "         [--seed S] [--split 0.8,0.1,0.1] [--quiet] [--verbose]\n"
+            "         DIR_OR_FILE... -o CORPUS\n"
+            "Reads every .mid .midi .kar .rmi file under the folders (sorted), extracts\n"
+            "windows of N bars with a one-bar hop and writes them to CORPUS, split into\n"
+            "train/valid/test by source file. --transpose adds shifted copies of training\n"
+            "windows; --meter or a meter table (POP909 index.csv) replaces the files' time\n"
+            "signatures. --verbose prints one line per file (read or skipped, and why);\n"
+            "--quiet hides the progress bar.\n");
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_split(const char *s, double *out)
+{
+    char *end;
+    double sum = 0;
+    for (int k = 0; k < MV_SPLITS; k++) {
+        out[k] = strtod(s, &end);
+        if (end == s || out[k] < 0 || (k < 2 && *end != ',') || (k == 2 && *end)) return -1;
+        sum += out[k];
+        s = end + 1;
+    }
+    if (sum < 0.999 || sum > 1.001) return -1;
+    return 0;
+}
+
+static int bad_option(const char *opt, const char *value, const char *expected)
+{
+    fprintf(stderr, "morphvae data: %s '%s': expected %s\n", opt, value ? value : "", expected);
+    return 2;
+}
+
+static int parse_options(int argc, char **argv, data_options *o, str_list *inputs)
+{
+    memset(o, 0, sizeof *o);
+    o->cfg.repr = UINT32_MAX;
+    o->cfg.steps_per_bar = 16;
+    o->cfg.min_pitch = 21;
+    o->cfg.n_pitches = 88;
+    o->split[0] = 0.8;
+    o->split[1] = 0.1;
+    o->split[2] = 0.1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int n;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--quiet")) {
+            o->quiet = 1;
+            continue;
+        } else if (!strcmp(a, "--verbose")) {
+            o->verbose = 1;
+            continue;
+        } else if (a[0] != '-') {
+            if (str_list_add(inputs, a)) return 1;
+            continue;
+        }
+        if (!v) return bad_option(a, "", "a value");
+        i++;
+        if (!strcmp(a, "--repr")) {
+            o->cfg.repr = !strcmp(v, "melody") ? MV_REPR_MELODY
+                          : !strcmp(v, "drums") ? MV_REPR_DRUMS
+                          : !strcmp(v, "roll")  ? MV_REPR_ROLL
+                                                : UINT32_MAX;
+            if (o->cfg.repr == UINT32_MAX) return bad_option(a, v, "melody, drums or roll");
+        } else if (!strcmp(a, "--bars")) {
+            if (parse_int(v, 1, 64, &o->cfg.n_bars)) return bad_option(a, v, "1..64");
+        } else if (!strcmp(a, "--steps-per-bar")) {
+            if (parse_int(v, 1, 256, &o->cfg.steps_per_bar)) return bad_option(a, v, "1..256");
+        } else if (!strcmp(a, "--transpose")) {
+            if (parse_int(v, 0, 24, &o->cfg.max_transpose)) return bad_option(a, v, "0..24");
+        } else if (!strcmp(a, "--track")) {
+            o->cfg.track_name = v;
+        } else if (!strcmp(a, "--meter")) {
+            int num, den;
+            char extra;
+            if (sscanf(v, "%d/%d%c", &num, &den, &extra) != 2 || !(n = meter_steps(num, den)))
+                return bad_option(a, v, "a meter such as 4/4 or 6/8");
+            o->meter_steps = n;
+        } else if (!strcmp(a, "--meter-table")) {
+            o->meter_table = v;
+        } else if (!strcmp(a, "--seed")) {
+            char *end;
+            o->seed = strtoull(v, &end, 10);
+            if (*end || end == v) return bad_option(a, v, "a whole number");
+        } else if (!strcmp(a, "--split")) {
+            if (parse_split(v, o->split))
+                return bad_option(a, v, "three fractions summing to 1, e.g. 0.8,0.1,0.1");
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            o->out = v;
+        } else {
+            fprintf(stderr, "morphvae data: unknown option %s\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (o->cfg.repr == UINT32_MAX || !o->cfg.n_bars || !o->out || !inputs->n) {
+        fprintf(stderr, "morphvae data: --repr, --bars, -o and at least one input are needed\n");
+        usage(stderr);
+        return 2;
+    }
+    char err[200];
+    if (extract_config_check(&o->cfg, err, sizeof err)) {
+        fprintf(stderr, "morphvae data: %s\n", err);
+        return 2;
+    }
+    return -1; /* go on */
+}
+
+static int collect_inputs(const str_list *inputs, str_list *files)
+{
+    for (size_t i = 0; i < inputs->n; i++) {
+        struct stat st;
+        if (stat(inputs->items[i], &st) != 0) {
+            fprintf(stderr, "morphvae data: %s: %s\n", inputs->items[i], strerror(errno));
+            return -1;
+        }
+        if (S_ISDIR(st.st_mode) ? collect_dir(inputs->items[i], files, 0)
+                                : str_list_add(files, inputs->items[i])) {
+            fprintf(stderr, "morphvae data: out of memory listing %s\n", inputs->items[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cmd_data(int argc, char **argv)
+{
+    data_options o;
+    str_list inputs = {0}, files = {0};
+    meter_table mt = {0};
+    tally t = {0};
+    window_sink sink = {0};
+    int rc = parse_options(argc, argv, &o, &inputs);
+    if (rc >= 0) goto done;
+    rc = 1;
+    if (collect_inputs(&inputs, &files)) goto done;
+    if (o.meter_table && meter_table_load(o.meter_table, &mt)) goto done;
+    uint32_t n_classes = o.cfg.repr == MV_REPR_MELODY ? (uint32_t)o.cfg.n_pitches + 2
+                         : o.cfg.repr == MV_REPR_DRUMS ? 512u
+                                                       : 2u * (uint32_t)o.cfg.n_pitches;
+    uint32_t min_pitch = o.cfg.repr == MV_REPR_DRUMS ? 0 : (uint32_t)o.cfg.min_pitch;
+    char err[512];
+    sink.o = &o;
+    sink.t = &t;
+    sink.writer = corpus_writer_open(o.out, o.cfg.repr, n_classes, min_pitch,
+                                     (uint32_t)o.cfg.n_bars, (uint32_t)o.cfg.steps_per_bar, err,
+                                     sizeof err);
+    if (!sink.writer) {
+        fprintf(stderr, "morphvae data: %s\n", err);
+        goto done;
+    }
+    t.files = files.n;
+    int progress = !o.quiet && isatty(STDERR_FILENO);
+    double started = now_seconds(), last_shown = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        process_file(&o, &mt, files.items[i], &sink, &t);
+        if (progress && (now_seconds() - last_shown > 0.2 || i + 1 == files.n)) {
+            show_progress(i + 1, files.n, started);
+            last_shown = now_seconds();
+        }
+    }
+    if (corpus_writer_close(sink.writer, err, sizeof err)) {
+        fprintf(stderr, "morphvae data: %s\n", err);
+        goto done;
+    }
+    print_summary(&o, &t, now_seconds() - started);
+    printf("wrote %s\n", o.out);
+    rc = t.windows[0] + t.windows[1] + t.windows[2] ? 0 : 1;
+done:
+    for (int k = 0; k < MV_SPLITS; k++) free(sink.seen[k].slots);
+    tally_free(&t);
+    free(mt.items);
+    str_list_free(&files);
+    str_list_free(&inputs);
+    return rc;
+}

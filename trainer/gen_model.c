@@ -1,0 +1,79 @@
+/* Opening a model and decoding / encoding any number of sequences through core's
+ * decoder, batch by batch. */
+#include "gen_model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, size_t errlen)
+{
+    memset(g, 0, sizeof *g);
+    g->path = path;
+    if (weights_read(path, &g->weights, err, errlen)) return -1;
+    g->hp = *weights_hparams(g->weights);
+    if (g->hp.repr != MV_REPR_MELODY && g->hp.repr != MV_REPR_DRUMS) {
+        snprintf(err, errlen, "%s: a %s model; these tools decode melody and drum models only",
+                 path, repr_name(g->hp.repr));
+        gen_model_close(g);
+        return -1;
+    }
+    if (model_bind_weights(&g->model, g->weights, err, errlen)) {
+        gen_model_close(g);
+        return -1;
+    }
+    g->max_batch = max_batch > 0 ? max_batch : 1;
+    g->seq_len = (int)hparams_seq_len(&g->hp);
+    g->z_size = (int)g->hp.z_size;
+    g->decoder = decoder_create(&g->model, g->max_batch);
+    g->rngs = malloc(sizeof *g->rngs * g->max_batch);
+    g->mu = malloc(sizeof *g->mu * g->max_batch * g->z_size);
+    g->sigma = malloc(sizeof *g->sigma * g->max_batch * g->z_size);
+    if (!g->decoder || !g->rngs || !g->mu || !g->sigma) {
+        snprintf(err, errlen, "%s: out of memory creating a decoder for batch %d", path,
+                 g->max_batch);
+        gen_model_close(g);
+        return -1;
+    }
+    return 0;
+}
+
+void gen_model_close(mv_gen_model *g)
+{
+    if (g->decoder) decoder_free(g->decoder);
+    if (g->weights) weights_free(g->weights);
+    free(g->rngs);
+    free(g->mu);
+    free(g->sigma);
+    memset(g, 0, sizeof *g);
+}
+
+uint64_t gen_sequence_seed(uint64_t seed, uint64_t i)
+{
+    uint64_t x = seed + 0x9E3779B97F4A7C15ull * (i + 1);
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
+                int32_t *tokens)
+{
+    for (int at = 0; at < n; at += g->max_batch) {
+        int batch = n - at < g->max_batch ? n - at : g->max_batch;
+        for (int b = 0; b < batch; b++) rng_seed(&g->rngs[b], gen_sequence_seed(seed, at + b));
+        decoder_decode(g->decoder, z + (size_t)at * g->z_size, batch, temperature,
+                       temperature > 0 ? g->rngs : NULL, tokens + (size_t)at * g->seq_len);
+    }
+}
+
+void gen_encode(mv_gen_model *g, const int32_t *tokens, int n, float *mu, float *sigma)
+{
+    for (int at = 0; at < n; at += g->max_batch) {
+        int batch = n - at < g->max_batch ? n - at : g->max_batch;
+        decoder_encode(g->decoder, tokens + (size_t)at * g->seq_len, batch, g->mu, g->sigma);
+        size_t bytes = sizeof *g->mu * batch * g->z_size;
+        if (mu) memcpy(mu + (size_t)at * g->z_size, g->mu, bytes);
+        if (sigma) memcpy(sigma + (size_t)at * g->z_size, g->sigma, bytes);
+    }
+}

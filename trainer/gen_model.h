@@ -1,0 +1,42 @@
+/* A model file opened for generation: weights read and checked, the model bound,
+ * a decoder sized for a batch. Used by sample, interpolate, encode, decode and
+ * attributes. */
+#ifndef MV_GEN_MODEL_H
+#define MV_GEN_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decoder.h"
+#include "model.h"
+#include "weights.h"
+
+typedef struct mv_gen_model {
+    const char *path;
+    mv_weights *weights;
+    mv_model model;
+    mv_decoder *decoder;
+    mv_hparams hp;
+    int seq_len, z_size, max_batch;
+    mv_rng *rngs;      /* [max_batch] */
+    float *mu, *sigma; /* [max_batch, Z] encoder outputs of one batch */
+} mv_gen_model;
+
+/* Opens path for batches of up to max_batch. Returns 0, or -1 with a message
+ * naming the file in err (also for piano-roll models, which these tools do
+ * not decode). */
+int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, size_t errlen);
+void gen_model_close(mv_gen_model *g);
+
+/* Decodes n latent vectors z [n, Z] into tokens [n, seq_len] in batches;
+ * sequence i samples with the generator seeded from (seed, i) when
+ * temperature > 0, so the result does not depend on the batch size. */
+void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
+                int32_t *tokens);
+/* Encodes n windows [n, seq_len] into mu and sigma [n, Z] (either may be NULL). */
+void gen_encode(mv_gen_model *g, const int32_t *tokens, int n, float *mu, float *sigma);
+
+/* The seed of sequence i of a run with seed `seed` (splitmix64 of both). */
+uint64_t gen_sequence_seed(uint64_t seed, uint64_t i);
+
+#endif

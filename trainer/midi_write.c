@@ -1,0 +1,172 @@
+/* Notes -> standard MIDI file with libsmf; atomic write (temporary file in the
+ * same folder, fsync, rename, fsync of the folder) so that a crash never leaves
+ * half a file under the final name. */
+#include "midi_write.h"
+
+#include <smf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "atomic_file.h"
+
+int midi_ticks_per_step(int steps_per_bar)
+{
+    int bar_ticks = 4 * MIDI_WRITE_PPQN;
+    if (steps_per_bar <= 0 || bar_ticks % steps_per_bar) return 0;
+    return bar_ticks / steps_per_bar;
+}
+
+/* A channel message at a tick; note-offs sort before note-ons at the same tick
+ * so that a repeated pitch is not cut by the previous note's off. */
+typedef struct {
+    int tick;
+    int order; /* 0 program/off, 1 on */
+    uint8_t bytes[3];
+    int len;
+} timed_message;
+
+static int compare_messages(const void *pa, const void *pb)
+{
+    const timed_message *a = pa, *b = pb;
+    if (a->tick != b->tick) return a->tick < b->tick ? -1 : 1;
+    return a->order - b->order;
+}
+
+static int add_event(smf_track_t *track, const uint8_t *bytes, int len, int tick)
+{
+    smf_event_t *e = smf_event_new_from_pointer((void *)bytes, len);
+    if (!e) return -1;
+    smf_track_add_event_pulses(track, e, tick);
+    return 0;
+}
+
+static smf_track_t *conductor_track(smf_t *smf, double bpm, int end_tick)
+{
+    smf_track_t *track = smf_track_new();
+    if (!track) return NULL;
+    smf_add_track(smf, track);
+    uint32_t us_per_quarter = (uint32_t)(60e6 / bpm + 0.5);
+    uint8_t tempo[6] = {0xFF, 0x51, 0x03, (uint8_t)(us_per_quarter >> 16),
+                        (uint8_t)(us_per_quarter >> 8), (uint8_t)us_per_quarter};
+    uint8_t meter[7] = {0xFF, 0x58, 0x04, 4, 2, 24, 8}; /* 4/4, metronome every quarter */
+    if (add_event(track, tempo, sizeof tempo, 0) || add_event(track, meter, sizeof meter, 0))
+        return NULL;
+    if (smf_track_add_eot_pulses(track, end_tick)) return NULL;
+    return track;
+}
+
+/* Fills msgs with the part's program change and note on/off pairs; returns the count. */
+static int part_messages(const mv_midi_part *p, int ticks_per_step, int n_steps,
+                         timed_message *msgs)
+{
+    int n = 0, ch = p->channel & 15;
+    if (p->program >= 0)
+        msgs[n++] = (timed_message){0, 0, {(uint8_t)(0xC0 | ch), (uint8_t)(p->program & 127), 0}, 2};
+    for (int i = 0; i < p->n_notes; i++) {
+        const mv_note *note = &p->notes[i];
+        int start = p->step_offset + note->step;
+        int end = start + (note->duration > 0 ? note->duration : 1);
+        if (start < 0 || start >= n_steps || note->pitch > 127) continue;
+        if (end > n_steps) end = n_steps;
+        uint8_t vel = note->velocity ? (note->velocity > 127 ? 127 : note->velocity) : 1;
+        msgs[n++] = (timed_message){start * ticks_per_step, 1,
+                                    {(uint8_t)(0x90 | ch), note->pitch, vel}, 3};
+        msgs[n++] = (timed_message){end * ticks_per_step, 0,
+                                    {(uint8_t)(0x80 | ch), note->pitch, 0}, 3};
+    }
+    return n;
+}
+
+static int part_track(smf_t *smf, const mv_midi_part *p, int ticks_per_step, int n_steps)
+{
+    smf_track_t *track = smf_track_new();
+    if (!track) return -1;
+    smf_add_track(smf, track);
+    if (p->name && p->name[0]) {
+        smf_event_t *e = smf_event_new_textual(0x03, p->name);
+        if (!e) return -1;
+        smf_track_add_event_pulses(track, e, 0);
+    }
+    timed_message *msgs = malloc(sizeof *msgs * (2 * (size_t)p->n_notes + 1));
+    if (!msgs) return -1;
+    int n = part_messages(p, ticks_per_step, n_steps, msgs);
+    qsort(msgs, n, sizeof *msgs, compare_messages);
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) rc = add_event(track, msgs[i].bytes, msgs[i].len, msgs[i].tick);
+    free(msgs);
+    if (!rc) rc = smf_track_add_eot_pulses(track, n_steps * ticks_per_step);
+    return rc ? -1 : 0;
+}
+
+static smf_t *build_smf(const mv_midi_part *parts, int n_parts, int ticks_per_step, int n_steps,
+                        double bpm)
+{
+    smf_t *smf = smf_new();
+    if (!smf) return NULL;
+    if (smf_set_format(smf, 1) || smf_set_ppqn(smf, MIDI_WRITE_PPQN) ||
+        !conductor_track(smf, bpm, n_steps * ticks_per_step)) {
+        smf_delete(smf);
+        return NULL;
+    }
+    for (int i = 0; i < n_parts; i++)
+        if (part_track(smf, &parts[i], ticks_per_step, n_steps)) {
+            smf_delete(smf);
+            return NULL;
+        }
+    return smf;
+}
+
+static int check_args(const char *path, const mv_midi_part *parts, int n_parts, int steps_per_bar,
+                      int n_steps, double bpm, char *err, size_t errlen)
+{
+    if (!midi_ticks_per_step(steps_per_bar)) {
+        snprintf(err, errlen, "%s: %d steps per bar do not divide a bar of %d ticks", path,
+                 steps_per_bar, 4 * MIDI_WRITE_PPQN);
+        return -1;
+    }
+    if (n_steps <= 0 || n_steps > INT32_MAX / 4 / MIDI_WRITE_PPQN) {
+        snprintf(err, errlen, "%s: length of %d steps is out of range", path, n_steps);
+        return -1;
+    }
+    if (!(bpm >= 1 && bpm <= 1000)) {
+        snprintf(err, errlen, "%s: tempo %g bpm is out of range 1..1000", path, bpm);
+        return -1;
+    }
+    for (int i = 0; i < n_parts; i++)
+        if (parts[i].channel < 0 || parts[i].channel > 15 || parts[i].n_notes < 0 ||
+            parts[i].program > 127) {
+            snprintf(err, errlen, "%s: part %d has channel %d, %d notes, program %d", path, i,
+                     parts[i].channel, parts[i].n_notes, parts[i].program);
+            return -1;
+        }
+    return 0;
+}
+
+int midi_write_parts(const char *path, const mv_midi_part *parts, int n_parts,
+                     int steps_per_bar, int n_steps, double bpm, char *err, size_t errlen)
+{
+    if (check_args(path, parts, n_parts, steps_per_bar, n_steps, bpm, err, errlen)) return -1;
+    smf_t *smf = build_smf(parts, n_parts, midi_ticks_per_step(steps_per_bar), n_steps, bpm);
+    if (!smf) {
+        snprintf(err, errlen, "%s: out of memory building the MIDI data", path);
+        return -1;
+    }
+    char tmp[4096];
+    int rc = atomic_file_begin(path, tmp, sizeof tmp, err, errlen);
+    if (!rc && smf_save(smf, tmp)) {
+        snprintf(err, errlen, "%s: libsmf could not write the temporary file %s", path, tmp);
+        atomic_file_abort(tmp);
+        rc = -1;
+    }
+    smf_delete(smf);
+    if (!rc) rc = atomic_file_commit(tmp, path, err, errlen);
+    return rc;
+}
+
+int midi_write_notes(const char *path, const mv_note *notes, int n_notes, int steps_per_bar,
+                     int n_steps, double bpm, int channel, char *err, size_t errlen)
+{
+    mv_midi_part part = {notes, n_notes, 0, channel, -1, NULL};
+    return midi_write_parts(path, &part, 1, steps_per_bar, n_steps, bpm, err, errlen);
+}

@@ -1,0 +1,60 @@
+/* Pictures for people: piano rolls of MIDI files or of generated notes, a morph
+ * as a column of piano rolls, and the training curves of a run (PNG files). */
+#ifndef MV_PLOT_H
+#define MV_PLOT_H
+
+#include <stddef.h>
+
+#include "tokens.h"
+
+/* Where things land in a piano-roll panel, so that callers (and tests) can find
+ * a note's pixels: the note of pitch p from tick a to tick b fills the columns
+ * [roll_x(a), roll_x(b) - 1) (at least one) and the rows
+ * [roll_y(p), roll_y(p) + px_per_pitch - 1). Outside notes every pixel is grey. */
+typedef struct mv_roll_geometry {
+    int left, top;       /* image position of tick 0 and of the top of pitch_hi */
+    int px_per_beat, ticks_per_beat;
+    int px_per_pitch;
+    int pitch_lo, pitch_hi; /* inclusive, pitch_hi drawn on top */
+    int length;          /* ticks shown */
+} mv_roll_geometry;
+
+static inline int roll_x(const mv_roll_geometry *g, int tick)
+{
+    return g->left + (int)((long long)tick * g->px_per_beat / g->ticks_per_beat);
+}
+
+static inline int roll_y(const mv_roll_geometry *g, int pitch)
+{
+    return g->top + (g->pitch_hi - pitch) * g->px_per_pitch;
+}
+
+/* The geometry plot_roll_midi and plot_roll_notes use for one panel (also
+ * returned by them when geometry is not NULL). */
+void roll_geometry_for(int ticks_per_beat, int length, int pitch_lo, int pitch_hi,
+                       mv_roll_geometry *g);
+
+/* Piano roll of a MIDI file: one row per pitch over the file's pitch range, bar
+ * and beat lines from its first time signature, notes coloured by track (hue)
+ * and velocity (strength). Returns 0, or -1 with a message naming the file in err. */
+int plot_roll_midi(const char *mid_path, const char *png_path, mv_roll_geometry *geometry,
+                   char *err, size_t errlen);
+
+/* Piano roll of grid notes (4/4, steps_per_bar steps per bar, n_steps shown). */
+int plot_roll_notes(const mv_note *notes, int n_notes, int steps_per_bar, int n_steps,
+                    const char *png_path, mv_roll_geometry *geometry, char *err, size_t errlen);
+
+/* A morph as a column of piano rolls: every *.mid file of dir in name order,
+ * except the whole morph (morph.mid), on a shared pitch range and time axis,
+ * each labelled with its file name. Panel i is the first panel moved down by
+ * i * (image height / *n_panels); first and n_panels may be NULL. */
+int plot_interp(const char *dir, const char *png_path, mv_roll_geometry *first, int *n_panels,
+                char *err, size_t errlen);
+
+/* Training curves from a CSV with a header naming its columns: step, split, and
+ * any of recon and loss (loss panel), kl, elbo, acc_tf and acc_sampled (accuracy
+ * panel), beta and sample_prob (schedule panel); one line per column and split.
+ * Missing columns and panels without values are skipped. */
+int plot_curves(const char *csv_path, const char *png_path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,111 @@
+/* Tokens -> notes -> MIDI (midi_write) and MIDI -> window (midi_read, extract). */
+#include "sequence_io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/midi_read.h"
+#include "extract.h"
+#include "midi_write.h"
+
+int sequence_notes(const mv_hparams *hp, const int32_t *tokens, mv_note *out, int max)
+{
+    int n = (int)hparams_seq_len(hp);
+    if (hp->repr == MV_REPR_DRUMS) return drums_to_notes(tokens, n, SEQUENCE_VELOCITY, out, max);
+    return melody_to_notes(tokens, n, (int)hp->min_pitch, (int)hp->n_classes, SEQUENCE_VELOCITY,
+                           out, max);
+}
+
+int sequence_write_midi(const char *path, const mv_hparams *hp, const int32_t *tokens,
+                        int n_seqs, const char *const *names, double bpm, char *err,
+                        size_t errlen)
+{
+    int len = (int)hparams_seq_len(hp), max = len * MV_DRUM_CLASSES;
+    mv_note *notes = malloc(sizeof *notes * (size_t)max * n_seqs);
+    mv_midi_part *parts = malloc(sizeof *parts * n_seqs);
+    int rc = -1;
+    if (!notes || !parts) {
+        snprintf(err, errlen, "%s: out of memory", path);
+    } else {
+        int drums = hp->repr == MV_REPR_DRUMS;
+        for (int i = 0; i < n_seqs; i++) {
+            mv_note *mine = notes + (size_t)i * max;
+            int n = sequence_notes(hp, tokens + (size_t)i * len, mine, max);
+            parts[i] = (mv_midi_part){mine, n, i * len, drums ? 9 : 0, drums ? -1 : 0,
+                                      names ? names[i] : NULL};
+        }
+        rc = midi_write_parts(path, parts, n_seqs, (int)hp->steps_per_bar, len * n_seqs, bpm,
+                              err, errlen);
+    }
+    free(notes);
+    free(parts);
+    return rc;
+}
+
+typedef struct {
+    int first_bar, found, bar, seq_len;
+    int32_t *tokens;
+} window_search;
+
+static int take_window(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
+{
+    window_search *s = ctx;
+    if (transpose != 0 || (int)bar < s->first_bar) return 0;
+    memcpy(s->tokens, tokens, sizeof *s->tokens * s->seq_len);
+    s->bar = (int)bar;
+    s->found = 1;
+    return 1;
+}
+
+static mv_extract_config config_for(const mv_hparams *hp, const char *track)
+{
+    mv_extract_config c = {0};
+    c.repr = hp->repr;
+    c.n_bars = (int)hp->n_bars;
+    c.steps_per_bar = (int)hp->steps_per_bar;
+    c.min_pitch = (int)hp->min_pitch;
+    c.n_pitches = hp->repr == MV_REPR_MELODY ? (int)hp->n_classes - 2 : 0;
+    c.track_name = track;
+    return c;
+}
+
+/* Why extraction found nothing, in a musician's words. */
+static void explain_no_window(const char *path, const mv_hparams *hp, int first_bar,
+                              const mv_midi_file *f, const mv_extract_stats *st, char *err,
+                              size_t errlen)
+{
+    int64_t last = 0;
+    for (uint32_t i = 0; i < f->n_notes; i++)
+        if (f->notes[i].end > last) last = f->notes[i].end;
+    double bars = (double)last / (4.0 * f->ticks_per_quarter); /* in 4/4 bars */
+    snprintf(err, errlen,
+             "%s: no usable %u-bar %s window from bar %d on (the notes span %.1f bars of 4/4; "
+             "%llu notes considered, %llu outside the pitch range; windows rejected: %llu with "
+             "a silent bar, %llu in a meter that does not fill %u steps per bar)",
+             path, hp->n_bars, repr_name(hp->repr), first_bar + 1, bars,
+             (unsigned long long)st->notes, (unsigned long long)st->notes_out_of_range,
+             (unsigned long long)st->windows_gap,
+             (unsigned long long)(st->windows_bad_meter + st->segments_bad_meter),
+             hp->steps_per_bar);
+}
+
+int sequence_read_window(const char *path, const mv_hparams *hp, int first_bar,
+                         const char *track, int32_t *tokens, int *bar, char *err,
+                         size_t errlen)
+{
+    mv_midi_file f;
+    if (midi_read_file(path, &f, err, errlen)) return -1;
+    mv_extract_config cfg = config_for(hp, track);
+    mv_extract_stats st = {0};
+    window_search s = {first_bar, 0, 0, (int)hparams_seq_len(hp), tokens};
+    char why[256];
+    int rc = extract_config_check(&cfg, why, sizeof why) ? -1
+             : extract_windows(&f, &cfg, take_window, &s, &st, why, sizeof why);
+    if (rc < 0) snprintf(err, errlen, "%s: %s", path, why);
+    else if (!s.found) explain_no_window(path, hp, first_bar, &f, &st, err, errlen);
+    midi_file_free(&f);
+    if (rc < 0 || !s.found) return -1;
+    *bar = s.bar;
+    return 0;
+}

@@ -1,0 +1,54 @@
+/* Training checkpoints: everything a run needs to continue bit-exactly —
+ * model, Adam moments, RNG, data position, step, options — in one file written
+ * atomically (temporary file, fsync, rename, fsync of the folder).
+ *
+ * Layout (little-endian, this machine's float): the header struct below, then
+ * params, adam_m, adam_v (n_params floats each), then a 64-bit FNV-1a of all
+ * bytes before it. Private to the trainer; the shipped model is a weights file. */
+#ifndef MV_TRAIN_CHECKPOINT_H
+#define MV_TRAIN_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "hparams.h"
+#include "rng.h"
+
+#define CKPT_MAGIC "MVCKPT01"
+
+/* The options that decide the numbers a run computes (resume keeps them). */
+typedef struct train_numerics {
+    double beta, free_bits, lr, beta_rate, sampling_rate;
+    int64_t batch;
+    uint64_t seed;
+} train_numerics;
+
+typedef struct train_state {
+    int64_t step;    /* optimizer steps done */
+    int64_t epoch;   /* current pass over the training split */
+    int64_t pos;     /* next window in this epoch's order */
+    mv_rng rng;      /* eps and scheduled-sampling draws */
+    double seconds;  /* training time so far */
+    int64_t total_steps;
+} train_state;
+
+typedef struct ckpt_header {
+    char magic[8];
+    uint32_t real_size; /* sizeof(real) of the build that wrote it */
+    uint32_t pad;
+    mv_hparams hp;
+    train_numerics num;
+    train_state st;
+    uint64_t n_params;
+} ckpt_header;
+
+/* Returns 0, or -1 with a message naming path in err. */
+int checkpoint_save(const char *path, const ckpt_header *h, const real *params,
+                    const real *adam_m, const real *adam_v, char *err, size_t errlen);
+/* Reads the header only (to size the model), then checkpoint_load_data. */
+int checkpoint_load_header(const char *path, ckpt_header *h, char *err, size_t errlen);
+int checkpoint_load_data(const char *path, const ckpt_header *h, real *params, real *adam_m,
+                         real *adam_v, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,13 @@
+/* The schedules of a training run (Magenta's music_vae defaults). */
+#ifndef MV_TRAIN_SCHEDULE_H
+#define MV_TRAIN_SCHEDULE_H
+
+/* Learning rate at a step: (lr0 - lr_min) * decay^step + lr_min. */
+double schedule_lr(double lr0, long step);
+/* KL weight: beta_max, or with annealing rate r in (0, 1): (1 - r^step) beta_max. */
+double schedule_beta(double beta_max, double rate, long step);
+/* Scheduled sampling, inverse sigmoid: the probability of feeding the model's own
+ * sample, 1 - k / (k + exp(step / k)); 0 when k is 0 (always teacher forcing). */
+double schedule_sample_prob(double k, long step);
+
+#endif

@@ -1,0 +1,618 @@
+/* morphvae train: trains the model of design.md §2 on a corpus (vae.c for the
+ * maths, Adam with Magenta's schedule, checkpoints that resume bit-exactly),
+ * validating and logging as it goes, and writes the final weights file. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "commands.h"
+#include "corpus.h"
+#include "decoder.h"
+#include "model.h"
+#include "schedule.h"
+#include "train_config.h"
+#include "train_samples.h"
+#include "vae.h"
+#include "weights.h"
+
+#define ADAM_BETA1 0.9
+#define ADAM_BETA2 0.999
+#define ADAM_EPS 1e-8
+#define CLIP_NORM 1.0
+#define KL_COLLAPSE_NATS 0.5 /* below this the latent code carries almost nothing */
+
+typedef struct train_opts {
+    const char *corpus_path, *out_path, *config, *resume, *run_dir;
+    int z_size;           /* 0: the config's */
+    train_numerics num;
+    long steps, epochs;
+    int threads;
+    long eval_every, sample_every, checkpoint_every;
+    long eval_windows;
+    double time_limit;    /* seconds of this process; 0: none */
+    int keep_best;        /* write the best model on validation beside the checkpoint */
+    int sampling_rate_given; /* on --resume, replaces the checkpoint's rate */
+} train_opts;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    stop_requested = sig;
+}
+
+static int usage(FILE *f, int status)
+{
+    fprintf(f,
+            "usage: morphvae train CORPUS.bin -o MODEL.mvae [options]\n"
+            "  --config NAME|FILE  mel_2bar, mel_4bar, drums_2bar, or a file of 'key = value'\n"
+            "                      hyperparameter lines (default: from the corpus)\n"
+            "  --z N               latent size (default: the config's, 256)\n"
+            "  --beta B            KL weight (0.2)          --free-bits F  free bits (48)\n"
+            "  --beta-rate R       anneal beta as (1 - R^step) beta (default off)\n"
+            "  --sampling-rate K   inverse-sigmoid scheduled sampling rate (default off; with\n"
+            "                      --resume it replaces the run's rate from then on)\n"
+            "  --lr LR             initial learning rate (1e-3), decays 0.9999/step to 1e-5\n"
+            "  --batch N           sequences per step (64)\n"
+            "  --steps N | --epochs N   length of the run (default 10000 steps)\n"
+            "  --time-limit S      stop after S seconds and write the model (default none)\n"
+            "  --threads N         OpenBLAS threads (1)\n"
+            "  --resume CKPT       continue a run from its checkpoint\n"
+            "  --run-dir DIR       where the checkpoint, CSV log and samples go\n"
+            "                      (default: the folder of MODEL.mvae)\n"
+            "  --eval-every N      validate every N steps (500)\n"
+            "  --eval-windows N    validation windows used (1024)\n"
+            "  --checkpoint-every N  (1000)    --sample-every M  MIDI samples (5000; 0 off)\n"
+            "  --keep-best         also write RUN.best.mvae whenever the validation ELBO improves\n"
+            "  --seed S            initialisation, data order and noise (1)\n");
+    return status;
+}
+
+static int parse_args(int argc, char **argv, train_opts *o)
+{
+    *o = (train_opts){.num = {0.2, 48, 1e-3, 0, 0, 64, 1}, .threads = 1, .eval_every = 500,
+                      .sample_every = 5000, .checkpoint_every = 1000, .eval_windows = 1024};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(stdout, 0) - 1;
+        if (!strcmp(a, "--keep-best")) {
+            o->keep_best = 1;
+            continue;
+        }
+        if (a[0] != '-') {
+            if (o->corpus_path) return usage(stderr, 2);
+            o->corpus_path = a;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "morphvae train: %s needs a value\n", a);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "-o")) o->out_path = v;
+        else if (!strcmp(a, "--config")) o->config = v;
+        else if (!strcmp(a, "--resume")) o->resume = v;
+        else if (!strcmp(a, "--run-dir")) o->run_dir = v;
+        else if (!strcmp(a, "--z")) o->z_size = atoi(v);
+        else if (!strcmp(a, "--beta")) o->num.beta = atof(v);
+        else if (!strcmp(a, "--free-bits")) o->num.free_bits = atof(v);
+        else if (!strcmp(a, "--beta-rate")) o->num.beta_rate = atof(v);
+        else if (!strcmp(a, "--sampling-rate")) {
+            o->num.sampling_rate = atof(v);
+            o->sampling_rate_given = 1;
+        }
+        else if (!strcmp(a, "--lr")) o->num.lr = atof(v);
+        else if (!strcmp(a, "--batch")) o->num.batch = atol(v);
+        else if (!strcmp(a, "--seed")) o->num.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--steps")) o->steps = atol(v);
+        else if (!strcmp(a, "--epochs")) o->epochs = atol(v);
+        else if (!strcmp(a, "--time-limit")) o->time_limit = atof(v);
+        else if (!strcmp(a, "--threads")) o->threads = atoi(v);
+        else if (!strcmp(a, "--eval-every")) o->eval_every = atol(v);
+        else if (!strcmp(a, "--eval-windows")) o->eval_windows = atol(v);
+        else if (!strcmp(a, "--sample-every")) o->sample_every = atol(v);
+        else if (!strcmp(a, "--checkpoint-every")) o->checkpoint_every = atol(v);
+        else {
+            fprintf(stderr, "morphvae train: unknown option %s\n", a);
+            return usage(stderr, 2);
+        }
+    }
+    if (!o->corpus_path || !o->out_path) {
+        fprintf(stderr, "morphvae train: a corpus and -o MODEL.mvae are required\n");
+        return usage(stderr, 2);
+    }
+    if (o->num.batch < 1 || o->threads < 1 || o->eval_every < 1 || o->checkpoint_every < 1 ||
+        o->steps < 0 || o->epochs < 0 || o->eval_windows < 1 || o->num.lr <= 0 ||
+        o->num.beta < 0 || o->num.free_bits < 0 || o->z_size < 0 || o->sample_every < 0) {
+        fprintf(stderr, "morphvae train: option values must be positive\n");
+        return 2;
+    }
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The order of the training windows in an epoch: a permutation that depends on
+ * the seed and the epoch only, so a resumed run sees the same batches. */
+static void epoch_order(uint64_t *order, uint64_t n, uint64_t seed, int64_t epoch)
+{
+    mv_rng r;
+    rng_seed(&r, seed * 0x9E3779B97F4A7C15ull + (uint64_t)epoch + 1);
+    for (uint64_t i = 0; i < n; i++) order[i] = i;
+    for (uint64_t i = n - 1; i > 0; i--) {
+        uint64_t hi = rng_u32(&r), lo = rng_u32(&r); /* in this order, on every compiler */
+        uint64_t j = (hi << 32 | lo) % (i + 1);
+        uint64_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+typedef struct run {
+    train_opts o;
+    mv_corpus *corpus;
+    vae m;
+    real *adam_m, *adam_v;
+    ckpt_header ck; /* hp, numerics and state of the run */
+    ckpt_header resumed_header; /* as read from --resume, to check the file's body */
+    uint64_t *order, n_train;
+    int32_t *batch_tokens;
+    real *eps;
+    char ckpt_path[4096], csv_path[4096], samples_dir[4096], best_path[4096];
+    double best_neg_elbo; /* best validation recon + KL so far (0: none yet) */
+    FILE *csv;
+    int tty;
+    int low_kl_evals, warned_collapse;
+    vae_stats last_valid;
+    double last_acc_sampled;
+    int validated; /* last_valid holds a validation of this process */
+} run;
+
+/* path of `name` beside the run's other files: <run_dir>/<model base><suffix> */
+static void run_file(const train_opts *o, const char *suffix, char *out, size_t n)
+{
+    const char *base = strrchr(o->out_path, '/');
+    base = base ? base + 1 : o->out_path;
+    size_t len = strlen(base);
+    if (len > 5 && !strcmp(base + len - 5, ".mvae")) len -= 5;
+    if (o->run_dir) {
+        snprintf(out, n, "%s/%.*s%s", o->run_dir, (int)len, base, suffix);
+    } else {
+        size_t dir = (size_t)(base - o->out_path);
+        snprintf(out, n, "%.*s%.*s%s", (int)dir, o->out_path, (int)len, base, suffix);
+    }
+}
+
+static int open_corpus_and_config(run *r)
+{
+    char err[512];
+    if (corpus_open(r->o.corpus_path, &r->corpus, err, sizeof err)) {
+        fprintf(stderr, "morphvae train: %s\n", err);
+        return -1;
+    }
+    mv_hparams hp;
+    if (r->o.resume) {
+        hp = r->ck.hp;
+    } else {
+        if (train_config_resolve(r->o.config, r->corpus, &hp, err, sizeof err)) {
+            fprintf(stderr, "morphvae train: %s\n", err);
+            return -1;
+        }
+        if (r->o.z_size) hp.z_size = (uint32_t)r->o.z_size;
+    }
+    if (train_config_matches_corpus(&hp, r->corpus, r->o.corpus_path, err, sizeof err)) {
+        fprintf(stderr, "morphvae train: %s\n", err);
+        return -1;
+    }
+    r->ck.hp = hp;
+    r->n_train = corpus_count(r->corpus, MV_SPLIT_TRAIN);
+    if (r->n_train < (uint64_t)r->ck.num.batch) {
+        fprintf(stderr, "morphvae train: %s: %llu training windows, fewer than a batch of %lld\n",
+                r->o.corpus_path, (unsigned long long)r->n_train, (long long)r->ck.num.batch);
+        return -1;
+    }
+    return 0;
+}
+
+static int setup(run *r)
+{
+    char err[512];
+    memset(&r->ck, 0, sizeof r->ck);
+    if (r->o.resume) {
+        if (checkpoint_load_header(r->o.resume, &r->ck, err, sizeof err)) {
+            fprintf(stderr, "morphvae train: %s\n", err);
+            return -1;
+        }
+        r->resumed_header = r->ck;
+    } else {
+        memcpy(r->ck.magic, CKPT_MAGIC, 8);
+        r->ck.real_size = sizeof(real);
+        r->ck.num = r->o.num;
+        rng_seed(&r->ck.st.rng, r->o.num.seed ^ 0x5EEDull);
+    }
+    if (open_corpus_and_config(r)) return -1;
+    const int B = (int)r->ck.num.batch;
+    if (vae_create(&r->m, &r->ck.hp, B)) {
+        fprintf(stderr, "morphvae train: out of memory for the model\n");
+        return -1;
+    }
+    r->ck.n_params = r->m.n_params;
+    r->adam_m = be_alloc(r->m.n_params);
+    r->adam_v = be_alloc(r->m.n_params);
+    r->order = malloc(sizeof *r->order * r->n_train);
+    r->batch_tokens = malloc(sizeof(int32_t) * B * hparams_seq_len(&r->ck.hp));
+    r->eps = be_alloc((size_t)B * r->ck.hp.z_size);
+    if (!r->adam_m || !r->adam_v || !r->order || !r->batch_tokens || !r->eps) {
+        fprintf(stderr, "morphvae train: out of memory\n");
+        return -1;
+    }
+    if (r->o.resume) {
+        if (checkpoint_load_data(r->o.resume, &r->resumed_header, r->m.params, r->adam_m,
+                                 r->adam_v, err, sizeof err)) {
+            fprintf(stderr, "morphvae train: %s\n", err);
+            return -1;
+        }
+        if (r->o.sampling_rate_given) r->ck.num.sampling_rate = r->o.num.sampling_rate;
+    } else {
+        vae_init_params(&r->m, r->o.num.seed);
+    }
+    long per_epoch = (long)(r->n_train / (uint64_t)B);
+    if (r->o.steps) r->ck.st.total_steps = r->o.steps;
+    else if (r->o.epochs) r->ck.st.total_steps = r->o.epochs * per_epoch;
+    else if (!r->o.resume) r->ck.st.total_steps = 10000;
+    epoch_order(r->order, r->n_train, r->ck.num.seed, r->ck.st.epoch);
+
+    if (r->o.run_dir) mkdir(r->o.run_dir, 0777);
+    run_file(&r->o, ".ckpt", r->ckpt_path, sizeof r->ckpt_path);
+    run_file(&r->o, ".csv", r->csv_path, sizeof r->csv_path);
+    run_file(&r->o, "-samples", r->samples_dir, sizeof r->samples_dir);
+    run_file(&r->o, ".best.mvae", r->best_path, sizeof r->best_path);
+    int fresh = access(r->csv_path, F_OK) != 0 || !r->o.resume;
+    r->csv = fopen(r->csv_path, fresh ? "w" : "a");
+    if (!r->csv) {
+        fprintf(stderr, "morphvae train: %s: cannot write the log: %s\n", r->csv_path,
+                strerror(errno));
+        return -1;
+    }
+    if (fresh)
+        fprintf(r->csv, "step,seconds,split,recon,kl,elbo,acc_tf,acc_sampled,lr,beta,loss,"
+                        "grad_norm,sample_prob\n");
+    r->tty = isatty(2);
+    be_set_threads(r->o.threads);
+    fprintf(stderr,
+            "morphvae train: %s, %s %u bars x %u steps, %llu training windows; model %llu "
+            "parameters (z %u, encoder %ux%u, conductor %ux%u, decoder %ux%u); batch %lld; %s\n",
+            r->o.corpus_path, repr_name(r->ck.hp.repr), r->ck.hp.n_bars, r->ck.hp.steps_per_bar,
+            (unsigned long long)r->n_train, (unsigned long long)model_param_count(&r->ck.hp),
+            r->ck.hp.z_size, r->ck.hp.enc_layers, r->ck.hp.enc_size, r->ck.hp.cond_layers,
+            r->ck.hp.cond_size, r->ck.hp.dec_layers, r->ck.hp.dec_size,
+            (long long)r->ck.num.batch, be_describe());
+    return 0;
+}
+
+static void next_batch(run *r)
+{
+    const int B = (int)r->ck.num.batch, T = (int)hparams_seq_len(&r->ck.hp);
+    train_state *st = &r->ck.st;
+    if ((uint64_t)(st->pos + B) > r->n_train) {
+        st->epoch++;
+        st->pos = 0;
+        epoch_order(r->order, r->n_train, r->ck.num.seed, st->epoch);
+    }
+    for (int b = 0; b < B; b++)
+        memcpy(r->batch_tokens + (size_t)b * T,
+               corpus_window(r->corpus, MV_SPLIT_TRAIN, r->order[st->pos + b]),
+               sizeof(int32_t) * T);
+    st->pos += B;
+}
+
+/* Validation on evenly spaced windows of the valid split (the train split if it
+ * has none): teacher-forced loss and accuracy at z = mu, and accuracy of greedy
+ * decoding from mu. */
+static vae_stats validate(run *r, double *acc_sampled)
+{
+    const int B = (int)r->ck.num.batch, T = (int)hparams_seq_len(&r->ck.hp);
+    int split = corpus_count(r->corpus, MV_SPLIT_VALID) ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
+    uint64_t n = corpus_count(r->corpus, split);
+    uint64_t want = (uint64_t)r->o.eval_windows < n ? (uint64_t)r->o.eval_windows : n;
+    vae_loss_cfg loss = {(real)r->ck.num.beta, (real)r->ck.num.free_bits};
+    vae_stats sum = {0};
+    double sampled = 0;
+    uint64_t done = 0;
+    while (done < want) {
+        int b_n = want - done < (uint64_t)B ? (int)(want - done) : B;
+        for (int b = 0; b < b_n; b++)
+            memcpy(r->batch_tokens + (size_t)b * T,
+                   corpus_window(r->corpus, split, (done + b) * n / want), sizeof(int32_t) * T);
+        vae_stats s = vae_forward(&r->m, r->batch_tokens, NULL, b_n, &loss, VAE_FEED_TRUTH, 0,
+                                  NULL);
+        sum.recon += s.recon * b_n;
+        sum.kl += s.kl * b_n;
+        sum.loss += s.loss * b_n;
+        sum.accuracy += s.accuracy * b_n;
+        s = vae_forward(&r->m, r->batch_tokens, NULL, b_n, &loss, VAE_FEED_GREEDY, 0, NULL);
+        sampled += s.accuracy * b_n;
+        done += (uint64_t)b_n;
+    }
+    sum.recon /= (double)want;
+    sum.kl /= (double)want;
+    sum.loss /= (double)want;
+    sum.accuracy /= (double)want;
+    *acc_sampled = sampled / (double)want;
+    return sum;
+}
+
+static void format_duration(double s, char *out, size_t n)
+{
+    if (s < 0 || !isfinite(s)) snprintf(out, n, "?");
+    else if (s < 3600) snprintf(out, n, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else snprintf(out, n, "%dh%02dm", (int)s / 3600, (int)s % 3600 / 60);
+}
+
+static void show_progress(run *r, const vae_stats *train, double steps_per_s)
+{
+    const train_state *st = &r->ck.st;
+    double frac = (double)st->step / (double)st->total_steps;
+    char eta[32];
+    format_duration((double)(st->total_steps - st->step) / steps_per_s, eta, sizeof eta);
+    if (r->tty) {
+        char bar[21];
+        int fill = (int)(frac * 20);
+        for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '.';
+        bar[20] = 0;
+        fprintf(stderr,
+                "\r[%s] %lld/%lld loss %.2f kl %.1f | valid acc %.3f/%.3f kl %.1f | %.1f it/s "
+                "ETA %s   ",
+                bar, (long long)st->step, (long long)st->total_steps, train->loss, train->kl,
+                r->last_valid.accuracy, r->last_acc_sampled, r->last_valid.kl, steps_per_s, eta);
+    } else {
+        fprintf(stderr,
+                "step %lld/%lld (%.0f%%): train loss %.3f recon %.3f kl %.2f acc %.4f | valid "
+                "recon %.3f kl %.2f acc %.4f sampled %.4f | %.2f steps/s, ETA %s\n",
+                (long long)st->step, (long long)st->total_steps, 100 * frac, train->loss,
+                train->recon, train->kl, train->accuracy, r->last_valid.recon, r->last_valid.kl,
+                r->last_valid.accuracy, r->last_acc_sampled, steps_per_s, eta);
+    }
+}
+
+static void log_row(run *r, const char *split, const vae_stats *s, const char *acc_sampled,
+                    double lr, double beta, double grad_norm, double p_sample)
+{
+    fprintf(r->csv, "%lld,%.3f,%s,%.6f,%.6f,%.6f,%.6f,%s,%.8g,%.6g,%.6f,%.6g,%.6g\n",
+            (long long)r->ck.st.step, r->ck.st.seconds, split, s->recon, s->kl,
+            -(s->recon + s->kl), s->accuracy, acc_sampled, lr, beta, s->loss, grad_norm,
+            p_sample);
+    fflush(r->csv);
+}
+
+static int write_model(run *r, const char *path);
+
+static void evaluate_and_log(run *r, const vae_stats *train_mean, double lr, double beta,
+                             double grad_norm, double p_sample)
+{
+    double acc_sampled;
+    r->last_valid = validate(r, &acc_sampled);
+    r->last_acc_sampled = acc_sampled;
+    r->validated = 1;
+    char sampled[32];
+    snprintf(sampled, sizeof sampled, "%.6f", acc_sampled);
+    log_row(r, "train", train_mean, "", lr, beta, grad_norm, p_sample);
+    log_row(r, "valid", &r->last_valid, sampled, lr, beta, grad_norm, p_sample);
+    double neg_elbo = r->last_valid.recon + r->last_valid.kl;
+    if (r->o.keep_best && (r->best_neg_elbo == 0 || neg_elbo < r->best_neg_elbo)) {
+        r->best_neg_elbo = neg_elbo;
+        write_model(r, r->best_path);
+    }
+    if (r->last_valid.kl < KL_COLLAPSE_NATS) r->low_kl_evals++;
+    else r->low_kl_evals = 0;
+    if (r->low_kl_evals >= 3 && !r->warned_collapse) {
+        if (r->tty) fputc('\n', stderr);
+        fprintf(stderr,
+                "morphvae train: warning: the KL has stayed near zero (%.3f nats) for %d "
+                "validations: the posterior may have collapsed (the decoder ignores z); try a "
+                "lower --beta, more --free-bits or --beta-rate annealing\n",
+                r->last_valid.kl, r->low_kl_evals);
+        r->warned_collapse = 1;
+    }
+}
+
+static int save_checkpoint(run *r)
+{
+    char err[512];
+    if (checkpoint_save(r->ckpt_path, &r->ck, r->m.params, r->adam_m, r->adam_v, err,
+                        sizeof err)) {
+        fprintf(stderr, "\nmorphvae train: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_model(run *r, const char *path)
+{
+    float metrics[5] = {(float)r->last_valid.recon, (float)r->last_valid.kl,
+                        (float)-(r->last_valid.recon + r->last_valid.kl),
+                        (float)r->last_valid.accuracy, (float)r->last_acc_sampled};
+    const char *metric_names[5] = {"metric.valid.recon", "metric.valid.kl", "metric.valid.elbo",
+                                   "metric.valid.acc_tf", "metric.valid.acc_sampled"};
+    int64_t steps = r->ck.st.step, batch = r->ck.num.batch;
+    float seconds = (float)r->ck.st.seconds;
+    float loss_cfg[3] = {(float)r->ck.num.beta, (float)r->ck.num.free_bits, (float)r->ck.num.lr};
+    mv_meta meta[10] = {
+        {"train.corpus", MV_META_STR, strlen(r->o.corpus_path), r->o.corpus_path},
+        {"train.steps", MV_META_I64, 1, &steps},
+        {"train.batch", MV_META_I64, 1, &batch},
+        {"train.seconds", MV_META_F32, 1, &seconds},
+        {"train.loss.beta_free_bits_lr", MV_META_F32, 3, loss_cfg},
+    };
+    size_t n = 5;
+    for (int i = 0; i < 5; i++) {
+        if (!isfinite(metrics[i])) continue; /* the format holds finite numbers only */
+        snprintf(meta[n].key, sizeof meta[n].key, "%s", metric_names[i]);
+        meta[n].type = MV_META_F32;
+        meta[n].count = 1;
+        meta[n++].data = &metrics[i];
+    }
+
+    mv_tensor tensors[MV_MAX_TENSORS];
+    int nt = model_carve(&r->ck.hp, r->m.params, tensors);
+    char err[512];
+    if (weights_write(path, &r->ck.hp, tensors, (size_t)nt, meta, n, err, sizeof err)) {
+        fprintf(stderr, "morphvae train: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* One optimiser step; returns the stats, or loss NaN if the step was refused. */
+static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta, double *p)
+{
+    train_state *st = &r->ck.st;
+    const int B = (int)r->ck.num.batch, Z = (int)r->ck.hp.z_size;
+    next_batch(r);
+    for (int i = 0; i < B * Z; i++) r->eps[i] = (real)rng_normal(&st->rng);
+    *p = schedule_sample_prob(r->ck.num.sampling_rate, (long)st->step);
+    *beta = schedule_beta(r->ck.num.beta, r->ck.num.beta_rate, (long)st->step);
+    *lr = schedule_lr(r->ck.num.lr, (long)st->step);
+    vae_loss_cfg loss = {(real)*beta, (real)r->ck.num.free_bits};
+    vae_zero_grads(&r->m);
+    vae_stats s = vae_forward(&r->m, r->batch_tokens, r->eps, B, &loss, VAE_FEED_SCHEDULED,
+                              (real)*p, &st->rng);
+    if (!isfinite(s.loss)) return s;
+    vae_backward(&r->m, &loss);
+    *grad_norm = sqrt(be_sum_squares(r->m.grads, r->m.n_params));
+    if (!isfinite(*grad_norm)) {
+        s.loss = NAN;
+        return s;
+    }
+    double scale = *grad_norm > CLIP_NORM ? CLIP_NORM / *grad_norm : 1.0;
+    be_adam(r->m.params, r->m.grads, r->adam_m, r->adam_v, r->m.n_params, (real)*lr,
+            (real)ADAM_BETA1, (real)ADAM_BETA2, (real)ADAM_EPS, (real)scale, (long)st->step + 1);
+    st->step++;
+    return s;
+}
+
+static void add_stats(vae_stats *sum, const vae_stats *s)
+{
+    sum->loss += s->loss;
+    sum->recon += s->recon;
+    sum->kl += s->kl;
+    sum->accuracy += s->accuracy;
+}
+
+static vae_stats mean_stats(vae_stats sum, long n)
+{
+    double d = n > 0 ? (double)n : 1;
+    return (vae_stats){sum.loss / d, sum.recon / d, sum.kl / d, sum.accuracy / d};
+}
+
+static int train_loop(run *r)
+{
+    train_state *st = &r->ck.st;
+    const double t_start = now_seconds();
+    const int64_t first_step = st->step;
+    double lr = 0, beta = 0, grad_norm = 0, p = 0, trained = 0; /* trained: s, this process */
+    vae_stats sum = {0};
+    long n_sum = 0;
+    while (st->step < st->total_steps) {
+        double t0 = now_seconds();
+        vae_stats s = train_step(r, &grad_norm, &lr, &beta, &p);
+        if (!isfinite(s.loss)) {
+            fprintf(stderr,
+                    "%smorphvae train: the loss became NaN or infinite at step %lld (recon %g, "
+                    "kl %g); stopping. The last good checkpoint is %s; try a lower --lr.\n",
+                    r->tty ? "\n" : "", (long long)st->step + 1, s.recon, s.kl, r->ckpt_path);
+            return 1;
+        }
+        double dt = now_seconds() - t0;
+        trained += dt;
+        st->seconds += dt;
+        add_stats(&sum, &s);
+        n_sum++;
+        double rate = (double)(st->step - first_step) / trained;
+        int last = st->step == st->total_steps;
+        int out_of_time = r->o.time_limit > 0 && now_seconds() - t_start >= r->o.time_limit;
+        if (st->step % r->o.eval_every == 0 || last || out_of_time || stop_requested) {
+            vae_stats mean = mean_stats(sum, n_sum);
+            evaluate_and_log(r, &mean, lr, beta, grad_norm, p);
+            show_progress(r, &mean, rate);
+            sum = (vae_stats){0};
+            n_sum = 0;
+        } else if (r->tty && st->step % 10 == 0) {
+            show_progress(r, &s, rate);
+        }
+        if (r->o.sample_every && st->step % r->o.sample_every == 0)
+            train_write_samples(r->m.params, &r->ck.hp, r->corpus, r->samples_dir,
+                                (long)st->step);
+        if (st->step % r->o.checkpoint_every == 0 || last || out_of_time || stop_requested) {
+            if (save_checkpoint(r)) return 1;
+        }
+        if (stop_requested) {
+            fprintf(stderr,
+                    "%smorphvae train: stopped by signal %d at step %lld; checkpoint %s "
+                    "(continue with --resume %s)\n",
+                    r->tty ? "\n" : "", (int)stop_requested, (long long)st->step, r->ckpt_path,
+                    r->ckpt_path);
+            return 3;
+        }
+        if (out_of_time) {
+            fprintf(stderr, "%smorphvae train: time limit reached at step %lld\n",
+                    r->tty ? "\n" : "", (long long)st->step);
+            break;
+        }
+    }
+    if (r->tty) fputc('\n', stderr);
+    return 0;
+}
+
+static void cleanup(run *r)
+{
+    if (r->csv) fclose(r->csv);
+    be_free(r->adam_m);
+    be_free(r->adam_v);
+    be_free(r->eps);
+    free(r->order);
+    free(r->batch_tokens);
+    vae_free(&r->m);
+    if (r->corpus) corpus_close(r->corpus);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    static run r; /* large; one per process */
+    memset(&r, 0, sizeof r);
+    int status = parse_args(argc, argv, &r.o);
+    if (status) return status < 0 ? 0 : status;
+    status = 1;
+    if (setup(&r) == 0) {
+        struct sigaction sa = {0};
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        status = train_loop(&r);
+        if (status == 0 && !r.validated) /* resumed at its last step: nothing trained */
+            r.last_valid = validate(&r, &r.last_acc_sampled);
+        if (status == 0 && write_model(&r, r.o.out_path) == 0) {
+            fprintf(stderr,
+                    "morphvae train: wrote %s after %lld steps (%.0f s): valid recon %.3f, KL "
+                    "%.2f, accuracy %.4f teacher-forced, %.4f sampled\n",
+                    r.o.out_path, (long long)r.ck.st.step, r.ck.st.seconds, r.last_valid.recon,
+                    r.last_valid.kl, r.last_valid.accuracy, r.last_acc_sampled);
+        } else if (status == 0) {
+            status = 1;
+        }
+    }
+    cleanup(&r);
+    return status;
+}

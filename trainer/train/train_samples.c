@@ -1,0 +1,98 @@
+#include "train_samples.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "decoder.h"
+#include "midi_write.h"
+#include "model.h"
+#include "tokens.h"
+
+#define SAMPLE_BPM 120.0
+#define SAMPLE_VELOCITY 90
+
+static int tokens_to_notes(const mv_hparams *hp, const int32_t *tokens, mv_note *notes, int max)
+{
+    const int T = (int)hparams_seq_len(hp);
+    if (hp->repr == MV_REPR_DRUMS) return drums_to_notes(tokens, T, SAMPLE_VELOCITY, notes, max);
+    return melody_to_notes(tokens, T, (int)hp->min_pitch, (int)hp->n_classes, SAMPLE_VELOCITY,
+                           notes, max);
+}
+
+/* One file: each token sequence as a part, one after the other. */
+static void write_parts(const mv_hparams *hp, const char *path, const int32_t *const *seqs,
+                        const char *const *names, int n_seqs)
+{
+    const int T = (int)hparams_seq_len(hp), max_notes = T * MV_DRUM_CLASSES;
+    mv_note *notes = malloc(sizeof *notes * (size_t)max_notes * n_seqs);
+    mv_midi_part parts[2];
+    if (!notes || n_seqs > 2) {
+        free(notes);
+        return;
+    }
+    int drums = hp->repr == MV_REPR_DRUMS;
+    for (int i = 0; i < n_seqs; i++) {
+        mv_note *mine = notes + (size_t)i * max_notes;
+        parts[i] = (mv_midi_part){mine, tokens_to_notes(hp, seqs[i], mine, max_notes), i * T,
+                                  drums ? 9 : 0, drums ? -1 : 0, names[i]};
+    }
+    char err[512];
+    if (midi_write_parts(path, parts, n_seqs, (int)hp->steps_per_bar, n_seqs * T, SAMPLE_BPM,
+                         err, sizeof err))
+        fprintf(stderr, "morphvae train: samples: %s\n", err);
+    free(notes);
+}
+
+void train_write_samples(const float *params, const mv_hparams *hp, const mv_corpus *c,
+                         const char *dir, long step)
+{
+    const int T = (int)hparams_seq_len(hp), Z = (int)hp->z_size, N = TRAIN_SAMPLES;
+    mv_tensor tensors[MV_MAX_TENSORS];
+    int n = model_carve(hp, (float *)params, tensors); /* read only: core binds const */
+    mv_model model;
+    char err[256], path[4200];
+    if (model_bind(&model, hp, tensors, (size_t)n, err, sizeof err)) {
+        fprintf(stderr, "morphvae train: samples: %s\n", err);
+        return;
+    }
+    mv_decoder *d = decoder_create(&model, N);
+    float *z = malloc(sizeof(float) * N * Z), *sigma = malloc(sizeof(float) * N * Z);
+    int32_t *out = malloc(sizeof(int32_t) * N * T), *in = malloc(sizeof(int32_t) * N * T);
+    mv_rng rngs[TRAIN_SAMPLES];
+    if (!d || !z || !sigma || !out || !in) goto done;
+    mkdir(dir, 0777);
+
+    mv_rng prior;
+    rng_seed(&prior, (uint64_t)step);
+    for (int i = 0; i < N * Z; i++) z[i] = rng_normal(&prior);
+    for (int i = 0; i < N; i++) rng_seed(&rngs[i], (uint64_t)step * 16 + (uint64_t)i);
+    decoder_decode(d, z, N, TRAIN_SAMPLE_TEMPERATURE, rngs, out);
+    for (int i = 0; i < N; i++) {
+        snprintf(path, sizeof path, "%s/step%07ld-prior-%d.mid", dir, step, i);
+        const int32_t *seq = out + (size_t)i * T;
+        const char *name = "prior sample";
+        write_parts(hp, path, &seq, &name, 1);
+    }
+
+    int split = corpus_count(c, MV_SPLIT_VALID) >= (uint64_t)N ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
+    uint64_t count = corpus_count(c, split);
+    if (count < (uint64_t)N) goto done;
+    for (int i = 0; i < N; i++)
+        for (int t = 0; t < T; t++)
+            in[(size_t)i * T + t] = corpus_window(c, split, (uint64_t)i * count / N)[t];
+    decoder_encode(d, in, N, z, sigma);
+    decoder_decode(d, z, N, 0, NULL, out);
+    for (int i = 0; i < N; i++) {
+        snprintf(path, sizeof path, "%s/step%07ld-recon-%d.mid", dir, step, i);
+        const int32_t *seqs[2] = {in + (size_t)i * T, out + (size_t)i * T};
+        const char *names[2] = {"original", "reconstruction"};
+        write_parts(hp, path, seqs, names, 2);
+    }
+done:
+    free(z);
+    free(sigma);
+    free(out);
+    free(in);
+    decoder_free(d);
+}

@@ -1,0 +1,141 @@
+/* The MusicVAE model of design.md §2 for training: forward and backward through
+ * time, written out plainly (llm.c style). One parameter block carved into the
+ * tensors of model_layout() at the offsets of core's model_carve, so the block IS
+ * the weights file's tensors (and core's decoder can bind it directly); the
+ * gradients and Adam's moments are blocks of the same layout. Activations live in
+ * one block sized for the largest batch. Conventions: core/model_layout.h.
+ *
+ * Loss of a batch (Magenta's): mean over the batch of
+ *   sum_t CE(logits_t, token_t) + beta * max(KL - free_bits * ln 2, 0),
+ * KL = sum over z of KL(N(mu, sigma^2) || N(0, 1)) in nats (free bits are bits). */
+#ifndef MV_TRAIN_VAE_H
+#define MV_TRAIN_VAE_H
+
+#include <stdint.h>
+
+#include "backend.h"
+#include "hparams.h"
+#include "model_layout.h"
+#include "rng.h"
+
+typedef struct vae_lstm {
+    real *w_x, *w_h, *b; /* w_x NULL when n_in == 0 */
+    int n_in, n_hidden;
+} vae_lstm;
+
+typedef struct vae_dense {
+    real *w, *b;
+    int n_in, n_out;
+} vae_dense;
+
+/* Named views into one block (parameters or gradients). */
+typedef struct vae_tensors {
+    vae_lstm enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
+    vae_dense enc_mu, enc_sigma;
+    vae_dense cond_init;
+    vae_lstm cond[MV_MAX_LAYERS];
+    vae_dense dec_init;
+    vae_lstm dec[MV_MAX_LAYERS];
+    vae_dense dec_out;
+} vae_tensors;
+
+/* Activations of one LSTM layer over a sequence of T steps in processing order
+ * (reversed time for a backward-direction layer). The state is reset to
+ * c0/h0[s] at the start of every segment s of seg_len steps. */
+typedef struct vae_lstm_acts {
+    int T, seg_len;
+    real *gates;          /* [T][B][4H] activated gates i, f, g, o */
+    real *c_prev, *h_prev; /* [T][B][H] state entering each step */
+    real *c, *h, *tanh_c; /* [T][B][H] state leaving each step */
+    real *c0, *h0;        /* [T/seg_len][B][H] initial states */
+    real *dh;             /* [T][B][H] dL/dh from the layers that read h */
+    real *dgates;         /* [T][B][4H] dL/d(pre-activation gates) */
+    real *dc0, *dh0;      /* [T/seg_len][B][H] */
+} vae_lstm_acts;
+
+/* How the decoder's input token is chosen at each step. */
+enum vae_feed {
+    VAE_FEED_TRUTH = 0,   /* teacher forcing: the previous true token */
+    VAE_FEED_SCHEDULED,   /* per step and sequence, with probability p a token sampled
+                             from the model's own distribution (scheduled sampling) */
+    VAE_FEED_GREEDY,      /* always the model's previous argmax (sampled decoding) */
+};
+
+typedef struct vae_loss_cfg {
+    real beta;      /* KL weight */
+    real free_bits; /* bits of KL that cost nothing */
+} vae_loss_cfg;
+
+/* What one forward pass measured (per sequence means over the batch). */
+typedef struct vae_stats {
+    double loss;  /* the optimised loss */
+    double recon; /* sum over steps of CE, nats per sequence */
+    double kl;    /* nats per sequence */
+    double accuracy; /* fraction of steps whose argmax is the true token */
+} vae_stats;
+
+typedef struct vae {
+    mv_hparams hp;
+    int max_batch;
+    int n_tensors;
+    mv_tensor_spec specs[MV_MAX_TENSORS];
+    uint64_t offsets[MV_MAX_TENSORS]; /* in elements, those of model_carve */
+    uint64_t n_params;                /* block size in elements (model_block_floats) */
+    real *params, *grads;
+    vae_tensors p, g;
+
+    /* activations, all in one block */
+    real *acts;
+    int B; /* batch of the last forward pass */
+    int32_t *enc_tok_fw, *enc_tok_bw; /* [T][B] time-major input tokens, and reversed */
+    int32_t *prev_tok, *target;      /* [S][n_bars B] decoder input token (-1 none), target */
+    vae_lstm_acts enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
+    real *enc_in[MV_MAX_LAYERS], *enc_in_rev[MV_MAX_LAYERS];   /* [T][B][2E], l > 0 */
+    real *denc_in[MV_MAX_LAYERS], *denc_in_rev[MV_MAX_LAYERS];
+    real *enc_out, *denc_out;         /* [B][2E] */
+    real *mu, *sigma_pre, *sigma, *eps, *z; /* [B][Z] */
+    real *dmu, *dsigma_pre, *dz;
+    double *kl_b;                     /* [B] KL of each sequence */
+    real *kl_weight;                  /* [B] its weight in the loss (0 inside free bits) */
+    real *dc_scratch;                 /* [rows][H] of the largest LSTM */
+    real *cond_init, *dcond_init;     /* [B][2 C Lc] after tanh */
+    vae_lstm_acts cond[MV_MAX_LAYERS]; /* T = n_bars, one segment */
+    real *dec_init, *ddec_init;       /* [n_bars B][2 D Ld] after tanh */
+    real *e_proj, *de_proj;           /* [n_bars][B][4D]: e_b W_x[K:] */
+    /* the token decoder runs the bars side by side: rows n_bars B (bar-major),
+     * T = steps_per_bar steps */
+    vae_lstm_acts dec[MV_MAX_LAYERS];
+    real *logits, *dlogits;           /* [S][n_bars B][K]: see vae_logits_at */
+    real *probs;                      /* [K] scratch for sampling */
+} vae;
+
+/* Sizes every block for batches up to max_batch. hp must pass hparams_check and
+ * be a token representation (melody or drums). Returns 0, or -1 (out of memory). */
+int vae_create(vae *m, const mv_hparams *hp, int max_batch);
+void vae_free(vae *m);
+
+/* Parameters from core's model_init_params (the same numbers a float block gets). */
+void vae_init_params(vae *m, uint64_t seed);
+/* Index of a tensor of the layout by name, or -1. */
+int vae_tensor_index(const vae *m, const char *name);
+
+/* Forward pass and loss: tokens [B][T] (batch-major, as in the corpus), eps [B][Z]
+ * (NULL: zeros, i.e. z = mu). feed and sample_prob choose the decoder's inputs
+ * (rng draws the scheduled-sampling coins and samples; unused for TRUTH and GREEDY).
+ * Keeps what the backward pass needs (and the logits, see vae_logits_at). */
+vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
+                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rng);
+/* The last forward pass's logits [K] of sequence b at step t, and the token the
+ * decoder was fed at step t (-1: the zero input). */
+const real *vae_logits_at(const vae *m, int b, int t);
+int32_t vae_input_token_at(const vae *m, int b, int t);
+
+/* Adds the gradient of the last forward pass's loss to m->grads. */
+void vae_backward(vae *m, const vae_loss_cfg *loss);
+void vae_zero_grads(vae *m);
+
+/* Floating point operations of one forward + backward pass on one sequence
+ * (matrix products only), for throughput reports. */
+double vae_flops_per_sequence(const mv_hparams *hp);
+
+#endif
