@@ -31,7 +31,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: morphvae COMMAND [ARGS...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'morphvae COMMAND --help' describes a command.\n");
 }
 

@@ -84,6 +84,7 @@ stdbuf -oL jalv -x -n morphvae -c morph=0 "$uri" <"$tmp/jalv.in" >"$tmp/jalv.log
 jalv_pid=$!
 exec 3>"$tmp/jalv.in"
 wait_for "jack_lsp | grep -q '^morphvae:midi_out'" "jalv's MIDI output port"
+echo "presets" >&3 # jalv reads the preset files here (else `preset` finds no state)
 echo "preset $preset" >&3
 echo "morph = 0" >&3
 
@@ -117,12 +118,12 @@ n_notes=$(wc -l <"$tmp/notes.txt")
 # frames at 120 BPM), give or take a frame. A cycle the server dropped (an xrun:
 # on this shared machine jackd runs without realtime priority) moves the
 # transport under the plugin, which then follows it: allow one irregular gap
-# per xrun jackd reported, and no more.
+# per xrun jackd reported, at most half of all gaps; without xruns, none.
 xruns=$(grep -c 'XRun\|not finished' "$tmp/jackd.log")
 off_grid=$(awk 'NR > 1 { d = ($1 - prev) % 6000; if (d > 1 && d < 5999) bad++ } { prev = $1 }
                 END { print bad + 0 }' "$tmp/notes.txt")
 [ "$off_grid" -le "$xruns" ] || fail "$off_grid of $n_notes note-ons off the 16th grid ($xruns xruns)"
-[ $((off_grid * 10)) -le "$n_notes" ] || fail "$off_grid of $n_notes note-ons off the 16th grid"
+[ $((off_grid * 2)) -le "$n_notes" ] || fail "$off_grid of $n_notes note-ons off the 16th grid"
 
 # The morph is heard: the pitches of the two-bar phrase (192000 frames) before
 # `morph = 1` differ from those of the phrase starting a bar after it.
