@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "data/corpus.h"
 #include "gen_model.h"
+#include "meta_rewrite.h"
 #include "latent.h"
 
 #define K MV_ATTR_COUNT
@@ -290,19 +291,11 @@ typedef struct {
     float stats[4];
 } attr_meta_store;
 
-static int starts_with(const char *s, const char *prefix)
-{
-    return !strncmp(s, prefix, strlen(prefix));
-}
-
-/* The model's metadata without its old attribute entries, plus the chosen vectors. */
+/* The chosen vectors as metadata entries (the model's old attribute entries
+ * are dropped when the file is rewritten). */
 static int build_meta(const attr_run *r, mv_meta *meta, attr_meta_store *store)
 {
-    const mv_weights *w = r->g.weights;
     int n = 0;
-    for (size_t i = 0; i < weights_meta_count(w); i++)
-        if (!starts_with(weights_meta_at(w, i)->key, "attribute."))
-            meta[n++] = *weights_meta_at(w, i);
     for (int k = 0; k < K; k++) {
         if (!attribute_applies(k, r->g.hp.repr) || r->chosen[k] < 0) continue;
         const attr_result *res = &r->res[k][r->chosen[k]];
@@ -329,23 +322,16 @@ static int build_meta(const attr_run *r, mv_meta *meta, attr_meta_store *store)
     return n;
 }
 
-/* Rewrites the model file with the new metadata (atomically, by weights_write). */
+/* Rewrites the model file with the new attribute metadata. */
 static int store(const attr_args *a, const attr_run *r, char *err, size_t errlen)
 {
-    const mv_weights *w = r->g.weights;
-    size_t n_tensors = weights_tensor_count(w), n_meta_max = weights_meta_count(w) + 4 * K;
-    mv_tensor *tensors = malloc(sizeof *tensors * n_tensors);
-    mv_meta *meta = malloc(sizeof *meta * n_meta_max);
+    mv_meta *meta = malloc(sizeof *meta * 4 * K);
     attr_meta_store *st = malloc(sizeof *st * K);
     int rc = -1;
-    if (!tensors || !meta || !st) snprintf(err, errlen, "%s: out of memory", a->model);
-    else {
-        for (size_t i = 0; i < n_tensors; i++) tensors[i] = *weights_tensor_at(w, i);
-        int n_meta = build_meta(r, meta, st);
-        rc = weights_write(a->model, &r->g.hp, tensors, n_tensors, meta, (size_t)n_meta, err,
-                           errlen) ? -1 : 0;
-    }
-    free(tensors);
+    if (!meta || !st) snprintf(err, errlen, "%s: out of memory", a->model);
+    else
+        rc = meta_rewrite(a->model, r->g.weights, "attribute.", meta,
+                          (size_t)build_meta(r, meta, st), err, errlen);
     free(meta);
     free(st);
     return rc;

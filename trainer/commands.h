@@ -12,6 +12,7 @@ int cmd_decode(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_attributes(int argc, char **argv);
+int cmd_anchors(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_train(int argc, char **argv);
