@@ -10,6 +10,13 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
      "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for threads in 1 2; do
     "$build/bench/train/bench_train" --config mel_2bar --batch 64 --threads "$threads" --steps "$steps"
-    OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads /usr/bin/python3 "$root/bench/train/torch_bench.py" "$root" --config mel_2bar --batch 64 \
-        --threads "$threads" --steps "$steps"
+    # PyTorch two ways: its own threads over single-threaded OpenBLAS, and one
+    # thread of its own over OpenBLAS's threads (the faster one here)
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$root/bench/train/torch_bench.py" "$root" \
+        --config mel_2bar --batch 64 --threads "$threads" --steps "$steps"
+    if [ "$threads" -gt 1 ]; then
+        printf '(torch 1 thread, OpenBLAS %s threads) ' "$threads"
+        OPENBLAS_NUM_THREADS=$threads /usr/bin/python3 "$root/bench/train/torch_bench.py" \
+            "$root" --config mel_2bar --batch 64 --threads 1 --steps "$steps"
+    fi
 done

@@ -21,7 +21,8 @@ int main(int argc, char **argv)
     snprintf(corpus_path, sizeof corpus_path, "%s/learns-corpus.bin", argv[3]);
     snprintf(cmd, sizeof cmd,
              "'%s' data --repr melody --bars 2 --track MELODY --quiet "
-             "--meter-table '%s/pop909/index.csv' '%s/pop909/001' '%s/pop909/002' -o '%s' >/dev/null",
+             "--meter-table '%s/pop909/index.csv' '%s/pop909/001' '%s/pop909/002' "
+             "-o '%s' >/dev/null",
              argv[1], argv[2], argv[2], argv[2], corpus_path);
     CHECK(run_command(cmd) == 0);
     mv_corpus *c = NULL;

@@ -3,7 +3,8 @@
  * parameters and the same logged losses. Then a run killed with SIGTERM
  * somewhere after its first checkpoint saves on the signal, and resuming it
  * reaches the straight run's parameters bit for bit. Also: a NaN loss stops
- * the run, and configuration files and their errors.
+ * the run, configuration files and their errors, `morphvae eval` agreeing
+ * with the trainer's own validation, and the posterior-collapse warning.
  * usage: test_train_resume MORPHVAE WORKDIR */
 #include <signal.h>
 #include <sys/wait.h>
@@ -180,6 +181,62 @@ static void test_configs(void)
     CHECK_MSG(said_line, "no message naming the bad line of the config file");
 }
 
+/* A KL weight so large that the posterior collapses draws the warning. */
+static void test_collapse_warning(void)
+{
+    char log[1200], line[2048];
+    snprintf(log, sizeof log, "%s/log.txt", dir);
+    unlink(log);
+    CHECK(train("collapsed", "--steps 60 --beta 100 --free-bits 0 --lr 3e-3") == 0);
+    FILE *f = fopen(log, "r");
+    int warned = 0;
+    while (f && fgets(line, sizeof line, f))
+        warned |= strstr(line, "posterior may have collapsed") != NULL;
+    if (f) fclose(f);
+    CHECK_MSG(warned, "no posterior-collapse warning in %s", log);
+}
+
+static double meta_f32(const mv_weights *w, const char *key)
+{
+    const mv_meta *m = weights_meta(w, key);
+    return m && m->type == MV_META_F32 ? (double)((const float *)m->data)[0] : NAN;
+}
+
+/* `morphvae eval` (core's decoder) on the valid split reports the accuracies and
+ * KL the trainer's own final validation stored in the model, on the same windows. */
+static void test_eval_agrees(void)
+{
+    CHECK(train("evaluated", "--steps 30 --eval-windows 1000") == 0);
+    char cmd[4096], out_path[1200], model[1200], err[512];
+    snprintf(model, sizeof model, "%s/evaluated.mvae", dir);
+    snprintf(out_path, sizeof out_path, "%s/eval.txt", dir);
+    snprintf(cmd, sizeof cmd, "'%s' eval '%s' '%s' --split valid > '%s'", exe, model, corpus,
+             out_path);
+    CHECK(run_command(cmd) == 0);
+    double tf = NAN, sampled = NAN, kl = NAN, recon = NAN;
+    FILE *f = fopen(out_path, "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        sscanf(line, "accuracy teacher-forced %lf", &tf);
+        sscanf(line, "accuracy sampled %lf", &sampled);
+        sscanf(line, "KL %lf", &kl);
+        sscanf(line, "recon %lf", &recon);
+    }
+    if (f) fclose(f);
+    mv_weights *w = NULL;
+    CHECK_MSG(weights_read(model, &w, err, sizeof err) == 0, "%s", err);
+    if (!w) return;
+    CHECK_MSG(fabs(tf - meta_f32(w, "metric.valid.acc_tf")) < 1e-3, "teacher-forced %g vs %g",
+              tf, meta_f32(w, "metric.valid.acc_tf"));
+    CHECK_MSG(fabs(sampled - meta_f32(w, "metric.valid.acc_sampled")) < 1e-3,
+              "sampled %g vs %g", sampled, meta_f32(w, "metric.valid.acc_sampled"));
+    CHECK_CLOSE(kl, meta_f32(w, "metric.valid.kl"), 1e-3);
+    CHECK_CLOSE(recon, meta_f32(w, "metric.valid.recon"), 1e-3);
+    const mv_meta *steps = weights_meta(w, "train.steps");
+    CHECK(steps && steps->type == MV_META_I64 && ((const int64_t *)steps->data)[0] == 30);
+    weights_free(w);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -197,5 +254,7 @@ int main(int argc, char **argv)
     test_kill_and_resume();
     test_nan_stops();
     test_configs();
+    test_eval_agrees();
+    test_collapse_warning();
     return check_report();
 }

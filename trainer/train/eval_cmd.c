@@ -25,7 +25,8 @@ static int usage(FILE *f, int status)
                "Encodes each window to mu, then reports on the split (default test):\n"
                "  teacher-forced accuracy: argmax of the logits given the true previous tokens,\n"
                "  sampled accuracy: greedy decoding from mu feeding back its own tokens,\n"
-               "  reconstruction loss (CE summed over steps), KL and ELBO, in nats per sequence.\n");
+               "  reconstruction loss (CE summed over steps), KL and ELBO, in nats per\n"
+               "  sequence.\n");
     return status;
 }
 
@@ -105,7 +106,8 @@ int cmd_eval(int argc, char **argv)
     }
     const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, Z = (int)hp->z_size;
     mv_decoder *d = decoder_create(&model, EVAL_BATCH);
-    float *mu = malloc(sizeof(float) * EVAL_BATCH * Z), *sigma = malloc(sizeof(float) * EVAL_BATCH * Z);
+    float *mu = malloc(sizeof(float) * EVAL_BATCH * Z);
+    float *sigma = malloc(sizeof(float) * EVAL_BATCH * Z);
     float *logits = malloc(sizeof(float) * EVAL_BATCH * T * K);
     int32_t *tokens = malloc(sizeof(int32_t) * EVAL_BATCH * T);
     int32_t *greedy = malloc(sizeof(int32_t) * EVAL_BATCH * T);
