@@ -161,13 +161,15 @@ typedef struct case_cfg {
     int feed;
     double sample_prob;
     vae_loss_cfg loss;
+    double word_dropout;
 } case_cfg;
 
 static double model_loss(vae *m, const int32_t *tokens, const double *eps, int B,
                          const case_cfg *c)
 {
     mv_rng r;
-    rng_seed(&r, 99); /* the same scheduled-sampling draws every time */
+    rng_seed(&r, 99); /* the same scheduled-sampling and dropout draws every time */
+    m->word_dropout = c->word_dropout;
     return vae_forward(m, tokens, eps, B, &c->loss, c->feed, c->sample_prob, &r).loss;
 }
 
@@ -224,9 +226,11 @@ int main(void)
     check_latent();
     check_softmax_xent_and_tanh();
     const case_cfg cases[] = {
-        {"teacher forcing, KL above free bits", VAE_FEED_TRUTH, 0, {0.7, 0}},
-        {"teacher forcing, KL inside free bits", VAE_FEED_TRUTH, 0, {0.7, 1000}},
-        {"scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}},
+        {"teacher forcing, KL above free bits", VAE_FEED_TRUTH, 0, {0.7, 0}, 0},
+        {"teacher forcing, KL inside free bits", VAE_FEED_TRUTH, 0, {0.7, 1000}, 0},
+        {"scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0},
+        {"word dropout, teacher forcing", VAE_FEED_SCHEDULED, 0, {0.3, 0}, 0.4},
+        {"word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_model(&cases[i]);
     return check_report();

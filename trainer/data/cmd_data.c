@@ -37,27 +37,38 @@ typedef struct data_options {
 
 typedef struct str_list {
     char **items;
+    size_t *key_at; /* where the split key starts in each item (0: the whole string) */
     size_t n, cap;
 } str_list;
 
-static int str_list_add(str_list *l, const char *s)
+static int str_list_add_keyed(str_list *l, const char *s, size_t key_at)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
         char **p = realloc(l->items, cap * sizeof *p);
         if (!p) return -1;
         l->items = p;
+        size_t *k = realloc(l->key_at, cap * sizeof *k);
+        if (!k) return -1;
+        l->key_at = k;
         l->cap = cap;
     }
     if (!(l->items[l->n] = strdup(s))) return -1;
+    l->key_at[l->n] = key_at;
     l->n++;
     return 0;
+}
+
+static int str_list_add(str_list *l, const char *s)
+{
+    return str_list_add_keyed(l, s, 0);
 }
 
 static void str_list_free(str_list *l)
 {
     for (size_t i = 0; i < l->n; i++) free(l->items[i]);
     free(l->items);
+    free(l->key_at);
     memset(l, 0, sizeof *l);
 }
 
@@ -76,8 +87,10 @@ static int has_midi_extension(const char *name)
            !strcasecmp(dot, ".rmi");
 }
 
-/* Adds the MIDI files under dir (recursively) to out. */
-static int collect_dir(const char *dir, str_list *out, int depth)
+/* Adds the MIDI files under dir (recursively) to out, each keyed by its path
+ * below the folder the user named (key_at: that folder's length with its
+ * separator), so that the split does not depend on how the folder was spelled. */
+static int collect_dir(const char *dir, str_list *out, int depth, size_t key_at)
 {
     if (depth > 32) return 0; /* a symlink loop; deeper music folders do not exist */
     DIR *d = opendir(dir);
@@ -102,8 +115,9 @@ static int collect_dir(const char *dir, str_list *out, int depth)
         snprintf(path, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
                  names.items[i]);
         struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) rc = collect_dir(path, out, depth + 1);
-        else if (has_midi_extension(path)) rc = str_list_add(out, path);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            rc = collect_dir(path, out, depth + 1, key_at);
+        else if (has_midi_extension(path)) rc = str_list_add_keyed(out, path, key_at);
         free(path);
     }
     str_list_free(&names);
@@ -235,11 +249,12 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
     return mix64(h);
 }
 
-/* A file's split depends only on its path and the seed, so adding files does
- * not move the others between splits. */
-static int split_of(const data_options *o, const char *path)
+/* A file's split depends only on its key (its path below the folder given, or
+ * a file's own name) and the seed: adding files does not move the others between
+ * splits, and ../data/pop909, /abs/data/pop909 and pop909/ split alike. */
+static int split_of(const data_options *o, const char *key)
 {
-    double u = (double)(hash_bytes(path, strlen(path), o->seed) >> 11) / (double)(1ull << 53);
+    double u = (double)(hash_bytes(key, strlen(key), o->seed) >> 11) / (double)(1ull << 53);
     if (u < o->split[0]) return MV_SPLIT_TRAIN;
     if (u < o->split[0] + o->split[1]) return MV_SPLIT_VALID;
     return MV_SPLIT_TEST;
@@ -441,7 +456,7 @@ static const char *no_window_reason(const data_options *o, uint32_t file_notes,
 }
 
 static void process_file(const data_options *o, const meter_table *mt, const char *path,
-                         window_sink *sink, tally *t)
+                         const char *split_key, window_sink *sink, tally *t)
 {
     char err[512];
     mv_midi_file f;
@@ -453,7 +468,7 @@ static void process_file(const data_options *o, const meter_table *mt, const cha
     }
     t->files_read++;
     mv_extract_config cfg = o->cfg;
-    int split = split_of(o, path), rule = RULE_FILE;
+    int split = split_of(o, split_key), rule = RULE_FILE;
     int table_steps = mt->n ? meter_table_find(mt, path) : 0;
     if (table_steps) {
         cfg.meter_steps = table_steps;
@@ -715,8 +730,13 @@ static int collect_inputs(const str_list *inputs, str_list *files)
             fprintf(stderr, "morphvae data: %s: %s\n", inputs->items[i], strerror(errno));
             return -1;
         }
-        if (S_ISDIR(st.st_mode) ? collect_dir(inputs->items[i], files, 0)
-                                : str_list_add(files, inputs->items[i])) {
+        const char *given = inputs->items[i], *slash = strrchr(given, '/');
+        size_t len = strlen(given);
+        size_t key_at = S_ISDIR(st.st_mode) ? len + (len && given[len - 1] == '/' ? 0 : 1)
+                        : slash                ? (size_t)(slash + 1 - given)
+                                               : 0;
+        if (S_ISDIR(st.st_mode) ? collect_dir(given, files, 0, key_at)
+                                : str_list_add_keyed(files, given, key_at)) {
             fprintf(stderr, "morphvae data: out of memory listing %s\n", inputs->items[i]);
             return -1;
         }
@@ -754,7 +774,7 @@ int cmd_data(int argc, char **argv)
     int progress = !o.quiet && isatty(STDERR_FILENO);
     double started = now_seconds(), last_shown = 0;
     for (size_t i = 0; i < files.n; i++) {
-        process_file(&o, &mt, files.items[i], &sink, &t);
+        process_file(&o, &mt, files.items[i], files.items[i] + files.key_at[i], &sink, &t);
         if (progress && (now_seconds() - last_shown > 0.2 || i + 1 == files.n)) {
             show_progress(i + 1, files.n, started);
             last_shown = now_seconds();

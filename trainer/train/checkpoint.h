@@ -15,13 +15,16 @@
 #include "hparams.h"
 #include "rng.h"
 
-#define CKPT_MAGIC "MVCKPT01"
+#define CKPT_MAGIC "MVCKPT02"
 
 /* The options that decide the numbers a run computes (resume keeps them). */
 typedef struct train_numerics {
     double beta, free_bits, lr, beta_rate, sampling_rate;
     int64_t batch;
     uint64_t seed;
+    int64_t sampling_start; /* first step of scheduled sampling */
+    double sampling_max;    /* its highest probability (1: Magenta's) */
+    double word_dropout;    /* probability that a decoder input becomes the zero input */
 } train_numerics;
 
 typedef struct train_state {

@@ -16,10 +16,10 @@ double schedule_beta(double beta_max, double rate, long step)
     return (1 - pow(rate, (double)step)) * beta_max;
 }
 
-double schedule_sample_prob(double k, long step)
+double schedule_sample_prob(double k, long start, double p_max, long step)
 {
-    if (k <= 0) return 0;
-    double e = (double)step / k;
-    if (e > 700) return 1; /* exp would overflow; the limit is 1 */
-    return 1 - k / (k + exp(e));
+    if (k <= 0 || step < start) return 0;
+    double e = (double)(step - start) / k;
+    if (e > 700) return p_max; /* exp would overflow; the limit is p_max */
+    return p_max * (1 - k / (k + exp(e)));
 }

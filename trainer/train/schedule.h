@@ -7,7 +7,8 @@ double schedule_lr(double lr0, long step);
 /* KL weight: beta_max, or with annealing rate r in (0, 1): (1 - r^step) beta_max. */
 double schedule_beta(double beta_max, double rate, long step);
 /* Scheduled sampling, inverse sigmoid: the probability of feeding the model's own
- * sample, 1 - k / (k + exp(step / k)); 0 when k is 0 (always teacher forcing). */
-double schedule_sample_prob(double k, long step);
+ * sample, p_max (1 - k / (k + exp((step - start) / k))) from step `start` on, 0
+ * before it and always 0 when k is 0 (teacher forcing). */
+double schedule_sample_prob(double k, long start, double p_max, long step);
 
 #endif

@@ -38,7 +38,8 @@ typedef struct train_opts {
     long eval_windows;
     double time_limit;    /* seconds of this process; 0: none */
     int keep_best;        /* write the best model on validation beside the checkpoint */
-    int sampling_rate_given; /* on --resume, replaces the checkpoint's rate */
+    int schedule_given;   /* on --resume, the sampling and dropout options given replace
+                             the checkpoint's from then on */
 } train_opts;
 
 static volatile sig_atomic_t stop_requested;
@@ -57,8 +58,12 @@ static int usage(FILE *f, int status)
             "  --z N               latent size (default: the config's, 256)\n"
             "  --beta B            KL weight (0.2)          --free-bits F  free bits (48)\n"
             "  --beta-rate R       anneal beta as (1 - R^step) beta (default off)\n"
-            "  --sampling-rate K   inverse-sigmoid scheduled sampling rate (default off; with\n"
-            "                      --resume it replaces the run's rate from then on)\n"
+            "  --sampling-rate K   inverse-sigmoid scheduled sampling rate (default off)\n"
+            "  --sampling-start N  step at which scheduled sampling starts (0)\n"
+            "  --sampling-max P    highest probability of feeding the model's own token (1)\n"
+            "  --word-dropout P    probability that a decoder input token is replaced by the\n"
+            "                      zero input while training (0); with --resume, the four\n"
+            "                      options above replace the run's from then on\n"
             "  --lr LR             initial learning rate (1e-3), decays 0.9999/step to 1e-5\n"
             "  --batch N           sequences per step (64)\n"
             "  --steps N | --epochs N   length of the run (default 10000 steps)\n"
@@ -77,7 +82,9 @@ static int usage(FILE *f, int status)
 
 static int parse_args(int argc, char **argv, train_opts *o)
 {
-    *o = (train_opts){.num = {0.2, 48, 1e-3, 0, 0, 64, 1}, .threads = 1, .eval_every = 500,
+    *o = (train_opts){.num = {.beta = 0.2, .free_bits = 48, .lr = 1e-3, .batch = 64, .seed = 1,
+                              .sampling_max = 1},
+                      .threads = 1, .eval_every = 500,
                       .sample_every = 5000, .checkpoint_every = 1000, .eval_windows = 1024};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -106,7 +113,16 @@ static int parse_args(int argc, char **argv, train_opts *o)
         else if (!strcmp(a, "--beta-rate")) o->num.beta_rate = atof(v);
         else if (!strcmp(a, "--sampling-rate")) {
             o->num.sampling_rate = atof(v);
-            o->sampling_rate_given = 1;
+            o->schedule_given = 1;
+        } else if (!strcmp(a, "--sampling-start")) {
+            o->num.sampling_start = atol(v);
+            o->schedule_given = 1;
+        } else if (!strcmp(a, "--sampling-max")) {
+            o->num.sampling_max = atof(v);
+            o->schedule_given = 1;
+        } else if (!strcmp(a, "--word-dropout")) {
+            o->num.word_dropout = atof(v);
+            o->schedule_given = 1;
         }
         else if (!strcmp(a, "--lr")) o->num.lr = atof(v);
         else if (!strcmp(a, "--batch")) o->num.batch = atol(v);
@@ -130,7 +146,9 @@ static int parse_args(int argc, char **argv, train_opts *o)
     }
     if (o->num.batch < 1 || o->threads < 1 || o->eval_every < 1 || o->checkpoint_every < 1 ||
         o->steps < 0 || o->epochs < 0 || o->eval_windows < 1 || o->num.lr <= 0 ||
-        o->num.beta < 0 || o->num.free_bits < 0 || o->z_size < 0 || o->sample_every < 0) {
+        o->num.beta < 0 || o->num.free_bits < 0 || o->z_size < 0 || o->sample_every < 0 ||
+        o->num.sampling_start < 0 || o->num.sampling_max < 0 || o->num.sampling_max > 1 ||
+        o->num.word_dropout < 0 || o->num.word_dropout >= 1) {
         fprintf(stderr, "morphvae train: option values must be positive\n");
         return 2;
     }
@@ -264,7 +282,12 @@ static int setup(run *r)
             fprintf(stderr, "morphvae train: %s\n", err);
             return -1;
         }
-        if (r->o.sampling_rate_given) r->ck.num.sampling_rate = r->o.num.sampling_rate;
+        if (r->o.schedule_given) {
+            r->ck.num.sampling_rate = r->o.num.sampling_rate;
+            r->ck.num.sampling_start = r->o.num.sampling_start;
+            r->ck.num.sampling_max = r->o.num.sampling_max;
+            r->ck.num.word_dropout = r->o.num.word_dropout;
+        }
     } else {
         vae_init_params(&r->m, r->o.num.seed);
     }
@@ -482,7 +505,9 @@ static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta,
     const int B = (int)r->ck.num.batch, Z = (int)r->ck.hp.z_size;
     next_batch(r);
     for (int i = 0; i < B * Z; i++) r->eps[i] = (real)rng_normal(&st->rng);
-    *p = schedule_sample_prob(r->ck.num.sampling_rate, (long)st->step);
+    *p = schedule_sample_prob(r->ck.num.sampling_rate, (long)r->ck.num.sampling_start,
+                              r->ck.num.sampling_max, (long)st->step);
+    r->m.word_dropout = (real)r->ck.num.word_dropout;
     *beta = schedule_beta(r->ck.num.beta, r->ck.num.beta_rate, (long)st->step);
     *lr = schedule_lr(r->ck.num.lr, (long)st->step);
     vae_loss_cfg loss = {(real)*beta, (real)r->ck.num.free_bits};

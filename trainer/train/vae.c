@@ -455,6 +455,9 @@ static void decoder_forward_fed(vae *m, const int32_t *tokens, int B, int feed, 
                 if (feed == VAE_FEED_GREEDY) next = argmax_of(logits + (size_t)b * K, K);
                 else if (rng_uniform(rng) < p_sample)
                     next = sample_from(logits + (size_t)b * K, K, rng, m->probs);
+                if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0 &&
+                    rng_uniform(rng) < m->word_dropout)
+                    next = -1;
                 next_in[b] = next;
             }
         }
@@ -481,10 +484,15 @@ static void decoder_forward(vae *m, const int32_t *tokens, int B, int feed, real
             m->target[(size_t)s * R + q] = tokens[(size_t)b * T + t];
             m->prev_tok[(size_t)s * R + q] = t ? tokens[(size_t)b * T + t - 1] : -1;
         }
-    if (feed == VAE_FEED_TRUTH || (feed == VAE_FEED_SCHEDULED && p_sample <= 0))
+    if (feed == VAE_FEED_TRUTH || (feed == VAE_FEED_SCHEDULED && p_sample <= 0)) {
+        if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0)
+            for (int i = 0; i < S * R; i++)
+                if (m->prev_tok[i] >= 0 && rng_uniform(rng) < m->word_dropout)
+                    m->prev_tok[i] = -1;
         decoder_forward_truth(m, B);
-    else
+    } else {
         decoder_forward_fed(m, tokens, B, feed, p_sample, rng);
+    }
 }
 
 static double free_nats(const vae_loss_cfg *loss)

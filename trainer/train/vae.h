@@ -87,6 +87,10 @@ typedef struct vae {
     /* activations, all in one block */
     real *acts;
     int B; /* batch of the last forward pass */
+    /* VAE_FEED_SCHEDULED only: probability that a decoder input token is replaced by
+     * the zero input (word dropout), so that the decoder learns to lean on z rather
+     * than on the previous token; 0 unless the trainer sets it */
+    real word_dropout;
     int32_t *enc_tok_fw, *enc_tok_bw; /* [T][B] time-major input tokens, and reversed */
     int32_t *prev_tok, *target;      /* [S][n_bars B] decoder input token (-1 none), target */
     vae_lstm_acts enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
