@@ -1,5 +1,6 @@
 /* morphvae eval: reconstruction quality of a weights file on a corpus split,
- * decoded through core's encoder and decoder (the meaning the plugin uses). */
+ * decoded through core's encoder and decoder (the meaning the plugin uses),
+ * beside trivial baselines on the same windows (eval_score.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,25 +9,65 @@
 #include "commands.h"
 #include "corpus.h"
 #include "decoder.h"
+#include "eval_score.h"
 #include "model.h"
 #include "train_config.h"
 #include "weights.h"
 
 #define EVAL_BATCH 64
+#define EVAL_ACTIVE_KL 0.1 /* nats: a latent dimension carrying more is in use */
 
-typedef struct eval_sums {
-    double ce, kl;
-    long tf_correct, sampled_correct, steps, windows;
-} eval_sums;
+enum predictor { BY_TEACHER, BY_GREEDY, BY_COMMON, BY_REPEAT, PREDICTORS };
+
+typedef struct eval_options {
+    const char *model_path, *corpus_path, *split_name;
+    int split;
+    long max_windows;
+    int json;
+} eval_options;
+
+/* One pass over a split: the decoder, buffers for EVAL_BATCH windows, sums. */
+typedef struct evaluator {
+    const mv_hparams *hp;
+    mv_decoder *d;
+    int T, K, Z;
+    int32_t *truth;                /* [B, T] the windows */
+    int32_t *pred[PREDICTORS];     /* [B, T] each predictor's tokens */
+    float *mu, *sigma, *z, *logits; /* [B, Z] x 3, [B, T, K] */
+    double ce, kl, *kl_dim;         /* sums over windows; kl_dim [Z] */
+    int32_t common_class;           /* the split's most common class */
+    eval_score score[PREDICTORS];
+} evaluator;
+
+static const char *const predictor_names[PREDICTORS] = {"tf", "greedy", "common", "repeat"};
+static const char *const drum_names[MV_DRUM_CLASSES] = {
+    "kick", "snare", "closed_hat", "open_hat", "low_tom", "mid_tom", "high_tom", "crash", "ride"};
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae eval MODEL.mvae CORPUS.bin [--split test|valid|train] [--max N]\n"
-               "Encodes each window to mu, then reports on the split (default test):\n"
-               "  teacher-forced accuracy: argmax of the logits given the true previous tokens,\n"
-               "  sampled accuracy: greedy decoding from mu feeding back its own tokens,\n"
-               "  reconstruction loss (CE summed over steps), KL and ELBO, in nats per\n"
-               "  sequence.\n");
+    fprintf(f,
+            "usage: morphvae eval MODEL.mvae CORPUS.bin [--split test|valid|train] [--max N] "
+            "[--json]\n"
+            "Encodes each window of the split (default test) to mu and decodes from z = mu\n"
+            "through core's decoder, as the plugin does. Prints:\n"
+            "  accuracy teacher-forced: argmax of the logits given the true previous tokens;\n"
+            "  accuracy sampled: greedy decoding from z feeding back its own tokens (what\n"
+            "    the plugin plays); recon (CE summed over steps), KL and ELBO in nats per\n"
+            "    sequence; active latent dimensions (mean KL over windows > %.1f nats);\n"
+            "  a table of teacher-forced, greedy and two baselines on the same windows\n"
+            "    (always the split's most common class; repeat the previous true token,\n"
+            "    the most common class at step 0):\n"
+            "    melody: accuracy on hold, note-off and note-on (onset) steps, on pitch-change\n"
+            "      onsets (a note-on whose pitch differs from the previous note-on's in the\n"
+            "      window), the share of onsets given some note-on, the share of missed pitch\n"
+            "      changes that repeat the previous pitch; drums: accuracy on steps with hits,\n"
+            "      and per instrument hit recall and precision;\n"
+            "    both: the share of windows reproduced exactly.\n"
+            "  --max N   N evenly spaced windows of the split (those that `train\n"
+            "            --eval-windows N` validates on)\n"
+            "  --json    one JSON object instead (keys like onset_greedy, acc_tf,\n"
+            "            recall_kick_greedy; null where a figure has no steps)\n",
+            EVAL_ACTIVE_KL);
     return status;
 }
 
@@ -38,109 +79,365 @@ static int parse_split(const char *s)
     return -1;
 }
 
-static void eval_batch(mv_decoder *d, const mv_hparams *hp, const int32_t *tokens, int B,
-                       float *mu, float *sigma, float *logits, int32_t *greedy, eval_sums *s)
+/* Returns 0 to go on, or the exit status (-1: help printed, exit 0). */
+static int parse_options(int argc, char **argv, eval_options *o)
 {
-    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, Z = (int)hp->z_size;
-    decoder_encode(d, tokens, B, mu, sigma);
-    for (int i = 0; i < B * Z; i++)
-        s->kl += 0.5 * ((double)mu[i] * mu[i] + (double)sigma[i] * sigma[i] - 1) -
-                 log((double)sigma[i]);
-    decoder_logits(d, mu, tokens, B, logits);
-    decoder_decode(d, mu, B, 0, NULL, greedy);
-    for (int i = 0; i < B * T; i++) {
-        const float *x = logits + (size_t)i * K;
+    *o = (eval_options){.split_name = "test"};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout, 0);
+            return -1;
+        }
+        if (!strcmp(argv[i], "--split") && i + 1 < argc) o->split_name = argv[++i];
+        else if (!strcmp(argv[i], "--max") && i + 1 < argc) o->max_windows = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--json")) o->json = 1;
+        else if (argv[i][0] == '-') return usage(stderr, 2);
+        else if (!o->model_path) o->model_path = argv[i];
+        else if (!o->corpus_path) o->corpus_path = argv[i];
+        else return usage(stderr, 2);
+    }
+    o->split = parse_split(o->split_name);
+    if (!o->model_path || !o->corpus_path || o->split < 0 || o->max_windows < 0)
+        return usage(stderr, 2);
+    return 0;
+}
+
+static int evaluator_init(evaluator *e, const mv_model *m)
+{
+    memset(e, 0, sizeof *e);
+    e->hp = &m->hp;
+    e->T = (int)hparams_seq_len(e->hp);
+    e->K = (int)e->hp->n_classes;
+    e->Z = (int)e->hp->z_size;
+    const size_t BT = (size_t)EVAL_BATCH * e->T, BZ = (size_t)EVAL_BATCH * e->Z;
+    e->d = decoder_create(m, EVAL_BATCH);
+    e->truth = malloc(sizeof(int32_t) * BT);
+    for (int p = 0; p < PREDICTORS; p++) e->pred[p] = malloc(sizeof(int32_t) * BT);
+    e->mu = malloc(sizeof(float) * BZ);
+    e->sigma = malloc(sizeof(float) * BZ);
+    e->z = malloc(sizeof(float) * BZ);
+    e->logits = malloc(sizeof(float) * BT * e->K);
+    e->kl_dim = calloc((size_t)e->Z, sizeof(double));
+    int ok = e->d && e->truth && e->mu && e->sigma && e->z && e->logits && e->kl_dim;
+    for (int p = 0; p < PREDICTORS; p++) ok = ok && e->pred[p];
+    return ok ? 0 : -1;
+}
+
+static void evaluator_free(evaluator *e)
+{
+    decoder_free(e->d);
+    free(e->truth);
+    for (int p = 0; p < PREDICTORS; p++) free(e->pred[p]);
+    free(e->mu);
+    free(e->sigma);
+    free(e->z);
+    free(e->logits);
+    free(e->kl_dim);
+}
+
+/* The z each window is decoded from: the encoder's mu. Every figure of the
+ * report decodes this z, so this is the one place to change it. */
+static void choose_latents(evaluator *e, int B)
+{
+    decoder_encode(e->d, e->truth, B, e->mu, e->sigma);
+    memcpy(e->z, e->mu, sizeof(float) * (size_t)B * e->Z);
+}
+
+/* KL(N(mu, sigma^2) || N(0, 1)) of the encoder's posterior, per dimension. */
+static void add_kl(evaluator *e, int B)
+{
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < e->Z; j++) {
+            const double mu = e->mu[(size_t)b * e->Z + j], s = e->sigma[(size_t)b * e->Z + j];
+            const double kl = 0.5 * (mu * mu + s * s - 1) - log(s);
+            e->kl += kl;
+            e->kl_dim[j] += kl;
+        }
+}
+
+/* Teacher-forced argmax into pred[BY_TEACHER], and the CE of the true tokens. */
+static void teacher_forced(evaluator *e, int B)
+{
+    decoder_logits(e->d, e->z, e->truth, B, e->logits);
+    for (int i = 0; i < B * e->T; i++) {
+        const float *x = e->logits + (size_t)i * e->K;
         int best = 0;
-        for (int k = 1; k < K; k++)
+        for (int k = 1; k < e->K; k++)
             if (x[k] > x[best]) best = k;
         double sum = 0;
-        for (int k = 0; k < K; k++) sum += exp((double)x[k] - x[best]);
-        s->ce += log(sum) + x[best] - x[tokens[i]];
-        s->tf_correct += best == tokens[i];
-        s->sampled_correct += greedy[i] == tokens[i];
+        for (int k = 0; k < e->K; k++) sum += exp((double)x[k] - x[best]);
+        e->ce += log(sum) + x[best] - x[e->truth[i]];
+        e->pred[BY_TEACHER][i] = best;
     }
-    s->steps += (long)B * T;
-    s->windows += B;
+}
+
+static void eval_batch(evaluator *e, int B)
+{
+    choose_latents(e, B);
+    add_kl(e, B);
+    teacher_forced(e, B);
+    decoder_decode(e->d, e->z, B, 0, NULL, e->pred[BY_GREEDY]);
+    for (int i = 0; i < B * e->T; i++) e->pred[BY_COMMON][i] = e->common_class;
+    eval_repeat_previous(e->truth, B, e->T, e->common_class, e->pred[BY_REPEAT]);
+    for (int p = 0; p < PREDICTORS; p++)
+        eval_score_add(&e->score[p], e->hp->repr, e->truth, e->pred[p], B, e->T);
+}
+
+static int32_t split_common_class(const mv_corpus *c, int split, int T, int K)
+{
+    uint64_t *count = calloc((size_t)K, sizeof *count);
+    if (!count) return 0;
+    for (uint64_t i = 0; i < corpus_count(c, split); i++)
+        eval_count_classes(count, K, corpus_window(c, split, i), T);
+    int32_t best = eval_most_common_class(count, K);
+    free(count);
+    return best;
+}
+
+static int active_dimensions(const evaluator *e)
+{
+    int active = 0;
+    for (int j = 0; j < e->Z; j++)
+        active += e->kl_dim[j] / (double)e->score[0].windows > EVAL_ACTIVE_KL;
+    return active;
+}
+
+/* ---- text report ---- */
+
+static void print_row(const evaluator *e, const char *label, long n,
+                      double (*figure)(const eval_score *))
+{
+    printf("  %-44s %7ld", label, n);
+    for (int p = 0; p < PREDICTORS; p++) {
+        double v = figure(&e->score[p]);
+        if (isnan(v)) printf("  %9s", "-");
+        else printf("  %9.4f", v);
+    }
+    printf("\n");
+}
+
+static double fig_all(const eval_score *s) { return eval_ratio(s->correct, s->steps); }
+static double fig_hold(const eval_score *s)
+{
+    return eval_ratio(s->kind_correct[EVAL_HOLD], s->kind_steps[EVAL_HOLD]);
+}
+static double fig_off(const eval_score *s)
+{
+    return eval_ratio(s->kind_correct[EVAL_NOTE_OFF], s->kind_steps[EVAL_NOTE_OFF]);
+}
+static double fig_onset(const eval_score *s)
+{
+    return eval_ratio(s->kind_correct[EVAL_NOTE_ON], s->kind_steps[EVAL_NOTE_ON]);
+}
+static double fig_change(const eval_score *s)
+{
+    return eval_ratio(s->change_correct, s->change_steps);
+}
+static double fig_placed(const eval_score *s)
+{
+    return eval_ratio(s->onset_placed, s->kind_steps[EVAL_NOTE_ON]);
+}
+static double fig_change_repeat(const eval_score *s)
+{
+    return eval_ratio(s->change_missed_repeat, s->change_steps - s->change_correct);
+}
+static double fig_hit_steps(const eval_score *s)
+{
+    return eval_ratio(s->hit_steps_correct, s->hit_steps);
+}
+static double fig_exact(const eval_score *s) { return eval_ratio(s->exact, s->windows); }
+
+static void print_drum_table(const evaluator *e)
+{
+    const eval_score *g = &e->score[BY_GREEDY], *t = &e->score[BY_TEACHER];
+    printf("\n  drum hits per instrument   %7s  %9s  %9s  %9s  %9s\n", "hits", "recall", "precision",
+           "recall", "precision");
+    printf("  %-26s %7s  %9s  %9s  %9s  %9s\n", "", "", "greedy", "greedy", "t.-f.", "t.-f.");
+    for (int c = 0; c < MV_DRUM_CLASSES; c++) {
+        double v[4] = {eval_ratio(g->hits_both[c], g->hits_true[c]),
+                       eval_ratio(g->hits_both[c], g->hits_pred[c]),
+                       eval_ratio(t->hits_both[c], t->hits_true[c]),
+                       eval_ratio(t->hits_both[c], t->hits_pred[c])};
+        printf("  %-26s %7ld", drum_names[c], g->hits_true[c]);
+        for (int k = 0; k < 4; k++) {
+            if (isnan(v[k])) printf("  %9s", "-");
+            else printf("  %9.4f", v[k]);
+        }
+        printf("\n");
+    }
+}
+
+static void print_text(const eval_options *o, const evaluator *e, uint64_t split_windows)
+{
+    const eval_score *t = &e->score[BY_TEACHER], *g = &e->score[BY_GREEDY];
+    const double n = (double)t->windows, recon = e->ce / n, kl = e->kl / n;
+    printf("model %s on %s, %s split, %ld of %llu windows of %d steps, z = mu\n", o->model_path,
+           o->corpus_path, o->split_name, t->windows, (unsigned long long)split_windows, e->T);
+    printf("accuracy teacher-forced %.4f\n", fig_all(t));
+    printf("accuracy sampled        %.4f (greedy from z, feeding back its own tokens)\n",
+           fig_all(g));
+    printf("recon   %.4f nats/sequence (CE summed over steps)\n", recon);
+    printf("KL      %.4f nats/sequence (%.2f bits)\n", kl, kl / log(2.0));
+    printf("ELBO    %.4f nats/sequence\n", -(recon + kl));
+    printf("active latent dimensions %d of %d (mean KL over windows > %.1f nats)\n",
+           active_dimensions(e), e->Z, EVAL_ACTIVE_KL);
+    char common[48];
+    snprintf(common, sizeof common, "always %d", (int)e->common_class);
+    printf("\n  %-44s %7s  %9s  %9s  %9s  %9s\n", "accuracy on", "steps", "teacher-f", "greedy",
+           common, "repeat");
+    print_row(e, "all steps", t->steps, fig_all);
+    if (e->hp->repr == MV_REPR_MELODY) {
+        print_row(e, "hold steps (token 0)", t->kind_steps[EVAL_HOLD], fig_hold);
+        print_row(e, "note-off steps (token 1)", t->kind_steps[EVAL_NOTE_OFF], fig_off);
+        print_row(e, "note-on steps (onsets)", t->kind_steps[EVAL_NOTE_ON], fig_onset);
+        print_row(e, "pitch-change onsets", t->change_steps, fig_change);
+        print_row(e, "onsets given some note-on (rhythm)", t->kind_steps[EVAL_NOTE_ON],
+                  fig_placed);
+        printf("  %-44s %7s", "missed pitch changes repeating the pitch", "");
+        for (int p = 0; p < PREDICTORS; p++) {
+            double v = fig_change_repeat(&e->score[p]);
+            if (isnan(v)) printf("  %9s", "-");
+            else printf("  %9.4f", v);
+        }
+        printf("\n");
+    } else if (e->hp->repr == MV_REPR_DRUMS) {
+        print_row(e, "steps with hits", t->hit_steps, fig_hit_steps);
+    }
+    print_row(e, "windows reproduced exactly", t->windows, fig_exact);
+    if (e->hp->repr == MV_REPR_DRUMS) print_drum_table(e);
+}
+
+/* ---- JSON report ---- */
+
+static void json_number(const char *key, double v, int *first)
+{
+    printf("%s\"%s\":", *first ? "" : ",", key);
+    *first = 0;
+    if (isfinite(v)) printf("%.6g", v);
+    else printf("null");
+}
+
+static void json_string(const char *key, const char *v, int *first)
+{
+    printf("%s\"%s\":\"", *first ? "" : ",", key);
+    *first = 0;
+    for (const char *c = v; *c; c++) {
+        if (*c == '"' || *c == '\\') printf("\\%c", *c);
+        else if ((unsigned char)*c < 0x20) printf("\\u%04x", *c);
+        else putchar(*c);
+    }
+    putchar('"');
+}
+
+static void json_figure(const char *name, const evaluator *e,
+                        double (*figure)(const eval_score *), int *first)
+{
+    char key[64];
+    for (int p = 0; p < PREDICTORS; p++) {
+        snprintf(key, sizeof key, "%s_%s", name, predictor_names[p]);
+        json_number(key, figure(&e->score[p]), first);
+    }
+}
+
+static void print_json(const eval_options *o, const evaluator *e, uint64_t split_windows)
+{
+    const double n = (double)e->score[0].windows, recon = e->ce / n, kl = e->kl / n;
+    int first = 1;
+    printf("{");
+    json_string("model", o->model_path, &first);
+    json_string("corpus", o->corpus_path, &first);
+    json_string("split", o->split_name, &first);
+    json_number("windows", n, &first);
+    json_number("split_windows", (double)split_windows, &first);
+    json_number("recon", recon, &first);
+    json_number("kl", kl, &first);
+    json_number("elbo", -(recon + kl), &first);
+    json_number("active_dims", active_dimensions(e), &first);
+    json_number("z_size", e->Z, &first);
+    json_number("common_class", e->common_class, &first);
+    json_figure("acc", e, fig_all, &first);
+    json_figure("exact", e, fig_exact, &first);
+    if (e->hp->repr == MV_REPR_MELODY) {
+        json_figure("hold", e, fig_hold, &first);
+        json_figure("noteoff", e, fig_off, &first);
+        json_figure("onset", e, fig_onset, &first);
+        json_figure("change", e, fig_change, &first);
+        json_figure("placed", e, fig_placed, &first);
+        json_figure("change_repeat", e, fig_change_repeat, &first);
+    } else if (e->hp->repr == MV_REPR_DRUMS) {
+        json_figure("hitsteps", e, fig_hit_steps, &first);
+        char key[64];
+        for (int p = BY_TEACHER; p <= BY_GREEDY; p++) {
+            const eval_score *s = &e->score[p];
+            for (int c = 0; c < MV_DRUM_CLASSES; c++) {
+                snprintf(key, sizeof key, "recall_%s_%s", drum_names[c], predictor_names[p]);
+                json_number(key, eval_ratio(s->hits_both[c], s->hits_true[c]), &first);
+                snprintf(key, sizeof key, "precision_%s_%s", drum_names[c], predictor_names[p]);
+                json_number(key, eval_ratio(s->hits_both[c], s->hits_pred[c]), &first);
+            }
+        }
+    }
+    printf("}\n");
+}
+
+/* Evaluates the windows i * n / want (i < want) of the split: all when want = n. */
+static int run_eval(const eval_options *o, const mv_model *m, const mv_corpus *c)
+{
+    const uint64_t n = corpus_count(c, o->split);
+    uint64_t want = n;
+    if (o->max_windows > 0 && (uint64_t)o->max_windows < n) want = (uint64_t)o->max_windows;
+    if (n == 0) {
+        fprintf(stderr, "morphvae eval: %s: the %s split is empty\n", o->corpus_path,
+                o->split_name);
+        return 1;
+    }
+    evaluator e;
+    int status = 1;
+    if (evaluator_init(&e, m)) {
+        fprintf(stderr, "morphvae eval: out of memory\n");
+        goto done;
+    }
+    e.common_class = split_common_class(c, o->split, e.T, e.K);
+    for (uint64_t i = 0; i < want; i += EVAL_BATCH) {
+        const int B = want - i < EVAL_BATCH ? (int)(want - i) : EVAL_BATCH;
+        for (int b = 0; b < B; b++)
+            memcpy(e.truth + (size_t)b * e.T, corpus_window(c, o->split, (i + b) * n / want),
+                   sizeof(int32_t) * e.T);
+        eval_batch(&e, B);
+    }
+    if (o->json) print_json(o, &e, n);
+    else print_text(o, &e, n);
+    status = 0;
+done:
+    evaluator_free(&e);
+    return status;
 }
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *model_path = NULL, *corpus_path = NULL, *split_name = "test";
-    long max_windows = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return usage(stdout, 0);
-        if (!strcmp(argv[i], "--split") && i + 1 < argc) split_name = argv[++i];
-        else if (!strcmp(argv[i], "--max") && i + 1 < argc) max_windows = atol(argv[++i]);
-        else if (argv[i][0] == '-') return usage(stderr, 2);
-        else if (!model_path) model_path = argv[i];
-        else if (!corpus_path) corpus_path = argv[i];
-        else return usage(stderr, 2);
-    }
-    int split = parse_split(split_name);
-    if (!model_path || !corpus_path || split < 0) return usage(stderr, 2);
+    eval_options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
 
     char err[512];
     mv_weights *w = NULL;
     mv_corpus *c = NULL;
-    if (weights_read(model_path, &w, err, sizeof err)) {
+    if (weights_read(o.model_path, &w, err, sizeof err)) {
         fprintf(stderr, "morphvae eval: %s\n", err);
         return 1;
     }
-    const mv_hparams *hp = weights_hparams(w);
     mv_model model;
     int status = 1;
     if (model_bind_weights(&model, w, err, sizeof err)) {
-        fprintf(stderr, "morphvae eval: %s: %s\n", model_path, err);
-        goto done_weights;
-    }
-    if (corpus_open(corpus_path, &c, err, sizeof err) ||
-        train_config_matches_corpus(hp, c, corpus_path, err, sizeof err)) {
+        fprintf(stderr, "morphvae eval: %s: %s\n", o.model_path, err);
+    } else if (corpus_open(o.corpus_path, &c, err, sizeof err) ||
+               train_config_matches_corpus(weights_hparams(w), c, o.corpus_path, err,
+                                           sizeof err)) {
         fprintf(stderr, "morphvae eval: %s\n", err);
-        goto done_corpus;
-    }
-    uint64_t n = corpus_count(c, split);
-    if (max_windows > 0 && (uint64_t)max_windows < n) n = (uint64_t)max_windows;
-    if (n == 0) {
-        fprintf(stderr, "morphvae eval: %s: the %s split is empty\n", corpus_path, split_name);
-        goto done_corpus;
-    }
-    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, Z = (int)hp->z_size;
-    mv_decoder *d = decoder_create(&model, EVAL_BATCH);
-    float *mu = malloc(sizeof(float) * EVAL_BATCH * Z);
-    float *sigma = malloc(sizeof(float) * EVAL_BATCH * Z);
-    float *logits = malloc(sizeof(float) * EVAL_BATCH * T * K);
-    int32_t *tokens = malloc(sizeof(int32_t) * EVAL_BATCH * T);
-    int32_t *greedy = malloc(sizeof(int32_t) * EVAL_BATCH * T);
-    if (!d || !mu || !sigma || !logits || !tokens || !greedy) {
-        fprintf(stderr, "morphvae eval: out of memory\n");
     } else {
-        eval_sums s = {0};
-        for (uint64_t i = 0; i < n; i += EVAL_BATCH) {
-            int B = n - i < EVAL_BATCH ? (int)(n - i) : EVAL_BATCH;
-            for (int b = 0; b < B; b++)
-                memcpy(tokens + (size_t)b * T, corpus_window(c, split, i + (uint64_t)b),
-                       sizeof(int32_t) * T);
-            eval_batch(d, hp, tokens, B, mu, sigma, logits, greedy, &s);
-        }
-        double recon = s.ce / (double)s.windows, kl = s.kl / (double)s.windows;
-        printf("model %s on %s, %s split, %ld windows of %d steps\n", model_path, corpus_path,
-               split_name, s.windows, T);
-        printf("accuracy teacher-forced %.4f\n", (double)s.tf_correct / (double)s.steps);
-        printf("accuracy sampled        %.4f\n", (double)s.sampled_correct / (double)s.steps);
-        printf("recon   %.4f nats/sequence (CE summed over steps, z = mu)\n", recon);
-        printf("KL      %.4f nats/sequence (%.2f bits)\n", kl, kl / log(2.0));
-        printf("ELBO    %.4f nats/sequence\n", -(recon + kl));
-        status = 0;
+        status = run_eval(&o, &model, c);
     }
-    free(mu);
-    free(sigma);
-    free(logits);
-    free(tokens);
-    free(greedy);
-    decoder_free(d);
-done_corpus:
     if (c) corpus_close(c);
-done_weights:
     weights_free(w);
     return status;
 }

@@ -1,0 +1,210 @@
+/* `morphvae eval` on hand-made windows and a hand-built model whose answers
+ * are known: its token decoder copies its input (the previous token) to its
+ * output, and at step 0 (zero input) says class 0. So teacher-forced argmax is
+ * "repeat the previous true token" and greedy decoding is all zeros; its
+ * encoder says mu = {1, -1, 0.4, 0}, sigma = 1 for every window (KL 0.5, 0.5,
+ * 0.08, 0: two active dimensions). Every figure below is counted by hand in the
+ * comments from the fixture windows. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "corpus.h"
+#include "gen_fixture.h"
+#include "model.h"
+#include "weights.h"
+
+#define SEQ 8 /* 2 bars x 4 steps */
+
+static const char *exe;
+
+/* A model of n_classes classes whose decoder repeats its input token. */
+static int write_copy_model(const char *path, uint32_t repr, uint32_t n_classes)
+{
+    const mv_hparams hp = {repr, n_classes, repr == MV_REPR_MELODY ? 21 : 0, 2, 4, 4, 2, 1,
+                           2, 1, n_classes, 1};
+    size_t bytes = (model_block_floats(&hp) * sizeof(float) + 63) / 64 * 64;
+    float *block = aligned_alloc(64, bytes);
+    if (!block) return -1;
+    memset(block, 0, bytes);
+    mv_tensor tensors[MV_MAX_TENSORS];
+    int n = model_carve(&hp, block, tensors);
+    mv_model m;
+    char err[512];
+    int rc = model_bind(&m, &hp, tensors, (size_t)n, err, sizeof err);
+    if (rc == 0) {
+        const int D = (int)n_classes, G = 4 * D;
+        /* gates i, f, g, o: input and output open, nothing remembered; the
+         * one-hot input k drives cell k alone, so h_k = tanh(tanh(20)) ~ 0.76 */
+        float *b = (float *)m.dec[0].b, *wx = (float *)m.dec[0].w_x;
+        for (int j = 0; j < D; j++) {
+            b[j] = 20;
+            b[D + j] = -20;
+            b[3 * D + j] = 20;
+            wx[(size_t)j * G + 2 * D + j] = 20;
+        }
+        float *out = (float *)m.dec_out.w;
+        for (int k = 0; k < D; k++) out[(size_t)k * D + k] = 1;
+        ((float *)m.dec_out.b)[0] = 0.1f; /* zero input: class 0 */
+        const float mu[4] = {1, -1, 0.4f, 0};
+        for (int j = 0; j < 4; j++) {
+            ((float *)m.enc_mu.b)[j] = mu[j];
+            ((float *)m.enc_sigma.b)[j] = 0.54132485f; /* softplus^-1(1) = ln(e - 1) */
+        }
+        rc = weights_write(path, &hp, tensors, (size_t)n, NULL, 0, err, sizeof err);
+    }
+    if (rc) fprintf(stderr, "copy model: %s\n", err);
+    free(block);
+    return rc;
+}
+
+static int write_corpus(const char *path, uint32_t repr, uint32_t n_classes,
+                        const int32_t (*test)[SEQ], int n_test, const int32_t (*train)[SEQ],
+                        int n_train)
+{
+    char err[512];
+    mv_corpus_writer *w = corpus_writer_open(path, repr, n_classes,
+                                             repr == MV_REPR_MELODY ? 21 : 0, 2, 4, err,
+                                             sizeof err);
+    if (!w) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    for (int i = 0; i < n_test; i++) corpus_writer_add(w, MV_SPLIT_TEST, test[i], "t.mid", 0, 0);
+    for (int i = 0; i < n_train; i++)
+        corpus_writer_add(w, MV_SPLIT_TRAIN, train[i], "r.mid", 0, 0);
+    int rc = corpus_writer_close(w, err, sizeof err);
+    if (rc) fprintf(stderr, "%s\n", err);
+    return rc;
+}
+
+/* The number after "key": in a JSON line; NAN when absent, -INFINITY for null. */
+static double json_value(const char *json, const char *key)
+{
+    char pattern[96];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *p = strstr(json, pattern);
+    if (!p) return NAN;
+    p += strlen(pattern);
+    if (!strncmp(p, "null", 4)) return -INFINITY;
+    return strtod(p, NULL);
+}
+
+#define CHECK_FIG(json, key, want) CHECK_CLOSE(json_value(json, key), want, 1e-4)
+#define CHECK_NULL(json, key) CHECK(json_value(json, key) == -INFINITY)
+
+/* Melody windows: tokens 40, 42, 45, 47, 50 are note-ons, 0 hold, 1 note-off. */
+static const int32_t melody_test[4][SEQ] = {
+    {40, 0, 0, 42, 0, 1, 42, 0}, /* onsets t0, t3 (change), t6 (same pitch) */
+    {0, 0, 50, 50, 0, 0, 1, 1},  /* onsets t2, t3 (same pitch) */
+    {0, 0, 0, 0, 0, 0, 0, 0},
+    {45, 47, 0, 0, 0, 0, 0, 0},  /* onsets t0, t1 (change) */
+};
+static const int32_t melody_train[2][SEQ] = {
+    {40, 0, 0, 0, 40, 0, 0, 0},
+    {40, 40, 40, 40, 40, 40, 40, 40},
+};
+
+static void test_melody(void)
+{
+    const char *model = fixture_path("mel.mvae"), *corpus = fixture_path("mel.bin");
+    CHECK(write_copy_model(model, MV_REPR_MELODY, 90) == 0);
+    CHECK(write_corpus(corpus, MV_REPR_MELODY, 90, melody_test, 4, melody_train, 2) == 0);
+    static char out[16384], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --json", model,
+                          corpus) == 0, "%s", err);
+    /* teacher-forced = repeat previous (step 0: class 0, the split's most common):
+     * predictions 0 40 0 0 42 0 1 42 | 0 0 0 50 50 0 0 1 | 0... | 0 45 0 0 0 0 0 0
+     * right: 1 + 5 + 8 + 5 = 19 of 32 steps */
+    CHECK_FIG(out, "windows", 4);
+    CHECK_FIG(out, "common_class", 0);
+    CHECK_FIG(out, "acc_tf", 19.0 / 32);
+    CHECK_FIG(out, "acc_repeat", 19.0 / 32);
+    CHECK_FIG(out, "hold_tf", 17.0 / 22);         /* 1 + 3 + 8 + 5 of 4 + 4 + 8 + 6 */
+    CHECK_FIG(out, "noteoff_tf", 1.0 / 3);        /* window 2, t7 */
+    CHECK_FIG(out, "onset_tf", 1.0 / 7);          /* window 2, t3 */
+    CHECK_FIG(out, "change_tf", 0.0 / 2);         /* 40 -> 42, 45 -> 47 */
+    CHECK_FIG(out, "change_repeat_tf", 1.0 / 2);  /* 45 predicted for 47 */
+    CHECK_FIG(out, "placed_tf", 2.0 / 7);         /* 50 at window 2 t3, 45 at window 4 t1 */
+    CHECK_FIG(out, "exact_tf", 1.0 / 4);          /* the silent window */
+    /* greedy = all zeros = the most-common-class baseline */
+    CHECK_FIG(out, "acc_greedy", 22.0 / 32);
+    CHECK_FIG(out, "acc_common", 22.0 / 32);
+    CHECK_FIG(out, "hold_greedy", 1);
+    CHECK_FIG(out, "onset_greedy", 0);
+    CHECK_FIG(out, "change_repeat_greedy", 0);
+    CHECK_FIG(out, "exact_greedy", 1.0 / 4);
+    /* mu^2 / 2 per dimension with sigma = 1: 0.5 + 0.5 + 0.08 + 0 */
+    CHECK_FIG(out, "active_dims", 2);
+    CHECK_CLOSE(json_value(out, "kl"), 1.08, 1e-3);
+
+    /* --max 2 takes windows 0 and 2 (i * n / want): 1 + 8 of 16 */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --json --max 2",
+                      model, corpus) == 0);
+    CHECK_FIG(out, "windows", 2);
+    CHECK_FIG(out, "acc_tf", 9.0 / 16);
+    /* the train split's most common class is 40 (10 of 16) */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --json --split train",
+                      model, corpus) == 0);
+    CHECK_FIG(out, "common_class", 40);
+    CHECK_FIG(out, "acc_common", 10.0 / 16);
+    /* the text report has the same figures in its table */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s'", model, corpus) == 0);
+    CHECK_MSG(strstr(out, "accuracy teacher-forced 0.5938"), "%s", out);
+    CHECK_MSG(strstr(out, "active latent dimensions 2 of 4"), "%s", out);
+    CHECK_MSG(strstr(out, "pitch-change onsets"), "%s", out);
+    /* an empty split is refused */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --split valid", model,
+                      corpus) == 1);
+    CHECK_MSG(strstr(err, "valid split is empty"), "%s", err);
+}
+
+/* Drum windows: bits kick 1, snare 2, closed hat 4, open hat 8. */
+static const int32_t drum_test[4][SEQ] = {
+    {5, 0, 2, 0, 5, 0, 2, 0},
+    {4, 4, 4, 4, 6, 6, 0, 0},
+    {1, 1, 0, 0, 0, 0, 0, 1},
+    {0, 0, 0, 0, 0, 0, 0, 8},
+};
+
+static void test_drums(void)
+{
+    const char *model = fixture_path("drums.mvae"), *corpus = fixture_path("drums.bin");
+    CHECK(write_copy_model(model, MV_REPR_DRUMS, 512) == 0);
+    CHECK(write_corpus(corpus, MV_REPR_DRUMS, 512, drum_test, 4, drum_test, 1) == 0);
+    static char out[16384], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --json", model,
+                          corpus) == 0, "%s", err);
+    /* teacher-forced predictions 0 5 0 2 0 5 0 2 | 0 4 4 4 4 6 6 0 | 0 1 1 0 0 0 0 0 | 0 x 7, 0 */
+    CHECK_FIG(out, "acc_tf", 17.0 / 32);      /* 0 + 5 + 5 + 7 */
+    CHECK_FIG(out, "hitsteps_tf", 5.0 / 14);  /* window 2 t1 t2 t3 t5, window 3 t1 */
+    CHECK_FIG(out, "recall_kick_tf", 1.0 / 5);
+    CHECK_FIG(out, "precision_kick_tf", 1.0 / 4);
+    CHECK_FIG(out, "recall_snare_tf", 1.0 / 4);
+    CHECK_FIG(out, "precision_snare_tf", 1.0 / 4);
+    CHECK_FIG(out, "recall_closed_hat_tf", 5.0 / 8);
+    CHECK_FIG(out, "precision_closed_hat_tf", 5.0 / 8);
+    CHECK_FIG(out, "recall_open_hat_tf", 0);
+    CHECK_NULL(out, "precision_open_hat_tf");  /* never predicted */
+    CHECK_NULL(out, "recall_ride_tf");         /* never played */
+    CHECK_FIG(out, "acc_greedy", 18.0 / 32);   /* all zeros */
+    CHECK_FIG(out, "recall_kick_greedy", 0);
+    CHECK_NULL(out, "precision_kick_greedy");
+    CHECK_FIG(out, "exact_greedy", 0);
+    CHECK(!strstr(out, "onset_tf")); /* melody figures only for melodies */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s'", model, corpus) == 0);
+    CHECK_MSG(strstr(out, "open_hat") && strstr(out, "steps with hits"), "%s", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s MORPHVAE\n", argv[0]);
+        return 2;
+    }
+    exe = argv[1];
+    test_melody();
+    test_drums();
+    fixture_cleanup();
+    return check_report();
+}
