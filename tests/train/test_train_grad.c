@@ -167,10 +167,13 @@ typedef struct case_cfg {
 static double model_loss(vae *m, const int32_t *tokens, const double *eps, int B,
                          const case_cfg *c)
 {
-    mv_rng r;
-    rng_seed(&r, 99); /* the same scheduled-sampling and dropout draws every time */
+    mv_rng r[8]; /* one stream per sequence */
+    CHECK(B <= 8);
+    if (B > 8) return NAN;
+    for (int b = 0; b < B; b++)
+        rng_seed(&r[b], 99 + (uint64_t)b); /* the same sampling and dropout draws every time */
     m->word_dropout = c->word_dropout;
-    return vae_forward(m, tokens, eps, B, &c->loss, c->feed, c->sample_prob, &r).loss;
+    return vae_forward(m, tokens, eps, B, &c->loss, c->feed, c->sample_prob, r).loss;
 }
 
 /* Every parameter of every tensor against central differences. */

@@ -1,10 +1,13 @@
 #include "checkpoint.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atomic_file.h"
+#include "model.h"
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 {
@@ -48,35 +51,125 @@ int checkpoint_save(const char *path, const ckpt_header *h, const real *params,
     return atomic_file_commit(tmp, path, err, errlen);
 }
 
-int checkpoint_load_header(const char *path, ckpt_header *h, char *err, size_t errlen)
+/* The first option or state field of h outside its range, or NULL. */
+static const char *bad_numerics_field(const ckpt_header *h)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open the checkpoint: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t got = fread(h, 1, sizeof *h, f);
-    fclose(f);
+    const train_numerics *n = &h->num;
+    const train_state *st = &h->st;
+    if (!(n->beta >= 0 && isfinite(n->beta))) return "num.beta";
+    if (!(n->free_bits >= 0 && isfinite(n->free_bits))) return "num.free_bits";
+    if (!(n->lr > 0 && isfinite(n->lr))) return "num.lr";
+    if (!(n->beta_rate >= 0 && n->beta_rate < 1)) return "num.beta_rate";
+    if (!(n->sampling_rate >= 0 && isfinite(n->sampling_rate))) return "num.sampling_rate";
+    if (n->batch < 1 || n->batch > 1 << 20) return "num.batch";
+    if (n->sampling_start < 0) return "num.sampling_start";
+    if (!(n->sampling_max >= 0 && n->sampling_max <= 1)) return "num.sampling_max";
+    if (!(n->word_dropout >= 0 && n->word_dropout < 1)) return "num.word_dropout";
+    if (st->step < 0) return "st.step";
+    if (st->epoch < 0) return "st.epoch";
+    if (st->pos < 0) return "st.pos";
+    if (!(st->seconds >= 0 && isfinite(st->seconds))) return "st.seconds";
+    if (st->total_steps < 0) return "st.total_steps";
+    return NULL;
+}
+
+/* Every check that needs the header only. */
+static int check_header(const char *path, const ckpt_header *h, char *err, size_t errlen)
+{
     char why[200];
-    if (got != sizeof *h || memcmp(h->magic, CKPT_MAGIC, 8) != 0) {
-        snprintf(err, errlen, "%s: not a morphvae training checkpoint", path);
+    if (memcmp(h->magic, CKPT_MAGIC, 8) != 0) {
+        if (memcmp(h->magic, CKPT_MAGIC, 6) == 0)
+            snprintf(err, errlen, "%s: checkpoint format %.8s; this build reads %s", path,
+                     h->magic, CKPT_MAGIC);
+        else
+            snprintf(err, errlen, "%s: bad magic: not a morphvae training checkpoint (%s)",
+                     path, CKPT_MAGIC);
         return -1;
     }
     if (h->real_size != sizeof(real)) {
-        snprintf(err, errlen, "%s: written with %u-byte numbers, this build uses %zu", path,
-                 h->real_size, sizeof(real));
+        snprintf(err, errlen, "%s: field real_size: written with %u-byte numbers, this build "
+                 "uses %zu", path, h->real_size, sizeof(real));
         return -1;
     }
     if (hparams_check(&h->hp, why, sizeof why)) {
-        snprintf(err, errlen, "%s: bad hyperparameters: %s", path, why);
+        snprintf(err, errlen, "%s: field hp: bad hyperparameters: %s", path, why);
+        return -1;
+    }
+    uint64_t want = model_block_floats(&h->hp);
+    if (h->n_params != want) {
+        snprintf(err, errlen, "%s: field n_params is %llu, but its hyperparameters make a "
+                 "model of %llu", path, (unsigned long long)h->n_params,
+                 (unsigned long long)want);
+        return -1;
+    }
+    const char *field = bad_numerics_field(h);
+    if (field) {
+        snprintf(err, errlen, "%s: field %s is out of range", path, field);
         return -1;
     }
     return 0;
 }
 
-int checkpoint_load_data(const char *path, const ckpt_header *h, real *params, real *adam_m,
-                         real *adam_v, char *err, size_t errlen)
+/* The checksum of the file's first n bytes against the 8 that follow them. */
+static int check_sum(const char *path, FILE *f, uint64_t n, char *err, size_t errlen)
 {
+    unsigned char buf[1 << 16];
+    uint64_t sum = FNV_START, stored;
+    rewind(f);
+    while (n) {
+        size_t want = n < sizeof buf ? (size_t)n : sizeof buf;
+        if (fread(buf, 1, want, f) != want) {
+            snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+            return -1;
+        }
+        sum = fnv1a(sum, buf, want);
+        n -= want;
+    }
+    if (fread(&stored, sizeof stored, 1, f) != 1 || stored != sum) {
+        snprintf(err, errlen, "%s: checksum mismatch: the checkpoint is damaged", path);
+        return -1;
+    }
+    return 0;
+}
+
+int checkpoint_load_header(const char *path, ckpt_header *h, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat info;
+    if (!f || fstat(fileno(f), &info) != 0) {
+        snprintf(err, errlen, "%s: cannot open the checkpoint: %s", path, strerror(errno));
+        if (f) fclose(f);
+        return -1;
+    }
+    const uint64_t size = (uint64_t)info.st_size;
+    int status = -1;
+    if (size < sizeof *h || fread(h, sizeof *h, 1, f) != 1) {
+        snprintf(err, errlen, "%s: truncated header: %llu bytes, a checkpoint's header has %zu",
+                 path, (unsigned long long)size, sizeof *h);
+    } else if (check_header(path, h, err, errlen) == 0) {
+        const uint64_t body = sizeof *h + 3 * h->n_params * sizeof(real);
+        if (size < body + 8)
+            snprintf(err, errlen, "%s: truncated payload: %llu bytes, a checkpoint of %llu "
+                     "parameters has %llu", path, (unsigned long long)size,
+                     (unsigned long long)h->n_params, (unsigned long long)(body + 8));
+        else if (size > body + 8)
+            snprintf(err, errlen, "%s: %llu trailing bytes after the checksum", path,
+                     (unsigned long long)(size - body - 8));
+        else
+            status = check_sum(path, f, body, err, errlen);
+    }
+    fclose(f);
+    return status;
+}
+
+int checkpoint_load_data(const char *path, const ckpt_header *h, uint64_t n_params,
+                         real *params, real *adam_m, real *adam_v, char *err, size_t errlen)
+{
+    if (h->n_params != n_params) {
+        snprintf(err, errlen, "%s: field n_params is %llu, the model has %llu", path,
+                 (unsigned long long)h->n_params, (unsigned long long)n_params);
+        return -1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open the checkpoint: %s", path, strerror(errno));
@@ -84,23 +177,18 @@ int checkpoint_load_data(const char *path, const ckpt_header *h, real *params, r
     }
     ckpt_header again;
     void *parts[4] = {&again, params, adam_m, adam_v};
-    const size_t sizes[4] = {sizeof again, h->n_params * sizeof(real),
-                             h->n_params * sizeof(real), h->n_params * sizeof(real)};
+    const size_t sizes[4] = {sizeof again, n_params * sizeof(real), n_params * sizeof(real),
+                             n_params * sizeof(real)};
     uint64_t sum = FNV_START, stored = 0;
-    int ok = 1;
+    int ok = fread(&again, sizeof again, 1, f) == 1 && memcmp(&again, h, sizeof again) == 0;
     for (int i = 0; i < 4 && ok; i++) {
-        ok = fread(parts[i], 1, sizes[i], f) == sizes[i];
+        ok = i == 0 || fread(parts[i], 1, sizes[i], f) == sizes[i];
         sum = fnv1a(sum, parts[i], sizes[i]);
     }
-    ok = ok && fread(&stored, sizeof stored, 1, f) == 1;
+    ok = ok && fread(&stored, sizeof stored, 1, f) == 1 && stored == sum && fgetc(f) == EOF;
     fclose(f);
     if (!ok) {
-        snprintf(err, errlen, "%s: the checkpoint is truncated", path);
-        return -1;
-    }
-    if (stored != sum || memcmp(&again, h, sizeof again) != 0) {
-        snprintf(err, errlen, "%s: the checkpoint's checksum does not match (damaged file)",
-                 path);
+        snprintf(err, errlen, "%s: the checkpoint changed while it was being read", path);
         return -1;
     }
     return 0;

@@ -4,7 +4,8 @@
  *
  * Layout (little-endian, this machine's float): the header struct below, then
  * params, adam_m, adam_v (n_params floats each), then a 64-bit FNV-1a of all
- * bytes before it. Private to the trainer; the shipped model is a weights file. */
+ * bytes before it, and nothing after. Private to the trainer; the shipped model
+ * is a weights file. */
 #ifndef MV_TRAIN_CHECKPOINT_H
 #define MV_TRAIN_CHECKPOINT_H
 
@@ -49,9 +50,16 @@ typedef struct ckpt_header {
 /* Returns 0, or -1 with a message naming path in err. */
 int checkpoint_save(const char *path, const ckpt_header *h, const real *params,
                     const real *adam_m, const real *adam_v, char *err, size_t errlen);
-/* Reads the header only (to size the model), then checkpoint_load_data. */
+
+/* Reads path's header and checks the whole file before anything goes into a
+ * model's buffers: magic, number size, hyperparameters, n_params against the
+ * hyperparameters, the options and state, the file's length (truncated, or
+ * trailing bytes) and the checksum of every byte. Returns 0, or -1 with err
+ * naming the file and the field. */
 int checkpoint_load_header(const char *path, ckpt_header *h, char *err, size_t errlen);
-int checkpoint_load_data(const char *path, const ckpt_header *h, real *params, real *adam_m,
-                         real *adam_v, char *err, size_t errlen);
+/* Then reads the payload into buffers of n_params reals each (the model's),
+ * refusing a header h whose n_params differs, or a file changed since. */
+int checkpoint_load_data(const char *path, const ckpt_header *h, uint64_t n_params,
+                         real *params, real *adam_m, real *adam_v, char *err, size_t errlen);
 
 #endif

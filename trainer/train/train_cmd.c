@@ -1,9 +1,16 @@
 /* morphvae train: trains the model of design.md §2 on a corpus (vae.c for the
  * maths, Adam with Magenta's schedule, checkpoints that resume bit-exactly),
- * validating and logging as it goes, and writes the final weights file. */
+ * validating and logging as it goes, and writes the final weights file.
+ *
+ * Data-parallel over the processes of dist.h (mpirun -np N): each takes its
+ * share of every global batch (the windows one process would take, in the same
+ * order) and draws the whole batch's noise, so that its sequences get the draws
+ * they would get in one process; the gradients are summed, every process takes
+ * the same Adam step, and process 0 alone writes files and talks. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +22,7 @@
 #include "commands.h"
 #include "corpus.h"
 #include "decoder.h"
+#include "dist.h"
 #include "model.h"
 #include "schedule.h"
 #include "train_config.h"
@@ -29,7 +37,7 @@
 #define KL_COLLAPSE_NATS 0.5 /* below this the latent code carries almost nothing */
 
 typedef struct train_opts {
-    const char *corpus_path, *out_path, *config, *resume, *run_dir;
+    const char *corpus_path, *out_path, *config, *resume, *init, *run_dir;
     int z_size;           /* 0: the config's */
     train_numerics num;
     long steps, epochs;
@@ -70,13 +78,17 @@ static int usage(FILE *f, int status)
             "  --time-limit S      stop after S seconds and write the model (default none)\n"
             "  --threads N         OpenBLAS threads (1)\n"
             "  --resume CKPT       continue a run from its checkpoint\n"
+            "  --init MODEL.mvae   start from a weights file's parameters (same hyperparameters,\n"
+            "                      fresh optimiser state, step 0)\n"
             "  --run-dir DIR       where the checkpoint, CSV log and samples go\n"
             "                      (default: the folder of MODEL.mvae)\n"
             "  --eval-every N      validate every N steps (500)\n"
             "  --eval-windows N    validation windows used (1024)\n"
             "  --checkpoint-every N  (1000)    --sample-every M  MIDI samples (5000; 0 off)\n"
             "  --keep-best         also write RUN.best.mvae whenever the validation ELBO improves\n"
-            "  --seed S            initialisation, data order and noise (1)\n");
+            "  --seed S            initialisation, data order and noise (1)\n"
+            "Under mpirun -np N (a build with MPI), N processes share every batch; --batch\n"
+            "stays the global batch and process 0 writes the files (docs/training-mpi.md).\n");
     return status;
 }
 
@@ -106,6 +118,7 @@ static int parse_args(int argc, char **argv, train_opts *o)
         if (!strcmp(a, "-o")) o->out_path = v;
         else if (!strcmp(a, "--config")) o->config = v;
         else if (!strcmp(a, "--resume")) o->resume = v;
+        else if (!strcmp(a, "--init")) o->init = v;
         else if (!strcmp(a, "--run-dir")) o->run_dir = v;
         else if (!strcmp(a, "--z")) o->z_size = atoi(v);
         else if (!strcmp(a, "--beta")) o->num.beta = atof(v);
@@ -144,11 +157,16 @@ static int parse_args(int argc, char **argv, train_opts *o)
         fprintf(stderr, "morphvae train: a corpus and -o MODEL.mvae are required\n");
         return usage(stderr, 2);
     }
-    if (o->num.batch < 1 || o->threads < 1 || o->eval_every < 1 || o->checkpoint_every < 1 ||
+    if (o->resume && o->init) {
+        fprintf(stderr, "morphvae train: --resume and --init exclude each other\n");
+        return 2;
+    }
+    if (o->num.batch < 1 || o->num.batch > 1 << 20 || o->threads < 1 || o->eval_every < 1 || o->checkpoint_every < 1 ||
         o->steps < 0 || o->epochs < 0 || o->eval_windows < 1 || o->num.lr <= 0 ||
         o->num.beta < 0 || o->num.free_bits < 0 || o->z_size < 0 || o->sample_every < 0 ||
         o->num.sampling_start < 0 || o->num.sampling_max < 0 || o->num.sampling_max > 1 ||
-        o->num.word_dropout < 0 || o->num.word_dropout >= 1) {
+        o->num.word_dropout < 0 || o->num.word_dropout >= 1 || o->num.beta_rate < 0 ||
+        o->num.beta_rate >= 1 || o->num.sampling_rate < 0) {
         fprintf(stderr, "morphvae train: option values must be positive\n");
         return 2;
     }
@@ -180,14 +198,18 @@ static void epoch_order(uint64_t *order, uint64_t n, uint64_t seed, int64_t epoc
 
 typedef struct run {
     train_opts o;
+    int root;       /* process 0: writes the files and the progress */
+    int share_lo, share_n; /* this process's sequences of every global batch */
     mv_corpus *corpus;
-    vae m;
+    vae m;          /* sized for this process's share */
     real *adam_m, *adam_v;
     ckpt_header ck; /* hp, numerics and state of the run */
     ckpt_header resumed_header; /* as read from --resume, to check the file's body */
+    mv_weights *init_model;     /* --init, on process 0 until its parameters are copied */
     uint64_t *order, n_train;
     int32_t *batch_tokens;
     real *eps;
+    mv_rng *seq_rng; /* one stream per sequence of the share (vae_forward) */
     char ckpt_path[4096], csv_path[4096], samples_dir[4096], best_path[4096];
     double best_neg_elbo; /* best validation recon + KL so far (0: none yet) */
     FILE *csv;
@@ -213,6 +235,52 @@ static void run_file(const train_opts *o, const char *suffix, char *out, size_t 
     }
 }
 
+static const char *const hparams_field_names[MV_HPARAMS_FIELDS] = {
+    "repr",     "n_classes",  "min_pitch", "n_bars",      "steps_per_bar", "z_size",
+    "enc_size", "enc_layers", "cond_size", "cond_layers", "dec_size",      "dec_layers"};
+
+#define Z_SIZE_FIELD ((int)(offsetof(mv_hparams, z_size) / sizeof(uint32_t)))
+
+/* The first field (in file order, all u32) where a and b differ, or -1. */
+static int hparams_first_difference(const mv_hparams *a, const mv_hparams *b)
+{
+    const uint32_t *x = (const uint32_t *)a, *y = (const uint32_t *)b;
+    for (int i = 0; i < MV_HPARAMS_FIELDS; i++)
+        if (x[i] != y[i]) return i;
+    return -1;
+}
+
+/* The model of --config and --z (the corpus's preset when none is given). */
+static int resolve_config(run *r, mv_hparams *hp)
+{
+    char err[512];
+    if (train_config_resolve(r->o.config, r->corpus, hp, err, sizeof err)) {
+        fprintf(stderr, "morphvae train: %s\n", err);
+        return -1;
+    }
+    if (r->o.z_size) hp->z_size = (uint32_t)r->o.z_size;
+    return 0;
+}
+
+/* A model taken from a file (checkpoint or --init) must be the one --config and
+ * --z ask for, when they are given. */
+static int check_given_config(run *r, const mv_hparams *have, const char *from)
+{
+    if (!r->o.config && !r->o.z_size) return 0;
+    mv_hparams want = *have;
+    if (r->o.config && resolve_config(r, &want)) return -1;
+    if (r->o.z_size) want.z_size = (uint32_t)r->o.z_size;
+    int i = hparams_first_difference(have, &want);
+    if (i < 0) return 0;
+    fprintf(stderr,
+            "morphvae train: %s: hyperparameter %s is %u, but %s asks for %u (leave out "
+            "--config and --z to take the file's)\n",
+            from, hparams_field_names[i], ((const uint32_t *)have)[i],
+            i == Z_SIZE_FIELD && r->o.z_size ? "--z" : "--config",
+            ((const uint32_t *)&want)[i]);
+    return -1;
+}
+
 static int open_corpus_and_config(run *r)
 {
     char err[512];
@@ -221,14 +289,11 @@ static int open_corpus_and_config(run *r)
         return -1;
     }
     mv_hparams hp;
-    if (r->o.resume) {
+    if (r->o.resume || r->o.init) {
         hp = r->ck.hp;
-    } else {
-        if (train_config_resolve(r->o.config, r->corpus, &hp, err, sizeof err)) {
-            fprintf(stderr, "morphvae train: %s\n", err);
-            return -1;
-        }
-        if (r->o.z_size) hp.z_size = (uint32_t)r->o.z_size;
+        if (check_given_config(r, &hp, r->o.resume ? r->o.resume : r->o.init)) return -1;
+    } else if (resolve_config(r, &hp)) {
+        return -1;
     }
     if (train_config_matches_corpus(&hp, r->corpus, r->o.corpus_path, err, sizeof err)) {
         fprintf(stderr, "morphvae train: %s\n", err);
@@ -244,64 +309,81 @@ static int open_corpus_and_config(run *r)
     return 0;
 }
 
-static int setup(run *r)
+/* The run's header: from --resume (read and checked by process 0, which alone
+ * needs the file), or fresh; with --init, the hyperparameters of the model file. */
+static int start_header(run *r)
 {
     char err[512];
     memset(&r->ck, 0, sizeof r->ck);
     if (r->o.resume) {
-        if (checkpoint_load_header(r->o.resume, &r->ck, err, sizeof err)) {
+        if (r->root && checkpoint_load_header(r->o.resume, &r->ck, err, sizeof err)) {
             fprintf(stderr, "morphvae train: %s\n", err);
             return -1;
         }
+        dist_broadcast(&r->ck, sizeof r->ck);
         r->resumed_header = r->ck;
-    } else {
-        memcpy(r->ck.magic, CKPT_MAGIC, 8);
-        r->ck.real_size = sizeof(real);
-        r->ck.num = r->o.num;
-        rng_seed(&r->ck.st.rng, r->o.num.seed ^ 0x5EEDull);
+        return 0;
     }
-    if (open_corpus_and_config(r)) return -1;
-    const int B = (int)r->ck.num.batch;
-    if (vae_create(&r->m, &r->ck.hp, B)) {
-        fprintf(stderr, "morphvae train: out of memory for the model\n");
-        return -1;
-    }
-    r->ck.n_params = r->m.n_params;
-    r->adam_m = be_alloc(r->m.n_params);
-    r->adam_v = be_alloc(r->m.n_params);
-    r->order = malloc(sizeof *r->order * r->n_train);
-    r->batch_tokens = malloc(sizeof(int32_t) * B * hparams_seq_len(&r->ck.hp));
-    r->eps = be_alloc((size_t)B * r->ck.hp.z_size);
-    if (!r->adam_m || !r->adam_v || !r->order || !r->batch_tokens || !r->eps) {
-        fprintf(stderr, "morphvae train: out of memory\n");
-        return -1;
-    }
-    if (r->o.resume) {
-        if (checkpoint_load_data(r->o.resume, &r->resumed_header, r->m.params, r->adam_m,
-                                 r->adam_v, err, sizeof err)) {
-            fprintf(stderr, "morphvae train: %s\n", err);
-            return -1;
+    memcpy(r->ck.magic, CKPT_MAGIC, 8);
+    r->ck.real_size = sizeof(real);
+    r->ck.num = r->o.num;
+    rng_seed(&r->ck.st.rng, r->o.num.seed ^ 0x5EEDull);
+    if (r->o.init) {
+        if (r->root) {
+            if (weights_read(r->o.init, &r->init_model, err, sizeof err)) {
+                fprintf(stderr, "morphvae train: --init: %s\n", err);
+                return -1;
+            }
+            r->ck.hp = *weights_hparams(r->init_model);
         }
-        if (r->o.schedule_given) {
-            r->ck.num.sampling_rate = r->o.num.sampling_rate;
-            r->ck.num.sampling_start = r->o.num.sampling_start;
-            r->ck.num.sampling_max = r->o.num.sampling_max;
-            r->ck.num.word_dropout = r->o.num.word_dropout;
-        }
-    } else {
-        vae_init_params(&r->m, r->o.num.seed);
+        dist_broadcast(&r->ck.hp, sizeof r->ck.hp);
     }
-    long per_epoch = (long)(r->n_train / (uint64_t)B);
-    if (r->o.steps) r->ck.st.total_steps = r->o.steps;
-    else if (r->o.epochs) r->ck.st.total_steps = r->o.epochs * per_epoch;
-    else if (!r->o.resume) r->ck.st.total_steps = 10000;
-    epoch_order(r->order, r->n_train, r->ck.num.seed, r->ck.st.epoch);
+    return 0;
+}
 
+/* The weights file's tensors into the parameter block (weights_read checked
+ * every tensor's shape against its hyperparameters, which are the model's). */
+static void copy_init_params(run *r)
+{
+    for (int i = 0; i < r->m.n_tensors; i++) {
+        const mv_tensor *t = weights_tensor(r->init_model, r->m.specs[i].name);
+        uint64_t n = tensor_spec_count(&r->m.specs[i]);
+        for (uint64_t j = 0; j < n; j++) r->m.params[r->m.offsets[i] + j] = (real)t->data[j];
+    }
+    weights_free(r->init_model);
+    r->init_model = NULL;
+}
+
+/* Parameters (and Adam's moments on --resume): process 0 reads or makes them,
+ * every process starts from its copy. */
+static int start_params(run *r)
+{
+    char err[512];
+    const size_t bytes = r->m.n_params * sizeof(real);
+    if (r->root) {
+        if (r->o.resume) {
+            if (checkpoint_load_data(r->o.resume, &r->resumed_header, r->m.n_params,
+                                     r->m.params, r->adam_m, r->adam_v, err, sizeof err)) {
+                fprintf(stderr, "morphvae train: %s\n", err);
+                return -1;
+            }
+        } else if (r->o.init) {
+            copy_init_params(r);
+        } else {
+            vae_init_params(&r->m, r->o.num.seed);
+        }
+    }
+    dist_broadcast(r->m.params, bytes);
+    if (r->o.resume) {
+        dist_broadcast(r->adam_m, bytes);
+        dist_broadcast(r->adam_v, bytes);
+    }
+    return 0;
+}
+
+static int open_log(run *r)
+{
     if (r->o.run_dir) mkdir(r->o.run_dir, 0777);
-    run_file(&r->o, ".ckpt", r->ckpt_path, sizeof r->ckpt_path);
-    run_file(&r->o, ".csv", r->csv_path, sizeof r->csv_path);
-    run_file(&r->o, "-samples", r->samples_dir, sizeof r->samples_dir);
-    run_file(&r->o, ".best.mvae", r->best_path, sizeof r->best_path);
     int fresh = access(r->csv_path, F_OK) != 0 || !r->o.resume;
     r->csv = fopen(r->csv_path, fresh ? "w" : "a");
     if (!r->csv) {
@@ -312,19 +394,75 @@ static int setup(run *r)
     if (fresh)
         fprintf(r->csv, "step,seconds,split,recon,kl,elbo,acc_tf,acc_sampled,lr,beta,loss,"
                         "grad_norm,sample_prob\n");
-    r->tty = isatty(2);
+    return 0;
+}
+
+static int setup(run *r)
+{
+    r->root = dist_rank() == 0;
+    if (start_header(r) || open_corpus_and_config(r)) return -1;
+    const long B = (long)r->ck.num.batch, procs = dist_size(), rank = dist_rank();
+    if (B < procs) {
+        fprintf(stderr, "morphvae train: a batch of %ld cannot be shared by %ld processes\n", B,
+                procs);
+        return -1;
+    }
+    r->share_lo = (int)(B * rank / procs);
+    r->share_n = (int)(B * (rank + 1) / procs) - r->share_lo;
+    if (vae_create(&r->m, &r->ck.hp, r->share_n)) {
+        fprintf(stderr, "morphvae train: out of memory for the model\n");
+        return -1;
+    }
+    r->ck.n_params = r->m.n_params;
+    r->adam_m = be_alloc(r->m.n_params);
+    r->adam_v = be_alloc(r->m.n_params);
+    r->order = malloc(sizeof *r->order * r->n_train);
+    r->batch_tokens = malloc(sizeof(int32_t) * r->share_n * hparams_seq_len(&r->ck.hp));
+    r->eps = be_alloc((size_t)r->share_n * r->ck.hp.z_size);
+    r->seq_rng = malloc(sizeof *r->seq_rng * r->share_n);
+    if (!r->adam_m || !r->adam_v || !r->order || !r->batch_tokens || !r->eps || !r->seq_rng) {
+        fprintf(stderr, "morphvae train: out of memory\n");
+        return -1;
+    }
+    if (start_params(r)) return -1;
+    if (r->o.resume && r->o.schedule_given) {
+        r->ck.num.sampling_rate = r->o.num.sampling_rate;
+        r->ck.num.sampling_start = r->o.num.sampling_start;
+        r->ck.num.sampling_max = r->o.num.sampling_max;
+        r->ck.num.word_dropout = r->o.num.word_dropout;
+    }
+    long per_epoch = (long)(r->n_train / (uint64_t)B);
+    if (r->o.steps) r->ck.st.total_steps = r->o.steps;
+    else if (r->o.epochs) r->ck.st.total_steps = r->o.epochs * per_epoch;
+    else if (!r->o.resume) r->ck.st.total_steps = 10000;
+    epoch_order(r->order, r->n_train, r->ck.num.seed, r->ck.st.epoch);
+
+    run_file(&r->o, ".ckpt", r->ckpt_path, sizeof r->ckpt_path);
+    run_file(&r->o, ".csv", r->csv_path, sizeof r->csv_path);
+    run_file(&r->o, "-samples", r->samples_dir, sizeof r->samples_dir);
+    run_file(&r->o, ".best.mvae", r->best_path, sizeof r->best_path);
     be_set_threads(r->o.threads);
+    if (!r->root) return 0;
+    if (open_log(r)) return -1;
+    r->tty = isatty(2);
     fprintf(stderr,
-            "morphvae train: %s, %s %u bars x %u steps, %llu training windows; model %llu "
-            "parameters (z %u, encoder %ux%u, conductor %ux%u, decoder %ux%u); batch %lld; %s\n",
-            r->o.corpus_path, repr_name(r->ck.hp.repr), r->ck.hp.n_bars, r->ck.hp.steps_per_bar,
+            "morphvae train: %s, %d thread%s%s; %s, %s %u bars x %u steps, %llu training "
+            "windows; model %llu parameters (z %u, encoder %ux%u, conductor %ux%u, decoder "
+            "%ux%u); batch %lld; %s\n",
+            dist_describe(), r->o.threads, r->o.threads > 1 ? "s" : "",
+            dist_size() > 1 ? " each" : "", r->o.corpus_path,
+            repr_name(r->ck.hp.repr), r->ck.hp.n_bars, r->ck.hp.steps_per_bar,
             (unsigned long long)r->n_train, (unsigned long long)model_param_count(&r->ck.hp),
             r->ck.hp.z_size, r->ck.hp.enc_layers, r->ck.hp.enc_size, r->ck.hp.cond_layers,
             r->ck.hp.cond_size, r->ck.hp.dec_layers, r->ck.hp.dec_size,
             (long long)r->ck.num.batch, be_describe());
+    if (r->o.init)
+        fprintf(stderr, "morphvae train: starting from the parameters of %s (fresh optimiser, "
+                        "step 0)\n", r->o.init);
     return 0;
 }
 
+/* This process's share of the next global batch. */
 static void next_batch(run *r)
 {
     const int B = (int)r->ck.num.batch, T = (int)hparams_seq_len(&r->ck.hp);
@@ -334,47 +472,64 @@ static void next_batch(run *r)
         st->pos = 0;
         epoch_order(r->order, r->n_train, r->ck.num.seed, st->epoch);
     }
-    for (int b = 0; b < B; b++)
+    for (int b = 0; b < r->share_n; b++)
         memcpy(r->batch_tokens + (size_t)b * T,
-               corpus_window(r->corpus, MV_SPLIT_TRAIN, r->order[st->pos + b]),
+               corpus_window(r->corpus, MV_SPLIT_TRAIN, r->order[st->pos + r->share_lo + b]),
                sizeof(int32_t) * T);
     st->pos += B;
 }
 
+/* The whole batch's noise, in one process's order: eps, then a seed for each
+ * sequence's stream; this process keeps its share. */
+static void draw_noise(run *r)
+{
+    const int B = (int)r->ck.num.batch, Z = (int)r->ck.hp.z_size;
+    const int lo = r->share_lo, hi = r->share_lo + r->share_n;
+    mv_rng *rng = &r->ck.st.rng;
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < Z; j++) {
+            real e = (real)rng_normal(rng);
+            if (b >= lo && b < hi) r->eps[(size_t)(b - lo) * Z + j] = e;
+        }
+    for (int b = 0; b < B; b++) {
+        uint64_t high = rng_u32(rng), low = rng_u32(rng); /* in this order, on every compiler */
+        if (b >= lo && b < hi) rng_seed(&r->seq_rng[b - lo], high << 32 | low);
+    }
+}
+
 /* Validation on evenly spaced windows of the valid split (the train split if it
  * has none): teacher-forced loss and accuracy at z = mu, and accuracy of greedy
- * decoding from mu. */
+ * decoding from mu. The windows are shared out among the processes and their
+ * sums added up. */
 static vae_stats validate(run *r, double *acc_sampled)
 {
-    const int B = (int)r->ck.num.batch, T = (int)hparams_seq_len(&r->ck.hp);
+    const int T = (int)hparams_seq_len(&r->ck.hp);
     int split = corpus_count(r->corpus, MV_SPLIT_VALID) ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
     uint64_t n = corpus_count(r->corpus, split);
     uint64_t want = (uint64_t)r->o.eval_windows < n ? (uint64_t)r->o.eval_windows : n;
+    const uint64_t procs = (uint64_t)dist_size(), rank = (uint64_t)dist_rank();
+    const uint64_t lo = want * rank / procs, hi = want * (rank + 1) / procs;
     vae_loss_cfg loss = {(real)r->ck.num.beta, (real)r->ck.num.free_bits};
-    vae_stats sum = {0};
-    double sampled = 0;
-    uint64_t done = 0;
-    while (done < want) {
-        int b_n = want - done < (uint64_t)B ? (int)(want - done) : B;
+    double sum[5] = {0}; /* recon, kl, loss, accuracy, sampled accuracy; times windows */
+    for (uint64_t done = lo; done < hi;) {
+        int b_n = hi - done < (uint64_t)r->share_n ? (int)(hi - done) : r->share_n;
         for (int b = 0; b < b_n; b++)
             memcpy(r->batch_tokens + (size_t)b * T,
                    corpus_window(r->corpus, split, (done + b) * n / want), sizeof(int32_t) * T);
         vae_stats s = vae_forward(&r->m, r->batch_tokens, NULL, b_n, &loss, VAE_FEED_TRUTH, 0,
                                   NULL);
-        sum.recon += s.recon * b_n;
-        sum.kl += s.kl * b_n;
-        sum.loss += s.loss * b_n;
-        sum.accuracy += s.accuracy * b_n;
+        sum[0] += s.recon * b_n;
+        sum[1] += s.kl * b_n;
+        sum[2] += s.loss * b_n;
+        sum[3] += s.accuracy * b_n;
         s = vae_forward(&r->m, r->batch_tokens, NULL, b_n, &loss, VAE_FEED_GREEDY, 0, NULL);
-        sampled += s.accuracy * b_n;
+        sum[4] += s.accuracy * b_n;
         done += (uint64_t)b_n;
     }
-    sum.recon /= (double)want;
-    sum.kl /= (double)want;
-    sum.loss /= (double)want;
-    sum.accuracy /= (double)want;
-    *acc_sampled = sampled / (double)want;
-    return sum;
+    dist_sum_double(sum, 5);
+    *acc_sampled = sum[4] / (double)want;
+    return (vae_stats){.recon = sum[0] / (double)want, .kl = sum[1] / (double)want,
+                       .loss = sum[2] / (double)want, .accuracy = sum[3] / (double)want};
 }
 
 static void format_duration(double s, char *out, size_t n)
@@ -422,6 +577,7 @@ static void log_row(run *r, const char *split, const vae_stats *s, const char *a
 
 static int write_model(run *r, const char *path);
 
+/* Validation on every process; process 0 logs it and keeps the best model. */
 static void evaluate_and_log(run *r, const vae_stats *train_mean, double lr, double beta,
                              double grad_norm, double p_sample)
 {
@@ -429,6 +585,7 @@ static void evaluate_and_log(run *r, const vae_stats *train_mean, double lr, dou
     r->last_valid = validate(r, &acc_sampled);
     r->last_acc_sampled = acc_sampled;
     r->validated = 1;
+    if (!r->root) return;
     char sampled[32];
     snprintf(sampled, sizeof sampled, "%.6f", acc_sampled);
     log_row(r, "train", train_mean, "", lr, beta, grad_norm, p_sample);
@@ -451,12 +608,30 @@ static void evaluate_and_log(run *r, const vae_stats *train_mean, double lr, dou
     }
 }
 
+static uint64_t hash_params(const run *r)
+{
+    const unsigned char *p = (const unsigned char *)r->m.params;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < r->m.n_params * sizeof(real); i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* On every process: they must hold the same parameters (the checkpoint speaks
+ * for all of them); process 0 writes it. */
 static int save_checkpoint(run *r)
 {
     char err[512];
-    if (checkpoint_save(r->ckpt_path, &r->ck, r->m.params, r->adam_m, r->adam_v, err,
-                        sizeof err)) {
+    if (dist_size() > 1 && !dist_same(hash_params(r))) {
+        if (r->root)
+            fprintf(stderr, "\nmorphvae train: the processes' parameters differ at step %lld "
+                            "(the sum of the gradients was not the same everywhere); stopping\n",
+                    (long long)r->ck.st.step);
+        return -1;
+    }
+    if (r->root && checkpoint_save(r->ckpt_path, &r->ck, r->m.params, r->adam_m, r->adam_v,
+                                   err, sizeof err)) {
         fprintf(stderr, "\nmorphvae train: %s\n", err);
+        dist_fail(1);
         return -1;
     }
     return 0;
@@ -469,17 +644,20 @@ static int write_model(run *r, const char *path)
                         (float)r->last_valid.accuracy, (float)r->last_acc_sampled};
     const char *metric_names[5] = {"metric.valid.recon", "metric.valid.kl", "metric.valid.elbo",
                                    "metric.valid.acc_tf", "metric.valid.acc_sampled"};
-    int64_t steps = r->ck.st.step, batch = r->ck.num.batch;
+    int64_t steps = r->ck.st.step, batch = r->ck.num.batch, processes = dist_size();
     float seconds = (float)r->ck.st.seconds;
     float loss_cfg[3] = {(float)r->ck.num.beta, (float)r->ck.num.free_bits, (float)r->ck.num.lr};
-    mv_meta meta[10] = {
+    mv_meta meta[12] = {
         {"train.corpus", MV_META_STR, strlen(r->o.corpus_path), r->o.corpus_path},
         {"train.steps", MV_META_I64, 1, &steps},
         {"train.batch", MV_META_I64, 1, &batch},
+        {"train.processes", MV_META_I64, 1, &processes},
         {"train.seconds", MV_META_F32, 1, &seconds},
         {"train.loss.beta_free_bits_lr", MV_META_F32, 3, loss_cfg},
     };
-    size_t n = 5;
+    size_t n = 6;
+    if (r->o.init) /* where the parameters came from */
+        meta[n++] = (mv_meta){"train.init", MV_META_STR, strlen(r->o.init), r->o.init};
     for (int i = 0; i < 5; i++) {
         if (!isfinite(metrics[i])) continue; /* the format holds finite numbers only */
         snprintf(meta[n].key, sizeof meta[n].key, "%s", metric_names[i]);
@@ -498,13 +676,33 @@ static int write_model(run *r, const char *path)
     return 0;
 }
 
-/* One optimiser step; returns the stats, or loss NaN if the step was refused. */
+/* The mean over the global batch of every process's mean over its share. */
+static vae_stats batch_mean(const run *r, vae_stats s)
+{
+    if (dist_size() == 1) return s;
+    const double w = (double)r->share_n / (double)r->ck.num.batch;
+    double v[4] = {w * s.loss, w * s.recon, w * s.kl, w * s.accuracy};
+    dist_sum_double(v, 4);
+    return (vae_stats){v[0], v[1], v[2], v[3]};
+}
+
+/* The gradient of the global batch's loss: the shares' gradients weighted by
+ * their part of the batch, summed in place over the processes. */
+static void sum_gradients(run *r)
+{
+    if (dist_size() == 1) return;
+    const real w = (real)r->share_n / (real)r->ck.num.batch;
+    for (uint64_t i = 0; i < r->m.n_params; i++) r->m.grads[i] *= w;
+    dist_sum_real(r->m.grads, r->m.n_params);
+}
+
+/* One optimiser step; returns the stats, or loss NaN if the step was refused
+ * (on every process alike). */
 static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta, double *p)
 {
     train_state *st = &r->ck.st;
-    const int B = (int)r->ck.num.batch, Z = (int)r->ck.hp.z_size;
     next_batch(r);
-    for (int i = 0; i < B * Z; i++) r->eps[i] = (real)rng_normal(&st->rng);
+    draw_noise(r);
     *p = schedule_sample_prob(r->ck.num.sampling_rate, (long)r->ck.num.sampling_start,
                               r->ck.num.sampling_max, (long)st->step);
     r->m.word_dropout = (real)r->ck.num.word_dropout;
@@ -512,10 +710,12 @@ static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta,
     *lr = schedule_lr(r->ck.num.lr, (long)st->step);
     vae_loss_cfg loss = {(real)*beta, (real)r->ck.num.free_bits};
     vae_zero_grads(&r->m);
-    vae_stats s = vae_forward(&r->m, r->batch_tokens, r->eps, B, &loss, VAE_FEED_SCHEDULED,
-                              (real)*p, &st->rng);
+    vae_stats s = vae_forward(&r->m, r->batch_tokens, r->eps, r->share_n, &loss,
+                              VAE_FEED_SCHEDULED, (real)*p, r->seq_rng);
+    s = batch_mean(r, s);
     if (!isfinite(s.loss)) return s;
     vae_backward(&r->m, &loss);
+    sum_gradients(r);
     *grad_norm = sqrt(be_sum_squares(r->m.grads, r->m.n_params));
     if (!isfinite(*grad_norm)) {
         s.loss = NAN;
@@ -542,6 +742,8 @@ static vae_stats mean_stats(vae_stats sum, long n)
     return (vae_stats){sum.loss / d, sum.recon / d, sum.kl / d, sum.accuracy / d};
 }
 
+enum { OUT_OF_TIME = 1, STOP_REQUESTED = 2 };
+
 static int train_loop(run *r)
 {
     train_state *st = &r->ck.st;
@@ -554,10 +756,13 @@ static int train_loop(run *r)
         double t0 = now_seconds();
         vae_stats s = train_step(r, &grad_norm, &lr, &beta, &p);
         if (!isfinite(s.loss)) {
-            fprintf(stderr,
-                    "%smorphvae train: the loss became NaN or infinite at step %lld (recon %g, "
-                    "kl %g); stopping. The last good checkpoint is %s; try a lower --lr.\n",
-                    r->tty ? "\n" : "", (long long)st->step + 1, s.recon, s.kl, r->ckpt_path);
+            if (r->root)
+                fprintf(stderr,
+                        "%smorphvae train: the loss became NaN or infinite at step %lld (recon "
+                        "%g, kl %g); stopping. The last good checkpoint is %s; try a lower "
+                        "--lr.\n",
+                        r->tty ? "\n" : "", (long long)st->step + 1, s.recon, s.kl,
+                        r->ckpt_path);
             return 1;
         }
         double dt = now_seconds() - t0;
@@ -567,33 +772,39 @@ static int train_loop(run *r)
         n_sum++;
         double rate = (double)(st->step - first_step) / trained;
         int last = st->step == st->total_steps;
-        int out_of_time = r->o.time_limit > 0 && now_seconds() - t_start >= r->o.time_limit;
-        if (st->step % r->o.eval_every == 0 || last || out_of_time || stop_requested) {
+        /* every process stops at the same step: when any of them is told to */
+        unsigned flags = (r->o.time_limit > 0 && now_seconds() - t_start >= r->o.time_limit
+                              ? OUT_OF_TIME
+                              : 0) |
+                         (stop_requested ? STOP_REQUESTED : 0);
+        flags = dist_any(flags);
+        if (st->step % r->o.eval_every == 0 || last || flags) {
             vae_stats mean = mean_stats(sum, n_sum);
             evaluate_and_log(r, &mean, lr, beta, grad_norm, p);
-            show_progress(r, &mean, rate);
+            if (r->root) show_progress(r, &mean, rate);
             sum = (vae_stats){0};
             n_sum = 0;
         } else if (r->tty && st->step % 10 == 0) {
             show_progress(r, &s, rate);
         }
-        if (r->o.sample_every && st->step % r->o.sample_every == 0)
+        if (r->root && r->o.sample_every && st->step % r->o.sample_every == 0)
             train_write_samples(r->m.params, &r->ck.hp, r->corpus, r->samples_dir,
                                 (long)st->step);
-        if (st->step % r->o.checkpoint_every == 0 || last || out_of_time || stop_requested) {
+        if (st->step % r->o.checkpoint_every == 0 || last || flags) {
             if (save_checkpoint(r)) return 1;
         }
-        if (stop_requested) {
-            fprintf(stderr,
-                    "%smorphvae train: stopped by signal %d at step %lld; checkpoint %s "
-                    "(continue with --resume %s)\n",
-                    r->tty ? "\n" : "", (int)stop_requested, (long long)st->step, r->ckpt_path,
-                    r->ckpt_path);
+        if (flags & STOP_REQUESTED) {
+            if (r->root)
+                fprintf(stderr,
+                        "%smorphvae train: stopped by a signal at step %lld; checkpoint %s "
+                        "(continue with --resume %s)\n",
+                        r->tty ? "\n" : "", (long long)st->step, r->ckpt_path, r->ckpt_path);
             return 3;
         }
-        if (out_of_time) {
-            fprintf(stderr, "%smorphvae train: time limit reached at step %lld\n",
-                    r->tty ? "\n" : "", (long long)st->step);
+        if (flags & OUT_OF_TIME) {
+            if (r->root)
+                fprintf(stderr, "%smorphvae train: time limit reached at step %lld\n",
+                        r->tty ? "\n" : "", (long long)st->step);
             break;
         }
     }
@@ -607,10 +818,27 @@ static void cleanup(run *r)
     be_free(r->adam_m);
     be_free(r->adam_v);
     be_free(r->eps);
+    free(r->seq_rng);
     free(r->order);
     free(r->batch_tokens);
+    weights_free(r->init_model);
     vae_free(&r->m);
     if (r->corpus) corpus_close(r->corpus);
+}
+
+/* After the last step: process 0 writes the model. */
+static int finish(run *r)
+{
+    if (!r->validated) /* resumed at its last step: nothing trained */
+        r->last_valid = validate(r, &r->last_acc_sampled);
+    if (!r->root) return 0;
+    if (write_model(r, r->o.out_path)) return dist_fail(1);
+    fprintf(stderr,
+            "morphvae train: wrote %s after %lld steps (%.0f s): valid recon %.3f, KL %.2f, "
+            "accuracy %.4f teacher-forced, %.4f sampled\n",
+            r->o.out_path, (long long)r->ck.st.step, r->ck.st.seconds, r->last_valid.recon,
+            r->last_valid.kl, r->last_valid.accuracy, r->last_acc_sampled);
+    return 0;
 }
 
 int cmd_train(int argc, char **argv)
@@ -619,25 +847,21 @@ int cmd_train(int argc, char **argv)
     memset(&r, 0, sizeof r);
     int status = parse_args(argc, argv, &r.o);
     if (status) return status < 0 ? 0 : status;
-    status = 1;
+    if (dist_init()) return 1;
+    /* SIGUSR1 too: mpirun forwards it to every process (SIGINT and SIGTERM end
+     * the job after a grace period) */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     if (setup(&r) == 0) {
-        struct sigaction sa = {0};
-        sa.sa_handler = on_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
         status = train_loop(&r);
-        if (status == 0 && !r.validated) /* resumed at its last step: nothing trained */
-            r.last_valid = validate(&r, &r.last_acc_sampled);
-        if (status == 0 && write_model(&r, r.o.out_path) == 0) {
-            fprintf(stderr,
-                    "morphvae train: wrote %s after %lld steps (%.0f s): valid recon %.3f, KL "
-                    "%.2f, accuracy %.4f teacher-forced, %.4f sampled\n",
-                    r.o.out_path, (long long)r.ck.st.step, r.ck.st.seconds, r.last_valid.recon,
-                    r.last_valid.kl, r.last_valid.accuracy, r.last_acc_sampled);
-        } else if (status == 0) {
-            status = 1;
-        }
+        if (status == 0) status = finish(&r);
+    } else {
+        status = dist_fail(1);
     }
     cleanup(&r);
+    dist_finish();
     return status;
 }

@@ -424,7 +424,7 @@ static void decoder_forward_truth(vae *m, int B)
 /* Feeding back the model's own tokens: bar after bar, step by step through all
  * layers, since a bar's first input is the previous bar's last token. */
 static void decoder_forward_fed(vae *m, const int32_t *tokens, int B, int feed, real p_sample,
-                                mv_rng *rng)
+                                mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
     const int T = (int)hparams_seq_len(hp), D = (int)hp->dec_size, L = (int)hp->dec_layers;
@@ -453,10 +453,10 @@ static void decoder_forward_fed(vae *m, const int32_t *tokens, int B, int feed, 
             for (int b = 0; b < B; b++) {
                 int32_t next = tokens[(size_t)b * T + t];
                 if (feed == VAE_FEED_GREEDY) next = argmax_of(logits + (size_t)b * K, K);
-                else if (rng_uniform(rng) < p_sample)
-                    next = sample_from(logits + (size_t)b * K, K, rng, m->probs);
+                else if (rng_uniform(&rngs[b]) < p_sample)
+                    next = sample_from(logits + (size_t)b * K, K, &rngs[b], m->probs);
                 if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0 &&
-                    rng_uniform(rng) < m->word_dropout)
+                    rng_uniform(&rngs[b]) < m->word_dropout)
                     next = -1;
                 next_in[b] = next;
             }
@@ -465,7 +465,7 @@ static void decoder_forward_fed(vae *m, const int32_t *tokens, int B, int feed, 
 }
 
 static void decoder_forward(vae *m, const int32_t *tokens, int B, int feed, real p_sample,
-                            mv_rng *rng)
+                            mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
     const int T = (int)hparams_seq_len(hp), C = (int)hp->cond_size, D = (int)hp->dec_size;
@@ -487,11 +487,11 @@ static void decoder_forward(vae *m, const int32_t *tokens, int B, int feed, real
     if (feed == VAE_FEED_TRUTH || (feed == VAE_FEED_SCHEDULED && p_sample <= 0)) {
         if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0)
             for (int i = 0; i < S * R; i++)
-                if (m->prev_tok[i] >= 0 && rng_uniform(rng) < m->word_dropout)
+                if (m->prev_tok[i] >= 0 && rng_uniform(&rngs[i % R % B]) < m->word_dropout)
                     m->prev_tok[i] = -1;
         decoder_forward_truth(m, B);
     } else {
-        decoder_forward_fed(m, tokens, B, feed, p_sample, rng);
+        decoder_forward_fed(m, tokens, B, feed, p_sample, rngs);
     }
 }
 
@@ -513,7 +513,7 @@ int32_t vae_input_token_at(const vae *m, int b, int t)
 }
 
 vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
-                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rng)
+                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
     const int T = (int)hparams_seq_len(hp), Z = (int)hp->z_size, K = (int)hp->n_classes;
@@ -525,7 +525,7 @@ vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
     else be_zero(m->eps, (size_t)B * Z);
     be_latent_forward(m->mu, m->sigma_pre, m->eps, m->sigma, m->z, m->kl_b, B, Z);
     conductor_forward(m, B);
-    decoder_forward(m, tokens, B, feed, sample_prob, rng);
+    decoder_forward(m, tokens, B, feed, sample_prob, rngs);
 
     vae_stats st = {0};
     double ce = 0;

@@ -124,11 +124,14 @@ void vae_init_params(vae *m, uint64_t seed);
 int vae_tensor_index(const vae *m, const char *name);
 
 /* Forward pass and loss: tokens [B][T] (batch-major, as in the corpus), eps [B][Z]
- * (NULL: zeros, i.e. z = mu). feed and sample_prob choose the decoder's inputs
- * (rng draws the scheduled-sampling coins and samples; unused for TRUTH and GREEDY).
+ * (NULL: zeros, i.e. z = mu). feed and sample_prob choose the decoder's inputs.
+ * rngs: one stream per sequence; rngs[b] draws sequence b's scheduled-sampling
+ * coins, samples and word dropout, so that a sequence's draws do not depend on
+ * which sequences share its batch (data-parallel processes each holding part of
+ * a batch draw what one process would). Unused (may be NULL) for TRUTH and GREEDY.
  * Keeps what the backward pass needs (and the logits, see vae_logits_at). */
 vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
-                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rng);
+                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs);
 /* The last forward pass's logits [K] of sequence b at step t, and the token the
  * decoder was fed at step t (-1: the zero input). */
 const real *vae_logits_at(const vae *m, int b, int t);
