@@ -17,6 +17,7 @@ int cmd_info(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 
 #endif

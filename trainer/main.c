@@ -14,7 +14,8 @@ static const command commands[] = {
     /* one line per command, in the order `morphvae --help` lists them */
     {"data", cmd_data, "extract training windows from MIDI files into a corpus"},
     {"train", cmd_train, "train a model on a corpus (checkpoints, curves, samples)"},
-    {"eval", cmd_eval, "reconstruction accuracy, KL and ELBO of a model on a corpus split"},
+    {"eval", cmd_eval, "accuracy (all steps, onsets, drum hits), KL, ELBO, baselines on a split"},
+    {"stats", cmd_stats, "phrase statistics of MIDI files, corpus splits, prior samples, recons"},
     {"sample", cmd_sample, "decode samples from the prior into MIDI files"},
     {"interpolate", cmd_interpolate, "morph between the windows of two MIDI files"},
     {"encode", cmd_encode, "print (or save) mu and sigma of a MIDI file's window"},

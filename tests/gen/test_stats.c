@@ -1,0 +1,227 @@
+/* Phrase statistics: phrase_stats on hand-made phrases with hand-counted
+ * figures; `morphvae stats` gives the same figures for them as a corpus split
+ * and as a folder of MIDI files (written by the real MIDI writer, extracted as
+ * `morphvae data` extracts them); its --prior row equals the statistics of the
+ * files `morphvae sample` writes with the same seed and temperature; its
+ * errors name the source. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "corpus.h"
+#include "gen_fixture.h"
+#include "phrase_stats.h"
+#include "sequence_io.h"
+
+#define SEQ 32
+#define MEL(p) (2 + (p) - 21)
+#define KICK 1
+#define SNARE 2
+#define HAT 4
+
+static const char *exe;
+static int32_t melody[5][SEQ], drums[4][SEQ];
+
+static void onsets(int32_t *w, int pitch, int from, int to, int every)
+{
+    for (int t = from; t <= to; t += every) w[t] = MEL(pitch);
+}
+
+/* A: C E G C' | - G E: 6 notes, 4 pitches, range 12, no repeats.
+ * B: D x6 (a run of 6) E | F: 8 notes, 3 pitches, range 3, 5 repeats: monotonous.
+ * C: G A G A | G A: 6 notes, 2 pitches: monotonous, range 2, no repeats.
+ * E: C x5 | D E: 7 notes, 3 pitches, range 4, 4 repeats, a run of 5 only.
+ * D: empty (last; not a MIDI phrase). */
+static void make_melodies(void)
+{
+    int32_t *a = melody[0], *b = melody[1], *c = melody[2], *e = melody[3];
+    a[0] = MEL(60), a[4] = MEL(64), a[8] = MEL(67), a[12] = MEL(72), a[16] = MV_MELODY_NOTE_OFF;
+    a[20] = MEL(67), a[24] = MEL(64), a[28] = MV_MELODY_NOTE_OFF;
+    onsets(b, 62, 0, 10, 2);
+    b[12] = MEL(64), b[16] = MEL(65);
+    for (int t = 0; t < 24; t += 4) c[t] = MEL(t % 8 ? 69 : 67);
+    onsets(e, 60, 0, 8, 2);
+    e[16] = MEL(62), e[20] = MEL(64);
+}
+
+/* P: kick 1 and 3, snare 2 and 4, hats on 8ths, bar 2 = bar 1: 12 hits a bar.
+ * Q: hat, snare on 2 | kick on 1, snare on 2 and 4: 5 hits, 14 of 16 steps repeat.
+ * R: one hat a bar on the same step: 2 hits, 16 repeat. S: empty (last). */
+static void make_drums(void)
+{
+    for (int bar = 0; bar < 2; bar++) {
+        int32_t *p = drums[0] + bar * 16;
+        for (int t = 0; t < 16; t += 2) p[t] = HAT;
+        p[0] |= KICK, p[8] |= KICK, p[4] |= SNARE, p[12] |= SNARE;
+    }
+    int32_t *q = drums[1], *r = drums[2];
+    q[0] = HAT, q[4] = SNARE, q[16] = KICK, q[20] = SNARE, q[28] = SNARE;
+    r[2] = HAT, r[18] = HAT;
+}
+
+static void test_figures(void)
+{
+    mv_hparams mel, drm;
+    hparams_preset("mel_2bar", &mel);
+    hparams_preset("drums_2bar", &drm);
+    phrase_stats s = {0};
+    for (int i = 0; i < 5; i++) phrase_stats_add(&s, &mel, melody[i]);
+    phrase_figures f = phrase_stats_figures(&s);
+    CHECK(s.phrases == 5 && s.empty == 1 && s.notes == 27);
+    CHECK_CLOSE(f.notes_per_phrase, 27.0 / 5, 1e-9);
+    CHECK_CLOSE(f.monotonous, 2.0 / 5, 1e-9);        /* B by its run, C by its pitches */
+    CHECK_CLOSE(f.repeated_intervals, 9.0 / 23, 1e-9); /* (0 + 5 + 0 + 4) / (5 + 7 + 5 + 6) */
+    CHECK_CLOSE(f.distinct, 3.0, 1e-9);              /* (4 + 3 + 2 + 3) / 4 */
+    CHECK_CLOSE(f.range, 21.0 / 4, 1e-9);            /* 12 + 3 + 2 + 4 */
+    CHECK_CLOSE(f.empty, 1.0 / 5, 1e-9);
+    CHECK(isnan(f.hits_per_bar));
+
+    phrase_stats d = {0};
+    for (int i = 0; i < 4; i++) phrase_stats_add(&d, &drm, drums[i]);
+    f = phrase_stats_figures(&d);
+    CHECK_CLOSE(f.hits_per_bar, 31.0 / 8, 1e-9);     /* 24 + 5 + 2 over 8 bars */
+    CHECK_CLOSE(f.kick_one, 2.0 / 4, 1e-9);          /* P, Q (bar 2) */
+    CHECK_CLOSE(f.snare_two_four, 2.0 / 4, 1e-9);    /* P, Q (bar 2) */
+    CHECK_CLOSE(f.bar_repetition, 62.0 / 64, 1e-9);  /* 16 + 14 + 16 + 16 */
+    CHECK_CLOSE(f.empty, 1.0 / 4, 1e-9);
+    CHECK(f.monotonous == 0 && s.hits == 0);
+
+    phrase_stats none = {0};
+    f = phrase_stats_figures(&none);
+    CHECK(isnan(f.notes_per_phrase) && isnan(f.distinct) && isnan(f.kick_one));
+}
+
+/* The number after "key": in the n-th JSON line of out (0-based); NAN if absent. */
+static double json_value(const char *out, int line, const char *key)
+{
+    for (int i = 0; i < line && out; i++) {
+        out = strchr(out, '\n');
+        if (out) out++;
+    }
+    if (!out) return NAN;
+    const char *end = strchr(out, '\n');
+    char pattern[96];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *p = strstr(out, pattern);
+    if (!p || (end && p > end)) return NAN;
+    return strtod(p + strlen(pattern), NULL);
+}
+
+static int write_corpus(const char *path, const mv_hparams *hp, const int32_t (*w)[SEQ], int n)
+{
+    char err[512];
+    mv_corpus_writer *c = corpus_writer_open(path, hp->repr, hp->n_classes, hp->min_pitch,
+                                             hp->n_bars, hp->steps_per_bar, err, sizeof err);
+    if (!c) return -1;
+    for (int i = 0; i < n; i++) corpus_writer_add(c, MV_SPLIT_TEST, w[i], "x.mid", 0, 0);
+    return corpus_writer_close(c, err, sizeof err);
+}
+
+/* Each of the first n phrases as dir/phrase_I.mid. */
+static int write_midi_folder(const char *dir, const mv_hparams *hp, const int32_t (*w)[SEQ],
+                             int n)
+{
+    char path[600], err[512];
+    if (mkdir(dir, 0777)) return -1;
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/phrase_%d.mid", dir, i);
+        if (sequence_write_midi(path, hp, w[i], 1, NULL, 120, err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void check_same_row(const char *out, int a, int b, const char *const *keys)
+{
+    for (int k = 0; keys[k]; k++)
+        CHECK_MSG(json_value(out, a, keys[k]) == json_value(out, b, keys[k]), "%s: %g vs %g",
+                  keys[k], json_value(out, a, keys[k]), json_value(out, b, keys[k]));
+}
+
+static const char *const melody_keys[] = {"phrases", "empty", "notes_per_phrase", "monotonous",
+                                          "repeated_intervals", "distinct_pitches", "range", NULL};
+static const char *const drum_keys[] = {"phrases", "empty", "hits_per_bar", "kick_on_one",
+                                        "snare_on_two_and_four", "bar_repetition", NULL};
+
+static void test_cli_sources(void)
+{
+    mv_hparams mel, drm;
+    hparams_preset("mel_2bar", &mel);
+    hparams_preset("drums_2bar", &drm);
+    const char *mel_corpus = fixture_path("mel.bin"), *mel_dir = fixture_path("mel_midi");
+    const char *drum_corpus = fixture_path("drums.bin"), *drum_dir = fixture_path("drum_midi");
+    CHECK(write_corpus(mel_corpus, &mel, (const int32_t(*)[SEQ])melody, 4) == 0);
+    CHECK(write_midi_folder(mel_dir, &mel, (const int32_t(*)[SEQ])melody, 4) == 0);
+    CHECK(write_corpus(drum_corpus, &drm, (const int32_t(*)[SEQ])drums, 3) == 0);
+    CHECK(write_midi_folder(drum_dir, &drm, (const int32_t(*)[SEQ])drums, 3) == 0);
+
+    static char out[16384], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err, "stats '%s:test' '%s' --json",
+                          mel_corpus, mel_dir) == 0, "%s", err);
+    CHECK_CLOSE(json_value(out, 0, "phrases"), 4, 0);
+    CHECK_CLOSE(json_value(out, 0, "notes_per_phrase"), 27.0 / 4, 1e-5);
+    CHECK_CLOSE(json_value(out, 0, "monotonous"), 0.5, 1e-5);
+    CHECK_CLOSE(json_value(out, 0, "repeated_intervals"), 9.0 / 23, 1e-5);
+    CHECK_CLOSE(json_value(out, 0, "range"), 21.0 / 4, 1e-5);
+    check_same_row(out, 0, 1, melody_keys);
+
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "stats '%s:test' '%s' --config drums_2bar --json", drum_corpus,
+                          drum_dir) == 0, "%s", err);
+    CHECK_CLOSE(json_value(out, 0, "hits_per_bar"), 31.0 / 6, 1e-5);
+    CHECK_CLOSE(json_value(out, 0, "kick_on_one"), 2.0 / 3, 1e-5);
+    CHECK_CLOSE(json_value(out, 0, "bar_repetition"), 46.0 / 48, 1e-5);
+    check_same_row(out, 0, 1, drum_keys);
+    /* the text table names the sources */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "stats '%s:test' '%s'", drum_corpus,
+                      drum_dir) == 0);
+    CHECK_MSG(strstr(out, "kick on") && strstr(out, "(3 MIDI files)"), "%s", out);
+
+    /* errors name the source */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "stats '%s:test' '%s:test'",
+                      mel_corpus, drum_corpus) == 1);
+    CHECK_MSG(strstr(err, drum_corpus), "%s", err);
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "stats '%s/none'", mel_dir) == 1);
+    CHECK_MSG(strstr(err, "none: no such file"), "%s", err);
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "stats --prior 3") == 2);
+    CHECK_MSG(strstr(err, "need --model"), "%s", err);
+}
+
+/* A random model's samples at temperature 1 sound on every step (no silent
+ * bar), so every sample is a phrase of its MIDI file too. */
+static void test_prior_matches_sample(void)
+{
+    const char *model = fixture_path("tiny.mvae"), *dir = fixture_path("samples");
+    const char *corpus = fixture_path("mel.bin");
+    CHECK(fixture_random_model(model, "tiny", 5) == 0);
+    static char out[16384], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "sample '%s' -n 70 --temperature 1 --seed 4 -o '%s'", model, dir) == 0,
+              "%s", err);
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "stats '%s' --model '%s' --prior 70 --temperature 1,0 --seed 4 "
+                          "--recon '%s:test' --json", dir, model, corpus) == 0, "%s", err);
+    CHECK_CLOSE(json_value(out, 0, "phrases"), 70, 0);
+    check_same_row(out, 0, 2, melody_keys);
+    CHECK_CLOSE(json_value(out, 1, "phrases"), 4, 0);  /* recon of the 4 test windows */
+    CHECK_CLOSE(json_value(out, 3, "temperature"), 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s MORPHVAE\n", argv[0]);
+        return 2;
+    }
+    exe = argv[1];
+    make_melodies();
+    make_drums();
+    test_figures();
+    test_cli_sources();
+    test_prior_matches_sample();
+    fixture_cleanup();
+    return check_report();
+}

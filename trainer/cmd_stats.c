@@ -1,0 +1,569 @@
+/* morphvae stats: phrase statistics (phrase_stats.h) of real, sampled and
+ * reconstructed material on one table, one row per source: MIDI files (a
+ * file or a folder, windows extracted as `morphvae data` extracts them), a
+ * corpus split, a model's prior samples at a temperature, or a model's greedy
+ * reconstructions of a corpus split. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "corpus.h"
+#include "extract.h"
+#include "gen_model.h"
+#include "midi_read.h"
+#include "phrase_stats.h"
+
+#define STATS_MAX_SOURCES 64
+#define STATS_MAX_TEMPERATURES 16
+#define STATS_BATCH 64
+
+typedef enum { SRC_MIDI, SRC_CORPUS, SRC_RECON, SRC_PRIOR } source_kind;
+
+typedef struct stats_source {
+    source_kind kind;
+    char *path; /* MIDI file or folder, or corpus file (without :SPLIT) */
+    int split;
+    double temperature; /* prior */
+} stats_source;
+
+typedef struct stats_options {
+    stats_source src[STATS_MAX_SOURCES];
+    int n_src;
+    const char *model, *config, *track;
+    long prior_n, max;
+    double temperatures[STATS_MAX_TEMPERATURES];
+    int n_temperatures, json;
+    uint64_t seed;
+} stats_options;
+
+/* What the sources are measured against: the phrase shape, and the model
+ * when one is given. */
+typedef struct stats_context {
+    const stats_options *o;
+    mv_hparams hp;
+    mv_gen_model g;
+    int have_model;
+} stats_context;
+
+/* One row of the table. */
+typedef struct stats_row {
+    char label[512];
+    phrase_stats s;
+    long files, files_unread; /* MIDI sources */
+} stats_row;
+
+static const char *const split_names[MV_SPLITS] = {"train", "valid", "test"};
+
+static int usage(FILE *f, int status)
+{
+    fprintf(f,
+            "usage: morphvae stats [SOURCE...] [--model M.mvae [--prior N] [--temperature T[,T...]]\n"
+            "                      [--seed S] [--recon CORPUS.bin:SPLIT]] [--max N]\n"
+            "                      [--config PRESET] [--track NAME] [--json]\n"
+            "Phrase statistics, one row per source; a phrase is one model window (n_bars bars).\n"
+            "Sources:\n"
+            "  DIR or FILE.mid        MIDI files (a folder is searched recursively); windows\n"
+            "                         extracted as `morphvae data` does, untransposed (windows\n"
+            "                         holding a silent bar are not phrases there)\n"
+            "  CORPUS.bin:SPLIT       the windows of a corpus split (train, valid, test)\n"
+            "  --prior N              N samples of --model from z ~ N(0, I) at each temperature\n"
+            "                         of --temperature (default 0.5; 0 = greedy), seed --seed\n"
+            "                         (default 1): the phrases `morphvae sample` writes\n"
+            "  --recon CORPUS.bin:SPLIT  greedy reconstructions from mu of a split's windows\n"
+            "                         by --model (repeatable)\n"
+            "  --max N                at most N evenly spaced windows of each corpus split\n"
+            "The phrase shape (bars, steps, representation) is the model's, else the first\n"
+            "corpus's, else --config's (default mel_2bar). --track: MIDI tracks of that name.\n"
+            "Melody columns: phrases; note-ons per phrase; monotonous share (<= %d distinct\n"
+            "pitches or a run of >= %d note-ons on one pitch, of all phrases); repeated-pitch\n"
+            "share of the intervals between successive note-ons; distinct pitches and range in\n"
+            "semitones (means over non-empty phrases); share of empty phrases.\n"
+            "Drum columns: phrases; hits per bar (all instruments); share of phrases with a\n"
+            "kick on beat 1 of some bar, with a snare on beats 2 and 4 of some bar; bar\n"
+            "repetition (share of steps equal to the same step of the bar before); empty share.\n"
+            "--json: one JSON object per row instead.\n",
+            PHRASE_MONOTONOUS_PITCHES, PHRASE_MONOTONOUS_RUN);
+    return status;
+}
+
+/* ---- options ---- */
+
+static int split_of(const char *name)
+{
+    for (int s = 0; s < MV_SPLITS; s++)
+        if (!strcmp(name, split_names[s])) return s;
+    return -1;
+}
+
+/* "PATH:SPLIT" -> a corpus source; -1 when arg has no ":SPLIT" suffix. */
+static int parse_split_source(const char *arg, source_kind kind, stats_source *out)
+{
+    const char *colon = strrchr(arg, ':');
+    if (!colon || split_of(colon + 1) < 0) return -1;
+    *out = (stats_source){kind, strndup(arg, (size_t)(colon - arg)), split_of(colon + 1), 0};
+    return out->path ? 0 : -1;
+}
+
+static int parse_temperatures(const char *s, stats_options *o)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", s);
+    o->n_temperatures = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (o->n_temperatures == STATS_MAX_TEMPERATURES) {
+            fprintf(stderr, "morphvae stats: at most %d temperatures\n", STATS_MAX_TEMPERATURES);
+            return -1;
+        }
+        if (cli_double("stats", "--temperature", tok, 0, 100,
+                       &o->temperatures[o->n_temperatures++]))
+            return -1;
+    }
+    return o->n_temperatures ? 0 : -1;
+}
+
+static int add_source(stats_options *o, stats_source s)
+{
+    if (o->n_src == STATS_MAX_SOURCES) {
+        fprintf(stderr, "morphvae stats: at most %d sources\n", STATS_MAX_SOURCES);
+        free(s.path);
+        return -1;
+    }
+    o->src[o->n_src++] = s;
+    return 0;
+}
+
+/* 0 ok, 2 usage error, -1 help printed. */
+static int parse_options(int argc, char **argv, stats_options *o)
+{
+    *o = (stats_options){.temperatures = {0.5}, .n_temperatures = 1, .seed = 1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) return usage(stdout, 0) - 1;
+        if (!strcmp(a, "--json")) {
+            o->json = 1;
+            continue;
+        }
+        if (a[0] != '-') {
+            stats_source s;
+            if (parse_split_source(a, SRC_CORPUS, &s))
+                s = (stats_source){SRC_MIDI, strdup(a), 0, 0};
+            if (!s.path || add_source(o, s)) return 2;
+            continue;
+        }
+        if (i + 1 >= argc) return usage(stderr, 2);
+        const char *v = argv[++i];
+        if (!strcmp(a, "--model")) o->model = v;
+        else if (!strcmp(a, "--config")) o->config = v;
+        else if (!strcmp(a, "--track")) o->track = v;
+        else if (!strcmp(a, "--prior")) {
+            if (cli_long("stats", a, v, 1, 1000000, &o->prior_n)) return 2;
+        } else if (!strcmp(a, "--max")) {
+            if (cli_long("stats", a, v, 1, 1L << 40, &o->max)) return 2;
+        } else if (!strcmp(a, "--seed")) {
+            if (cli_u64("stats", a, v, &o->seed)) return 2;
+        } else if (!strcmp(a, "--temperature")) {
+            if (parse_temperatures(v, o)) return 2;
+        } else if (!strcmp(a, "--recon")) {
+            stats_source s;
+            if (parse_split_source(v, SRC_RECON, &s)) {
+                fprintf(stderr, "morphvae stats: --recon wants CORPUS.bin:train|valid|test, not "
+                                "'%s'\n", v);
+                return 2;
+            }
+            if (add_source(o, s)) return 2;
+        } else {
+            return usage(stderr, 2);
+        }
+    }
+    for (int t = 0; o->prior_n && t < o->n_temperatures; t++)
+        if (add_source(o, (stats_source){SRC_PRIOR, NULL, 0, o->temperatures[t]})) return 2;
+    for (int i = 0; i < o->n_src; i++)
+        if (o->src[i].kind >= SRC_RECON && !o->model) {
+            fprintf(stderr, "morphvae stats: --prior and --recon need --model\n");
+            return 2;
+        }
+    if (!o->n_src) {
+        fprintf(stderr, "morphvae stats: no source (a MIDI folder, CORPUS.bin:SPLIT, --prior "
+                        "or --recon)\n");
+        return usage(stderr, 2);
+    }
+    return 0;
+}
+
+/* ---- the phrase shape ---- */
+
+static int corpus_fits(const mv_hparams *hp, const mv_corpus *c, const char *path)
+{
+    if (corpus_repr(c) == hp->repr && corpus_n_classes(c) == hp->n_classes &&
+        corpus_n_bars(c) == hp->n_bars && corpus_steps_per_bar(c) == hp->steps_per_bar &&
+        (hp->repr != MV_REPR_MELODY || corpus_min_pitch(c) == hp->min_pitch))
+        return 1;
+    fprintf(stderr,
+            "morphvae stats: %s holds %s windows of %u bars x %u steps (%u classes), but the "
+            "table is of %s phrases of %u bars x %u steps (%u classes)\n",
+            path, repr_name(corpus_repr(c)), corpus_n_bars(c), corpus_steps_per_bar(c),
+            corpus_n_classes(c), repr_name(hp->repr), hp->n_bars, hp->steps_per_bar,
+            hp->n_classes);
+    return 0;
+}
+
+/* The model's shape, else the first corpus's, else the preset's. 0 or -1. */
+static int resolve_shape(stats_context *x)
+{
+    const stats_options *o = x->o;
+    char err[512];
+    if (o->model) {
+        if (gen_model_open(&x->g, o->model, STATS_BATCH, err, sizeof err)) {
+            fprintf(stderr, "morphvae stats: %s\n", err);
+            return -1;
+        }
+        x->have_model = 1;
+        x->hp = x->g.hp;
+        return 0;
+    }
+    for (int i = 0; i < o->n_src; i++) {
+        if (o->src[i].kind != SRC_CORPUS) continue;
+        mv_corpus *c;
+        if (corpus_open(o->src[i].path, &c, err, sizeof err)) {
+            fprintf(stderr, "morphvae stats: %s\n", err);
+            return -1;
+        }
+        x->hp = (mv_hparams){.repr = corpus_repr(c), .n_classes = corpus_n_classes(c),
+                             .min_pitch = corpus_min_pitch(c), .n_bars = corpus_n_bars(c),
+                             .steps_per_bar = corpus_steps_per_bar(c)};
+        corpus_close(c);
+        if (x->hp.repr == MV_REPR_MELODY || x->hp.repr == MV_REPR_DRUMS) return 0;
+        fprintf(stderr, "morphvae stats: %s: %s corpora have no phrase statistics (melody and "
+                        "drums only)\n", o->src[i].path, repr_name(x->hp.repr));
+        return -1;
+    }
+    const char *preset = o->config ? o->config : "mel_2bar";
+    if (hparams_preset(preset, &x->hp) || x->hp.repr == MV_REPR_ROLL) {
+        fprintf(stderr, "morphvae stats: --config %s is not a melody or drum preset\n", preset);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- MIDI files ---- */
+
+typedef struct path_list {
+    char **items;
+    size_t n, cap;
+} path_list;
+
+static int path_list_add(path_list *l, const char *path)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        char **items = realloc(l->items, cap * sizeof *items);
+        if (!items) return -1;
+        l->items = items;
+        l->cap = cap;
+    }
+    if (!(l->items[l->n] = strdup(path))) return -1;
+    l->n++;
+    return 0;
+}
+
+static void path_list_free(path_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->items[i]);
+    free(l->items);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_midi_name(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (!strcasecmp(dot, ".mid") || !strcasecmp(dot, ".midi") ||
+                   !strcasecmp(dot, ".kar") || !strcasecmp(dot, ".rmi"));
+}
+
+/* The MIDI files under dir, recursively (not in sorted order: sorted after). */
+static int collect_midi(const char *dir, path_list *out, int depth)
+{
+    if (depth > 32) return 0; /* a symlink loop */
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "morphvae stats: %s: cannot read the folder\n", dir);
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (!rc && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+                 e->d_name);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) rc = collect_midi(path, out, depth + 1);
+        else if (is_midi_name(e->d_name)) rc = path_list_add(out, path);
+    }
+    closedir(d);
+    return rc;
+}
+
+typedef struct phrase_sink {
+    const mv_hparams *hp;
+    phrase_stats *s;
+} phrase_sink;
+
+static int take_phrase(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
+{
+    (void)bar;
+    phrase_sink *k = ctx;
+    if (transpose == 0) phrase_stats_add(k->s, k->hp, tokens);
+    return 0;
+}
+
+/* Adds the phrases of one file; a file that cannot be read is reported and skipped. */
+static void midi_file_phrases(const stats_context *x, const char *path, stats_row *row)
+{
+    mv_midi_file f;
+    char err[512];
+    row->files++;
+    if (midi_read_file(path, &f, err, sizeof err)) {
+        fprintf(stderr, "morphvae stats: skipping %s\n", err);
+        row->files_unread++;
+        return;
+    }
+    mv_extract_config cfg = {.repr = x->hp.repr, .n_bars = (int)x->hp.n_bars,
+                             .steps_per_bar = (int)x->hp.steps_per_bar,
+                             .min_pitch = (int)x->hp.min_pitch,
+                             .n_pitches = x->hp.repr == MV_REPR_MELODY
+                                              ? (int)x->hp.n_classes - 2 : 0,
+                             .track_name = x->o->track};
+    phrase_sink sink = {&x->hp, &row->s};
+    mv_extract_stats st = {0};
+    if (extract_windows(&f, &cfg, take_phrase, &sink, &st, err, sizeof err) < 0) {
+        fprintf(stderr, "morphvae stats: skipping %s: %s\n", path, err);
+        row->files_unread++;
+    }
+    midi_file_free(&f);
+}
+
+static int midi_phrases(const stats_context *x, const char *path, stats_row *row)
+{
+    struct stat st;
+    if (stat(path, &st)) {
+        fprintf(stderr, "morphvae stats: %s: no such file or folder (sources are MIDI files or "
+                        "folders, or CORPUS.bin:train|valid|test)\n", path);
+        return -1;
+    }
+    path_list files = {0};
+    int rc = S_ISDIR(st.st_mode) ? collect_midi(path, &files, 0) : path_list_add(&files, path);
+    if (!rc && files.n == 0) {
+        fprintf(stderr, "morphvae stats: %s: no MIDI files (.mid, .midi, .kar, .rmi)\n", path);
+        rc = -1;
+    }
+    if (!rc) {
+        qsort(files.items, files.n, sizeof *files.items, cmp_path);
+        for (size_t i = 0; i < files.n; i++) midi_file_phrases(x, files.items[i], row);
+        snprintf(row->label, sizeof row->label, "%s (%ld MIDI files%s)", path, row->files,
+                 row->files_unread ? ", some unread" : "");
+    }
+    path_list_free(&files);
+    return rc;
+}
+
+/* ---- corpus splits and the model ---- */
+
+/* The windows i * n / want (i < want) of a split, as eval takes them. */
+static uint64_t chosen_window(uint64_t i, uint64_t n, uint64_t want)
+{
+    return i * n / want;
+}
+
+static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *row)
+{
+    char err[512];
+    mv_corpus *c;
+    if (corpus_open(src->path, &c, err, sizeof err)) {
+        fprintf(stderr, "morphvae stats: %s\n", err);
+        return -1;
+    }
+    int rc = corpus_fits(&x->hp, c, src->path) ? 0 : -1;
+    const uint64_t n = corpus_count(c, src->split);
+    const uint64_t want = x->o->max > 0 && (uint64_t)x->o->max < n ? (uint64_t)x->o->max : n;
+    const int T = (int)hparams_seq_len(&x->hp);
+    int32_t *tokens = malloc(sizeof(int32_t) * STATS_BATCH * T);
+    if (!rc && !tokens) {
+        fprintf(stderr, "morphvae stats: out of memory\n");
+        rc = -1;
+    }
+    for (uint64_t i = 0; !rc && i < want; i += STATS_BATCH) {
+        const int B = want - i < STATS_BATCH ? (int)(want - i) : STATS_BATCH;
+        for (int b = 0; b < B; b++)
+            memcpy(tokens + (size_t)b * T, corpus_window(c, src->split, chosen_window(i + b, n, want)),
+                   sizeof(int32_t) * T);
+        if (src->kind == SRC_RECON) {
+            gen_encode(&x->g, tokens, B, x->g.mu, NULL);
+            gen_decode(&x->g, x->g.mu, B, 0, 0, tokens);
+        }
+        for (int b = 0; b < B; b++) phrase_stats_add(&row->s, &x->hp, tokens + (size_t)b * T);
+    }
+    snprintf(row->label, sizeof row->label, "%s%s:%s%s", src->kind == SRC_RECON ? "recon " : "",
+             src->path, split_names[src->split],
+             src->kind == SRC_RECON ? " (greedy from mu)" : "");
+    free(tokens);
+    corpus_close(c);
+    return rc;
+}
+
+/* z of prior sample i: the draws `morphvae sample` makes for it. */
+static void prior_z(uint64_t seed, long i, int z_size, float *z)
+{
+    mv_rng r;
+    rng_seed(&r, gen_sequence_seed(seed ^ 0x5A5A5A5A5A5A5A5Aull, (uint64_t)i));
+    for (int k = 0; k < z_size; k++) z[k] = rng_normal(&r);
+}
+
+static int prior_phrases(stats_context *x, const stats_source *src, stats_row *row)
+{
+    const int T = x->g.seq_len, Z = x->g.z_size;
+    float *z = malloc(sizeof(float) * STATS_BATCH * Z);
+    int32_t *tokens = malloc(sizeof(int32_t) * STATS_BATCH * T);
+    if (!z || !tokens) {
+        fprintf(stderr, "morphvae stats: out of memory\n");
+        free(z);
+        free(tokens);
+        return -1;
+    }
+    for (long i = 0; i < x->o->prior_n; i += STATS_BATCH) {
+        const int B = x->o->prior_n - i < STATS_BATCH ? (int)(x->o->prior_n - i) : STATS_BATCH;
+        for (int b = 0; b < B; b++) prior_z(x->o->seed, i + b, Z, z + (size_t)b * Z);
+        /* the sequence seeds of samples i..i+B, as one gen_decode call over all of them */
+        for (int b = 0; b < B; b++) rng_seed(&x->g.rngs[b], gen_sequence_seed(x->o->seed, i + b));
+        decoder_decode(x->g.decoder, z, B, (float)src->temperature,
+                       src->temperature > 0 ? x->g.rngs : NULL, tokens);
+        for (int b = 0; b < B; b++) phrase_stats_add(&row->s, &x->hp, tokens + (size_t)b * T);
+    }
+    snprintf(row->label, sizeof row->label, "prior T=%g (%s, seed %llu)", src->temperature,
+             x->o->model, (unsigned long long)x->o->seed);
+    free(z);
+    free(tokens);
+    return 0;
+}
+
+/* ---- the table ---- */
+
+static void print_cell(double v, int width, int decimals)
+{
+    if (isnan(v)) printf(" %*s", width, "-");
+    else printf(" %*.*f", width, decimals, v);
+}
+
+static void print_header(const mv_hparams *hp)
+{
+    if (hp->repr == MV_REPR_MELODY) {
+        printf("%8s %6s %10s %9s %8s %6s %6s  %s\n", "phrases", "notes", "monotonous",
+               "repeated", "distinct", "range", "empty", "source");
+        printf("%8s %6s %10s %9s %8s %6s %6s\n", "", "/phr", "share", "intervals", "pitches",
+               "(st)", "share");
+    } else {
+        printf("%8s %6s %8s %8s %8s %6s  %s\n", "phrases", "hits", "kick on", "snare on",
+               "bar", "empty", "source");
+        printf("%8s %6s %8s %8s %8s %6s\n", "", "/bar", "beat 1", "2 and 4", "repeat", "share");
+    }
+}
+
+static void print_text_row(const mv_hparams *hp, const stats_row *r)
+{
+    const phrase_figures f = phrase_stats_figures(&r->s);
+    printf("%8ld", r->s.phrases);
+    if (hp->repr == MV_REPR_MELODY) {
+        print_cell(f.notes_per_phrase, 6, 2);
+        print_cell(f.monotonous, 10, 3);
+        print_cell(f.repeated_intervals, 9, 3);
+        print_cell(f.distinct, 8, 2);
+        print_cell(f.range, 6, 2);
+        print_cell(f.empty, 6, 3);
+    } else {
+        print_cell(f.hits_per_bar, 6, 2);
+        print_cell(f.kick_one, 8, 3);
+        print_cell(f.snare_two_four, 8, 3);
+        print_cell(f.bar_repetition, 8, 3);
+        print_cell(f.empty, 6, 3);
+    }
+    printf("  %s\n", r->label);
+}
+
+static void json_pair(const char *key, double v)
+{
+    printf(",\"%s\":", key);
+    if (isfinite(v)) printf("%.6g", v);
+    else printf("null");
+}
+
+static void print_json_row(const mv_hparams *hp, const stats_source *src, const stats_row *r)
+{
+    static const char *const kinds[] = {"midi", "corpus", "recon", "prior"};
+    const phrase_figures f = phrase_stats_figures(&r->s);
+    printf("{\"source\":\"");
+    for (const char *c = r->label; *c; c++) {
+        if (*c == '"' || *c == '\\') printf("\\%c", *c);
+        else if ((unsigned char)*c >= 0x20) putchar(*c);
+    }
+    printf("\",\"kind\":\"%s\"", kinds[src->kind]);
+    if (src->kind == SRC_PRIOR) json_pair("temperature", src->temperature);
+    json_pair("phrases", (double)r->s.phrases);
+    json_pair("empty", f.empty);
+    if (hp->repr == MV_REPR_MELODY) {
+        json_pair("notes_per_phrase", f.notes_per_phrase);
+        json_pair("monotonous", f.monotonous);
+        json_pair("repeated_intervals", f.repeated_intervals);
+        json_pair("distinct_pitches", f.distinct);
+        json_pair("range", f.range);
+    } else {
+        json_pair("hits_per_bar", f.hits_per_bar);
+        json_pair("kick_on_one", f.kick_one);
+        json_pair("snare_on_two_and_four", f.snare_two_four);
+        json_pair("bar_repetition", f.bar_repetition);
+    }
+    printf("}\n");
+}
+
+static int source_row(stats_context *x, const stats_source *src, stats_row *row)
+{
+    memset(row, 0, sizeof *row);
+    switch (src->kind) {
+    case SRC_MIDI: return midi_phrases(x, src->path, row);
+    case SRC_CORPUS:
+    case SRC_RECON: return corpus_phrases(x, src, row);
+    case SRC_PRIOR: return prior_phrases(x, src, row);
+    }
+    return -1;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+    stats_options o;
+    int rc = parse_options(argc, argv, &o);
+    stats_context x = {.o = &o};
+    if (!rc && resolve_shape(&x)) rc = 1;
+    if (!rc && !o.json)
+        printf("%s phrases of %u bars x %u steps\n", repr_name(x.hp.repr), x.hp.n_bars,
+               x.hp.steps_per_bar);
+    if (!rc && !o.json) print_header(&x.hp);
+    static stats_row row;
+    for (int i = 0; !rc && i < o.n_src; i++) {
+        if (source_row(&x, &o.src[i], &row)) rc = 1;
+        else if (o.json) print_json_row(&x.hp, &o.src[i], &row);
+        else print_text_row(&x.hp, &row);
+        fflush(stdout);
+    }
+    if (x.have_model) gen_model_close(&x.g);
+    for (int i = 0; i < o.n_src; i++) free(o.src[i].path);
+    return rc < 0 ? 0 : rc;
+}

@@ -1,0 +1,47 @@
+/* Statistics of phrases (one phrase = one model window, n_bars bars), the
+ * figures by which docs/model-diagnosis.md compares real, sampled and
+ * reconstructed material: how many notes, how monotonous, how varied in pitch
+ * (melody); how dense, how anchored on the beat, how repetitive (drums).
+ * Counts are summed over phrases; phrase_figures turns them into the table. */
+#ifndef MV_PHRASE_STATS_H
+#define MV_PHRASE_STATS_H
+
+#include <stdint.h>
+
+#include "hparams.h"
+
+#define PHRASE_MONOTONOUS_PITCHES 2 /* a phrase with at most this many pitches */
+#define PHRASE_MONOTONOUS_RUN 6     /* or a run of this many onsets on one pitch */
+
+typedef struct phrase_stats {
+    long phrases, empty; /* empty: no onset / no hit */
+    /* melody */
+    long notes;                   /* note-ons */
+    long monotonous;              /* non-empty phrases that are monotonous (above) */
+    long intervals, repeated;     /* successive note-ons in a phrase; of them, same pitch */
+    long distinct_sum, range_sum; /* over non-empty phrases: distinct pitches, max - min */
+    /* drums */
+    long hits, bars;        /* hits of all instruments, bars */
+    long beat_phrases;      /* phrases whose bar divides into 4 beats on the grid */
+    long kick_one;          /* of them, with a kick on beat 1 of some bar */
+    long snare_two_four;    /* of them, with a snare on beats 2 and 4 of some bar */
+    long steps_compared, steps_repeated; /* bar b > 0, step s: equal to bar b - 1, step s */
+} phrase_stats;
+
+/* The table's figures; NaN where the count they divide by is 0. */
+typedef struct phrase_figures {
+    double empty;                /* share of phrases */
+    double notes_per_phrase;     /* mean over all phrases */
+    double monotonous;           /* share of all phrases */
+    double repeated_intervals;   /* share of all intervals */
+    double distinct, range;      /* means over non-empty phrases (range in semitones) */
+    double hits_per_bar;         /* mean over all bars */
+    double kick_one, snare_two_four; /* shares of beat_phrases */
+    double bar_repetition;       /* share of compared steps */
+} phrase_figures;
+
+/* Adds one phrase of hparams_seq_len(hp) tokens (melody or drums). */
+void phrase_stats_add(phrase_stats *s, const mv_hparams *hp, const int32_t *tokens);
+phrase_figures phrase_stats_figures(const phrase_stats *s);
+
+#endif
