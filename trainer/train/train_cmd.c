@@ -289,14 +289,17 @@ static int open_corpus_and_config(run *r)
         return -1;
     }
     mv_hparams hp;
-    if (r->o.resume || r->o.init) {
+    const char *from = r->o.resume ? r->o.resume : r->o.init; /* the model's file, if any */
+    if (from) {
         hp = r->ck.hp;
-        if (check_given_config(r, &hp, r->o.resume ? r->o.resume : r->o.init)) return -1;
+        if (check_given_config(r, &hp, from)) return -1;
     } else if (resolve_config(r, &hp)) {
         return -1;
     }
     if (train_config_matches_corpus(&hp, r->corpus, r->o.corpus_path, err, sizeof err)) {
-        fprintf(stderr, "morphvae train: %s\n", err);
+        if (from) fprintf(stderr, "morphvae train: %s: its model does not fit the corpus: %s\n",
+                          from, err);
+        else fprintf(stderr, "morphvae train: %s\n", err);
         return -1;
     }
     r->ck.hp = hp;
