@@ -55,7 +55,8 @@ enum mv_meta_type {
 
 /* A metadata entry. Conventional keys (docs/weights-format.md):
  *   attribute.<name>.vector  F32[z]   direction in latent space, unit-free
- *   attribute.<name>.stats   F32[4]   mean, std of the attribute; mean, std of z.v
+ *   attribute.<name>.stats   F32[4]   mean, std of the attribute; mean of z.v; the step
+ *                                     along v per +1 sd of the attribute (knob unit)
  *   attribute.<name>.unit    STR      e.g. "notes/bar", "semitones"
  *   anchor.<name>.z          F32[z]   a default anchor (anchor.a.z, anchor.b.z)
  *   anchor.<name>.source     STR      where it came from (a MIDI path, "prior seed 7")

@@ -1,6 +1,10 @@
-/* Regression: w = (Xc^T Xc + lambda I)^-1 Xc^T yc on centred mu and attribute, a
- * small ridge (1e-3 of the mean eigenvalue) keeping the solve stable when
- * dimensions of mu barely vary (collapsed units); solved by Cholesky in double.
+/* Regression: w = (Xc^T Xc + S + lambda I)^-1 Xc^T yc on centred mu and attribute,
+ * S = diag(sum of sigma^2) the encoder's noise (the expected Gram matrix of
+ * z = mu + sigma eps), and a small ridge (1e-3 of the mean eigenvalue) keeping
+ * the solve stable; solved by Cholesky in double. Without the noise term the
+ * fit leans on collapsed dimensions, whose mu varies a little with the
+ * attribute but which the decoder ignores: +1 sd along such a vector decoded
+ * to no change at all (pitch range, syncopation of the first shipped model).
  * Quartiles: windows with the attribute <= its 25th percentile against those
  * >= its 75th (ties included, so a discrete attribute keeps both groups). */
 #include "attribute_fit.h"
@@ -48,8 +52,8 @@ static int cholesky_solve(double *a, double *b, int n)
     return 0;
 }
 
-static int regression_direction(const float *mu, const float *attr, int n, int z,
-                                 const double *mu_mean, double attr_mean, double *w)
+static int regression_direction(const float *mu, const float *sigma, const float *attr, int n,
+                                int z, const double *mu_mean, double attr_mean, double *w)
 {
     double *xtx = calloc((size_t)z * z, sizeof *xtx), *xc = malloc(sizeof *xc * z);
     int rc = -1;
@@ -63,6 +67,10 @@ static int regression_direction(const float *mu, const float *attr, int n, int z
                 w[i] += xc[i] * y;
                 for (int j = 0; j <= i; j++) xtx[(size_t)i * z + j] += xc[i] * xc[j];
             }
+            for (int i = 0; sigma && i < z; i++) {
+                const double s = sigma[(size_t)r * z + i];
+                xtx[(size_t)i * z + i] += s * s;
+            }
         }
         double trace = 0;
         for (int i = 0; i < z; i++) trace += xtx[(size_t)i * z + i];
@@ -75,8 +83,9 @@ static int regression_direction(const float *mu, const float *attr, int n, int z
     return rc;
 }
 
+/* w = mean mu of the top quartile - of the bottom one; *gap the same for the attribute. */
 static int quartile_direction(const float *mu, const float *attr, int n, int z, int n_used,
-                              double *w)
+                              double *w, double *gap)
 {
     float *sorted = malloc(sizeof *sorted * n_used);
     double *top = calloc(z, sizeof *top);
@@ -91,33 +100,40 @@ static int quartile_direction(const float *mu, const float *attr, int n, int z, 
     qsort(sorted, m, sizeof *sorted, compare_floats);
     float q1 = sorted[(m - 1) / 4], q3 = sorted[(3 * (m - 1) + 3) / 4];
     int n_top = 0, n_bottom = 0;
+    double attr_top = 0, attr_bottom = 0;
     memset(w, 0, sizeof *w * z);
     for (int r = 0; r < n && q1 < q3; r++) {
         if (isnan(attr[r])) continue;
         const float *x = mu + (size_t)r * z;
         if (attr[r] >= q3) {
             n_top++;
+            attr_top += attr[r];
             for (int i = 0; i < z; i++) top[i] += x[i];
         } else if (attr[r] <= q1) {
             n_bottom++;
+            attr_bottom += attr[r];
             for (int i = 0; i < z; i++) w[i] -= x[i]; /* bottom sum, negated */
         }
     }
     int rc = n_top && n_bottom ? 0 : -1;
     for (int i = 0; !rc && i < z; i++) w[i] = top[i] / n_top + w[i] / n_bottom;
+    if (!rc) *gap = attr_top / n_top - attr_bottom / n_bottom;
     free(sorted);
     free(top);
     return rc;
 }
 
-/* Unit v from w; mean and std of mu . v over the defined windows. */
-static int finish(const double *w, const float *mu, const float *attr, int n, int z, float *v,
-                  mv_attribute_fit *fit)
+/* Unit v from w; mean and std of mu . v over the defined windows; the step
+ * along v that w predicts moves the attribute by its sd, moving |w| along v
+ * changing it by per_norm. */
+static int finish(const double *w, double per_norm, const float *mu, const float *attr, int n,
+                  int z, float *v, mv_attribute_fit *fit)
 {
     double norm = 0;
     for (int i = 0; i < z; i++) norm += w[i] * w[i];
     norm = sqrt(norm);
-    if (!(norm > 0) || !isfinite(norm)) return -1;
+    if (!(norm > 0) || !isfinite(norm) || !(per_norm > 0)) return -1;
+    fit->step = (float)(fit->attr_std * norm / per_norm);
     for (int i = 0; i < z; i++) v[i] = (float)(w[i] / norm);
     double s = 0, s2 = 0;
     for (int r = 0; r < n; r++) {
@@ -133,8 +149,8 @@ static int finish(const double *w, const float *mu, const float *attr, int n, in
     return 0;
 }
 
-int attribute_fit(int method, const float *mu, const float *attr, int n, int z, float *v,
-                  mv_attribute_fit *fit)
+int attribute_fit(int method, const float *mu, const float *sigma, const float *attr, int n,
+                  int z, float *v, mv_attribute_fit *fit)
 {
     memset(fit, 0, sizeof *fit);
     double a_sum = 0, a_sum2 = 0;
@@ -148,6 +164,7 @@ int attribute_fit(int method, const float *mu, const float *attr, int n, int z, 
         for (int i = 0; i < z; i++) mu_mean[i] += mu[(size_t)r * z + i];
     }
     if (fit->n_used < 4) rc = -1;
+    double per_norm = 0; /* attribute change from moving by w */
     if (!rc) {
         double mean = a_sum / fit->n_used;
         fit->attr_mean = (float)mean;
@@ -155,11 +172,13 @@ int attribute_fit(int method, const float *mu, const float *attr, int n, int z, 
         for (int i = 0; i < z; i++) mu_mean[i] /= fit->n_used;
         if (!(fit->attr_std > 0)) rc = -1;
         else if (method == MV_FIT_REGRESSION)
-            rc = regression_direction(mu, attr, n, z, mu_mean, mean, w);
+            rc = regression_direction(mu, sigma, attr, n, z, mu_mean, mean, w);
         else
-            rc = quartile_direction(mu, attr, n, z, fit->n_used, w);
+            rc = quartile_direction(mu, attr, n, z, fit->n_used, w, &per_norm);
     }
-    if (!rc) rc = finish(w, mu, attr, n, z, v, fit);
+    if (!rc && method == MV_FIT_REGRESSION) /* the linear model: w . w per w */
+        for (int i = 0; i < z; i++) per_norm += w[i] * w[i];
+    if (!rc) rc = finish(w, per_norm, mu, attr, n, z, v, fit);
     free(mu_mean);
     free(w);
     return rc;

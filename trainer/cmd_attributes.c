@@ -1,9 +1,12 @@
 /* morphvae attributes: attribute vectors of a model from a corpus of its
  * training windows. Each attribute (core/attributes.h) gets two directions,
- * by regression and by quartile means (attribute_fit.h); both are tried on
- * decoded windows, the better one (most change of its own attribute, least of
- * the others) is stored in the weights file with its statistics, and a table
- * like the MusicVAE paper's shows what +1 sd of each vector does. */
+ * by regression and by quartile means (attribute_fit.h). The step along each
+ * that a knob takes per +1 sd is calibrated on decoded validation windows (a
+ * short line search until the decoded attribute moves by 1 sd), then both
+ * vectors are measured on other decoded windows (the test split's); the better
+ * one (most change of its own attribute, least of the others) is stored in the
+ * weights file with its statistics and step, and a table like the MusicVAE
+ * paper's shows what +1 sd of each vector does. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +23,25 @@
 
 #define K MV_ATTR_COUNT
 #define BATCH 32
+#define CAL_ROUNDS 8       /* line-search decodes per vector */
+#define CAL_TOLERANCE 0.05 /* |decoded change - 1 sd| that ends the search */
+#define CAL_MAX_STEP 8.0    /* in prior sd along the unit vector (the knobs reach 4 steps) */
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae attributes MODEL corpus.bin [--max-windows 4096] [--eval 64]\n"
-               "         [--method best|regression|quartiles] [--no-store]\n"
+    fprintf(f, "usage: morphvae attributes MODEL corpus.bin [--max-windows 4096] [--eval 256]\n"
+               "         [--method best|regression|quartiles] [--no-calibrate] [--no-store]\n"
                "Fits a latent direction per attribute (note density, mean pitch, pitch range,\n"
                "mean interval, 16th and 8th syncopation, ...) on the corpus's training\n"
-               "windows, by regression on mu and by top/bottom quartile means, measures both\n"
-               "on decoded validation windows and stores the chosen vectors in MODEL.\n");
+               "windows, by regression on the latent code and by top/bottom quartile means.\n"
+               "The step a knob takes along a vector per +1 sd starts from the fit's linear\n"
+               "prediction and is calibrated by a line search on --eval decoded validation\n"
+               "windows (greedy, z = mu + step v) until their attribute moves by 1 sd (its sd\n"
+               "on the training windows); --no-calibrate keeps the prediction. Both vectors\n"
+               "are then measured on --eval other decoded windows (the test split's, else\n"
+               "other validation windows): the effect on their own attribute and the\n"
+               "leakage into the others, in sd per +1 sd. The better vector of each\n"
+               "attribute is stored in MODEL with its statistics and step.\n");
     return status;
 }
 
@@ -36,7 +49,7 @@ typedef struct {
     const char *model, *corpus;
     long max_windows, n_eval;
     int method; /* -1: best of both */
-    int store;
+    int store, calibrate;
 } attr_args;
 
 /* Everything fitted and measured for one attribute and method. */
@@ -44,16 +57,27 @@ typedef struct {
     int ok;
     float *v;
     mv_attribute_fit fit;
-    double effect[K]; /* mean change of each attribute in its sd, NAN if unmeasured */
+    double step;       /* along v per +1 sd: the fit's prediction, then calibrated */
+    double cal_effect; /* own change at that step on the calibration windows */
+    double effect[K];  /* mean change of each attribute in its sd, NAN if unmeasured */
     double own, leak;
 } attr_result;
+
+/* Encoded windows of a split and the attributes of their greedy decodes at z = mu. */
+typedef struct {
+    int split, n;
+    float *mu, *base; /* [n, Z], [n, K] */
+} window_set;
 
 typedef struct {
     mv_gen_model g;
     mv_corpus *corpus;
-    int n_fit, n_eval, eval_split;
-    int32_t *fit_tokens, *eval_tokens;
-    float *fit_attr, *fit_mu, *eval_mu;
+    int n_fit;
+    int32_t *fit_tokens;
+    float *fit_attr, *fit_mu, *fit_sigma;
+    window_set cal, measure; /* calibration and measurement windows */
+    float *z, *moved;        /* [n, Z], [n, K] scratch for either set */
+    int32_t *tokens;         /* [n, seq_len] */
     float base_attr_sd[K];
     attr_result res[K][MV_FIT_METHODS];
     int chosen[K];
@@ -62,7 +86,7 @@ typedef struct {
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse(int argc, char **argv, attr_args *a)
 {
-    *a = (attr_args){NULL, NULL, 4096, 64, -1, 1};
+    *a = (attr_args){NULL, NULL, 4096, 256, -1, 1, 1};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0) - 1;
@@ -74,6 +98,10 @@ static int parse(int argc, char **argv, attr_args *a)
         }
         if (!strcmp(o, "--no-store")) {
             a->store = 0;
+            continue;
+        }
+        if (!strcmp(o, "--no-calibrate")) {
+            a->calibrate = 0;
             continue;
         }
         if (i + 1 >= argc) return usage(stderr, 2);
@@ -115,14 +143,17 @@ static int check_corpus_fits(const attr_args *a, attr_run *r, char *err, size_t 
     return 0;
 }
 
-/* n windows of a split spread evenly over it, copied into a new array. */
-static int32_t *pick_windows(mv_corpus *c, int split, int n, int seq_len)
+/* n windows of a split spread evenly over it, copied into a new array; shifted
+ * by half a spacing when `shifted`, to take other windows than an unshifted
+ * pick (the same ones when the split has no more than n). */
+static int32_t *pick_windows(mv_corpus *c, int split, int n, int seq_len, int shifted)
 {
     uint64_t count = corpus_count(c, split);
     int32_t *t = malloc(sizeof *t * (size_t)n * seq_len);
-    for (int i = 0; t && i < n; i++)
-        memcpy(t + (size_t)i * seq_len, corpus_window(c, split, (uint64_t)i * count / n),
-               sizeof *t * seq_len);
+    for (int i = 0; t && i < n; i++) {
+        uint64_t k = (2 * (uint64_t)i + (uint64_t)shifted) * count / (2 * (uint64_t)n);
+        memcpy(t + (size_t)i * seq_len, corpus_window(c, split, k), sizeof *t * seq_len);
+    }
     return t;
 }
 
@@ -132,29 +163,58 @@ static void compute_attributes(const mv_hparams *hp, const int32_t *tokens, int 
     for (int i = 0; i < n; i++) attributes_compute(hp, tokens + (size_t)i * len, out + (size_t)i * K);
 }
 
+/* Encodes n windows of a split and the attributes of their greedy decodes. */
+static int load_set(attr_run *r, window_set *s, int split, int n, int shifted)
+{
+    s->split = split;
+    s->n = n;
+    int32_t *t = pick_windows(r->corpus, split, n, r->g.seq_len, shifted);
+    s->mu = malloc(sizeof *s->mu * n * r->g.z_size);
+    s->base = malloc(sizeof *s->base * n * K);
+    int rc = t && s->mu && s->base ? 0 : -1;
+    if (!rc) {
+        gen_encode(&r->g, t, n, s->mu, NULL);
+        gen_decode(&r->g, s->mu, n, 0, 0, r->tokens);
+        compute_attributes(&r->g.hp, r->tokens, n, s->base);
+    }
+    free(t);
+    return rc;
+}
+
+static int min_count(mv_corpus *c, int split, long n)
+{
+    uint64_t count = corpus_count(c, split);
+    return (int)(count < (uint64_t)n ? count : (uint64_t)n);
+}
+
 static int load(const attr_args *a, attr_run *r, char *err, size_t errlen)
 {
     if (gen_model_open(&r->g, a->model, BATCH, err, errlen)) return -1;
     if (corpus_open(a->corpus, &r->corpus, err, errlen)) return -1;
     if (check_corpus_fits(a, r, err, errlen)) return -1;
-    uint64_t n_train = corpus_count(r->corpus, MV_SPLIT_TRAIN);
-    r->n_fit = (int)(n_train < (uint64_t)a->max_windows ? n_train : (uint64_t)a->max_windows);
-    r->eval_split = corpus_count(r->corpus, MV_SPLIT_VALID) ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
-    uint64_t n_ev = corpus_count(r->corpus, r->eval_split);
-    r->n_eval = (int)(n_ev < (uint64_t)a->n_eval ? n_ev : (uint64_t)a->n_eval);
-    int L = r->g.seq_len, Z = r->g.z_size;
-    r->fit_tokens = pick_windows(r->corpus, MV_SPLIT_TRAIN, r->n_fit, L);
-    r->eval_tokens = pick_windows(r->corpus, r->eval_split, r->n_eval, L);
+    mv_corpus *c = r->corpus;
+    r->n_fit = min_count(c, MV_SPLIT_TRAIN, a->max_windows);
+    /* calibration on the valid split, measurement on the test split; a corpus
+     * without them lends other windows of the split before */
+    int cal_split = corpus_count(c, MV_SPLIT_VALID) ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
+    int measure_split = corpus_count(c, MV_SPLIT_TEST) ? MV_SPLIT_TEST : cal_split;
+    int n_cal = min_count(c, cal_split, a->n_eval), n_measure = min_count(c, measure_split, a->n_eval);
+    int L = r->g.seq_len, Z = r->g.z_size, n_max = n_cal > n_measure ? n_cal : n_measure;
+    r->fit_tokens = pick_windows(c, MV_SPLIT_TRAIN, r->n_fit, L, 0);
     r->fit_attr = malloc(sizeof *r->fit_attr * r->n_fit * K);
     r->fit_mu = malloc(sizeof *r->fit_mu * r->n_fit * Z);
-    r->eval_mu = malloc(sizeof *r->eval_mu * r->n_eval * Z);
-    if (!r->fit_tokens || !r->eval_tokens || !r->fit_attr || !r->fit_mu || !r->eval_mu) {
+    r->fit_sigma = malloc(sizeof *r->fit_sigma * r->n_fit * Z);
+    r->z = malloc(sizeof *r->z * n_max * Z);
+    r->moved = malloc(sizeof *r->moved * n_max * K);
+    r->tokens = malloc(sizeof *r->tokens * n_max * L);
+    if (!r->fit_tokens || !r->fit_attr || !r->fit_mu || !r->fit_sigma || !r->z || !r->moved ||
+        !r->tokens || load_set(r, &r->cal, cal_split, n_cal, 0) ||
+        load_set(r, &r->measure, measure_split, n_measure, measure_split == cal_split)) {
         snprintf(err, errlen, "%s: out of memory for %d windows", a->corpus, r->n_fit);
         return -1;
     }
     compute_attributes(&r->g.hp, r->fit_tokens, r->n_fit, r->fit_attr);
-    gen_encode(&r->g, r->fit_tokens, r->n_fit, r->fit_mu, NULL);
-    gen_encode(&r->g, r->eval_tokens, r->n_eval, r->eval_mu, NULL);
+    gen_encode(&r->g, r->fit_tokens, r->n_fit, r->fit_mu, r->fit_sigma);
     return 0;
 }
 
@@ -168,61 +228,88 @@ static void fit_all(attr_run *r)
         for (int m = 0; m < MV_FIT_METHODS; m++) {
             attr_result *res = &r->res[k][m];
             res->v = malloc(sizeof *res->v * Z);
-            res->ok = res->v && !attribute_fit(m, r->fit_mu, column, r->n_fit, Z, res->v, &res->fit);
+            res->ok = res->v && !attribute_fit(m, r->fit_mu, r->fit_sigma, column, r->n_fit, Z,
+                                               res->v, &res->fit);
+            res->step = res->fit.step;
             if (res->fit.attr_std > r->base_attr_sd[k]) r->base_attr_sd[k] = res->fit.attr_std;
         }
     }
     free(column);
 }
 
-/* Mean change of every attribute between base and moved decodes, in each
- * attribute's sd on the training windows; own and mean |leak| for attribute k. */
-static void measure(attr_run *r, int k, attr_result *res, const float *base, const float *moved)
+/* Greedy decodes of a set at z = mu + step v, their attributes into r->moved. */
+static void decode_moved(attr_run *r, const window_set *s, const float *v, double step)
 {
+    int Z = r->g.z_size;
+    memcpy(r->z, s->mu, sizeof *r->z * s->n * Z);
+    for (int i = 0; i < s->n; i++) latent_add_attribute(r->z + (size_t)i * Z, v, 1.0f, (float)step, Z);
+    gen_decode(&r->g, r->z, s->n, 0, 0, r->tokens);
+    compute_attributes(&r->g.hp, r->tokens, s->n, r->moved);
+}
+
+/* Mean change of attribute j from a set's base decodes to r->moved, in its sd
+ * on the training windows; NAN if it is nowhere defined in both. */
+static double mean_change(const attr_run *r, const window_set *s, int j)
+{
+    double sum = 0, sd = r->base_attr_sd[j];
+    int n = 0;
+    for (int i = 0; i < s->n; i++) {
+        float b = s->base[(size_t)i * K + j], m = r->moved[(size_t)i * K + j];
+        if (!isnan(b) && !isnan(m)) sum += m - b, n++;
+    }
+    return n && sd > 0 ? sum / n / sd : NAN;
+}
+
+/* The step along v whose decodes move attribute k by 1 sd on the calibration
+ * windows: from the fit's prediction, steps scaled by 1 / (the change they
+ * made), as if the change were proportional to the step, each scaling at most
+ * 4x, within (0, CAL_MAX_STEP]; the best step tried wins. */
+static void calibrate(attr_run *r, int k, attr_result *res)
+{
+    double step = fmin(fmax(res->step, 1e-3), CAL_MAX_STEP), best = step, best_miss = INFINITY;
+    res->cal_effect = NAN;
+    for (int round = 0; round < CAL_ROUNDS; round++) {
+        decode_moved(r, &r->cal, res->v, step);
+        double change = mean_change(r, &r->cal, k);
+        if (isnan(change)) break;
+        if (fabs(change - 1) < best_miss) {
+            best = step;
+            best_miss = fabs(change - 1);
+            res->cal_effect = change;
+        }
+        if (best_miss < CAL_TOLERANCE) break;
+        double next = change > 0.25 ? step / change : step * 4;
+        next = fmin(fmax(next, step / 4), fmin(step * 4, CAL_MAX_STEP));
+        if (next == step) break; /* at the cap */
+        step = next;
+    }
+    res->step = best;
+}
+
+/* The change of every attribute at the stored step on the measurement
+ * windows; own and mean |leak| for attribute k. */
+static void measure(attr_run *r, int k, attr_result *res)
+{
+    decode_moved(r, &r->measure, res->v, res->step);
     double leak = 0;
     int n_leak = 0;
     for (int j = 0; j < K; j++) {
-        double sum = 0, sd = r->base_attr_sd[j];
-        int n = 0;
-        for (int i = 0; i < r->n_eval; i++) {
-            float b = base[(size_t)i * K + j], m = moved[(size_t)i * K + j];
-            if (!isnan(b) && !isnan(m)) sum += m - b, n++;
-        }
-        res->effect[j] = n && sd > 0 ? sum / n / sd : NAN;
+        res->effect[j] = mean_change(r, &r->measure, j);
         if (j != k && !isnan(res->effect[j])) leak += fabs(res->effect[j]), n_leak++;
     }
     res->own = res->effect[k];
     res->leak = n_leak ? leak / n_leak : 0;
 }
 
-static int evaluate(attr_run *r, char *err, size_t errlen)
+static void evaluate(attr_run *r, int calibrated)
 {
-    int Z = r->g.z_size, L = r->g.seq_len, n = r->n_eval;
-    float *z = malloc(sizeof *z * n * Z), *base = malloc(sizeof *base * n * K),
-          *moved = malloc(sizeof *moved * n * K);
-    int32_t *tokens = malloc(sizeof *tokens * n * L);
-    int rc = z && base && moved && tokens ? 0 : -1;
-    if (!rc) {
-        gen_decode(&r->g, r->eval_mu, n, 0, 0, tokens);
-        compute_attributes(&r->g.hp, tokens, n, base);
-    }
-    for (int k = 0; !rc && k < K; k++)
+    for (int k = 0; k < K; k++)
         for (int m = 0; m < MV_FIT_METHODS; m++) {
             attr_result *res = &r->res[k][m];
             if (!res->ok) continue;
-            memcpy(z, r->eval_mu, sizeof *z * n * Z);
-            for (int i = 0; i < n; i++)
-                latent_add_attribute(z + (size_t)i * Z, res->v, 1.0f, res->fit.proj_std, Z);
-            gen_decode(&r->g, z, n, 0, 0, tokens);
-            compute_attributes(&r->g.hp, tokens, n, moved);
-            measure(r, k, res, base, moved);
+            if (calibrated) calibrate(r, k, res);
+            measure(r, k, res);
         }
-    if (rc) snprintf(err, errlen, "out of memory decoding %d windows", n);
-    free(z);
-    free(base);
-    free(moved);
-    free(tokens);
-    return rc;
 }
 
 /* The stored method: forced, or the one whose own change beats its leak most. */
@@ -244,36 +331,57 @@ static void print_signed(double x)
     else printf("  %+7.2f", x);
 }
 
-static void print_value(double x)
+static const char *split_name(int split)
 {
-    if (isnan(x)) printf("  %7s", "-");
-    else printf("  %7.2f", x);
+    return split == MV_SPLIT_TEST ? "test" : split == MV_SPLIT_VALID ? "validation" : "training";
+}
+
+/* One method's columns of the first table: step predicted -> stored, own change, leak. */
+static void print_method(const attr_result *res)
+{
+    if (!res->ok) {
+        printf(" %6s %6s %7s %6s |", "-", "-", "-", "-");
+        return;
+    }
+    printf(" %6.2f %6.2f", res->fit.step, res->step);
+    if (isnan(res->own)) printf(" %7s", "-");
+    else printf(" %+7.2f", res->own);
+    printf(" %6.2f |", res->leak);
 }
 
 static void print_tables(const attr_args *a, const attr_run *r)
 {
-    printf("%s: attributes fitted on %d training windows of %s; +1 sd applied to %d %s "
-           "windows, decoded greedily\n\n", a->model, r->n_fit, a->corpus, r->n_eval,
-           r->eval_split == MV_SPLIT_VALID ? "validation" : "training");
-    printf("%-18s %-22s %9s %9s | own change (sd)    | leak (mean |sd|)   | stored\n",
-           "attribute", "unit", "mean", "sd");
-    printf("%-18s %-22s %9s %9s | %8s %9s | %8s %9s |\n", "", "", "", "", "regress.", "quartiles",
-           "regress.", "quartiles");
+    printf("%s: attribute vectors fitted on %d training windows of %s.\n", a->model, r->n_fit,
+           a->corpus);
+    if (a->calibrate)
+        printf("Step per +1 sd calibrated on %d %s windows (decoded change = 1 sd, within "
+               "%.2f, step <= %.0f).\n", r->cal.n, split_name(r->cal.split), CAL_TOLERANCE,
+               CAL_MAX_STEP);
+    else
+        printf("Step per +1 sd as the fit predicts it (not calibrated).\n");
+    printf("Effects measured on %d %s windows%s: greedy decodes at z = mu + step v against z = "
+           "mu, in sd of each attribute on the training windows.\n\n", r->measure.n,
+           split_name(r->measure.split),
+           r->measure.split == r->cal.split ? " (others than the calibration's where the split "
+                                              "has enough)" : "");
+    printf("%-18s %-21s %8s %8s | %-28s | %-28s | stored\n", "", "", "", "",
+           "regression", "quartiles");
+    printf("%-18s %-21s %8s %8s |", "attribute", "unit", "mean", "sd");
+    for (int m = 0; m < MV_FIT_METHODS; m++)
+        printf(" %6s %6s %7s %6s |", "step", "stored", "own", "leak");
+    printf("\n");
     for (int k = 0; k < K; k++) {
         if (!attribute_applies(k, r->g.hp.repr)) continue;
-        const attr_result *g = &r->res[k][MV_FIT_REGRESSION], *q = &r->res[k][MV_FIT_QUARTILES];
+        const attr_result *g = &r->res[k][MV_FIT_REGRESSION];
         const mv_attribute_info *info = attribute_info(k);
-        printf("%-18s %-22s %9.3f %9.3f |", info->name, info->unit, g->fit.attr_mean,
-               g->fit.attr_std);
-        print_signed(g->ok ? g->own : NAN);
-        print_signed(q->ok ? q->own : NAN);
-        printf("  |");
-        print_value(g->ok ? g->leak : NAN);
-        print_value(q->ok ? q->leak : NAN);
-        printf("  | %s\n", r->chosen[k] >= 0 ? fit_method_name(r->chosen[k]) : "none (undefined)");
+        printf("%-18s %-21s %8.3f %8.3f |", info->name, info->unit, g->fit.attr_mean,
+               r->base_attr_sd[k]);
+        for (int m = 0; m < MV_FIT_METHODS; m++) print_method(&r->res[k][m]);
+        printf(" %s\n", r->chosen[k] >= 0 ? fit_method_name(r->chosen[k]) : "none (undefined)");
     }
-    printf("\nchange of each attribute (columns, in its sd) from +1 sd of each stored vector (rows):\n%-18s",
-           "");
+    printf("\nchange of each attribute (columns, in its sd) from +1 sd of each stored vector "
+           "(rows),\non the %s windows; the diagonal is the vector's effect, the rest leakage:\n%-18s",
+           split_name(r->measure.split), "");
     for (int j = 0; j < K; j++)
         if (attribute_applies(j, r->g.hp.repr)) printf("  %7s", attribute_info(j)->label);
     printf("\n");
@@ -305,7 +413,7 @@ static int build_meta(const attr_run *r, mv_meta *meta, attr_meta_store *store)
         st->stats[0] = res->fit.attr_mean;
         st->stats[1] = res->fit.attr_std;
         st->stats[2] = res->fit.proj_mean;
-        st->stats[3] = res->fit.proj_std;
+        st->stats[3] = (float)res->step; /* what a knob's +1 moves z by along v */
         const char *method = fit_method_name(r->chosen[k]);
         mv_meta entries[4] = {
             {.type = MV_META_F32, .count = (uint64_t)r->g.z_size, .data = res->v},
@@ -342,10 +450,17 @@ static void release(attr_run *r)
     for (int k = 0; k < K; k++)
         for (int m = 0; m < MV_FIT_METHODS; m++) free(r->res[k][m].v);
     free(r->fit_tokens);
-    free(r->eval_tokens);
     free(r->fit_attr);
     free(r->fit_mu);
-    free(r->eval_mu);
+    free(r->fit_sigma);
+    free(r->z);
+    free(r->moved);
+    free(r->tokens);
+    const window_set *sets[2] = {&r->cal, &r->measure};
+    for (int i = 0; i < 2; i++) {
+        free(sets[i]->mu);
+        free(sets[i]->base);
+    }
     if (r->corpus) corpus_close(r->corpus);
     gen_model_close(&r->g);
 }
@@ -362,9 +477,7 @@ int cmd_attributes(int argc, char **argv)
     if (!rc) rc = load(&a, r, err, sizeof err);
     if (!rc) {
         fit_all(r);
-        rc = evaluate(r, err, sizeof err);
-    }
-    if (!rc) {
+        evaluate(r, a.calibrate);
         choose(r, a.method);
         print_tables(&a, r);
         if (a.store) {

@@ -86,7 +86,7 @@ static void print_floats(const mv_meta *m)
 {
     const float *x = m->data;
     if (ends_with(m->key, ".stats") && m->count == 4) {
-        printf("attribute mean %g, std %g; z.v mean %g, std %g", x[0], x[1], x[2], x[3]);
+        printf("attribute mean %g, std %g; z.v mean %g; step per sd %g", x[0], x[1], x[2], x[3]);
         return;
     }
     double norm = 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attribute_fit.h"
 #include "attributes.h"
 #include "check.h"
 #include "corpus.h"
@@ -94,6 +95,50 @@ static void test_drum_window(void)
     CHECK(!attribute_applies(MV_ATTR_KICK_DENSITY, MV_REPR_MELODY));
 }
 
+/* The fit on hand-made latent codes. Attribute a_i = i % 8; one dimension
+ * follows it exactly but moves 1/10 as much as the encoder's noise there (as a
+ * collapsed unit does), another follows it with an error of +-1 and little
+ * noise. Fitted to mu alone, the regression takes the exact one; fitted to
+ * mu + sigma eps (what the decoder saw in training), the noisy-but-used one. */
+static void test_fit(void)
+{
+    enum { N = 64 };
+    float mu[N * 2], sigma[N * 2], attr[N], v[2], mu1[N], sigma1[N];
+    for (int i = 0; i < N; i++) {
+        attr[i] = (float)(i % 8);
+        mu[2 * i] = attr[i] / 10, sigma[2 * i] = 1;
+        mu[2 * i + 1] = attr[i] + (i % 2 ? 1.0f : -1.0f), sigma[2 * i + 1] = 0.1f;
+        mu1[i] = mu[2 * i + 1], sigma1[i] = sigma[2 * i + 1];
+    }
+    mv_attribute_fit fit;
+    CHECK(attribute_fit(MV_FIT_REGRESSION, mu, NULL, attr, N, 2, v, &fit) == 0);
+    CHECK_MSG(fabsf(v[0]) > 0.9f, "v = %g %g", v[0], v[1]);
+    CHECK(attribute_fit(MV_FIT_REGRESSION, mu, sigma, attr, N, 2, v, &fit) == 0);
+    CHECK_MSG(v[1] > 0.9f, "v = %g %g", v[0], v[1]);
+    CHECK_CLOSE(fit.attr_std, sqrt(5.25), 1e-6); /* of 0..7 */
+
+    /* One dimension: w = sum xy / (sum x^2 + sum sigma^2 + ridge), step = sd / w. */
+    double sx = 0, sy = 0, sxy = 0, sxx = 0, ss = 0;
+    for (int i = 0; i < N; i++) sx += mu1[i], sy += attr[i];
+    for (int i = 0; i < N; i++) {
+        double x = mu1[i] - sx / N, y = attr[i] - sy / N;
+        sxy += x * y, sxx += x * x, ss += (double)sigma1[i] * sigma1[i];
+    }
+    double w = sxy / ((sxx + ss) * (1 + 1e-3) + 1e-12);
+    CHECK(attribute_fit(MV_FIT_REGRESSION, mu1, sigma1, attr, N, 1, v, &fit) == 0);
+    CHECK(v[0] == 1.0f);
+    CHECK_CLOSE(fit.step, sqrt(5.25) / w, 1e-4);
+    /* Quartiles: 0, 1 (<= 1.75) against 6, 7 (>= 5.25); moving by the mu means'
+     * difference d moves the attribute by 6.5 - 0.5, so one sd is d sd / 6. */
+    double top = 0, bottom = 0;
+    for (int i = 0; i < N; i++) {
+        if (attr[i] >= 6) top += mu1[i] / 16;
+        if (attr[i] <= 1) bottom += mu1[i] / 16;
+    }
+    CHECK(attribute_fit(MV_FIT_QUARTILES, mu1, NULL, attr, N, 1, v, &fit) == 0);
+    CHECK_CLOSE(fit.step, (top - bottom) * sqrt(5.25) / 6, 1e-5);
+}
+
 /* Training window i: (i % 8) + 1 quarter notes of pitch 48 + i, so note density
  * runs 0.5 .. 4 per bar (twice) and the mean pitch 48 .. 63. */
 #define N_TRAIN 16
@@ -156,6 +201,37 @@ static void projections(const mv_weights *w, const float *v, double *proj, float
     decoder_free(d);
 }
 
+/* The quartile fit's predicted step for note density: the distance between the
+ * mean mu of the densities >= 3.5 and <= 1.0 (4 windows each) per their density
+ * gap of 3.75 - 0.75, times the density's sd. */
+static double density_quartile_step(const char *model)
+{
+    mv_weights *w;
+    mv_model m;
+    char err[256];
+    if (weights_read(model, &w, err, sizeof err) || model_bind_weights(&m, w, err, sizeof err))
+        return NAN;
+    mv_decoder *d = decoder_create(&m, 1);
+    int Z = (int)weights_hparams(w)->z_size;
+    float *mu = malloc(sizeof *mu * Z), *sigma = malloc(sizeof *sigma * Z);
+    double *diff = calloc((size_t)Z, sizeof *diff), norm = 0;
+    int32_t t[32];
+    for (int i = 0; i < N_TRAIN; i++) {
+        int notes = i % 8 + 1;
+        if (notes > 2 && notes < 7) continue;
+        known_window(i, t);
+        decoder_encode(d, t, 1, mu, sigma);
+        for (int k = 0; k < Z; k++) diff[k] += (notes >= 7 ? mu[k] : -mu[k]) / 4;
+    }
+    for (int k = 0; k < Z; k++) norm += diff[k] * diff[k];
+    free(mu);
+    free(sigma);
+    free(diff);
+    decoder_free(d);
+    weights_free(w);
+    return sqrt(norm) * 1.1456439 / 3.0;
+}
+
 static void check_stored(const char *model, const char *original, const char *method)
 {
     mv_weights *w, *orig;
@@ -183,7 +259,7 @@ static void check_stored(const char *model, const char *original, const char *me
             cov += (proj[i] - mean) * (density[i] - 2.25);
         }
         CHECK_CLOSE(dens[2], mean, 1e-4);
-        CHECK_CLOSE(dens[3], sqrt(sq), 1e-3);
+        CHECK_MSG(dens[3] > 0 && dens[3] <= 8, "step %g", dens[3]); /* calibrated, capped */
         if (!strcmp(method, "regression")) CHECK_MSG(cov > 0, "covariance %g", cov);
         double top = 0, bottom = 0; /* densities >= 3.5 and <= 1.0 */
         for (int i = 0; i < N_TRAIN; i++) {
@@ -218,13 +294,23 @@ static void test_command(const char *morphvae)
     int rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
                          "attributes '%s' '%s' --method regression", reg, corpus);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err);
-    CHECK_MSG(strstr(out, "note_density") && strstr(out, "notes/bar") && strstr(out, "stored"),
-              "%s", out);
+    CHECK_MSG(strstr(out, "note_density") && strstr(out, "notes/bar") && strstr(out, "stored") &&
+              strstr(out, "Step per +1 sd calibrated on 4 validation windows"), "%s", out);
     check_stored(reg, orig, "regression");
     rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
                      "attributes '%s' '%s' --method quartiles", quart, corpus);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err);
     check_stored(quart, orig, "quartiles");
+    /* uncalibrated, the stored step is the fit's prediction */
+    rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                     "attributes '%s' '%s' --method quartiles --no-calibrate", quart, corpus);
+    CHECK_MSG(rc == 0 && strstr(out, "not calibrated"), "exit %d: %s", rc, out);
+    mv_weights *qw;
+    if (weights_read(quart, &qw, err, sizeof err) == 0) {
+        const float *dens = meta_f32(qw, "attribute.note_density.stats", 4);
+        if (dens) CHECK_CLOSE(dens[3], density_quartile_step(quart), 1e-4);
+        weights_free(qw);
+    }
 
     /* A drums corpus does not fit a melody model: the message names the corpus. */
     const char *drums = fixture_path("drums.corpus");
@@ -247,6 +333,7 @@ int main(int argc, char **argv)
     }
     test_melody_window();
     test_drum_window();
+    test_fit();
     test_command(argv[1]);
     fixture_cleanup();
     return check_report();
