@@ -253,7 +253,7 @@ void lstm_step(const mv_lstm_packed *w, const float *x, int ldx, float *gates, f
     lstm_step_from_gates(w, gates, c, h, batch);
 }
 
-void softmax(const float *x, int n, float temperature, float *out)
+HOT void softmax(const float *x, int n, float temperature, float *out)
 {
     const float inv_t = 1.0f / temperature;
     const float top = x[argmax(x, n)];

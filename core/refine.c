@@ -1,0 +1,629 @@
+/* Latent refinement (refine.h): the token decoder's teacher-forced forward
+ * pass at batch 1 keeping what its backward pass needs, the backward pass with
+ * respect to z only (weights frozen), and Adam on z.
+ *
+ * The products reuse the decoder's panel kernels: the forward pass multiplies
+ * by packed copies of W, the backward pass by packed copies of W^T (dx = dy W^T
+ * is then an ordinary packed product), so both stream their matrices the same
+ * way and no BLAS is needed. Every buffer is carved from two blocks allocated
+ * in refine_create. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#else
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#include "refine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decoder.h"
+#include "kernels.h"
+
+#define ADAM_BETA1 0.9f
+#define ADAM_BETA2 0.999f
+#define ADAM_EPS 1e-8f
+
+/* What one LSTM layer's backward pass needs from each step (batch 1), and
+ * its output for the layer above. */
+typedef struct lstm_record {
+    float *gates;  /* [steps][4H] activated gates i, f, g, o */
+    float *c_prev; /* [steps][H] cell state entering the step */
+    float *tanh_c; /* [steps][H] tanh of the cell state leaving it */
+    float *h;      /* [steps][H] */
+} lstm_record;
+
+/* A layer's transposed matrices, packed: w_h^T [4H, H], w_x^T [4H, n_in]
+ * (NULL where the input is absent or one-hot). */
+typedef struct lstm_transposed {
+    const float *w_h_t, *w_x_t;
+} lstm_transposed;
+
+struct mv_refine {
+    const mv_model *m;
+    mv_decoder *decoder; /* batch 1: greedy checks and the encoder */
+    void *block;         /* activations and scratch */
+    float *packs;
+    /* forward matrices, packed as the decoder packs them */
+    mv_dense_weights cond_init, dec_init, dec_out;
+    mv_lstm_packed cond[MV_MAX_LAYERS], dec[MV_MAX_LAYERS];
+    const float *dec0_emb; /* rows K..K+C of dec[0].w_x: the bar embedding's part */
+    /* their transposes, packed */
+    const float *cond_init_t, *dec_init_t, *dec_out_t, *dec0_emb_t;
+    lstm_transposed cond_t[MV_MAX_LAYERS], dec_t[MV_MAX_LAYERS];
+    /* the forward record of the last objective evaluation */
+    float *cond_init_act;                /* [2 C Lc] after tanh */
+    lstm_record cond_rec[MV_MAX_LAYERS]; /* n_bars steps; the top layer's h are the e_bar */
+    float *dec_init_act;                 /* [n_bars][2 D Ld] after tanh */
+    float *bar_bias;                     /* [n_bars][4D] b + e_bar W_x[K:K+C] of layer 0 */
+    lstm_record dec_rec[MV_MAX_LAYERS];  /* T steps */
+    float *logits;                       /* [T][K] */
+    float *probs;                        /* [T][K] softmax, then dL/dlogits */
+    int tf_correct;                      /* steps whose teacher-forced argmax is right */
+    /* scratch, [H] = [max(C, D)] */
+    float *c[MV_MAX_LAYERS];                      /* [H] running cell states */
+    float *dc[MV_MAX_LAYERS], *dh[MV_MAX_LAYERS]; /* [H] carried back through time */
+    float *dgates;      /* [4H] one conductor step */
+    float *below;       /* [H] dL/d(input) handed to the conductor layer below */
+    float *dgates_seq;  /* [T][4D] one decoder layer's gate gradients */
+    float *dh_seq[2];   /* [T][D] dL/dh of a decoder layer from the one above */
+    float *dinit_bars;  /* [n_bars][2 D Ld] dL/d(pre-tanh) of the decoder's init layer */
+    float *de_gates;    /* [n_bars][4D] layer 0's gate gradients summed over each bar */
+    float *dinit_cond;  /* [2 C Lc] the same for the conductor's init layer */
+    float *de;          /* [n_bars][C] dL/d(bar embedding) */
+    /* Adam */
+    float *z, *grad, *adam_m, *adam_v; /* [Z] */
+    float *mu, *sigma;                 /* [Z] encoder outputs */
+    int32_t *greedy;                   /* [T] */
+};
+
+/* Hands out 64-byte aligned pieces of one block; with base NULL it only counts. */
+typedef struct carver {
+    char *base;
+    size_t used;
+} carver;
+
+static void *carve(carver *cv, size_t n_bytes)
+{
+    void *p = cv->base ? cv->base + cv->used : NULL;
+    cv->used += (n_bytes + 63) & ~(size_t)63;
+    return p;
+}
+
+static float *carve_floats(carver *cv, size_t n)
+{
+    return carve(cv, n * sizeof(float));
+}
+
+static void carve_record(carver *cv, lstm_record *rec, size_t steps, size_t H)
+{
+    rec->gates = carve_floats(cv, steps * 4 * H);
+    rec->c_prev = carve_floats(cv, steps * H);
+    rec->tanh_c = carve_floats(cv, steps * H);
+    rec->h = carve_floats(cv, steps * H);
+}
+
+static void layout_buffers(mv_refine *r, carver *cv)
+{
+    const mv_hparams *hp = &r->m->hp;
+    const size_t C = hp->cond_size, D = hp->dec_size, K = hp->n_classes, Z = hp->z_size;
+    const size_t NB = hp->n_bars, T = hparams_seq_len(hp);
+    const size_t Lc = hp->cond_layers, Ld = hp->dec_layers;
+    const size_t H = C > D ? C : D;
+    r->cond_init_act = carve_floats(cv, 2 * C * Lc);
+    for (size_t l = 0; l < Lc; l++) carve_record(cv, &r->cond_rec[l], NB, C);
+    r->dec_init_act = carve_floats(cv, NB * 2 * D * Ld);
+    r->bar_bias = carve_floats(cv, NB * 4 * D);
+    for (size_t l = 0; l < Ld; l++) carve_record(cv, &r->dec_rec[l], T, D);
+    r->logits = carve_floats(cv, T * K);
+    r->probs = carve_floats(cv, T * K);
+    for (size_t l = 0; l < (Lc > Ld ? Lc : Ld); l++) {
+        r->c[l] = carve_floats(cv, H);
+        r->dc[l] = carve_floats(cv, H);
+        r->dh[l] = carve_floats(cv, H);
+    }
+    r->dgates = carve_floats(cv, 4 * H);
+    r->below = carve_floats(cv, H);
+    r->dgates_seq = carve_floats(cv, T * 4 * D);
+    r->dh_seq[0] = carve_floats(cv, T * D);
+    r->dh_seq[1] = carve_floats(cv, T * D);
+    r->dinit_bars = carve_floats(cv, NB * 2 * D * Ld);
+    r->de_gates = carve_floats(cv, NB * 4 * D);
+    r->dinit_cond = carve_floats(cv, 2 * C * Lc);
+    r->de = carve_floats(cv, NB * C);
+    r->z = carve_floats(cv, Z);
+    r->grad = carve_floats(cv, Z);
+    r->adam_m = carve_floats(cv, Z);
+    r->adam_v = carve_floats(cv, Z);
+    r->mu = carve_floats(cv, Z);
+    r->sigma = carve_floats(cv, Z);
+    r->greedy = carve(cv, T * sizeof(int32_t));
+}
+
+/* ---- packing ---- */
+
+static const float *pack_plain(carver *cv, const float *w, int n_in, int n_out)
+{
+    float *p = carve_floats(cv, packed_floats(n_in, n_out));
+    if (p) pack_weights(w, n_in, n_out, p);
+    return p;
+}
+
+/* W^T [n_out, n_in] of row-major W [n_in, n_out], packed; tmp holds n_in n_out
+ * floats. */
+static const float *pack_transposed(carver *cv, float *tmp, const float *w, int n_in,
+                                    int n_out)
+{
+    float *p = carve_floats(cv, packed_floats(n_out, n_in));
+    if (!p) return NULL;
+    for (int k = 0; k < n_in; k++)
+        for (int j = 0; j < n_out; j++) tmp[(size_t)j * n_in + k] = w[(size_t)k * n_out + j];
+    pack_weights(tmp, n_out, n_in, p);
+    return p;
+}
+
+static mv_dense_weights pack_dense(carver *cv, float *tmp, const mv_dense_weights *w,
+                                   const float **transposed)
+{
+    mv_dense_weights p = *w;
+    p.w = pack_plain(cv, w->w, w->n_in, w->n_out);
+    *transposed = pack_transposed(cv, tmp, w->w, w->n_in, w->n_out);
+    return p;
+}
+
+/* Layer 0 of the conductor has no input and layer 0 of the token decoder a
+ * one-hot one (plus the bar embedding, packed separately): no w_x for them. */
+static mv_lstm_packed pack_lstm(carver *cv, float *tmp, const mv_lstm_weights *w, int with_input,
+                                lstm_transposed *t)
+{
+    const int H = w->n_hidden;
+    mv_lstm_packed p = *w;
+    p.w_x = with_input ? pack_plain(cv, w->w_x, w->n_in, 4 * H) : NULL;
+    p.w_h = pack_plain(cv, w->w_h, H, 4 * H);
+    t->w_x_t = with_input ? pack_transposed(cv, tmp, w->w_x, w->n_in, 4 * H) : NULL;
+    t->w_h_t = pack_transposed(cv, tmp, w->w_h, H, 4 * H);
+    return p;
+}
+
+static void pack_model(mv_refine *r, carver *cv, float *tmp)
+{
+    const mv_model *m = r->m;
+    const int K = (int)m->hp.n_classes, C = (int)m->hp.cond_size, G = 4 * (int)m->hp.dec_size;
+    r->cond_init = pack_dense(cv, tmp, &m->cond_init, &r->cond_init_t);
+    for (uint32_t l = 0; l < m->hp.cond_layers; l++)
+        r->cond[l] = pack_lstm(cv, tmp, &m->cond[l], l > 0, &r->cond_t[l]);
+    r->dec_init = pack_dense(cv, tmp, &m->dec_init, &r->dec_init_t);
+    for (uint32_t l = 0; l < m->hp.dec_layers; l++)
+        r->dec[l] = pack_lstm(cv, tmp, &m->dec[l], l > 0, &r->dec_t[l]);
+    r->dec_out = pack_dense(cv, tmp, &m->dec_out, &r->dec_out_t);
+    const float *emb = m->dec[0].w_x + (size_t)K * G;
+    r->dec0_emb = pack_plain(cv, emb, C, G);
+    r->dec0_emb_t = pack_transposed(cv, tmp, emb, C, G);
+}
+
+/* The largest matrix pack_model transposes, in floats. */
+static size_t largest_matrix(const mv_hparams *hp)
+{
+    const size_t C = hp->cond_size, D = hp->dec_size, K = hp->n_classes, Z = hp->z_size;
+    size_t n[] = {Z * 2 * C * hp->cond_layers, C * 4 * C, C * 2 * D * hp->dec_layers,
+                  D * 4 * D, C * 4 * D, D * K};
+    size_t most = 0;
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) most = n[i] > most ? n[i] : most;
+    return most;
+}
+
+mv_refine *refine_create(const mv_model *m)
+{
+    if (m->hp.repr != MV_REPR_MELODY && m->hp.repr != MV_REPR_DRUMS) return NULL;
+    mv_refine *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->m = m;
+    r->decoder = decoder_create(m, 1);
+    carver sizing = {NULL, 0};
+    layout_buffers(r, &sizing);
+    r->block = aligned_alloc(64, sizing.used);
+    carver pack_sizing = {NULL, 0};
+    pack_model(r, &pack_sizing, NULL);
+    r->packs = aligned_alloc(64, pack_sizing.used);
+    float *tmp = malloc(largest_matrix(&m->hp) * sizeof *tmp);
+    if (!r->decoder || !r->block || !r->packs || !tmp) {
+        free(tmp);
+        refine_free(r);
+        return NULL;
+    }
+    memset(r->block, 0, sizing.used);
+    carver cv = {r->block, 0};
+    layout_buffers(r, &cv);
+    carver pcv = {(char *)r->packs, 0};
+    pack_model(r, &pcv, tmp);
+    free(tmp);
+    return r;
+}
+
+void refine_free(mv_refine *r)
+{
+    if (!r) return;
+    decoder_free(r->decoder);
+    free(r->packs);
+    free(r->block);
+    free(r);
+}
+
+mv_refine_options refine_defaults(void)
+{
+    mv_refine_options o = {MV_REFINE_DEFAULT_STEPS, MV_REFINE_DEFAULT_LR, MV_REFINE_DEFAULT_PRIOR};
+    return o;
+}
+
+/* ---- forward pass, keeping the record ---- */
+
+/* One LSTM step: activates the pre-activation gates g [4H] in place, steps the
+ * cell state c [H] and writes h [H]; keeps c_prev and tanh(c). sigmoid(x) =
+ * (1 + tanh(x/2)) / 2 so that every exponential goes through the kernels' tanh
+ * (the same bits on every machine). */
+static void cell_forward(float *g, float *c_prev, float *tanh_c, float *c, float *h, int H)
+{
+    memcpy(c_prev, c, (size_t)H * sizeof *c);
+    for (int j = 0; j < H; j++) {
+        g[j] *= 0.5f;
+        g[H + j] *= 0.5f;
+        g[3 * H + j] *= 0.5f;
+    }
+    tanh_inplace(g, 4 * H);
+    for (int j = 0; j < H; j++) {
+        g[j] = 0.5f + 0.5f * g[j];
+        g[H + j] = 0.5f + 0.5f * g[H + j];
+        g[3 * H + j] = 0.5f + 0.5f * g[3 * H + j];
+        c[j] = g[H + j] * c[j] + g[j] * g[2 * H + j];
+    }
+    memcpy(tanh_c, c, (size_t)H * sizeof *c);
+    tanh_inplace(tanh_c, H);
+    for (int j = 0; j < H; j++) h[j] = g[3 * H + j] * tanh_c[j];
+}
+
+/* act = tanh(x W + b): initial states, per layer [c | h]. */
+static void init_forward(const mv_dense_weights *init, const float *x, float *act)
+{
+    dense_packed_forward(init, x, init->n_in, 1, act, init->n_out);
+    tanh_inplace(act, init->n_out);
+}
+
+/* Step k of the record from h_prev and the running cell state c (gates at k
+ * already hold the input part). */
+static void record_step(const mv_lstm_packed *w, lstm_record *rec, int k, const float *h_prev,
+                        float *c)
+{
+    const int H = w->n_hidden;
+    float *g = rec->gates + (size_t)k * 4 * H;
+    matmul_packed_acc(g, 4 * H, h_prev, H, w->w_h, 1, H, 4 * H);
+    cell_forward(g, rec->c_prev + (size_t)k * H, rec->tanh_c + (size_t)k * H, c,
+                 rec->h + (size_t)k * H, H);
+}
+
+/* The conductor, step by step through its layers (n_bars steps, no input). */
+static void conductor_forward(mv_refine *r, const float *z)
+{
+    const mv_hparams *hp = &r->m->hp;
+    const int C = (int)hp->cond_size, L = (int)hp->cond_layers;
+    init_forward(&r->cond_init, z, r->cond_init_act);
+    for (int l = 0; l < L; l++)
+        memcpy(r->c[l], r->cond_init_act + 2 * l * C, (size_t)C * sizeof(float));
+    for (int bar = 0; bar < (int)hp->n_bars; bar++)
+        for (int l = 0; l < L; l++) {
+            const mv_lstm_packed *w = &r->cond[l];
+            lstm_record *rec = &r->cond_rec[l];
+            float *g = rec->gates + (size_t)bar * 4 * C;
+            memcpy(g, w->b, 4 * (size_t)C * sizeof *g);
+            if (l) matmul_packed_acc(g, 4 * C, r->cond_rec[l - 1].h + (size_t)bar * C, C, w->w_x, 1,
+                                     C, 4 * C);
+            const float *h_prev = bar ? rec->h + (size_t)(bar - 1) * C
+                                      : r->cond_init_act + 2 * l * C + C;
+            record_step(w, rec, bar, h_prev, r->c[l]);
+        }
+}
+
+/* The input part of decoder layer l's gates at every step: layer 0 the bar's
+ * bias plus the previous token's row, a higher layer b + h_below W_x for all
+ * T steps in one product (teacher forcing knows every input in advance). */
+static void decoder_inputs(mv_refine *r, const int32_t *tokens, int l)
+{
+    const mv_hparams *hp = &r->m->hp;
+    const int D = (int)hp->dec_size, S = (int)hp->steps_per_bar;
+    const int T = (int)hparams_seq_len(hp);
+    float *gates = r->dec_rec[l].gates;
+    if (l == 0) {
+        for (int t = 0; t < T; t++) {
+            float *g = gates + (size_t)t * 4 * D;
+            const int32_t prev = t ? tokens[t - 1] : -1;
+            memcpy(g, r->bar_bias + (size_t)(t / S) * 4 * D, 4 * (size_t)D * sizeof *g);
+            rows_gather_acc(g, 4 * D, r->m->dec[0].w_x, 4 * D, &prev, 1);
+        }
+        return;
+    }
+    rows_set(gates, 4 * D, r->dec[l].b, T, 4 * D);
+    matmul_packed_acc(gates, 4 * D, r->dec_rec[l - 1].h, D, r->dec[l].w_x, T, D, 4 * D);
+}
+
+/* The token decoder layer by layer; each bar starts from its own states. */
+static void decoder_forward(mv_refine *r, const int32_t *tokens)
+{
+    const mv_hparams *hp = &r->m->hp;
+    const int C = (int)hp->cond_size, D = (int)hp->dec_size, L = (int)hp->dec_layers;
+    const int S = (int)hp->steps_per_bar, NB = (int)hp->n_bars;
+    const float *e = r->cond_rec[hp->cond_layers - 1].h; /* [NB][C] */
+    for (int bar = 0; bar < NB; bar++) {
+        init_forward(&r->dec_init, e + (size_t)bar * C, r->dec_init_act + (size_t)bar * 2 * D * L);
+        float *bias = r->bar_bias + (size_t)bar * 4 * D;
+        memcpy(bias, r->dec[0].b, 4 * (size_t)D * sizeof *bias);
+        matmul_packed_acc(bias, 4 * D, e + (size_t)bar * C, C, r->dec0_emb, 1, C, 4 * D);
+    }
+    for (int l = 0; l < L; l++) {
+        lstm_record *rec = &r->dec_rec[l];
+        decoder_inputs(r, tokens, l);
+        for (int bar = 0; bar < NB; bar++) {
+            const float *init = r->dec_init_act + (size_t)bar * 2 * D * L + 2 * l * D;
+            memcpy(r->c[0], init, (size_t)D * sizeof(float));
+            for (int s = 0; s < S; s++) {
+                const int t = bar * S + s;
+                const float *h_prev = s ? rec->h + (size_t)(t - 1) * D : init + D;
+                record_step(&r->dec[l], rec, t, h_prev, r->c[0]);
+            }
+        }
+    }
+}
+
+/* Teacher-forced pass: summed cross-entropy of tokens; leaves the softmax in
+ * r->probs and counts the steps whose argmax is the token. */
+static double forward(mv_refine *r, const int32_t *tokens, const float *z)
+{
+    const mv_hparams *hp = &r->m->hp;
+    const int D = (int)hp->dec_size, K = (int)hp->n_classes, T = (int)hparams_seq_len(hp);
+    conductor_forward(r, z);
+    decoder_forward(r, tokens);
+    dense_packed_forward(&r->dec_out, r->dec_rec[hp->dec_layers - 1].h, D, T, r->logits, K);
+    double ce = 0;
+    r->tf_correct = 0;
+    for (int t = 0; t < T; t++) {
+        const float *x = r->logits + (size_t)t * K;
+        float *p = r->probs + (size_t)t * K;
+        softmax(x, K, 1.0f, p);
+        /* CE = log sum exp(x - top) - (x_token - top), and the sum is 1/p[top] */
+        const int top = argmax(x, K);
+        ce += (double)x[top] - x[tokens[t]] - log((double)p[top]);
+        r->tf_correct += top == tokens[t];
+    }
+    return ce;
+}
+
+static double prior(const float *z, int n, float prior_weight)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += (double)z[i] * z[i];
+    return prior_weight * sum;
+}
+
+/* ---- backward pass with respect to z ---- */
+
+/* Backward of one LSTM cell from its record at step k: dh is dL/dh of the
+ * step, dc on entry dL/dc from the step after and on exit dL/dc_prev; dgates
+ * gets dL/d(pre-activation gates). */
+static void cell_backward(const lstm_record *rec, int k, const float *dh, float *dc,
+                          float *dgates, int H)
+{
+    const float *g = rec->gates + (size_t)k * 4 * H, *c_prev = rec->c_prev + (size_t)k * H;
+    const float *tanh_c = rec->tanh_c + (size_t)k * H;
+    for (int j = 0; j < H; j++) {
+        const float i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+        const float tc = tanh_c[j];
+        const float dcj = dc[j] + dh[j] * o * (1.0f - tc * tc);
+        dgates[j] = dcj * gg * i * (1.0f - i);
+        dgates[H + j] = dcj * c_prev[j] * f * (1.0f - f);
+        dgates[2 * H + j] = dcj * i * (1.0f - gg * gg);
+        dgates[3 * H + j] = dh[j] * tc * o * (1.0f - o);
+        dc[j] = dcj * f;
+    }
+}
+
+/* y [rows][n] = x [rows][n_x] W^T, W^T packed [n_x, n] */
+static void product_t(float *y, int n, const float *x, int n_x, const float *w_t, int rows)
+{
+    memset(y, 0, (size_t)rows * n * sizeof *y);
+    matmul_packed_acc(y, n, x, n_x, w_t, rows, n_x, n);
+}
+
+/* Step k of a layer: dh[l] holds the gradient carried from step k + 1 plus
+ * what the layers above and the output sent to step k; back through the cell
+ * into dgates, then the carry for step k - 1 into dh[l] (dc[l] follows). */
+static void step_backward(mv_refine *r, const lstm_record *rec, const lstm_transposed *t, int l,
+                          int k, float *dgates, int H)
+{
+    cell_backward(rec, k, r->dh[l], r->dc[l], dgates, H);
+    product_t(r->dh[l], H, dgates, 4 * H, t->w_h_t, 1);
+}
+
+/* Layer l's part of dL/d(pre-tanh) of an init layer (per layer [c | h]) from
+ * the gradients dc, dh that reached its first step, and the layer's output act. */
+static void init_backward(float *dinit, const float *act, const float *dc, const float *dh, int l,
+                          int H)
+{
+    const float *a = act + 2 * l * H;
+    float *d = dinit + 2 * l * H;
+    for (int j = 0; j < H; j++) {
+        d[j] = dc[j] * (1.0f - a[j] * a[j]);
+        d[H + j] = dh[j] * (1.0f - a[H + j] * a[H + j]);
+    }
+}
+
+/* dL/de_bar for every bar into r->de, layer by layer from the top: a layer's
+ * recurrence runs back step by step, its input's gradient (for the layer
+ * below) in one product over all steps. */
+static void decoder_backward(mv_refine *r, const int32_t *tokens)
+{
+    const mv_hparams *hp = &r->m->hp;
+    const int C = (int)hp->cond_size, D = (int)hp->dec_size, K = (int)hp->n_classes;
+    const int S = (int)hp->steps_per_bar, L = (int)hp->dec_layers, NB = (int)hp->n_bars;
+    const int T = (int)hparams_seq_len(hp);
+    for (int t = 0; t < T; t++) r->probs[(size_t)t * K + tokens[t]] -= 1.0f; /* dL/dlogits */
+    float *from_above = r->dh_seq[0], *to_below = r->dh_seq[1];
+    product_t(from_above, D, r->probs, K, r->dec_out_t, T);
+    for (int l = L - 1; l >= 0; l--) {
+        const lstm_record *rec = &r->dec_rec[l];
+        for (int bar = 0; bar < NB; bar++) {
+            memset(r->dc[0], 0, (size_t)D * sizeof(float));
+            memset(r->dh[0], 0, (size_t)D * sizeof(float));
+            for (int s = S - 1; s >= 0; s--) {
+                const int t = bar * S + s;
+                for (int j = 0; j < D; j++) r->dh[0][j] += from_above[(size_t)t * D + j];
+                step_backward(r, rec, &r->dec_t[l], 0, t, r->dgates_seq + (size_t)t * 4 * D, D);
+            }
+            /* what reached the first step is the gradient of this layer's
+             * initial state */
+            init_backward(r->dinit_bars + (size_t)bar * 2 * D * L,
+                          r->dec_init_act + (size_t)bar * 2 * D * L, r->dc[0], r->dh[0], l, D);
+        }
+        if (l) {
+            product_t(to_below, D, r->dgates_seq, 4 * D, r->dec_t[l].w_x_t, T);
+            float *swap = from_above;
+            from_above = to_below;
+            to_below = swap;
+        }
+    }
+    /* layer 0's input: the one-hot token (no gradient) and e_bar at every step */
+    memset(r->de_gates, 0, (size_t)NB * 4 * D * sizeof(float));
+    for (int t = 0; t < T; t++) {
+        float *sum = r->de_gates + (size_t)(t / S) * 4 * D;
+        const float *dg = r->dgates_seq + (size_t)t * 4 * D;
+        for (int j = 0; j < 4 * D; j++) sum[j] += dg[j];
+    }
+    product_t(r->de, C, r->dinit_bars, 2 * D * L, r->dec_init_t, NB);
+    matmul_packed_acc(r->de, C, r->de_gates, 4 * D, r->dec0_emb_t, NB, 4 * D, C);
+}
+
+/* From r->de back through the conductor (step by step through its layers)
+ * and its init layer to grad [Z]. */
+static void conductor_backward(mv_refine *r, float *grad)
+{
+    const mv_hparams *hp = &r->m->hp;
+    const int C = (int)hp->cond_size, L = (int)hp->cond_layers, Z = (int)hp->z_size;
+    for (int l = 0; l < L; l++) {
+        memset(r->dc[l], 0, (size_t)C * sizeof(float));
+        memset(r->dh[l], 0, (size_t)C * sizeof(float));
+    }
+    for (int bar = (int)hp->n_bars - 1; bar >= 0; bar--) {
+        memcpy(r->below, r->de + (size_t)bar * C, (size_t)C * sizeof(float));
+        for (int l = L - 1; l >= 0; l--) {
+            for (int j = 0; j < C; j++) r->dh[l][j] += r->below[j];
+            step_backward(r, &r->cond_rec[l], &r->cond_t[l], l, bar, r->dgates, C);
+            if (l) product_t(r->below, C, r->dgates, 4 * C, r->cond_t[l].w_x_t, 1);
+        }
+    }
+    for (int l = 0; l < L; l++)
+        init_backward(r->dinit_cond, r->cond_init_act, r->dc[l], r->dh[l], l, C);
+    product_t(grad, Z, r->dinit_cond, 2 * C * L, r->cond_init_t, 1);
+}
+
+double refine_objective(mv_refine *r, const int32_t *tokens, const float *z, float prior_weight,
+                        float *grad)
+{
+    const int Z = (int)r->m->hp.z_size;
+    const double objective = forward(r, tokens, z) + prior(z, Z, prior_weight);
+    if (grad) {
+        decoder_backward(r, tokens);
+        conductor_backward(r, grad);
+        for (int i = 0; i < Z; i++) grad[i] += 2.0f * prior_weight * z[i];
+    }
+    return objective;
+}
+
+/* ---- refinement ---- */
+
+static int greedy_correct(mv_refine *r, const int32_t *tokens, const float *z)
+{
+    const int T = (int)hparams_seq_len(&r->m->hp);
+    decoder_decode(r->decoder, z, 1, 0, NULL, r->greedy);
+    int correct = 0;
+    for (int t = 0; t < T; t++) correct += r->greedy[t] == tokens[t];
+    return correct;
+}
+
+static int arguments_ok(const mv_refine *r, const int32_t *tokens, const mv_refine_options *o)
+{
+    const int T = (int)hparams_seq_len(&r->m->hp), K = (int)r->m->hp.n_classes;
+    for (int t = 0; t < T; t++)
+        if (tokens[t] < 0 || tokens[t] >= K) return 0;
+    return o->steps >= 0 && o->steps <= MV_REFINE_MAX_STEPS && isfinite(o->learning_rate) &&
+           o->learning_rate > 0 && isfinite(o->prior_weight) && o->prior_weight >= 0;
+}
+
+/* One Adam step on r->z from r->grad (PyTorch's bias correction). */
+static void adam_step(mv_refine *r, float lr, float *beta1_t, float *beta2_t)
+{
+    const int Z = (int)r->m->hp.z_size;
+    *beta1_t *= ADAM_BETA1;
+    *beta2_t *= ADAM_BETA2;
+    const float c1 = 1.0f - *beta1_t, c2 = 1.0f - *beta2_t;
+    for (int i = 0; i < Z; i++) {
+        const float g = r->grad[i];
+        r->adam_m[i] = ADAM_BETA1 * r->adam_m[i] + (1.0f - ADAM_BETA1) * g;
+        r->adam_v[i] = ADAM_BETA2 * r->adam_v[i] + (1.0f - ADAM_BETA2) * g * g;
+        r->z[i] -= lr * (r->adam_m[i] / c1) / (sqrtf(r->adam_v[i] / c2) + ADAM_EPS);
+    }
+}
+
+int refine_latent(mv_refine *r, const int32_t *tokens, const float *start,
+                  const mv_refine_options *o, float *z, mv_refine_report *rep)
+{
+    if (!arguments_ok(r, tokens, o)) return -1;
+    const int Z = (int)r->m->hp.z_size, T = (int)hparams_seq_len(&r->m->hp);
+    mv_refine_report out = {0};
+    out.correct_start = greedy_correct(r, tokens, start);
+    out.objective_start = refine_objective(r, tokens, start, o->prior_weight, NULL);
+    memcpy(r->z, start, (size_t)Z * sizeof(float));
+    out.correct = out.correct_start;
+    out.objective = out.objective_start;
+    if (out.correct_start < T && o->steps > 0) {
+        memset(r->adam_m, 0, (size_t)Z * sizeof(float));
+        memset(r->adam_v, 0, (size_t)Z * sizeof(float));
+        float beta1_t = 1, beta2_t = 1;
+        out.correct = -1;
+        for (;;) {
+            /* the teacher-forced argmax being right everywhere is what greedy
+             * decoding needs to reproduce the window: only then decode */
+            out.objective = refine_objective(r, tokens, r->z, o->prior_weight, NULL);
+            if (out.steps > 0 && r->tf_correct == T && greedy_correct(r, tokens, r->z) == T) {
+                out.correct = T;
+                break;
+            }
+            if (out.steps == o->steps) break;
+            decoder_backward(r, tokens);
+            conductor_backward(r, r->grad);
+            for (int i = 0; i < Z; i++) r->grad[i] += 2.0f * o->prior_weight * r->z[i];
+            adam_step(r, o->learning_rate, &beta1_t, &beta2_t);
+            out.steps++;
+        }
+        if (out.correct < 0) out.correct = greedy_correct(r, tokens, r->z);
+    }
+    out.kept_start = out.correct < out.correct_start ||
+                     (out.correct == out.correct_start && !(out.objective < out.objective_start));
+    if (out.kept_start) {
+        out.correct = out.correct_start;
+        out.objective = out.objective_start;
+        if (z != start) memcpy(z, start, (size_t)Z * sizeof(float));
+    } else {
+        memcpy(z, r->z, (size_t)Z * sizeof(float));
+    }
+    out.reproduced = out.correct == T;
+    if (rep) *rep = out;
+    return 0;
+}
+
+int refine_window(mv_refine *r, const int32_t *tokens, const mv_refine_options *o, float *z,
+                  float *mu, mv_refine_report *rep)
+{
+    if (!arguments_ok(r, tokens, o)) return -1;
+    decoder_encode(r->decoder, tokens, 1, r->mu, r->sigma);
+    if (mu) memcpy(mu, r->mu, r->m->hp.z_size * sizeof(float));
+    return refine_latent(r, tokens, r->mu, o, z, rep);
+}

@@ -1,0 +1,73 @@
+/* Latent refinement: a z that the decoder turns back into a given window.
+ *
+ * The encoder's mu is only a guess at the z that best explains a window, and
+ * greedy decoding of mu often loses notes (a melody the model never saw comes
+ * back flattened). Refinement starts at mu and runs Adam on z alone (the
+ * weights stay frozen) to lower
+ *     sum over steps of CE(teacher-forced logits, window token) + lambda |z|^2,
+ * the prior term keeping z in the region the decoder was trained on. It stops
+ * early once greedy decoding reproduces the window, and keeps the start when
+ * the refined z decodes worse (fewer greedy tokens right; ties go to the lower
+ * objective).
+ *
+ * A refiner is made per model and owns everything it uses (packed copies of
+ * the decoder's matrices and of their transposes, activations for one window,
+ * a batch-1 decoder for the greedy checks and the encoder): after
+ * refine_create nothing here allocates, locks or makes a system call, and no
+ * call takes more than options.steps forward/backward passes, so the plugin's
+ * worker can run it. Melody and drum models (token representations). */
+#ifndef MV_REFINE_H
+#define MV_REFINE_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+#define MV_REFINE_MAX_STEPS 10000
+
+typedef struct mv_refine_options {
+    int steps;           /* Adam steps at most, 0..MV_REFINE_MAX_STEPS (0: keep the start) */
+    float learning_rate; /* Adam's step size */
+    float prior_weight;  /* lambda */
+} mv_refine_options;
+
+/* The defaults: the step count fits the plugin's budget of 0.5 s per anchor on
+ * one core for the shipped 2-bar models (bench/refine). */
+#define MV_REFINE_DEFAULT_STEPS 50
+#define MV_REFINE_DEFAULT_LR 0.05f
+#define MV_REFINE_DEFAULT_PRIOR 1e-3f
+mv_refine_options refine_defaults(void);
+
+typedef struct mv_refine_report {
+    int steps;                  /* Adam steps taken */
+    int reproduced;             /* greedy decoding of the result is the window */
+    int kept_start;             /* the start decoded at least as well: z = start */
+    int correct_start, correct; /* greedy tokens equal to the window's: start, result */
+    double objective_start, objective; /* the objective above at the start and the result */
+} mv_refine_report;
+
+typedef struct mv_refine mv_refine;
+
+/* NULL when out of memory or for a piano-roll model. m must outlive the refiner. */
+mv_refine *refine_create(const mv_model *m);
+void refine_free(mv_refine *r);
+
+/* From start [Z] (usually the encoder's mu) to z [Z] for the window tokens
+ * [n_bars * steps_per_bar]; start and z may be the same array. rep may be NULL.
+ * Returns 0, or -1 (nothing written) when a token is outside 0..n_classes-1 or
+ * an option is out of range. */
+int refine_latent(mv_refine *r, const int32_t *tokens, const float *start,
+                  const mv_refine_options *o, float *z, mv_refine_report *rep);
+
+/* Encodes the window (core's encoder) and refines from mu. mu [Z] receives the
+ * encoder's mu when not NULL. Returns as refine_latent. */
+int refine_window(mv_refine *r, const int32_t *tokens, const mv_refine_options *o, float *z,
+                  float *mu, mv_refine_report *rep);
+
+/* The objective at z and, when grad is not NULL, its gradient with respect to
+ * z [Z] (the backward pass through the token decoder, the bar embeddings and
+ * the conductor). Tokens must be in range. For tests and measurements. */
+double refine_objective(mv_refine *r, const int32_t *tokens, const float *z, float prior_weight,
+                        float *grad);
+
+#endif
