@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "corpus.h"
+#include "data/corpus.h"
 #include "extract.h"
 #include "gen_model.h"
 #include "midi_read.h"

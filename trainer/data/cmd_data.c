@@ -592,9 +592,21 @@ static void print_summary(const data_options *o, const tally *t, double seconds)
     printf("note density (onsets per bar, untransposed windows):\n");
     for (int b = 0; b < DENSITY_BUCKETS; b++)
         printf("  %-7s %llu\n", density_names[b], (unsigned long long)t->density[b]);
-    if (total == 0)
-        printf("no windows: see the skip reasons and filters above (--meter, --track, --bars "
-               "and --steps-per-bar change what is kept)\n");
+}
+
+/* Says on stderr that the inputs gave no window, naming them. */
+static void report_no_windows(const data_options *o, const str_list *inputs, const tally *t)
+{
+    fprintf(stderr, "morphvae data: no usable window in ");
+    for (size_t i = 0; i < inputs->n; i++)
+        fprintf(stderr, "%s%s", i ? (i + 1 == inputs->n ? " and " : ", ") : "", inputs->items[i]);
+    if (t->files == 0)
+        fprintf(stderr, ": no MIDI files there (.mid, .midi, .kar, .rmi)");
+    else
+        fprintf(stderr, " (%zu MIDI files, %zu read): see the skip reasons above; --meter, "
+                        "--track, --bars and --steps-per-bar change what is kept",
+                t->files, t->files_read);
+    fprintf(stderr, "; %s not written\n", o->out);
 }
 
 /* ---- options ---- */
@@ -780,13 +792,19 @@ int cmd_data(int argc, char **argv)
             last_shown = now_seconds();
         }
     }
+    if (t.windows[0] + t.windows[1] + t.windows[2] == 0) {
+        corpus_writer_discard(sink.writer);
+        print_summary(&o, &t, now_seconds() - started);
+        report_no_windows(&o, &inputs, &t);
+        goto done;
+    }
     if (corpus_writer_close(sink.writer, err, sizeof err)) {
         fprintf(stderr, "morphvae data: %s\n", err);
         goto done;
     }
     print_summary(&o, &t, now_seconds() - started);
     printf("wrote %s\n", o.out);
-    rc = t.windows[0] + t.windows[1] + t.windows[2] ? 0 : 1;
+    rc = 0;
 done:
     for (int k = 0; k < MV_SPLITS; k++) free(sink.seen[k].slots);
     tally_free(&t);

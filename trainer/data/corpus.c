@@ -420,6 +420,12 @@ static int write_body(mv_corpus_writer *w, int fd, uint32_t *sum)
     return write_all(fd, w->strings.data, w->strings.len, sum);
 }
 
+void corpus_writer_discard(mv_corpus_writer *w)
+{
+    atomic_file_abort(w->tmp);
+    writer_free(w);
+}
+
 int corpus_writer_close(mv_corpus_writer *w, char *err, size_t errlen)
 {
     header *h = &w->h;

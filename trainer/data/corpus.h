@@ -46,5 +46,7 @@ mv_corpus_writer *corpus_writer_open(const char *path, uint32_t repr, uint32_t n
 int corpus_writer_add(mv_corpus_writer *w, int split, const void *tokens, const char *source,
                       uint32_t bar_offset, int32_t transpose);
 int corpus_writer_close(mv_corpus_writer *w, char *err, size_t errlen);
+/* Frees the writer and removes its temporary file: nothing is written. */
+void corpus_writer_discard(mv_corpus_writer *w);
 
 #endif
