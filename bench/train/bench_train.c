@@ -2,6 +2,10 @@
  * of full training steps (forward, backward, clipping, Adam) at batch 64 on
  * random mel_2bar-sized data, beside this machine's sgemm peak (one large
  * sgemm) for the same thread count, and which OpenBLAS kernel ran.
+ * Under mpirun -np N (a build with MPI) it runs the steps as `morphvae train`
+ * does: each process takes its share of the batch and the gradients are summed
+ * over the processes (dist.h) before the Adam step; the peak is then the sum of
+ * every process's, measured at the same time.
  * usage: bench_train [--config NAME] [--batch N] [--threads N] [--steps N] */
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +14,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "dist.h"
 #include "schedule.h"
 #include "vae.h"
 
@@ -54,25 +59,37 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_train: unknown config %s\n", config);
         return 2;
     }
+    if (dist_init()) return 1;
+    const int procs = dist_size(), rank = dist_rank();
+    const int lo = batch * rank / procs, share = batch * (rank + 1) / procs - lo;
     be_set_threads(threads);
     vae m;
-    if (vae_create(&m, &hp, batch)) return 1;
+    if (share < 1 || vae_create(&m, &hp, share)) return dist_fail(1);
     vae_init_params(&m, 1);
     real *adam_m = be_alloc(m.n_params), *adam_v = be_alloc(m.n_params);
-    real *eps = be_alloc((size_t)batch * hp.z_size);
-    const int T = (int)hparams_seq_len(&hp);
+    real *eps = be_alloc((size_t)share * hp.z_size);
+    const int T = (int)hparams_seq_len(&hp), Z = (int)hp.z_size;
     int32_t *tokens = malloc(sizeof(int32_t) * batch * T);
     mv_rng r;
     rng_seed(&r, 2);
     for (int i = 0; i < batch * T; i++) tokens[i] = (int32_t)(rng_u32(&r) % hp.n_classes);
     vae_loss_cfg loss = {0.2f, 48};
-    double t0 = 0;
+    double t0 = 0, summing = 0;
     for (int step = -2; step < steps; step++) { /* two warm-up steps */
         if (step == 0) t0 = now();
-        for (int i = 0; i < batch * (int)hp.z_size; i++) eps[i] = rng_normal(&r);
+        for (int i = 0; i < batch * Z; i++) { /* the whole batch's noise, as the trainer */
+            real e = rng_normal(&r);
+            if (i >= lo * Z && i < (lo + share) * Z) eps[i - lo * Z] = e;
+        }
         vae_zero_grads(&m);
-        vae_forward(&m, tokens, eps, batch, &loss, VAE_FEED_TRUTH, 0, NULL);
+        vae_forward(&m, tokens + (size_t)lo * T, eps, share, &loss, VAE_FEED_TRUTH, 0, NULL);
         vae_backward(&m, &loss);
+        double ts = now();
+        if (procs > 1) {
+            for (uint64_t i = 0; i < m.n_params; i++) m.grads[i] *= (real)share / (real)batch;
+            dist_sum_real(m.grads, m.n_params);
+        }
+        if (step >= 0) summing += now() - ts;
         double norm = sqrt(be_sum_squares(m.grads, m.n_params));
         be_adam(m.params, m.grads, adam_m, adam_v, m.n_params,
                 (real)schedule_lr(1e-3, step + 2), 0.9f, 0.999f, 1e-8f,
@@ -81,16 +98,24 @@ int main(int argc, char **argv)
     double secs = now() - t0;
     double seq_s = (double)steps * batch / secs;
     double gflops = seq_s * vae_flops_per_sequence(&hp) / 1e9;
-    double peak = sgemm_peak(2048);
-    printf("C trainer   %-10s batch %d threads %d: %7.1f sequences/s, %6.1f GFLOP/s "
-           "(%.0f%% of sgemm peak %.1f GFLOP/s); %.1f MFLOP per sequence\n",
-           config, batch, threads, seq_s, gflops, 100 * gflops / peak, peak,
-           vae_flops_per_sequence(&hp) / 1e6);
-    printf("  %s\n", be_describe());
+    double peak = sgemm_peak(2048); /* every process at once: the cores they share */
+    dist_sum_double(&peak, 1);
+    if (rank == 0) {
+        printf("C trainer   %-10s batch %d threads %d", config, batch, threads);
+        if (procs > 1) printf(" x %d processes (MPI)", procs);
+        printf(": %7.1f sequences/s, %6.1f GFLOP/s (%.0f%% of sgemm peak %.1f GFLOP/s); %.1f "
+               "MFLOP per sequence\n",
+               seq_s, gflops, 100 * gflops / peak, peak, vae_flops_per_sequence(&hp) / 1e6);
+        if (procs > 1)
+            printf("  summing %llu gradients over the processes: %.1f ms of %.1f ms per step\n",
+                   (unsigned long long)m.n_params, 1e3 * summing / steps, 1e3 * secs / steps);
+        printf("  %s\n", be_describe());
+    }
     be_free(adam_m);
     be_free(adam_v);
     be_free(eps);
     free(tokens);
     vae_free(&m);
+    dist_finish();
     return 0;
 }

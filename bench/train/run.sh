@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training throughput, C trainer beside PyTorch, mel_2bar at batch 64 with 1
-# and 2 threads, on this machine in one run. OPENBLAS_CORETYPE is left as the
-# machine sets it. usage: bench/train/run.sh [BUILD_DIR] [STEPS]
+# and 2 threads, and (a build with MPI) 2 processes of 1 thread sharing each
+# batch, on this machine in one run. OPENBLAS_CORETYPE is left as the machine
+# sets it. usage: bench/train/run.sh [BUILD_DIR] [STEPS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
@@ -20,3 +21,12 @@ for threads in 1 2; do
             "$root" --config mel_2bar --batch 64 --threads 1 --steps "$steps"
     fi
 done
+# data-parallel: 2 processes x 1 thread, each on half of every batch (mpirun
+# binds each to a core), against 1 process x 2 threads above
+if command -v mpirun >/dev/null && ldd "$build/bench/train/bench_train" | grep -q libmpi; then
+    as_root=$([ "$(id -u)" = 0 ] && echo --allow-run-as-root || true)
+    mpirun $as_root -np 2 "$build/bench/train/bench_train" --config mel_2bar --batch 64 \
+        --threads 1 --steps "$steps"
+else
+    echo "(no MPI in $build: 2 processes x 1 thread not measured)"
+fi
