@@ -15,7 +15,10 @@
 
 const char *fit_method_name(int method)
 {
-    return method == MV_FIT_REGRESSION ? "regression" : method == MV_FIT_QUARTILES ? "quartiles" : "?";
+    return method == MV_FIT_REGRESSION ? "regression"
+           : method == MV_FIT_QUARTILES ? "quartiles"
+           : method == MV_FIT_PARTIAL   ? "partial"
+                                        : "?";
 }
 
 static int compare_floats(const void *pa, const void *pb)
@@ -181,5 +184,36 @@ int attribute_fit(int method, const float *mu, const float *sigma, const float *
     if (!rc) rc = finish(w, per_norm, mu, attr, n, z, v, fit);
     free(mu_mean);
     free(w);
+    return rc;
+}
+
+int attribute_partial(const float *const *vectors, const float *steps, int n_held, int target,
+                      int z, float *v, float *step)
+{
+    double *gram = calloc((size_t)n_held * n_held, sizeof *gram);
+    double *coef = calloc((size_t)n_held, sizeof *coef), *delta = calloc((size_t)z, sizeof *delta);
+    int rc = gram && coef && delta ? 0 : -1;
+    for (int i = 0; !rc && i < n_held; i++) /* U^T U, lower triangle */
+        for (int j = 0; j <= i; j++) {
+            double s = 0;
+            for (int k = 0; k < z; k++) s += (double)vectors[i][k] * vectors[j][k];
+            gram[(size_t)i * n_held + j] = s / ((double)steps[i] * steps[j]);
+        }
+    if (!rc) {
+        coef[target] = 1;
+        rc = cholesky_solve(gram, coef, n_held);
+    }
+    double norm = 0;
+    for (int k = 0; !rc && k < z; k++) {
+        for (int i = 0; i < n_held; i++) delta[k] += coef[i] * vectors[i][k] / steps[i];
+        norm += delta[k] * delta[k];
+    }
+    norm = sqrt(norm);
+    if (!rc && !(norm > 0 && isfinite(norm))) rc = -1;
+    for (int k = 0; !rc && k < z; k++) v[k] = (float)(delta[k] / norm);
+    if (!rc) *step = (float)norm;
+    free(gram);
+    free(coef);
+    free(delta);
     return rc;
 }

@@ -10,7 +10,12 @@
 
 #include <stddef.h>
 
-enum mv_fit_method { MV_FIT_REGRESSION = 0, MV_FIT_QUARTILES = 1, MV_FIT_METHODS = 2 };
+enum mv_fit_method {
+    MV_FIT_REGRESSION = 0,
+    MV_FIT_QUARTILES = 1,
+    MV_FIT_PARTIAL = 2, /* regression holding other attributes (attribute_partial) */
+    MV_FIT_METHODS = 3
+};
 
 typedef struct mv_attribute_fit {
     float attr_mean, attr_std;  /* of the attribute over the windows where it is defined */
@@ -22,7 +27,7 @@ typedef struct mv_attribute_fit {
     int n_used;                 /* windows where the attribute is defined */
 } mv_attribute_fit;
 
-const char *fit_method_name(int method); /* "regression", "quartiles" */
+const char *fit_method_name(int method); /* "regression", "quartiles", "partial" */
 
 /* mu [n, z], attr [n] (NAN: undefined, skipped). Writes the unit direction into
  * v [z] and its statistics into *fit. sigma [n, z] (the encoder's, or NULL): the
@@ -33,5 +38,14 @@ const char *fit_method_name(int method); /* "regression", "quartiles" */
  * defined windows, a constant attribute, equal quartile means) or memory runs out. */
 int attribute_fit(int method, const float *mu, const float *sigma, const float *attr, int n,
                   int z, float *v, mv_attribute_fit *fit);
+
+/* The shortest move in latent space that changes held attribute `target` by one
+ * sd and, by the regressions' linear model, none of the other held ones:
+ * delta = U (U^T U)^-1 e_target, U's columns the regression vectors per sd,
+ * u_j = v_j / step_j (v_j, step_j from attribute_fit(MV_FIT_REGRESSION)).
+ * Writes the unit direction into v [z] and |delta| into *step. Returns 0, or -1
+ * when the held vectors are linearly dependent or memory runs out. */
+int attribute_partial(const float *const *vectors, const float *steps, int n_held, int target,
+                      int z, float *v, float *step);
 
 #endif

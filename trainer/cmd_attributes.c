@@ -1,6 +1,8 @@
 /* morphvae attributes: attribute vectors of a model from a corpus of its
  * training windows. Each attribute (core/attributes.h) gets two directions,
- * by regression and by quartile means (attribute_fit.h). The step along each
+ * by regression and by quartile means (attribute_fit.h), and the attributes of
+ * the plugin's four controls a third: the regression direction that holds the
+ * other three (by the linear model). The step along each
  * that a knob takes per +1 sd is calibrated on decoded validation windows (a
  * short line search until the decoded attribute moves by 1 sd), then both
  * vectors are measured on other decoded windows (the test split's); the better
@@ -27,13 +29,21 @@
 #define CAL_TOLERANCE 0.05 /* |decoded change - 1 sd| that ends the search */
 #define CAL_MAX_STEP 8.0    /* in prior sd along the unit vector (the knobs reach 4 steps) */
 
+/* The attributes of the plugin's controls (plugin/engine.c), held by the
+ * partial directions. */
+static const int knob_attributes[] = {MV_ATTR_NOTE_DENSITY, MV_ATTR_MEAN_PITCH,
+                                      MV_ATTR_PITCH_RANGE, MV_ATTR_SYNCOPATION_16};
+#define N_KNOBS (int)(sizeof knob_attributes / sizeof knob_attributes[0])
+
 static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae attributes MODEL corpus.bin [--max-windows 4096] [--eval 256]\n"
-               "         [--method best|regression|quartiles] [--no-calibrate] [--no-store]\n"
+               "         [--method best|regression|quartiles|partial] [--no-calibrate] [--no-store]\n"
                "Fits a latent direction per attribute (note density, mean pitch, pitch range,\n"
                "mean interval, 16th and 8th syncopation, ...) on the corpus's training\n"
-               "windows, by regression on the latent code and by top/bottom quartile means.\n"
+               "windows, by regression on the latent code and by top/bottom quartile means;\n"
+               "for the plugin's controls (density, mean pitch, range, 16th syncopation) also\n"
+               "the partial direction: the regression's, holding the other controls' attributes.\n"
                "The step a knob takes along a vector per +1 sd starts from the fit's linear\n"
                "prediction and is calibrated by a line search on --eval decoded validation\n"
                "windows (greedy, z = mu + step v) until their attribute moves by 1 sd (its sd\n"
@@ -114,6 +124,7 @@ static int parse(int argc, char **argv, attr_args *a)
             if (!strcmp(v, "best")) a->method = -1;
             else if (!strcmp(v, "regression")) a->method = MV_FIT_REGRESSION;
             else if (!strcmp(v, "quartiles")) a->method = MV_FIT_QUARTILES;
+            else if (!strcmp(v, "partial")) a->method = MV_FIT_PARTIAL;
             else return usage(stderr, 2);
         } else return usage(stderr, 2);
     }
@@ -225,7 +236,7 @@ static void fit_all(attr_run *r)
     for (int k = 0; column && k < K; k++) {
         if (!attribute_applies(k, r->g.hp.repr)) continue;
         for (int i = 0; i < r->n_fit; i++) column[i] = r->fit_attr[(size_t)i * K + k];
-        for (int m = 0; m < MV_FIT_METHODS; m++) {
+        for (int m = MV_FIT_REGRESSION; m <= MV_FIT_QUARTILES; m++) {
             attr_result *res = &r->res[k][m];
             res->v = malloc(sizeof *res->v * Z);
             res->ok = res->v && !attribute_fit(m, r->fit_mu, r->fit_sigma, column, r->n_fit, Z,
@@ -235,6 +246,35 @@ static void fit_all(attr_run *r)
         }
     }
     free(column);
+}
+
+/* Partial directions for the knob attributes whose regressions all exist. */
+static void fit_partial(attr_run *r)
+{
+    const float *vectors[N_KNOBS];
+    float steps[N_KNOBS];
+    int held[N_KNOBS], n = 0, Z = r->g.z_size;
+    for (int i = 0; i < N_KNOBS; i++) {
+        const attr_result *g = &r->res[knob_attributes[i]][MV_FIT_REGRESSION];
+        if (!attribute_applies(knob_attributes[i], r->g.hp.repr)) continue;
+        if (!g->ok) return;
+        held[n] = knob_attributes[i];
+        vectors[n] = g->v;
+        steps[n++] = g->fit.step;
+    }
+    for (int i = 0; n > 1 && i < n; i++) {
+        const attr_result *g = &r->res[held[i]][MV_FIT_REGRESSION];
+        attr_result *p = &r->res[held[i]][MV_FIT_PARTIAL];
+        p->v = malloc(sizeof *p->v * Z);
+        p->fit = g->fit; /* the attribute's statistics */
+        p->ok = p->v && !attribute_partial(vectors, steps, n, i, Z, p->v, &p->fit.step);
+        if (!p->ok) continue;
+        double s = 0;
+        for (int w = 0; w < r->n_fit; w++)
+            for (int k = 0; k < Z; k++) s += (double)r->fit_mu[(size_t)w * Z + k] * p->v[k];
+        p->fit.proj_mean = (float)(s / r->n_fit);
+        p->step = p->fit.step;
+    }
 }
 
 /* Greedy decodes of a set at z = mu + step v, their attributes into r->moved. */
@@ -316,12 +356,18 @@ static void evaluate(attr_run *r, int calibrated)
 static void choose(attr_run *r, int forced)
 {
     for (int k = 0; k < K; k++) {
-        attr_result *g = &r->res[k][MV_FIT_REGRESSION], *q = &r->res[k][MV_FIT_QUARTILES];
-        double sg = g->ok && !isnan(g->own) ? g->own - g->leak : -INFINITY;
-        double sq = q->ok && !isnan(q->own) ? q->own - q->leak : -INFINITY;
-        if (forced >= 0) r->chosen[k] = r->res[k][forced].ok ? forced : -1;
-        else if (!g->ok && !q->ok) r->chosen[k] = -1;
-        else r->chosen[k] = sq > sg || !g->ok ? MV_FIT_QUARTILES : MV_FIT_REGRESSION;
+        r->chosen[k] = -1;
+        if (forced >= 0) {
+            if (r->res[k][forced].ok) r->chosen[k] = forced;
+            continue;
+        }
+        double best = -INFINITY;
+        for (int m = 0; m < MV_FIT_METHODS; m++) {
+            const attr_result *res = &r->res[k][m];
+            if (!res->ok) continue;
+            double score = isnan(res->own) ? -INFINITY : res->own - res->leak;
+            if (r->chosen[k] < 0 || score > best) r->chosen[k] = m, best = score;
+        }
     }
 }
 
@@ -364,8 +410,9 @@ static void print_tables(const attr_args *a, const attr_run *r)
            split_name(r->measure.split),
            r->measure.split == r->cal.split ? " (others than the calibration's where the split "
                                               "has enough)" : "");
-    printf("%-18s %-21s %8s %8s | %-28s | %-28s | stored\n", "", "", "", "",
-           "regression", "quartiles");
+    printf("%-18s %-21s %8s %8s |", "", "", "", "");
+    for (int m = 0; m < MV_FIT_METHODS; m++) printf(" %-28s |", fit_method_name(m));
+    printf(" stored\n");
     printf("%-18s %-21s %8s %8s |", "attribute", "unit", "mean", "sd");
     for (int m = 0; m < MV_FIT_METHODS; m++)
         printf(" %6s %6s %7s %6s |", "step", "stored", "own", "leak");
@@ -477,6 +524,7 @@ int cmd_attributes(int argc, char **argv)
     if (!rc) rc = load(&a, r, err, sizeof err);
     if (!rc) {
         fit_all(r);
+        fit_partial(r);
         evaluate(r, a.calibrate);
         choose(r, a.method);
         print_tables(&a, r);

@@ -137,6 +137,23 @@ static void test_fit(void)
     }
     CHECK(attribute_fit(MV_FIT_QUARTILES, mu1, NULL, attr, N, 1, v, &fit) == 0);
     CHECK_CLOSE(fit.step, (top - bottom) * sqrt(5.25) / 6, 1e-5);
+
+    /* Partial: a grows along (1, 0) (1 sd per unit), b along (1, 1) (1 sd per
+     * unit of each). Moving a by 1 sd with b held takes (1, -1); moving b with
+     * a held, (0, 1). */
+    const float va[2] = {1, 0}, vb[2] = {0.70710678f, 0.70710678f};
+    const float *held[2] = {va, vb}, steps[2] = {1, 0.70710678f};
+    float step;
+    CHECK(attribute_partial(held, steps, 2, 0, 2, v, &step) == 0);
+    CHECK_CLOSE(v[0], 0.70710678, 1e-5);
+    CHECK_CLOSE(v[1], -0.70710678, 1e-5);
+    CHECK_CLOSE(step, sqrt(2.0), 1e-5);
+    CHECK(attribute_partial(held, steps, 2, 1, 2, v, &step) == 0);
+    CHECK_CLOSE(v[0], 0, 1e-5);
+    CHECK_CLOSE(v[1], 1, 1e-5);
+    CHECK_CLOSE(step, 1, 1e-5);
+    const float *same[2] = {va, va}; /* dependent: undefined */
+    CHECK(attribute_partial(same, steps, 2, 0, 2, v, &step) == -1);
 }
 
 /* Training window i: (i % 8) + 1 quarter notes of pitch 48 + i, so note density
