@@ -1,4 +1,5 @@
-/* After decoder_create, decoding and encoding make no heap allocation at all:
+/* After decoder_create, decoding and encoding make no heap allocation at all,
+ * nor does latent refinement after refine_create:
  * this binary replaces malloc and friends with counting versions (forwarding to
  * glibc's __libc_* entry points) and decodes with the counter armed.
  * Not built with ASan, which owns these symbols (see meson.build). */
@@ -8,6 +9,7 @@
 
 #include "check.h"
 #include "decoder.h"
+#include "refine.h"
 #include "test_model.h"
 
 extern void *__libc_malloc(size_t);
@@ -116,13 +118,58 @@ static void test_decoding_allocates_nothing(const mv_hparams *hp)
     test_model_free(&tm);
 }
 
+/* Refinement runs in the plugin's worker: every path (early stop, keeping the
+ * start, running out of steps, refused input) without an allocation. */
+static void test_refinement_allocates_nothing(const mv_hparams *hp)
+{
+    test_model tm;
+    CHECK(test_model_make(&tm, hp, 23) == 0);
+    const int Z = (int)hp->z_size, T = (int)hparams_seq_len(hp);
+    mv_refine *r = refine_create(&tm.model);
+    mv_decoder *d = decoder_create(&tm.model, 1);
+    CHECK(r != NULL && d != NULL);
+    float *z = malloc((size_t)Z * sizeof *z), *start = malloc((size_t)Z * sizeof *start);
+    float *mu = malloc((size_t)Z * sizeof *mu), *grad = malloc((size_t)Z * sizeof *grad);
+    int32_t *window = malloc((size_t)T * sizeof *window);
+    mv_rng rng;
+    rng_seed(&rng, 4);
+    mv_refine_options o = refine_defaults();
+    mv_refine_report rep;
+    long reproduced = 0, refused = 0;
+
+    counting = 1;
+    allocations = 0;
+    for (int i = 0; i < 40; i++) {
+        random_z(&rng, start, Z);
+        if (i % 4 == 0) decoder_decode(d, start, 1, 0, NULL, window); /* nothing to do */
+        else random_tokens(&rng, window, T, (int)hp->n_classes);
+        if (i % 10 == 9) window[0] = -1;
+        o.steps = i % 3 ? 20 : 0;
+        refused += refine_window(r, window, &o, z, mu, &rep) != 0;
+        if (window[0] < 0) continue;
+        reproduced += rep.reproduced;
+        refine_latent(r, window, start, &o, start, &rep);
+        refine_objective(r, window, z, o.prior_weight, grad);
+    }
+    counting = 0;
+    CHECK_MSG(allocations == 0, "%ld allocations while refining", allocations);
+    CHECK(reproduced > 0 && refused == 4);
+
+    free(z), free(start), free(mu), free(grad), free(window);
+    decoder_free(d);
+    refine_free(r);
+    test_model_free(&tm);
+}
+
 int main(void)
 {
     test_counter_counts();
     mv_hparams hp;
     hparams_preset("tiny", &hp);
     test_decoding_allocates_nothing(&hp);
+    test_refinement_allocates_nothing(&hp);
     hp = test_hparams_odd();
     test_decoding_allocates_nothing(&hp);
+    test_refinement_allocates_nothing(&hp);
     return check_report();
 }
