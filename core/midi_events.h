@@ -1,5 +1,5 @@
 /* A MIDI file as plain data: what extraction needs, independent of the parser
- * that produced it (trainer/data/midi_read.c fills it from libsmf). Times are
+ * that produced it (midi/midi_read.c fills it). Times are
  * absolute ticks; ticks_per_quarter is the file's division. */
 #ifndef MV_MIDI_EVENTS_H
 #define MV_MIDI_EVENTS_H

@@ -1,6 +1,8 @@
-/* MIDI file anchors: the first usable window of a file (the same extraction
- * rules as the training data, core/extract.h) encoded to mu. Runs in the worker;
- * the checked reader (midi_read.h) keeps libsmf away from malformed bytes. */
+/* MIDI file anchors: the first usable window of a file encoded to mu. The file
+ * goes through the reader the trainer uses (midi/midi_read.h) and the
+ * extraction that cuts training windows (core/extract.h), so an anchor is
+ * exactly a training window. Runs in the worker: the reader allocates, and it
+ * refuses anything but a regular file before reading (a FIFO cannot block it). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

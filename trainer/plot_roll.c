@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/midi_read.h"
+#include "midi_read.h"
 #include "plot.h"
 #include "raster.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
-#include "data/midi_read.h"
+#include "midi_read.h"
 
 /* FluidSynth reports problems through its log; keep the last error for our message. */
 static char fluid_last_error[256];

@@ -14,7 +14,7 @@
 /* Renders mid_path into wav_path (written atomically). soundfont NULL: the
  * default. The WAV lasts the MIDI file's length (midi_length_seconds) plus
  * RENDER_TAIL_SECONDS, rounded up to a whole 64-frame block. The file is read
- * with the checked reader (trainer/data/midi_read.h) first, so a broken file
+ * with the checked reader (midi/midi_read.h) first, so a broken file
  * gets its own message. Returns 0, or -1 with a message naming the file and the
  * problem in err. */
 int render_midi_to_wav(const char *mid_path, const char *wav_path, const char *soundfont,

@@ -1,10 +1,13 @@
-/* Real files from shared/data through the reader (structure check + libsmf)
- * and extraction. The facts checked were read off the files by hand (note
- * lists printed from the reader and cross-checked with the raw bytes).
- * usage: test_midi_files SHARED_DATA_DIR */
+/* Real files from shared/data through the reader (midi/) and extraction. The
+ * facts checked were read off the files by hand (note lists printed from the
+ * reader and cross-checked with the raw bytes). Also: paths that are not
+ * regular files (a FIFO, a folder) are refused without blocking.
+ * usage: test_midi_files SHARED_DATA_DIR WORK_DIR */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "extract.h"
@@ -208,9 +211,9 @@ static void test_edge_cases(void)
     expect_refusal("midi-edge/nonexistent.mid", "cannot open");
 }
 
-/* Canonicalisation on hand-made bytes: running status across sysex and meta,
- * a data byte without status, an event cut off by the chunk's end. */
-static void test_canonical_bytes(void)
+/* Hand-made bytes: running status across sysex and meta, a data byte without
+ * status, an event cut off by the chunk's end. */
+static void test_hand_made_bytes(void)
 {
     static const uint8_t head[] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0, 96};
     static const uint8_t running[] = {0x00, 0x90, 60, 100, 0x60, 60, 0, 0x00, 0xf0, 0x01,
@@ -240,10 +243,33 @@ static void test_canonical_bytes(void)
     }
 }
 
+/* A FIFO with no writer and a folder: refused at once with what they are (a
+ * blocking open of the FIFO would hang here, and a folder once read as "larger
+ * than 64 MiB"); the reason names the path. */
+static void test_not_regular_files(const char *work_dir)
+{
+    char fifo[1024], folder[1024], err[600];
+    snprintf(fifo, sizeof fifo, "%s/reader_fifo.mid", work_dir);
+    snprintf(folder, sizeof folder, "%s/reader_folder.mid", work_dir);
+    unlink(fifo);
+    rmdir(folder);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    CHECK(mkdir(folder, 0700) == 0);
+    mv_midi_file f;
+    CHECK(midi_read_file(fifo, &f, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, fifo) && strstr(err, "FIFO"), "%s", err);
+    CHECK(midi_read_file(folder, &f, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, folder) && strstr(err, "a folder") && !strstr(err, "MiB"), "%s", err);
+    CHECK(midi_read_file("/dev/null", &f, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, "a device"), "%s", err);
+    unlink(fifo);
+    rmdir(folder);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_midi_files SHARED_DATA_DIR\n");
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_midi_files SHARED_DATA_DIR WORK_DIR\n");
         return 2;
     }
     data_dir = argv[1];
@@ -253,7 +279,8 @@ int main(int argc, char **argv)
     test_jsb_roll(&c);
     test_meter_changes(&c);
     test_edge_cases();
-    test_canonical_bytes();
+    test_hand_made_bytes();
+    test_not_regular_files(argv[2]);
     free(c.data);
     return check_report();
 }

@@ -1,6 +1,6 @@
 /* libFuzzer harness for the MIDI reading and windowing path: bytes ->
- * midi_read_memory (structure check, canonical copy, libsmf) -> extract_windows
- * for every representation. Built by tests/fuzz/run.sh; replay_main.c runs the
+ * midi_read_memory (midi/: chunk structure, track events, notes) ->
+ * extract_windows for every representation. Built by tests/fuzz/run.sh; replay_main.c runs the
  * saved crashers (tests/fuzz/regressions) in the meson test suite. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -12,10 +12,10 @@ mkdir -p "$work/corpus" "$work/seeds" "$work/artifacts"
 find "$root/../shared/data/midi-edge" -type f -size -64k -exec cp {} "$work/seeds/" \;
 cp "$root"/tests/fuzz/regressions/* "$work/seeds/" 2>/dev/null || true
 clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$root/core" -I"$root/trainer/data" $(pkg-config --cflags smf) \
-  "$root/tests/fuzz/fuzz_midi.c" "$root/trainer/data/midi_read.c" \
+  -I"$root/core" -I"$root/midi" \
+  "$root/tests/fuzz/fuzz_midi.c" "$root/midi/midi_read.c" "$root/midi/midi_track.c" \
   "$root/core/midi_events.c" "$root/core/extract.c" "$root/core/tokens.c" \
-  $(pkg-config --libs smf) -o "$work/fuzz_midi"
+  -o "$work/fuzz_midi"
 cd "$work"
 exec ./fuzz_midi -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$work/artifacts/" corpus seeds

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "data/midi_read.h"
+#include "midi_read.h"
 #include "decoder.h"
 #include "gen_fixture.h"
 #include "midi_write.h"

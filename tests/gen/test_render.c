@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "data/midi_read.h"
+#include "midi_read.h"
 #include "gen_fixture.h"
 #include "midi_write.h"
 #include "render.h"
