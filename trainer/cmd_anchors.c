@@ -1,6 +1,7 @@
 /* morphvae anchors: store the default anchors A and B of a model (the points
- * the plugin morphs between until the user picks others) as the encodings
- * (mu) of windows of two MIDI files. */
+ * the plugin morphs between until the user picks others) as the encodings of
+ * windows of two MIDI files: mu refined (core/refine.h) so that each decodes
+ * back to its window. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,31 +15,37 @@
 static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae anchors MODEL --a a.mid --b b.mid [--bar-a 1] [--bar-b 1]\n"
-               "                        [--track NAME]\n"
+               "                        [--track NAME] [--refine [STEPS] | --no-refine]\n"
                "Encodes the first window of the model's length from bar N (counted from 1)\n"
-               "of each file and stores mu as the model's default anchors (anchor.a.z,\n"
-               "anchor.b.z, with their sources), rewriting MODEL atomically.\n");
+               "of each file, refines mu with at most STEPS Adam steps (default %d) so that\n"
+               "it decodes back to the window (--no-refine: mu as it is), and stores the\n"
+               "result as the model's default anchors (anchor.a.z, anchor.b.z, with their\n"
+               "sources), rewriting MODEL atomically.\n",
+            MV_REFINE_DEFAULT_STEPS);
     return status;
 }
 
 typedef struct {
     const char *path;
     long bar;
-    float *mu;
-    char source[512];
+    float *z;
+    char source[768];
 } anchor_in;
 
-/* Encodes one anchor's window; fills a->mu and a->source. */
-static int encode_anchor(mv_gen_model *g, anchor_in *a, const char *track, int32_t *tokens,
-                         char *err, size_t errlen)
+/* Encodes (and refines) one anchor's window; fills a->z and a->source. */
+static int encode_anchor(mv_gen_model *g, anchor_in *a, const char *track, long refine_steps,
+                         int32_t *tokens, char *err, size_t errlen)
 {
     int found;
+    mv_refine_report rep;
     if (sequence_read_window(a->path, &g->hp, (int)a->bar - 1, track, tokens, &found, err,
-                             errlen))
+                             errlen) ||
+        gen_anchor(g, tokens, (int)refine_steps, a->z, NULL, &rep, err, errlen))
         return -1;
-    gen_encode(g, tokens, 1, a->mu, NULL);
-    snprintf(a->source, sizeof a->source, "%s, bar %d%s%s", a->path, found + 1,
-             track ? ", track " : "", track ? track : "");
+    char how[160] = "";
+    if (refine_steps) gen_describe_refinement(&rep, g->seq_len, how, sizeof how);
+    snprintf(a->source, sizeof a->source, "%s, bar %d%s%s%s%s", a->path, found + 1,
+             track ? ", track " : "", track ? track : "", refine_steps ? ", refined: " : "", how);
     return 0;
 }
 
@@ -46,9 +53,18 @@ int cmd_anchors(int argc, char **argv)
 {
     const char *model = NULL, *track = NULL;
     anchor_in in[2] = {{.bar = 1}, {.bar = 1}};
+    long refine_steps = MV_REFINE_DEFAULT_STEPS;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);
+        if (!strcmp(o, "--refine")) {
+            if (gen_refine_option("anchors", argc, argv, &i, &refine_steps)) return 2;
+            continue;
+        }
+        if (!strcmp(o, "--no-refine")) {
+            refine_steps = 0;
+            continue;
+        }
         if (o[0] != '-') {
             if (model) return usage(stderr, 2);
             model = o;
@@ -72,15 +88,15 @@ int cmd_anchors(int argc, char **argv)
         return 1;
     }
     int32_t *tokens = malloc(sizeof *tokens * g.seq_len);
-    in[0].mu = malloc(sizeof(float) * g.z_size);
-    in[1].mu = malloc(sizeof(float) * g.z_size);
+    in[0].z = malloc(sizeof(float) * g.z_size);
+    in[1].z = malloc(sizeof(float) * g.z_size);
     int rc = 1;
-    if (!tokens || !in[0].mu || !in[1].mu) snprintf(err, sizeof err, "%s: out of memory", model);
-    else if (!encode_anchor(&g, &in[0], track, tokens, err, sizeof err) &&
-             !encode_anchor(&g, &in[1], track, tokens, err, sizeof err)) {
+    if (!tokens || !in[0].z || !in[1].z) snprintf(err, sizeof err, "%s: out of memory", model);
+    else if (!encode_anchor(&g, &in[0], track, refine_steps, tokens, err, sizeof err) &&
+             !encode_anchor(&g, &in[1], track, refine_steps, tokens, err, sizeof err)) {
         mv_meta meta[4] = {
-            {.key = "anchor.a.z", .type = MV_META_F32, .count = (uint64_t)g.z_size, .data = in[0].mu},
-            {.key = "anchor.b.z", .type = MV_META_F32, .count = (uint64_t)g.z_size, .data = in[1].mu},
+            {.key = "anchor.a.z", .type = MV_META_F32, .count = (uint64_t)g.z_size, .data = in[0].z},
+            {.key = "anchor.b.z", .type = MV_META_F32, .count = (uint64_t)g.z_size, .data = in[1].z},
             {.key = "anchor.a.source", .type = MV_META_STR, .count = strlen(in[0].source), .data = in[0].source},
             {.key = "anchor.b.source", .type = MV_META_STR, .count = strlen(in[1].source), .data = in[1].source},
         };
@@ -90,8 +106,8 @@ int cmd_anchors(int argc, char **argv)
     }
     if (rc) fprintf(stderr, "morphvae anchors: %s\n", err);
     free(tokens);
-    free(in[0].mu);
-    free(in[1].mu);
+    free(in[0].z);
+    free(in[1].z);
     gen_model_close(&g);
     return rc;
 }

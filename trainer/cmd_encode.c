@@ -1,4 +1,5 @@
-/* morphvae encode: the window of a MIDI file -> mu and sigma of q(z|x). */
+/* morphvae encode: the window of a MIDI file -> mu and sigma of q(z|x), and
+ * with --refine a z refined from mu (core/refine.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,15 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae encode MODEL in.mid [--bar 1] [--track NAME] [-o z.bin]\n"
+    fprintf(f, "usage: morphvae encode MODEL in.mid [--bar 1] [--track NAME] [--refine [STEPS]]\n"
+               "                       [-o z.bin]\n"
                "Encodes the first window of the model's length starting at bar N (counted\n"
                "from 1) or later. Prints 'index mu sigma' lines, or with -o writes mu then\n"
-               "sigma as raw float32 (the input of 'morphvae decode').\n");
+               "sigma as raw float32 (the input of 'morphvae decode').\n"
+               "--refine: from mu, optimise z (at most STEPS Adam steps, default %d) so that\n"
+               "  the decoder reproduces the window (kept only if it decodes better than mu);\n"
+               "  prints 'index z mu sigma' lines, or with -o writes z alone.\n",
+            MV_REFINE_DEFAULT_STEPS);
     return status;
 }
 
@@ -24,13 +30,38 @@ static void print_latent(const char *mid, int bar, const float *mu, const float 
     for (int i = 0; i < z; i++) printf("%d %.9g %.9g\n", i, mu[i], sigma[i]);
 }
 
+/* Refines the window's z from mu; prints it beside mu and sigma, or writes it
+ * alone to out. Returns the exit status. */
+static int refine_and_emit(mv_gen_model *g, const int32_t *tokens, int steps, const char *mid,
+                           int bar, const char *out, const float *mu, const float *sigma,
+                           float *z, char *err, size_t errlen)
+{
+    mv_refine_report rep;
+    char how[160];
+    if (gen_anchor(g, tokens, steps, z, NULL, &rep, err, errlen)) return 1;
+    gen_describe_refinement(&rep, g->seq_len, how, sizeof how);
+    if (out) {
+        if (latent_file_write(out, z, NULL, g->z_size, err, errlen)) return 1;
+        printf("%s: z (%d values) of %s from bar %d, refined: %s\n", out, g->z_size, mid,
+               bar + 1, how);
+        return 0;
+    }
+    printf("# %s, window from bar %d, refined: %s\n# index z mu sigma\n", mid, bar + 1, how);
+    for (int i = 0; i < g->z_size; i++) printf("%d %.9g %.9g %.9g\n", i, z[i], mu[i], sigma[i]);
+    return 0;
+}
+
 int cmd_encode(int argc, char **argv)
 {
     const char *model = NULL, *mid = NULL, *out = NULL, *track = NULL;
-    long bar = 1;
+    long bar = 1, refine_steps = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);
+        if (!strcmp(o, "--refine")) {
+            if (gen_refine_option("encode", argc, argv, &i, &refine_steps)) return 2;
+            continue;
+        }
         if (o[0] != '-') {
             if (!model) model = o;
             else if (!mid) mid = o;
@@ -54,12 +85,16 @@ int cmd_encode(int argc, char **argv)
     }
     int32_t *tokens = malloc(sizeof *tokens * g.seq_len);
     float *mu = malloc(sizeof *mu * g.z_size), *sigma = malloc(sizeof *sigma * g.z_size);
+    float *z = malloc(sizeof *z * g.z_size);
     int found, rc = 1;
-    if (!tokens || !mu || !sigma) snprintf(err, sizeof err, "%s: out of memory", model);
+    if (!tokens || !mu || !sigma || !z) snprintf(err, sizeof err, "%s: out of memory", model);
     else if (!sequence_read_window(mid, &g.hp, (int)bar - 1, track, tokens, &found, err,
                                    sizeof err)) {
         gen_encode(&g, tokens, 1, mu, sigma);
-        if (out) {
+        if (refine_steps) {
+            rc = refine_and_emit(&g, tokens, (int)refine_steps, mid, found, out, mu, sigma, z, err,
+                                 sizeof err);
+        } else if (out) {
             rc = latent_file_write(out, mu, sigma, g.z_size, err, sizeof err) ? 1 : 0;
             if (!rc) printf("%s: mu and sigma (%d values each) of %s from bar %d\n", out,
                             g.z_size, mid, found + 1);
@@ -72,6 +107,7 @@ int cmd_encode(int argc, char **argv)
     free(tokens);
     free(mu);
     free(sigma);
+    free(z);
     gen_model_close(&g);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* morphvae interpolate: a morph between the windows of two MIDI files, as
- * Magenta's interpolate: encode both ends to mu, slerp (or lerp) between them
- * and decode every step. */
+ * Magenta's interpolate: encode both ends to mu, refine each (core/refine.h)
+ * so that it decodes back to its window, slerp (or lerp) between them and
+ * decode every step. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +16,19 @@ static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae interpolate MODEL --start a.mid --end b.mid [--steps 8]\n"
                "         [--slerp|--lerp] [--bar 1] [--track NAME] [--temperature 0]\n"
-               "         [--seed 1] [--bpm 120] -o DIR/\n"
+               "         [--seed 1] [--bpm 120] [--refine [STEPS] | --no-refine] -o DIR/\n"
                "Writes DIR/step_00.mid ... (step 0 decodes a.mid's window, the last b.mid's)\n"
                "and DIR/morph.mid with all steps one after another. The windows are the\n"
-               "first of the model's length from bar N (counted from 1) on.\n");
+               "first of the model's length from bar N (counted from 1) on. Each end is the\n"
+               "encoder's mu refined with at most STEPS Adam steps (default %d) so that it\n"
+               "decodes back to its window; --no-refine morphs between the mu's.\n",
+            MV_REFINE_DEFAULT_STEPS);
     return status;
 }
 
 typedef struct {
     const char *model, *start, *end, *out, *track;
-    long steps, bar;
+    long steps, bar, refine_steps;
     int lerp;
     double temperature, bpm;
     uint64_t seed;
@@ -33,7 +37,8 @@ typedef struct {
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse(int argc, char **argv, interp_args *a)
 {
-    *a = (interp_args){.steps = 8, .bar = 1, .bpm = 120, .seed = 1};
+    *a = (interp_args){.steps = 8, .bar = 1, .bpm = 120, .seed = 1,
+                       .refine_steps = MV_REFINE_DEFAULT_STEPS};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0) - 1;
@@ -44,6 +49,14 @@ static int parse(int argc, char **argv, interp_args *a)
         }
         if (!strcmp(o, "--slerp") || !strcmp(o, "--lerp")) {
             a->lerp = !strcmp(o, "--lerp");
+            continue;
+        }
+        if (!strcmp(o, "--refine")) {
+            if (gen_refine_option("interpolate", argc, argv, &i, &a->refine_steps)) return 2;
+            continue;
+        }
+        if (!strcmp(o, "--no-refine")) {
+            a->refine_steps = 0;
             continue;
         }
         if (i + 1 >= argc) return usage(stderr, 2);
@@ -63,19 +76,27 @@ static int parse(int argc, char **argv, interp_args *a)
     return a->model && a->start && a->end && a->out ? 0 : usage(stderr, 2);
 }
 
-/* mu of the window of both ends into ends [2, Z]. */
+/* The anchor of the window of each end (mu, refined unless refine_steps is 0)
+ * into ends [2, Z]. */
 static int encode_ends(const interp_args *a, mv_gen_model *g, float *ends, char *err,
                        size_t errlen)
 {
-    int32_t *tokens = malloc(sizeof *tokens * 2 * g->seq_len);
-    int bar, rc = -1;
+    int32_t *tokens = malloc(sizeof *tokens * g->seq_len);
+    const char *paths[2] = {a->start, a->end};
+    int bar, rc = tokens ? 0 : -1;
     if (!tokens) snprintf(err, errlen, "%s: out of memory", a->model);
-    else if (!sequence_read_window(a->start, &g->hp, (int)a->bar - 1, a->track, tokens, &bar,
-                                   err, errlen) &&
-             !sequence_read_window(a->end, &g->hp, (int)a->bar - 1, a->track,
-                                   tokens + g->seq_len, &bar, err, errlen)) {
-        gen_encode(g, tokens, 2, ends, NULL);
-        rc = 0;
+    for (int e = 0; e < 2 && !rc; e++) {
+        mv_refine_report rep;
+        if (sequence_read_window(paths[e], &g->hp, (int)a->bar - 1, a->track, tokens, &bar, err,
+                                 errlen) ||
+            gen_anchor(g, tokens, (int)a->refine_steps, ends + (size_t)e * g->z_size, NULL, &rep,
+                       err, errlen)) {
+            rc = -1;
+        } else if (a->refine_steps) {
+            char how[160];
+            gen_describe_refinement(&rep, g->seq_len, how, sizeof how);
+            printf("%s: %s\n", paths[e], how);
+        }
     }
     free(tokens);
     return rc;
@@ -146,7 +167,7 @@ int cmd_interpolate(int argc, char **argv)
         fprintf(stderr, "morphvae interpolate: %s\n", err);
         return 1;
     }
-    printf("%s: %ld steps (%s) from %s to %s, and morph.mid\n", a.out, a.steps,
-           a.lerp ? "lerp" : "slerp", a.start, a.end);
+    printf("%s: %ld steps (%s) from %s to %s (%s), and morph.mid\n", a.out, a.steps,
+           a.lerp ? "lerp" : "slerp", a.start, a.end, a.refine_steps ? "refined" : "mu");
     return 0;
 }

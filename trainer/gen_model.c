@@ -2,9 +2,12 @@
  * decoder, batch by batch. */
 #include "gen_model.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cli.h"
 
 int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, size_t errlen)
 {
@@ -40,6 +43,7 @@ int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, 
 
 void gen_model_close(mv_gen_model *g)
 {
+    refine_free(g->refine);
     if (g->decoder) decoder_free(g->decoder);
     if (g->weights) weights_free(g->weights);
     free(g->rngs);
@@ -76,4 +80,42 @@ void gen_encode(mv_gen_model *g, const int32_t *tokens, int n, float *mu, float 
         if (mu) memcpy(mu + (size_t)at * g->z_size, g->mu, bytes);
         if (sigma) memcpy(sigma + (size_t)at * g->z_size, g->sigma, bytes);
     }
+}
+
+int gen_anchor(mv_gen_model *g, const int32_t *tokens, int steps, float *z, float *mu,
+               mv_refine_report *rep, char *err, size_t errlen)
+{
+    if (steps <= 0) {
+        gen_encode(g, tokens, 1, z, NULL);
+        if (mu) memcpy(mu, z, sizeof *z * g->z_size);
+        if (rep) *rep = (mv_refine_report){0};
+        return 0;
+    }
+    if (!g->refine && !(g->refine = refine_create(&g->model))) {
+        snprintf(err, errlen, "%s: out of memory creating the refiner", g->path);
+        return -1;
+    }
+    mv_refine_options o = refine_defaults();
+    o.steps = steps;
+    if (refine_window(g->refine, tokens, &o, z, mu, rep)) {
+        snprintf(err, errlen, "%s: a window token is outside the model's %u classes", g->path,
+                 g->hp.n_classes);
+        return -1;
+    }
+    return 0;
+}
+
+void gen_describe_refinement(const mv_refine_report *rep, int seq_len, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "greedy decoding %d -> %d of %d steps right%s, after %d Adam step%s%s",
+             rep->correct_start, rep->correct, seq_len, rep->reproduced ? ", reproduced" : "",
+             rep->steps, rep->steps == 1 ? "" : "s", rep->kept_start ? " (kept mu)" : "");
+}
+
+int gen_refine_option(const char *cmd, int argc, char **argv, int *i, long *steps)
+{
+    *steps = MV_REFINE_DEFAULT_STEPS;
+    if (*i + 1 >= argc || !isdigit((unsigned char)argv[*i + 1][0])) return 0;
+    *i += 1;
+    return cli_long(cmd, "--refine", argv[*i], 1, MV_REFINE_MAX_STEPS, steps);
 }

@@ -9,6 +9,7 @@
 
 #include "decoder.h"
 #include "model.h"
+#include "refine.h"
 #include "weights.h"
 
 typedef struct mv_gen_model {
@@ -20,6 +21,7 @@ typedef struct mv_gen_model {
     int seq_len, z_size, max_batch;
     mv_rng *rngs;      /* [max_batch] */
     float *mu, *sigma; /* [max_batch, Z] encoder outputs of one batch */
+    mv_refine *refine; /* made on the first gen_anchor call that refines */
 } mv_gen_model;
 
 /* Opens path for batches of up to max_batch. Returns 0, or -1 with a message
@@ -35,6 +37,21 @@ void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint6
                 int32_t *tokens);
 /* Encodes n windows [n, seq_len] into mu and sigma [n, Z] (either may be NULL). */
 void gen_encode(mv_gen_model *g, const int32_t *tokens, int n, float *mu, float *sigma);
+
+/* The latent vector z [Z] of an anchor taken from a window [seq_len]: the
+ * encoder's mu, refined (core/refine.h) with up to `steps` Adam steps when
+ * steps > 0, at the default learning rate and prior weight. mu and rep may be
+ * NULL. Returns 0, or -1 with a message naming the model in err. */
+int gen_anchor(mv_gen_model *g, const int32_t *tokens, int steps, float *z, float *mu,
+               mv_refine_report *rep, char *err, size_t errlen);
+/* One line on what refinement did, e.g. "greedy decoding 26 -> 32 of 32 steps
+ * right, reproduced, after 14 Adam steps", into out. */
+void gen_describe_refinement(const mv_refine_report *rep, int seq_len, char *out, size_t outlen);
+
+/* The option "--refine [STEPS]" at argv[*i] of command cmd: STEPS is taken
+ * when argv[*i + 1] is a number (then *i moves past it), else the default.
+ * Returns 0, or -1 after printing what was wrong with STEPS. */
+int gen_refine_option(const char *cmd, int argc, char **argv, int *i, long *steps);
 
 /* The seed of sequence i of a run with seed `seed` (splitmix64 of both). */
 uint64_t gen_sequence_seed(uint64_t seed, uint64_t i);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # morphvae anchors: the stored anchor vectors equal what `morphvae encode` gives
-# for the same windows, the rest of the file is unchanged, and a file with no
-# usable window is refused with its name and nothing is written.
+# for the same windows (refined by default, mu with --no-refine), the rest of the
+# file is unchanged, and a file with no usable window is refused with its name
+# and nothing is written.
 # usage: anchors_test.sh MORPHVAE SHARED_DATA
 set -eu
 mv=$1
@@ -12,27 +13,34 @@ a=$data/pop909/003/003.mid
 b=$data/pop909/010/010.mid
 
 "$mv" init --config tiny --seed 3 -o "$dir/m.mvae" >/dev/null
-"$mv" anchors "$dir/m.mvae" --a "$a" --b "$b" --bar-b 9 --track MELODY >/dev/null
-"$mv" encode "$dir/m.mvae" "$a" --track MELODY > "$dir/a.txt"
-"$mv" encode "$dir/m.mvae" "$b" --bar 9 --track MELODY > "$dir/b.txt"
-/usr/bin/python3 - "$dir" <<'PY'
+# refined anchors (the default) against `encode --refine`, then mu against `encode`
+for how in refined mu; do
+    opt=; [ $how = mu ] && opt=--no-refine
+    enc=--refine; [ $how = mu ] && enc=
+    "$mv" anchors "$dir/m.mvae" --a "$a" --b "$b" --bar-b 9 --track MELODY $opt >/dev/null
+    "$mv" encode "$dir/m.mvae" "$a" --track MELODY $enc > "$dir/a.txt"
+    "$mv" encode "$dir/m.mvae" "$b" --bar 9 --track MELODY $enc > "$dir/b.txt"
+    /usr/bin/python3 - "$dir" $how <<'PY'
 import sys
 sys.path.insert(0, "tools")
 import mvae_weights as mw
-d = sys.argv[1]
+d, how = sys.argv[1], sys.argv[2]
 hp, tensors, meta = mw.read(d + "/m.mvae")
-def mu_of(path):
+def z_of(path):  # "index mu sigma", or refined "index z mu sigma": column 1 either way
     return [float(l.split()[1]) for l in open(path) if not l.startswith("#")]
 for k in "ab":
     stored = [float(x) for x in meta[f"anchor.{k}.z"]]
-    enc = mu_of(f"{d}/{k}.txt")
+    enc = z_of(f"{d}/{k}.txt")
     assert len(stored) == len(enc) == 16, (len(stored), len(enc))
     bad = [i for i, (s, e) in enumerate(zip(stored, enc)) if abs(s - e) > 1e-6 * max(1, abs(e))]
-    assert not bad, f"anchor {k}: stored mu differs from encode at {bad}"
-    assert "MELODY" in str(meta[f"anchor.{k}.source"]), meta[f"anchor.{k}.source"]
+    assert not bad, f"anchor {k} ({how}): stored z differs from encode at {bad}"
+    source = str(meta[f"anchor.{k}.source"])
+    assert "MELODY" in source, source
+    assert ("refined" in source) == (how == "refined"), source
 assert str(meta["provenance"]).startswith("morphvae init"), "other metadata kept"
-print("anchors stored as encoded")
+print(f"anchors stored as encoded ({how})")
 PY
+done
 
 cp "$dir/m.mvae" "$dir/before.mvae"
 if "$mv" anchors "$dir/m.mvae" --a "$data/midi-edge/synthetic/smpte_25fps_40tpf.mid" --b "$b" \

@@ -1,8 +1,9 @@
 /* The generation commands end to end, through the morphvae binary, on a model
  * of random weights and real POP909 melodies: sampling is deterministic in the
- * seed (and independent of -n), encode prints core's mu and sigma, decode and
- * the interpolation's end steps reproduce the greedy decodes of the anchors,
- * morph.mid holds every step in turn, and errors name the file. */
+ * seed (and independent of -n), encode prints core's mu and sigma (and with
+ * --refine core's refined z), decode and the interpolation's end steps
+ * reproduce the greedy decodes of the anchors (refined by default, mu with
+ * --no-refine), morph.mid holds every step in turn, and errors name the file. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "gen_fixture.h"
 #include "midi_write.h"
 #include "model.h"
+#include "refine.h"
 #include "sequence_io.h"
 #include "weights.h"
 
@@ -135,6 +137,55 @@ static void reference_encoding(model *m, const char *path, float *mu, float *sig
     free(tokens);
 }
 
+/* The anchor the commands make of that window by default: mu refined by core
+ * with the default options. */
+static void reference_refined(model *m, const char *path, float *z)
+{
+    int32_t *tokens = malloc(sizeof *tokens * m->L);
+    int bar;
+    char e[1024];
+    CHECK_MSG(sequence_read_window(path, &m->hp, 0, "MELODY", tokens, &bar, e, sizeof e) == 0,
+              "%s", e);
+    mv_refine *r = refine_create(&m->m);
+    mv_refine_options o = refine_defaults();
+    CHECK(r && refine_window(r, tokens, &o, z, NULL, NULL) == 0);
+    refine_free(r);
+    free(tokens);
+}
+
+/* encode --refine: 'index z mu sigma' lines with core's refined z, and -o
+ * writes z alone, which decode turns into the refined anchor's notes. */
+static void test_encode_refined(model *m, const char *tiny, const float *mu_a,
+                                const mv_midi_file *want)
+{
+    float *z = malloc(sizeof(float) * m->Z);
+    reference_refined(m, a_mid, z);
+    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                      "encode '%s' '%s' --track MELODY --refine", tiny, a_mid) == 0);
+    CHECK_MSG(strstr(out, "refined: greedy decoding") != NULL, "%s", out);
+    int lines = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        int i;
+        float zi, mu, sigma;
+        if (line[0] == '#' || sscanf(line, "%d %g %g %g", &i, &zi, &mu, &sigma) != 4) continue;
+        CHECK(i == lines && zi == z[i] && mu == mu_a[i]);
+        lines++;
+    }
+    CHECK_MSG(lines == m->Z, "%d lines", lines);
+    const char *zr = fixture_path("zr.bin"), *dr = fixture_path("dr.mid");
+    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                      "encode '%s' '%s' --track MELODY --refine 50 -o '%s'", tiny, a_mid, zr) == 0);
+    struct stat st;
+    CHECK(stat(zr, &st) == 0 && st.st_size == (off_t)(sizeof(float) * m->Z));
+    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err, "decode '%s' '%s' -o '%s'", tiny,
+                      zr, dr) == 0);
+    CHECK(same_notes_as_file(want, dr));
+    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                      "encode '%s' '%s' --refine 0", tiny, a_mid) == 2);
+    CHECK_MSG(strstr(err, "--refine") != NULL, "%s", err);
+    free(z);
+}
+
 static void test_encode_decode_interpolate(const char *tiny)
 {
     model m;
@@ -169,12 +220,21 @@ static void test_encode_decode_interpolate(const char *tiny)
     free(both);
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err, "decode '%s' '%s' -o '%s'", tiny,
                       za, da) == 0);
-    mv_midi_file want_a, want_b;
-    decode_notes(&m, mu_a, &want_a);
-    decode_notes(&m, mu_b, &want_b);
-    CHECK(same_notes_as_file(&want_a, da));
+    mv_midi_file want_a, want_b, mu_notes_a, mu_notes_b;
+    decode_notes(&m, mu_a, &mu_notes_a);
+    decode_notes(&m, mu_b, &mu_notes_b);
+    CHECK(same_notes_as_file(&mu_notes_a, da));
+    float *z_a = malloc(sizeof(float) * m.Z), *z_b = malloc(sizeof(float) * m.Z);
+    reference_refined(&m, a_mid, z_a);
+    reference_refined(&m, b_mid, z_b);
+    decode_notes(&m, z_a, &want_a);
+    decode_notes(&m, z_b, &want_b);
+    /* otherwise the checks below could not tell refined anchors from mu */
+    CHECK(!fixture_same_notes(&want_a, &mu_notes_a) && !fixture_same_notes(&want_b, &mu_notes_b));
+    test_encode_refined(&m, tiny, mu_a, &want_a);
 
-    /* Interpolation: the end steps are the anchors' decodes; morph.mid holds the steps in turn. */
+    /* Interpolation: the end steps are the refined anchors' decodes; morph.mid
+     * holds the steps in turn. */
     const char *dir = fixture_path("morph");
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
                       "interpolate '%s' --start '%s' --end '%s' --steps 5 --track MELODY -o '%s'",
@@ -216,8 +276,22 @@ static void test_encode_decode_interpolate(const char *tiny)
     snprintf(p4, sizeof p4, "%s/step_02.mid", lerp_dir);
     CHECK(same_notes_as_file(&want_b, p4));
 
+    /* --no-refine: the ends are the decodes of mu */
+    const char *mu_dir = fixture_path("mu_morph");
+    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                      "interpolate '%s' --start '%s' --end '%s' --steps 3 --no-refine "
+                      "--track MELODY -o '%s'", tiny, a_mid, b_mid, mu_dir) == 0);
+    snprintf(p0, sizeof p0, "%s/step_00.mid", mu_dir);
+    snprintf(p4, sizeof p4, "%s/step_02.mid", mu_dir);
+    CHECK(same_notes_as_file(&mu_notes_a, p0));
+    CHECK(same_notes_as_file(&mu_notes_b, p4));
+
     midi_file_free(&want_a);
     midi_file_free(&want_b);
+    midi_file_free(&mu_notes_a);
+    midi_file_free(&mu_notes_b);
+    free(z_a);
+    free(z_b);
     free(mu_a);
     free(sig_a);
     free(mu_b);
