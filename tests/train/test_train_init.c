@@ -22,12 +22,18 @@ static char corpus[1100];
     "--batch 8 --eval-every 1 --eval-windows 16 --sample-every 0 --sampling-rate 3 " \
     "--word-dropout 0.2"
 
+static int log_says(const char *name, const char *text);
+
+/* Trains NAME; stderr to NAME.log, which must hold no sanitizer report. */
 static int train(const char *name, const char *extra)
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "'%s' train '%s' -o '%s/%s.mvae' " COMMON " %s 2>'%s/%s.log'",
              exe, corpus, dir, name, extra, dir, name);
-    return run_command(cmd);
+    int status = run_command(cmd);
+    CHECK_MSG(!log_says(name, "runtime error") && !log_says(name, "Sanitizer"),
+              "a sanitizer report in %s/%s.log", dir, name);
+    return status;
 }
 
 /* The CSV row of `split` at `step` without its seconds column; "" if none. */
