@@ -276,8 +276,10 @@ int argmax(const float *x, int n)
 
 int sample_token(const float *logits, int n, float temperature, mv_rng *rng, float *probs)
 {
-    if (!(temperature > 0)) return argmax(logits, n);
     const float inv_t = 1.0f / temperature;
+    /* So small a temperature that 1/T overflows is greedy decoding, and
+     * (logit - top) * inf would make a NaN for the top logit. */
+    if (!(temperature > 0) || !(inv_t < INFINITY)) return argmax(logits, n);
     const float top = logits[argmax(logits, n)];
     float sum = 0;
     for (int i = 0; i < n; i++) {

@@ -1,17 +1,22 @@
 /* A small offline LV2 host for morphvae, built on lilv: loads the real plugin
  * bundle, feeds it transport and patch messages, runs blocks and hands back the
- * MIDI it writes. The plugin tests, the benchmark and `morphvae demo` use it.
+ * MIDI it writes and the patch:Set messages it reports. The plugin tests, the
+ * benchmark, the presets generator and `morphvae demo` use it.
  *
- * The worker runs in the host's thread but never inside run(): requests made
- * during run() are served right after it returns, then their responses are
- * delivered, then the next run() may start (what a worker thread does, made
- * deterministic). */
+ * The worker runs in one of the ways real hosts run it (host_set_worker_mode):
+ * after run() in the host's thread (the default, deterministic), inside
+ * schedule_work() with the response delivered inside respond() (Ardour while
+ * exporting), or in a second thread with random delays (jalv, Ardour live).
+ * Any of them can refuse every nth schedule_work()/respond() call with
+ * LV2_WORKER_ERR_NO_SPACE, as a full ring does. */
 #ifndef MV_LILV_HOST_H
 #define MV_LILV_HOST_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <lv2/state/state.h>
 
 #define MV_PLUGIN_URI "https://github.com/morphvae/morphvae"
 #define MV_PLUGIN_NS MV_PLUGIN_URI "#"
@@ -23,6 +28,12 @@ typedef struct mv_midi_out {
     uint8_t msg[3];
 } mv_midi_out;
 
+typedef enum mv_worker_mode {
+    HOST_WORKER_AFTER_RUN,   /* requests served right after run(), responses delivered then */
+    HOST_WORKER_IN_SCHEDULE, /* work() inside schedule_work(), work_response() inside respond() */
+    HOST_WORKER_THREAD,      /* a second thread, random delays; responses delivered after run() */
+} mv_worker_mode;
+
 /* Loads the bundle in bundle_dir (only it: the system LV2 path is not searched)
  * and instantiates the plugin at rate for blocks of up to max_block frames.
  * NULL with the reason in err. */
@@ -33,6 +44,23 @@ void host_close(mv_host *h);
 /* Also loads another bundle (e.g. the presets) into the same world. */
 int host_load_bundle(mv_host *h, const char *bundle_dir);
 
+/* How the worker runs; seed drives the thread's random delays. Call before the
+ * first host_run. */
+void host_set_worker_mode(mv_host *h, mv_worker_mode mode, uint64_t seed);
+/* Every nth schedule_work() / respond() call fails with LV2_WORKER_ERR_NO_SPACE
+ * (0: none fails). */
+void host_fail_worker_calls(mv_host *h, int schedule_every, int respond_every);
+/* Thread mode: the audio thread waits for the worker before a run() when a
+ * request has waited more than max_lag frames of audio (0: never waits): a
+ * worker never later than that, whatever the load on the machine. */
+void host_set_worker_lag(mv_host *h, int64_t max_lag);
+/* Returns once the worker has nothing left to do and its responses have been
+ * delivered (the caller's thread acts as the audio thread). */
+void host_wait_worker(mv_host *h);
+/* Bytes the next blocks give the plugin for its MIDI output (the atom
+ * buffer's capacity); 0 restores the default 64 KiB. */
+void host_set_output_capacity(mv_host *h, uint32_t bytes);
+
 /* Control ports by symbol. Returns -1 if there is no such port. */
 int host_set_control(mv_host *h, const char *symbol, float value);
 float host_get_control(mv_host *h, const char *symbol);
@@ -40,29 +68,58 @@ float host_get_control(mv_host *h, const char *symbol);
 /* Messages for the next host_run, at a frame within that block (in order). */
 void host_send_position(mv_host *h, uint32_t frame, double bar, double bar_beat, double bpm,
                         double speed);
+/* A time:Position with any subset of fields (NAN: left out); numbers are
+ * sent as atom:Double when as_double, else as atom:Float (bar as atom:Long). */
+typedef struct mv_position {
+    double bar, bar_beat, beats_per_bar, beat_unit, bpm, speed;
+    bool as_double;
+} mv_position;
+void host_send_position_fields(mv_host *h, uint32_t frame, const mv_position *p);
 void host_send_path(mv_host *h, uint32_t frame, const char *property_uri, const char *path);
+void host_send_string(mv_host *h, uint32_t frame, const char *property_uri, const char *text);
 void host_send_int(mv_host *h, uint32_t frame, const char *property_uri, int32_t value);
+void host_send_double(mv_host *h, uint32_t frame, const char *property_uri, double value);
 void host_send_vector(mv_host *h, uint32_t frame, const char *property_uri, const float *v,
                       uint32_t n);
+/* patch:Get of one property, or of all (property_uri NULL). */
+void host_send_get(mv_host *h, uint32_t frame, const char *property_uri);
 
 /* Runs one block (n <= max_block), serves the worker, delivers its responses.
  * The MIDI written lands in out[0..*n_out) (at most max_out). Returns 0, or -1
- * if the plugin's output was not a valid sequence. */
+ * if an output was not a valid sequence (an event past its end, an event out
+ * of the block, an event of the wrong size). */
 int host_run(mv_host *h, uint32_t n, mv_midi_out *out, int max_out, int *n_out);
 
 void host_activate(mv_host *h);
 void host_deactivate(mv_host *h);
 
-/* Called with true right before and false right after the plugin's run(). */
-void host_set_run_hook(mv_host *h, void (*hook)(bool in_run));
+/* Called with in_plugin true right before and false right after the
+ * plugin's own code runs in the audio thread: run() (is_run true) and
+ * work_response() (is_run false); work() run inside schedule_work() is
+ * outside (the hook is called around it as if run() returned and resumed). */
+void host_set_run_hook(mv_host *h, void (*hook)(bool in_plugin, bool is_run));
 
-/* Everything the plugin logged so far (NUL-terminated), and clearing it. */
-const char *host_log(const mv_host *h);
+/* Everything the plugin logged so far (NUL-terminated; valid until the next
+ * host_log call), and clearing it. */
+const char *host_log(mv_host *h);
 void host_clear_log(mv_host *h);
+
+/* The value of the last patch:Set the plugin sent for property_uri on its
+ * outputs, as text (a path, a string, an integer in decimal); NULL if none
+ * came. host_report_count: patch:Set messages received so far. */
+const char *host_reported(mv_host *h, const char *property_uri);
+int host_report_count(const mv_host *h);
+
+uint32_t host_map(mv_host *h, const char *uri);
 
 /* State through lilv: the opaque handle is a LilvState. */
 void *host_save_state(mv_host *h);
+/* Restores a state; restore() gets the host's work:schedule among its
+ * features (as jalv and Ardour give it) unless with_schedule is false. */
 int host_restore_state(mv_host *h, void *state);
+int host_restore_state_features(mv_host *h, void *state, bool with_schedule);
+/* Calls the plugin's save() directly with store (any thread may call it). */
+int host_call_save(mv_host *h, LV2_State_Store_Function store, void *handle);
 /* Same Turtle (vectors are stored as exact bytes, so this compares values). */
 bool host_states_equal(mv_host *h, void *a, void *b);
 void host_free_state(void *state);

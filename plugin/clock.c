@@ -8,17 +8,24 @@
 /* Host and plugin positions further apart than this (in steps) are a relocation. */
 #define JUMP_TOLERANCE 0.01
 
+/* v clamped to [lo, hi]; NAN stays NAN (callers test isfinite first). */
+static double clamp(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
 static void set_meter(mv_clock *c, double beats_per_bar, double beat_unit)
 {
-    if (isfinite(beats_per_bar) && beats_per_bar > 0) c->beats_per_bar = beats_per_bar;
-    if (isfinite(beat_unit) && beat_unit > 0) c->beat_unit = beat_unit;
+    if (isfinite(beats_per_bar) && beats_per_bar > 0)
+        c->beats_per_bar = clamp(beats_per_bar, 1.0, MV_METER_MAX);
+    if (isfinite(beat_unit) && beat_unit > 0) c->beat_unit = clamp(beat_unit, 1.0, MV_METER_MAX);
     long steps = lround(c->beats_per_bar * MV_STEPS_PER_WHOLE / c->beat_unit);
     c->bar_steps = steps < 1 ? 1 : (int)steps;
 }
 
 void clock_init(mv_clock *c, double rate)
 {
-    c->rate = rate > 0 ? rate : 48000.0;
+    c->rate = isfinite(rate) && rate > 0 ? clamp(rate, MV_RATE_MIN, MV_RATE_MAX) : 48000.0;
     c->bpm = 120.0;
     c->speed = 1.0;
     c->beats_per_bar = 4.0;
@@ -26,6 +33,7 @@ void clock_init(mv_clock *c, double rate)
     set_meter(c, 4.0, 4.0);
     c->pos = 0.0;
     c->next_step = 0;
+    c->host_transport = false;
 }
 
 double clock_steps_per_frame(const mv_clock *c)
@@ -36,26 +44,31 @@ double clock_steps_per_frame(const mv_clock *c)
 
 bool clock_rolling(const mv_clock *c)
 {
-    return c->speed > 0.0 && c->bpm > 0.0;
+    return c->speed > 0.0;
 }
 
 bool clock_set_position(mv_clock *c, double bar, double bar_beat, double beat,
                         double beats_per_bar, double beat_unit, double bpm, double speed)
 {
+    c->host_transport = true;
     set_meter(c, beats_per_bar, beat_unit);
-    if (isfinite(bpm) && bpm > 0) c->bpm = bpm;
-    if (isfinite(speed)) c->speed = speed;
+    if (isfinite(bpm) && bpm > 0) c->bpm = clamp(bpm, MV_BPM_MIN, MV_BPM_MAX);
+    if (!isnan(speed)) c->speed = speed < MV_SPEED_MIN ? 0.0 : fmin(speed, MV_SPEED_MAX);
     double steps_per_beat = MV_STEPS_PER_WHOLE / c->beat_unit;
     double pos;
-    if (isfinite(bar) && isfinite(bar_beat))
-        pos = bar * c->bar_steps + bar_beat * steps_per_beat;
-    else if (isfinite(beat))
-        pos = beat * steps_per_beat;
-    else
+    if (isfinite(bar)) {
+        double in_bar = isfinite(bar_beat) ? clamp(bar_beat, 0.0, c->beats_per_bar) : 0.0;
+        pos = clamp(bar, -MV_POSITION_MAX, MV_POSITION_MAX) * c->bar_steps +
+              in_bar * steps_per_beat;
+    } else if (isfinite(beat)) {
+        pos = clamp(beat, -MV_POSITION_MAX, MV_POSITION_MAX) * steps_per_beat;
+    } else {
         return false;
+    }
+    pos = clamp(pos, -MV_POSITION_MAX, MV_POSITION_MAX);
     bool jumped = fabs(pos - c->pos) > JUMP_TOLERANCE;
     c->pos = pos;
-    if (jumped) c->next_step = (int64_t)ceil(pos - FRAME_TOLERANCE);
+    if (jumped) clock_skip_to_position(c);
     return jumped;
 }
 
@@ -71,7 +84,13 @@ int64_t clock_step_frame(const mv_clock *c, int64_t n_frames)
 void clock_advance(mv_clock *c, int64_t n_frames)
 {
     if (!clock_rolling(c)) return;
-    c->pos += (double)n_frames * clock_steps_per_frame(c);
+    c->pos = clamp(c->pos + (double)n_frames * clock_steps_per_frame(c), -MV_POSITION_MAX,
+                   MV_POSITION_MAX);
+}
+
+void clock_skip_to_position(mv_clock *c)
+{
+    c->next_step = (int64_t)ceil(c->pos - FRAME_TOLERANCE);
 }
 
 int64_t clock_bar_of(const mv_clock *c, int64_t step)

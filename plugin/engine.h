@@ -44,6 +44,8 @@ typedef struct mv_anchor_source {
 
 typedef struct mv_engine {
     char path[1024];
+    uint32_t serial;                      /* unique per load: names the engine in messages */
+    struct mv_engine *free_next;          /* run()'s list of engines to free */
     mv_weights *weights;
     mv_model model;
     mv_decoder *decoder;
@@ -59,7 +61,8 @@ typedef struct mv_engine {
 } mv_engine;
 
 /* Reads and checks a model file for the plugin. NULL with a message naming the
- * file and the problem in err. Anchors start as the model's defaults. */
+ * file and the problem in err (a directory, a FIFO or a device is refused
+ * before anything could block on it). Anchors start as the model's defaults. */
 mv_engine *engine_load(const char *path, char *err, size_t errlen);
 void engine_free(mv_engine *e);
 

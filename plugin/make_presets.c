@@ -2,9 +2,11 @@
  * bundle. For each line "name|label|A.mid|B.mid" of PAIRS_FILE, both files are
  * encoded with the bundle's model (the first usable window of each, as the
  * plugin encodes a MIDI anchor), the real plugin is given the two vectors as
- * anchors (patch:Set anchorAZ / anchorBZ), and its state is saved as a preset
- * through lilv: the preset holds the vectors, not the files. A pair the model
- * plays as silence at morph 0, 0.5 or 1 is skipped; fewer than 8 presets fail. */
+ * anchors (patch:Set anchorAZ / anchorBZ) named after their songs (patch:Set
+ * anchorALabel / anchorBLabel: the POP909 index's title and artist, else the
+ * file), and its state is saved as a preset through lilv: the preset holds
+ * the vectors, not the files. A pair the model plays as silence at morph 0,
+ * 0.5 or 1 is skipped; fewer than 8 presets fail. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,31 @@ static int encode(mv_engine *e, const char *data_dir, const char *file, float *z
         return -1;
     }
     return 0;
+}
+
+/* What an anchor is called: for pop909/NNN/NNN.mid the song's title and
+ * artist from pop909/index.csv (song_id,name,artist,...), "Bach chorale" and
+ * the file for jsb/, else the file's path under the data folder. */
+static void song_name(const char *data_dir, const char *file, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "%s", file);
+    char id[16];
+    if (sscanf(file, "pop909/%15[0-9]/", id) == 1) {
+        char index[2048], line[1024];
+        snprintf(index, sizeof index, "%s/pop909/index.csv", data_dir);
+        FILE *f = fopen(index, "r");
+        size_t id_len = strlen(id);
+        while (f && fgets(line, sizeof line, f)) {
+            if (strncmp(line, id, id_len) || line[id_len] != ',') continue;
+            char *name = strtok(line + id_len + 1, ","), *artist = strtok(NULL, ",");
+            if (name && artist) snprintf(out, out_size, "%s - %s (POP909 %s)", name, artist, id);
+            break;
+        }
+        if (f) fclose(f);
+    } else if (!strncmp(file, "jsb/", 4)) {
+        const char *base = strrchr(file, '/') + 1;
+        snprintf(out, out_size, "Bach chorale (JSB %.*s)", (int)strcspn(base, "."), base);
+    }
 }
 
 /* Note-ons the plugin plays in the first two bars at a morph value. */
@@ -45,7 +72,8 @@ static int notes_in_two_bars(mv_host *h, float morph)
 
 /* Returns 0 when written, 1 when skipped (silent somewhere), -1 on error. */
 static int make_preset(const char *bundle, const char *out, const char *name, const char *label,
-                       const float *za, const float *zb, int z_size)
+                       const float *za, const float *zb, int z_size, const char *song_a,
+                       const char *song_b)
 {
     char err[1024];
     mv_host *h = host_open(bundle, 48000, 512, err, sizeof err);
@@ -55,6 +83,8 @@ static int make_preset(const char *bundle, const char *out, const char *name, co
     }
     host_send_vector(h, 0, MV_PLUGIN_NS "anchorAZ", za, (uint32_t)z_size);
     host_send_vector(h, 0, MV_PLUGIN_NS "anchorBZ", zb, (uint32_t)z_size);
+    host_send_string(h, 0, MV_PLUGIN_NS "anchorALabel", song_a);
+    host_send_string(h, 0, MV_PLUGIN_NS "anchorBLabel", song_b);
     mv_midi_out midi[64];
     int n_midi = 0;
     host_run(h, 512, midi, 64, &n_midi);
@@ -115,10 +145,13 @@ int main(int argc, char **argv)
         } else if (encode(e, data, a, za) || encode(e, data, b, zb)) {
             rc = 1;
         } else {
-            int made = make_preset(bundle, out, name, label, za, zb, e->z_size);
+            char song_a[512], song_b[512];
+            song_name(data, a, song_a, sizeof song_a);
+            song_name(data, b, song_b, sizeof song_b);
+            int made = make_preset(bundle, out, name, label, za, zb, e->z_size, song_a, song_b);
             if (made < 0) rc = 1;
             if (made == 0) {
-                printf("%s: %s (%s -> %s)\n", name, label, a, b);
+                printf("%s: %s (%s -> %s)\n", name, label, song_a, song_b);
                 n++;
             }
         }

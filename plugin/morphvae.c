@@ -22,6 +22,9 @@
 #include "tokens.h"
 
 #define DEFAULT_MODEL_FILE "model.mvae" /* in the bundle */
+/* A decode request unanswered for this long (in seconds of audio) was lost by
+ * the host: it is asked again. */
+#define REQUEST_TIMEOUT_S 2.0
 
 static void map_uris(LV2_URID_Map *map, mv_uris *u)
 {
@@ -38,9 +41,9 @@ static void map_uris(LV2_URID_Map *map, mv_uris *u)
     u->atom_Vector = MAP(LV2_ATOM__Vector);
     u->atom_Sequence = MAP(LV2_ATOM__Sequence);
     u->atom_URID = MAP(LV2_ATOM__URID);
-    u->atom_eventTransfer = MAP(LV2_ATOM__eventTransfer);
     u->midi_Event = MAP(LV2_MIDI__MidiEvent);
     u->patch_Set = MAP(LV2_PATCH__Set);
+    u->patch_Get = MAP(LV2_PATCH__Get);
     u->patch_property = MAP(LV2_PATCH__property);
     u->patch_value = MAP(LV2_PATCH__value);
     u->time_Position = MAP(LV2_TIME__Position);
@@ -68,6 +71,8 @@ static void map_uris(LV2_URID_Map *map, mv_uris *u)
 
 /* ---------------------------------------------------------------- lifecycle */
 
+static void cleanup(LV2_Handle instance);
+
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
                               const char *bundle_path, const LV2_Feature *const *features)
 {
@@ -89,8 +94,13 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
         return NULL;
     }
     map_uris(self->map, &self->uris);
-    lv2_atom_forge_init(&self->forge, self->map);
+    midi_out_init(&self->out, self->map);
+    lv2_atom_forge_init(&self->notify, self->map);
     clock_init(&self->clock, rate);
+    atomic_init(&self->restore_forward, false);
+    atomic_init(&self->outbox_waiting, false);
+    atomic_init(&self->epoch, 0u);
+    if (snapshot_init(&self->saved)) goto fail;
     for (int which = 0; which < 2; which++) {
         self->restore.anchor_z[which] = calloc(MV_MAX_SIZE, sizeof(float));
         if (!self->restore.anchor_z[which]) goto fail;
@@ -105,13 +115,15 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
              len && bundle_path[len - 1] == '/' ? "" : "/", DEFAULT_MODEL_FILE);
     self->work_engine = engine_load(self->default_model, err, sizeof err);
     if (!self->work_engine) lv2_log_error(&self->logger, "morphvae: %s\n", err);
-    self->engine = self->work_engine;
+    self->engine = self->handed_engine = self->work_engine;
     self->last_requested_bar = -1;
+    snprintf(self->reported.path[0], MV_PATH_MAX, "%s",
+             self->work_engine ? self->work_engine->path : "");
+    self->reported.due = REPORT_ALL; /* hosts learn the values at the first run */
+    worker_publish(self);
     return self;
 fail:
-    free(self->restore.anchor_z[0]);
-    free(self->restore.anchor_z[1]);
-    free(self);
+    cleanup(self);
     return NULL;
 }
 
@@ -119,7 +131,8 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 {
     mv_plugin *self = instance;
     if (port == PORT_CONTROL) self->control = data;
-    else if (port == PORT_MIDI_OUT) self->midi_out = data;
+    else if (port == PORT_MIDI_OUT) self->midi_out_port = data;
+    else if (port == PORT_NOTIFY) self->notify_port = data;
     else if (port < PORT_COUNT) self->port[port] = data;
 }
 
@@ -132,86 +145,67 @@ static void forget_bars(mv_plugin *self)
 static void activate(LV2_Handle instance)
 {
     mv_plugin *self = instance;
-    double rate = self->clock.rate;
-    clock_init(&self->clock, rate);
+    /* Without a host transport the plugin free-runs from bar 1 again; with
+     * one, it stays where the host last said until the host says more. */
+    if (!self->clock.host_transport) clock_init(&self->clock, self->clock.rate);
     forget_bars(self);
     /* A host may drop worker replies across deactivation: ask afresh. */
-    self->decode_in_flight = false;
-}
-
-/* ------------------------------------------------------------ MIDI output */
-
-static void write_midi(mv_plugin *self, int64_t frame, uint8_t status, uint8_t pitch,
-                       uint8_t velocity)
-{
-    const uint8_t msg[3] = {status, pitch, velocity};
-    if (!lv2_atom_forge_frame_time(&self->forge, frame)) return;
-    if (!lv2_atom_forge_atom(&self->forge, 3, self->uris.midi_Event)) return;
-    lv2_atom_forge_write(&self->forge, msg, 3);
-}
-
-static void note_off_at(mv_plugin *self, int i, int64_t frame)
-{
-    mv_sounding *s = &self->sounding[i];
-    write_midi(self, frame, LV2_MIDI_MSG_NOTE_OFF | s->channel, s->pitch, 0);
-    self->sounding[i] = self->sounding[--self->n_sounding];
-}
-
-static void all_notes_off(mv_plugin *self, int64_t frame)
-{
-    while (self->n_sounding) note_off_at(self, self->n_sounding - 1, frame);
-    self->melody_sounding = false;
-}
-
-static void end_melody_note(mv_plugin *self, int64_t frame)
-{
-    if (!self->melody_sounding) return;
-    for (int i = self->n_sounding - 1; i >= 0; i--)
-        if (self->sounding[i].off_step == INT64_MAX) note_off_at(self, i, frame);
-    self->melody_sounding = false;
-}
-
-static void note_on(mv_plugin *self, int64_t frame, uint8_t channel, int pitch,
-                    int64_t off_step)
-{
-    /* The same pitch twice on a channel: end the first so offs stay paired. */
-    for (int i = self->n_sounding - 1; i >= 0; i--)
-        if (self->sounding[i].channel == channel && self->sounding[i].pitch == pitch)
-            note_off_at(self, i, frame);
-    if (self->n_sounding == MV_MAX_SOUNDING) return;
-    float v = *self->port[PORT_VELOCITY];
-    uint8_t velocity = v < 1.0f ? 1 : v > 127.0f ? 127 : (uint8_t)lrintf(v);
-    write_midi(self, frame, LV2_MIDI_MSG_NOTE_ON | channel, (uint8_t)pitch, velocity);
-    self->sounding[self->n_sounding++] =
-        (mv_sounding){.channel = channel, .pitch = (uint8_t)pitch, .off_step = off_step};
-}
-
-static int port_int(const mv_plugin *self, int port, int lo, int hi)
-{
-    float v = *self->port[port];
-    int i = isfinite(v) ? (int)lrintf(v) : lo;
-    return i < lo ? lo : i > hi ? hi : i;
+    self->request_in_flight = 0;
+    self->active = true;
 }
 
 /* ------------------------------------------------------------ playing steps */
 
+static float port_value(const mv_plugin *self, int port)
+{
+    return self->port[port] ? *self->port[port] : 0.0f;
+}
+
+static int port_int(const mv_plugin *self, int port, int lo, int hi)
+{
+    float v = port_value(self, port);
+    if (!isfinite(v)) return lo;
+    if (v < (float)lo) return lo;
+    if (v > (float)hi) return hi;
+    return (int)lrintf(v);
+}
+
+static float port_float(const mv_plugin *self, int port, float lo, float hi)
+{
+    float v = port_value(self, port);
+    if (!isfinite(v)) return lo;
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
 static const mv_bar_slot *bar_for(const mv_plugin *self, int64_t bar)
 {
     const mv_bar_slot *s = &self->slot[bar & 1];
-    return s->valid && s->song_bar == bar && s->engine == self->engine ? s : NULL;
+    return s->valid && s->song_bar == bar && self->engine &&
+                   s->engine_serial == self->engine->serial
+               ? s
+               : NULL;
+}
+
+static void note_on(mv_plugin *self, int64_t frame, uint8_t channel, int pitch, int64_t off_step)
+{
+    uint8_t velocity = (uint8_t)port_int(self, PORT_VELOCITY, 1, 127);
+    midi_out_note_on(&self->out, frame, channel, (uint8_t)pitch, velocity, off_step);
 }
 
 static void play_step(mv_plugin *self, int64_t step, int64_t frame)
 {
-    for (int i = self->n_sounding - 1; i >= 0; i--)
-        if (self->sounding[i].off_step <= step) note_off_at(self, i, frame);
+    if (self->notes_off_pending) {
+        midi_out_end_all(&self->out, frame);
+        self->notes_off_pending = false;
+    }
+    midi_out_end_due(&self->out, step, frame);
 
     const mv_engine *e = self->engine;
     int64_t bar = clock_bar_of(&self->clock, step);
     int k = clock_step_in_bar(&self->clock, step);
     const mv_bar_slot *slot = bar_for(self, bar);
     if (!e || !slot || k >= e->steps_per_bar) {
-        end_melody_note(self, frame);
+        midi_out_end_open(&self->out, frame);
         return;
     }
     int32_t token = slot->tokens[k];
@@ -222,22 +216,30 @@ static void play_step(mv_plugin *self, int64_t step, int64_t frame)
         return;
     }
     if (token == MV_MELODY_NO_EVENT) return;
-    end_melody_note(self, frame);
-    if (token == MV_MELODY_NOTE_OFF) return;
+    midi_out_end_open(&self->out, frame);
+    if (token == MV_MELODY_NOTE_OFF || token < 2 || token >= (int32_t)e->n_classes) return;
     int pitch = notes_shape_pitch((int)e->min_pitch + token - 2,
-                                  port_int(self, PORT_TRANSPOSE, -48, 48),
+                                  port_int(self, PORT_TRANSPOSE, -24, 24),
                                   port_int(self, PORT_KEY, 0, 11),
                                   port_int(self, PORT_SCALE, 0, MV_N_SCALES - 1));
     uint8_t channel = (uint8_t)(port_int(self, PORT_CHANNEL, 1, 16) - 1);
-    note_on(self, frame, channel, pitch, INT64_MAX);
-    self->melody_sounding = true;
+    note_on(self, frame, channel, pitch, MV_OFF_OPEN);
 }
 
-/* Plays the steps that start in frames [from, to) of the block. */
-static void play_until(mv_plugin *self, uint32_t from, uint32_t to)
+/* Plays the steps that start in frames [from, to) of the block, at most
+ * MV_MAX_STEPS_PER_RUN in one run() (*budget counts down): a tempo no host
+ * sends would otherwise make the block as long as the steps in it. */
+static void play_until(mv_plugin *self, uint32_t from, uint32_t to, int *budget)
 {
     int64_t frame;
     while ((frame = clock_step_frame(&self->clock, to - from)) >= 0) {
+        if (*budget == 0) {
+            clock_advance(&self->clock, to - from);
+            clock_skip_to_position(&self->clock);
+            midi_out_end_all(&self->out, to - 1);
+            return;
+        }
+        --*budget;
         play_step(self, self->clock.next_step, from + frame);
         self->clock.next_step++;
     }
@@ -245,13 +247,6 @@ static void play_until(mv_plugin *self, uint32_t from, uint32_t to)
 }
 
 /* ------------------------------------------------------------ controls */
-
-static float port_float(const mv_plugin *self, int port, float lo, float hi)
-{
-    float v = *self->port[port];
-    if (!isfinite(v)) return lo;
-    return v < lo ? lo : v > hi ? hi : v;
-}
 
 /* Reads the controls that change what is decoded; a change makes every held
  * bar stale (still played until its replacement arrives). */
@@ -262,8 +257,8 @@ static void read_decode_controls(mv_plugin *self)
     p.morph = port_float(self, PORT_MORPH, 0.0f, 1.0f);
     for (int a = 0; a < MV_N_ATTRS; a++)
         p.attr[a] = port_float(self, PORT_ATTR_FIRST + a, -4.0f, 4.0f);
-    p.temperature = port_float(self, PORT_TEMPERATURE, 0.0f, 4.0f);
-    p.variation = port_int(self, PORT_VARIATION, 0, 1 << 20);
+    p.temperature = port_float(self, PORT_TEMPERATURE, 0.0f, 2.0f);
+    p.variation = port_int(self, PORT_VARIATION, 0, 999);
     p.phrase_bars = port_int(self, PORT_PHRASE_BARS, 1, MV_MAX_PHRASE_BARS);
     if (memcmp(&p, &self->params, sizeof p)) {
         self->params = p;
@@ -273,15 +268,54 @@ static void read_decode_controls(mv_plugin *self)
 
 /* ------------------------------------------------------------ worker requests */
 
-static bool schedule(mv_plugin *self, uint32_t size, const void *msg)
+static bool schedule(mv_plugin *self, const mv_msg *m)
 {
-    return self->schedule->schedule_work(self->schedule->handle, size, msg) ==
+    return self->schedule->schedule_work(self->schedule->handle, msg_size(m), m) ==
            LV2_WORKER_SUCCESS;
 }
 
+/* A request for the worker: sent now, or (when the host refuses it, or older
+ * ones still wait) queued and sent again at the next run(). Full: dropped. */
+static void request(mv_plugin *self, const mv_msg *m)
+{
+    mv_retry_queue *q = &self->retry;
+    if (q->count == 0 && schedule(self, m)) return;
+    if (q->count == MV_RETRY_SLOTS) return;
+    mv_msg *slot = &q->msg[(q->head + q->count) % MV_RETRY_SLOTS];
+    memcpy(slot, m, msg_size(m));
+    q->count++;
+}
+
+/* At the start of run(): what earlier runs could not send. */
+static void send_pending(mv_plugin *self)
+{
+    mv_retry_queue *q = &self->retry;
+    while (q->count && schedule(self, &q->msg[q->head])) {
+        q->head = (q->head + 1) % MV_RETRY_SLOTS;
+        q->count--;
+    }
+    if (self->free_list) {
+        mv_msg m = {.engine = {.head.type = MSG_FREE_ENGINES, .engine = self->free_list}};
+        if (schedule(self, &m)) self->free_list = NULL;
+    }
+    if (atomic_load_explicit(&self->restore_forward, memory_order_acquire)) {
+        mv_msg m = {.head.type = MSG_RESTORE};
+        if (schedule(self, &m))
+            atomic_store_explicit(&self->restore_forward, false, memory_order_relaxed);
+    }
+    if (atomic_exchange_explicit(&self->outbox_waiting, false, memory_order_acq_rel)) {
+        mv_msg m = {.head.type = MSG_FLUSH};
+        if (!schedule(self, &m))
+            atomic_store_explicit(&self->outbox_waiting, true, memory_order_relaxed);
+    }
+}
+
+/* Asks for the bar needed now or next when it is missing or stale; one
+ * request at a time. The in-flight mark is set before schedule_work(): a host
+ * may answer inside that call, and the answer clears it. */
 static void request_decode(mv_plugin *self)
 {
-    if (!self->engine || self->decode_in_flight) return;
+    if (!self->engine || self->request_in_flight) return;
     int64_t now = clock_bar_of(&self->clock, self->clock.next_step);
     int64_t want = -1;
     bool stale[2];
@@ -299,15 +333,16 @@ static void request_decode(mv_plugin *self)
         else if (stale[1]) want = now + 1;
         else return;
     }
-    mv_msg_decode msg = {.type = MSG_DECODE,
-                         .version = self->decode_version,
-                         .engine = self->engine,
-                         .song_bar = want,
-                         .params = self->params};
-    if (schedule(self, sizeof msg, &msg)) {
-        self->decode_in_flight = true;
-        self->last_requested_bar = want;
-    }
+    uint32_t id = ++self->last_request ? self->last_request : ++self->last_request;
+    mv_msg m = {.decode = {.head.type = MSG_DECODE,
+                           .request = id,
+                           .version = self->decode_version,
+                           .song_bar = want,
+                           .params = self->params}};
+    self->request_in_flight = id;
+    self->request_age = 0;
+    self->last_requested_bar = want;
+    if (!schedule(self, &m) && self->request_in_flight == id) self->request_in_flight = 0;
 }
 
 /* ------------------------------------------------------------ events */
@@ -315,10 +350,14 @@ static void request_decode(mv_plugin *self)
 static double number_of(const mv_uris *u, const LV2_Atom *a)
 {
     if (!a) return NAN;
-    if (a->type == u->atom_Float) return ((const LV2_Atom_Float *)a)->body;
-    if (a->type == u->atom_Double) return ((const LV2_Atom_Double *)a)->body;
-    if (a->type == u->atom_Int) return ((const LV2_Atom_Int *)a)->body;
-    if (a->type == u->atom_Long) return (double)((const LV2_Atom_Long *)a)->body;
+    if (a->type == u->atom_Float && a->size >= sizeof(float))
+        return ((const LV2_Atom_Float *)a)->body;
+    if (a->type == u->atom_Double && a->size >= sizeof(double))
+        return ((const LV2_Atom_Double *)a)->body;
+    if (a->type == u->atom_Int && a->size >= sizeof(int32_t))
+        return ((const LV2_Atom_Int *)a)->body;
+    if (a->type == u->atom_Long && a->size >= sizeof(int64_t))
+        return (double)((const LV2_Atom_Long *)a)->body;
     return NAN;
 }
 
@@ -334,21 +373,36 @@ static void on_position(mv_plugin *self, const LV2_Atom_Object *obj, int64_t fra
     bool jumped = clock_set_position(&self->clock, number_of(u, bar), number_of(u, bar_beat),
                                      number_of(u, beat), number_of(u, bpb), number_of(u, unit),
                                      number_of(u, bpm), number_of(u, speed));
-    if (jumped || (was_rolling && !clock_rolling(&self->clock))) all_notes_off(self, frame);
+    if (jumped || (was_rolling && !clock_rolling(&self->clock)))
+        midi_out_end_all(&self->out, frame);
 }
 
 /* An anchor given as a vector of floats (atom:Vector of atom:Float). */
-static void send_anchor_vector(mv_plugin *self, int which, const LV2_Atom *value)
+static void request_anchor_vector(mv_plugin *self, int which, const LV2_Atom *value)
 {
+    const mv_uris *u = &self->uris;
     const LV2_Atom_Vector *v = (const LV2_Atom_Vector *)value;
-    if (value->type != self->uris.atom_Vector || value->size < sizeof v->body ||
-        v->body.child_type != self->uris.atom_Float || v->body.child_size != sizeof(float))
+    if (value->type != u->atom_Vector || value->size < sizeof v->body ||
+        v->body.child_type != u->atom_Float || v->body.child_size != sizeof(float))
         return;
-    uint32_t n = (value->size - (uint32_t)sizeof v->body) / sizeof(float);
-    if (n == 0 || n > MV_MAX_VECTOR_MSG) return;
-    mv_msg_vector msg = {.type = MSG_ANCHOR_VECTOR, .which = which, .n = n};
-    memcpy(msg.z, v + 1, n * sizeof(float));
-    schedule(self, (uint32_t)(offsetof(mv_msg_vector, z) + n * sizeof(float)), &msg);
+    uint32_t bytes = value->size - (uint32_t)sizeof v->body;
+    uint32_t n = bytes / sizeof(float);
+    if (n == 0 || n > MV_MAX_VECTOR_MSG || n * sizeof(float) != bytes) return;
+    mv_msg m = {.vector = {.head.type = MSG_ANCHOR_VECTOR, .which = which, .n = n}};
+    memcpy(m.vector.z, v + 1, bytes);
+    request(self, &m);
+}
+
+/* A text value (atom:Path, or atom:String for a label) into a path message. */
+static bool text_message(const LV2_Atom *value, LV2_URID type, mv_msg *m)
+{
+    if (value->type != type || value->size == 0 || value->size >= MV_PATH_MAX) return false;
+    const char *text = LV2_ATOM_BODY_CONST(value);
+    uint32_t length = (uint32_t)strnlen(text, value->size);
+    memcpy(m->path.text, text, length);
+    m->path.text[length] = '\0';
+    m->path.length = length;
+    return true;
 }
 
 static void on_patch_set(mv_plugin *self, const LV2_Atom_Object *obj)
@@ -358,45 +412,69 @@ static void on_patch_set(mv_plugin *self, const LV2_Atom_Object *obj)
     const LV2_Atom *value = NULL;
     lv2_atom_object_get(obj, u->patch_property, &property, u->patch_value, &value, 0);
     if (!property || property->atom.type != u->atom_URID || !value) return;
-    mv_msg_anchor msg = {0};
+    LV2_URID key = property->body;
+    mv_msg m;
+    memset(&m.head, 0, sizeof m.head);
     for (int which = 0; which < 2; which++) {
-        if (property->body == u->mv_anchor_seed[which]) {
+        if (key == u->mv_anchor_seed[which]) {
             double seed = number_of(u, value);
-            if (!isfinite(seed)) return;
-            msg.type = MSG_ANCHOR_SEED;
-            msg.which = which;
-            msg.seed = (uint32_t)(int64_t)seed;
-            schedule(self, sizeof msg, &msg);
+            if (isnan(seed)) return;
+            seed = seed < 0 ? 0 : seed > MV_SEED_MAX ? MV_SEED_MAX : floor(seed);
+            m.seed = (mv_msg_seed){.head.type = MSG_ANCHOR_SEED, .which = which,
+                                   .seed = (uint32_t)seed};
+            request(self, &m);
+            return;
+        }
+        if (key == u->mv_anchor_z[which]) {
+            request_anchor_vector(self, which, value);
+            return;
+        }
+        if (key == u->mv_anchor_label[which] && text_message(value, u->atom_String, &m)) {
+            m.path.head.type = MSG_ANCHOR_LABEL;
+            m.path.which = which;
+            request(self, &m);
+            return;
+        }
+        if (key == u->mv_anchor_file[which] && text_message(value, u->atom_Path, &m)) {
+            m.path.head.type = MSG_ANCHOR_FILE;
+            m.path.which = which;
+            request(self, &m);
             return;
         }
     }
-    for (int which = 0; which < 2; which++) {
-        if (property->body == u->mv_anchor_z[which]) {
-            send_anchor_vector(self, which, value);
-            return;
-        }
+    if (key == u->mv_model && text_message(value, u->atom_Path, &m)) {
+        m.path.head.type = MSG_LOAD_MODEL;
+        m.path.which = 0;
+        request(self, &m);
     }
-    if (value->type != u->atom_Path || value->size == 0 || value->size >= MV_PATH_MAX) return;
-    if (property->body == u->mv_model) {
-        msg.type = MSG_LOAD_MODEL;
-    } else if (property->body == u->mv_anchor_file[0] || property->body == u->mv_anchor_file[1]) {
-        msg.type = MSG_ANCHOR_FILE;
-        msg.which = property->body == u->mv_anchor_file[1];
-    } else {
+}
+
+/* patch:Get: every parameter, or the one asked for. */
+static void on_patch_get(mv_plugin *self, const LV2_Atom_Object *obj)
+{
+    const mv_uris *u = &self->uris;
+    const LV2_Atom_URID *property = NULL;
+    lv2_atom_object_get(obj, u->patch_property, &property, 0);
+    if (!property) {
+        self->reported.due = REPORT_ALL;
         return;
     }
-    memcpy(msg.path, LV2_ATOM_BODY_CONST(value), value->size);
-    msg.path[value->size] = '\0';
-    schedule(self, sizeof msg, &msg);
+    if (property->atom.type != u->atom_URID) return;
+    const LV2_URID keys[5] = {u->mv_model, u->mv_anchor_file[0], u->mv_anchor_file[1],
+                              u->mv_anchor_seed[0], u->mv_anchor_seed[1]};
+    for (int i = 0; i < 5; i++)
+        if (property->body == keys[i]) self->reported.due |= 1u << i;
 }
 
 static void on_event(mv_plugin *self, const LV2_Atom_Event *ev, int64_t frame)
 {
     const mv_uris *u = &self->uris;
     if (ev->body.type != u->atom_Object && ev->body.type != u->atom_Blank) return;
+    if (ev->body.size < sizeof(LV2_Atom_Object_Body)) return;
     const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
     if (obj->body.otype == u->time_Position) on_position(self, obj, frame);
     else if (obj->body.otype == u->patch_Set) on_patch_set(self, obj);
+    else if (obj->body.otype == u->patch_Get) on_patch_get(self, obj);
 }
 
 /* ------------------------------------------------------------ run */
@@ -404,33 +482,35 @@ static void on_event(mv_plugin *self, const LV2_Atom_Event *ev, int64_t frame)
 static void run(LV2_Handle instance, uint32_t n_frames)
 {
     mv_plugin *self = instance;
-    const uint32_t capacity = self->midi_out->atom.size;
-    LV2_Atom_Forge_Frame seq;
-    lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->midi_out, capacity);
-    lv2_atom_forge_sequence_head(&self->forge, &seq, 0);
-
-    if (atomic_load_explicit(&self->restore_pending, memory_order_acquire)) {
-        const uint32_t type = MSG_RESTORE;
-        if (schedule(self, sizeof type, &type))
-            atomic_store_explicit(&self->restore_pending, false, memory_order_relaxed);
-    }
-    if (self->notes_off_pending) {
-        all_notes_off(self, 0);
+    midi_out_begin(&self->out, self->midi_out_port);
+    if (self->notes_off_pending) { /* deactivated, or a new engine */
+        midi_out_end_all(&self->out, 0);
         self->notes_off_pending = false;
     }
-    read_decode_controls(self);
-
-    uint32_t done = 0;
-    LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
-        int64_t t = ev->time.frames;
-        uint32_t at = t < (int64_t)done ? done : t > (int64_t)n_frames ? n_frames : (uint32_t)t;
-        play_until(self, done, at);
-        done = at;
-        on_event(self, ev, at);
+    send_pending(self);
+    if (self->request_in_flight) {
+        self->request_age += n_frames;
+        if ((double)self->request_age > REQUEST_TIMEOUT_S * self->clock.rate)
+            self->request_in_flight = 0;
     }
-    play_until(self, done, n_frames);
+    read_decode_controls(self);
+    request_decode(self); /* a worker that answers at once serves this block */
+
+    int budget = MV_MAX_STEPS_PER_RUN;
+    uint32_t done = 0;
+    if (self->control) {
+        LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
+            int64_t t = ev->time.frames;
+            uint32_t at = t < (int64_t)done ? done : t > (int64_t)n_frames ? n_frames : (uint32_t)t;
+            play_until(self, done, at, &budget);
+            done = at;
+            on_event(self, ev, at);
+        }
+    }
+    play_until(self, done, n_frames, &budget);
     request_decode(self);
-    lv2_atom_forge_pop(&self->forge, &seq);
+    midi_out_end(&self->out);
+    report_write(self);
 }
 
 static void deactivate(LV2_Handle instance)
@@ -439,13 +519,21 @@ static void deactivate(LV2_Handle instance)
      * note-offs at the start of the first run() after re-activation. */
     mv_plugin *self = instance;
     self->notes_off_pending = true;
+    self->active = false;
 }
 
 static void cleanup(LV2_Handle instance)
 {
     mv_plugin *self = instance;
+    mv_engine *e = self->free_list;
+    while (e) {
+        mv_engine *next = e->free_next;
+        if (e != self->engine && e != self->work_engine) engine_free(e);
+        e = next;
+    }
     if (self->engine != self->work_engine) engine_free((mv_engine *)self->engine);
     engine_free(self->work_engine);
+    snapshot_free(&self->saved);
     free(self->restore.anchor_z[0]);
     free(self->restore.anchor_z[1]);
     free(self);

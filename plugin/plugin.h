@@ -2,12 +2,18 @@
  *
  * Threads (LV2 threading classes):
  *  - audio (run, work_response): reads ports, follows the transport, plays the
- *    decoded bars, asks the worker for what it needs next. Never allocates,
- *    locks, blocks, logs or does I/O.
+ *    decoded bars, asks the worker for what it needs next, reports parameter
+ *    values. Never allocates, locks, blocks, logs or does I/O.
  *  - worker (work): loads models and MIDI anchors, decodes bars into the
- *    decoder's preallocated buffers, frees what the audio thread gave up.
- *  - main (instantiate, save, restore, cleanup).
- * Who owns what is written beside each section below. */
+ *    decoder's preallocated buffers, frees what the audio thread gave up,
+ *    publishes the state save() stores. A host may run it inside
+ *    schedule_work(), i.e. inside run() (Ardour while exporting).
+ *  - main (instantiate, activate, deactivate, restore, cleanup), and save(),
+ *    which may run at the same time as the audio thread and the worker: it
+ *    reads only the published state (snapshot.h).
+ * Who owns what is written beside each section below. The two directions
+ * of the worker are messages (messages.h); the few flags they share are
+ * atomics. */
 #ifndef MV_PLUGIN_H
 #define MV_PLUGIN_H
 
@@ -24,14 +30,16 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "messages.h"
+#include "midi_out.h"
+#include "snapshot.h"
 
 #define MV_URI "https://github.com/morphvae/morphvae"
 #define MV_NS MV_URI "#"
-#define MV_PATH_MAX 1024
 
 /* Port indices: must match ttl/morphvae.ttl.in. */
 enum mv_port {
-    PORT_CONTROL = 0, /* atom in: time:Position, patch:Set, MIDI (ignored) */
+    PORT_CONTROL = 0, /* atom in: time:Position, patch:Set, patch:Get, MIDI (ignored) */
     PORT_MIDI_OUT,    /* atom out: the notes */
     PORT_MORPH,
     PORT_ATTR_FIRST,  /* one amount per attribute, MV_N_ATTRS of them (engine.h) */
@@ -43,15 +51,19 @@ enum mv_port {
     PORT_TRANSPOSE,
     PORT_KEY,
     PORT_SCALE,
+    PORT_NOTIFY,      /* atom out: patch:Set reports of the parameters */
     PORT_COUNT
 };
+
+/* Declared ranges of the anchor seeds (ttl/morphvae.ttl.in). */
+#define MV_SEED_MAX 99999
 
 /* URIDs, mapped once in instantiate. */
 typedef struct mv_uris {
     LV2_URID atom_Blank, atom_Object, atom_Path, atom_Int, atom_Float, atom_Double,
-        atom_Long, atom_String, atom_Chunk, atom_Vector, atom_Sequence, atom_URID, atom_eventTransfer;
+        atom_Long, atom_String, atom_Chunk, atom_Vector, atom_Sequence, atom_URID;
     LV2_URID midi_Event;
-    LV2_URID patch_Set, patch_property, patch_value;
+    LV2_URID patch_Set, patch_Get, patch_property, patch_value;
     LV2_URID time_Position, time_bar, time_barBeat, time_beat, time_beatUnit,
         time_beatsPerBar, time_beatsPerMinute, time_speed;
     LV2_URID mv_model, mv_model_checksum, mv_anchor_file[2], mv_anchor_seed[2], mv_anchor_z[2],
@@ -62,21 +74,37 @@ typedef struct mv_uris {
 typedef struct mv_bar_slot {
     bool valid;
     int64_t song_bar;
-    uint32_t version;         /* decode_version it was asked with */
-    const mv_engine *engine;  /* the engine that decoded it */
+    uint32_t version;        /* decode_version it was asked with */
+    uint32_t engine_serial;  /* the engine that decoded it */
     int32_t tokens[MV_MAX_STEPS_PER_BAR];
 } mv_bar_slot;
 
-/* A note the plugin has sent a note-on for and owes a note-off. */
-typedef struct mv_sounding {
-    uint8_t channel, pitch;
-    int64_t off_step; /* step at which it ends; INT64_MAX: until the next token says */
-} mv_sounding;
+/* What the host is told on the notify port (audio thread's copy, kept up to
+ * date by the worker's RESP_PATH and RESP_ANCHORS). */
+enum mv_report {
+    REPORT_MODEL = 1u << 0,
+    REPORT_FILE_A = 1u << 1,
+    REPORT_FILE_B = 1u << 2,
+    REPORT_SEED_A = 1u << 3,
+    REPORT_SEED_B = 1u << 4,
+    REPORT_ALL = (1u << 5) - 1,
+};
 
-#define MV_MAX_SOUNDING 32
+typedef struct mv_reported {
+    char path[3][MV_PATH_MAX]; /* model, anchor A file, anchor B file ("" : none) */
+    uint32_t seed[2];
+    uint32_t due;              /* enum mv_report bits still to send */
+} mv_reported;
 
-/* What the worker has pending from restore(): filled in the main thread,
- * consumed by the worker after the audio thread forwards the request. */
+/* Requests run() could not schedule (a full ring), sent again in order at
+ * the start of the next run(). */
+#define MV_RETRY_SLOTS 4
+typedef struct mv_retry_queue {
+    mv_msg msg[MV_RETRY_SLOTS];
+    int head, count;
+} mv_retry_queue;
+
+/* What restore() stages for the worker (main thread -> worker). */
 typedef struct mv_restore_data {
     char model_path[MV_PATH_MAX]; /* the default model when the state names none */
     mv_anchor_source anchor[2];
@@ -84,6 +112,16 @@ typedef struct mv_restore_data {
     int anchor_z_size[2];         /* 0: no vector stored */
     uint64_t model_checksum;      /* of the model the vectors were saved with; 0: unknown */
 } mv_restore_data;
+
+/* Responses the host refused (respond() failed), kept by the worker until a
+ * later work() call sends them: the newest of each kind is all that matters. */
+typedef struct mv_outbox {
+    bool engine;        /* work_engine is not handed to run() yet */
+    bool anchors;       /* RESP_ANCHORS */
+    uint32_t paths;     /* RESP_PATH, bit i: path i */
+    bool bar;           /* RESP_BAR in bar_msg */
+    mv_msg_bar bar_msg;
+} mv_outbox;
 
 typedef struct mv_plugin {
     /* --- Host features (set in instantiate, read-only afterwards) --- */
@@ -95,94 +133,53 @@ typedef struct mv_plugin {
 
     /* --- Ports (connect_port) --- */
     const LV2_Atom_Sequence *control;
-    LV2_Atom_Sequence *midi_out;
+    LV2_Atom_Sequence *midi_out_port, *notify_port;
     const float *port[PORT_COUNT];
 
-    /* --- Audio thread only --- */
-    LV2_Atom_Forge forge;
+    /* --- Audio thread only (and activate/restore, which never run with it) --- */
+    mv_midi_out out;           /* the notes sounding and the MIDI written */
+    LV2_Atom_Forge notify;     /* the notify port */
     mv_clock clock;
-    const mv_engine *engine;   /* the engine bars are asked from; swapped in work_response */
+    const mv_engine *engine;   /* the engine bars are played with; swapped in work_response */
+    mv_engine *free_list;      /* engines given up, not yet handed to the worker */
     mv_bar_slot slot[2];       /* slot[bar & 1]: the current and the next bar */
     mv_decode_params params;   /* last control values that affect decoding */
     uint32_t decode_version;   /* bumped whenever params, anchors or engine change */
-    bool decode_in_flight;
+    uint32_t request_in_flight; /* number of the decode request awaited; 0: none */
+    uint64_t request_age;      /* frames since it was sent */
+    uint32_t last_request;
     int64_t last_requested_bar;
-    bool notes_off_pending;    /* set by work_response, done at the next run() */
-    mv_sounding sounding[MV_MAX_SOUNDING];
-    int n_sounding;
-    bool melody_sounding;      /* sounding[] holds a melody note of open length */
+    bool notes_off_pending;    /* the engine changed or the plugin was deactivated */
+    bool active;               /* between activate() and deactivate() */
+    mv_reported reported;
+    mv_retry_queue retry;
 
-    /* --- Worker thread only (and instantiate/cleanup) --- */
+    /* --- Worker only (and instantiate, restore, cleanup) --- */
     mv_engine *work_engine;    /* the newest engine; anchors are changed here */
+    mv_engine *handed_engine;  /* the last engine run() was sent */
     mv_anchor_source anchor[2];
+    mv_outbox outbox;
+    bool publish_paused;       /* a restore is staged: what save() sees is its data */
 
-    /* --- Main thread -> worker: state restore --- */
-    mv_restore_data restore;
-    atomic_bool restore_pending; /* set by restore(), cleared when forwarded by run() */
+    /* --- Shared --- */
+    mv_snapshot saved;            /* worker/restore -> save() */
+    mv_restore_data restore;      /* restore() -> worker (MSG_RESTORE) */
+    atomic_bool restore_forward;  /* restore() -> run(): schedule MSG_RESTORE */
+    atomic_bool outbox_waiting;   /* worker -> run(): schedule MSG_FLUSH */
+    atomic_uint epoch;            /* restore() -> both: responses before it are stale */
 } mv_plugin;
-
-/* Worker messages (audio -> worker). */
-enum mv_msg_type {
-    MSG_DECODE = 1,
-    MSG_LOAD_MODEL,
-    MSG_FREE_ENGINE,
-    MSG_ANCHOR_SEED,
-    MSG_ANCHOR_FILE,
-    MSG_ANCHOR_VECTOR,
-    MSG_RESTORE,
-    /* worker -> audio */
-    RESP_BAR,
-    RESP_ENGINE,
-    RESP_ANCHORS,
-    RESP_LOAD_FAILED,
-};
-
-typedef struct mv_msg_decode {
-    uint32_t type;
-    uint32_t version;
-    const mv_engine *engine;
-    int64_t song_bar;
-    mv_decode_params params;
-} mv_msg_decode;
-
-typedef struct mv_msg_engine { /* MSG_FREE_ENGINE, RESP_ENGINE */
-    uint32_t type;
-    mv_engine *engine;
-} mv_msg_engine;
-
-typedef struct mv_msg_anchor { /* MSG_ANCHOR_SEED, MSG_ANCHOR_FILE, MSG_LOAD_MODEL */
-    uint32_t type;
-    int which;      /* 0: A, 1: B */
-    uint32_t seed;
-    char path[MV_PATH_MAX];
-} mv_msg_anchor;
-
-/* The longest latent vector a patch message can carry (worker rings are a
- * few kilobytes); longer ones come through state or presets. */
-#define MV_MAX_VECTOR_MSG 512
-
-typedef struct mv_msg_vector { /* MSG_ANCHOR_VECTOR */
-    uint32_t type;
-    int which;
-    uint32_t n;
-    float z[MV_MAX_VECTOR_MSG];
-} mv_msg_vector;
-
-typedef struct mv_msg_bar { /* RESP_BAR */
-    uint32_t type;
-    uint32_t version;
-    const mv_engine *engine;
-    int64_t song_bar;
-    int32_t tokens[MV_MAX_STEPS_PER_BAR];
-} mv_msg_bar;
 
 /* worker.c */
 LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
                           LV2_Worker_Respond_Handle handle, uint32_t size, const void *data);
 LV2_Worker_Status mv_work_response(LV2_Handle instance, uint32_t size, const void *body);
+/* Writes the worker's current state (model path, anchors) for save(). */
+void worker_publish(mv_plugin *self);
+
+/* report.c: patch:Set messages on the notify port for the due reports. */
+void report_write(mv_plugin *self);
 
 /* state.c */
 const void *mv_state_interface(void);
-
 
 #endif

@@ -1,7 +1,15 @@
 /* LV2 state: the model path and both anchors (kind, seed, MIDI path, label and
  * the latent vector itself, so a session reloads the very notes it had even if
- * the MIDI file is gone). restore() only records what to apply; the worker
- * applies it (loading the model there), asked by the next run(). */
+ * the MIDI file is gone).
+ *
+ * save() may run while run() and the worker do: it stores the copy the worker
+ * last published (snapshot.h), never the worker's own fields.
+ * restore() publishes what it restored at once (a save right after it stores
+ * that), then applies it: at once when the plugin is not active (nothing else
+ * runs then), else through the worker, which the next run() asks.
+ * The plugin does not declare state:threadSafeRestore, so it never calls the
+ * work:schedule a host may pass to restore(): jalv 1.6 passes one that is not
+ * set up for such plugins, and calling it crashes the host. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +50,55 @@ static LV2_State_Status store_path(mv_plugin *self, LV2_State_Store_Function sto
     return st;
 }
 
+/* The vectors are stored as text: each float32 as the 8 hex digits of its
+ * IEEE 754 bit pattern, most significant first, one after the other. Exact
+ * (decimal floats would round and change the notes), the same on every
+ * machine and locale, and a plain string to every host and validator (an
+ * atom:Chunk is written as base64 broken into lines, which the xsd:base64Binary
+ * check of sord_validate refuses). */
+static void store_vector(mv_plugin *self, LV2_State_Store_Function store,
+                         LV2_State_Handle handle, LV2_URID key, const float *z, int n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *text = malloc((size_t)n * 8 + 1);
+    if (!text) return;
+    for (int i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &z[i], sizeof bits);
+        for (int d = 0; d < 8; d++) text[i * 8 + d] = hex[(bits >> (28 - 4 * d)) & 15u];
+    }
+    text[(size_t)n * 8] = '\0';
+    store(handle, key, text, (size_t)n * 8 + 1, self->uris.atom_String,
+          LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+    free(text);
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses store_vector's text into z; the number of floats, or 0 if the text
+ * is not such a vector (of at most max floats). */
+static int parse_vector(const char *text, size_t size, float *z, int max)
+{
+    size_t length = size ? strnlen(text, size) : 0;
+    if (length == 0 || length % 8 || length / 8 > (size_t)max) return 0;
+    for (size_t i = 0; i < length / 8; i++) {
+        uint32_t bits = 0;
+        for (int d = 0; d < 8; d++) {
+            int v = hex_digit(text[i * 8 + (size_t)d]);
+            if (v < 0) return 0;
+            bits = bits << 4 | (uint32_t)v;
+        }
+        memcpy(&z[i], &bits, sizeof bits);
+    }
+    return (int)(length / 8);
+}
+
 static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store,
                              LV2_State_Handle handle, uint32_t flags,
                              const LV2_Feature *const *features)
@@ -49,19 +106,18 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
     (void)flags;
     mv_plugin *self = instance;
     const mv_uris *u = &self->uris;
-    const mv_engine *e = self->work_engine;
-    if (!e) return LV2_STATE_SUCCESS;
+    const mv_saved_state *s = snapshot_read(&self->saved);
     const uint32_t pod = LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE;
     /* No model key means the bundle's model, so presets and sessions made with
      * it follow the shipped model wherever the bundle is installed. */
-    if (strcmp(e->path, self->default_model))
-        store_path(self, store, handle, u->mv_model, e->path, features);
+    if (s->model_path[0]) store_path(self, store, handle, u->mv_model, s->model_path, features);
     /* Which model the vectors below belong to (they mean nothing to another). */
-    const int64_t checksum = (int64_t)weights_checksum(e->weights);
-    store(handle, u->mv_model_checksum, &checksum, sizeof checksum, u->atom_Long, pod);
-
+    if (s->model_checksum) {
+        const int64_t checksum = (int64_t)s->model_checksum;
+        store(handle, u->mv_model_checksum, &checksum, sizeof checksum, u->atom_Long, pod);
+    }
     for (int which = 0; which < 2; which++) {
-        const mv_anchor_source *a = &self->anchor[which];
+        const mv_anchor_source *a = &s->anchor[which];
         const int32_t kind = a->kind, seed = (int32_t)a->seed;
         store(handle, u->mv_anchor_kind[which], &kind, sizeof kind, u->atom_Int, pod);
         store(handle, u->mv_anchor_seed[which], &seed, sizeof seed, u->atom_Int, pod);
@@ -69,10 +125,9 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
               pod);
         if (a->kind == ANCHOR_FILE)
             store_path(self, store, handle, u->mv_anchor_file[which], a->path, features);
-        /* The vector as raw float32 bytes (base64 in Turtle): exact, where a
-         * list of decimal floats would round it and change the notes. */
-        store(handle, u->mv_anchor_z[which], e->anchor_z[which],
-              (uint32_t)e->z_size * sizeof(float), u->atom_Chunk, LV2_STATE_IS_POD);
+        if (s->z_size[which] > 0)
+            store_vector(self, store, handle, u->mv_anchor_z[which], s->z[which],
+                         s->z_size[which]);
     }
     return LV2_STATE_SUCCESS;
 }
@@ -116,7 +171,8 @@ static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve
         a->kind = *kind;
     const int32_t *seed = retrieve_typed(retrieve, handle, u->mv_anchor_seed[which], u->atom_Int,
                                          &size);
-    if (seed && size == sizeof *seed) a->seed = (uint32_t)*seed;
+    if (seed && size == sizeof *seed)
+        a->seed = *seed < 0 ? 0 : *seed > MV_SEED_MAX ? MV_SEED_MAX : (uint32_t)*seed;
     const char *label = retrieve_typed(retrieve, handle, u->mv_anchor_label[which],
                                        u->atom_String, &size);
     if (label && size > 0 && label[size - 1] == '\0')
@@ -124,13 +180,46 @@ static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve
     restore_path(self, retrieve, handle, u->mv_anchor_file[which], features, a->path,
                  sizeof a->path);
 
-    r->anchor_z_size[which] = 0;
-    const float *z = retrieve_typed(retrieve, handle, u->mv_anchor_z[which], u->atom_Chunk,
-                                    &size);
-    size_t n = size / sizeof(float);
-    if (!z || n == 0 || n > MV_MAX_SIZE || n * sizeof(float) != size) return;
-    memcpy(r->anchor_z[which], z, n * sizeof(float));
-    r->anchor_z_size[which] = (int)n;
+    const char *z = retrieve_typed(retrieve, handle, u->mv_anchor_z[which], u->atom_String,
+                                   &size);
+    r->anchor_z_size[which] = z ? parse_vector(z, size, r->anchor_z[which], MV_MAX_SIZE) : 0;
+}
+
+/* What a save() right after this restore() stores: the restored state. */
+static void publish_restored(mv_plugin *self)
+{
+    const mv_restore_data *r = &self->restore;
+    mv_saved_state *s = snapshot_back(&self->saved);
+    snprintf(s->model_path, sizeof s->model_path, "%s",
+             strcmp(r->model_path, self->default_model) ? r->model_path : "");
+    s->model_checksum = r->model_checksum;
+    for (int which = 0; which < 2; which++) {
+        s->anchor[which] = r->anchor[which];
+        s->z_size[which] = r->anchor_z_size[which];
+        memcpy(s->z[which], r->anchor_z[which], (size_t)r->anchor_z_size[which] * sizeof(float));
+    }
+    snapshot_publish(&self->saved);
+}
+
+static LV2_Worker_Status respond_at_once(LV2_Worker_Respond_Handle handle, uint32_t size,
+                                         const void *data)
+{
+    return mv_work_response(handle, size, data);
+}
+
+/* Not active: nothing else runs, so the worker's part and the audio thread's
+ * part of the restore happen here, one after the other. Responses still
+ * queued in the host from before carry the old epoch and are dropped; so are
+ * requests run() had not sent yet (the restore replaces what they asked). */
+static void apply_at_once(mv_plugin *self)
+{
+    atomic_fetch_add_explicit(&self->epoch, 1u, memory_order_acq_rel);
+    atomic_store_explicit(&self->restore_forward, false, memory_order_relaxed);
+    self->request_in_flight = 0;
+    self->retry.count = 0;
+    self->outbox.bar = false;
+    const mv_msg_head m = {.type = MSG_RESTORE};
+    mv_work(self, respond_at_once, self, sizeof m, &m);
 }
 
 static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
@@ -150,7 +239,16 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     self->restore.model_checksum = checksum && size == sizeof *checksum ? (uint64_t)*checksum : 0;
     restore_anchor(self, retrieve, handle, features, 0);
     restore_anchor(self, retrieve, handle, features, 1);
-    atomic_store_explicit(&self->restore_pending, true, memory_order_release);
+    publish_restored(self);
+
+    if (!self->active) {
+        apply_at_once(self);
+        return LV2_STATE_SUCCESS;
+    }
+    /* Active: the next run() asks the worker to apply it, and until it has,
+     * the worker publishes nothing older. */
+    self->publish_paused = true;
+    atomic_store_explicit(&self->restore_forward, true, memory_order_release);
     return LV2_STATE_SUCCESS;
 }
 

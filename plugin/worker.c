@@ -1,11 +1,24 @@
 /* The worker thread (work) and the hand-over back to the audio thread
  * (work_response), following eg-sampler: a new engine is built in work(),
- * swapped in work_response(), and the old one goes back to work() in a second
- * message to be freed there, so the audio thread never frees or allocates. */
+ * swapped in by work_response(), and the old one goes back to work() in a
+ * later message to be freed there, so the audio thread never frees or
+ * allocates.
+ *
+ * Every response goes out through the outbox (plugin.h): when the host
+ * refuses one (respond() fails, its ring is full), it stays there, run() is
+ * told (outbox_waiting) and schedules MSG_FLUSH, and the next work() call
+ * sends it. Only the newest of each kind matters, so the outbox is a set of
+ * flags and one bar, never a queue that can fill up.
+ *
+ * A host may call work() inside schedule_work(), and respond() may call
+ * work_response() at once (Ardour while exporting): nothing here assumes
+ * that a response arrives after the request's schedule_work() returned. */
 #include <stdio.h>
 #include <string.h>
 
 #include "plugin.h"
+
+static const char *const default_labels[2] = {"model default A", "model default B"};
 
 /* ------------------------------------------------------------ anchors */
 
@@ -44,14 +57,9 @@ static void anchor_apply(mv_plugin *self, mv_engine *e, int which, const mv_engi
         break;
     }
     a->kind = ANCHOR_DEFAULT;
-    set_label(a, which ? "model default B" : "model default A");
+    a->path[0] = '\0';
+    set_label(a, default_labels[which]);
     engine_anchor_default(e, which, e->anchor_z[which]);
-}
-
-static void anchors_apply(mv_plugin *self, mv_engine *e, const mv_engine *prev)
-{
-    anchor_apply(self, e, 0, prev);
-    anchor_apply(self, e, 1, prev);
 }
 
 static void anchor_seed(mv_plugin *self, int which, uint32_t seed)
@@ -109,47 +117,145 @@ static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
     return 0;
 }
 
+/* ------------------------------------------------------------ publishing */
+
+void worker_publish(mv_plugin *self)
+{
+    if (self->publish_paused) return;
+    mv_saved_state *s = snapshot_back(&self->saved);
+    const mv_engine *e = self->work_engine;
+    snprintf(s->model_path, sizeof s->model_path, "%s",
+             e && strcmp(e->path, self->default_model) ? e->path : "");
+    s->model_checksum = e ? weights_checksum(e->weights) : 0;
+    for (int which = 0; which < 2; which++) {
+        s->anchor[which] = self->anchor[which];
+        s->z_size[which] = e ? e->z_size : 0;
+        if (e) memcpy(s->z[which], e->anchor_z[which], (size_t)e->z_size * sizeof(float));
+    }
+    snapshot_publish(&self->saved);
+}
+
+/* ------------------------------------------------------------ responses */
+
+/* What the host is told a path is: 0 the model, 1 and 2 the anchor files. */
+static const char *path_of(const mv_plugin *self, int i)
+{
+    if (i == 0) return self->work_engine ? self->work_engine->path : "";
+    const mv_anchor_source *a = &self->anchor[i - 1];
+    return a->kind == ANCHOR_FILE ? a->path : "";
+}
+
+static bool send(mv_plugin *self, LV2_Worker_Respond_Function respond,
+                 LV2_Worker_Respond_Handle handle, mv_msg *m)
+{
+    m->head.epoch = atomic_load_explicit(&self->epoch, memory_order_acquire);
+    return respond(handle, msg_size(m), m) == LV2_WORKER_SUCCESS;
+}
+
+/* Sends what the outbox holds: the engine first (so that what follows is
+ * about it), then the reports, then the bar. */
+static void flush(mv_plugin *self, LV2_Worker_Respond_Function respond,
+                  LV2_Worker_Respond_Handle handle)
+{
+    mv_outbox *o = &self->outbox;
+    mv_msg m;
+    if (o->engine) {
+        m.engine = (mv_msg_engine){.head.type = RESP_ENGINE, .engine = self->work_engine};
+        if (!send(self, respond, handle, &m)) goto refused;
+        self->handed_engine = self->work_engine;
+        o->engine = false;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (!(o->paths & (1u << i))) continue;
+        m.path.head.type = RESP_PATH;
+        m.path.which = i;
+        snprintf(m.path.text, sizeof m.path.text, "%s", path_of(self, i));
+        m.path.length = (uint32_t)strlen(m.path.text);
+        if (!send(self, respond, handle, &m)) goto refused;
+        o->paths &= ~(1u << i);
+    }
+    if (o->anchors) {
+        m.anchors = (mv_msg_anchors){.head.type = RESP_ANCHORS};
+        for (int which = 0; which < 2; which++) {
+            m.anchors.kind[which] = self->anchor[which].kind;
+            m.anchors.seed[which] = self->anchor[which].seed;
+        }
+        if (!send(self, respond, handle, &m)) goto refused;
+        o->anchors = false;
+    }
+    if (o->bar) {
+        m.bar = o->bar_msg;
+        if (!send(self, respond, handle, &m)) goto refused;
+        o->bar = false;
+    }
+    return;
+refused:
+    atomic_store_explicit(&self->outbox_waiting, true, memory_order_release);
+}
+
+/* The anchors (and so what the host is told about them) changed. */
+static void anchors_changed(mv_plugin *self)
+{
+    self->outbox.anchors = true;
+    self->outbox.paths |= 6u; /* both anchor files */
+}
+
+/* e becomes the newest engine, to be handed to run(). The one it replaces
+ * was never handed over if it is still waiting in the outbox: only the
+ * worker knows it, so it is freed here. */
+static void replace_work_engine(mv_plugin *self, mv_engine *e)
+{
+    if (self->work_engine && self->work_engine != self->handed_engine)
+        engine_free(self->work_engine);
+    self->work_engine = e;
+    self->outbox.engine = true;
+    self->outbox.paths |= 1u;
+    anchors_changed(self);
+}
+
 /* ------------------------------------------------------------ models */
 
-/* Loads path; on success the new engine becomes the worker's and is sent to the
- * audio thread. A file that cannot be loaded leaves everything as it was. */
-static void load_model(mv_plugin *self, const char *path, LV2_Worker_Respond_Function respond,
-                       LV2_Worker_Respond_Handle handle)
+/* Loads path; on success the new engine becomes the worker's and goes to the
+ * audio thread. A file that cannot be loaded leaves everything as it was (the
+ * host is told the model that still plays). */
+static void load_model(mv_plugin *self, const char *path)
 {
     char err[512];
     mv_engine *e = engine_load(path, err, sizeof err);
     if (!e) {
         lv2_log_error(&self->logger, "morphvae: model not changed: %s\n", err);
-        const uint32_t failed = RESP_LOAD_FAILED;
-        respond(handle, sizeof failed, &failed);
+        self->outbox.paths |= 1u;
         return;
     }
-    anchors_apply(self, e, self->work_engine);
-    self->work_engine = e;
+    anchor_apply(self, e, 0, self->work_engine);
+    anchor_apply(self, e, 1, self->work_engine);
+    replace_work_engine(self, e);
     lv2_log_note(&self->logger, "morphvae: loaded %s (%s, %d bars, z %d)\n", path,
                  repr_name(e->repr), e->n_bars, e->z_size);
-    mv_msg_engine msg = {.type = RESP_ENGINE, .engine = e};
-    respond(handle, sizeof msg, &msg);
 }
 
-/* Applies what restore() left: the model (if it names another one), then the
- * anchors, vectors first-hand when they fit the model. */
-static void restore(mv_plugin *self, LV2_Worker_Respond_Function respond,
-                    LV2_Worker_Respond_Handle handle)
+/* Applies what restore() staged: the model (if it names another one), then
+ * the anchors, vectors first-hand when they fit the model. */
+static void apply_restore(mv_plugin *self)
 {
     mv_restore_data *r = &self->restore;
-    mv_engine *before = self->work_engine;
-    if (!before || strcmp(r->model_path, before->path)) {
-        char err[512];
-        mv_engine *e = engine_load(r->model_path, err, sizeof err);
-        if (e) self->work_engine = e;
-        else lv2_log_error(&self->logger, "morphvae: restoring: %s\n", err);
-    }
     mv_engine *e = self->work_engine;
+    if (!e || strcmp(r->model_path, e->path)) {
+        char err[512];
+        mv_engine *loaded = engine_load(r->model_path, err, sizeof err);
+        if (loaded) {
+            replace_work_engine(self, loaded);
+            e = loaded;
+        } else {
+            lv2_log_error(&self->logger, "morphvae: restoring: %s\n", err);
+        }
+    }
+    self->outbox.paths |= 7u;
+    self->outbox.anchors = true;
+    for (int which = 0; which < 2; which++) self->anchor[which] = r->anchor[which];
     if (!e) return;
     bool same_model = r->model_checksum == 0 || r->model_checksum == weights_checksum(e->weights);
     for (int which = 0; which < 2; which++) {
-        self->anchor[which] = r->anchor[which];
         int kind = r->anchor[which].kind;
         bool fits = r->anchor_z_size[which] == e->z_size;
         /* A MIDI anchor saved with another model is encoded again with this one;
@@ -176,101 +282,146 @@ static void restore(mv_plugin *self, LV2_Worker_Respond_Function respond,
     }
     lv2_log_note(&self->logger, "morphvae: restored %s, anchors \"%s\" and \"%s\"\n", e->path,
                  self->anchor[0].label, self->anchor[1].label);
-    if (e != before) {
-        mv_msg_engine msg = {.type = RESP_ENGINE, .engine = e};
-        respond(handle, sizeof msg, &msg);
-    } else {
-        const uint32_t changed = RESP_ANCHORS;
-        respond(handle, sizeof changed, &changed);
-    }
 }
 
 /* ------------------------------------------------------------ work */
+
+static void decode(mv_plugin *self, const mv_msg_decode *req)
+{
+    mv_msg_bar *bar = &self->outbox.bar_msg;
+    mv_engine *e = self->work_engine;
+    *bar = (mv_msg_bar){.head.type = RESP_BAR,
+                        .request = req->request,
+                        .version = req->version,
+                        .engine_serial = e ? e->serial : 0,
+                        .n_steps = e ? (uint32_t)e->steps_per_bar : 0,
+                        .song_bar = req->song_bar};
+    /* Decoded with the newest engine: a bar for an engine run() has not been
+     * handed yet is dropped there, and asked for again. */
+    if (e) engine_decode_bar(e, &req->params, req->song_bar, bar->tokens);
+    self->outbox.bar = true;
+}
+
+static void free_engines(mv_engine *e)
+{
+    while (e) {
+        mv_engine *next = e->free_next;
+        engine_free(e);
+        e = next;
+    }
+}
 
 LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
                           LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
 {
     mv_plugin *self = instance;
-    if (size < sizeof(uint32_t)) return LV2_WORKER_ERR_UNKNOWN;
-    const uint32_t type = *(const uint32_t *)data;
-    const uint32_t changed = RESP_ANCHORS;
-    switch (type) {
-    case MSG_DECODE: {
-        const mv_msg_decode *req = data;
-        mv_msg_bar bar = {.type = RESP_BAR,
-                          .version = req->version,
-                          .engine = req->engine,
-                          .song_bar = req->song_bar};
-        /* The engine is alive: it is freed only by a later message in this queue. */
-        engine_decode_bar((mv_engine *)req->engine, &req->params, req->song_bar, bar.tokens);
-        respond(handle, sizeof bar, &bar);
+    const mv_msg *m = msg_check(data, size);
+    if (!m) return LV2_WORKER_ERR_UNKNOWN;
+    bool changed = true; /* the state save() stores */
+    switch (m->head.type) {
+    case MSG_DECODE:
+        decode(self, &m->decode);
+        changed = false;
         break;
-    }
     case MSG_LOAD_MODEL:
-        load_model(self, ((const mv_msg_anchor *)data)->path, respond, handle);
+        load_model(self, m->path.text);
         break;
-    case MSG_FREE_ENGINE:
-        engine_free(((const mv_msg_engine *)data)->engine);
+    case MSG_FREE_ENGINES:
+        free_engines(m->engine.engine);
+        changed = false;
         break;
-    case MSG_ANCHOR_SEED: {
-        const mv_msg_anchor *m = data;
-        anchor_seed(self, m->which, m->seed);
-        respond(handle, sizeof changed, &changed);
+    case MSG_ANCHOR_SEED:
+        anchor_seed(self, m->seed.which & 1, m->seed.seed);
+        anchors_changed(self);
         break;
-    }
-    case MSG_ANCHOR_FILE: {
-        const mv_msg_anchor *m = data;
-        if (anchor_file(self, m->which, m->path) == 0) respond(handle, sizeof changed, &changed);
+    case MSG_ANCHOR_FILE:
+        if (anchor_file(self, m->path.which & 1, m->path.text) == 0) anchors_changed(self);
+        else self->outbox.paths |= 2u << (m->path.which & 1); /* the file that still counts */
         break;
-    }
     case MSG_ANCHOR_VECTOR:
-        if (anchor_vector(self, data) == 0) respond(handle, sizeof changed, &changed);
+        if (anchor_vector(self, &m->vector) == 0) anchors_changed(self);
+        break;
+    case MSG_ANCHOR_LABEL:
+        set_label(&self->anchor[m->path.which & 1], m->path.text);
         break;
     case MSG_RESTORE:
-        restore(self, respond, handle);
+        self->publish_paused = false;
+        apply_restore(self);
+        break;
+    case MSG_FLUSH:
+        changed = false;
         break;
     default:
         return LV2_WORKER_ERR_UNKNOWN;
     }
+    if (changed) worker_publish(self);
+    flush(self, respond, handle);
     return LV2_WORKER_SUCCESS;
 }
 
 /* ------------------------------------------------------------ work_response (audio thread) */
 
+/* run() hands an engine it no longer plays to the worker at its next start. */
+static void give_up_engine(mv_plugin *self, mv_engine *e)
+{
+    if (!e) return;
+    e->free_next = self->free_list;
+    self->free_list = e;
+}
+
+static void take_bar(mv_plugin *self, const mv_msg_bar *m)
+{
+    if (m->request == self->request_in_flight) self->request_in_flight = 0;
+    const mv_engine *e = self->engine;
+    if (!e || m->engine_serial != e->serial || m->n_steps != (uint32_t)e->steps_per_bar)
+        return; /* decoded by an engine run() does not play (yet) */
+    mv_bar_slot *s = &self->slot[m->song_bar & 1];
+    s->valid = true;
+    s->song_bar = m->song_bar;
+    s->version = m->version;
+    s->engine_serial = m->engine_serial;
+    memcpy(s->tokens, m->tokens, sizeof s->tokens);
+}
+
+static void take_engine(mv_plugin *self, mv_engine *e)
+{
+    mv_engine *old = (mv_engine *)self->engine;
+    if (old == e) return;
+    self->engine = e;
+    give_up_engine(self, old);
+    self->notes_off_pending = true;
+    self->slot[0].valid = self->slot[1].valid = false;
+    self->decode_version++;
+}
+
 LV2_Worker_Status mv_work_response(LV2_Handle instance, uint32_t size, const void *body)
 {
     mv_plugin *self = instance;
-    if (size < sizeof(uint32_t)) return LV2_WORKER_ERR_UNKNOWN;
-    switch (*(const uint32_t *)body) {
-    case RESP_BAR: {
-        const mv_msg_bar *m = body;
-        self->decode_in_flight = false;
-        if (m->engine != self->engine) break; /* asked of a model since replaced */
-        mv_bar_slot *s = &self->slot[m->song_bar & 1];
-        s->valid = true;
-        s->song_bar = m->song_bar;
-        s->version = m->version;
-        s->engine = m->engine;
-        memcpy(s->tokens, m->tokens, sizeof s->tokens);
+    const mv_msg *m = msg_check(body, size);
+    if (!m) return LV2_WORKER_ERR_UNKNOWN;
+    bool stale = m->head.epoch != atomic_load_explicit(&self->epoch, memory_order_acquire);
+    mv_reported *r = &self->reported;
+    switch (m->head.type) {
+    case RESP_BAR:
+        if (!stale) take_bar(self, &m->bar);
         break;
-    }
-    case RESP_ENGINE: {
-        const mv_msg_engine *m = body;
-        mv_engine *old = (mv_engine *)self->engine;
-        self->engine = m->engine;
-        if (old && old != m->engine) {
-            mv_msg_engine msg = {.type = MSG_FREE_ENGINE, .engine = old};
-            self->schedule->schedule_work(self->schedule->handle, sizeof msg, &msg);
-        }
-        self->notes_off_pending = true;
-        self->slot[0].valid = self->slot[1].valid = false;
-        self->decode_version++;
+    case RESP_ENGINE:
+        /* An engine sent before a restore that took effect at once: not played. */
+        if (!stale) take_engine(self, m->engine.engine);
+        else if (m->engine.engine != self->engine) give_up_engine(self, m->engine.engine);
         break;
-    }
     case RESP_ANCHORS:
+        if (stale) break;
         self->decode_version++;
+        for (int which = 0; which < 2; which++) {
+            if (m->anchors.seed[which] != r->seed[which]) r->due |= REPORT_SEED_A << which;
+            r->seed[which] = m->anchors.seed[which];
+        }
         break;
-    case RESP_LOAD_FAILED:
+    case RESP_PATH:
+        if (stale || m->path.which < 0 || m->path.which > 2) break;
+        memcpy(r->path[m->path.which], m->path.text, m->path.length + 1);
+        r->due |= REPORT_MODEL << m->path.which;
         break;
     default:
         return LV2_WORKER_ERR_UNKNOWN;

@@ -35,9 +35,10 @@ static int cmp_double(const void *a, const void *b)
 static double run_started, run_ns[RUN_BLOCKS];
 static int run_count;
 
-static void time_run(bool in_run)
+static void time_run(bool in_plugin, bool is_run)
 {
-    if (in_run) {
+    if (!is_run) return; /* work_response: not part of run() */
+    if (in_plugin) {
         run_started = now_ns();
     } else if (run_count < RUN_BLOCKS) {
         run_ns[run_count++] = now_ns() - run_started;

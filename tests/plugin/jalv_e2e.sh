@@ -1,13 +1,15 @@
 #!/bin/sh
 # End to end in a real host: a private JACK server on the dummy driver, jalv
-# (console) running the built morphvae.lv2, jack_transport rolling at 120 BPM as
+# (console) running the built morphvae.lv2, jack_transport at 120 BPM as
 # timebase master, jack_midi_dump capturing the plugin's MIDI. Asserts that the
-# notes land on the 16th grid (6000 frames at 48 kHz) and that they change after
-# `morph = 1` is typed into jalv. Starts and stops everything itself; jackd is
+# plugin is silent while the transport is stopped, that once it rolls the
+# notes land on the 16th grid (6000 frames at 48 kHz), that they change after
+# `morph = 1` is typed into jalv, and that a stop ends every note. Starts and stops everything itself; jackd is
 # stopped with SIGTERM only after its clients are gone (never -9: that leaks
 # its /dev/shm registry).
-# The plugin plays the first preset of the presets bundle (a pair of real
-# melodies the model is known to play, whatever model ships).
+# The plugin plays the first pop preset of the presets bundle (a pair of real
+# melodies the model is known to play, whatever model ships; pop melodies have
+# more note-ons than chorales, so the grid check has more to go on).
 # usage: jalv_e2e.sh BUILD_DIR PRESETS_BUNDLE   (BUILD_DIR holds morphvae.lv2)
 set -u
 build_dir=$(cd "$1" && pwd)
@@ -20,7 +22,7 @@ export JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1
 # every subfolder of the build folder as a bundle).
 mkdir "$tmp/lv2" && ln -s "$build_dir/morphvae.lv2" "$tmp/lv2/morphvae.lv2" &&
     ln -s "$presets_dir" "$tmp/lv2/morphvae-presets.lv2"
-preset=$(grep -o '<https://github.com/morphvae/morphvae#preset_[^>]*>' \
+preset=$(grep -o '<https://github.com/morphvae/morphvae#preset_pop_[^>]*>' \
     "$presets_dir/manifest.ttl" | head -1 | tr -d '<>')
 [ -n "$preset" ] || { echo "jalv_e2e: no preset in $presets_dir" >&2; exit 1; }
 export LV2_PATH="$tmp/lv2"
@@ -97,7 +99,13 @@ jack_connect morphvae:midi_out "$dump_port" || fail "cannot connect morphvae:mid
 jack_transport <"$tmp/transport.in" >"$tmp/transport.log" 2>&1 &
 transport_pid=$!
 exec 4>"$tmp/transport.in"
-printf 'master\ntempo 120\nlocate 0\nplay\n' >&4
+printf 'master\ntempo 120\nlocate 0\n' >&4
+
+# Stopped (jalv has sent positions with speed 0): no note at all.
+sleep 2
+stopped_notes=$(grep -c ' note on ' "$tmp/dump.log")
+[ "$stopped_notes" -eq 0 ] || fail "$stopped_notes note-ons while the transport was stopped"
+printf 'play\n' >&4
 
 sleep 5 # two and a half bars with morph 0
 events_before=$(grep -c ' note on ' "$tmp/dump.log")
@@ -105,7 +113,7 @@ events_before=$(grep -c ' note on ' "$tmp/dump.log")
 echo "morph = 1" >&3
 sleep 7
 printf 'stop\n' >&4
-sleep 0.5
+sleep 1.5
 
 # Note-ons from jack_midi_dump: " <frame>: 90 3c 64 note on  (channel  0): pitch  60, velocity 100".
 awk '/ note on / { sub(":", "", $1)
@@ -135,5 +143,10 @@ before=$(pitches $((change - 192000)) "$change")
 after=$(pitches $((change + 96000)) $((change + 288000)))
 [ -n "$before" ] && [ -n "$after" ] || fail "no notes before or after the change"
 [ "$before" != "$after" ] || fail "the notes did not change after morph = 1: $before"
-echo "jalv_e2e: $n_notes note-ons, $off_grid off the grid ($xruns xruns); the phrase changed after morph = 1"
+# The stop ended every note: as many note-offs (or note-ons of velocity 0) as
+# note-ons, and nothing after the last note-off.
+n_on=$(awk '/ note on / && $NF + 0 > 0' "$tmp/dump.log" | wc -l)
+n_off=$(awk '/ note off / || (/ note on / && $NF + 0 == 0)' "$tmp/dump.log" | wc -l)
+[ "$n_on" -eq "$n_off" ] || fail "$n_on note-ons but $n_off note-offs after the stop"
+echo "jalv_e2e: silent while stopped; $n_notes note-ons, $off_grid off the grid ($xruns xruns); the phrase changed after morph = 1; all $n_off notes ended at the stop"
 exit 0

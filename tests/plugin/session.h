@@ -10,6 +10,29 @@
 
 #include "lilv_host.h"
 
+/* The worker modes a test binary can be run in (its first argument). The
+ * thread mode's worker answers in random time, but within a 16th note of
+ * audio (the host waits for it when it is later: a loaded test machine must
+ * not make bars late). The failing mode runs the worker after run() and
+ * refuses every 4th schedule_work() and every 3rd respond(). */
+static inline int session_set_mode(mv_host *h, const char *mode, uint64_t seed)
+{
+    if (!strcmp(mode, "after-run")) {
+        host_set_worker_mode(h, HOST_WORKER_AFTER_RUN, seed);
+    } else if (!strcmp(mode, "in-schedule")) {
+        host_set_worker_mode(h, HOST_WORKER_IN_SCHEDULE, seed);
+    } else if (!strcmp(mode, "thread")) {
+        host_set_worker_mode(h, HOST_WORKER_THREAD, seed);
+        host_set_worker_lag(h, 6000); /* answered within a 16th at 120 BPM, 48 kHz */
+    } else if (!strcmp(mode, "failing")) {
+        host_set_worker_mode(h, HOST_WORKER_AFTER_RUN, seed);
+        host_fail_worker_calls(h, 4, 3);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
 typedef struct rec_event {
     int64_t frame;
     uint8_t status, pitch, velocity;

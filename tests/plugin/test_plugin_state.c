@@ -1,7 +1,10 @@
 /* LV2 state and presets of the real plugin, through lilv: a state saved from
  * one instance and restored into a fresh one plays the same notes (in memory,
  * and through a preset file on disk), with the default model and with another
- * one; every preset of the shipped presets bundle loads and plays.
+ * one; a save right after a restore returns the restored state, whether the
+ * plugin runs (restore() given the host's worker or not) or is deactivated;
+ * every preset of the shipped presets bundle loads and plays, and names the
+ * songs its anchors come from.
  * usage: test_plugin_state BUNDLE_DIR ALT_MODEL ANCHOR_MID PRESETS_BUNDLE TMP_DIR */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +127,48 @@ static void test_round_trip(const char *model)
     session_free(&b);
 }
 
+enum restore_case { RUNNING_WITH_WORKER, RUNNING_WITHOUT_WORKER, DEACTIVATED };
+
+/* Saved right after restore() (no run() in between): the restored state. */
+static void test_save_after_restore(enum restore_case how, const char *model)
+{
+    static const char *names[] = {"running, restore() given the worker",
+                                  "running, restore() without the worker", "deactivated"};
+    session a = {.host = open_host()}, b = {.host = open_host()};
+    if (!a.host || !b.host) {
+        CHECK(false);
+        return;
+    }
+    set_up_session(a.host, model);
+    for (int i = 0; i < 4; i++) session_block(&a, 256);
+    void *saved = host_save_state(a.host);
+    record_from_start(&b, 1); /* b plays its defaults */
+    if (how == DEACTIVATED) host_deactivate(b.host);
+    host_restore_state_features(b.host, saved, how == RUNNING_WITH_WORKER);
+    void *again = host_save_state(b.host);
+    bool equal = host_states_equal(a.host, saved, again);
+    CHECK_MSG(equal, "%s, model %s: a save right after restore returns another state", names[how],
+              model ? model : "default");
+    if (!equal) {
+        char *x = host_state_string(a.host, saved), *y = host_state_string(b.host, again);
+        fprintf(stderr, "restored:\n%s\nsaved right after:\n%s\n", x, y);
+        free(x);
+        free(y);
+    }
+    if (how == DEACTIVATED) host_activate(b.host);
+    record_from_start(&a, 3);
+    record_from_start(&b, 3);
+    CHECK_MSG(session_count_on(&a, 0, a.frame) > 0 && session_same_notes(&a, &b, 0, a.frame),
+              "%s, model %s: the restored instance plays other notes", names[how],
+              model ? model : "default");
+    host_free_state(saved);
+    host_free_state(again);
+    host_close(a.host);
+    host_close(b.host);
+    session_free(&a);
+    session_free(&b);
+}
+
 /* Every shipped preset loads and plays notes on the grid; presets differ. */
 static void test_presets(void)
 {
@@ -152,6 +197,16 @@ static void test_presets(void)
                       !strstr(host_log(s.host), "another model"),
                   "preset %s was made for another model than the bundle's: run "
                   "presets/make_presets.sh (%s)", uri, host_log(s.host));
+        /* Labelled "Group: what", anchors named after their songs. */
+        const char *label = host_preset_label(s.host, i);
+        void *state = host_save_state(s.host);
+        char *turtle = state ? host_state_string(s.host, state) : NULL;
+        CHECK_MSG(label && strchr(label, ':'), "preset %s: label \"%s\" has no colon", uri,
+                  label ? label : "");
+        CHECK_MSG(turtle && strstr(turtle, "anchorALabel") && !strstr(turtle, "latent vector"),
+                  "preset %s: its anchors are not named after songs", uri);
+        free(turtle);
+        host_free_state(state);
         if (i == 0) {
             first = s;
             s.ev = NULL;
@@ -188,6 +243,10 @@ int main(int argc, char **argv)
     }
     test_round_trip(NULL);
     test_round_trip(alt_model);
+    for (int how = RUNNING_WITH_WORKER; how <= DEACTIVATED; how++) {
+        test_save_after_restore(how, NULL);
+        test_save_after_restore(how, alt_model);
+    }
     test_presets();
     return check_report();
 }

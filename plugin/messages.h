@@ -1,0 +1,158 @@
+/* Messages between the audio thread and the worker: a tagged union. Every
+ * message starts with an mv_msg_head; a message is sent with its used size
+ * only (msg_size), so a path or a vector costs what it holds. A new message
+ * is a new type, a struct starting with mv_msg_head, a member of mv_msg, and
+ * a case in msg_size and in the receiver's switch.
+ * Worker rings are small (jalv: 4 KiB, size words included): every message
+ * stays well below that. */
+#ifndef MV_MESSAGES_H
+#define MV_MESSAGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+#define MV_PATH_MAX 1024
+
+/* The longest latent vector a patch message can carry; longer ones come
+ * through state or presets. */
+#define MV_MAX_VECTOR_MSG 512
+
+enum mv_msg_type {
+    /* audio -> worker */
+    MSG_DECODE = 1,    /* mv_msg_decode: decode a bar */
+    MSG_LOAD_MODEL,    /* mv_msg_path (which unused) */
+    MSG_FREE_ENGINES,  /* mv_msg_engine: engines run() gave up, chained by free_next */
+    MSG_ANCHOR_SEED,   /* mv_msg_seed */
+    MSG_ANCHOR_FILE,   /* mv_msg_path */
+    MSG_ANCHOR_VECTOR, /* mv_msg_vector */
+    MSG_ANCHOR_LABEL,  /* mv_msg_path: the anchor's label text */
+    MSG_RESTORE,       /* mv_msg_head: apply what restore() staged */
+    MSG_FLUSH,         /* mv_msg_head: send the responses a full ring refused */
+    /* worker -> audio */
+    RESP_BAR,          /* mv_msg_bar */
+    RESP_ENGINE,       /* mv_msg_engine: play this engine from now on */
+    RESP_ANCHORS,      /* mv_msg_anchors: the anchors changed */
+    RESP_PATH,         /* mv_msg_path: model or anchor file to report */
+};
+
+/* epoch: responses made before the last restore() that took effect at once
+ * carry an older epoch and are dropped (worker.c). */
+typedef struct mv_msg_head {
+    uint32_t type;
+    uint32_t epoch;
+} mv_msg_head;
+
+typedef struct mv_msg_decode {
+    mv_msg_head head;
+    uint32_t request; /* run()'s number for this request, echoed in the bar */
+    uint32_t version; /* decode_version it was asked with */
+    int64_t song_bar;
+    mv_decode_params params;
+} mv_msg_decode;
+
+typedef struct mv_msg_bar {
+    mv_msg_head head;
+    uint32_t request;
+    uint32_t version;
+    uint32_t engine_serial; /* the engine that decoded it (engine.h) */
+    uint32_t n_steps;
+    int64_t song_bar;
+    int32_t tokens[MV_MAX_STEPS_PER_BAR];
+} mv_msg_bar;
+
+typedef struct mv_msg_engine {
+    mv_msg_head head;
+    mv_engine *engine;
+} mv_msg_engine;
+
+typedef struct mv_msg_seed {
+    mv_msg_head head;
+    int32_t which; /* 0: anchor A, 1: anchor B */
+    uint32_t seed;
+} mv_msg_seed;
+
+/* Paths and labels. which: the anchor (MSG_ANCHOR_FILE, MSG_ANCHOR_LABEL) or
+ * what is reported (RESP_PATH: 0 model, 1 anchor A file, 2 anchor B file). */
+typedef struct mv_msg_path {
+    mv_msg_head head;
+    int32_t which;
+    uint32_t length; /* bytes in text, without the NUL that follows them */
+    char text[MV_PATH_MAX];
+} mv_msg_path;
+
+typedef struct mv_msg_vector {
+    mv_msg_head head;
+    int32_t which;
+    uint32_t n;
+    float z[MV_MAX_VECTOR_MSG];
+} mv_msg_vector;
+
+typedef struct mv_msg_anchors {
+    mv_msg_head head;
+    int32_t kind[2];
+    uint32_t seed[2];
+} mv_msg_anchors;
+
+typedef union mv_msg {
+    mv_msg_head head;
+    mv_msg_decode decode;
+    mv_msg_bar bar;
+    mv_msg_engine engine;
+    mv_msg_seed seed;
+    mv_msg_path path;
+    mv_msg_vector vector;
+    mv_msg_anchors anchors;
+} mv_msg;
+
+/* Bytes to send for m (its used part); 0 for an unknown type. */
+static inline uint32_t msg_size(const mv_msg *m)
+{
+    switch (m->head.type) {
+    case MSG_DECODE: return sizeof m->decode;
+    case RESP_BAR: return sizeof m->bar;
+    case MSG_FREE_ENGINES:
+    case RESP_ENGINE: return sizeof m->engine;
+    case MSG_ANCHOR_SEED: return sizeof m->seed;
+    case MSG_LOAD_MODEL:
+    case MSG_ANCHOR_FILE:
+    case MSG_ANCHOR_LABEL:
+    case RESP_PATH: return (uint32_t)offsetof(mv_msg_path, text) + m->path.length + 1;
+    case MSG_ANCHOR_VECTOR:
+        return (uint32_t)(offsetof(mv_msg_vector, z) + m->vector.n * sizeof(float));
+    case RESP_ANCHORS: return sizeof m->anchors;
+    case MSG_RESTORE:
+    case MSG_FLUSH: return sizeof m->head;
+    default: return 0;
+    }
+}
+
+/* Checks that a received message of `size` bytes is whole: the size its type
+ * and its own length fields say. Returns the message, or NULL. */
+static inline const mv_msg *msg_check(const void *data, uint32_t size)
+{
+    const mv_msg *m = data;
+    if (size < sizeof m->head) return NULL;
+    switch (m->head.type) {
+    case MSG_LOAD_MODEL:
+    case MSG_ANCHOR_FILE:
+    case MSG_ANCHOR_LABEL:
+    case RESP_PATH:
+        if (size < offsetof(mv_msg_path, text) + 1 || m->path.length >= MV_PATH_MAX) return NULL;
+        break;
+    case MSG_ANCHOR_VECTOR:
+        if (size < offsetof(mv_msg_vector, z) || m->vector.n > MV_MAX_VECTOR_MSG) return NULL;
+        break;
+    default:
+        break;
+    }
+    uint32_t expect = msg_size(m);
+    if (!expect || size != expect) return NULL;
+    bool is_path = m->head.type == MSG_LOAD_MODEL || m->head.type == MSG_ANCHOR_FILE ||
+                   m->head.type == MSG_ANCHOR_LABEL || m->head.type == RESP_PATH;
+    return is_path && m->path.text[m->path.length] != '\0' ? NULL : m;
+}
+
+#endif

@@ -1,0 +1,101 @@
+#include "midi_out.h"
+
+#include <lv2/midi/midi.h>
+
+/* Bytes a 3-byte MIDI event takes in a sequence: event header, body, padding. */
+#define EVENT_BYTES ((uint32_t)lv2_atom_pad_size(sizeof(LV2_Atom_Event) + 3))
+
+void midi_out_init(mv_midi_out *o, LV2_URID_Map *map)
+{
+    lv2_atom_forge_init(&o->forge, map);
+    o->midi_Event = map->map(map->handle, LV2_MIDI__MidiEvent);
+    o->n_sounding = 0;
+    o->forge.buf = NULL;
+}
+
+static uint32_t free_bytes(const mv_midi_out *o)
+{
+    return o->forge.buf && o->forge.size > o->forge.offset ? o->forge.size - o->forge.offset : 0;
+}
+
+static bool write_event(mv_midi_out *o, int64_t frame, uint8_t status, uint8_t pitch,
+                        uint8_t velocity)
+{
+    if (free_bytes(o) < EVENT_BYTES) return false;
+    const uint8_t msg[3] = {status, pitch, velocity};
+    lv2_atom_forge_frame_time(&o->forge, frame);
+    lv2_atom_forge_atom(&o->forge, 3, o->midi_Event);
+    lv2_atom_forge_write(&o->forge, msg, 3);
+    return true;
+}
+
+/* Writes note i's note-off; a note whose note-off does not fit becomes
+ * overdue (written at the start of the next block). */
+static void end_note(mv_midi_out *o, int i, int64_t frame)
+{
+    mv_sounding *s = &o->sounding[i];
+    if (write_event(o, frame, LV2_MIDI_MSG_NOTE_OFF | s->channel, s->pitch, 0))
+        o->sounding[i] = o->sounding[--o->n_sounding];
+    else
+        s->off_step = MV_OFF_OVERDUE;
+}
+
+void midi_out_begin(mv_midi_out *o, LV2_Atom_Sequence *port)
+{
+    if (!port) {
+        o->forge.buf = NULL;
+        return;
+    }
+    lv2_atom_forge_set_buffer(&o->forge, (uint8_t *)port, port->atom.size);
+    if (!lv2_atom_forge_sequence_head(&o->forge, &o->seq, 0)) {
+        o->forge.buf = NULL; /* not even room for an empty sequence */
+        return;
+    }
+    for (int i = o->n_sounding - 1; i >= 0; i--)
+        if (o->sounding[i].off_step == MV_OFF_OVERDUE) end_note(o, i, 0);
+}
+
+void midi_out_end(mv_midi_out *o)
+{
+    if (o->forge.buf) lv2_atom_forge_pop(&o->forge, &o->seq);
+    o->forge.buf = NULL;
+}
+
+bool midi_out_note_on(mv_midi_out *o, int64_t frame, uint8_t channel, uint8_t pitch,
+                      uint8_t velocity, int64_t off_step)
+{
+    for (int i = o->n_sounding - 1; i >= 0; i--)
+        if (o->sounding[i].channel == channel && o->sounding[i].pitch == pitch)
+            end_note(o, i, frame);
+    /* Room for this note-on, its note-off and every note-off still owed. */
+    uint32_t needed = (uint32_t)(o->n_sounding + 2) * EVENT_BYTES;
+    if (o->n_sounding == MV_MAX_SOUNDING || free_bytes(o) < needed) return false;
+    write_event(o, frame, LV2_MIDI_MSG_NOTE_ON | channel, pitch, velocity);
+    o->sounding[o->n_sounding++] =
+        (mv_sounding){.channel = channel, .pitch = pitch, .off_step = off_step};
+    return true;
+}
+
+void midi_out_end_due(mv_midi_out *o, int64_t step, int64_t frame)
+{
+    for (int i = o->n_sounding - 1; i >= 0; i--)
+        if (o->sounding[i].off_step <= step) end_note(o, i, frame);
+}
+
+void midi_out_end_open(mv_midi_out *o, int64_t frame)
+{
+    for (int i = o->n_sounding - 1; i >= 0; i--)
+        if (o->sounding[i].off_step == MV_OFF_OPEN) end_note(o, i, frame);
+}
+
+void midi_out_end_all(mv_midi_out *o, int64_t frame)
+{
+    for (int i = o->n_sounding - 1; i >= 0; i--) end_note(o, i, frame);
+}
+
+bool midi_out_has_open(const mv_midi_out *o)
+{
+    for (int i = 0; i < o->n_sounding; i++)
+        if (o->sounding[i].off_step == MV_OFF_OPEN) return true;
+    return false;
+}
