@@ -398,7 +398,8 @@ static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *
     const uint64_t want = x->o->max > 0 && (uint64_t)x->o->max < n ? (uint64_t)x->o->max : n;
     const int T = (int)hparams_seq_len(&x->hp);
     int32_t *tokens = malloc(sizeof(int32_t) * STATS_BATCH * T);
-    if (!rc && !tokens) {
+    float *mu = src->kind == SRC_RECON ? malloc(sizeof(float) * STATS_BATCH * x->hp.z_size) : NULL;
+    if (!rc && (!tokens || (src->kind == SRC_RECON && !mu))) {
         fprintf(stderr, "morphvae stats: out of memory\n");
         rc = -1;
     }
@@ -408,8 +409,8 @@ static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *
             memcpy(tokens + (size_t)b * T, corpus_window(c, src->split, chosen_window(i + b, n, want)),
                    sizeof(int32_t) * T);
         if (src->kind == SRC_RECON) {
-            gen_encode(&x->g, tokens, B, x->g.mu, NULL);
-            gen_decode(&x->g, x->g.mu, B, 0, 0, tokens);
+            gen_encode(&x->g, tokens, B, mu, NULL);
+            gen_decode(&x->g, mu, B, 0, 0, tokens);
         }
         for (int b = 0; b < B; b++) phrase_stats_add(&row->s, &x->hp, tokens + (size_t)b * T);
     }
@@ -417,6 +418,7 @@ static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *
              src->path, split_names[src->split],
              src->kind == SRC_RECON ? " (greedy from mu)" : "");
     free(tokens);
+    free(mu);
     corpus_close(c);
     return rc;
 }
