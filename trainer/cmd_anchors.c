@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anchor_pick.h"
 #include "cli.h"
 #include "commands.h"
+#include "corpus.h"
 #include "gen_model.h"
 #include "meta_rewrite.h"
 #include "sequence_io.h"
@@ -16,18 +18,26 @@ static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae anchors MODEL --a a.mid --b b.mid [--bar-a 1] [--bar-b 1]\n"
                "                        [--track NAME] [--refine [STEPS] | --no-refine]\n"
+               "       morphvae anchors MODEL --pick CORPUS.bin[:SPLIT] [--refine ...]\n"
                "Encodes the first window of the model's length from bar N (counted from 1)\n"
                "of each file, refines mu with at most STEPS Adam steps (default %d) so that\n"
                "it decodes back to the window (--no-refine: mu as it is), and stores the\n"
                "result as the model's default anchors (anchor.a.z, anchor.b.z, with their\n"
-               "sources), rewriting MODEL atomically.\n",
-            MV_REFINE_DEFAULT_STEPS);
+               "sources), rewriting MODEL atomically.\n"
+               "--pick chooses both windows from a corpus split (default test, untransposed\n"
+               "windows): varied phrases (melody: >= %d pitches, >= %d notes, no %d note-ons\n"
+               "in a row on one pitch; drums: kick on 1, snare on 2 and 4, >= %d hits a bar)\n"
+               "that the model reconstructs best from mu, from two files, differing in at\n"
+               "least half of their steps.\n",
+            MV_REFINE_DEFAULT_STEPS, ANCHOR_MIN_PITCHES, ANCHOR_MIN_NOTES, ANCHOR_MAX_RUN,
+            ANCHOR_MIN_HITS_PER_BAR);
     return status;
 }
 
 typedef struct {
     const char *path;
     long bar;
+    const int32_t *window; /* --pick: the corpus window (else read from path) */
     float *z;
     char source[768];
 } anchor_in;
@@ -36,22 +46,58 @@ typedef struct {
 static int encode_anchor(mv_gen_model *g, anchor_in *a, const char *track, long refine_steps,
                          int32_t *tokens, char *err, size_t errlen)
 {
-    int found;
+    int found = (int)a->bar - 1;
     mv_refine_report rep;
-    if (sequence_read_window(a->path, &g->hp, (int)a->bar - 1, track, tokens, &found, err,
-                             errlen) ||
-        gen_anchor(g, tokens, (int)refine_steps, a->z, NULL, &rep, err, errlen))
+    if (a->window) memcpy(tokens, a->window, sizeof *tokens * (size_t)g->seq_len);
+    else if (sequence_read_window(a->path, &g->hp, (int)a->bar - 1, track, tokens, &found, err,
+                                  errlen))
         return -1;
+    if (gen_anchor(g, tokens, (int)refine_steps, a->z, NULL, &rep, err, errlen)) return -1;
     char how[160] = "";
     if (refine_steps) gen_describe_refinement(&rep, g->seq_len, how, sizeof how);
-    snprintf(a->source, sizeof a->source, "%s, bar %d%s%s%s%s", a->path, found + 1,
-             track ? ", track " : "", track ? track : "", refine_steps ? ", refined: " : "", how);
+    if (a->window)
+        snprintf(a->source, sizeof a->source, "%s%s%s", a->path, refine_steps ? ", refined: " : "",
+                 how);
+    else
+        snprintf(a->source, sizeof a->source, "%s, bar %d%s%s%s%s", a->path, found + 1,
+                 track ? ", track " : "", track ? track : "", refine_steps ? ", refined: " : "",
+                 how);
+    return 0;
+}
+
+/* --pick CORPUS[:SPLIT]: opens the corpus and points both anchors at the
+ * windows anchor_pick chooses (the corpus stays open while they are used). */
+static int pick_from_corpus(mv_gen_model *g, const char *arg, mv_corpus **corpus,
+                            anchor_choice chosen[2], anchor_in in[2])
+{
+    char path[4096], err[1024];
+    snprintf(path, sizeof path, "%s", arg);
+    int split = MV_SPLIT_TEST;
+    char *colon = strrchr(path, ':');
+    if (colon) {
+        *colon = 0;
+        const char *names[MV_SPLITS] = {"train", "valid", "test"};
+        for (split = 0; split < MV_SPLITS && strcmp(colon + 1, names[split]); split++) {}
+        if (split == MV_SPLITS) {
+            fprintf(stderr, "morphvae anchors: %s: split must be train, valid or test\n", arg);
+            return -1;
+        }
+    }
+    if (corpus_open(path, corpus, err, sizeof err) ||
+        anchor_pick(g, *corpus, split, path, chosen, err, sizeof err)) {
+        fprintf(stderr, "morphvae anchors: %s\n", err);
+        return -1;
+    }
+    for (int k = 0; k < 2; k++) {
+        in[k].path = chosen[k].source;
+        in[k].window = corpus_window(*corpus, split, chosen[k].window);
+    }
     return 0;
 }
 
 int cmd_anchors(int argc, char **argv)
 {
-    const char *model = NULL, *track = NULL;
+    const char *model = NULL, *track = NULL, *pick = NULL;
     anchor_in in[2] = {{.bar = 1}, {.bar = 1}};
     long refine_steps = MV_REFINE_DEFAULT_STEPS;
     for (int i = 1; i < argc; i++) {
@@ -77,14 +123,22 @@ int cmd_anchors(int argc, char **argv)
         else if (!strcmp(o, "--bar-a")) { if (cli_long("anchors", o, v, 1, 1000000, &in[0].bar)) return 2; }
         else if (!strcmp(o, "--bar-b")) { if (cli_long("anchors", o, v, 1, 1000000, &in[1].bar)) return 2; }
         else if (!strcmp(o, "--track")) track = v;
+        else if (!strcmp(o, "--pick")) pick = v;
         else return usage(stderr, 2);
     }
-    if (!model || !in[0].path || !in[1].path) return usage(stderr, 2);
+    if (!model || (pick ? in[0].path || in[1].path : !in[0].path || !in[1].path))
+        return usage(stderr, 2);
 
     mv_gen_model g;
     char err[1024];
-    if (gen_model_open(&g, model, 1, err, sizeof err)) {
+    if (gen_model_open(&g, model, 64, err, sizeof err)) {
         fprintf(stderr, "morphvae anchors: %s\n", err);
+        return 1;
+    }
+    mv_corpus *corpus = NULL;
+    anchor_choice chosen[2];
+    if (pick && pick_from_corpus(&g, pick, &corpus, chosen, in)) {
+        gen_model_close(&g);
         return 1;
     }
     int32_t *tokens = malloc(sizeof *tokens * g.seq_len);
@@ -108,6 +162,7 @@ int cmd_anchors(int argc, char **argv)
     free(tokens);
     free(in[0].z);
     free(in[1].z);
+    if (corpus) corpus_close(corpus);
     gen_model_close(&g);
     return rc;
 }

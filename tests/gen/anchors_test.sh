@@ -2,7 +2,8 @@
 # morphvae anchors: the stored anchor vectors equal what `morphvae encode` gives
 # for the same windows (refined by default, mu with --no-refine), the rest of the
 # file is unchanged, and a file with no usable window is refused with its name
-# and nothing is written.
+# and nothing is written. --pick chooses two windows of a corpus split from two
+# different files and stores what `encode --refine` gives for those windows.
 # usage: anchors_test.sh MORPHVAE SHARED_DATA
 set -eu
 mv=$1
@@ -50,3 +51,39 @@ fi
 grep -q "smpte_25fps_40tpf.mid" "$dir/err.txt" || { echo "error does not name the file:"; cat "$dir/err.txt"; exit 1; }
 cmp -s "$dir/m.mvae" "$dir/before.mvae" || { echo "model changed after a refused anchor"; exit 1; }
 echo "refused: $(cat "$dir/err.txt")"
+
+# --pick: a test-split corpus of two songs; the anchors must name two files and
+# bars whose windows encode to the stored vectors
+mkdir "$dir/songs"; cp -r "$data/pop909/003" "$data/pop909/010" "$dir/songs/"
+"$mv" data --repr melody --bars 2 --track MELODY --split 0,0,1 "$dir/songs" -o "$dir/c.bin" --quiet >/dev/null
+"$mv" anchors "$dir/m.mvae" --pick "$dir/c.bin:test" > "$dir/pick.txt"
+cat "$dir/pick.txt"
+/usr/bin/python3 - "$dir" <<'PY' > "$dir/picked.txt"
+import re, sys
+sys.path.insert(0, "tools")
+import mvae_weights as mw
+hp, tensors, meta = mw.read(sys.argv[1] + "/m.mvae")
+files = []
+for k in "ab":
+    m = re.match(r"(.*\.mid), bar (\d+), refined", str(meta[f"anchor.{k}.source"]))
+    assert m, meta[f"anchor.{k}.source"]
+    files.append(m.group(1))
+    print(k, m.group(1), m.group(2))
+assert files[0] != files[1], "both anchors from one file"
+PY
+while read k f bar; do
+    "$mv" encode "$dir/m.mvae" "$f" --bar "$bar" --track MELODY --refine > "$dir/$k.txt"
+done < "$dir/picked.txt"
+/usr/bin/python3 - "$dir" <<'PY'
+import sys
+sys.path.insert(0, "tools")
+import mvae_weights as mw
+d = sys.argv[1]
+hp, tensors, meta = mw.read(d + "/m.mvae")
+for k in "ab":
+    stored = [float(x) for x in meta[f"anchor.{k}.z"]]
+    enc = [float(l.split()[1]) for l in open(f"{d}/{k}.txt") if not l.startswith("#")]
+    assert len(stored) == len(enc) == 16
+    assert all(abs(s - e) <= 1e-6 * max(1, abs(e)) for s, e in zip(stored, enc)), k
+print("picked anchors stored as their windows encode")
+PY
