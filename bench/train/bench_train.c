@@ -44,6 +44,12 @@ static double sgemm_peak(int n)
     return best;
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv)
 {
     const char *config = "mel_2bar";
@@ -54,6 +60,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--steps")) steps = atoi(argv[i + 1]);
     }
+    if (steps < 1) steps = 1;
     mv_hparams hp;
     if (hparams_preset(config, &hp)) {
         fprintf(stderr, "bench_train: unknown config %s\n", config);
@@ -74,9 +81,11 @@ int main(int argc, char **argv)
     rng_seed(&r, 2);
     for (int i = 0; i < batch * T; i++) tokens[i] = (int32_t)(rng_u32(&r) % hp.n_classes);
     vae_loss_cfg loss = {0.2f, 48};
-    double t0 = 0, summing = 0;
+    double t0 = 0, waiting = 0, summing = 0;
+    double *step_s = calloc((size_t)steps, sizeof *step_s);
     for (int step = -2; step < steps; step++) { /* two warm-up steps */
-        if (step == 0) t0 = now();
+        double t_step = now();
+        if (step == 0) t0 = t_step;
         for (int i = 0; i < batch * Z; i++) { /* the whole batch's noise, as the trainer */
             real e = rng_normal(&r);
             if (i >= lo * Z && i < (lo + share) * Z) eps[i - lo * Z] = e;
@@ -84,19 +93,25 @@ int main(int argc, char **argv)
         vae_zero_grads(&m);
         vae_forward(&m, tokens + (size_t)lo * T, eps, share, &loss, VAE_FEED_TRUTH, 0, NULL);
         vae_backward(&m, &loss);
-        double ts = now();
         if (procs > 1) {
+            /* the wait for the slowest process, then the sum itself */
+            double tw = now();
+            dist_any(0);
+            double ts = now();
             for (uint64_t i = 0; i < m.n_params; i++) m.grads[i] *= (real)share / (real)batch;
             dist_sum_real(m.grads, m.n_params);
+            if (step >= 0) waiting += ts - tw, summing += now() - ts;
         }
-        if (step >= 0) summing += now() - ts;
         double norm = sqrt(be_sum_squares(m.grads, m.n_params));
         be_adam(m.params, m.grads, adam_m, adam_v, m.n_params,
                 (real)schedule_lr(1e-3, step + 2), 0.9f, 0.999f, 1e-8f,
                 norm > 1 ? (real)(1 / norm) : 1, step + 3);
+        if (step >= 0) step_s[step] = now() - t_step;
     }
     double secs = now() - t0;
     double seq_s = (double)steps * batch / secs;
+    qsort(step_s, (size_t)steps, sizeof *step_s, compare_doubles);
+    double median_seq_s = batch / step_s[steps / 2]; /* what a quiet moment gives */
     double gflops = seq_s * vae_flops_per_sequence(&hp) / 1e9;
     double peak = sgemm_peak(2048); /* every process at once: the cores they share */
     dist_sum_double(&peak, 1);
@@ -104,13 +119,17 @@ int main(int argc, char **argv)
         printf("C trainer   %-10s batch %d threads %d", config, batch, threads);
         if (procs > 1) printf(" x %d processes (MPI)", procs);
         printf(": %7.1f sequences/s, %6.1f GFLOP/s (%.0f%% of sgemm peak %.1f GFLOP/s); %.1f "
-               "MFLOP per sequence\n",
-               seq_s, gflops, 100 * gflops / peak, peak, vae_flops_per_sequence(&hp) / 1e6);
+               "MFLOP per sequence; median step %.1f sequences/s\n",
+               seq_s, gflops, 100 * gflops / peak, peak, vae_flops_per_sequence(&hp) / 1e6,
+               median_seq_s);
         if (procs > 1)
-            printf("  summing %llu gradients over the processes: %.1f ms of %.1f ms per step\n",
-                   (unsigned long long)m.n_params, 1e3 * summing / steps, 1e3 * secs / steps);
+            printf("  per step %.1f ms: waiting for the slowest process %.1f ms, summing %llu "
+                   "gradients %.1f ms\n",
+                   1e3 * secs / steps, 1e3 * waiting / steps, (unsigned long long)m.n_params,
+                   1e3 * summing / steps);
         printf("  %s\n", be_describe());
     }
+    free(step_s);
     be_free(adam_m);
     be_free(adam_v);
     be_free(eps);
