@@ -31,9 +31,11 @@ typedef struct mv_refine_options {
     float prior_weight;  /* lambda */
 } mv_refine_options;
 
-/* The defaults: the step count fits the plugin's budget of 0.5 s per anchor on
- * one core for the shipped 2-bar models (bench/refine). */
-#define MV_REFINE_DEFAULT_STEPS 50
+/* The defaults: 100 steps take 0.26 s (melody) and 0.29 s (drums) per anchor
+ * on one core for the shipped 2-bar models, inside the plugin's budget of
+ * 0.5 s (bench/refine; 200 steps would not fit). lr 0.05 with the prior keeps
+ * |z| near the prior's typical norm sqrt(Z) (docs/refine.md). */
+#define MV_REFINE_DEFAULT_STEPS 100
 #define MV_REFINE_DEFAULT_LR 0.05f
 #define MV_REFINE_DEFAULT_PRIOR 1e-3f
 mv_refine_options refine_defaults(void);
@@ -46,6 +48,7 @@ typedef struct mv_refine_report {
     double objective_start, objective; /* the objective above at the start and the result */
 } mv_refine_report;
 
+/* A refiner serves one thread at a time (it keeps the last pass's activations). */
 typedef struct mv_refine mv_refine;
 
 /* NULL when out of memory or for a piano-roll model. m must outlive the refiner. */

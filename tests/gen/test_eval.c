@@ -12,6 +12,7 @@
 #include "corpus.h"
 #include "gen_fixture.h"
 #include "model.h"
+#include "refine.h"
 #include "weights.h"
 
 #define SEQ 8 /* 2 bars x 4 steps */
@@ -228,7 +229,9 @@ static void test_refine(void)
     CHECK_FIG(out, "kl", json_value(mu_json, "kl"));
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --refine", model,
                       corpus) == 0);
-    CHECK_MSG(strstr(out, "z = mu refined (at most 50 steps)") != NULL, "%s", out);
+    char want[64];
+    snprintf(want, sizeof want, "z = mu refined (at most %d steps)", MV_REFINE_DEFAULT_STEPS);
+    CHECK_MSG(strstr(out, want) != NULL, "%s", out);
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --refine 0", model,
                       corpus) == 2);
 }

@@ -174,7 +174,8 @@ static void test_encode_refined(model *m, const char *tiny, const float *mu_a,
     CHECK_MSG(lines == m->Z, "%d lines", lines);
     const char *zr = fixture_path("zr.bin"), *dr = fixture_path("dr.mid");
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
-                      "encode '%s' '%s' --track MELODY --refine 50 -o '%s'", tiny, a_mid, zr) == 0);
+                      "encode '%s' '%s' --track MELODY --refine %d -o '%s'", tiny, a_mid,
+                      MV_REFINE_DEFAULT_STEPS, zr) == 0);
     struct stat st;
     CHECK(stat(zr, &st) == 0 && st.st_size == (off_t)(sizeof(float) * m->Z));
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err, "decode '%s' '%s' -o '%s'", tiny,
