@@ -106,7 +106,7 @@ static int write_steps(const interp_args *a, const mv_gen_model *g, const int32_
                        char *err, size_t errlen)
 {
     char path[4096];
-    char(*names)[32] = malloc(sizeof *names * a->steps);
+    char(*names)[64] = malloc(sizeof *names * a->steps); /* room for any long and t */
     const char **name_ptrs = malloc(sizeof *name_ptrs * a->steps);
     int rc = names && name_ptrs ? 0 : -1;
     for (long i = 0; !rc && i < a->steps; i++) {
