@@ -319,6 +319,14 @@ static void serve_worker(mv_host *h)
     else if (h->mode == HOST_WORKER_THREAD) deliver_responses(h);
 }
 
+void host_finish_work(mv_host *h)
+{
+    if (!h->worker || h->mode != HOST_WORKER_THREAD) return;
+    pthread_mutex_lock(&h->lock);
+    while (h->requests.count || h->busy) pthread_cond_wait(&h->idle, &h->lock);
+    pthread_mutex_unlock(&h->lock);
+}
+
 void host_wait_worker(mv_host *h)
 {
     if (!h->worker) return;

@@ -57,6 +57,9 @@ void host_set_worker_lag(mv_host *h, int64_t max_lag);
 /* Returns once the worker has nothing left to do and its responses have been
  * delivered (the caller's thread acts as the audio thread). */
 void host_wait_worker(mv_host *h);
+/* Thread mode: returns once the worker has done every request, leaving its
+ * responses queued (a host that deactivates before delivering them). */
+void host_finish_work(mv_host *h);
 /* Bytes the next blocks give the plugin for its MIDI output (the atom
  * buffer's capacity); 0 restores the default 64 KiB. */
 void host_set_output_capacity(mv_host *h, uint32_t bytes);

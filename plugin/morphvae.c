@@ -310,10 +310,20 @@ static void send_pending(mv_plugin *self)
     }
 }
 
-/* Asks for the bar needed now or next when it is missing or stale; one
- * request at a time. The in-flight mark is set before schedule_work(): a host
- * may answer inside that call, and the answer clears it. */
-static void request_decode(mv_plugin *self)
+/* Frames of audio in a 16th at the current tempo (at 120 BPM when stopped). */
+static double frames_per_step(const mv_plugin *self)
+{
+    double spf = clock_steps_per_frame(&self->clock);
+    return spf > 0 ? 1.0 / spf : self->clock.rate / 8.0;
+}
+
+/* Asks for the bar needed now or next when it is missing or (if
+ * refresh_stale) decoded for other controls; one request at a time. A stale
+ * bar is refreshed at most once a 16th: only the decode before a step is
+ * heard, and automation changes the controls every block. The in-flight mark
+ * is set before schedule_work(): a host may answer inside that call, and the
+ * answer clears it. */
+static void request_decode(mv_plugin *self, bool refresh_stale)
 {
     if (!self->engine || self->request_in_flight) return;
     int64_t now = clock_bar_of(&self->clock, self->clock.next_step);
@@ -328,6 +338,8 @@ static void request_decode(mv_plugin *self)
         stale[i] = s->version != self->decode_version;
     }
     if (want < 0) {
+        if (!refresh_stale || (double)self->frames_since_refresh < frames_per_step(self)) return;
+        self->frames_since_refresh = 0;
         if (stale[0] && stale[1]) want = self->last_requested_bar == now ? now + 1 : now;
         else if (stale[0]) want = now;
         else if (stale[1]) want = now + 1;
@@ -488,13 +500,17 @@ static void run(LV2_Handle instance, uint32_t n_frames)
         self->notes_off_pending = false;
     }
     send_pending(self);
+    self->frames_since_refresh += n_frames;
     if (self->request_in_flight) {
         self->request_age += n_frames;
         if ((double)self->request_age > REQUEST_TIMEOUT_S * self->clock.rate)
             self->request_in_flight = 0;
     }
     read_decode_controls(self);
-    request_decode(self); /* a worker that answers at once serves this block */
+    /* A missing bar at once: a worker that answers inside schedule_work()
+     * (an export) then plays it in this very block. Stale bars are refreshed
+     * once a block, at its end. */
+    request_decode(self, false);
 
     int budget = MV_MAX_STEPS_PER_RUN;
     uint32_t done = 0;
@@ -508,7 +524,7 @@ static void run(LV2_Handle instance, uint32_t n_frames)
         }
     }
     play_until(self, done, n_frames, &budget);
-    request_decode(self);
+    request_decode(self, true);
     midi_out_end(&self->out);
     report_write(self);
 }

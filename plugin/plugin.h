@@ -147,6 +147,7 @@ typedef struct mv_plugin {
     uint32_t decode_version;   /* bumped whenever params, anchors or engine change */
     uint32_t request_in_flight; /* number of the decode request awaited; 0: none */
     uint64_t request_age;      /* frames since it was sent */
+    uint64_t frames_since_refresh; /* since a stale bar was last asked again */
     uint32_t last_request;
     int64_t last_requested_bar;
     bool notes_off_pending;    /* the engine changed or the plugin was deactivated */

@@ -220,6 +220,15 @@ static void apply_at_once(mv_plugin *self)
     self->outbox.bar = false;
     const mv_msg_head m = {.type = MSG_RESTORE};
     mv_work(self, respond_at_once, self, sizeof m, &m);
+    /* The worker kept an engine it had already sent in a message that is now
+     * stale: play it from here (the stale message then finds it playing and
+     * leaves it alone). */
+    if (self->engine != self->work_engine && self->work_engine) {
+        mv_msg take = {.engine = {.head = {RESP_ENGINE, atomic_load(&self->epoch)},
+                                  .engine = self->work_engine}};
+        mv_work_response(self, msg_size(&take), &take);
+        self->handed_engine = self->work_engine;
+    }
 }
 
 static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
