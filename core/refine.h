@@ -13,9 +13,10 @@
  * A refiner is made per model and owns everything it uses (packed copies of
  * the decoder's matrices and of their transposes, activations for one window,
  * a batch-1 decoder for the greedy checks and the encoder): after
- * refine_create nothing here allocates, locks or makes a system call, and no
- * call takes more than options.steps forward/backward passes, so the plugin's
- * worker can run it. Melody and drum models (token representations). */
+ * refine_create nothing here allocates, locks or makes a system call, and a
+ * call runs at most steps + 2 teacher-forced forward passes, steps backward
+ * passes and a few greedy decodes, so the plugin's worker can run it with a
+ * bounded time. Melody and drum models (token representations). */
 #ifndef MV_REFINE_H
 #define MV_REFINE_H
 
