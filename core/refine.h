@@ -15,7 +15,7 @@
  * a batch-1 decoder for the greedy checks and the encoder): after
  * refine_create nothing here allocates, locks or makes a system call, and a
  * call runs at most steps + 2 teacher-forced forward passes, steps backward
- * passes and a few greedy decodes, so the plugin's worker can run it with a
+ * passes and steps + 2 greedy decodes, so the plugin's worker can run it with a
  * bounded time. Melody and drum models (token representations). */
 #ifndef MV_REFINE_H
 #define MV_REFINE_H
