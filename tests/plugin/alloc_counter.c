@@ -20,8 +20,8 @@ long alloc_count(void)
 
 #define EXPORT __attribute__((visibility("default")))
 
-#if defined(__SANITIZE_ADDRESS__)
-/* AddressSanitizer owns malloc; it calls these hooks on every allocation. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/* The sanitizer owns malloc; it calls these hooks on every allocation. */
 int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
                                               void (*free_hook)(const volatile void *));
 

@@ -1,6 +1,7 @@
 /* Counts heap allocations and frees made while counting is on (the plugin's
  * run(), in the host tests). Linked into the test binary, which replaces the
- * allocator's entry points (or, under AddressSanitizer, uses its hooks). */
+ * allocator's entry points (or, under Address- and ThreadSanitizer, uses their
+ * hooks). */
 #ifndef MV_ALLOC_COUNTER_H
 #define MV_ALLOC_COUNTER_H
 
