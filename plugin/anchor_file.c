@@ -1,4 +1,5 @@
-/* MIDI file anchors: the first usable window of a file encoded to mu. The file
+/* MIDI file anchors: the first usable window of a file encoded to mu and
+ * refined (core/refine.h) so that the anchor plays the window back. The file
  * goes through the reader the trainer uses (midi/midi_read.h) and the
  * extraction that cuts training windows (core/extract.h), so an anchor is
  * exactly a training window. Runs in the worker: the reader allocates, and it
@@ -69,6 +70,13 @@ int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size
                  path, e->n_bars, e->repr == MV_REPR_DRUMS ? "drum" : "melody", e->n_bars);
         return -1;
     }
-    decoder_encode(e->decoder, e->seq_tokens, 1, z, e->sigma);
+    /* The refiner's own encoder gives mu, as `morphvae encode --refine` does, so
+     * both give the same z for the same window. */
+    const mv_refine_options o = refine_defaults();
+    if (refine_window(e->refine, e->seq_tokens, &o, z, NULL, NULL)) {
+        snprintf(err, errlen, "%s: a window token is outside the model's %u classes", path,
+                 e->n_classes);
+        return -1;
+    }
     return 0;
 }

@@ -113,12 +113,13 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
     e->min_pitch = hp->min_pitch;
     e->n_classes = hp->n_classes;
     e->decoder = decoder_create(&e->model, 1);
+    e->refine = refine_create(&e->model);
     e->anchor_z[0] = calloc((size_t)e->z_size, sizeof(float));
     e->anchor_z[1] = calloc((size_t)e->z_size, sizeof(float));
     e->z = calloc((size_t)e->z_size, sizeof(float));
-    e->sigma = calloc((size_t)e->z_size, sizeof(float));
     e->seq_tokens = calloc((size_t)(e->n_bars * e->steps_per_bar), sizeof(int32_t));
-    if (!e->decoder || !e->anchor_z[0] || !e->anchor_z[1] || !e->z || !e->sigma || !e->seq_tokens) {
+    if (!e->decoder || !e->refine || !e->anchor_z[0] || !e->anchor_z[1] || !e->z ||
+        !e->seq_tokens) {
         engine_free(e);
         goto nomem;
     }
@@ -136,11 +137,11 @@ void engine_free(mv_engine *e)
 {
     if (!e) return;
     decoder_free(e->decoder);
+    refine_free(e->refine);
     weights_free(e->weights);
     free(e->anchor_z[0]);
     free(e->anchor_z[1]);
     free(e->z);
-    free(e->sigma);
     free(e->seq_tokens);
     free(e);
 }

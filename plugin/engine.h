@@ -10,6 +10,7 @@
 #include "decoder.h"
 #include "hparams.h"
 #include "model.h"
+#include "refine.h"
 #include "weights.h"
 
 #define MV_MAX_STEPS_PER_BAR 64 /* the plugin plays models with up to 64 steps a bar */
@@ -31,7 +32,7 @@ typedef struct mv_decode_params {
 enum mv_anchor_kind {
     ANCHOR_DEFAULT = 0, /* the model's anchor.a.z / anchor.b.z (prior seed 1/2 without) */
     ANCHOR_SEED = 1,    /* z drawn from the prior N(0, I) with seed */
-    ANCHOR_FILE = 2,    /* mu of the first usable window of a MIDI file */
+    ANCHOR_FILE = 2,    /* the first usable window of a MIDI file, refined from mu */
     ANCHOR_VECTOR = 3,  /* a stored latent vector (preset, state) */
 };
 
@@ -49,6 +50,7 @@ typedef struct mv_engine {
     mv_weights *weights;
     mv_model model;
     mv_decoder *decoder;
+    mv_refine *refine;                    /* turns a file's window into its anchor z */
     int z_size, steps_per_bar, n_bars;
     uint32_t repr, min_pitch, n_classes;
     const float *attr_vector[MV_N_ATTRS]; /* NULL: the model lacks it */
@@ -56,7 +58,6 @@ typedef struct mv_engine {
     const float *default_anchor[2];       /* anchor.a.z / anchor.b.z, or NULL */
     float *anchor_z[2];                   /* the anchors in use, [z_size] each */
     float *z;                             /* scratch [z_size] */
-    float *sigma;                         /* scratch [z_size], encoding */
     int32_t *seq_tokens;                  /* scratch [n_bars * steps_per_bar] */
 } mv_engine;
 
@@ -71,7 +72,10 @@ void engine_free(mv_engine *e);
 void engine_anchor_from_seed(const mv_engine *e, uint32_t seed, float *z);
 void engine_anchor_default(const mv_engine *e, int which, float *z);
 
-/* Encodes the first usable window of a MIDI file into z (mu). Returns 0, or -1
+/* Encodes the first usable window of a MIDI file and refines mu
+ * (core/refine.h, MV_REFINE_DEFAULT_STEPS Adam steps at most: 0.26 s for the
+ * shipped melody model on one core, bench/refine) so that z decodes back to the
+ * window; the window's tokens are left in e->seq_tokens. Returns 0, or -1
  * with a message in err (unreadable file, no usable window). */
 int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size_t errlen);
 
