@@ -117,9 +117,11 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
     e->anchor_z[0] = calloc((size_t)e->z_size, sizeof(float));
     e->anchor_z[1] = calloc((size_t)e->z_size, sizeof(float));
     e->z = calloc((size_t)e->z_size, sizeof(float));
+    for (int which = 0; which < 2; which++)
+        e->anchor_tokens[which] = calloc((size_t)(e->n_bars * e->steps_per_bar), sizeof(int32_t));
     e->seq_tokens = calloc((size_t)(e->n_bars * e->steps_per_bar), sizeof(int32_t));
     if (!e->decoder || !e->refine || !e->anchor_z[0] || !e->anchor_z[1] || !e->z ||
-        !e->seq_tokens) {
+        !e->seq_tokens || !e->anchor_tokens[0] || !e->anchor_tokens[1]) {
         engine_free(e);
         goto nomem;
     }
@@ -142,6 +144,8 @@ void engine_free(mv_engine *e)
     free(e->anchor_z[0]);
     free(e->anchor_z[1]);
     free(e->z);
+    free(e->anchor_tokens[0]);
+    free(e->anchor_tokens[1]);
     free(e->seq_tokens);
     free(e);
 }
@@ -159,6 +163,27 @@ void engine_anchor_default(const mv_engine *e, int which, float *z)
         memcpy(z, e->default_anchor[which], (size_t)e->z_size * sizeof(float));
     else
         engine_anchor_from_seed(e, which ? 2u : 1u, z);
+}
+
+void engine_set_anchor_tokens(mv_engine *e, int which, const int32_t *tokens)
+{
+    int n = e->n_bars * e->steps_per_bar;
+    e->anchor_has_tokens[which] = 0;
+    if (!tokens || n > MV_MAX_ANCHOR_TOKENS) return;
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || (uint32_t)tokens[i] >= e->n_classes) return;
+    memcpy(e->anchor_tokens[which], tokens, (size_t)n * sizeof(int32_t));
+    e->anchor_has_tokens[which] = 1;
+}
+
+/* The anchor whose own notes p plays (exact ends), or -1. */
+static int exact_end(const mv_engine *e, const mv_decode_params *p)
+{
+    if (!p->exact_ends) return -1;
+    for (int a = 0; a < MV_N_ATTRS; a++)
+        if (e->attr_vector[a] && p->attr[a] != 0.0f) return -1;
+    int which = p->morph == 0.0f ? 0 : p->morph == 1.0f ? 1 : -1;
+    return which >= 0 && e->anchor_has_tokens[which] ? which : -1;
 }
 
 /* splitmix64 of the variation and the repeat index: a seed per repeat. */
@@ -179,6 +204,13 @@ void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar
     if (phrase_bar < 0) phrase_bar += phrase_bars;
     int model_bar = (int)(phrase_bar % e->n_bars);
     int64_t repeat = phrase_bar / e->n_bars;
+
+    int exact = exact_end(e, p);
+    if (exact >= 0) {
+        memcpy(tokens, e->anchor_tokens[exact] + model_bar * e->steps_per_bar,
+               (size_t)e->steps_per_bar * sizeof(int32_t));
+        return;
+    }
 
     latent_slerp(e->anchor_z[0], e->anchor_z[1], p->morph, e->z_size, e->z);
     for (int a = 0; a < MV_N_ATTRS; a++)

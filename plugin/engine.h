@@ -15,6 +15,8 @@
 
 #define MV_MAX_STEPS_PER_BAR 64 /* the plugin plays models with up to 64 steps a bar */
 #define MV_MAX_PHRASE_BARS 16
+/* An anchor's own notes are kept (and saved) for windows of at most this many steps. */
+#define MV_MAX_ANCHOR_TOKENS (MV_MAX_PHRASE_BARS * MV_MAX_STEPS_PER_BAR)
 
 /* The fixed set of attribute ports; a model without the attribute ignores it. */
 enum mv_attr { ATTR_DENSITY, ATTR_REGISTER, ATTR_RANGE, ATTR_SYNCOPATION, MV_N_ATTRS };
@@ -26,6 +28,7 @@ typedef struct mv_decode_params {
     float temperature;          /* 0: greedy */
     int32_t variation;          /* sampling seed */
     int32_t phrase_bars;        /* bars before the phrase repeats */
+    int32_t exact_ends;         /* 1: morph 0 or 1 plays an anchor's own notes when it has them */
 } mv_decode_params;
 
 /* Where an anchor came from; decides how it is rebuilt for a new model. */
@@ -57,6 +60,8 @@ typedef struct mv_engine {
     float attr_scale[MV_N_ATTRS];         /* std of z.v on the training data */
     const float *default_anchor[2];       /* anchor.a.z / anchor.b.z, or NULL */
     float *anchor_z[2];                   /* the anchors in use, [z_size] each */
+    int32_t *anchor_tokens[2];            /* an anchor's own window [n_bars * steps_per_bar] */
+    int anchor_has_tokens[2];             /* anchor_tokens holds the notes it came from */
     float *z;                             /* scratch [z_size] */
     int32_t *seq_tokens;                  /* scratch [n_bars * steps_per_bar] */
 } mv_engine;
@@ -79,10 +84,17 @@ void engine_anchor_default(const mv_engine *e, int which, float *z);
  * with a message in err (unreadable file, no usable window). */
 int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size_t errlen);
 
+/* Keeps the window an anchor came from (tokens [n_bars * steps_per_bar]), or
+ * forgets it (tokens NULL, or a window longer than MV_MAX_ANCHOR_TOKENS or with a
+ * token outside the model's classes). */
+void engine_set_anchor_tokens(mv_engine *e, int which, const int32_t *tokens);
+
 /* Decodes the tokens of song bar `song_bar` for params: the phrase bar is
  * song_bar mod phrase_bars; it is bar (phrase bar mod n_bars) of a sequence
  * sampled with a seed made of the variation and which repeat of the model's
- * bars it is, so the result depends on nothing but its arguments.
+ * bars it is, so the result depends on nothing but its arguments. With
+ * exact_ends, morph exactly 0 (1) and every attribute amount 0, an anchor A (B)
+ * that has its window plays the window itself.
  * tokens: steps_per_bar int32. No allocation. */
 void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
                        int32_t *tokens);

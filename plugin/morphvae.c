@@ -66,6 +66,8 @@ static void map_uris(LV2_URID_Map *map, mv_uris *u)
     u->mv_anchor_kind[1] = MAP(MV_NS "anchorBKind");
     u->mv_anchor_label[0] = MAP(MV_NS "anchorALabel");
     u->mv_anchor_label[1] = MAP(MV_NS "anchorBLabel");
+    u->mv_anchor_tokens[0] = MAP(MV_NS "anchorATokens");
+    u->mv_anchor_tokens[1] = MAP(MV_NS "anchorBTokens");
 #undef MAP
 }
 
@@ -260,6 +262,7 @@ static void read_decode_controls(mv_plugin *self)
     p.temperature = port_float(self, PORT_TEMPERATURE, 0.0f, 2.0f);
     p.variation = port_int(self, PORT_VARIATION, 0, 999);
     p.phrase_bars = port_int(self, PORT_PHRASE_BARS, 1, MV_MAX_PHRASE_BARS);
+    p.exact_ends = port_int(self, PORT_EXACT_ENDS, 0, 1);
     if (memcmp(&p, &self->params, sizeof p)) {
         self->params = p;
         self->decode_version++;

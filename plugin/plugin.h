@@ -52,6 +52,7 @@ enum mv_port {
     PORT_KEY,
     PORT_SCALE,
     PORT_NOTIFY,      /* atom out: patch:Set reports of the parameters */
+    PORT_EXACT_ENDS,  /* toggle: morph 0 and 1 play a file anchor's own notes */
     PORT_COUNT
 };
 
@@ -67,7 +68,7 @@ typedef struct mv_uris {
     LV2_URID time_Position, time_bar, time_barBeat, time_beat, time_beatUnit,
         time_beatsPerBar, time_beatsPerMinute, time_speed;
     LV2_URID mv_model, mv_model_checksum, mv_anchor_file[2], mv_anchor_seed[2], mv_anchor_z[2],
-        mv_anchor_kind[2], mv_anchor_label[2];
+        mv_anchor_kind[2], mv_anchor_label[2], mv_anchor_tokens[2];
 } mv_uris;
 
 /* A decoded bar as the audio thread plays it. */
@@ -111,6 +112,8 @@ typedef struct mv_restore_data {
     float *anchor_z[2];           /* [MV_MAX_SIZE] each */
     int anchor_z_size[2];         /* 0: no vector stored */
     uint64_t model_checksum;      /* of the model the vectors were saved with; 0: unknown */
+    int anchor_n_tokens[2];       /* 0: no window stored */
+    int32_t anchor_tokens[2][MV_MAX_ANCHOR_TOKENS];
 } mv_restore_data;
 
 /* Responses the host refused (respond() failed), kept by the worker until a

@@ -21,6 +21,8 @@ typedef struct mv_saved_state {
     mv_anchor_source anchor[2];
     int z_size[2];                /* floats in z[which]; 0: no vector */
     float z[2][MV_MAX_SIZE];
+    int n_tokens[2];              /* the window a file anchor came from; 0: none */
+    int32_t tokens[2][MV_MAX_ANCHOR_TOKENS];
 } mv_saved_state;
 
 typedef struct mv_snapshot {

@@ -1,6 +1,6 @@
-/* LV2 state: the model path and both anchors (kind, seed, MIDI path, label and
- * the latent vector itself, so a session reloads the very notes it had even if
- * the MIDI file is gone).
+/* LV2 state: the model path and both anchors (kind, seed, MIDI path, label,
+ * the latent vector itself and, for a file anchor, the window it came from, so
+ * a session reloads the very notes it had even if the MIDI file is gone).
  *
  * save() may run while run() and the worker do: it stores the copy the worker
  * last published (snapshot.h), never the worker's own fields.
@@ -73,12 +73,46 @@ static void store_vector(mv_plugin *self, LV2_State_Store_Function store,
     free(text);
 }
 
+/* A file anchor's window as text: each token as 4 hex digits, most significant
+ * first, one after the other (tokens are below 2^16: melody 90 classes, drums 512). */
+static void store_tokens(mv_plugin *self, LV2_State_Store_Function store,
+                         LV2_State_Handle handle, LV2_URID key, const int32_t *tokens, int n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char text[MV_MAX_ANCHOR_TOKENS * 4 + 1];
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < 4; d++)
+            text[i * 4 + d] = hex[((uint32_t)tokens[i] >> (12 - 4 * d)) & 15u];
+    text[n * 4] = '\0';
+    store(handle, key, text, (size_t)n * 4 + 1, self->uris.atom_String,
+          LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+}
+
 static int hex_digit(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
+}
+
+/* Parses store_tokens' text into tokens; the number of tokens, or 0 if the
+ * text is not such a window (of at most max tokens). The engine checks that
+ * they fit its model. */
+static int parse_tokens(const char *text, size_t size, int32_t *tokens, int max)
+{
+    size_t length = size ? strnlen(text, size) : 0;
+    if (length == 0 || length % 4 || length / 4 > (size_t)max) return 0;
+    for (size_t i = 0; i < length / 4; i++) {
+        int32_t t = 0;
+        for (int d = 0; d < 4; d++) {
+            int v = hex_digit(text[i * 4 + (size_t)d]);
+            if (v < 0) return 0;
+            t = t << 4 | v;
+        }
+        tokens[i] = t;
+    }
+    return (int)(length / 4);
 }
 
 /* Parses store_vector's text into z; the number of floats, or 0 if the text
@@ -128,6 +162,9 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
         if (s->z_size[which] > 0)
             store_vector(self, store, handle, u->mv_anchor_z[which], s->z[which],
                          s->z_size[which]);
+        if (s->n_tokens[which] > 0)
+            store_tokens(self, store, handle, u->mv_anchor_tokens[which], s->tokens[which],
+                         s->n_tokens[which]);
     }
     return LV2_STATE_SUCCESS;
 }
@@ -183,6 +220,12 @@ static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve
     const char *z = retrieve_typed(retrieve, handle, u->mv_anchor_z[which], u->atom_String,
                                    &size);
     r->anchor_z_size[which] = z ? parse_vector(z, size, r->anchor_z[which], MV_MAX_SIZE) : 0;
+    const char *tokens = retrieve_typed(retrieve, handle, u->mv_anchor_tokens[which],
+                                        u->atom_String, &size);
+    r->anchor_n_tokens[which] = tokens && a->kind == ANCHOR_FILE
+                                    ? parse_tokens(tokens, size, r->anchor_tokens[which],
+                                                   MV_MAX_ANCHOR_TOKENS)
+                                    : 0;
 }
 
 /* What a save() right after this restore() stores: the restored state. */
@@ -197,6 +240,9 @@ static void publish_restored(mv_plugin *self)
         s->anchor[which] = r->anchor[which];
         s->z_size[which] = r->anchor_z_size[which];
         memcpy(s->z[which], r->anchor_z[which], (size_t)r->anchor_z_size[which] * sizeof(float));
+        s->n_tokens[which] = r->anchor_n_tokens[which];
+        memcpy(s->tokens[which], r->anchor_tokens[which],
+               (size_t)r->anchor_n_tokens[which] * sizeof(int32_t));
     }
     snapshot_publish(&self->saved);
 }

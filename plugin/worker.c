@@ -34,12 +34,16 @@ static void anchor_apply(mv_plugin *self, mv_engine *e, int which, const mv_engi
 {
     mv_anchor_source *a = &self->anchor[which];
     char err[512];
+    engine_set_anchor_tokens(e, which, NULL);
     switch (a->kind) {
     case ANCHOR_SEED:
         engine_anchor_from_seed(e, a->seed, e->anchor_z[which]);
         return;
     case ANCHOR_FILE:
-        if (engine_encode_file(e, a->path, e->anchor_z[which], err, sizeof err) == 0) return;
+        if (engine_encode_file(e, a->path, e->anchor_z[which], err, sizeof err) == 0) {
+            engine_set_anchor_tokens(e, which, e->seq_tokens);
+            return;
+        }
         lv2_log_error(&self->logger, "morphvae: anchor %c: %s\n", 'A' + which, err);
         break;
     case ANCHOR_VECTOR:
@@ -69,8 +73,9 @@ static void anchor_seed(mv_plugin *self, int which, uint32_t seed)
     a->seed = seed;
     a->path[0] = '\0';
     snprintf(a->label, sizeof a->label, "seed %u", seed);
-    if (self->work_engine)
-        engine_anchor_from_seed(self->work_engine, seed, self->work_engine->anchor_z[which]);
+    if (!self->work_engine) return;
+    engine_anchor_from_seed(self->work_engine, seed, self->work_engine->anchor_z[which]);
+    engine_set_anchor_tokens(self->work_engine, which, NULL);
 }
 
 /* Returns 0 when the anchor changed. */
@@ -89,6 +94,7 @@ static int anchor_file(mv_plugin *self, int which, const char *path)
         return -1;
     }
     memcpy(e->anchor_z[which], e->z, (size_t)e->z_size * sizeof(float));
+    engine_set_anchor_tokens(e, which, e->seq_tokens);
     mv_anchor_source *a = &self->anchor[which];
     a->kind = ANCHOR_FILE;
     snprintf(a->path, sizeof a->path, "%s", path);
@@ -110,6 +116,7 @@ static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
         return -1;
     }
     memcpy(e->anchor_z[m->which], m->z, m->n * sizeof(float));
+    engine_set_anchor_tokens(e, m->which, NULL);
     mv_anchor_source *a = &self->anchor[m->which];
     a->kind = ANCHOR_VECTOR;
     a->path[0] = '\0';
@@ -131,6 +138,10 @@ void worker_publish(mv_plugin *self)
         s->anchor[which] = self->anchor[which];
         s->z_size[which] = e ? e->z_size : 0;
         if (e) memcpy(s->z[which], e->anchor_z[which], (size_t)e->z_size * sizeof(float));
+        s->n_tokens[which] = e && e->anchor_has_tokens[which] ? e->n_bars * e->steps_per_bar : 0;
+        if (s->n_tokens[which])
+            memcpy(s->tokens[which], e->anchor_tokens[which],
+                   (size_t)s->n_tokens[which] * sizeof(int32_t));
     }
     snapshot_publish(&self->saved);
 }
@@ -264,6 +275,7 @@ static void apply_restore(mv_plugin *self)
             char err[512];
             if (engine_encode_file(e, r->anchor[which].path, e->z, err, sizeof err) == 0) {
                 memcpy(e->anchor_z[which], e->z, (size_t)e->z_size * sizeof(float));
+                engine_set_anchor_tokens(e, which, e->seq_tokens);
                 continue;
             }
             lv2_log_warning(&self->logger, "morphvae: anchor %c: %s\n", 'A' + which, err);
@@ -276,6 +288,10 @@ static void apply_restore(mv_plugin *self)
                                 "made for an older model)\n",
                                 'A' + which, e->path);
             memcpy(e->anchor_z[which], r->anchor_z[which], (size_t)e->z_size * sizeof(float));
+            /* The notes a file anchor came from, when they fit this model. */
+            bool notes = kind == ANCHOR_FILE &&
+                         r->anchor_n_tokens[which] == e->n_bars * e->steps_per_bar;
+            engine_set_anchor_tokens(e, which, notes ? r->anchor_tokens[which] : NULL);
             continue;
         }
         anchor_apply(self, e, which, NULL);

@@ -1,8 +1,10 @@
 /* Refined MIDI file anchors in the real plugin, through lilv: the anchor z the
  * plugin stores for a file is bit for bit the z of core's refine_window on the
  * file's first MELODY window and the z `morphvae encode --refine` writes for
- * it, and the plugin playing it (morph 0, greedy) reproduces the window's
- * onsets at least as well as the same plugin playing mu.
+ * it, and the plugin playing it (morph 0, greedy, exact ends off) reproduces
+ * the window's onsets at least as well as the same plugin playing mu. Exact
+ * ends: with the toggle on, morph 0 plays the window itself, and so does a
+ * fresh instance given the saved state (which stores the window's tokens).
  * usage: test_plugin_refine BUNDLE_DIR MODEL ANCHOR_MID MORPHVAE TMP_DIR */
 #include <limits.h>
 #include <stdio.h>
@@ -62,28 +64,41 @@ static int melody_window(const mv_hparams *hp, int32_t *tokens)
     return rc < 0 || !w.found ? -1 : 0;
 }
 
-/* The anchor A vector save() stores (hex text, state.c). */
-typedef struct saved_z {
-    uint32_t key; /* the URID of anchorAZ */
+/* Anchor A's vector and window as save() stores them (hex text, state.c). */
+typedef struct saved_anchor {
+    uint32_t z_key, tokens_key; /* the URIDs of anchorAZ and anchorATokens */
     float z[MV_MAX_SIZE];
-    int n;
-} saved_z;
+    int32_t tokens[1024];
+    int n_z, n_tokens;
+} saved_anchor;
 
-static LV2_State_Status store_z(LV2_State_Handle handle, uint32_t key, const void *value,
-                                size_t size, uint32_t type, uint32_t flags)
+/* Hex words of `digits` digits in text; the number read (at most max). */
+static int parse_words(const char *text, size_t size, int digits, uint32_t *out, int max)
+{
+    size_t length = strnlen(text, size);
+    int n = 0;
+    for (; (size_t)(n + 1) * (size_t)digits <= length && n < max; n++) {
+        char word[9];
+        memcpy(word, text + (size_t)n * (size_t)digits, (size_t)digits);
+        word[digits] = '\0';
+        out[n] = (uint32_t)strtoul(word, NULL, 16);
+    }
+    return n;
+}
+
+static LV2_State_Status store_anchor(LV2_State_Handle handle, uint32_t key, const void *value,
+                                     size_t size, uint32_t type, uint32_t flags)
 {
     (void)type;
     (void)flags;
-    saved_z *s = handle;
-    if (key != s->key) return LV2_STATE_SUCCESS;
-    const char *text = value;
-    size_t length = strnlen(text, size);
-    for (s->n = 0; (size_t)s->n * 8 + 8 <= length && s->n < MV_MAX_SIZE; s->n++) {
-        char word[9];
-        memcpy(word, text + (size_t)s->n * 8, 8);
-        word[8] = '\0';
-        uint32_t bits = (uint32_t)strtoul(word, NULL, 16);
-        memcpy(&s->z[s->n], &bits, sizeof bits);
+    saved_anchor *s = handle;
+    static uint32_t words[MV_MAX_SIZE];
+    if (key == s->z_key) {
+        s->n_z = parse_words(value, size, 8, words, MV_MAX_SIZE);
+        memcpy(s->z, words, (size_t)s->n_z * sizeof(float));
+    } else if (key == s->tokens_key) {
+        s->n_tokens = parse_words(value, size, 4, words, 1024);
+        for (int i = 0; i < s->n_tokens; i++) s->tokens[i] = (int32_t)words[i];
     }
     return LV2_STATE_SUCCESS;
 }
@@ -174,11 +189,15 @@ int main(int argc, char **argv)
     host_send_path(refined.host, 0, MV_PLUGIN_NS "model", model_path);
     host_send_path(refined.host, 0, MV_PLUGIN_NS "anchorAFile", anchor_mid);
     session_block(&refined, 256);
-    static saved_z saved;
-    saved.key = host_map(refined.host, MV_PLUGIN_NS "anchorAZ");
-    CHECK(host_call_save(refined.host, store_z, &saved) == 0);
-    CHECK_MSG(saved.n == z_size && !memcmp(saved.z, z, sizeof(float) * (size_t)z_size),
-              "the plugin's anchor is not core's refined z (%d values)", saved.n);
+    static saved_anchor saved;
+    saved.z_key = host_map(refined.host, MV_PLUGIN_NS "anchorAZ");
+    saved.tokens_key = host_map(refined.host, MV_PLUGIN_NS "anchorATokens");
+    CHECK(host_call_save(refined.host, store_anchor, &saved) == 0);
+    CHECK_MSG(saved.n_z == z_size && !memcmp(saved.z, z, sizeof(float) * (size_t)z_size),
+              "the plugin's anchor is not core's refined z (%d values)", saved.n_z);
+    CHECK_MSG(saved.n_tokens == seq_len &&
+                  !memcmp(saved.tokens, tokens, sizeof(int32_t) * (size_t)seq_len),
+              "the state does not hold the anchor's window (%d tokens)", saved.n_tokens);
 
     /* The CLI's z for the same window. */
     mkdir(tmp_dir, 0755);
@@ -197,7 +216,9 @@ int main(int argc, char **argv)
     /* Played at morph 0, greedy: the refined anchor and mu. */
     host_send_path(plain.host, 0, MV_PLUGIN_NS "model", model_path);
     host_send_vector(plain.host, 0, MV_PLUGIN_NS "anchorAZ", mu, (uint32_t)z_size);
-    int played_refined[256], played_mu[256];
+    int played_refined[256], played_mu[256], played_exact[256];
+    host_set_control(refined.host, "exactEnds", 0.0f);
+    host_set_control(plain.host, "exactEnds", 0.0f);
     play_onsets(&refined, seq_len, played_refined);
     play_onsets(&plain, seq_len, played_mu);
     int right_refined = onsets_right(tokens, played_refined, seq_len, (int)hp->min_pitch);
@@ -207,6 +228,28 @@ int main(int argc, char **argv)
     CHECK_MSG(right_refined >= right_mu, "the refined anchor plays %d steps right, mu %d",
               right_refined, right_mu);
     CHECK(session_count_on(&refined, 0, refined.frame) > 0);
+
+    /* Exact ends: the window itself, which the model does not decode exactly. */
+    CHECK_MSG(right_refined < seq_len, "the model plays the window exactly: no test of "
+                                       "exact ends with it");
+    host_set_control(refined.host, "exactEnds", 1.0f);
+    play_onsets(&refined, seq_len, played_exact);
+    int right_exact = onsets_right(tokens, played_exact, seq_len, (int)hp->min_pitch);
+    CHECK_MSG(right_exact == seq_len, "exact ends played %d of %d steps right", right_exact,
+              seq_len);
+    void *state = host_save_state(refined.host);
+    session restored = {.host = open_host()};
+    CHECK(state && restored.host && host_restore_state(restored.host, state) == 0);
+    if (restored.host) {
+        host_set_control(restored.host, "exactEnds", 1.0f);
+        play_onsets(&restored, seq_len, played_exact);
+        right_exact = onsets_right(tokens, played_exact, seq_len, (int)hp->min_pitch);
+        CHECK_MSG(right_exact == seq_len, "restored: exact ends played %d of %d steps right",
+                  right_exact, seq_len);
+        host_close(restored.host);
+    }
+    host_free_state(state);
+    session_free(&restored);
 
     host_close(refined.host);
     host_close(plain.host);
