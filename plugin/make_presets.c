@@ -1,11 +1,13 @@
 /* make_presets BUNDLE_DIR OUT_BUNDLE PAIRS_FILE DATA_DIR: writes the presets
  * bundle. For each line "name|label|A.mid|B.mid" of PAIRS_FILE, both files are
  * encoded with the bundle's model (the first usable window of each, as the
- * plugin encodes a MIDI anchor), the real plugin is given the two vectors as
- * anchors (patch:Set anchorAZ / anchorBZ) named after their songs (patch:Set
+ * plugin encodes and refines a MIDI anchor), the real plugin is given the two
+ * vectors as anchors (patch:Set anchorAZ / anchorBZ) with the windows they came
+ * from (anchorATokens / anchorBTokens: the notes Exact ends plays) named after
+ * their songs (patch:Set
  * anchorALabel / anchorBLabel: the POP909 index's title and artist, else the
  * file), and its state is saved as a preset through lilv: the preset holds
- * the vectors, not the files. A pair the model plays as silence at morph 0,
+ * the vectors and the windows, not the files. A pair the model plays as silence at morph 0,
  * 0.5 or 1 is skipped; fewer than 8 presets fail. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +15,17 @@
 
 #include "engine.h"
 #include "lilv_host.h"
+#include "messages.h"
+#include "token_text.h"
 
 #define MIN_PRESETS 8
 
-static int encode(mv_engine *e, const char *data_dir, const char *file, float *z)
+/* The window as text for patch:Set anchorATokens: at most MV_PATH_MAX - 1
+ * characters (a patch message's text). */
+typedef char window_text[MV_PATH_MAX];
+
+static int encode(mv_engine *e, const char *data_dir, const char *file, float *z,
+                  char *notes)
 {
     char path[2048], err[1024];
     snprintf(path, sizeof path, "%s/%s", data_dir, file);
@@ -24,6 +33,13 @@ static int encode(mv_engine *e, const char *data_dir, const char *file, float *z
         fprintf(stderr, "make_presets: %s\n", err);
         return -1;
     }
+    int n = e->n_bars * e->steps_per_bar;
+    if (n * MV_TOKEN_TEXT_DIGITS >= MV_PATH_MAX) {
+        fprintf(stderr, "make_presets: %s: windows of %d steps are too long for a patch message\n",
+                e->path, n);
+        return -1;
+    }
+    token_text_write(e->seq_tokens, n, notes);
     return 0;
 }
 
@@ -72,8 +88,8 @@ static int notes_in_two_bars(mv_host *h, float morph)
 
 /* Returns 0 when written, 1 when skipped (silent somewhere), -1 on error. */
 static int make_preset(const char *bundle, const char *out, const char *name, const char *label,
-                       const float *za, const float *zb, int z_size, const char *song_a,
-                       const char *song_b)
+                       const float *za, const float *zb, int z_size, const char *window_a,
+                       const char *window_b, const char *song_a, const char *song_b)
 {
     char err[1024];
     mv_host *h = host_open(bundle, 48000, 512, err, sizeof err);
@@ -83,6 +99,8 @@ static int make_preset(const char *bundle, const char *out, const char *name, co
     }
     host_send_vector(h, 0, MV_PLUGIN_NS "anchorAZ", za, (uint32_t)z_size);
     host_send_vector(h, 0, MV_PLUGIN_NS "anchorBZ", zb, (uint32_t)z_size);
+    host_send_string(h, 0, MV_PLUGIN_NS "anchorATokens", window_a);
+    host_send_string(h, 0, MV_PLUGIN_NS "anchorBTokens", window_b);
     host_send_string(h, 0, MV_PLUGIN_NS "anchorALabel", song_a);
     host_send_string(h, 0, MV_PLUGIN_NS "anchorBLabel", song_b);
     mv_midi_out midi[64];
@@ -130,6 +148,7 @@ int main(int argc, char **argv)
     }
     float *za = malloc((size_t)e->z_size * sizeof(float));
     float *zb = malloc((size_t)e->z_size * sizeof(float));
+    window_text notes_a, notes_b;
     char line[4096];
     int n = 0, rc = 0, line_no = 0;
     while (rc == 0 && za && zb && fgets(line, sizeof line, f)) {
@@ -142,13 +161,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "make_presets: %s:%d: expected name|label|A.mid|B.mid\n", pairs,
                     line_no);
             rc = 1;
-        } else if (encode(e, data, a, za) || encode(e, data, b, zb)) {
+        } else if (encode(e, data, a, za, notes_a) || encode(e, data, b, zb, notes_b)) {
             rc = 1;
         } else {
             char song_a[512], song_b[512];
             song_name(data, a, song_a, sizeof song_a);
             song_name(data, b, song_b, sizeof song_b);
-            int made = make_preset(bundle, out, name, label, za, zb, e->z_size, song_a, song_b);
+            int made = make_preset(bundle, out, name, label, za, zb, e->z_size, notes_a, notes_b,
+                                   song_a, song_b);
             if (made < 0) rc = 1;
             if (made == 0) {
                 printf("%s: %s (%s -> %s)\n", name, label, song_a, song_b);

@@ -29,6 +29,7 @@ enum mv_msg_type {
     MSG_ANCHOR_FILE,   /* mv_msg_path */
     MSG_ANCHOR_VECTOR, /* mv_msg_vector */
     MSG_ANCHOR_LABEL,  /* mv_msg_path: the anchor's label text */
+    MSG_ANCHOR_TOKENS, /* mv_msg_path: the anchor's window as text (token_text.h) */
     MSG_RESTORE,       /* mv_msg_head: apply what restore() staged */
     MSG_FLUSH,         /* mv_msg_head: send the responses a full ring refused */
     /* worker -> audio */
@@ -119,6 +120,7 @@ static inline uint32_t msg_size(const mv_msg *m)
     case MSG_LOAD_MODEL:
     case MSG_ANCHOR_FILE:
     case MSG_ANCHOR_LABEL:
+    case MSG_ANCHOR_TOKENS:
     case RESP_PATH: return (uint32_t)offsetof(mv_msg_path, text) + m->path.length + 1;
     case MSG_ANCHOR_VECTOR:
         return (uint32_t)(offsetof(mv_msg_vector, z) + m->vector.n * sizeof(float));
@@ -139,6 +141,7 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
     case MSG_LOAD_MODEL:
     case MSG_ANCHOR_FILE:
     case MSG_ANCHOR_LABEL:
+    case MSG_ANCHOR_TOKENS:
     case RESP_PATH:
         if (size < offsetof(mv_msg_path, text) + 1 || m->path.length >= MV_PATH_MAX) return NULL;
         break;
@@ -151,7 +154,8 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
     uint32_t expect = msg_size(m);
     if (!expect || size != expect) return NULL;
     bool is_path = m->head.type == MSG_LOAD_MODEL || m->head.type == MSG_ANCHOR_FILE ||
-                   m->head.type == MSG_ANCHOR_LABEL || m->head.type == RESP_PATH;
+                   m->head.type == MSG_ANCHOR_LABEL || m->head.type == MSG_ANCHOR_TOKENS ||
+                   m->head.type == RESP_PATH;
     return is_path && m->path.text[m->path.length] != '\0' ? NULL : m;
 }
 

@@ -450,6 +450,12 @@ static void on_patch_set(mv_plugin *self, const LV2_Atom_Object *obj)
             request(self, &m);
             return;
         }
+        if (key == u->mv_anchor_tokens[which] && text_message(value, u->atom_String, &m)) {
+            m.path.head.type = MSG_ANCHOR_TOKENS;
+            m.path.which = which;
+            request(self, &m);
+            return;
+        }
         if (key == u->mv_anchor_file[which] && text_message(value, u->atom_Path, &m)) {
             m.path.head.type = MSG_ANCHOR_FILE;
             m.path.which = which;

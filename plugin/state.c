@@ -17,6 +17,7 @@
 #include <lv2/state/state.h>
 
 #include "plugin.h"
+#include "token_text.h"
 
 static const LV2_Feature *find_feature(const LV2_Feature *const *features, const char *uri)
 {
@@ -73,18 +74,13 @@ static void store_vector(mv_plugin *self, LV2_State_Store_Function store,
     free(text);
 }
 
-/* A file anchor's window as text: each token as 4 hex digits, most significant
- * first, one after the other (tokens are below 2^16: melody 90 classes, drums 512). */
+/* An anchor's window (token_text.h). */
 static void store_tokens(mv_plugin *self, LV2_State_Store_Function store,
                          LV2_State_Handle handle, LV2_URID key, const int32_t *tokens, int n)
 {
-    static const char hex[] = "0123456789abcdef";
-    char text[MV_MAX_ANCHOR_TOKENS * 4 + 1];
-    for (int i = 0; i < n; i++)
-        for (int d = 0; d < 4; d++)
-            text[i * 4 + d] = hex[((uint32_t)tokens[i] >> (12 - 4 * d)) & 15u];
-    text[n * 4] = '\0';
-    store(handle, key, text, (size_t)n * 4 + 1, self->uris.atom_String,
+    char text[MV_MAX_ANCHOR_TOKENS * MV_TOKEN_TEXT_DIGITS + 1];
+    token_text_write(tokens, n, text);
+    store(handle, key, text, strlen(text) + 1, self->uris.atom_String,
           LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
 }
 
@@ -94,25 +90,6 @@ static int hex_digit(char c)
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-/* Parses store_tokens' text into tokens; the number of tokens, or 0 if the
- * text is not such a window (of at most max tokens). The engine checks that
- * they fit its model. */
-static int parse_tokens(const char *text, size_t size, int32_t *tokens, int max)
-{
-    size_t length = size ? strnlen(text, size) : 0;
-    if (length == 0 || length % 4 || length / 4 > (size_t)max) return 0;
-    for (size_t i = 0; i < length / 4; i++) {
-        int32_t t = 0;
-        for (int d = 0; d < 4; d++) {
-            int v = hex_digit(text[i * 4 + (size_t)d]);
-            if (v < 0) return 0;
-            t = t << 4 | v;
-        }
-        tokens[i] = t;
-    }
-    return (int)(length / 4);
 }
 
 /* Parses store_vector's text into z; the number of floats, or 0 if the text
@@ -222,9 +199,10 @@ static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve
     r->anchor_z_size[which] = z ? parse_vector(z, size, r->anchor_z[which], MV_MAX_SIZE) : 0;
     const char *tokens = retrieve_typed(retrieve, handle, u->mv_anchor_tokens[which],
                                         u->atom_String, &size);
-    r->anchor_n_tokens[which] = tokens && a->kind == ANCHOR_FILE
-                                    ? parse_tokens(tokens, size, r->anchor_tokens[which],
-                                                   MV_MAX_ANCHOR_TOKENS)
+    /* The engine checks that the window fits its model. */
+    r->anchor_n_tokens[which] = tokens && (a->kind == ANCHOR_FILE || a->kind == ANCHOR_VECTOR)
+                                    ? token_text_parse(tokens, size, r->anchor_tokens[which],
+                                                       MV_MAX_ANCHOR_TOKENS)
                                     : 0;
 }
 

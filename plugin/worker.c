@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "plugin.h"
+#include "token_text.h"
 
 static const char *const default_labels[2] = {"model default A", "model default B"};
 
@@ -49,6 +50,9 @@ static void anchor_apply(mv_plugin *self, mv_engine *e, int which, const mv_engi
     case ANCHOR_VECTOR:
         if (prev && prev != e && prev->z_size == e->z_size) {
             memcpy(e->anchor_z[which], prev->anchor_z[which], (size_t)e->z_size * sizeof(float));
+            if (prev->anchor_has_tokens[which] && prev->n_bars == e->n_bars &&
+                prev->steps_per_bar == e->steps_per_bar)
+                engine_set_anchor_tokens(e, which, prev->anchor_tokens[which]);
             return;
         }
         if (prev == e) return;
@@ -122,6 +126,23 @@ static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
     a->path[0] = '\0';
     set_label(a, "latent vector");
     return 0;
+}
+
+/* The notes an anchor vector came from (a preset's anchors: token_text.h).
+ * Returns 0 when they were taken. */
+static int anchor_tokens(mv_plugin *self, const mv_msg_path *m)
+{
+    mv_engine *e = self->work_engine;
+    int n = e ? e->n_bars * e->steps_per_bar : 0;
+    if (e && token_text_parse(m->text, m->length + 1, e->seq_tokens, n) == n) {
+        engine_set_anchor_tokens(e, m->which, e->seq_tokens);
+        if (e->anchor_has_tokens[m->which]) return 0;
+    }
+    lv2_log_error(&self->logger,
+                  "morphvae: anchor %c: notes not changed: not a window of %d tokens of the "
+                  "model's classes\n",
+                  'A' + m->which, n);
+    return -1;
 }
 
 /* ------------------------------------------------------------ publishing */
@@ -288,9 +309,8 @@ static void apply_restore(mv_plugin *self)
                                 "made for an older model)\n",
                                 'A' + which, e->path);
             memcpy(e->anchor_z[which], r->anchor_z[which], (size_t)e->z_size * sizeof(float));
-            /* The notes a file anchor came from, when they fit this model. */
-            bool notes = kind == ANCHOR_FILE &&
-                         r->anchor_n_tokens[which] == e->n_bars * e->steps_per_bar;
+            /* The notes the anchor came from, when they fit this model. */
+            bool notes = r->anchor_n_tokens[which] == e->n_bars * e->steps_per_bar;
             engine_set_anchor_tokens(e, which, notes ? r->anchor_tokens[which] : NULL);
             continue;
         }
@@ -359,6 +379,9 @@ LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respo
         break;
     case MSG_ANCHOR_LABEL:
         set_label(&self->anchor[m->path.which & 1], m->path.text);
+        break;
+    case MSG_ANCHOR_TOKENS:
+        if (anchor_tokens(self, &m->path) == 0) anchors_changed(self);
         break;
     case MSG_RESTORE:
         self->publish_paused = false;

@@ -4,7 +4,9 @@
  * it, and the plugin playing it (morph 0, greedy, exact ends off) reproduces
  * the window's onsets at least as well as the same plugin playing mu. Exact
  * ends: with the toggle on, morph 0 plays the window itself, and so does a
- * fresh instance given the saved state (which stores the window's tokens).
+ * fresh instance given the saved state (which stores the window's tokens),
+ * and an anchor given as a vector with its window (patch:Set anchorAZ and
+ * anchorATokens, as the presets are made), after a state round trip too.
  * usage: test_plugin_refine BUNDLE_DIR MODEL ANCHOR_MID MORPHVAE TMP_DIR */
 #include <limits.h>
 #include <stdio.h>
@@ -141,6 +143,20 @@ static int onsets_right(const int32_t *tokens, const int *onsets, int seq_len, i
     return right;
 }
 
+/* Plays a fresh instance restored from state at morph 0 with exact ends on;
+ * the steps whose onset is the window's. */
+static int restored_right(void *state, const int32_t *tokens, int seq_len, int min_pitch)
+{
+    int played[256];
+    session s = {.host = open_host()};
+    if (!s.host || host_restore_state(s.host, state)) return -1;
+    host_set_control(s.host, "exactEnds", 1.0f);
+    play_onsets(&s, seq_len, played);
+    host_close(s.host);
+    session_free(&s);
+    return onsets_right(tokens, played, seq_len, min_pitch);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 6) {
@@ -238,18 +254,38 @@ int main(int argc, char **argv)
     CHECK_MSG(right_exact == seq_len, "exact ends played %d of %d steps right", right_exact,
               seq_len);
     void *state = host_save_state(refined.host);
-    session restored = {.host = open_host()};
-    CHECK(state && restored.host && host_restore_state(restored.host, state) == 0);
-    if (restored.host) {
-        host_set_control(restored.host, "exactEnds", 1.0f);
-        play_onsets(&restored, seq_len, played_exact);
-        right_exact = onsets_right(tokens, played_exact, seq_len, (int)hp->min_pitch);
-        CHECK_MSG(right_exact == seq_len, "restored: exact ends played %d of %d steps right",
-                  right_exact, seq_len);
-        host_close(restored.host);
-    }
+    right_exact = state ? restored_right(state, tokens, seq_len, (int)hp->min_pitch) : -1;
+    CHECK_MSG(right_exact == seq_len, "restored: exact ends played %d of %d steps right",
+              right_exact, seq_len);
     host_free_state(state);
-    session_free(&restored);
+
+    /* A vector anchor with its window, as a preset gives it. */
+    session vector = {.host = open_host()};
+    if (!vector.host) return 2;
+    char window_text[256 * 4 + 1];
+    for (int i = 0; i < seq_len; i++) snprintf(window_text + 4 * i, 5, "%04x", (unsigned)tokens[i]);
+    host_send_path(vector.host, 0, MV_PLUGIN_NS "model", model_path);
+    host_send_vector(vector.host, 0, MV_PLUGIN_NS "anchorAZ", z, (uint32_t)z_size);
+    host_send_string(vector.host, 0, MV_PLUGIN_NS "anchorATokens", window_text);
+    host_set_control(vector.host, "exactEnds", 1.0f);
+    play_onsets(&vector, seq_len, played_exact);
+    right_exact = onsets_right(tokens, played_exact, seq_len, (int)hp->min_pitch);
+    CHECK_MSG(right_exact == seq_len, "vector with its window: %d of %d steps right",
+              right_exact, seq_len);
+    state = host_save_state(vector.host);
+    right_exact = state ? restored_right(state, tokens, seq_len, (int)hp->min_pitch) : -1;
+    CHECK_MSG(right_exact == seq_len, "vector restored: %d of %d steps right", right_exact,
+              seq_len);
+    host_free_state(state);
+    /* A window that does not fit the model is refused and changes nothing. */
+    host_send_string(vector.host, 0, MV_PLUGIN_NS "anchorATokens", "0002");
+    session_block(&vector, 256);
+    CHECK_MSG(strstr(host_log(vector.host), "notes not changed"), "log: %s",
+              host_log(vector.host));
+    play_onsets(&vector, seq_len, played_exact);
+    CHECK(onsets_right(tokens, played_exact, seq_len, (int)hp->min_pitch) == seq_len);
+    host_close(vector.host);
+    session_free(&vector);
 
     host_close(refined.host);
     host_close(plain.host);
