@@ -13,7 +13,7 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae sample MODEL [-n 10] [--temperature 0.5] [--seed 1] [--bpm 120]\n"
+    fprintf(f, "usage: morphvae sample MODEL [-n 10] [--temperature 0.7] [--seed 1] [--bpm 120]\n"
                "                       -o DIR/\n"
                "Draws n latent vectors from the prior, decodes them and writes\n"
                "DIR/sample_000.mid ... (temperature 0: greedy).\n");
@@ -30,7 +30,7 @@ typedef struct {
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse(int argc, char **argv, sample_args *a)
 {
-    *a = (sample_args){NULL, NULL, 10, 0.5, 120, 1};
+    *a = (sample_args){NULL, NULL, 10, SAMPLE_DEFAULT_TEMPERATURE, 120, 1};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0) - 1;

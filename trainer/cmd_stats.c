@@ -73,7 +73,7 @@ static int usage(FILE *f, int status)
             "                         holding a silent bar are not phrases there)\n"
             "  CORPUS.bin:SPLIT       the windows of a corpus split (train, valid, test)\n"
             "  --prior N              N samples of --model from z ~ N(0, I) at each temperature\n"
-            "                         of --temperature (default 0.5; 0 = greedy), seed --seed\n"
+            "                         of --temperature (default 0.7, as sample; 0 = greedy), seed --seed\n"
             "                         (default 1): the phrases `morphvae sample` writes\n"
             "  --recon CORPUS.bin:SPLIT  greedy reconstructions from mu of a split's windows\n"
             "                         by --model (repeatable)\n"
@@ -141,7 +141,7 @@ static int add_source(stats_options *o, stats_source s)
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse_options(int argc, char **argv, stats_options *o)
 {
-    *o = (stats_options){.temperatures = {0.5}, .n_temperatures = 1, .seed = 1};
+    *o = (stats_options){.temperatures = {SAMPLE_DEFAULT_TEMPERATURE}, .n_temperatures = 1, .seed = 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) return usage(stdout, 0) - 1;
