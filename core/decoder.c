@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carver.h"
 #include "kernels.h"
 
 struct mv_decoder {
@@ -40,18 +41,6 @@ struct mv_decoder {
     int32_t *column;      /* [B] the tokens at one time step */
 };
 
-/* Hands out 64-byte aligned pieces of one block; with base NULL it only counts. */
-typedef struct carver {
-    char *base;
-    size_t used;
-} carver;
-
-static void *carve(carver *cv, size_t n_bytes)
-{
-    void *p = cv->base ? cv->base + cv->used : NULL;
-    cv->used += (n_bytes + 63) & ~(size_t)63;
-    return p;
-}
 
 static int max3(int a, int b, int c)
 {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carver.h"
 #include "decoder.h"
 #include "kernels.h"
 
@@ -79,18 +80,6 @@ struct mv_refine {
     int32_t *greedy;                   /* [T] */
 };
 
-/* Hands out 64-byte aligned pieces of one block; with base NULL it only counts. */
-typedef struct carver {
-    char *base;
-    size_t used;
-} carver;
-
-static void *carve(carver *cv, size_t n_bytes)
-{
-    void *p = cv->base ? cv->base + cv->used : NULL;
-    cv->used += (n_bytes + 63) & ~(size_t)63;
-    return p;
-}
 
 static float *carve_floats(carver *cv, size_t n)
 {

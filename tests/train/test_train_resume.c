@@ -29,26 +29,9 @@ static int train(const char *name, const char *extra)
     return run_command(cmd);
 }
 
-/* 1 if the two weights files hold bit-identical tensors. */
 static int same_tensors(const char *a_name, const char *b_name)
 {
-    char a_path[1024], b_path[1024], err[512];
-    snprintf(a_path, sizeof a_path, "%s/%s.mvae", dir, a_name);
-    snprintf(b_path, sizeof b_path, "%s/%s.mvae", dir, b_name);
-    mv_weights *a = NULL, *b = NULL;
-    int same = weights_read(a_path, &a, err, sizeof err) == 0 &&
-               weights_read(b_path, &b, err, sizeof err) == 0 &&
-               weights_tensor_count(a) == weights_tensor_count(b);
-    for (size_t i = 0; same && i < weights_tensor_count(a); i++) {
-        const mv_tensor *ta = weights_tensor_at(a, i), *tb = weights_tensor(b, ta->name);
-        size_t n = ta->ndim == 2 ? ta->dims[0] * ta->dims[1] : ta->dims[0];
-        same = tb && memcmp(ta->data, tb->data, n * sizeof(float)) == 0;
-        if (!same) fprintf(stderr, "tensor %s differs\n", ta->name);
-    }
-    if (!same && (!a || !b)) fprintf(stderr, "%s\n", err);
-    weights_free(a);
-    weights_free(b);
-    return same;
+    return same_tensors_in(dir, a_name, b_name);
 }
 
 /* The CSV rows of a log from step `from` on, concatenated (seconds dropped). */

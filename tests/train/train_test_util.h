@@ -9,6 +9,7 @@
 
 #include "corpus.h"
 #include "rng.h"
+#include "weights.h"
 
 /* A synthetic 2-bar melody corpus (90 classes from pitch 21): short scale runs
  * and repeated figures at random transpositions, n_train + n_valid windows. */
@@ -48,6 +49,29 @@ static inline int run_command(const char *cmd)
     int st = system(cmd);
     if (st == -1 || !WIFEXITED(st)) return -1;
     return WEXITSTATUS(st);
+}
+
+/* 1 if the weights files dir/A.mvae and dir/B.mvae hold bit-identical tensors;
+ * otherwise says on stderr which tensor differs or which file was unreadable. */
+static inline int same_tensors_in(const char *dir, const char *a_name, const char *b_name)
+{
+    char a_path[1200], b_path[1200], err[512] = "";
+    snprintf(a_path, sizeof a_path, "%s/%s.mvae", dir, a_name);
+    snprintf(b_path, sizeof b_path, "%s/%s.mvae", dir, b_name);
+    mv_weights *a = NULL, *b = NULL;
+    int same = weights_read(a_path, &a, err, sizeof err) == 0 &&
+               weights_read(b_path, &b, err, sizeof err) == 0 &&
+               weights_tensor_count(a) == weights_tensor_count(b);
+    for (size_t i = 0; same && i < weights_tensor_count(a); i++) {
+        const mv_tensor *ta = weights_tensor_at(a, i), *tb = weights_tensor(b, ta->name);
+        size_t n = ta->ndim == 2 ? ta->dims[0] * ta->dims[1] : ta->dims[0];
+        same = tb && memcmp(ta->data, tb->data, n * sizeof(float)) == 0;
+        if (!same) fprintf(stderr, "tensor %s differs\n", ta->name);
+    }
+    if (!same && (!a || !b)) fprintf(stderr, "%s\n", err);
+    weights_free(a);
+    weights_free(b);
+    return same;
 }
 
 #endif
