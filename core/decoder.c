@@ -9,6 +9,7 @@
 
 #include "carver.h"
 #include "kernels.h"
+#include "tokens.h"
 
 struct mv_decoder {
     const mv_model *m;
@@ -31,6 +32,7 @@ struct mv_decoder {
     float *logits;   /* [B, K] */
     float *probs;    /* [K] sampling scratch */
     int32_t *prev;   /* [B] previous token, -1 for the zero input */
+    uint8_t *prev_bits; /* roll: [B, K] previous step (all zero: the zero input) */
     /* shared scratch */
     float *gates; /* [B, 4 max(E, C, D)] */
     float *init;  /* [B, max(2 C cond_layers, 2 D dec_layers)] */
@@ -67,6 +69,7 @@ static void layout_buffers(mv_decoder *d, carver *cv)
     d->logits = carve(cv, B * K * F);
     d->probs = carve(cv, K * F);
     d->prev = carve(cv, B * sizeof(int32_t));
+    d->prev_bits = carve(cv, hp->repr == MV_REPR_ROLL ? B * K : 0);
     d->gates = carve(cv, B * 4 * (size_t)max3((int)E, (int)C, (int)D) * F);
     size_t n_init = 2 * C * hp->cond_layers > 2 * D * hp->dec_layers ? 2 * C * hp->cond_layers
                                                                     : 2 * D * hp->dec_layers;
@@ -125,7 +128,7 @@ static void pack_model(mv_decoder *d, carver *cv)
 
 mv_decoder *decoder_create(const mv_model *m, int max_batch)
 {
-    if (m->hp.repr == MV_REPR_ROLL || max_batch < 1) return NULL;
+    if (max_batch < 1) return NULL;
     mv_decoder *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->m = m;
@@ -221,13 +224,22 @@ static void bar_begin(mv_decoder *d, int batch, int bar)
     matmul_packed_acc(d->bar_bias, 4 * D, e, C, d->dec0_emb, batch, C, 4 * D);
 }
 
-/* One token-decoder step from d->prev: logits [batch, K] at stride ldl. */
+static int is_roll(const mv_decoder *d)
+{
+    return d->m->hp.repr == MV_REPR_ROLL;
+}
+
+/* One token-decoder step from d->prev (roll: d->prev_bits): logits [batch, K]
+ * at stride ldl. */
 static void bar_step(mv_decoder *d, int batch, float *logits, int ldl)
 {
     const mv_model *m = d->m;
-    const int D = (int)m->hp.dec_size, L = (int)m->hp.dec_layers;
+    const int D = (int)m->hp.dec_size, L = (int)m->hp.dec_layers, K = (int)m->hp.n_classes;
     memcpy(d->gates, d->bar_bias, (size_t)batch * 4 * D * sizeof(float));
-    rows_gather_acc(d->gates, 4 * D, m->dec[0].w_x, 4 * D, d->prev, batch);
+    if (is_roll(d))
+        rows_multi_gather_acc(d->gates, 4 * D, m->dec[0].w_x, 4 * D, d->prev_bits, K, K, batch);
+    else
+        rows_gather_acc(d->gates, 4 * D, m->dec[0].w_x, 4 * D, d->prev, batch);
     lstm_step_from_gates(&d->dec[0], d->gates, d->dec_c[0], d->dec_h[0], batch);
     for (int l = 1; l < L; l++)
         lstm_step(&d->dec[l], d->dec_h[l - 1], D, d->gates, d->dec_c[l], d->dec_h[l], batch);
@@ -252,10 +264,82 @@ static void generate_bar(mv_decoder *d, int batch, int bar, float temperature, m
     }
 }
 
+/* Generates bar `bar` of a roll model into roll (row b at roll + b * ldr bytes),
+ * starting from d->prev_bits; each step is normalised against the one before. */
+static void generate_bar_roll(mv_decoder *d, int batch, int bar, float temperature,
+                              mv_rng *rngs, uint8_t *roll, size_t ldr)
+{
+    const int K = (int)d->m->hp.n_classes, S = (int)d->m->hp.steps_per_bar;
+    if (!rngs) temperature = 0;
+    bar_begin(d, batch, bar);
+    for (int s = 0; s < S; s++) {
+        bar_step(d, batch, d->logits, K);
+        for (int b = 0; b < batch; b++) {
+            uint8_t *step = roll + b * ldr + (size_t)s * K, *prev = d->prev_bits + (size_t)b * K;
+            sample_bits(d->logits + (size_t)b * K, K, temperature, rngs ? &rngs[b] : NULL, step);
+            roll_step_normalise(step, prev, K / 2);
+            memcpy(prev, step, (size_t)K);
+        }
+    }
+}
+
+static void set_prev_bits(mv_decoder *d, int batch, const uint8_t *steps, size_t ld)
+{
+    const size_t K = d->m->hp.n_classes;
+    for (int b = 0; b < batch; b++) {
+        if (steps) memcpy(d->prev_bits + b * K, steps + b * ld, K);
+        else memset(d->prev_bits + b * K, 0, K);
+    }
+}
+
+static int roll_bar_ok(const mv_decoder *d, int batch, int bar)
+{
+    return batch_ok(d, batch) && is_roll(d) && bar >= 0 && bar < (int)d->m->hp.n_bars;
+}
+
+void decoder_decode_bar_roll(mv_decoder *d, int batch, int bar, const uint8_t *prev_step,
+                             float temperature, mv_rng *rngs, uint8_t *roll)
+{
+    if (!roll_bar_ok(d, batch, bar)) return;
+    const size_t K = d->m->hp.n_classes, S = d->m->hp.steps_per_bar;
+    set_prev_bits(d, batch, prev_step, K);
+    generate_bar_roll(d, batch, bar, temperature, rngs, roll, S * K);
+}
+
+void decoder_decode_roll(mv_decoder *d, const float *z, int batch, float temperature,
+                         mv_rng *rngs, uint8_t *roll)
+{
+    if (!roll_bar_ok(d, batch, 0)) return;
+    const mv_hparams *hp = &d->m->hp;
+    const size_t K = hp->n_classes, S = hp->steps_per_bar, T = hparams_seq_len(hp);
+    decoder_conduct(d, z, batch);
+    set_prev_bits(d, batch, NULL, 0);
+    for (int bar = 0; bar < (int)hp->n_bars; bar++)
+        generate_bar_roll(d, batch, bar, temperature, rngs, roll + bar * S * K, T * K);
+}
+
+void decoder_logits_roll(mv_decoder *d, const float *z, const uint8_t *roll, int batch,
+                         float *logits)
+{
+    if (!roll_bar_ok(d, batch, 0)) return;
+    const mv_hparams *hp = &d->m->hp;
+    const int S = (int)hp->steps_per_bar, T = (int)hparams_seq_len(hp);
+    const int K = (int)hp->n_classes;
+    decoder_conduct(d, z, batch);
+    for (int bar = 0; bar < (int)hp->n_bars; bar++) {
+        bar_begin(d, batch, bar);
+        for (int s = 0; s < S; s++) {
+            const int t = bar * S + s;
+            set_prev_bits(d, batch, t ? roll + (size_t)(t - 1) * K : NULL, (size_t)T * K);
+            bar_step(d, batch, logits + (size_t)t * K, T * K);
+        }
+    }
+}
+
 void decoder_decode_bar(mv_decoder *d, int batch, int bar, const int32_t *prev_token,
                         float temperature, mv_rng *rngs, int32_t *tokens)
 {
-    if (!batch_ok(d, batch) || bar < 0 || bar >= (int)d->m->hp.n_bars) return;
+    if (!batch_ok(d, batch) || is_roll(d) || bar < 0 || bar >= (int)d->m->hp.n_bars) return;
     for (int b = 0; b < batch; b++) d->prev[b] = prev_token ? token_row(d, prev_token[b]) : -1;
     generate_bar(d, batch, bar, temperature, rngs, tokens, (int)d->m->hp.steps_per_bar);
 }
@@ -263,7 +347,7 @@ void decoder_decode_bar(mv_decoder *d, int batch, int bar, const int32_t *prev_t
 void decoder_decode(mv_decoder *d, const float *z, int batch, float temperature,
                     mv_rng *rngs, int32_t *tokens)
 {
-    if (!batch_ok(d, batch)) return;
+    if (!batch_ok(d, batch) || is_roll(d)) return;
     const mv_hparams *hp = &d->m->hp;
     const int S = (int)hp->steps_per_bar, T = (int)hparams_seq_len(hp);
     decoder_conduct(d, z, batch);
@@ -276,7 +360,7 @@ void decoder_decode(mv_decoder *d, const float *z, int batch, float temperature,
 void decoder_logits(mv_decoder *d, const float *z, const int32_t *tokens, int batch,
                     float *logits)
 {
-    if (!batch_ok(d, batch)) return;
+    if (!batch_ok(d, batch) || is_roll(d)) return;
     const mv_hparams *hp = &d->m->hp;
     const int S = (int)hp->steps_per_bar, T = (int)hparams_seq_len(hp);
     const int K = (int)hp->n_classes;
@@ -292,12 +376,34 @@ void decoder_logits(mv_decoder *d, const float *z, const int32_t *tokens, int ba
     }
 }
 
+/* What the encoder reads: tokens [batch, T], or roll steps [batch, T, K]. */
+typedef struct encoder_input {
+    const int32_t *tokens;
+    const uint8_t *roll;
+} encoder_input;
+
+/* Layer 0's input part of the gates at time t: b + x_t W_x, where x_t is one-hot
+ * (a gather of rows of w_x_rows, the row-major kernel) or multi-hot (roll). */
+static void input_gates(mv_decoder *d, const mv_lstm_packed *w, const float *w_x_rows,
+                        const encoder_input *in, int t, int batch)
+{
+    const int G = 4 * w->n_hidden, T = (int)hparams_seq_len(&d->m->hp);
+    const int K = (int)d->m->hp.n_classes;
+    rows_set(d->gates, G, w->b, batch, G);
+    if (in->roll) {
+        rows_multi_gather_acc(d->gates, G, w_x_rows, G, in->roll + (size_t)t * K, T * K, K,
+                              batch);
+        return;
+    }
+    for (int b = 0; b < batch; b++) d->column[b] = token_row(d, in->tokens[(size_t)b * T + t]);
+    rows_gather_acc(d->gates, G, w_x_rows, G, d->column, batch);
+}
+
 /* One direction of one encoder layer over the whole sequence. Layer 0 reads the
- * tokens (one-hot, so a gather of rows of w_x_rows, the row-major kernel); a
- * higher layer reads `below` [T, B, 2E].
+ * input (input_gates); a higher layer reads `below` [T, B, 2E].
  * If `above` is set, h at every time step goes to its half `half` (0 fw, 1 bw). */
 static void encode_direction(mv_decoder *d, const mv_lstm_packed *w, const float *w_x_rows,
-                             const int32_t *tokens, const float *below, float *above,
+                             const encoder_input *in, const float *below, float *above,
                              int half, int batch)
 {
     const int E = w->n_hidden, T = (int)hparams_seq_len(&d->m->hp);
@@ -309,10 +415,7 @@ static void encode_direction(mv_decoder *d, const mv_lstm_packed *w, const float
         if (below) {
             lstm_step(w, below + t * step_stride, 2 * E, d->gates, d->enc_c, d->enc_h, batch);
         } else {
-            for (int b = 0; b < batch; b++)
-                d->column[b] = token_row(d, tokens[(size_t)b * T + t]);
-            rows_set(d->gates, 4 * E, w->b, batch, 4 * E);
-            rows_gather_acc(d->gates, 4 * E, w_x_rows, 4 * E, d->column, batch);
+            input_gates(d, w, w_x_rows, in, t, batch);
             lstm_step_from_gates(w, d->gates, d->enc_c, d->enc_h, batch);
         }
         if (above)
@@ -325,19 +428,33 @@ static void encode_direction(mv_decoder *d, const mv_lstm_packed *w, const float
                (size_t)E * sizeof(float));
 }
 
-void decoder_encode(mv_decoder *d, const int32_t *tokens, int batch, float *mu, float *sigma)
+static void encode(mv_decoder *d, const encoder_input *in, int batch, float *mu, float *sigma)
 {
-    if (!batch_ok(d, batch)) return;
     const mv_model *m = d->m;
     const int L = (int)m->hp.enc_layers, Z = (int)m->hp.z_size;
     const float *below = NULL;
     for (int l = 0; l < L; l++) {
         float *above = l + 1 < L ? d->enc_seq[l % 2] : NULL;
-        encode_direction(d, &d->enc_fw[l], m->enc_fw[l].w_x, tokens, below, above, 0, batch);
-        encode_direction(d, &d->enc_bw[l], m->enc_bw[l].w_x, tokens, below, above, 1, batch);
+        encode_direction(d, &d->enc_fw[l], m->enc_fw[l].w_x, in, below, above, 0, batch);
+        encode_direction(d, &d->enc_bw[l], m->enc_bw[l].w_x, in, below, above, 1, batch);
         below = above;
     }
     dense_packed_forward(&d->enc_mu, d->enc_last, d->enc_mu.n_in, batch, mu, Z);
     dense_packed_forward(&d->enc_sigma, d->enc_last, d->enc_sigma.n_in, batch, sigma, Z);
     softplus_inplace(sigma, batch * Z);
+}
+
+void decoder_encode(mv_decoder *d, const int32_t *tokens, int batch, float *mu, float *sigma)
+{
+    if (!batch_ok(d, batch) || is_roll(d)) return;
+    encoder_input in = {tokens, NULL};
+    encode(d, &in, batch, mu, sigma);
+}
+
+void decoder_encode_roll(mv_decoder *d, const uint8_t *roll, int batch, float *mu,
+                         float *sigma)
+{
+    if (!batch_ok(d, batch) || !is_roll(d)) return;
+    encoder_input in = {NULL, roll};
+    encode(d, &in, batch, mu, sigma);
 }

@@ -12,11 +12,11 @@
 typedef struct mv_decoder mv_decoder;
 
 /* Allocates everything for batches of up to max_batch. NULL when out of memory. */
-/* Also NULL for MV_REPR_ROLL models: Bernoulli outputs are not decoded yet. */
 mv_decoder *decoder_create(const mv_model *m, int max_batch);
 void decoder_free(mv_decoder *d);
 int decoder_max_batch(const mv_decoder *d);
-/* (Every call below with batch outside 1..max_batch does nothing.) */
+/* (Every call below with batch outside 1..max_batch does nothing, and so does a
+ * token call on a piano-roll model or a roll call on a token model.) */
 
 /* Full decode. z: [batch, Z]; tokens: [batch, n_bars*steps_per_bar].
  * temperature 0 is greedy (argmax, rngs may be NULL); otherwise each sequence b
@@ -41,5 +41,22 @@ void decoder_logits(mv_decoder *d, const float *z, const int32_t *tokens, int ba
 /* Encoder: tokens [batch, seq_len] -> mu, sigma [batch, Z] (sigma = softplus). */
 void decoder_encode(mv_decoder *d, const int32_t *tokens, int batch, float *mu,
                     float *sigma);
+
+/* Piano-roll models (MV_REPR_ROLL, core/tokens.h): a step is K = 2P bytes 0/1,
+ * P "sounds" bits then P "starts" bits, decoded as independent Bernoulli
+ * outputs; roll is [batch, T, K]. The same operations as above:
+ * temperature 0 sets a bit where its logit is > 0, otherwise bit i is drawn
+ * from sigmoid(logit / temperature) with rngs[b]; every generated step is
+ * normalised (roll_step_normalise) before it is fed back. */
+void decoder_decode_roll(mv_decoder *d, const float *z, int batch, float temperature,
+                         mv_rng *rngs, uint8_t *roll);
+/* prev_step: [batch, K], each sequence's last step before the bar (NULL: none);
+ * roll: [batch, steps_per_bar, K]. Call decoder_conduct first. */
+void decoder_decode_bar_roll(mv_decoder *d, int batch, int bar, const uint8_t *prev_step,
+                             float temperature, mv_rng *rngs, uint8_t *roll);
+void decoder_logits_roll(mv_decoder *d, const float *z, const uint8_t *roll, int batch,
+                         float *logits);
+void decoder_encode_roll(mv_decoder *d, const uint8_t *roll, int batch, float *mu,
+                         float *sigma);
 
 #endif

@@ -75,10 +75,23 @@ static int build_segments(const mv_midi_file *f, const mv_extract_config *cfg, i
     return n;
 }
 
+/* Whether name is one of the comma-separated names in list (any case). */
+static int name_in_list(const char *name, const char *list)
+{
+    size_t len = strlen(name);
+    for (const char *p = list;; p++) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == len && strncasecmp(p, name, n) == 0) return 1;
+        if (!comma) return 0;
+        p = comma;
+    }
+}
+
 static int track_matches(const mv_midi_file *f, const mv_extract_config *cfg, int track)
 {
     if (!cfg->track_name) return 1;
-    return track < (int)f->n_tracks && strcasecmp(f->tracks[track].name, cfg->track_name) == 0;
+    return track < (int)f->n_tracks && name_in_list(f->tracks[track].name, cfg->track_name);
 }
 
 /* The voice a note belongs to, or -1 when the representation does not use it. */

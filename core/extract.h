@@ -24,7 +24,8 @@ typedef struct mv_extract_config {
     int min_pitch;          /* melody and roll: lowest pitch (21) */
     int n_pitches;          /* melody and roll: pitches from min_pitch (88) */
     int max_transpose;      /* also emit each window shifted by -N..N semitones */
-    const char *track_name; /* melody, roll: only tracks of this name (any case); NULL: all */
+    const char *track_name; /* melody, roll: only tracks of these names, comma-separated
+                               ("PIANO" or "Soprano,Alto,Tenor,Bass"; any case); NULL: all */
     int meter_steps;        /* > 0: the measure length in steps for the whole file,
                                replacing its time signatures; 0: use them */
 } mv_extract_config;

@@ -199,6 +199,20 @@ HOT void rows_gather_acc(float *restrict y, int ldy, const float *restrict w, in
     }
 }
 
+HOT void rows_multi_gather_acc(float *restrict y, int ldy, const float *restrict w, int n_out,
+                               const uint8_t *restrict bits, int ldbits, int n_bits, int batch)
+{
+    for (int b = 0; b < batch; b++) {
+        float *yb = y + (size_t)b * ldy;
+        const uint8_t *xb = bits + (size_t)b * ldbits;
+        for (int k = 0; k < n_bits; k++) {
+            if (!xb[k]) continue;
+            const float *wr = w + (size_t)k * n_out;
+            for (int j = 0; j < n_out; j++) yb[j] += wr[j];
+        }
+    }
+}
+
 HOT void tanh_inplace(float *restrict x, int n)
 {
     for (int i = 0; i < n; i++) x[i] = tanh_poly(x[i]);
@@ -298,4 +312,12 @@ int sample_token(const float *logits, int n, float temperature, mv_rng *rng, flo
         if (u < acc) return i;
     }
     return last;
+}
+
+void sample_bits(const float *logits, int n, float temperature, mv_rng *rng, uint8_t *bits)
+{
+    const float inv_t = 1.0f / temperature;
+    const int greedy = !(temperature > 0) || !(inv_t < INFINITY);
+    for (int i = 0; i < n; i++)
+        bits[i] = greedy ? logits[i] > 0 : rng_uniform(rng) < sigmoid(logits[i] * inv_t);
 }

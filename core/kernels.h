@@ -33,6 +33,11 @@ void rows_set(float *y, int ldy, const float *bias, int batch, int n);
 void rows_gather_acc(float *y, int ldy, const float *w, int n_out, const int32_t *rows,
                      int batch);
 
+/* y[b, :] += sum of W[k, :] over the k < n_bits with bits[b * ldbits + k] set:
+ * the product of a multi-hot input (a piano-roll step) with row-major W. */
+void rows_multi_gather_acc(float *y, int ldy, const float *w, int n_out, const uint8_t *bits,
+                           int ldbits, int n_bits, int batch);
+
 /* Dense layer y = x W + b, d->w packed. */
 void dense_packed_forward(const mv_dense_weights *d, const float *x, int ldx, int batch,
                           float *y, int ldy);
@@ -61,5 +66,10 @@ int argmax(const float *x, int n);
 /* temperature <= 0: argmax; else a draw from softmax(logits / temperature) by
  * inverse CDF on rng_uniform(rng). probs is scratch of n floats. */
 int sample_token(const float *logits, int n, float temperature, mv_rng *rng, float *probs);
+
+/* Independent Bernoulli outputs (a piano-roll step): temperature <= 0 sets
+ * bits[i] = logits[i] > 0; otherwise bits[i] = u_i < sigmoid(logits[i] / T) with
+ * one rng_uniform draw per output, in index order. */
+void sample_bits(const float *logits, int n, float temperature, mv_rng *rng, uint8_t *bits);
 
 #endif

@@ -1,6 +1,9 @@
-/* Token <-> note conversion (melody, drums) and the 9-class drum mapping.
+/* Token <-> note conversion (melody, drums), roll steps <-> notes and the
+ * 9-class drum mapping.
  * No allocation: the plugin may call these from its worker. */
 #include "tokens.h"
+
+#include <stddef.h>
 
 /* The 9 drum classes of Magenta's drums_encoder_decoder; the first pitch of a
  * class is the one it decodes to. Terminated by 0 (no drum pitch is 0). */
@@ -117,6 +120,62 @@ int drums_from_notes(const mv_note *notes, int n_notes, int n_steps, int32_t *to
             continue;
         }
         tokens[notes[i].step] |= 1 << c;
+    }
+    return dropped;
+}
+
+void roll_step_normalise(uint8_t *step, const uint8_t *prev, int n_pitches)
+{
+    uint8_t *onset = step + n_pitches;
+    for (int p = 0; p < n_pitches; p++) {
+        if (onset[p]) step[p] = 1;
+        if (step[p] && !(prev && prev[p])) onset[p] = 1;
+    }
+}
+
+int roll_to_notes(const uint8_t *roll, int n_steps, int min_pitch, int n_pitches,
+                  uint8_t velocity, mv_note *out, int max)
+{
+    const int width = 2 * n_pitches;
+    int count = 0;
+    for (int s = 0; s < n_steps; s++) {
+        const uint8_t *row = roll + (size_t)s * width;
+        for (int p = 0; p < n_pitches; p++) {
+            int starts = row[n_pitches + p] || (row[p] && !(s && row[p - width]));
+            if (!starts) continue;
+            int end = s + 1;
+            while (end < n_steps && roll[(size_t)end * width + p] &&
+                   !roll[(size_t)end * width + n_pitches + p])
+                end++;
+            if (count < max) out[count++] = make_note(s, end - s, min_pitch + p, velocity);
+        }
+    }
+    return count;
+}
+
+int roll_from_notes(const mv_note *notes, int n_notes, int n_steps, int min_pitch,
+                    int n_pitches, uint8_t *roll)
+{
+    const int width = 2 * n_pitches;
+    int dropped = 0;
+    for (int i = 0; i < n_steps * width; i++) roll[i] = 0;
+    /* onsets first, so that a sounding note stops at the next onset of its pitch */
+    for (int i = 0; i < n_notes; i++) {
+        int p = notes[i].pitch - min_pitch, s = notes[i].step;
+        if (p < 0 || p >= n_pitches || s < 0 || s >= n_steps) {
+            dropped++;
+            continue;
+        }
+        roll[(size_t)s * width + n_pitches + p] = 1;
+    }
+    for (int i = 0; i < n_notes; i++) {
+        int p = notes[i].pitch - min_pitch, s = notes[i].step;
+        if (p < 0 || p >= n_pitches || s < 0 || s >= n_steps) continue;
+        int end = s + (notes[i].duration > 1 ? notes[i].duration : 1);
+        for (int t = s; t < end && t < n_steps; t++) {
+            if (t > s && roll[(size_t)t * width + n_pitches + p]) break;
+            roll[(size_t)t * width + p] = 1;
+        }
     }
     return dropped;
 }

@@ -49,7 +49,24 @@ check "missing --bars is a usage error (2)" [ $? -eq 2 ]
 check "unknown representation is a usage error (2)" [ $? -eq 2 ]
 "$morphvae" data --repr melody --bars 2 --meter 4/3 "$groove" -o "$scratch/x.bin" 2>> "$scratch/usage.err"
 check "an off-grid meter is a usage error (2)" [ $? -eq 2 ]
+"$morphvae" data --repr roll --bars 2 --pitches 80-70 "$groove" -o "$scratch/x.bin" 2>> "$scratch/usage.err"
+check "an empty pitch range is a usage error (2)" [ $? -eq 2 ]
 check "no corpus written on usage errors" [ ! -e "$scratch/x.bin" ]
+
+# chorales as piano rolls: a track list takes all four voices, --pitches the range
+jsb=$data/jsb/valid
+"$morphvae" data --repr roll --bars 2 --quiet --track Soprano,Alto,Tenor,Bass "$jsb" \
+    -o "$scratch/satb.bin" > "$scratch/satb.out"
+"$morphvae" data --repr roll --bars 2 --quiet --track Soprano "$jsb" -o "$scratch/s.bin" \
+    > "$scratch/s.out"
+notes() { sed -n 's/^  notes considered *\([0-9]*\)$/\1/p' "$1"; }
+check "four voices hold more notes than the soprano ($(notes "$scratch/satb.out") > $(notes "$scratch/s.out"))" \
+    [ "$(notes "$scratch/satb.out")" -gt "$(notes "$scratch/s.out")" ]
+"$morphvae" data --repr roll --bars 2 --quiet --track Soprano,Alto,Tenor,Bass --pitches 55-72 \
+    "$jsb" -o "$scratch/narrow.bin" > "$scratch/narrow.out"
+outside=$(sed -n 's/^  notes outside the range *\([0-9]*\)$/\1/p' "$scratch/narrow.out")
+check "a narrow --pitches range drops and counts notes ($outside)" [ "${outside:-0}" -gt 0 ]
+check "the narrow corpus is smaller" [ "$(stat -c %s "$scratch/narrow.bin")" -lt "$(stat -c %s "$scratch/satb.bin")" ]
 
 rm -rf "$scratch"
 exit $fail

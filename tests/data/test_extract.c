@@ -242,6 +242,12 @@ static void test_track_choice(collected *c)
     CHECK(tokens_of(c, 0)[0] == 2 + 72 - 21 && tokens_of(c, 0)[2] == MV_MELODY_NOTE_OFF);
     cfg.track_name = "BASS";
     CHECK(run(&f, &cfg, c, &st) == 0 && st.notes == 0);
+    cfg.track_name = "Bass,melody"; /* a list: any of the names */
+    CHECK(run(&f, &cfg, c, &st) == 1);
+    cfg.track_name = "PIAN,MELODYX"; /* whole names only */
+    CHECK(run(&f, &cfg, c, &st) == 0);
+    cfg.track_name = "melody,piano";
+    CHECK(run(&f, &cfg, c, &st) == 2);
     midi_file_free(&f);
 }
 

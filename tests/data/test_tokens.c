@@ -112,8 +112,56 @@ static void test_drum_round_trips(void)
     CHECK(notes[0].pitch == 36 && notes[1].pitch == 38 && notes[2].pitch == 51);
 }
 
+/* Piano roll: chords, a repeated note told apart from a held one, a note cut by
+ * its own repetition, the range; and normalisation. */
+static void test_roll_round_trips(void)
+{
+    enum { P = 12, MIN = 60, W = 2 * P };
+    mv_note notes[] = {
+        {0, 4, 60, 90}, {0, 4, 64, 90}, {0, 8, 67, 90}, /* a chord, G4 held longer */
+        {4, 2, 60, 90}, {6, 2, 60, 90},                  /* C4 repeated: two notes */
+        {10, 6, 62, 90}, {12, 2, 62, 90},                /* D4 cut by its repetition */
+        {3, 2, 59, 90}, {5, 1, 72, 90}, {40, 1, 60, 90}, /* out of range or window */
+    };
+    uint8_t roll[STEPS * W];
+    CHECK(roll_from_notes(notes, 10, STEPS, MIN, P, roll) == 3);
+    CHECK(roll[0 * W + P + 0] && roll[0 * W + P + 4] && roll[0 * W + P + 7]);
+    CHECK(roll[4 * W + 0] && roll[4 * W + P + 0] && !roll[5 * W + P + 0] && roll[5 * W + 0]);
+    CHECK(roll[7 * W + 7] && !roll[8 * W + 7]);
+    CHECK(roll[11 * W + 2] && roll[12 * W + P + 2] && !roll[14 * W + 2]);
+    mv_note back[STEPS];
+    int n = roll_to_notes(roll, STEPS, MIN, P, 80, back, STEPS);
+    CHECK_MSG(n == 7, "%d notes", n);
+    const mv_note want[] = {{0, 4, 60, 80}, {0, 4, 64, 80}, {0, 8, 67, 80}, {4, 2, 60, 80},
+                            {6, 2, 60, 80}, {10, 2, 62, 80}, {12, 2, 62, 80}};
+    for (int i = 0; i < n && i < 7; i++)
+        CHECK_MSG(back[i].step == want[i].step && back[i].duration == want[i].duration &&
+                      back[i].pitch == want[i].pitch && back[i].velocity == 80,
+                  "note %d: step %d dur %d pitch %d", i, back[i].step, back[i].duration,
+                  back[i].pitch);
+    uint8_t again[STEPS * W];
+    roll_from_notes(back, n, STEPS, MIN, P, again);
+    CHECK(memcmp(roll, again, sizeof roll) == 0);
+    CHECK(roll_to_notes(roll, STEPS, MIN, P, 80, back, 2) == 2); /* max respected */
+
+    /* normalising: a start sounds; a pitch that begins to sound starts; a held one does not */
+    uint8_t prev[W] = {0}, step[W] = {0};
+    prev[1] = 1;
+    step[P + 0] = 1; /* start without sound */
+    step[1] = 1;     /* held from prev */
+    step[2] = 1;     /* sounds, was silent */
+    roll_step_normalise(step, prev, P);
+    CHECK(step[0] && step[P + 0] && step[1] && !step[P + 1] && step[2] && step[P + 2]);
+    /* a roll that sounds without onsets decodes as notes starting where it begins */
+    uint8_t held[4 * W] = {0};
+    held[0 * W + 5] = held[1 * W + 5] = held[3 * W + 5] = 1;
+    n = roll_to_notes(held, 4, MIN, P, 80, back, 4);
+    CHECK(n == 2 && back[0].step == 0 && back[0].duration == 2 && back[1].step == 3);
+}
+
 int main(void)
 {
+    test_roll_round_trips();
     test_melody_tokens_round_trip();
     test_melody_notes_round_trip();
     test_melody_highest_wins_and_range();

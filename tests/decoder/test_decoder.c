@@ -12,6 +12,7 @@
 #include "kernels.h"
 #include "model_layout.h"
 #include "test_model.h"
+#include "tokens.h"
 
 /* ---- reference forward pass, one sequence at a time, in double ---- */
 
@@ -85,8 +86,21 @@ static void ref_init_states(const test_model *tm, const char *name, const double
     free(y);
 }
 
+/* One sequence's input steps: tokens [T] (one-hot), or roll [T, K] (multi-hot). */
+typedef struct ref_input {
+    const int32_t *tokens;
+    const uint8_t *roll;
+} ref_input;
+
+/* x[0..K) = the input at step t */
+static void ref_step(const ref_input *in, int t, int K, double *x)
+{
+    for (int k = 0; k < K; k++)
+        x[k] = in->roll ? in->roll[(size_t)t * K + k] : in->tokens[t] == k;
+}
+
 /* Teacher-forced logits [T, K] of one sequence. */
-static void ref_logits(const test_model *tm, const float *z, const int32_t *tokens, double *out)
+static void ref_logits(const test_model *tm, const float *z, const ref_input *in, double *out)
 {
     const mv_hparams *hp = &tm->hp;
     const int Z = (int)hp->z_size, C = (int)hp->cond_size, D = (int)hp->dec_size;
@@ -108,9 +122,9 @@ static void ref_logits(const test_model *tm, const float *z, const int32_t *toke
         ref_init_states(tm, "decoder.init", e[bar], C, Ld, D, c, h);
         for (int s = 0; s < S; s++) {
             const int t = bar * S + s;
-            /* [one-hot previous token | e_bar]; the first step of all is zeros */
+            /* [previous step | e_bar]; the first step of all is zeros */
             memset(x, 0, (size_t)K * sizeof(double));
-            if (t > 0) x[tokens[t - 1]] = 1;
+            if (t > 0) ref_step(in, t - 1, K, x);
             memcpy(x + K, e[bar], (size_t)C * sizeof(double));
             for (int l = 0; l < Ld; l++) {
                 ref_lstm w = ref_lstm_get(tm, "decoder", l, l ? D : K + C, D);
@@ -122,7 +136,7 @@ static void ref_logits(const test_model *tm, const float *z, const int32_t *toke
 }
 
 /* Bidirectional encoder of one sequence: mu and sigma [Z]. */
-static void ref_encode(const test_model *tm, const int32_t *tokens, double *mu, double *sigma)
+static void ref_encode(const test_model *tm, const ref_input *in, double *mu, double *sigma)
 {
     const mv_hparams *hp = &tm->hp;
     const int E = (int)hp->enc_size, K = (int)hp->n_classes, Z = (int)hp->z_size;
@@ -140,8 +154,7 @@ static void ref_encode(const test_model *tm, const int32_t *tokens, double *mu, 
             for (int i = 0; i < T; i++) {
                 const int t = dir ? T - 1 - i : i;
                 if (l == 0) {
-                    memset(x, 0, (size_t)K * sizeof *x);
-                    x[tokens[t]] = 1;
+                    ref_step(in, t, K, x);
                 } else {
                     memcpy(x, below + (size_t)t * 2 * E, 2 * (size_t)E * sizeof *x);
                 }
@@ -165,30 +178,38 @@ static void test_against_reference(const mv_hparams *hp, const char *label)
     test_model tm;
     CHECK(test_model_make(&tm, hp, 31) == 0);
     const int batch = 3, Z = (int)hp->z_size, K = (int)hp->n_classes;
-    const int T = (int)hparams_seq_len(hp);
+    const int T = (int)hparams_seq_len(hp), roll = hp->repr == MV_REPR_ROLL;
     mv_rng rng;
     rng_seed(&rng, 8);
     float *z = malloc((size_t)batch * Z * sizeof *z);
     int32_t *tokens = malloc((size_t)batch * T * sizeof *tokens);
+    uint8_t *bits = malloc((size_t)batch * T * K);
     random_z(&rng, z, batch * Z);
     random_tokens(&rng, tokens, batch * T, K);
+    for (int i = 0; i < batch * T * K; i++) bits[i] = rng_uniform(&rng) < 0.2f;
     float *logits = malloc((size_t)batch * T * K * sizeof *logits);
     float *mu = malloc((size_t)batch * Z * sizeof *mu), *sigma = malloc((size_t)batch * Z * sizeof *sigma);
     double *ref = malloc((size_t)T * K * sizeof *ref);
     double *rmu = malloc((size_t)Z * sizeof *rmu), *rsigma = malloc((size_t)Z * sizeof *rsigma);
     mv_decoder *d = decoder_create(&tm.model, 4);
     CHECK(d != NULL);
-    decoder_logits(d, z, tokens, batch, logits);
-    decoder_encode(d, tokens, batch, mu, sigma);
+    if (roll) {
+        decoder_logits_roll(d, z, bits, batch, logits);
+        decoder_encode_roll(d, bits, batch, mu, sigma);
+    } else {
+        decoder_logits(d, z, tokens, batch, logits);
+        decoder_encode(d, tokens, batch, mu, sigma);
+    }
     double worst_logit = 0, worst_mu = 0, worst_sigma = 0, spread = 0;
     for (int b = 0; b < batch; b++) {
-        ref_logits(&tm, z + (size_t)b * Z, tokens + (size_t)b * T, ref);
+        ref_input in = {roll ? NULL : tokens + (size_t)b * T, roll ? bits + (size_t)b * T * K : NULL};
+        ref_logits(&tm, z + (size_t)b * Z, &in, ref);
         for (int i = 0; i < T * K; i++) {
             double r = ref[i], got = logits[(size_t)b * T * K + i];
             worst_logit = fmax(worst_logit, fabs(got - r) / fmax(1.0, fabs(r)));
             spread = fmax(spread, fabs(r));
         }
-        ref_encode(&tm, tokens + (size_t)b * T, rmu, rsigma);
+        ref_encode(&tm, &in, rmu, rsigma);
         for (int i = 0; i < Z; i++) {
             worst_mu = fmax(worst_mu, fabs(mu[b * Z + i] - rmu[i]) / fmax(1.0, fabs(rmu[i])));
             worst_sigma = fmax(worst_sigma, fabs(sigma[b * Z + i] - rsigma[i]) / fmax(1.0, fabs(rsigma[i])));
@@ -200,7 +221,8 @@ static void test_against_reference(const mv_hparams *hp, const char *label)
     CHECK_MSG(worst_sigma < 1e-4, "%s: sigma differs from the reference by %g", label, worst_sigma);
     CHECK_MSG(spread > 0.1, "%s: logits too flat (%g) for the comparison to mean much", label, spread);
     decoder_free(d);
-    free(z), free(tokens), free(logits), free(mu), free(sigma), free(ref), free(rmu), free(rsigma);
+    free(z), free(tokens), free(bits), free(logits), free(mu), free(sigma), free(ref), free(rmu),
+        free(rsigma);
     test_model_free(&tm);
 }
 
@@ -290,14 +312,93 @@ static void test_determinism(void)
     test_model_free(&tm);
 }
 
-static void test_roll_not_supported(void)
+static mv_hparams small_roll_hparams(void)
 {
     mv_hparams hp;
     hparams_preset("roll_2bar", &hp);
-    hp.z_size = hp.enc_size = hp.cond_size = hp.dec_size = 8;
+    hp.min_pitch = 48;
+    hp.n_classes = 2 * 12;
+    hp.z_size = 8, hp.enc_size = 12, hp.cond_size = 10, hp.dec_size = 14;
+    return hp;
+}
+
+/* Whether every step of a roll is normalised: a start sounds, and a pitch that
+ * begins to sound starts. */
+static int roll_is_normalised(const uint8_t *roll, int T, int P)
+{
+    for (int t = 0; t < T; t++)
+        for (int p = 0; p < P; p++) {
+            const uint8_t *row = roll + (size_t)t * 2 * P;
+            int before = t && row[p - 2 * P];
+            if ((row[P + p] && !row[p]) || (row[p] && !before && !row[P + p])) return 0;
+        }
+    return 1;
+}
+
+/* Piano-roll decoding: batch independence, per-bar decoding, greedy bits are
+ * the teacher-forced logits' signs (after normalisation), normalised steps,
+ * and token calls on a roll model do nothing. */
+static void test_roll_decoding(void)
+{
+    const mv_hparams hp = small_roll_hparams();
     test_model tm;
-    CHECK(test_model_make(&tm, &hp, 1) == 0);
-    CHECK(decoder_create(&tm.model, 1) == NULL);
+    CHECK(test_model_make(&tm, &hp, 17) == 0);
+    enum { B = 5, POS = 3 };
+    const int Z = (int)hp.z_size, T = (int)hparams_seq_len(&hp), K = (int)hp.n_classes;
+    const int S = (int)hp.steps_per_bar, P = K / 2;
+    mv_decoder *d = decoder_create(&tm.model, B), *solo = decoder_create(&tm.model, 1);
+    CHECK(d && solo);
+    mv_rng rng, rngs[B], r1;
+    rng_seed(&rng, 4);
+    float z[B * 8];
+    random_z(&rng, z, B * Z);
+    for (int i = 0; i < B * Z; i++) z[i] *= 3; /* livelier than a random model's near-silence */
+    uint8_t *a = calloc((size_t)B * T * K, 1), *bars = calloc((size_t)B * T * K, 1);
+    uint8_t *bar_roll = calloc((size_t)B * S * K, 1), *prev = calloc((size_t)B * K, 1);
+    uint8_t *alone = calloc((size_t)T * K, 1);
+    const float temps[] = {0.0f, 1.0f};
+    for (int ti = 0; ti < 2; ti++) {
+        seed_rngs(rngs, B, 300);
+        decoder_decode_roll(d, z, B, temps[ti], rngs, a);
+        CHECK_MSG(roll_is_normalised(a, B * T, P), "T %g: a decoded step is not normalised", temps[ti]);
+        rng_seed(&r1, 300 + (uint64_t)POS * 7919);
+        decoder_decode_roll(solo, z + POS * Z, 1, temps[ti], &r1, alone);
+        CHECK_MSG(memcmp(alone, a + (size_t)POS * T * K, (size_t)T * K) == 0,
+                  "T %g: a roll decodes differently alone", temps[ti]);
+        seed_rngs(rngs, B, 300);
+        decoder_conduct(d, z, B);
+        for (int bar = 0; bar < (int)hp.n_bars; bar++) {
+            decoder_decode_bar_roll(d, B, bar, bar ? prev : NULL, temps[ti], rngs, bar_roll);
+            for (int i = 0; i < B; i++) {
+                memcpy(bars + ((size_t)i * T + (size_t)bar * S) * K, bar_roll + (size_t)i * S * K,
+                       (size_t)S * K);
+                memcpy(prev + (size_t)i * K, bar_roll + ((size_t)i * S + S - 1) * K, (size_t)K);
+            }
+        }
+        CHECK_MSG(memcmp(a, bars, (size_t)B * T * K) == 0,
+                  "T %g: per-bar roll decoding differs from the full decode", temps[ti]);
+    }
+    decoder_decode_roll(d, z, B, 0.0f, NULL, a);
+    int sounding = 0;
+    for (int i = 0; i < B * T * K; i++) sounding += a[i];
+    CHECK_MSG(sounding > 0, "greedy rolls are silent: the test shows nothing");
+    float *logits = malloc((size_t)B * T * K * sizeof *logits);
+    decoder_logits_roll(d, z, a, B, logits);
+    int agree = 0;
+    for (int i = 0; i < B * T; i++) {
+        uint8_t step[64];
+        for (int k = 0; k < K; k++) step[k] = logits[(size_t)i * K + k] > 0;
+        roll_step_normalise(step, i % T ? a + (size_t)(i - 1) * K : NULL, P);
+        agree += memcmp(step, a + (size_t)i * K, (size_t)K) == 0;
+    }
+    CHECK_MSG(agree == B * T, "greedy roll and teacher-forced logits agree on %d of %d steps", agree,
+              B * T);
+    int32_t tokens[64] = {0};
+    tokens[0] = 12345;
+    decoder_decode(solo, z, 1, 0.0f, NULL, tokens);
+    CHECK_MSG(tokens[0] == 12345, "decoder_decode wrote tokens for a roll model");
+    free(a), free(bars), free(bar_roll), free(prev), free(alone), free(logits);
+    decoder_free(d), decoder_free(solo);
     test_model_free(&tm);
 }
 
@@ -393,7 +494,9 @@ int main(void)
     const mv_hparams odd = test_hparams_odd();
     test_against_reference(&odd, "odd sizes, 2-layer encoder and conductor");
     test_determinism();
-    test_roll_not_supported();
+    const mv_hparams roll = small_roll_hparams();
+    test_against_reference(&roll, "piano roll");
+    test_roll_decoding();
     test_carve_and_init();
     test_bind_errors();
     return check_report();

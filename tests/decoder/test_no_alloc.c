@@ -118,6 +118,44 @@ static void test_decoding_allocates_nothing(const mv_hparams *hp)
     test_model_free(&tm);
 }
 
+/* Piano-roll decoding, per-bar decoding, logits and encoding, likewise. */
+static void test_roll_decoding_allocates_nothing(void)
+{
+    mv_hparams hp;
+    hparams_preset("roll_2bar", &hp);
+    hp.z_size = 8, hp.enc_size = 12, hp.cond_size = 10, hp.dec_size = 14;
+    test_model tm;
+    CHECK(test_model_make(&tm, &hp, 19) == 0);
+    const int max_batch = 4, Z = (int)hp.z_size, T = (int)hparams_seq_len(&hp);
+    const int K = (int)hp.n_classes, S = (int)hp.steps_per_bar;
+    mv_decoder *d = decoder_create(&tm.model, max_batch);
+    CHECK(d != NULL);
+    float *z = malloc((size_t)max_batch * Z * sizeof *z);
+    float *mu = malloc((size_t)max_batch * Z * sizeof *mu), *sigma = malloc((size_t)max_batch * Z * sizeof *sigma);
+    uint8_t *roll = malloc((size_t)max_batch * T * K), *bar = malloc((size_t)max_batch * S * K);
+    float *logits = malloc((size_t)max_batch * T * K * sizeof *logits);
+    mv_rng rng, rngs[4];
+    rng_seed(&rng, 5);
+    random_z(&rng, z, max_batch * Z);
+    for (int i = 0; i < max_batch; i++) rng_seed(&rngs[i], (uint64_t)i);
+    counting = 1;
+    allocations = 0;
+    for (int i = 0; i < 200; i++) {
+        const int batch = 1 + i % max_batch;
+        const float temperature = (i % 2) * 0.8f;
+        decoder_decode_roll(d, z, batch, temperature, temperature > 0 ? rngs : NULL, roll);
+        decoder_encode_roll(d, roll, batch, mu, sigma);
+        decoder_conduct(d, z, batch);
+        decoder_decode_bar_roll(d, batch, 1, roll + (size_t)(S - 1) * K, temperature, rngs, bar);
+        if (i % 20 == 0) decoder_logits_roll(d, z, roll, batch, logits);
+    }
+    counting = 0;
+    CHECK_MSG(allocations == 0, "%ld allocations while decoding piano rolls", allocations);
+    free(z), free(mu), free(sigma), free(roll), free(bar), free(logits);
+    decoder_free(d);
+    test_model_free(&tm);
+}
+
 /* Refinement runs in the plugin's worker: every path (early stop, keeping the
  * start, running out of steps, refused input) without an allocation. */
 static void test_refinement_allocates_nothing(const mv_hparams *hp)
@@ -163,6 +201,7 @@ static void test_refinement_allocates_nothing(const mv_hparams *hp)
 
 int main(void)
 {
+    test_roll_decoding_allocates_nothing();
     test_counter_counts();
     mv_hparams hp;
     hparams_preset("tiny", &hp);

@@ -2,16 +2,18 @@
  * model with core's initialisation, writes it as a weights file, runs one
  * teacher-forced forward and backward pass of the double-precision trainer
  * on a fixed batch and eps, and dumps batch, eps, logits, mu, sigma, loss and
- * the gradient of every tensor for the script to compare.
+ * the gradient of every tensor for the script to compare; with "roll", the
+ * same for a piano-roll model (multi-hot steps, sigmoid outputs).
  * Dump format: per array a text line "name ndim d0 [d1 [d2]]" then the values
  * as little-endian float64.
- * usage: train_parity_dump OUT_DIR */
+ * usage: train_parity_dump OUT_DIR [roll] */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
+#include "tokens.h"
 #include "vae.h"
 #include "weights.h"
 
@@ -33,12 +35,15 @@ static void dump(FILE *f, const char *name, const double *x, int ndim, const uin
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "roll"))) {
+        fprintf(stderr, "usage: %s OUT_DIR [roll]\n", argv[0]);
         return 2;
     }
+    const int roll = argc == 3;
     /* two layers everywhere, short bars, odd sizes */
-    const mv_hparams hp = {MV_REPR_MELODY, 90, 21, 3, 4, 6, 7, 2, 5, 2, 9, 2};
+    const mv_hparams melody = {MV_REPR_MELODY, 90, 21, 3, 4, 6, 7, 2, 5, 2, 9, 2};
+    const mv_hparams piano = {MV_REPR_ROLL, 2 * 11, 50, 3, 4, 6, 7, 2, 5, 2, 9, 2};
+    const mv_hparams hp = roll ? piano : melody;
     enum { B = 4 };
     const int T = (int)hparams_seq_len(&hp), K = (int)hp.n_classes, Z = (int)hp.z_size;
 
@@ -63,14 +68,19 @@ int main(int argc, char **argv)
     mv_rng r;
     rng_seed(&r, 8);
     int32_t tokens[B * 12];
+    uint8_t steps[B * 12 * 22];
     double eps[B * 6];
     for (int i = 0; i < B * T; i++) tokens[i] = (int32_t)(rng_u32(&r) % K);
+    for (int i = 0; i < B * T * K && roll; i++) steps[i] = rng_uniform(&r) < 0.3f;
+    for (int i = 0; i < B * T && roll; i++)
+        roll_step_normalise(steps + i * K, i % T ? steps + (i - 1) * K : NULL, K / 2);
     for (int i = 0; i < B * Z; i++) eps[i] = rng_normal(&r);
 
     /* free bits at the batch's median KL, so that the hinge is active for some
      * sequences and not for others */
     vae_loss_cfg loss = {0.7, 0};
-    vae_forward(&m, tokens, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    if (roll) vae_forward_roll(&m, steps, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    else vae_forward(&m, tokens, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
     double kl[B];
     memcpy(kl, m.kl_b, sizeof kl);
     for (int i = 0; i < B; i++)
@@ -83,22 +93,26 @@ int main(int argc, char **argv)
     loss.free_bits = 0.5 * (kl[B / 2 - 1] + kl[B / 2]) / log(2.0);
 
     vae_zero_grads(&m);
-    vae_stats st = vae_forward(&m, tokens, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    vae_stats st = roll ? vae_forward_roll(&m, steps, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL)
+                        : vae_forward(&m, tokens, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
     vae_backward(&m, &loss);
 
     snprintf(path, sizeof path, "%s/parity.dump", argv[1]);
     FILE *f = fopen(path, "wb");
     if (!f) return 1;
-    double tok[B * 12], logits[B * 12 * 90], scalars[4] = {st.loss, loss.beta, loss.free_bits,
+    static double tok[B * 12], bits[B * 12 * 22], logits[B * 12 * 90];
+    double scalars[4] = {st.loss, loss.beta, loss.free_bits,
                                                            st.recon};
     for (int i = 0; i < B * T; i++) tok[i] = tokens[i];
+    for (int i = 0; i < B * T * K && roll; i++) bits[i] = steps[i];
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++)
             memcpy(logits + ((size_t)b * T + t) * K, vae_logits_at(&m, b, t),
                    sizeof(double) * K);
     uint64_t d_bt[2] = {B, (uint64_t)T}, d_bz[2] = {B, (uint64_t)Z};
     uint64_t d_btk[3] = {B, (uint64_t)T, (uint64_t)K}, d4[1] = {4};
-    dump(f, "tokens", tok, 2, d_bt);
+    if (roll) dump(f, "roll", bits, 3, d_btk);
+    else dump(f, "tokens", tok, 2, d_bt);
     dump(f, "eps", eps, 2, d_bz);
     dump(f, "scalars", scalars, 1, d4); /* loss, beta, free_bits, recon */
     dump(f, "logits", logits, 3, d_btk);

@@ -615,14 +615,17 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: morphvae data --repr melody|drums|roll --bars N [--steps-per-bar 16]\n"
-            "         [--transpose N] [--track NAME] [--meter N/D] [--meter-table CSV]\n"
+            "         [--transpose N] [--track NAME[,NAME...]] [--pitches LO-HI]\n"
+            "         [--meter N/D] [--meter-table CSV]\n"
             "         [--seed S] [--split 0.8,0.1,0.1] [--quiet] [--verbose]\n"
             "         DIR_OR_FILE... -o CORPUS\n"
             "Reads every .mid .midi .kar .rmi file under the folders (sorted), extracts\n"
             "windows of N bars with a one-bar hop and writes them to CORPUS, split into\n"
             "train/valid/test by source file. --transpose adds shifted copies of training\n"
             "windows; --meter or a meter table (POP909 index.csv) replaces the files' time\n"
-            "signatures. --verbose prints one line per file (read or skipped, and why);\n"
+            "signatures. --pitches sets the pitch range of melody and roll models (default\n"
+            "21-108; notes outside it are dropped and counted). --verbose prints one line\n"
+            "per file (read or skipped, and why);\n"
             "--quiet hides the progress bar.\n");
 }
 
@@ -698,6 +701,13 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
             if (parse_int(v, 0, 24, &o->cfg.max_transpose)) return bad_option(a, v, "0..24");
         } else if (!strcmp(a, "--track")) {
             o->cfg.track_name = v;
+        } else if (!strcmp(a, "--pitches")) {
+            int lo, hi;
+            char extra;
+            if (sscanf(v, "%d-%d%c", &lo, &hi, &extra) != 2 || lo < 0 || hi > 127 || hi < lo)
+                return bad_option(a, v, "a pitch range LO-HI within 0-127, e.g. 36-84");
+            o->cfg.min_pitch = lo;
+            o->cfg.n_pitches = hi - lo + 1;
         } else if (!strcmp(a, "--meter")) {
             int num, den;
             char extra;

@@ -79,6 +79,13 @@ void be_lstm_cell_backward(const real *gates, const real *c_prev, const real *ta
 void be_softmax_xent(const real *logits, const int32_t *targets, int rows, int k, real scale,
                      real *dlogits, double *loss, long *correct);
 
+/* Independent sigmoid cross-entropies (a piano-roll step's Bernoulli outputs)
+ * over logits [rows, k] with 0/1 targets [rows, k]: adds the summed loss to
+ * *loss, the count of rows whose every bit (logit > 0) is right to *correct,
+ * and if dlogits is not NULL writes scale (sigmoid - target) there. */
+void be_sigmoid_xent(const real *logits, const real *targets, int rows, int k, real scale,
+                     real *dlogits, double *loss, long *correct);
+
 double be_sum_squares(const real *x, size_t n);
 /* One Adam step on n parameters (bias-corrected, as PyTorch): g scaled by
  * grad_scale first (global-norm clipping). */

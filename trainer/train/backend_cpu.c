@@ -287,6 +287,23 @@ void be_softmax_xent(const real *logits, const int32_t *targets, int rows, int k
     }
 }
 
+void be_sigmoid_xent(const real *logits, const real *targets, int rows, int k, real scale,
+                     real *dlogits, double *loss, long *correct)
+{
+    for (int r = 0; r < rows; r++) {
+        const real *x = logits + (size_t)r * k, *y = targets + (size_t)r * k;
+        int all_right = 1;
+        for (int j = 0; j < k; j++) {
+            /* -[y log s(x) + (1-y) log(1-s(x))] = max(x,0) - x y + log(1 + e^-|x|) */
+            const real ax = x[j] < 0 ? -x[j] : x[j];
+            *loss += (double)((x[j] > 0 ? x[j] : 0) - x[j] * y[j] + R_LOG1P(R_EXP(-ax)));
+            all_right &= (x[j] > 0) == (y[j] > (real)0.5);
+            if (dlogits) dlogits[(size_t)r * k + j] = scale * (1 / (1 + R_EXP(-x[j])) - y[j]);
+        }
+        *correct += all_right;
+    }
+}
+
 double be_sum_squares(const real *x, size_t n)
 {
     double s = 0;

@@ -207,7 +207,8 @@ typedef struct run {
     ckpt_header resumed_header; /* as read from --resume, to check the file's body */
     mv_weights *init_model;     /* --init, on process 0 until its parameters are copied */
     uint64_t *order, n_train;
-    int32_t *batch_tokens;
+    void *batch;         /* share_n windows: int32 tokens, or roll bytes */
+    size_t window_bytes; /* one window's size in the corpus */
     real *eps;
     mv_rng *seq_rng; /* one stream per sequence of the share (vae_forward) */
     char ckpt_path[4096], csv_path[4096], samples_dir[4096], best_path[4096];
@@ -420,10 +421,13 @@ static int setup(run *r)
     r->adam_m = be_alloc(r->m.n_params);
     r->adam_v = be_alloc(r->m.n_params);
     r->order = malloc(sizeof *r->order * r->n_train);
-    r->batch_tokens = malloc(sizeof(int32_t) * r->share_n * hparams_seq_len(&r->ck.hp));
+    r->window_bytes = hparams_seq_len(&r->ck.hp) * (r->ck.hp.repr == MV_REPR_ROLL
+                                                        ? (size_t)r->ck.hp.n_classes
+                                                        : sizeof(int32_t));
+    r->batch = malloc(r->window_bytes * (size_t)r->share_n);
     r->eps = be_alloc((size_t)r->share_n * r->ck.hp.z_size);
     r->seq_rng = malloc(sizeof *r->seq_rng * r->share_n);
-    if (!r->adam_m || !r->adam_v || !r->order || !r->batch_tokens || !r->eps || !r->seq_rng) {
+    if (!r->adam_m || !r->adam_v || !r->order || !r->batch || !r->eps || !r->seq_rng) {
         fprintf(stderr, "morphvae train: out of memory\n");
         return -1;
     }
@@ -465,10 +469,28 @@ static int setup(run *r)
     return 0;
 }
 
+/* Window i of a split, copied into place b of the batch. */
+static void load_window(run *r, int split, uint64_t i, int b)
+{
+    const void *w = r->ck.hp.repr == MV_REPR_ROLL
+                        ? (const void *)corpus_roll_window(r->corpus, split, i)
+                        : (const void *)corpus_window(r->corpus, split, i);
+    memcpy((char *)r->batch + (size_t)b * r->window_bytes, w, r->window_bytes);
+}
+
+/* The forward pass over the first n windows of the batch. */
+static vae_stats forward_batch(run *r, const real *eps, int n, const vae_loss_cfg *loss,
+                               int feed, real p_sample, mv_rng *rngs)
+{
+    if (r->ck.hp.repr == MV_REPR_ROLL)
+        return vae_forward_roll(&r->m, r->batch, eps, n, loss, feed, p_sample, rngs);
+    return vae_forward(&r->m, r->batch, eps, n, loss, feed, p_sample, rngs);
+}
+
 /* This process's share of the next global batch. */
 static void next_batch(run *r)
 {
-    const int B = (int)r->ck.num.batch, T = (int)hparams_seq_len(&r->ck.hp);
+    const int B = (int)r->ck.num.batch;
     train_state *st = &r->ck.st;
     if ((uint64_t)(st->pos + B) > r->n_train) {
         st->epoch++;
@@ -476,9 +498,7 @@ static void next_batch(run *r)
         epoch_order(r->order, r->n_train, r->ck.num.seed, st->epoch);
     }
     for (int b = 0; b < r->share_n; b++)
-        memcpy(r->batch_tokens + (size_t)b * T,
-               corpus_window(r->corpus, MV_SPLIT_TRAIN, r->order[st->pos + r->share_lo + b]),
-               sizeof(int32_t) * T);
+        load_window(r, MV_SPLIT_TRAIN, r->order[st->pos + r->share_lo + b], b);
     st->pos += B;
 }
 
@@ -506,7 +526,6 @@ static void draw_noise(run *r)
  * sums added up. */
 static vae_stats validate(run *r, double *acc_sampled)
 {
-    const int T = (int)hparams_seq_len(&r->ck.hp);
     int split = corpus_count(r->corpus, MV_SPLIT_VALID) ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
     uint64_t n = corpus_count(r->corpus, split);
     uint64_t want = (uint64_t)r->o.eval_windows < n ? (uint64_t)r->o.eval_windows : n;
@@ -516,16 +535,13 @@ static vae_stats validate(run *r, double *acc_sampled)
     double sum[5] = {0}; /* recon, kl, loss, accuracy, sampled accuracy; times windows */
     for (uint64_t done = lo; done < hi;) {
         int b_n = hi - done < (uint64_t)r->share_n ? (int)(hi - done) : r->share_n;
-        for (int b = 0; b < b_n; b++)
-            memcpy(r->batch_tokens + (size_t)b * T,
-                   corpus_window(r->corpus, split, (done + b) * n / want), sizeof(int32_t) * T);
-        vae_stats s = vae_forward(&r->m, r->batch_tokens, NULL, b_n, &loss, VAE_FEED_TRUTH, 0,
-                                  NULL);
+        for (int b = 0; b < b_n; b++) load_window(r, split, (done + b) * n / want, b);
+        vae_stats s = forward_batch(r, NULL, b_n, &loss, VAE_FEED_TRUTH, 0, NULL);
         sum[0] += s.recon * b_n;
         sum[1] += s.kl * b_n;
         sum[2] += s.loss * b_n;
         sum[3] += s.accuracy * b_n;
-        s = vae_forward(&r->m, r->batch_tokens, NULL, b_n, &loss, VAE_FEED_GREEDY, 0, NULL);
+        s = forward_batch(r, NULL, b_n, &loss, VAE_FEED_GREEDY, 0, NULL);
         sum[4] += s.accuracy * b_n;
         done += (uint64_t)b_n;
     }
@@ -713,8 +729,8 @@ static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta,
     *lr = schedule_lr(r->ck.num.lr, (long)st->step);
     vae_loss_cfg loss = {(real)*beta, (real)r->ck.num.free_bits};
     vae_zero_grads(&r->m);
-    vae_stats s = vae_forward(&r->m, r->batch_tokens, r->eps, r->share_n, &loss,
-                              VAE_FEED_SCHEDULED, (real)*p, r->seq_rng);
+    vae_stats s = forward_batch(r, r->eps, r->share_n, &loss, VAE_FEED_SCHEDULED, (real)*p,
+                                r->seq_rng);
     s = batch_mean(r, s);
     if (!isfinite(s.loss)) return s;
     vae_backward(&r->m, &loss);
@@ -823,7 +839,7 @@ static void cleanup(run *r)
     be_free(r->eps);
     free(r->seq_rng);
     free(r->order);
-    free(r->batch_tokens);
+    free(r->batch);
     weights_free(r->init_model);
     vae_free(&r->m);
     if (r->corpus) corpus_close(r->corpus);

@@ -79,10 +79,16 @@ int train_config_resolve(const char *name, const mv_corpus *c, mv_hparams *hp, c
                          size_t errlen)
 {
     const char *fit = corpus_repr(c) == MV_REPR_DRUMS ? "drums_2bar"
+                      : corpus_repr(c) == MV_REPR_ROLL  ? "roll_2bar"
                       : corpus_n_bars(c) == 4           ? "mel_4bar"
                                                         : "mel_2bar";
     hparams_preset(fit, hp);
     if (name && hparams_preset(name, hp) && read_config_file(name, hp, err, errlen)) return -1;
+    /* a piano-roll model's pitch range is its data's (morphvae data --pitches) */
+    if (hp->repr == MV_REPR_ROLL && corpus_repr(c) == MV_REPR_ROLL) {
+        hp->n_classes = corpus_n_classes(c);
+        hp->min_pitch = corpus_min_pitch(c);
+    }
     char why[200];
     if (hparams_check(hp, why, sizeof why)) {
         snprintf(err, errlen, "configuration %s: %s", name ? name : fit, why);
@@ -94,14 +100,9 @@ int train_config_resolve(const char *name, const mv_corpus *c, mv_hparams *hp, c
 int train_config_matches_corpus(const mv_hparams *hp, const mv_corpus *c, const char *path,
                                 char *err, size_t errlen)
 {
-    if (hp->repr == MV_REPR_ROLL || corpus_repr(c) == MV_REPR_ROLL) {
-        snprintf(err, errlen, "%s: piano-roll corpora cannot be trained yet (melody and drums "
-                              "only)", path);
-        return -1;
-    }
     if (hp->repr != corpus_repr(c) || hp->n_classes != corpus_n_classes(c) ||
         hp->n_bars != corpus_n_bars(c) || hp->steps_per_bar != corpus_steps_per_bar(c) ||
-        (hp->repr == MV_REPR_MELODY && hp->min_pitch != corpus_min_pitch(c))) {
+        (hp->repr != MV_REPR_DRUMS && hp->min_pitch != corpus_min_pitch(c))) {
         snprintf(err, errlen,
                  "%s holds %s windows of %u bars x %u steps with %u classes (lowest pitch %u), "
                  "but the model is %s with %u bars x %u steps and %u classes (lowest pitch %u); "

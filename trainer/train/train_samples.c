@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "decoder.h"
@@ -12,19 +13,38 @@
 #define SAMPLE_BPM 120.0
 #define SAMPLE_VELOCITY 90
 
-static int tokens_to_notes(const mv_hparams *hp, const int32_t *tokens, mv_note *notes, int max)
+static int is_roll(const mv_hparams *hp)
+{
+    return hp->repr == MV_REPR_ROLL;
+}
+
+/* Bytes of one sequence: int32 tokens, or roll steps. */
+static size_t sequence_bytes(const mv_hparams *hp)
+{
+    return hparams_seq_len(hp) * (is_roll(hp) ? (size_t)hp->n_classes : sizeof(int32_t));
+}
+
+static int max_notes_of(const mv_hparams *hp)
+{
+    return (int)hparams_seq_len(hp) * (is_roll(hp) ? (int)hp->n_classes / 2 : MV_DRUM_CLASSES);
+}
+
+static int sequence_to_notes(const mv_hparams *hp, const void *seq, mv_note *notes, int max)
 {
     const int T = (int)hparams_seq_len(hp);
-    if (hp->repr == MV_REPR_DRUMS) return drums_to_notes(tokens, T, SAMPLE_VELOCITY, notes, max);
-    return melody_to_notes(tokens, T, (int)hp->min_pitch, (int)hp->n_classes, SAMPLE_VELOCITY,
+    if (is_roll(hp))
+        return roll_to_notes(seq, T, (int)hp->min_pitch, (int)hp->n_classes / 2, SAMPLE_VELOCITY,
+                             notes, max);
+    if (hp->repr == MV_REPR_DRUMS) return drums_to_notes(seq, T, SAMPLE_VELOCITY, notes, max);
+    return melody_to_notes(seq, T, (int)hp->min_pitch, (int)hp->n_classes, SAMPLE_VELOCITY,
                            notes, max);
 }
 
-/* One file: each token sequence as a part, one after the other. */
-static void write_parts(const mv_hparams *hp, const char *path, const int32_t *const *seqs,
+/* One file: each sequence as a part, one after the other. */
+static void write_parts(const mv_hparams *hp, const char *path, const void *const *seqs,
                         const char *const *names, int n_seqs)
 {
-    const int T = (int)hparams_seq_len(hp), max_notes = T * MV_DRUM_CLASSES;
+    const int T = (int)hparams_seq_len(hp), max_notes = max_notes_of(hp);
     mv_note *notes = malloc(sizeof *notes * (size_t)max_notes * n_seqs);
     mv_midi_part parts[2];
     if (!notes || n_seqs > 2) {
@@ -34,7 +54,7 @@ static void write_parts(const mv_hparams *hp, const char *path, const int32_t *c
     int drums = hp->repr == MV_REPR_DRUMS;
     for (int i = 0; i < n_seqs; i++) {
         mv_note *mine = notes + (size_t)i * max_notes;
-        parts[i] = (mv_midi_part){mine, tokens_to_notes(hp, seqs[i], mine, max_notes), i * T,
+        parts[i] = (mv_midi_part){mine, sequence_to_notes(hp, seqs[i], mine, max_notes), i * T,
                                   drums ? 9 : 0, drums ? -1 : 0, names[i]};
     }
     char err[512];
@@ -47,7 +67,8 @@ static void write_parts(const mv_hparams *hp, const char *path, const int32_t *c
 void train_write_samples(const float *params, const mv_hparams *hp, const mv_corpus *c,
                          const char *dir, long step)
 {
-    const int T = (int)hparams_seq_len(hp), Z = (int)hp->z_size, N = TRAIN_SAMPLES;
+    const int Z = (int)hp->z_size, N = TRAIN_SAMPLES;
+    const size_t wb = sequence_bytes(hp);
     mv_tensor tensors[MV_MAX_TENSORS];
     int n = model_carve(hp, (float *)params, tensors); /* read only: core binds const */
     mv_model model;
@@ -58,7 +79,7 @@ void train_write_samples(const float *params, const mv_hparams *hp, const mv_cor
     }
     mv_decoder *d = decoder_create(&model, N);
     float *z = malloc(sizeof(float) * N * Z), *sigma = malloc(sizeof(float) * N * Z);
-    int32_t *out = malloc(sizeof(int32_t) * N * T), *in = malloc(sizeof(int32_t) * N * T);
+    char *out = malloc(wb * N), *in = malloc(wb * N);
     mv_rng rngs[TRAIN_SAMPLES];
     if (!d || !z || !sigma || !out || !in) goto done;
     mkdir(dir, 0777);
@@ -67,10 +88,11 @@ void train_write_samples(const float *params, const mv_hparams *hp, const mv_cor
     rng_seed(&prior, (uint64_t)step);
     for (int i = 0; i < N * Z; i++) z[i] = rng_normal(&prior);
     for (int i = 0; i < N; i++) rng_seed(&rngs[i], (uint64_t)step * 16 + (uint64_t)i);
-    decoder_decode(d, z, N, TRAIN_SAMPLE_TEMPERATURE, rngs, out);
+    if (is_roll(hp)) decoder_decode_roll(d, z, N, TRAIN_SAMPLE_TEMPERATURE, rngs, (uint8_t *)out);
+    else decoder_decode(d, z, N, TRAIN_SAMPLE_TEMPERATURE, rngs, (int32_t *)out);
     for (int i = 0; i < N; i++) {
         snprintf(path, sizeof path, "%s/step%07ld-prior-%d.mid", dir, step, i);
-        const int32_t *seq = out + (size_t)i * T;
+        const void *seq = out + (size_t)i * wb;
         const char *name = "prior sample";
         write_parts(hp, path, &seq, &name, 1);
     }
@@ -78,14 +100,23 @@ void train_write_samples(const float *params, const mv_hparams *hp, const mv_cor
     int split = corpus_count(c, MV_SPLIT_VALID) >= (uint64_t)N ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
     uint64_t count = corpus_count(c, split);
     if (count < (uint64_t)N) goto done;
-    for (int i = 0; i < N; i++)
-        for (int t = 0; t < T; t++)
-            in[(size_t)i * T + t] = corpus_window(c, split, (uint64_t)i * count / N)[t];
-    decoder_encode(d, in, N, z, sigma);
-    decoder_decode(d, z, N, 0, NULL, out);
+    for (int i = 0; i < N; i++) {
+        uint64_t w = (uint64_t)i * count / N;
+        memcpy(in + (size_t)i * wb,
+               is_roll(hp) ? (const void *)corpus_roll_window(c, split, w)
+                           : (const void *)corpus_window(c, split, w),
+               wb);
+    }
+    if (is_roll(hp)) {
+        decoder_encode_roll(d, (const uint8_t *)in, N, z, sigma);
+        decoder_decode_roll(d, z, N, 0, NULL, (uint8_t *)out);
+    } else {
+        decoder_encode(d, (const int32_t *)in, N, z, sigma);
+        decoder_decode(d, z, N, 0, NULL, (int32_t *)out);
+    }
     for (int i = 0; i < N; i++) {
         snprintf(path, sizeof path, "%s/step%07ld-recon-%d.mid", dir, step, i);
-        const int32_t *seqs[2] = {in + (size_t)i * T, out + (size_t)i * T};
+        const void *seqs[2] = {in + (size_t)i * wb, out + (size_t)i * wb};
         const char *names[2] = {"original", "reconstruction"};
         write_parts(hp, path, seqs, names, 2);
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "tokens.h"
 
 /* A bump allocator over one block; with base NULL it only counts. */
 typedef struct arena {
@@ -75,6 +76,12 @@ static void carve_acts(vae *m, arena *a)
     m->logits = take(a, (size_t)T * B * K);
     m->dlogits = take(a, (size_t)T * B * K);
     m->probs = take(a, K);
+    if (hp->repr == MV_REPR_ROLL) {
+        m->enc_x_fw = take(a, (size_t)T * B * K);
+        m->enc_x_bw = take(a, (size_t)T * B * K);
+        m->dec_x = take(a, (size_t)T * B * K);
+        m->target_bits = take(a, (size_t)T * B * K);
+    }
     size_t scratch = B * (E > C ? E : C);
     if ((size_t)NB * B * D > scratch) scratch = (size_t)NB * B * D; /* decoder rows: bars x B */
     m->dc_scratch = take(a, scratch);
@@ -173,7 +180,8 @@ int vae_create(vae *m, const mv_hparams *hp, int max_batch)
     const size_t tb = (size_t)hparams_seq_len(hp) * max_batch;
     m->enc_tok_fw = malloc(4 * tb * sizeof(int32_t));
     m->kl_b = malloc((size_t)max_batch * sizeof(double));
-    if (!m->params || !m->grads || !acts.base || !m->enc_tok_fw || !m->kl_b) {
+    m->step_scratch = malloc(2 * (size_t)hp->n_classes);
+    if (!m->params || !m->grads || !acts.base || !m->enc_tok_fw || !m->kl_b || !m->step_scratch) {
         vae_free(m);
         return -1;
     }
@@ -193,6 +201,7 @@ void vae_free(vae *m)
     be_free(m->grads);
     free(m->enc_tok_fw);
     free(m->kl_b);
+    free(m->step_scratch);
     memset(m, 0, sizeof *m);
 }
 
@@ -317,22 +326,63 @@ static void join_init_grads(real *dinit, const vae_lstm_acts *a, int l, int n_la
 
 /* ---- the model ---- */
 
-static void encoder_forward(vae *m, const int32_t *tokens, int B)
+/* A batch of sequences: tokens [B][T], or roll steps [B][T][K] (roll models). */
+typedef struct vae_input {
+    const int32_t *tokens;
+    const uint8_t *roll;
+} vae_input;
+
+static int is_roll(const vae *m)
+{
+    return m->hp.repr == MV_REPR_ROLL;
+}
+
+/* x[0..K) = step t of sequence b, as reals */
+static void step_to_real(const vae *m, const uint8_t *roll, int b, int t, real *x)
+{
+    const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
+    const uint8_t *src = roll + ((size_t)b * T + (size_t)t) * K;
+    for (int k = 0; k < K; k++) x[k] = src[k];
+}
+
+/* Layer 0 of the encoder, both directions: gates = b + x W_x, the input one-hot
+ * (a gather) or multi-hot (a product with the 0/1 matrix). */
+static void encoder_input_forward(vae *m, const vae_input *in, int B)
+{
+    const mv_hparams *hp = &m->hp;
+    const int T = (int)hparams_seq_len(hp), E = (int)hp->enc_size, K = (int)hp->n_classes;
+    vae_lstm_acts *af = &m->enc_fw[0], *ab = &m->enc_bw[0];
+    be_rows_set(af->gates, m->p.enc_fw[0].b, T * B, 4 * E);
+    be_rows_set(ab->gates, m->p.enc_bw[0].b, T * B, 4 * E);
+    if (in->roll) {
+        for (int t = 0; t < T; t++)
+            for (int b = 0; b < B; b++) {
+                step_to_real(m, in->roll, b, t, m->enc_x_fw + ((size_t)t * B + b) * K);
+                step_to_real(m, in->roll, b, T - 1 - t, m->enc_x_bw + ((size_t)t * B + b) * K);
+            }
+        be_gemm(0, 0, T * B, 4 * E, K, 1, m->enc_x_fw, K, m->p.enc_fw[0].w_x, 4 * E, 1,
+                af->gates, 4 * E);
+        be_gemm(0, 0, T * B, 4 * E, K, 1, m->enc_x_bw, K, m->p.enc_bw[0].w_x, 4 * E, 1,
+                ab->gates, 4 * E);
+        return;
+    }
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++) {
+            m->enc_tok_fw[t * B + b] = in->tokens[(size_t)b * T + t];
+            m->enc_tok_bw[t * B + b] = in->tokens[(size_t)b * T + (T - 1 - t)];
+        }
+    be_rows_gather_acc(af->gates, m->p.enc_fw[0].w_x, 4 * E, m->enc_tok_fw, T * B);
+    be_rows_gather_acc(ab->gates, m->p.enc_bw[0].w_x, 4 * E, m->enc_tok_bw, T * B);
+}
+
+static void encoder_forward(vae *m, const vae_input *in, int B)
 {
     const mv_hparams *hp = &m->hp;
     const int T = (int)hparams_seq_len(hp), E = (int)hp->enc_size, L = (int)hp->enc_layers;
-    for (int t = 0; t < T; t++)
-        for (int b = 0; b < B; b++) {
-            m->enc_tok_fw[t * B + b] = tokens[(size_t)b * T + t];
-            m->enc_tok_bw[t * B + b] = tokens[(size_t)b * T + (T - 1 - t)];
-        }
     for (int l = 0; l < L; l++) {
         vae_lstm_acts *af = &m->enc_fw[l], *ab = &m->enc_bw[l];
         if (l == 0) {
-            be_rows_set(af->gates, m->p.enc_fw[0].b, T * B, 4 * E);
-            be_rows_gather_acc(af->gates, m->p.enc_fw[0].w_x, 4 * E, m->enc_tok_fw, T * B);
-            be_rows_set(ab->gates, m->p.enc_bw[0].b, T * B, 4 * E);
-            be_rows_gather_acc(ab->gates, m->p.enc_bw[0].w_x, 4 * E, m->enc_tok_bw, T * B);
+            encoder_input_forward(m, in, B);
         } else {
             /* input at time t: [fw h(t) | bw h(t)]; the layer below's backward
              * direction holds time t at processing step T-1-t */
@@ -376,14 +426,17 @@ static void conductor_forward(vae *m, int B)
  * from its own state tanh(dense(e_bar)). Token time t = bar * S + s. */
 
 /* Layer 0's input part at step s for rows r0..r0+n: b + e_bar W_x[K:] (in
- * e_proj) + W_x[previous token]. */
+ * e_proj) + W_x[previous token] (roll: + previous step W_x[:K]). */
 static void decoder_input(vae *m, int s, int r0, int n)
 {
-    const int D = (int)m->hp.dec_size, R = (int)m->hp.n_bars * m->B;
+    const int D = (int)m->hp.dec_size, R = (int)m->hp.n_bars * m->B, K = (int)m->hp.n_classes;
     const size_t row = 4 * (size_t)D, at = (size_t)s * R + (size_t)r0;
     real *g = m->dec[0].gates + at * row;
     be_copy(g, m->e_proj + (size_t)r0 * row, (size_t)n * row);
-    be_rows_gather_acc(g, m->p.dec[0].w_x, 4 * D, m->prev_tok + at, n);
+    if (is_roll(m))
+        be_gemm(0, 0, n, 4 * D, K, 1, m->dec_x + at * K, K, m->p.dec[0].w_x, 4 * D, 1, g, 4 * D);
+    else
+        be_rows_gather_acc(g, m->p.dec[0].w_x, 4 * D, m->prev_tok + at, n);
 }
 
 static int sample_from(const real *logits, int K, mv_rng *rng, real *probs)
@@ -421,9 +474,47 @@ static void decoder_forward_truth(vae *m, int B)
     dense_forward(&m->p.dec_out, m->dec[L - 1].h, S * R, m->logits);
 }
 
+/* The token fed after step t of sequence b, whose logits are `logits`. */
+static int32_t next_token(vae *m, const vae_input *in, int b, int t, const real *logits, int feed,
+                          real p_sample, mv_rng *rngs)
+{
+    const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
+    int32_t next = in->tokens[(size_t)b * T + t];
+    if (feed == VAE_FEED_GREEDY) next = argmax_of(logits, K);
+    else if (rng_uniform(&rngs[b]) < p_sample) next = sample_from(logits, K, &rngs[b], m->probs);
+    if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0 && rng_uniform(&rngs[b]) < m->word_dropout)
+        next = -1;
+    return next;
+}
+
+/* The step fed after step t of sequence b (roll): the true one, or one made from
+ * the logits and normalised against the step fed before it (`cur`); zeros when
+ * dropped. */
+static void next_step(vae *m, const vae_input *in, int b, int t, const real *logits,
+                      const real *cur, int feed, real p_sample, mv_rng *rngs, real *next)
+{
+    const int K = (int)m->hp.n_classes;
+    int own = feed == VAE_FEED_GREEDY;
+    if (!own && rng_uniform(&rngs[b]) < p_sample) own = 2;
+    if (own) {
+        uint8_t *step = m->step_scratch, *prev = m->step_scratch + K;
+        for (int k = 0; k < K; k++) {
+            step[k] = own == 1 ? logits[k] > 0
+                               : rng_uniform(&rngs[b]) < 1 / (1 + exp(-(double)logits[k]));
+            prev[k] = cur[k] > (real)0.5;
+        }
+        roll_step_normalise(step, prev, K / 2);
+        for (int k = 0; k < K; k++) next[k] = step[k];
+    } else {
+        step_to_real(m, in->roll, b, t, next);
+    }
+    if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0 && rng_uniform(&rngs[b]) < m->word_dropout)
+        be_zero(next, (size_t)K);
+}
+
 /* Feeding back the model's own tokens: bar after bar, step by step through all
  * layers, since a bar's first input is the previous bar's last token. */
-static void decoder_forward_fed(vae *m, const int32_t *tokens, int B, int feed, real p_sample,
+static void decoder_forward_fed(vae *m, const vae_input *in, int B, int feed, real p_sample,
                                 mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
@@ -449,28 +540,60 @@ static void decoder_forward_fed(vae *m, const int32_t *tokens, int B, int feed, 
             if (t + 1 == T) break;
             /* where the next step's input lives: step s+1 of this bar, or step 0
              * of the next bar */
-            int32_t *next_in = m->prev_tok + (s + 1 < S ? at + R : (size_t)(r0 + B));
+            const size_t next_at = s + 1 < S ? at + R : (size_t)(r0 + B);
             for (int b = 0; b < B; b++) {
-                int32_t next = tokens[(size_t)b * T + t];
-                if (feed == VAE_FEED_GREEDY) next = argmax_of(logits + (size_t)b * K, K);
-                else if (rng_uniform(&rngs[b]) < p_sample)
-                    next = sample_from(logits + (size_t)b * K, K, &rngs[b], m->probs);
-                if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0 &&
-                    rng_uniform(&rngs[b]) < m->word_dropout)
-                    next = -1;
-                next_in[b] = next;
+                const real *lb = logits + (size_t)b * K;
+                if (is_roll(m))
+                    next_step(m, in, b, t, lb, m->dec_x + (at + b) * K, feed, p_sample, rngs,
+                              m->dec_x + (next_at + b) * K);
+                else
+                    m->prev_tok[next_at + b] = next_token(m, in, b, t, lb, feed, p_sample, rngs);
             }
         }
     }
 }
 
-static void decoder_forward(vae *m, const int32_t *tokens, int B, int feed, real p_sample,
+/* Teacher-forced inputs and targets of the decoder rows (q = bar B + b). */
+static void decoder_truth(vae *m, const vae_input *in, int B)
+{
+    const mv_hparams *hp = &m->hp;
+    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, S = (int)hp->steps_per_bar;
+    const int R = (int)hp->n_bars * B;
+    for (int s = 0; s < S; s++)
+        for (int q = 0; q < R; q++) {
+            const int b = q % B, t = (q / B) * S + s;
+            const size_t i = (size_t)s * R + q;
+            if (in->roll) {
+                step_to_real(m, in->roll, b, t, m->target_bits + i * K);
+                if (t) step_to_real(m, in->roll, b, t - 1, m->dec_x + i * K);
+                else be_zero(m->dec_x + i * K, (size_t)K);
+                continue;
+            }
+            m->target[i] = in->tokens[(size_t)b * T + t];
+            m->prev_tok[i] = t ? in->tokens[(size_t)b * T + t - 1] : -1;
+        }
+}
+
+/* Word dropout on teacher-forced inputs: each input after the first becomes
+ * the zero input with probability word_dropout. */
+static void drop_words(vae *m, int B, mv_rng *rngs)
+{
+    const int S = (int)m->hp.steps_per_bar, R = (int)m->hp.n_bars * B, K = (int)m->hp.n_classes;
+    for (int i = 0; i < S * R; i++) {
+        const int q = i % R, t = (q / B) * S + i / R;
+        if (t == 0 || rng_uniform(&rngs[q % B]) >= m->word_dropout) continue;
+        if (is_roll(m)) be_zero(m->dec_x + (size_t)i * K, (size_t)K);
+        else m->prev_tok[i] = -1;
+    }
+}
+
+static void decoder_forward(vae *m, const vae_input *in, int B, int feed, real p_sample,
                             mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
-    const int T = (int)hparams_seq_len(hp), C = (int)hp->cond_size, D = (int)hp->dec_size;
+    const int C = (int)hp->cond_size, D = (int)hp->dec_size;
     const int L = (int)hp->dec_layers, NB = (int)hp->n_bars, K = (int)hp->n_classes;
-    const int S = (int)hp->steps_per_bar, R = NB * B;
+    const int R = NB * B;
     const real *e = m->cond[hp->cond_layers - 1].h; /* [NB][B][C] bar embeddings */
     dense_forward(&m->p.dec_init, e, R, m->dec_init);
     be_tanh(m->dec_init, (size_t)R * 2 * D * L);
@@ -478,20 +601,12 @@ static void decoder_forward(vae *m, const int32_t *tokens, int B, int feed, real
     be_rows_set(m->e_proj, m->p.dec[0].b, R, 4 * D);
     be_gemm(0, 0, R, 4 * D, C, 1, e, C, m->p.dec[0].w_x + (size_t)K * 4 * D, 4 * D, 1,
             m->e_proj, 4 * D);
-    for (int s = 0; s < S; s++)
-        for (int q = 0; q < R; q++) {
-            const int b = q % B, t = (q / B) * S + s;
-            m->target[(size_t)s * R + q] = tokens[(size_t)b * T + t];
-            m->prev_tok[(size_t)s * R + q] = t ? tokens[(size_t)b * T + t - 1] : -1;
-        }
+    decoder_truth(m, in, B);
     if (feed == VAE_FEED_TRUTH || (feed == VAE_FEED_SCHEDULED && p_sample <= 0)) {
-        if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0)
-            for (int i = 0; i < S * R; i++)
-                if (m->prev_tok[i] >= 0 && rng_uniform(&rngs[i % R % B]) < m->word_dropout)
-                    m->prev_tok[i] = -1;
+        if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0) drop_words(m, B, rngs);
         decoder_forward_truth(m, B);
     } else {
-        decoder_forward_fed(m, tokens, B, feed, p_sample, rngs);
+        decoder_forward_fed(m, in, B, feed, p_sample, rngs);
     }
 }
 
@@ -512,25 +627,36 @@ int32_t vae_input_token_at(const vae *m, int b, int t)
     return m->prev_tok[(size_t)(t % S) * R + (size_t)(t / S) * m->B + b];
 }
 
-vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
-                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
+const real *vae_input_step_at(const vae *m, int b, int t)
+{
+    const int S = (int)m->hp.steps_per_bar, R = (int)m->hp.n_bars * m->B;
+    return m->dec_x + ((size_t)(t % S) * R + (size_t)(t / S) * m->B + b) * m->hp.n_classes;
+}
+
+static vae_stats forward(vae *m, const vae_input *in, const real *eps, int B,
+                         const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
     const int T = (int)hparams_seq_len(hp), Z = (int)hp->z_size, K = (int)hp->n_classes;
     m->B = B;
-    encoder_forward(m, tokens, B);
+    encoder_forward(m, in, B);
     dense_forward(&m->p.enc_mu, m->enc_out, B, m->mu);
     dense_forward(&m->p.enc_sigma, m->enc_out, B, m->sigma_pre);
     if (eps) be_copy(m->eps, eps, (size_t)B * Z);
     else be_zero(m->eps, (size_t)B * Z);
     be_latent_forward(m->mu, m->sigma_pre, m->eps, m->sigma, m->z, m->kl_b, B, Z);
     conductor_forward(m, B);
-    decoder_forward(m, tokens, B, feed, sample_prob, rngs);
+    decoder_forward(m, in, B, feed, sample_prob, rngs);
 
     vae_stats st = {0};
     double ce = 0;
     long correct = 0;
-    be_softmax_xent(m->logits, m->target, T * B, K, (real)(1.0 / B), m->dlogits, &ce, &correct);
+    if (in->roll)
+        be_sigmoid_xent(m->logits, m->target_bits, T * B, K, (real)(1.0 / B), m->dlogits, &ce,
+                        &correct);
+    else
+        be_softmax_xent(m->logits, m->target, T * B, K, (real)(1.0 / B), m->dlogits, &ce,
+                        &correct);
     double kl = 0, kl_cost = 0;
     for (int b = 0; b < B; b++) {
         kl += m->kl_b[b];
@@ -542,6 +668,20 @@ vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
     st.loss = st.recon + (double)loss->beta * kl_cost / B;
     st.accuracy = (double)correct / ((double)T * B);
     return st;
+}
+
+vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
+                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
+{
+    vae_input in = {tokens, NULL};
+    return forward(m, &in, eps, B, loss, feed, sample_prob, rngs);
+}
+
+vae_stats vae_forward_roll(vae *m, const uint8_t *roll, const real *eps, int B,
+                           const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
+{
+    vae_input in = {NULL, roll};
+    return forward(m, &in, eps, B, loss, feed, sample_prob, rngs);
 }
 
 static void decoder_backward(vae *m)
@@ -564,9 +704,14 @@ static void decoder_backward(vae *m)
                                 m->dec[l - 1].dh, 1, R);
         join_init_grads(m->ddec_init, a, l, L, R, D);
     }
-    /* layer 0's input: one-hot previous token (a scatter) and e_bar (every step) */
+    /* layer 0's input: one-hot previous token (a scatter; roll: the product with
+     * the 0/1 steps) and e_bar (every step) */
     vae_lstm_acts *a0 = &m->dec[0];
-    be_rows_scatter_acc(m->g.dec[0].w_x, a0->dgates, 4 * D, m->prev_tok, S * R);
+    if (is_roll(m))
+        be_gemm(1, 0, K, 4 * D, S * R, 1, m->dec_x, K, a0->dgates, 4 * D, 1, m->g.dec[0].w_x,
+                4 * D);
+    else
+        be_rows_scatter_acc(m->g.dec[0].w_x, a0->dgates, 4 * D, m->prev_tok, S * R);
     be_copy(m->de_proj, a0->dgates, rows);
     for (int s = 1; s < S; s++) be_axpy(rows, 1, a0->dgates + s * rows, m->de_proj);
     be_gemm(1, 0, C, 4 * D, R, 1, e, C, m->de_proj, 4 * D, 1,
@@ -605,6 +750,14 @@ static void encoder_backward(vae *m)
         vae_lstm_acts *af = &m->enc_fw[l], *ab = &m->enc_bw[l];
         lstm_backward(&m->p.enc_fw[l], &m->g.enc_fw[l], af, B, m->dc_scratch);
         lstm_backward(&m->p.enc_bw[l], &m->g.enc_bw[l], ab, B, m->dc_scratch);
+        if (l == 0 && is_roll(m)) {
+            const int K = (int)hp->n_classes;
+            be_gemm(1, 0, K, 4 * E, T * B, 1, m->enc_x_fw, K, af->dgates, 4 * E, 1,
+                    m->g.enc_fw[0].w_x, 4 * E);
+            be_gemm(1, 0, K, 4 * E, T * B, 1, m->enc_x_bw, K, ab->dgates, 4 * E, 1,
+                    m->g.enc_bw[0].w_x, 4 * E);
+            continue;
+        }
         if (l == 0) {
             be_rows_scatter_acc(m->g.enc_fw[0].w_x, af->dgates, 4 * E, m->enc_tok_fw, T * B);
             be_rows_scatter_acc(m->g.enc_bw[0].w_x, ab->dgates, 4 * E, m->enc_tok_bw, T * B);
@@ -670,6 +823,7 @@ double vae_flops_per_sequence(const mv_hparams *hp)
     f += NB * C * 2 * D * hp->dec_layers + NB * C * 4 * D;
     for (uint32_t l = 0; l < hp->dec_layers; l++) f += T * (D * 4 * D + (l ? D * 4 * D : 0));
     f += T * D * K;
+    if (hp->repr == MV_REPR_ROLL) f += T * K * (2 * 4 * E + 4 * D); /* multi-hot inputs */
     /* 2 FLOPs per multiply-add; backward costs twice the forward */
     return 3 * 2 * f;
 }

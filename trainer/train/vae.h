@@ -7,6 +7,9 @@
  *
  * Loss of a batch (Magenta's): mean over the batch of
  *   sum_t CE(logits_t, token_t) + beta * max(KL - free_bits * ln 2, 0),
+ * where for a piano-roll model CE is the sum over the step's K outputs of the
+ * sigmoid cross-entropy (independent Bernoulli bits, core/tokens.h), and the
+ * encoder's and decoder's inputs are the multi-hot steps instead of one-hots.
  * KL = sum over z of KL(N(mu, sigma^2) || N(0, 1)) in nats (free bits are bits). */
 #ifndef MV_TRAIN_VAE_H
 #define MV_TRAIN_VAE_H
@@ -111,10 +114,15 @@ typedef struct vae {
     vae_lstm_acts dec[MV_MAX_LAYERS];
     real *logits, *dlogits;           /* [S][n_bars B][K]: see vae_logits_at */
     real *probs;                      /* [K] scratch for sampling */
+    /* piano-roll models only (NULL otherwise): steps as 0/1 rows of K */
+    real *enc_x_fw, *enc_x_bw;        /* [T][B][K] time-major input steps, and reversed */
+    real *dec_x;                      /* [S][n_bars B][K] decoder input step (zeros: none) */
+    real *target_bits;                /* [S][n_bars B][K] */
+    uint8_t *step_scratch;            /* [2K] a generated step and the one before */
 } vae;
 
-/* Sizes every block for batches up to max_batch. hp must pass hparams_check and
- * be a token representation (melody or drums). Returns 0, or -1 (out of memory). */
+/* Sizes every block for batches up to max_batch. hp must pass hparams_check.
+ * Returns 0, or -1 (out of memory). */
 int vae_create(vae *m, const mv_hparams *hp, int max_batch);
 void vae_free(vae *m);
 
@@ -132,10 +140,17 @@ int vae_tensor_index(const vae *m, const char *name);
  * Keeps what the backward pass needs (and the logits, see vae_logits_at). */
 vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
                       const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs);
+/* The same for a piano-roll model: roll [B][T][K] bytes 0/1. In the fed modes a
+ * generated step (threshold at 0 for GREEDY, Bernoulli draws for SCHEDULED) is
+ * normalised (roll_step_normalise) before it is fed back, as core decodes. */
+vae_stats vae_forward_roll(vae *m, const uint8_t *roll, const real *eps, int B,
+                           const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs);
 /* The last forward pass's logits [K] of sequence b at step t, and the token the
- * decoder was fed at step t (-1: the zero input). */
+ * decoder was fed at step t (-1: the zero input; token models), or the step it
+ * was fed [K] (roll models). */
 const real *vae_logits_at(const vae *m, int b, int t);
 int32_t vae_input_token_at(const vae *m, int b, int t);
+const real *vae_input_step_at(const vae *m, int b, int t);
 
 /* Adds the gradient of the last forward pass's loss to m->grads. */
 void vae_backward(vae *m, const vae_loss_cfg *loss);
