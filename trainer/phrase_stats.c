@@ -86,6 +86,30 @@ static double ratio(long a, long b)
     return b ? (double)a / (double)b : NAN;
 }
 
+void phrase_stats_add_roll(phrase_stats *s, const mv_hparams *hp, const uint8_t *roll)
+{
+    const int T = (int)hparams_seq_len(hp), P = (int)hp->n_classes / 2;
+    int notes = 0, lo = P, hi = -1;
+    for (int t = 0; t < T; t++) {
+        const uint8_t *row = roll + (size_t)t * 2 * P;
+        int sounding = 0;
+        for (int p = 0; p < P; p++) {
+            sounding += row[p];
+            if (!row[P + p]) continue;
+            notes++;
+            lo = p < lo ? p : lo;
+            hi = p > hi ? p : hi;
+        }
+        s->sounding_steps += sounding > 0;
+        s->sounding_pitches += sounding;
+    }
+    s->phrases++;
+    s->bars += hp->n_bars;
+    s->notes += notes;
+    s->empty += notes == 0;
+    if (notes) s->range_sum += hi - lo;
+}
+
 phrase_figures phrase_stats_figures(const phrase_stats *s)
 {
     const long voiced = s->phrases - s->empty;
@@ -100,5 +124,7 @@ phrase_figures phrase_stats_figures(const phrase_stats *s)
         .kick_one = ratio(s->kick_one, s->beat_phrases),
         .snare_two_four = ratio(s->snare_two_four, s->beat_phrases),
         .bar_repetition = ratio(s->steps_repeated, s->steps_compared),
+        .notes_per_bar = ratio(s->notes, s->bars),
+        .polyphony = ratio(s->sounding_pitches, s->sounding_steps),
     };
 }

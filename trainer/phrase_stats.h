@@ -1,7 +1,8 @@
 /* Statistics of phrases (one phrase = one model window, n_bars bars), the
  * figures by which docs/model-diagnosis.md compares real, sampled and
  * reconstructed material: how many notes, how monotonous, how varied in pitch
- * (melody); how dense, how anchored on the beat, how repetitive (drums).
+ * (melody); how dense, how anchored on the beat, how repetitive (drums); how
+ * many notes per bar, how many at once, how wide (piano roll).
  * Counts are summed over phrases; phrase_figures turns them into the table. */
 #ifndef MV_PHRASE_STATS_H
 #define MV_PHRASE_STATS_H
@@ -26,6 +27,9 @@ typedef struct phrase_stats {
     long kick_one;          /* of them, with a kick on beat 1 of some bar */
     long snare_two_four;    /* of them, with a snare on beats 2 and 4 of some bar */
     long steps_compared, steps_repeated; /* bar b > 0, step s: equal to bar b - 1, step s */
+    /* piano roll (also notes, bars, range_sum and empty) */
+    long sounding_steps;  /* steps where some pitch sounds */
+    long sounding_pitches; /* summed over those steps: pitches sounding */
 } phrase_stats;
 
 /* The table's figures; NaN where the count they divide by is 0. */
@@ -38,10 +42,14 @@ typedef struct phrase_figures {
     double hits_per_bar;         /* mean over all bars */
     double kick_one, snare_two_four; /* shares of beat_phrases */
     double bar_repetition;       /* share of compared steps */
+    double notes_per_bar;        /* roll: onsets per bar, over all bars */
+    double polyphony;            /* roll: mean pitches sounding per sounding step */
 } phrase_figures;
 
 /* Adds one phrase of hparams_seq_len(hp) tokens (melody or drums). */
 void phrase_stats_add(phrase_stats *s, const mv_hparams *hp, const int32_t *tokens);
+/* Adds one piano-roll phrase of hparams_seq_len(hp) steps (core/tokens.h). */
+void phrase_stats_add_roll(phrase_stats *s, const mv_hparams *hp, const uint8_t *roll);
 phrase_figures phrase_stats_figures(const phrase_stats *s);
 
 #endif

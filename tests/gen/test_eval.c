@@ -4,7 +4,8 @@
  * "repeat the previous true token" and greedy decoding is all zeros; its
  * encoder says mu = {1, -1, 0.4, 0}, sigma = 1 for every window (KL 0.5, 0.5,
  * 0.08, 0: two active dimensions). Every figure below is counted by hand in the
- * comments from the fixture windows. */
+ * comments from the fixture windows. The piano-roll copy model repeats its
+ * input step (sounding and onset bits) and says silence after a silent step. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,10 +20,17 @@
 
 static const char *exe;
 
+#define ROLL_LOW 60 /* the roll fixture's lowest pitch */
+
+static uint32_t lowest_pitch(uint32_t repr)
+{
+    return repr == MV_REPR_MELODY ? 21 : repr == MV_REPR_ROLL ? ROLL_LOW : 0;
+}
+
 /* A model of n_classes classes whose decoder repeats its input token. */
 static int write_copy_model(const char *path, uint32_t repr, uint32_t n_classes)
 {
-    const mv_hparams hp = {repr, n_classes, repr == MV_REPR_MELODY ? 21 : 0, 2, 4, 4, 2, 1,
+    const mv_hparams hp = {repr, n_classes, lowest_pitch(repr), 2, 4, 4, 2, 1,
                            2, 1, n_classes, 1};
     size_t bytes = (model_block_floats(&hp) * sizeof(float) + 63) / 64 * 64;
     float *block = aligned_alloc(64, bytes);
@@ -47,6 +55,8 @@ static int write_copy_model(const char *path, uint32_t repr, uint32_t n_classes)
         float *out = (float *)m.dec_out.w;
         for (int k = 0; k < D; k++) out[(size_t)k * D + k] = 1;
         ((float *)m.dec_out.b)[0] = 0.1f; /* zero input: class 0 */
+        /* a roll's bits: on (0.76 - 0.3) where the input bit is, off elsewhere */
+        for (int k = 0; repr == MV_REPR_ROLL && k < D; k++) ((float *)m.dec_out.b)[k] = -0.3f;
         const float mu[4] = {1, -1, 0.4f, 0};
         for (int j = 0; j < 4; j++) {
             ((float *)m.enc_mu.b)[j] = mu[j];
@@ -64,16 +74,17 @@ static int write_corpus(const char *path, uint32_t repr, uint32_t n_classes,
                         int n_train)
 {
     char err[512];
-    mv_corpus_writer *w = corpus_writer_open(path, repr, n_classes,
-                                             repr == MV_REPR_MELODY ? 21 : 0, 2, 4, err,
-                                             sizeof err);
+    mv_corpus_writer *w = corpus_writer_open(path, repr, n_classes, lowest_pitch(repr), 2, 4,
+                                             err, sizeof err);
     if (!w) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    for (int i = 0; i < n_test; i++) corpus_writer_add(w, MV_SPLIT_TEST, test[i], "t.mid", 0, 0);
+    const size_t size = repr == MV_REPR_ROLL ? SEQ * n_classes : sizeof *test;
+    for (int i = 0; i < n_test; i++)
+        corpus_writer_add(w, MV_SPLIT_TEST, (const char *)test + i * size, "t.mid", 0, 0);
     for (int i = 0; i < n_train; i++)
-        corpus_writer_add(w, MV_SPLIT_TRAIN, train[i], "r.mid", 0, 0);
+        corpus_writer_add(w, MV_SPLIT_TRAIN, (const char *)train + i * size, "r.mid", 0, 0);
     int rc = corpus_writer_close(w, err, sizeof err);
     if (rc) fprintf(stderr, "%s\n", err);
     return rc;
@@ -197,6 +208,56 @@ static void test_drums(void)
     CHECK_MSG(strstr(out, "open_hat") && strstr(out, "steps with hits"), "%s", out);
 }
 
+/* Piano-roll windows of 3 pitches (60, 61, 62): per step 3 sounding bits, then
+ * 3 onset bits. A: a chord 60+61 for 4 steps, then 62 for 4; B: 61 struck
+ * twice (steps 0 and 2, 2 steps each), then silence. */
+#define ROLL_K 6
+static const uint8_t roll_test[2][SEQ][ROLL_K] = {
+    {{1, 1, 0, 1, 1, 0}, {1, 1, 0, 0, 0, 0}, {1, 1, 0, 0, 0, 0}, {1, 1, 0, 0, 0, 0},
+     {0, 0, 1, 0, 0, 1}, {0, 0, 1, 0, 0, 0}, {0, 0, 1, 0, 0, 0}, {0, 0, 1, 0, 0, 0}},
+    {{0, 1, 0, 0, 1, 0}, {0, 1, 0, 0, 0, 0}, {0, 1, 0, 0, 1, 0}, {0, 1, 0, 0, 0, 0},
+     {0}, {0}, {0}, {0}},
+};
+
+static void test_roll(void)
+{
+    const char *model = fixture_path("roll.mvae"), *corpus = fixture_path("roll.bin");
+    CHECK(write_copy_model(model, MV_REPR_ROLL, ROLL_K) == 0);
+    CHECK(write_corpus(corpus, MV_REPR_ROLL, ROLL_K, (const int32_t(*)[SEQ])roll_test, 2,
+                       (const int32_t(*)[SEQ])roll_test, 1) == 0);
+    static char out[16384], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --json", model,
+                          corpus) == 0, "%s", err);
+    /* teacher-forced = repeat the previous true step (silence at step 0):
+     * A: onsets predicted at t1 (60, 61) and t5 (62), none right; truth's 3 missed;
+     *    sounding: t0 misses 2, t1-t3 hit 6, t4 2 false (60, 61) and 1 miss, t5-t7 hit 3
+     * B: onsets predicted at t1 and t3 (61), none right; 2 missed;
+     *    sounding: t0 miss, t1-t3 hit 3, t4 false alarm */
+    CHECK_FIG(out, "windows", 2);
+    CHECK_FIG(out, "onset_f1_tf", 0);
+    CHECK_FIG(out, "onset_precision_tf", 0);        /* 0 of 5 */
+    CHECK_FIG(out, "sounding_f1_tf", 24.0 / 31);    /* hits 12, false 3, missed 4 */
+    CHECK_FIG(out, "sounding_f1_repeat", 24.0 / 31);
+    CHECK_FIG(out, "exact_tf", 0);
+    /* greedy from the zero first input stays silent */
+    CHECK_FIG(out, "onset_recall_greedy", 0);
+    CHECK_NULL(out, "onset_precision_greedy");
+    CHECK_FIG(out, "empty_recon", 1);
+    CHECK_FIG(out, "empty_prior_t0", 1);
+    /* data: 5 onsets over 4 bars; 16 sounding cells over 12 sounding steps; ranges 2, 0 */
+    CHECK_FIG(out, "notes_per_bar_data", 5.0 / 4);
+    CHECK_FIG(out, "polyphony_data", 16.0 / 12);
+    CHECK_FIG(out, "range_data", 1);
+    CHECK_FIG(out, "active_dims", 2);
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s'", model, corpus) == 0);
+    CHECK_MSG(strstr(out, "onset F1 teacher-forced 0.0000") && strstr(out, "onset F1 sampled") &&
+                  strstr(out, "prior samples, temperature 1.0"),
+              "%s", out);
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --refine", model,
+                      corpus) == 1);
+    CHECK_MSG(strstr(err, "piano-roll model"), "%s", err);
+}
+
 /* --refine: a model of random weights (three times the init's scale, so that
  * z moves the logits), whose mu decodes the windows poorly;
  * from refined z greedy decoding gets more steps right (never fewer windows),
@@ -245,6 +306,7 @@ int main(int argc, char **argv)
     exe = argv[1];
     test_melody();
     test_drums();
+    test_roll();
     test_refine();
     fixture_cleanup();
     return check_report();

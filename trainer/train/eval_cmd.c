@@ -11,7 +11,9 @@
 #include "commands.h"
 #include "corpus.h"
 #include "decoder.h"
+#include "eval_roll.h"
 #include "eval_score.h"
+#include "json_fields.h"
 #include "model.h"
 #include "refine.h"
 #include "train_config.h"
@@ -70,6 +72,11 @@ static int usage(FILE *f, int status)
             "      changes that repeat the previous pitch; drums: accuracy on steps with hits,\n"
             "      and per instrument hit recall and precision;\n"
             "    both: the share of windows reproduced exactly.\n"
+            "Piano-roll models instead print onset F1 teacher-forced and sampled (precision,\n"
+            "  recall and F1 of the (step, pitch) onsets, and of sounding cells, beside a\n"
+            "  repeat-the-previous-step baseline) and phrase statistics (notes per bar,\n"
+            "  pitches sounding at once, range) of the data, the greedy reconstructions\n"
+            "  and prior samples at temperatures 0, 0.5 and 1.\n"
             "  --max N   N evenly spaced windows of the split (those that `train\n"
             "            --eval-windows N` validates on)\n"
             "  --json    one JSON object instead (keys like onset_greedy, acc_tf,\n"
@@ -339,26 +346,6 @@ static void print_text(const eval_options *o, const evaluator *e, uint64_t split
 
 /* ---- JSON report ---- */
 
-static void json_number(const char *key, double v, int *first)
-{
-    printf("%s\"%s\":", *first ? "" : ",", key);
-    *first = 0;
-    if (isfinite(v)) printf("%.6g", v);
-    else printf("null");
-}
-
-static void json_string(const char *key, const char *v, int *first)
-{
-    printf("%s\"%s\":\"", *first ? "" : ",", key);
-    *first = 0;
-    for (const char *c = v; *c; c++) {
-        if (*c == '"' || *c == '\\') printf("\\%c", *c);
-        else if ((unsigned char)*c < 0x20) printf("\\u%04x", *c);
-        else putchar(*c);
-    }
-    putchar('"');
-}
-
 static void json_figure(const char *name, const evaluator *e,
                         double (*figure)(const eval_score *), int *first)
 {
@@ -465,6 +452,15 @@ int cmd_eval(int argc, char **argv)
                train_config_matches_corpus(weights_hparams(w), c, o.corpus_path, err,
                                            sizeof err)) {
         fprintf(stderr, "morphvae eval: %s\n", err);
+    } else if (model.hp.repr == MV_REPR_ROLL) {
+        if (o.refine_steps) {
+            fprintf(stderr, "morphvae eval: %s: --refine takes melody and drum models; this is "
+                            "a piano-roll model\n", o.model_path);
+        } else {
+            eval_roll_options ro = {o.model_path, o.corpus_path, o.split_name, o.split,
+                                    (uint64_t)o.max_windows, o.json};
+            status = eval_roll(&ro, &model, c);
+        }
     } else {
         status = run_eval(&o, &model, c);
     }
