@@ -1,4 +1,5 @@
-/* Decode speed of the C decoder on random weights at the reference sizes.
+/* Decode speed of the C decoder on random weights at the reference sizes
+ * (melody, the large config and the piano roll's multi-hot steps).
  * Every variant runs inside one round-robin loop so that all of them see the
  * same machine load; each figure is the median over rounds.
  *
@@ -93,8 +94,10 @@ static void bench_model(const char *preset, int rounds)
     float *z = malloc(sizeof(float) * MAX_BATCH * Z), *mu = malloc(sizeof(float) * MAX_BATCH * Z);
     float *sigma = malloc(sizeof(float) * MAX_BATCH * Z);
     int32_t *tokens = malloc(sizeof(int32_t) * MAX_BATCH * T);
+    const int roll = hp.repr == MV_REPR_ROLL;
+    uint8_t *steps = malloc((size_t)(MAX_BATCH + 1) * T * hp.n_classes); /* [0]: to encode */
     mv_rng rngs[MAX_BATCH], zr;
-    if (!d || !z || !mu || !sigma || !tokens) {
+    if (!d || !z || !mu || !sigma || !tokens || !steps) {
         fprintf(stderr, "bench_decode: out of memory for %s\n", preset);
         exit(1);
     }
@@ -109,14 +112,19 @@ static void bench_model(const char *preset, int rounds)
     v[nv++] = (variant){"batch8_greedy", 8, 0.0f, {0}, 0};
     v[nv++] = (variant){"batch16_greedy", 16, 0.0f, {0}, 0};
     v[nv++] = (variant){"encode_batch1", 1, -1.0f, {0}, 0};
-    decoder_decode(d, z, 1, 0.0f, NULL, tokens); /* warm caches and page in */
+    /* warm caches and page in; a roll decoded at T 1 is a busy input to encode */
+    if (roll) decoder_decode_roll(d, z, 1, 1.0f, rngs, steps);
+    else decoder_decode(d, z, 1, 0.0f, NULL, tokens);
     /* a round is about 20 ms of work per variant so that timer noise is small */
     for (int r = 0; r < rounds; r++) {
         for (int i = 0; i < nv; i++) {
             const int reps = v[i].batch == 1 ? 8 : 2;
             double t0 = now_ms();
             for (int k = 0; k < reps; k++) {
-                if (v[i].temperature < 0) decoder_encode(d, tokens, 1, mu, sigma);
+                if (v[i].temperature < 0 && roll) decoder_encode_roll(d, steps, 1, mu, sigma);
+                else if (v[i].temperature < 0) decoder_encode(d, tokens, 1, mu, sigma);
+                else if (roll) decoder_decode_roll(d, z, v[i].batch, v[i].temperature, rngs,
+                                                   steps + (size_t)T * hp.n_classes);
                 else decoder_decode(d, z, v[i].batch, v[i].temperature, rngs, tokens);
             }
             v[i].samples[v[i].n++] = (now_ms() - t0) / reps;
@@ -140,7 +148,7 @@ static void bench_model(const char *preset, int rounds)
         printf("RESULT %s %s %.4f\n", preset, v[i].name, ms);
     }
     decoder_free(d);
-    free(block), free(z), free(mu), free(sigma), free(tokens);
+    free(block), free(z), free(mu), free(sigma), free(tokens), free(steps);
 }
 
 int main(int argc, char **argv)
@@ -152,5 +160,6 @@ int main(int argc, char **argv)
     }
     bench_model("mel_2bar", rounds);
     bench_model("large", rounds);
+    bench_model("roll_2bar", rounds);
     return 0;
 }
