@@ -22,50 +22,131 @@ static int longest_onset_run(const int32_t *tokens, int n)
     return longest;
 }
 
-int anchor_is_varied(const mv_hparams *hp, const int32_t *tokens)
+/* What makes a piano roll harmonically varied. */
+typedef struct roll_harmony {
+    int chord_steps; /* steps with at least ANCHOR_ROLL_MIN_VOICES pitches sounding */
+    int chords;      /* different sets of pitches sounding where a note of a chord starts */
+    int notes;       /* onsets */
+} roll_harmony;
+
+static int bits_set(const uint8_t *bits, int n)
 {
+    int count = 0;
+    for (int i = 0; i < n; i++) count += bits[i];
+    return count;
+}
+
+/* Whether a step sounds a chord that is struck there (a note of it starts). */
+static int struck_chord(const uint8_t *step, int n_pitches)
+{
+    return bits_set(step, n_pitches) >= ANCHOR_ROLL_MIN_VOICES && bits_set(step + n_pitches, n_pitches);
+}
+
+static roll_harmony harmony_of(const mv_hparams *hp, const uint8_t *roll)
+{
+    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, P = K / 2;
+    roll_harmony h = {0};
+    for (int t = 0; t < T; t++) {
+        const uint8_t *step = roll + (size_t)t * K;
+        h.notes += bits_set(step + P, P);
+        h.chord_steps += bits_set(step, P) >= ANCHOR_ROLL_MIN_VOICES;
+        if (!struck_chord(step, P)) continue;
+        int seen = 0; /* the same chord was struck before */
+        for (int u = 0; u < t && !seen; u++) {
+            const uint8_t *earlier = roll + (size_t)u * K;
+            seen = struck_chord(earlier, P) && !memcmp(earlier, step, P);
+        }
+        h.chords += !seen;
+    }
+    return h;
+}
+
+int anchor_is_varied(const mv_hparams *hp, const void *window)
+{
+    if (hp->repr == MV_REPR_ROLL) {
+        roll_harmony h = harmony_of(hp, window);
+        return h.chord_steps >= ANCHOR_ROLL_CHORD_SHARE * hparams_seq_len(hp) &&
+               h.chords >= ANCHOR_ROLL_MIN_CHORDS &&
+               h.notes >= ANCHOR_ROLL_MIN_NOTES_PER_BAR * (int)hp->n_bars;
+    }
     phrase_stats s = {0};
-    phrase_stats_add(&s, hp, tokens);
+    phrase_stats_add(&s, hp, window);
     if (s.empty) return 0;
     const int n = (int)hparams_seq_len(hp);
     if (hp->repr == MV_REPR_MELODY)
         return s.distinct_sum >= ANCHOR_MIN_PITCHES && s.notes >= ANCHOR_MIN_NOTES &&
-               longest_onset_run(tokens, n) < ANCHOR_MAX_RUN;
+               longest_onset_run(window, n) < ANCHOR_MAX_RUN;
     return s.kick_one && s.snare_two_four && s.hits >= (long)ANCHOR_MIN_HITS_PER_BAR * s.bars;
 }
 
 /* Among equally well reconstructed windows the more varied one: more distinct
- * pitches (melody) or hits (drums), then more notes. */
-static long variety(const mv_hparams *hp, const int32_t *tokens)
+ * pitches (melody), hits (drums) or chords (roll), then more notes. */
+static long variety(const mv_hparams *hp, const void *window)
 {
+    if (hp->repr == MV_REPR_ROLL) {
+        roll_harmony h = harmony_of(hp, window);
+        return h.chords * 1000L + h.notes;
+    }
     phrase_stats s = {0};
-    phrase_stats_add(&s, hp, tokens);
+    phrase_stats_add(&s, hp, window);
     return hp->repr == MV_REPR_MELODY ? s.distinct_sum * 1000 + s.notes : s.hits;
 }
 
+/* Window i of a split as the model reads it. */
+static const void *window_at(const mv_hparams *hp, const mv_corpus *c, int split, uint64_t i)
+{
+    if (hp->repr == MV_REPR_ROLL) return corpus_roll_window(c, split, i);
+    return corpus_window(c, split, i);
+}
+
 static int better(mv_gen_model *g, const mv_corpus *c, int split, const uint64_t *cand,
-                  const double *acc, size_t i, long j)
+                  const double *score, size_t i, long j)
 {
-    if (j < 0 || acc[i] != acc[j]) return j < 0 || acc[i] > acc[j];
-    return variety(&g->hp, corpus_window(c, split, cand[i])) >
-           variety(&g->hp, corpus_window(c, split, cand[j]));
+    if (j < 0 || score[i] != score[j]) return j < 0 || score[i] > score[j];
+    return variety(&g->hp, window_at(&g->hp, c, split, cand[i])) >
+           variety(&g->hp, window_at(&g->hp, c, split, cand[j]));
 }
 
-static double differing_share(const int32_t *a, const int32_t *b, int n)
+/* Share of the steps of two windows that differ in any way. */
+static double differing_share(const mv_gen_model *g, const void *a, const void *b)
 {
+    const size_t step_bytes = g->window_bytes / (size_t)g->seq_len;
     int d = 0;
-    for (int t = 0; t < n; t++) d += a[t] != b[t];
-    return (double)d / n;
+    for (int t = 0; t < g->seq_len; t++)
+        d += memcmp((const char *)a + t * step_bytes, (const char *)b + t * step_bytes,
+                    step_bytes) != 0;
+    return (double)d / g->seq_len;
 }
 
-/* Greedy accuracy from mu of each candidate window, in batches. */
-static int score_candidates(mv_gen_model *g, const mv_corpus *c, int split,
-                            const uint64_t *cand, size_t n, double *acc)
+/* F1 of the onset bits of a predicted roll against the true one (1 when
+ * neither has any). */
+static double onset_f1(const mv_hparams *hp, const uint8_t *truth, const uint8_t *pred)
 {
-    const int T = g->seq_len, Z = g->z_size;
-    int32_t *in = malloc(sizeof *in * (size_t)PICK_BATCH * T);
-    int32_t *out = malloc(sizeof *out * (size_t)PICK_BATCH * T);
-    float *mu = malloc(sizeof *mu * (size_t)PICK_BATCH * Z);
+    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, P = K / 2;
+    long hits = 0, wrong = 0; /* wrong: false alarms and misses */
+    for (int t = 0; t < T; t++)
+        for (int p = P; p < K; p++) {
+            const size_t at = (size_t)t * K + p;
+            hits += truth[at] && pred[at];
+            wrong += truth[at] != pred[at];
+        }
+    return hits || wrong ? 2.0 * hits / (2.0 * hits + wrong) : 1.0;
+}
+
+/* How well greedy decoding from mu gives a window back. */
+static double reconstruction_score(const mv_gen_model *g, const void *truth, const void *pred)
+{
+    if (g->hp.repr == MV_REPR_ROLL) return onset_f1(&g->hp, truth, pred);
+    return 1 - differing_share(g, truth, pred);
+}
+
+/* The reconstruction score of each candidate window, in batches. */
+static int score_candidates(mv_gen_model *g, const mv_corpus *c, int split,
+                            const uint64_t *cand, size_t n, double *score)
+{
+    const size_t W = g->window_bytes;
+    uint8_t *in = malloc(W * PICK_BATCH), *out = malloc(W * PICK_BATCH);
+    float *mu = malloc(sizeof *mu * (size_t)PICK_BATCH * g->z_size);
     if (!in || !out || !mu) {
         free(in), free(out), free(mu);
         return -1;
@@ -73,36 +154,54 @@ static int score_candidates(mv_gen_model *g, const mv_corpus *c, int split,
     for (size_t i0 = 0; i0 < n; i0 += PICK_BATCH) {
         const int b = n - i0 < PICK_BATCH ? (int)(n - i0) : PICK_BATCH;
         for (int k = 0; k < b; k++)
-            memcpy(in + (size_t)k * T, corpus_window(c, split, cand[i0 + k]), sizeof *in * T);
-        gen_encode(g, in, b, mu, NULL);
-        gen_decode(g, mu, b, 0, 0, out);
-        for (int k = 0; k < b; k++)
-            acc[i0 + k] = 1 - differing_share(in + (size_t)k * T, out + (size_t)k * T, T);
+            memcpy(in + k * W, window_at(&g->hp, c, split, cand[i0 + k]), W);
+        gen_encode_windows(g, in, b, mu, NULL);
+        gen_decode_windows(g, mu, b, 0, 0, out);
+        for (int k = 0; k < b; k++) score[i0 + k] = reconstruction_score(g, in + k * W, out + k * W);
     }
     free(in), free(out), free(mu);
     return 0;
 }
 
-static void describe(const mv_corpus *c, int split, uint64_t w, double acc, anchor_choice *a)
+static void describe(const mv_gen_model *g, const mv_corpus *c, int split, uint64_t w,
+                     double score, anchor_choice *a)
 {
     uint32_t bar = 0;
     int32_t transpose = 0;
     const char *src = corpus_window_source(c, split, w, &bar, &transpose);
     a->window = w;
-    a->greedy_acc = acc;
+    a->data = window_at(&g->hp, c, split, w);
+    a->score = score;
     snprintf(a->source, sizeof a->source, "%s, bar %u", src ? src : "?", bar + 1);
+}
+
+/* Whether the corpus holds windows of the model's shape; else says so in err. */
+static int corpus_fits(const mv_hparams *hp, const mv_corpus *c, const char *corpus_path,
+                       char *err, size_t errlen)
+{
+    if (corpus_repr(c) == hp->repr && corpus_n_classes(c) == hp->n_classes &&
+        corpus_n_bars(c) == hp->n_bars && corpus_steps_per_bar(c) == hp->steps_per_bar &&
+        (hp->repr == MV_REPR_DRUMS || corpus_min_pitch(c) == hp->min_pitch))
+        return 1;
+    snprintf(err, errlen,
+             "%s holds %s windows of %u bars x %u steps (%u classes from pitch %u), but the "
+             "model reads %s windows of %u bars x %u steps (%u classes from pitch %u)",
+             corpus_path, repr_name(corpus_repr(c)), corpus_n_bars(c), corpus_steps_per_bar(c),
+             corpus_n_classes(c), corpus_min_pitch(c), repr_name(hp->repr), hp->n_bars,
+             hp->steps_per_bar, hp->n_classes, hp->min_pitch);
+    return 0;
 }
 
 int anchor_pick(mv_gen_model *g, const mv_corpus *c, int split, const char *corpus_path,
                 anchor_choice out[2], char *err, size_t errlen)
 {
+    if (!corpus_fits(&g->hp, c, corpus_path, err, errlen)) return -1;
     const uint64_t n = corpus_count(c, split);
-    const int T = g->seq_len;
     uint64_t *cand = malloc(sizeof *cand * (n ? n : 1));
-    double *acc = malloc(sizeof *acc * (n ? n : 1));
+    double *score = malloc(sizeof *score * (n ? n : 1));
     size_t nc = 0;
     int rc = -1;
-    if (!cand || !acc) {
+    if (!cand || !score) {
         snprintf(err, errlen, "%s: out of memory", corpus_path);
         goto done;
     }
@@ -110,42 +209,43 @@ int anchor_pick(mv_gen_model *g, const mv_corpus *c, int split, const char *corp
         uint32_t bar;
         int32_t transpose;
         corpus_window_source(c, split, w, &bar, &transpose);
-        if (!transpose && anchor_is_varied(&g->hp, corpus_window(c, split, w))) cand[nc++] = w;
+        if (!transpose && anchor_is_varied(&g->hp, window_at(&g->hp, c, split, w)))
+            cand[nc++] = w;
     }
-    if (nc < 2 || score_candidates(g, c, split, cand, nc, acc)) {
+    if (nc < 2 || score_candidates(g, c, split, cand, nc, score)) {
         snprintf(err, errlen, "%s: %zu of %llu windows meet the anchor criterion; need two",
                  corpus_path, nc, (unsigned long long)n);
         goto done;
     }
     size_t best = 0;
     for (size_t i = 1; i < nc; i++)
-        if (better(g, c, split, cand, acc, i, (long)best)) best = i;
-    describe(c, split, cand[best], acc[best], &out[0]);
+        if (better(g, c, split, cand, score, i, (long)best)) best = i;
+    describe(g, c, split, cand[best], score[best], &out[0]);
     uint32_t bar;
     int32_t tr;
     const char *src_a = corpus_window_source(c, split, cand[best], &bar, &tr);
-    const int32_t *win_a = corpus_window(c, split, cand[best]);
     long second = -1;
     for (size_t i = 0; i < nc; i++) {
         const char *src = corpus_window_source(c, split, cand[i], &bar, &tr);
         if (i == best || (src && src_a && !strcmp(src, src_a))) continue;
-        if (differing_share(win_a, corpus_window(c, split, cand[i]), T) <
+        if (differing_share(g, out[0].data, window_at(&g->hp, c, split, cand[i])) <
             ANCHOR_MIN_DIFFERENT_STEPS)
             continue;
-        if (better(g, c, split, cand, acc, i, second)) second = (long)i;
+        if (better(g, c, split, cand, score, i, second)) second = (long)i;
     }
     if (second < 0) {
         snprintf(err, errlen, "%s: no second anchor from another file differs from the first",
                  corpus_path);
         goto done;
     }
-    describe(c, split, cand[second], acc[second], &out[1]);
-    printf("%zu of %llu windows meet the anchor criterion; best greedy reconstruction from mu: "
-           "A %.3f, B %.3f\n",
-           nc, (unsigned long long)n, out[0].greedy_acc, out[1].greedy_acc);
+    describe(g, c, split, cand[second], score[second], &out[1]);
+    printf("%zu of %llu windows meet the anchor criterion; best greedy reconstruction from mu "
+           "(%s): A %.3f, B %.3f\n",
+           nc, (unsigned long long)n, g->hp.repr == MV_REPR_ROLL ? "onset F1" : "accuracy",
+           out[0].score, out[1].score);
     rc = 0;
 done:
     free(cand);
-    free(acc);
+    free(score);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* morphvae anchors: store the default anchors A and B of a model (the points
  * the plugin morphs between until the user picks others) as the encodings of
- * windows of two MIDI files: mu refined (core/refine.h) so that each decodes
- * back to its window. */
+ * windows of two MIDI files: mu refined (core/refine.h; melody and drum
+ * models) so that each decodes back to its window. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,42 +17,46 @@
 static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae anchors MODEL --a a.mid --b b.mid [--bar-a 1] [--bar-b 1]\n"
-               "                        [--track NAME] [--refine [STEPS] | --no-refine]\n"
+               "                        [--track NAME[,NAME...]] [--refine [STEPS] | --no-refine]\n"
                "       morphvae anchors MODEL --pick CORPUS.bin[:SPLIT] [--refine ...]\n"
                "Encodes the first window of the model's length from bar N (counted from 1)\n"
                "of each file, refines mu with at most STEPS Adam steps (default %d) so that\n"
                "it decodes back to the window (--no-refine: mu as it is), and stores the\n"
                "result as the model's default anchors (anchor.a.z, anchor.b.z, with their\n"
-               "sources), rewriting MODEL atomically.\n"
+               "sources), rewriting MODEL atomically. Piano-roll models store mu\n"
+               "(refinement is for melody and drums).\n"
                "--pick chooses both windows from a corpus split (default test, untransposed\n"
                "windows): varied phrases (melody: >= %d pitches, >= %d notes, no %d note-ons\n"
-               "in a row on one pitch; drums: kick on 1, snare on 2 and 4, >= %d hits a bar)\n"
-               "that the model reconstructs best from mu, from two files, differing in at\n"
-               "least half of their steps.\n",
+               "in a row on one pitch; drums: kick on 1, snare on 2 and 4, >= %d hits a bar;\n"
+               "piano roll: >= %d pitches sounding on %.0f%% of the steps, >= %d different\n"
+               "chords struck, >= %d notes a bar) that the model reconstructs best from mu\n"
+               "(accuracy; roll: onset F1), from two files, differing in at least half of\n"
+               "their steps.\n",
             MV_REFINE_DEFAULT_STEPS, ANCHOR_MIN_PITCHES, ANCHOR_MIN_NOTES, ANCHOR_MAX_RUN,
-            ANCHOR_MIN_HITS_PER_BAR);
+            ANCHOR_MIN_HITS_PER_BAR, ANCHOR_ROLL_MIN_VOICES, 100 * ANCHOR_ROLL_CHORD_SHARE,
+            ANCHOR_ROLL_MIN_CHORDS, ANCHOR_ROLL_MIN_NOTES_PER_BAR);
     return status;
 }
 
 typedef struct {
     const char *path;
     long bar;
-    const int32_t *window; /* --pick: the corpus window (else read from path) */
+    const void *window; /* --pick: the corpus window (else read from path) */
     float *z;
     char source[768];
 } anchor_in;
 
 /* Encodes (and refines) one anchor's window; fills a->z and a->source. */
 static int encode_anchor(mv_gen_model *g, anchor_in *a, const char *track, long refine_steps,
-                         int32_t *tokens, char *err, size_t errlen)
+                         void *window, char *err, size_t errlen)
 {
     int found = (int)a->bar - 1;
     mv_refine_report rep;
-    if (a->window) memcpy(tokens, a->window, sizeof *tokens * (size_t)g->seq_len);
-    else if (sequence_read_window(a->path, &g->hp, (int)a->bar - 1, track, tokens, &found, err,
+    if (a->window) memcpy(window, a->window, g->window_bytes);
+    else if (sequence_read_window(a->path, &g->hp, (int)a->bar - 1, track, window, &found, err,
                                   errlen))
         return -1;
-    if (gen_anchor(g, tokens, (int)refine_steps, a->z, NULL, &rep, err, errlen)) return -1;
+    if (gen_anchor(g, window, (int)refine_steps, a->z, NULL, &rep, err, errlen)) return -1;
     char how[160] = "";
     if (refine_steps) gen_describe_refinement(&rep, g->seq_len, how, sizeof how);
     if (a->window)
@@ -90,7 +94,7 @@ static int pick_from_corpus(mv_gen_model *g, const char *arg, mv_corpus **corpus
     }
     for (int k = 0; k < 2; k++) {
         in[k].path = chosen[k].source;
-        in[k].window = corpus_window(*corpus, split, chosen[k].window);
+        in[k].window = chosen[k].data;
     }
     return 0;
 }
@@ -100,11 +104,13 @@ int cmd_anchors(int argc, char **argv)
     const char *model = NULL, *track = NULL, *pick = NULL;
     anchor_in in[2] = {{.bar = 1}, {.bar = 1}};
     long refine_steps = MV_REFINE_DEFAULT_STEPS;
+    int refine_asked = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);
         if (!strcmp(o, "--refine")) {
             if (gen_refine_option("anchors", argc, argv, &i, &refine_steps)) return 2;
+            refine_asked = 1;
             continue;
         }
         if (!strcmp(o, "--no-refine")) {
@@ -135,19 +141,23 @@ int cmd_anchors(int argc, char **argv)
         fprintf(stderr, "morphvae anchors: %s\n", err);
         return 1;
     }
+    if (gen_refine_for_model(&g, "anchors", refine_asked, &refine_steps)) {
+        gen_model_close(&g);
+        return 2;
+    }
     mv_corpus *corpus = NULL;
     anchor_choice chosen[2];
     if (pick && pick_from_corpus(&g, pick, &corpus, chosen, in)) {
         gen_model_close(&g);
         return 1;
     }
-    int32_t *tokens = malloc(sizeof *tokens * g.seq_len);
+    void *window = malloc(g.window_bytes);
     in[0].z = malloc(sizeof(float) * g.z_size);
     in[1].z = malloc(sizeof(float) * g.z_size);
     int rc = 1;
-    if (!tokens || !in[0].z || !in[1].z) snprintf(err, sizeof err, "%s: out of memory", model);
-    else if (!encode_anchor(&g, &in[0], track, refine_steps, tokens, err, sizeof err) &&
-             !encode_anchor(&g, &in[1], track, refine_steps, tokens, err, sizeof err)) {
+    if (!window || !in[0].z || !in[1].z) snprintf(err, sizeof err, "%s: out of memory", model);
+    else if (!encode_anchor(&g, &in[0], track, refine_steps, window, err, sizeof err) &&
+             !encode_anchor(&g, &in[1], track, refine_steps, window, err, sizeof err)) {
         mv_meta meta[4] = {
             {.key = "anchor.a.z", .type = MV_META_F32, .count = (uint64_t)g.z_size, .data = in[0].z},
             {.key = "anchor.b.z", .type = MV_META_F32, .count = (uint64_t)g.z_size, .data = in[1].z},
@@ -159,7 +169,7 @@ int cmd_anchors(int argc, char **argv)
                         in[1].source);
     }
     if (rc) fprintf(stderr, "morphvae anchors: %s\n", err);
-    free(tokens);
+    free(window);
     free(in[0].z);
     free(in[1].z);
     if (corpus) corpus_close(corpus);

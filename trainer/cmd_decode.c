@@ -50,16 +50,16 @@ int cmd_decode(int argc, char **argv)
         return 1;
     }
     float *z = malloc(sizeof *z * g.z_size);
-    int32_t *tokens = malloc(sizeof *tokens * g.seq_len);
+    void *window = malloc(g.window_bytes);
     int rc = 1;
-    if (!z || !tokens) snprintf(err, sizeof err, "%s: out of memory", model);
+    if (!z || !window) snprintf(err, sizeof err, "%s: out of memory", model);
     else if (!latent_file_read(zpath, z, g.z_size, err, sizeof err)) {
-        gen_decode(&g, z, 1, (float)temperature, seed, tokens);
-        rc = sequence_write_midi(out, &g.hp, tokens, 1, NULL, bpm, err, sizeof err) ? 1 : 0;
+        gen_decode_windows(&g, z, 1, (float)temperature, seed, window);
+        rc = sequence_write_midi(out, &g.hp, window, 1, NULL, bpm, err, sizeof err) ? 1 : 0;
     }
     if (rc) fprintf(stderr, "morphvae decode: %s\n", err);
     free(z);
-    free(tokens);
+    free(window);
     gen_model_close(&g);
     return rc;
 }

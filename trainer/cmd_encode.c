@@ -12,14 +12,17 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae encode MODEL in.mid [--bar 1] [--track NAME] [--refine [STEPS]]\n"
-               "                       [-o z.bin]\n"
+    fprintf(f, "usage: morphvae encode MODEL in.mid [--bar 1] [--track NAME[,NAME...]]\n"
+               "                       [--refine [STEPS]] [-o z.bin]\n"
                "Encodes the first window of the model's length starting at bar N (counted\n"
-               "from 1) or later. Prints 'index mu sigma' lines, or with -o writes mu then\n"
-               "sigma as raw float32 (the input of 'morphvae decode').\n"
-               "--refine: from mu, optimise z (at most STEPS Adam steps, default %d) so that\n"
-               "  the decoder reproduces the window (kept only if it decodes better than mu);\n"
-               "  prints 'index z mu sigma' lines, or with -o writes z alone.\n",
+               "from 1) or later, taken from the tracks of those names (all by default;\n"
+               "piano-roll models read every named track into one roll). Prints 'index mu\n"
+               "sigma' lines, or with -o writes mu then sigma as raw float32 (the input of\n"
+               "'morphvae decode').\n"
+               "--refine (melody and drum models): from mu, optimise z (at most STEPS Adam\n"
+               "  steps, default %d) so that the decoder reproduces the window (kept only if\n"
+               "  it decodes better than mu); prints 'index z mu sigma' lines, or with -o\n"
+               "  writes z alone.\n",
             MV_REFINE_DEFAULT_STEPS);
     return status;
 }
@@ -32,13 +35,13 @@ static void print_latent(const char *mid, int bar, const float *mu, const float 
 
 /* Refines the window's z from mu; prints it beside mu and sigma, or writes it
  * alone to out. Returns the exit status. */
-static int refine_and_emit(mv_gen_model *g, const int32_t *tokens, int steps, const char *mid,
+static int refine_and_emit(mv_gen_model *g, const void *window, int steps, const char *mid,
                            int bar, const char *out, const float *mu, const float *sigma,
                            float *z, char *err, size_t errlen)
 {
     mv_refine_report rep;
     char how[160];
-    if (gen_anchor(g, tokens, steps, z, NULL, &rep, err, errlen)) return 1;
+    if (gen_anchor(g, window, steps, z, NULL, &rep, err, errlen)) return 1;
     gen_describe_refinement(&rep, g->seq_len, how, sizeof how);
     if (out) {
         if (latent_file_write(out, z, NULL, g->z_size, err, errlen)) return 1;
@@ -55,11 +58,13 @@ int cmd_encode(int argc, char **argv)
 {
     const char *model = NULL, *mid = NULL, *out = NULL, *track = NULL;
     long bar = 1, refine_steps = 0;
+    int refine_asked = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);
         if (!strcmp(o, "--refine")) {
             if (gen_refine_option("encode", argc, argv, &i, &refine_steps)) return 2;
+            refine_asked = 1;
             continue;
         }
         if (o[0] != '-') {
@@ -83,16 +88,20 @@ int cmd_encode(int argc, char **argv)
         fprintf(stderr, "morphvae encode: %s\n", err);
         return 1;
     }
-    int32_t *tokens = malloc(sizeof *tokens * g.seq_len);
+    if (gen_refine_for_model(&g, "encode", refine_asked, &refine_steps)) {
+        gen_model_close(&g);
+        return 2;
+    }
+    void *window = malloc(g.window_bytes);
     float *mu = malloc(sizeof *mu * g.z_size), *sigma = malloc(sizeof *sigma * g.z_size);
     float *z = malloc(sizeof *z * g.z_size);
     int found, rc = 1;
-    if (!tokens || !mu || !sigma || !z) snprintf(err, sizeof err, "%s: out of memory", model);
-    else if (!sequence_read_window(mid, &g.hp, (int)bar - 1, track, tokens, &found, err,
+    if (!window || !mu || !sigma || !z) snprintf(err, sizeof err, "%s: out of memory", model);
+    else if (!sequence_read_window(mid, &g.hp, (int)bar - 1, track, window, &found, err,
                                    sizeof err)) {
-        gen_encode(&g, tokens, 1, mu, sigma);
+        gen_encode_windows(&g, window, 1, mu, sigma);
         if (refine_steps) {
-            rc = refine_and_emit(&g, tokens, (int)refine_steps, mid, found, out, mu, sigma, z, err,
+            rc = refine_and_emit(&g, window, (int)refine_steps, mid, found, out, mu, sigma, z, err,
                                  sizeof err);
         } else if (out) {
             rc = latent_file_write(out, mu, sigma, g.z_size, err, sizeof err) ? 1 : 0;
@@ -104,7 +113,7 @@ int cmd_encode(int argc, char **argv)
         }
     }
     if (rc) fprintf(stderr, "morphvae encode: %s\n", err);
-    free(tokens);
+    free(window);
     free(mu);
     free(sigma);
     free(z);

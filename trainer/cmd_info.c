@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "tokens.h"
 #include "weights.h"
 
 static void print_usage(FILE *f)
@@ -17,12 +18,27 @@ static void print_usage(FILE *f)
                "the checksum status. Exits 1 with the reason if the file is refused.\n");
 }
 
+/* What the classes of a step mean in the model's representation. */
+static void print_classes(const mv_hparams *hp)
+{
+    printf("  %-14s %u", "n_classes", hp->n_classes);
+    if (hp->repr == MV_REPR_ROLL)
+        printf(" (%u pitches %u..%u: a \"sounds\" bit each, then a \"starts\" bit each)",
+               hp->n_classes / 2, hp->min_pitch, hp->min_pitch + hp->n_classes / 2 - 1);
+    else if (hp->repr == MV_REPR_MELODY && hp->n_classes > 2)
+        printf(" (no event, note off, note-ons of pitches %u..%u)", hp->min_pitch,
+               hp->min_pitch + hp->n_classes - 3);
+    else if (hp->repr == MV_REPR_DRUMS)
+        printf(" (every combination of %d drum classes)", MV_DRUM_CLASSES);
+    putchar('\n');
+}
+
 static void print_hparams(const mv_hparams *hp)
 {
     uint64_t params = model_param_count(hp);
     printf("hyperparameters:\n");
     printf("  %-14s %s (%u)\n", "repr", repr_name(hp->repr), hp->repr);
-    printf("  %-14s %u\n", "n_classes", hp->n_classes);
+    print_classes(hp);
     printf("  %-14s %u\n", "min_pitch", hp->min_pitch);
     printf("  %-14s %u x %u steps = %u steps\n", "n_bars", hp->n_bars, hp->steps_per_bar,
            hparams_seq_len(hp));

@@ -11,7 +11,7 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae init [--config mel_2bar|mel_4bar|drums_2bar|large|tiny]\n"
+    fprintf(f, "usage: morphvae init [--config mel_2bar|mel_4bar|drums_2bar|roll_2bar|large|tiny]\n"
                "                     [--seed S] -o MODEL.mvae\n"
                "Writes a model of the given configuration with random initial weights.\n");
     return status;

@@ -1,7 +1,7 @@
 /* morphvae interpolate: a morph between the windows of two MIDI files, as
- * Magenta's interpolate: encode both ends to mu, refine each (core/refine.h)
- * so that it decodes back to its window, slerp (or lerp) between them and
- * decode every step. */
+ * Magenta's interpolate: encode both ends to mu, refine each (core/refine.h;
+ * melody and drum models) so that it decodes back to its window, slerp (or
+ * lerp) between them and decode every step. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +15,14 @@
 static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae interpolate MODEL --start a.mid --end b.mid [--steps 8]\n"
-               "         [--slerp|--lerp] [--bar 1] [--track NAME] [--temperature 0]\n"
+               "         [--slerp|--lerp] [--bar 1] [--track NAME[,NAME...]] [--temperature 0]\n"
                "         [--seed 1] [--bpm 120] [--refine [STEPS] | --no-refine] -o DIR/\n"
                "Writes DIR/step_00.mid ... (step 0 decodes a.mid's window, the last b.mid's)\n"
                "and DIR/morph.mid with all steps one after another. The windows are the\n"
                "first of the model's length from bar N (counted from 1) on. Each end is the\n"
                "encoder's mu refined with at most STEPS Adam steps (default %d) so that it\n"
-               "decodes back to its window; --no-refine morphs between the mu's.\n",
+               "decodes back to its window; --no-refine morphs between the mu's. Piano-roll\n"
+               "models always morph between the mu's (refinement is for melody and drums).\n",
             MV_REFINE_DEFAULT_STEPS);
     return status;
 }
@@ -29,7 +30,7 @@ static int usage(FILE *f, int status)
 typedef struct {
     const char *model, *start, *end, *out, *track;
     long steps, bar, refine_steps;
-    int lerp;
+    int lerp, refine_asked;
     double temperature, bpm;
     uint64_t seed;
 } interp_args;
@@ -53,6 +54,7 @@ static int parse(int argc, char **argv, interp_args *a)
         }
         if (!strcmp(o, "--refine")) {
             if (gen_refine_option("interpolate", argc, argv, &i, &a->refine_steps)) return 2;
+            a->refine_asked = 1;
             continue;
         }
         if (!strcmp(o, "--no-refine")) {
@@ -81,15 +83,15 @@ static int parse(int argc, char **argv, interp_args *a)
 static int encode_ends(const interp_args *a, mv_gen_model *g, float *ends, char *err,
                        size_t errlen)
 {
-    int32_t *tokens = malloc(sizeof *tokens * g->seq_len);
+    void *window = malloc(g->window_bytes);
     const char *paths[2] = {a->start, a->end};
-    int bar, rc = tokens ? 0 : -1;
-    if (!tokens) snprintf(err, errlen, "%s: out of memory", a->model);
+    int bar, rc = window ? 0 : -1;
+    if (!window) snprintf(err, errlen, "%s: out of memory", a->model);
     for (int e = 0; e < 2 && !rc; e++) {
         mv_refine_report rep;
-        if (sequence_read_window(paths[e], &g->hp, (int)a->bar - 1, a->track, tokens, &bar, err,
+        if (sequence_read_window(paths[e], &g->hp, (int)a->bar - 1, a->track, window, &bar, err,
                                  errlen) ||
-            gen_anchor(g, tokens, (int)a->refine_steps, ends + (size_t)e * g->z_size, NULL, &rep,
+            gen_anchor(g, window, (int)a->refine_steps, ends + (size_t)e * g->z_size, NULL, &rep,
                        err, errlen)) {
             rc = -1;
         } else if (a->refine_steps) {
@@ -98,11 +100,11 @@ static int encode_ends(const interp_args *a, mv_gen_model *g, float *ends, char 
             printf("%s: %s\n", paths[e], how);
         }
     }
-    free(tokens);
+    free(window);
     return rc;
 }
 
-static int write_steps(const interp_args *a, const mv_gen_model *g, const int32_t *tokens,
+static int write_steps(const interp_args *a, const mv_gen_model *g, const uint8_t *windows,
                        char *err, size_t errlen)
 {
     char path[4096];
@@ -113,12 +115,12 @@ static int write_steps(const interp_args *a, const mv_gen_model *g, const int32_
         snprintf(path, sizeof path, "%s/step_%02ld.mid", a->out, i);
         snprintf(names[i], sizeof names[i], "step %ld t=%.3f", i, (double)i / (a->steps - 1));
         name_ptrs[i] = names[i];
-        rc = sequence_write_midi(path, &g->hp, tokens + (size_t)i * g->seq_len, 1, &name_ptrs[i],
+        rc = sequence_write_midi(path, &g->hp, windows + i * g->window_bytes, 1, &name_ptrs[i],
                                  a->bpm, err, errlen);
     }
     if (!rc) {
         snprintf(path, sizeof path, "%s/morph.mid", a->out);
-        rc = sequence_write_midi(path, &g->hp, tokens, (int)a->steps, name_ptrs, a->bpm, err,
+        rc = sequence_write_midi(path, &g->hp, windows, (int)a->steps, name_ptrs, a->bpm, err,
                                  errlen);
     }
     if (!names || !name_ptrs) snprintf(err, errlen, "%s: out of memory", a->out);
@@ -131,21 +133,21 @@ static int interpolate(const interp_args *a, mv_gen_model *g, char *err, size_t 
 {
     int Z = g->z_size;
     float *ends = malloc(sizeof *ends * 2 * Z), *z = malloc(sizeof *z * a->steps * Z);
-    int32_t *tokens = malloc(sizeof *tokens * a->steps * g->seq_len);
+    uint8_t *windows = malloc(g->window_bytes * a->steps);
     int rc = -1;
-    if (!ends || !z || !tokens) snprintf(err, errlen, "%s: out of memory", a->out);
+    if (!ends || !z || !windows) snprintf(err, errlen, "%s: out of memory", a->out);
     else if (!encode_ends(a, g, ends, err, errlen)) {
         for (long i = 0; i < a->steps; i++) {
             float t = (float)i / (float)(a->steps - 1);
             if (a->lerp) latent_lerp(ends, ends + Z, t, Z, z + i * Z);
             else latent_slerp(ends, ends + Z, t, Z, z + i * Z);
         }
-        gen_decode(g, z, (int)a->steps, (float)a->temperature, a->seed, tokens);
-        rc = write_steps(a, g, tokens, err, errlen);
+        gen_decode_windows(g, z, (int)a->steps, (float)a->temperature, a->seed, windows);
+        rc = write_steps(a, g, windows, err, errlen);
     }
     free(ends);
     free(z);
-    free(tokens);
+    free(windows);
     return rc;
 }
 
@@ -154,19 +156,22 @@ int cmd_interpolate(int argc, char **argv)
     interp_args a;
     int rc = parse(argc, argv, &a);
     if (rc) return rc < 0 ? 0 : rc;
-    if (cli_make_dir("interpolate", a.out)) return 1;
     mv_gen_model g;
     char err[1024];
     if (gen_model_open(&g, a.model, 16, err, sizeof err)) {
         fprintf(stderr, "morphvae interpolate: %s\n", err);
         return 1;
     }
-    rc = interpolate(&a, &g, err, sizeof err);
-    gen_model_close(&g);
-    if (rc) {
+    if (gen_refine_for_model(&g, "interpolate", a.refine_asked, &a.refine_steps)) {
+        rc = 2;
+    } else if (cli_make_dir("interpolate", a.out)) {
+        rc = 1;
+    } else if (interpolate(&a, &g, err, sizeof err)) {
         fprintf(stderr, "morphvae interpolate: %s\n", err);
-        return 1;
+        rc = 1;
     }
+    gen_model_close(&g);
+    if (rc) return rc;
     printf("%s: %ld steps (%s) from %s to %s (%s), and morph.mid\n", a.out, a.steps,
            a.lerp ? "lerp" : "slerp", a.start, a.end, a.refine_steps ? "refined" : "mu");
     return 0;

@@ -13,10 +13,12 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae sample MODEL [-n 10] [--temperature 0.7] [--seed 1] [--bpm 120]\n"
+    fprintf(f, "usage: morphvae sample MODEL [-n 10] [--temperature T] [--seed 1] [--bpm 120]\n"
                "                       -o DIR/\n"
                "Draws n latent vectors from the prior, decodes them and writes\n"
-               "DIR/sample_000.mid ... (temperature 0: greedy).\n");
+               "DIR/sample_000.mid ... (temperature 0: greedy; default %g, piano-roll\n"
+               "models %g: their notes are independent bits, sigmoid(logit / T)).\n",
+            SAMPLE_DEFAULT_TEMPERATURE, ROLL_DEFAULT_TEMPERATURE);
     return status;
 }
 
@@ -30,7 +32,7 @@ typedef struct {
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse(int argc, char **argv, sample_args *a)
 {
-    *a = (sample_args){NULL, NULL, 10, SAMPLE_DEFAULT_TEMPERATURE, 120, 1};
+    *a = (sample_args){NULL, NULL, 10, -1 /* the model's default */, 120, 1};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0) - 1;
@@ -60,12 +62,12 @@ static void prior_z(uint64_t seed, int i, int z_size, float *z)
     for (int k = 0; k < z_size; k++) z[k] = rng_normal(&r);
 }
 
-static int write_samples(const sample_args *a, const mv_gen_model *g, const int32_t *tokens)
+static int write_samples(const sample_args *a, const mv_gen_model *g, const uint8_t *windows)
 {
     char path[4096], err[512];
     for (long i = 0; i < a->n; i++) {
         snprintf(path, sizeof path, "%s/sample_%03ld.mid", a->out, i);
-        if (sequence_write_midi(path, &g->hp, tokens + (size_t)i * g->seq_len, 1, NULL, a->bpm,
+        if (sequence_write_midi(path, &g->hp, windows + i * g->window_bytes, 1, NULL, a->bpm,
                                 err, sizeof err)) {
             fprintf(stderr, "morphvae sample: %s\n", err);
             return 1;
@@ -88,18 +90,19 @@ int cmd_sample(int argc, char **argv)
         fprintf(stderr, "morphvae sample: %s\n", err);
         return 1;
     }
+    if (a.temperature < 0) a.temperature = gen_default_temperature(&g);
     float *z = malloc(sizeof *z * a.n * g.z_size);
-    int32_t *tokens = malloc(sizeof *tokens * a.n * g.seq_len);
+    uint8_t *windows = malloc(g.window_bytes * a.n);
     rc = 1;
-    if (!z || !tokens) {
+    if (!z || !windows) {
         fprintf(stderr, "morphvae sample: out of memory for %ld samples\n", a.n);
     } else {
         for (long i = 0; i < a.n; i++) prior_z(a.seed, (int)i, g.z_size, z + i * g.z_size);
-        gen_decode(&g, z, (int)a.n, (float)a.temperature, a.seed, tokens);
-        rc = write_samples(&a, &g, tokens);
+        gen_decode_windows(&g, z, (int)a.n, (float)a.temperature, a.seed, windows);
+        rc = write_samples(&a, &g, windows);
     }
     free(z);
-    free(tokens);
+    free(windows);
     gen_model_close(&g);
     return rc;
 }

@@ -2,7 +2,8 @@
  * reconstructed material on one table, one row per source: MIDI files (a
  * file or a folder, windows extracted as `morphvae data` extracts them), a
  * corpus split, a model's prior samples at a temperature, or a model's greedy
- * reconstructions of a corpus split. */
+ * reconstructions of a corpus split. Melody, drum and piano-roll phrases each
+ * have their own columns. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "gen_model.h"
 #include "midi_read.h"
 #include "phrase_stats.h"
+#include "sequence_io.h"
 
 #define STATS_MAX_SOURCES 64
 #define STATS_MAX_TEMPERATURES 16
@@ -29,7 +31,7 @@ typedef struct stats_source {
     source_kind kind;
     char *path; /* MIDI file or folder, or corpus file (without :SPLIT) */
     int split;
-    double temperature; /* prior */
+    double temperature; /* prior; < 0 until set to the model's default */
 } stats_source;
 
 typedef struct stats_options {
@@ -73,13 +75,15 @@ static int usage(FILE *f, int status)
             "                         holding a silent bar are not phrases there)\n"
             "  CORPUS.bin:SPLIT       the windows of a corpus split (train, valid, test)\n"
             "  --prior N              N samples of --model from z ~ N(0, I) at each temperature\n"
-            "                         of --temperature (default 0.7, as sample; 0 = greedy), seed --seed\n"
-            "                         (default 1): the phrases `morphvae sample` writes\n"
+            "                         of --temperature (default as sample: %g, piano roll %g;\n"
+            "                         0 = greedy), seed --seed (default 1): the phrases\n"
+            "                         `morphvae sample` writes\n"
             "  --recon CORPUS.bin:SPLIT  greedy reconstructions from mu of a split's windows\n"
             "                         by --model (repeatable)\n"
             "  --max N                at most N evenly spaced windows of each corpus split\n"
             "The phrase shape (bars, steps, representation) is the model's, else the first\n"
-            "corpus's, else --config's (default mel_2bar). --track: MIDI tracks of that name.\n"
+            "corpus's, else --config's (default mel_2bar). --track NAME[,NAME...]: MIDI tracks\n"
+            "of those names.\n"
             "Melody columns: phrases; note-ons per phrase; monotonous share (<= %d distinct\n"
             "pitches or a run of >= %d note-ons on one pitch, of all phrases); repeated-pitch\n"
             "share of the intervals between successive note-ons; distinct pitches and range in\n"
@@ -87,8 +91,12 @@ static int usage(FILE *f, int status)
             "Drum columns: phrases; hits per bar (all instruments); share of phrases with a\n"
             "kick on beat 1 of some bar, with a snare on beats 2 and 4 of some bar; bar\n"
             "repetition (share of steps equal to the same step of the bar before); empty share.\n"
+            "Piano-roll columns: phrases; notes (onsets) per bar; polyphony (pitches sounding\n"
+            "per step where any sounds); range in semitones of the onsets (mean over non-empty\n"
+            "phrases); empty share.\n"
             "--json: one JSON object per row instead.\n",
-            PHRASE_MONOTONOUS_PITCHES, PHRASE_MONOTONOUS_RUN);
+            SAMPLE_DEFAULT_TEMPERATURE, ROLL_DEFAULT_TEMPERATURE, PHRASE_MONOTONOUS_PITCHES,
+            PHRASE_MONOTONOUS_RUN);
     return status;
 }
 
@@ -141,7 +149,8 @@ static int add_source(stats_options *o, stats_source s)
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse_options(int argc, char **argv, stats_options *o)
 {
-    *o = (stats_options){.temperatures = {SAMPLE_DEFAULT_TEMPERATURE}, .n_temperatures = 1, .seed = 1};
+    *o = (stats_options){.temperatures = {-1 /* the model's default */}, .n_temperatures = 1,
+                         .seed = 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) return usage(stdout, 0) - 1;
@@ -202,7 +211,7 @@ static int corpus_fits(const mv_hparams *hp, const mv_corpus *c, const char *pat
 {
     if (corpus_repr(c) == hp->repr && corpus_n_classes(c) == hp->n_classes &&
         corpus_n_bars(c) == hp->n_bars && corpus_steps_per_bar(c) == hp->steps_per_bar &&
-        (hp->repr != MV_REPR_MELODY || corpus_min_pitch(c) == hp->min_pitch))
+        (hp->repr == MV_REPR_DRUMS || corpus_min_pitch(c) == hp->min_pitch))
         return 1;
     fprintf(stderr,
             "morphvae stats: %s holds %s windows of %u bars x %u steps (%u classes), but the "
@@ -238,14 +247,11 @@ static int resolve_shape(stats_context *x)
                              .min_pitch = corpus_min_pitch(c), .n_bars = corpus_n_bars(c),
                              .steps_per_bar = corpus_steps_per_bar(c)};
         corpus_close(c);
-        if (x->hp.repr == MV_REPR_MELODY || x->hp.repr == MV_REPR_DRUMS) return 0;
-        fprintf(stderr, "morphvae stats: %s: %s corpora have no phrase statistics (melody and "
-                        "drums only)\n", o->src[i].path, repr_name(x->hp.repr));
-        return -1;
+        return 0;
     }
     const char *preset = o->config ? o->config : "mel_2bar";
-    if (hparams_preset(preset, &x->hp) || x->hp.repr == MV_REPR_ROLL) {
-        fprintf(stderr, "morphvae stats: --config %s is not a melody or drum preset\n", preset);
+    if (hparams_preset(preset, &x->hp)) {
+        fprintf(stderr, "morphvae stats: --config %s is not a preset\n", preset);
         return -1;
     }
     return 0;
@@ -314,16 +320,23 @@ static int collect_midi(const char *dir, path_list *out, int depth)
     return rc;
 }
 
+/* Adds one window (tokens, or a roll) to the statistics. */
+static void add_phrase(phrase_stats *s, const mv_hparams *hp, const void *window)
+{
+    if (hp->repr == MV_REPR_ROLL) phrase_stats_add_roll(s, hp, window);
+    else phrase_stats_add(s, hp, window);
+}
+
 typedef struct phrase_sink {
     const mv_hparams *hp;
     phrase_stats *s;
 } phrase_sink;
 
-static int take_phrase(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
+static int take_phrase(void *ctx, const void *window, uint32_t bar, int32_t transpose)
 {
     (void)bar;
     phrase_sink *k = ctx;
-    if (transpose == 0) phrase_stats_add(k->s, k->hp, tokens);
+    if (transpose == 0) add_phrase(k->s, k->hp, window);
     return 0;
 }
 
@@ -338,12 +351,7 @@ static void midi_file_phrases(const stats_context *x, const char *path, stats_ro
         row->files_unread++;
         return;
     }
-    mv_extract_config cfg = {.repr = x->hp.repr, .n_bars = (int)x->hp.n_bars,
-                             .steps_per_bar = (int)x->hp.steps_per_bar,
-                             .min_pitch = (int)x->hp.min_pitch,
-                             .n_pitches = x->hp.repr == MV_REPR_MELODY
-                                              ? (int)x->hp.n_classes - 2 : 0,
-                             .track_name = x->o->track};
+    mv_extract_config cfg = sequence_extract_config(&x->hp, x->o->track);
     phrase_sink sink = {&x->hp, &row->s};
     mv_extract_stats st = {0};
     if (extract_windows(&f, &cfg, take_phrase, &sink, &st, err, sizeof err) < 0) {
@@ -385,6 +393,12 @@ static uint64_t chosen_window(uint64_t i, uint64_t n, uint64_t want)
     return i * n / want;
 }
 
+static const void *window_at(const mv_hparams *hp, const mv_corpus *c, int split, uint64_t i)
+{
+    if (hp->repr == MV_REPR_ROLL) return corpus_roll_window(c, split, i);
+    return corpus_window(c, split, i);
+}
+
 static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *row)
 {
     char err[512];
@@ -396,28 +410,28 @@ static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *
     int rc = corpus_fits(&x->hp, c, src->path) ? 0 : -1;
     const uint64_t n = corpus_count(c, src->split);
     const uint64_t want = x->o->max > 0 && (uint64_t)x->o->max < n ? (uint64_t)x->o->max : n;
-    const int T = (int)hparams_seq_len(&x->hp);
-    int32_t *tokens = malloc(sizeof(int32_t) * STATS_BATCH * T);
+    const size_t W = sequence_window_bytes(&x->hp);
+    uint8_t *windows = malloc(W * STATS_BATCH);
     float *mu = src->kind == SRC_RECON ? malloc(sizeof(float) * STATS_BATCH * x->hp.z_size) : NULL;
-    if (!rc && (!tokens || (src->kind == SRC_RECON && !mu))) {
+    if (!rc && (!windows || (src->kind == SRC_RECON && !mu))) {
         fprintf(stderr, "morphvae stats: out of memory\n");
         rc = -1;
     }
     for (uint64_t i = 0; !rc && i < want; i += STATS_BATCH) {
         const int B = want - i < STATS_BATCH ? (int)(want - i) : STATS_BATCH;
         for (int b = 0; b < B; b++)
-            memcpy(tokens + (size_t)b * T, corpus_window(c, src->split, chosen_window(i + b, n, want)),
-                   sizeof(int32_t) * T);
+            memcpy(windows + b * W,
+                   window_at(&x->hp, c, src->split, chosen_window(i + b, n, want)), W);
         if (src->kind == SRC_RECON) {
-            gen_encode(&x->g, tokens, B, mu, NULL);
-            gen_decode(&x->g, mu, B, 0, 0, tokens);
+            gen_encode_windows(&x->g, windows, B, mu, NULL);
+            gen_decode_windows(&x->g, mu, B, 0, 0, windows);
         }
-        for (int b = 0; b < B; b++) phrase_stats_add(&row->s, &x->hp, tokens + (size_t)b * T);
+        for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, windows + b * W);
     }
     snprintf(row->label, sizeof row->label, "%s%s:%s%s", src->kind == SRC_RECON ? "recon " : "",
              src->path, split_names[src->split],
              src->kind == SRC_RECON ? " (greedy from mu)" : "");
-    free(tokens);
+    free(windows);
     free(mu);
     corpus_close(c);
     return rc;
@@ -433,13 +447,15 @@ static void prior_z(uint64_t seed, long i, int z_size, float *z)
 
 static int prior_phrases(stats_context *x, const stats_source *src, stats_row *row)
 {
-    const int T = x->g.seq_len, Z = x->g.z_size;
+    const int Z = x->g.z_size;
+    const size_t W = x->g.window_bytes;
+    const float T = (float)src->temperature;
     float *z = malloc(sizeof(float) * STATS_BATCH * Z);
-    int32_t *tokens = malloc(sizeof(int32_t) * STATS_BATCH * T);
-    if (!z || !tokens) {
+    uint8_t *windows = malloc(W * STATS_BATCH);
+    if (!z || !windows) {
         fprintf(stderr, "morphvae stats: out of memory\n");
         free(z);
-        free(tokens);
+        free(windows);
         return -1;
     }
     for (long i = 0; i < x->o->prior_n; i += STATS_BATCH) {
@@ -447,14 +463,15 @@ static int prior_phrases(stats_context *x, const stats_source *src, stats_row *r
         for (int b = 0; b < B; b++) prior_z(x->o->seed, i + b, Z, z + (size_t)b * Z);
         /* the sequence seeds of samples i..i+B, as one gen_decode call over all of them */
         for (int b = 0; b < B; b++) rng_seed(&x->g.rngs[b], gen_sequence_seed(x->o->seed, i + b));
-        decoder_decode(x->g.decoder, z, B, (float)src->temperature,
-                       src->temperature > 0 ? x->g.rngs : NULL, tokens);
-        for (int b = 0; b < B; b++) phrase_stats_add(&row->s, &x->hp, tokens + (size_t)b * T);
+        mv_rng *rngs = T > 0 ? x->g.rngs : NULL;
+        if (x->hp.repr == MV_REPR_ROLL) decoder_decode_roll(x->g.decoder, z, B, T, rngs, windows);
+        else decoder_decode(x->g.decoder, z, B, T, rngs, (int32_t *)windows);
+        for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, windows + b * W);
     }
     snprintf(row->label, sizeof row->label, "prior T=%g (%s, seed %llu)", src->temperature,
              x->o->model, (unsigned long long)x->o->seed);
     free(z);
-    free(tokens);
+    free(windows);
     return 0;
 }
 
@@ -468,7 +485,11 @@ static void print_cell(double v, int width, int decimals)
 
 static void print_header(const mv_hparams *hp)
 {
-    if (hp->repr == MV_REPR_MELODY) {
+    if (hp->repr == MV_REPR_ROLL) {
+        printf("%8s %6s %9s %6s %6s  %s\n", "phrases", "notes", "polyphony", "range", "empty",
+               "source");
+        printf("%8s %6s %9s %6s %6s\n", "", "/bar", "", "(st)", "share");
+    } else if (hp->repr == MV_REPR_MELODY) {
         printf("%8s %6s %10s %9s %8s %6s %6s  %s\n", "phrases", "notes", "monotonous",
                "repeated", "distinct", "range", "empty", "source");
         printf("%8s %6s %10s %9s %8s %6s %6s\n", "", "/phr", "share", "intervals", "pitches",
@@ -484,7 +505,12 @@ static void print_text_row(const mv_hparams *hp, const stats_row *r)
 {
     const phrase_figures f = phrase_stats_figures(&r->s);
     printf("%8ld", r->s.phrases);
-    if (hp->repr == MV_REPR_MELODY) {
+    if (hp->repr == MV_REPR_ROLL) {
+        print_cell(f.notes_per_bar, 6, 2);
+        print_cell(f.polyphony, 9, 2);
+        print_cell(f.range, 6, 2);
+        print_cell(f.empty, 6, 3);
+    } else if (hp->repr == MV_REPR_MELODY) {
         print_cell(f.notes_per_phrase, 6, 2);
         print_cell(f.monotonous, 10, 3);
         print_cell(f.repeated_intervals, 9, 3);
@@ -521,7 +547,11 @@ static void print_json_row(const mv_hparams *hp, const stats_source *src, const 
     if (src->kind == SRC_PRIOR) json_pair("temperature", src->temperature);
     json_pair("phrases", (double)r->s.phrases);
     json_pair("empty", f.empty);
-    if (hp->repr == MV_REPR_MELODY) {
+    if (hp->repr == MV_REPR_ROLL) {
+        json_pair("notes_per_bar", f.notes_per_bar);
+        json_pair("polyphony", f.polyphony);
+        json_pair("range", f.range);
+    } else if (hp->repr == MV_REPR_MELODY) {
         json_pair("notes_per_phrase", f.notes_per_phrase);
         json_pair("monotonous", f.monotonous);
         json_pair("repeated_intervals", f.repeated_intervals);
@@ -554,6 +584,9 @@ int cmd_stats(int argc, char **argv)
     int rc = parse_options(argc, argv, &o);
     stats_context x = {.o = &o};
     if (!rc && resolve_shape(&x)) rc = 1;
+    for (int i = 0; !rc && i < o.n_src; i++)
+        if (o.src[i].kind == SRC_PRIOR && o.src[i].temperature < 0)
+            o.src[i].temperature = gen_default_temperature(&x.g);
     if (!rc && !o.json)
         printf("%s phrases of %u bars x %u steps\n", repr_name(x.hp.repr), x.hp.n_bars,
                x.hp.steps_per_bar);

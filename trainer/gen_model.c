@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sequence_io.h"
 
 int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, size_t errlen)
 {
@@ -15,12 +16,6 @@ int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, 
     g->path = path;
     if (weights_read(path, &g->weights, err, errlen)) return -1;
     g->hp = *weights_hparams(g->weights);
-    if (g->hp.repr != MV_REPR_MELODY && g->hp.repr != MV_REPR_DRUMS) {
-        snprintf(err, errlen, "%s: a %s model; these tools decode melody and drum models only",
-                 path, repr_name(g->hp.repr));
-        gen_model_close(g);
-        return -1;
-    }
     if (model_bind_weights(&g->model, g->weights, err, errlen)) {
         gen_model_close(g);
         return -1;
@@ -28,6 +23,7 @@ int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, 
     g->max_batch = max_batch > 0 ? max_batch : 1;
     g->seq_len = (int)hparams_seq_len(&g->hp);
     g->z_size = (int)g->hp.z_size;
+    g->window_bytes = sequence_window_bytes(&g->hp);
     g->decoder = decoder_create(&g->model, g->max_batch);
     g->rngs = malloc(sizeof *g->rngs * g->max_batch);
     g->mu = malloc(sizeof *g->mu * g->max_batch * g->z_size);
@@ -60,33 +56,96 @@ uint64_t gen_sequence_seed(uint64_t seed, uint64_t i)
     return x ^ (x >> 31);
 }
 
+static int batch_from(const mv_gen_model *g, int n, int at)
+{
+    return n - at < g->max_batch ? n - at : g->max_batch;
+}
+
+/* The generators of sequences at..at + batch - 1 of a run seeded with seed, or
+ * NULL for greedy decoding. */
+static mv_rng *seeded_rngs(mv_gen_model *g, float temperature, uint64_t seed, int at, int batch)
+{
+    if (temperature <= 0) return NULL;
+    for (int b = 0; b < batch; b++) rng_seed(&g->rngs[b], gen_sequence_seed(seed, at + b));
+    return g->rngs;
+}
+
+/* Copies the encoder outputs of sequences at..at + batch - 1 out of g. */
+static void keep_encoding(const mv_gen_model *g, int at, int batch, float *mu, float *sigma)
+{
+    size_t bytes = sizeof *g->mu * batch * g->z_size;
+    if (mu) memcpy(mu + (size_t)at * g->z_size, g->mu, bytes);
+    if (sigma) memcpy(sigma + (size_t)at * g->z_size, g->sigma, bytes);
+}
+
 void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
                 int32_t *tokens)
 {
     for (int at = 0; at < n; at += g->max_batch) {
-        int batch = n - at < g->max_batch ? n - at : g->max_batch;
-        for (int b = 0; b < batch; b++) rng_seed(&g->rngs[b], gen_sequence_seed(seed, at + b));
+        int batch = batch_from(g, n, at);
         decoder_decode(g->decoder, z + (size_t)at * g->z_size, batch, temperature,
-                       temperature > 0 ? g->rngs : NULL, tokens + (size_t)at * g->seq_len);
+                       seeded_rngs(g, temperature, seed, at, batch),
+                       tokens + (size_t)at * g->seq_len);
     }
 }
 
 void gen_encode(mv_gen_model *g, const int32_t *tokens, int n, float *mu, float *sigma)
 {
     for (int at = 0; at < n; at += g->max_batch) {
-        int batch = n - at < g->max_batch ? n - at : g->max_batch;
+        int batch = batch_from(g, n, at);
         decoder_encode(g->decoder, tokens + (size_t)at * g->seq_len, batch, g->mu, g->sigma);
-        size_t bytes = sizeof *g->mu * batch * g->z_size;
-        if (mu) memcpy(mu + (size_t)at * g->z_size, g->mu, bytes);
-        if (sigma) memcpy(sigma + (size_t)at * g->z_size, g->sigma, bytes);
+        keep_encoding(g, at, batch, mu, sigma);
     }
 }
 
-int gen_anchor(mv_gen_model *g, const int32_t *tokens, int steps, float *z, float *mu,
+void gen_decode_roll(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
+                     uint8_t *roll)
+{
+    for (int at = 0; at < n; at += g->max_batch) {
+        int batch = batch_from(g, n, at);
+        decoder_decode_roll(g->decoder, z + (size_t)at * g->z_size, batch, temperature,
+                            seeded_rngs(g, temperature, seed, at, batch),
+                            roll + (size_t)at * g->window_bytes);
+    }
+}
+
+void gen_encode_roll(mv_gen_model *g, const uint8_t *roll, int n, float *mu, float *sigma)
+{
+    for (int at = 0; at < n; at += g->max_batch) {
+        int batch = batch_from(g, n, at);
+        decoder_encode_roll(g->decoder, roll + (size_t)at * g->window_bytes, batch, g->mu,
+                            g->sigma);
+        keep_encoding(g, at, batch, mu, sigma);
+    }
+}
+
+void gen_decode_windows(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
+                        void *windows)
+{
+    if (g->hp.repr == MV_REPR_ROLL) gen_decode_roll(g, z, n, temperature, seed, windows);
+    else gen_decode(g, z, n, temperature, seed, windows);
+}
+
+void gen_encode_windows(mv_gen_model *g, const void *windows, int n, float *mu, float *sigma)
+{
+    if (g->hp.repr == MV_REPR_ROLL) gen_encode_roll(g, windows, n, mu, sigma);
+    else gen_encode(g, windows, n, mu, sigma);
+}
+
+double gen_default_temperature(const mv_gen_model *g)
+{
+    return g->hp.repr == MV_REPR_ROLL ? ROLL_DEFAULT_TEMPERATURE : SAMPLE_DEFAULT_TEMPERATURE;
+}
+
+int gen_anchor(mv_gen_model *g, const void *window, int steps, float *z, float *mu,
                mv_refine_report *rep, char *err, size_t errlen)
 {
+    if (steps > 0 && g->hp.repr == MV_REPR_ROLL) {
+        snprintf(err, errlen, "%s: a piano-roll model; its anchors are not refined", g->path);
+        return -1;
+    }
     if (steps <= 0) {
-        gen_encode(g, tokens, 1, z, NULL);
+        gen_encode_windows(g, window, 1, z, NULL);
         if (mu) memcpy(mu, z, sizeof *z * g->z_size);
         if (rep) *rep = (mv_refine_report){0};
         return 0;
@@ -97,11 +156,24 @@ int gen_anchor(mv_gen_model *g, const int32_t *tokens, int steps, float *z, floa
     }
     mv_refine_options o = refine_defaults();
     o.steps = steps;
-    if (refine_window(g->refine, tokens, &o, z, mu, rep)) {
+    if (refine_window(g->refine, window, &o, z, mu, rep)) {
         snprintf(err, errlen, "%s: a window token is outside the model's %u classes", g->path,
                  g->hp.n_classes);
         return -1;
     }
+    return 0;
+}
+
+int gen_refine_for_model(const mv_gen_model *g, const char *cmd, int asked, long *steps)
+{
+    if (g->hp.repr != MV_REPR_ROLL) return 0;
+    if (asked) {
+        fprintf(stderr, "morphvae %s: %s: a piano-roll model; refinement is for melody and "
+                        "drum models (piano-roll anchors are the encoder's mu): leave out "
+                        "--refine\n", cmd, g->path);
+        return -1;
+    }
+    *steps = 0;
     return 0;
 }
 

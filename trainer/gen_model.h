@@ -1,6 +1,11 @@
 /* A model file opened for generation: weights read and checked, the model bound,
- * a decoder sized for a batch. Used by sample, interpolate, encode, decode and
- * attributes. */
+ * a decoder sized for a batch. Used by sample, interpolate, encode, decode,
+ * anchors, stats and attributes.
+ *
+ * A window is what a model encodes and decodes: seq_len int32 tokens (melody,
+ * drums) or a piano roll of seq_len x n_classes bytes 0/1 (roll, core/tokens.h).
+ * The *_windows functions take either, as the model's representation says, so
+ * that commands need not tell them apart; window_bytes is the size of one. */
 #ifndef MV_GEN_MODEL_H
 #define MV_GEN_MODEL_H
 
@@ -17,6 +22,10 @@
  * have 2.4 % monotonous phrases and 0.28 repeated-pitch intervals against 4 %
  * and 0.22 in real test-split melodies (0.5: 3.3 % / 0.30; 0: 4.1 % / 0.33). */
 #define SAMPLE_DEFAULT_TEMPERATURE 0.7
+/* The same for piano-roll models, whose steps are independent Bernoulli bits
+ * (sigmoid(logit / T)), not one softmax draw: chosen from eval's prior
+ * statistics. */
+#define ROLL_DEFAULT_TEMPERATURE 0.5
 
 typedef struct mv_gen_model {
     const char *path;
@@ -25,18 +34,19 @@ typedef struct mv_gen_model {
     mv_decoder *decoder;
     mv_hparams hp;
     int seq_len, z_size, max_batch;
+    size_t window_bytes; /* one window (above) */
     mv_rng *rngs;      /* [max_batch] */
     float *mu, *sigma; /* [max_batch, Z] encoder outputs of one batch */
     mv_refine *refine; /* made on the first gen_anchor call that refines */
 } mv_gen_model;
 
-/* Opens path for batches of up to max_batch. Returns 0, or -1 with a message
- * naming the file in err (also for piano-roll models, which these tools do
- * not decode). */
+/* Opens path (melody, drum or piano-roll model) for batches of up to
+ * max_batch. Returns 0, or -1 with a message naming the file in err. */
 int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, size_t errlen);
 void gen_model_close(mv_gen_model *g);
 
-/* Decodes n latent vectors z [n, Z] into tokens [n, seq_len] in batches;
+/* Token models (melody, drums; a roll model leaves the output untouched):
+ * decodes n latent vectors z [n, Z] into tokens [n, seq_len] in batches;
  * sequence i samples with the generator seeded from (seed, i) when
  * temperature > 0, so the result does not depend on the batch size. */
 void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
@@ -44,12 +54,32 @@ void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint6
 /* Encodes n windows [n, seq_len] into mu and sigma [n, Z] (either may be NULL). */
 void gen_encode(mv_gen_model *g, const int32_t *tokens, int n, float *mu, float *sigma);
 
-/* The latent vector z [Z] of an anchor taken from a window [seq_len]: the
- * encoder's mu, refined (core/refine.h) with up to `steps` Adam steps when
- * steps > 0, at the default learning rate and prior weight. mu and rep may be
- * NULL. Returns 0, or -1 with a message naming the model in err. */
-int gen_anchor(mv_gen_model *g, const int32_t *tokens, int steps, float *z, float *mu,
+/* The same for piano-roll models: roll [n, seq_len, n_classes] bytes; sequence
+ * i draws its bits from the generator seeded from (seed, i), as gen_decode. */
+void gen_decode_roll(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
+                     uint8_t *roll);
+void gen_encode_roll(mv_gen_model *g, const uint8_t *roll, int n, float *mu, float *sigma);
+
+/* gen_decode or gen_decode_roll (gen_encode or gen_encode_roll) as the model's
+ * representation says; windows [n] of window_bytes each. */
+void gen_decode_windows(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
+                        void *windows);
+void gen_encode_windows(mv_gen_model *g, const void *windows, int n, float *mu, float *sigma);
+
+/* The sampling temperature of `morphvae sample` for this model. */
+double gen_default_temperature(const mv_gen_model *g);
+
+/* The latent vector z [Z] of an anchor taken from a window: the encoder's mu,
+ * refined (core/refine.h) with up to `steps` Adam steps when steps > 0, at the
+ * default learning rate and prior weight. Refinement scores token windows, so
+ * a piano-roll model's anchor is its mu (steps > 0 is refused). mu and rep may
+ * be NULL. Returns 0, or -1 with a message naming the model in err. */
+int gen_anchor(mv_gen_model *g, const void *window, int steps, float *z, float *mu,
                mv_refine_report *rep, char *err, size_t errlen);
+/* The refinement steps command cmd uses with g: *steps as parsed for melody
+ * and drum models, 0 for piano-roll models. Returns -1 after printing why when
+ * the user asked for --refine (asked != 0) with a piano-roll model. */
+int gen_refine_for_model(const mv_gen_model *g, const char *cmd, int asked, long *steps);
 /* One line on what refinement did, e.g. "greedy decoding 26 -> 32 of 32 steps
  * right, reproduced, after 14 Adam steps", into out. */
 void gen_describe_refinement(const mv_refine_report *rep, int seq_len, char *out, size_t outlen);

@@ -1,4 +1,4 @@
-/* Tokens -> notes -> MIDI (midi_write) and MIDI -> window (midi_read, extract). */
+/* Windows -> notes -> MIDI (midi_write) and MIDI -> window (midi_read, extract). */
 #include "sequence_io.h"
 
 #include <stdio.h>
@@ -6,22 +6,39 @@
 #include <string.h>
 
 #include "midi_read.h"
-#include "extract.h"
 #include "midi_write.h"
 
-int sequence_notes(const mv_hparams *hp, const int32_t *tokens, mv_note *out, int max)
+size_t sequence_window_bytes(const mv_hparams *hp)
+{
+    size_t steps = hparams_seq_len(hp);
+    return hp->repr == MV_REPR_ROLL ? steps * hp->n_classes : steps * sizeof(int32_t);
+}
+
+int sequence_max_notes(const mv_hparams *hp)
+{
+    int steps = (int)hparams_seq_len(hp);
+    return hp->repr == MV_REPR_ROLL    ? steps * (int)hp->n_classes / 2
+           : hp->repr == MV_REPR_DRUMS ? steps * MV_DRUM_CLASSES
+                                       : steps;
+}
+
+int sequence_notes(const mv_hparams *hp, const void *window, mv_note *out, int max)
 {
     int n = (int)hparams_seq_len(hp);
-    if (hp->repr == MV_REPR_DRUMS) return drums_to_notes(tokens, n, SEQUENCE_VELOCITY, out, max);
-    return melody_to_notes(tokens, n, (int)hp->min_pitch, (int)hp->n_classes, SEQUENCE_VELOCITY,
+    if (hp->repr == MV_REPR_ROLL)
+        return roll_to_notes(window, n, (int)hp->min_pitch, (int)hp->n_classes / 2,
+                             SEQUENCE_VELOCITY, out, max);
+    if (hp->repr == MV_REPR_DRUMS) return drums_to_notes(window, n, SEQUENCE_VELOCITY, out, max);
+    return melody_to_notes(window, n, (int)hp->min_pitch, (int)hp->n_classes, SEQUENCE_VELOCITY,
                            out, max);
 }
 
-int sequence_write_midi(const char *path, const mv_hparams *hp, const int32_t *tokens,
+int sequence_write_midi(const char *path, const mv_hparams *hp, const void *windows,
                         int n_seqs, const char *const *names, double bpm, char *err,
                         size_t errlen)
 {
-    int len = (int)hparams_seq_len(hp), max = len * MV_DRUM_CLASSES;
+    int len = (int)hparams_seq_len(hp), max = sequence_max_notes(hp);
+    size_t bytes = sequence_window_bytes(hp);
     mv_note *notes = malloc(sizeof *notes * (size_t)max * n_seqs);
     mv_midi_part *parts = malloc(sizeof *parts * n_seqs);
     int rc = -1;
@@ -31,7 +48,7 @@ int sequence_write_midi(const char *path, const mv_hparams *hp, const int32_t *t
         int drums = hp->repr == MV_REPR_DRUMS;
         for (int i = 0; i < n_seqs; i++) {
             mv_note *mine = notes + (size_t)i * max;
-            int n = sequence_notes(hp, tokens + (size_t)i * len, mine, max);
+            int n = sequence_notes(hp, (const char *)windows + i * bytes, mine, max);
             parts[i] = (mv_midi_part){mine, n, i * len, drums ? 9 : 0, drums ? -1 : 0,
                                       names ? names[i] : NULL};
         }
@@ -44,28 +61,31 @@ int sequence_write_midi(const char *path, const mv_hparams *hp, const int32_t *t
 }
 
 typedef struct {
-    int first_bar, found, bar, seq_len;
-    int32_t *tokens;
+    int first_bar, found, bar;
+    size_t bytes;
+    void *window;
 } window_search;
 
-static int take_window(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
+static int take_window(void *ctx, const void *window, uint32_t bar, int32_t transpose)
 {
     window_search *s = ctx;
     if (transpose != 0 || (int)bar < s->first_bar) return 0;
-    memcpy(s->tokens, tokens, sizeof *s->tokens * s->seq_len);
+    memcpy(s->window, window, s->bytes);
     s->bar = (int)bar;
     s->found = 1;
     return 1;
 }
 
-static mv_extract_config config_for(const mv_hparams *hp, const char *track)
+mv_extract_config sequence_extract_config(const mv_hparams *hp, const char *track)
 {
     mv_extract_config c = {0};
     c.repr = hp->repr;
     c.n_bars = (int)hp->n_bars;
     c.steps_per_bar = (int)hp->steps_per_bar;
     c.min_pitch = (int)hp->min_pitch;
-    c.n_pitches = hp->repr == MV_REPR_MELODY ? (int)hp->n_classes - 2 : 0;
+    c.n_pitches = hp->repr == MV_REPR_MELODY ? (int)hp->n_classes - 2
+                  : hp->repr == MV_REPR_ROLL ? (int)hp->n_classes / 2
+                                             : 0;
     c.track_name = track;
     return c;
 }
@@ -82,23 +102,23 @@ static void explain_no_window(const char *path, const mv_hparams *hp, int first_
     snprintf(err, errlen,
              "%s: no usable %u-bar %s window from bar %d on (the notes span %.1f bars of 4/4; "
              "%llu notes considered, %llu outside the pitch range; windows rejected: %llu with "
-             "a silent bar, %llu in a meter that does not fill %u steps per bar)",
+             "a silent bar, %llu with no note starting, %llu in a meter that does not fill %u "
+             "steps per bar)",
              path, hp->n_bars, repr_name(hp->repr), first_bar + 1, bars,
              (unsigned long long)st->notes, (unsigned long long)st->notes_out_of_range,
-             (unsigned long long)st->windows_gap,
+             (unsigned long long)st->windows_gap, (unsigned long long)st->windows_no_onset,
              (unsigned long long)(st->windows_bad_meter + st->segments_bad_meter),
              hp->steps_per_bar);
 }
 
 int sequence_read_window(const char *path, const mv_hparams *hp, int first_bar,
-                         const char *track, int32_t *tokens, int *bar, char *err,
-                         size_t errlen)
+                         const char *track, void *window, int *bar, char *err, size_t errlen)
 {
     mv_midi_file f;
     if (midi_read_file(path, &f, err, errlen)) return -1;
-    mv_extract_config cfg = config_for(hp, track);
+    mv_extract_config cfg = sequence_extract_config(hp, track);
     mv_extract_stats st = {0};
-    window_search s = {first_bar, 0, 0, (int)hparams_seq_len(hp), tokens};
+    window_search s = {first_bar, 0, 0, sequence_window_bytes(hp), window};
     char why[256];
     int rc = extract_config_check(&cfg, why, sizeof why) ? -1
              : extract_windows(&f, &cfg, take_window, &s, &st, why, sizeof why);

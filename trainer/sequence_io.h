@@ -1,34 +1,44 @@
-/* Token sequences of a model <-> MIDI files: decoded sequences written as
- * notes (melody on channel 1, drums on channel 10), and the window of a MIDI
- * file that a model encodes. */
+/* Windows of a model <-> MIDI files: decoded windows written as notes (melody
+ * and piano roll on channel 1 with a piano program, drums on channel 10), and
+ * the window of a MIDI file that a model encodes.
+ * A window is hparams_seq_len(hp) int32 tokens (melody, drums) or a piano roll
+ * of seq_len steps x n_classes bytes 0/1 (roll, core/tokens.h). */
 #ifndef MV_SEQUENCE_IO_H
 #define MV_SEQUENCE_IO_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "extract.h"
 #include "hparams.h"
 #include "tokens.h"
 
 #define SEQUENCE_VELOCITY 100 /* the tokens carry no dynamics */
 
-/* Notes of one sequence of hparams_seq_len(hp) tokens; returns the count (<= max). */
-int sequence_notes(const mv_hparams *hp, const int32_t *tokens, mv_note *out, int max);
+/* Bytes of one window of a hp-shaped model. */
+size_t sequence_window_bytes(const mv_hparams *hp);
+/* The most notes one window can hold (every step a new note of every pitch). */
+int sequence_max_notes(const mv_hparams *hp);
 
-/* Writes n_seqs sequences [n_seqs, seq_len] one after another, each in its own
- * track (named names[i] when names is not NULL), at bpm. Returns 0, or -1 with
- * a message naming path in err. */
-int sequence_write_midi(const char *path, const mv_hparams *hp, const int32_t *tokens,
+/* Notes of one window, in onset order; returns the count (<= max). */
+int sequence_notes(const mv_hparams *hp, const void *window, mv_note *out, int max);
+
+/* Writes n_seqs windows [n_seqs] one after another, each in its own track
+ * (named names[i] when names is not NULL), at bpm. Returns 0, or -1 with a
+ * message naming path in err. */
+int sequence_write_midi(const char *path, const mv_hparams *hp, const void *windows,
                         int n_seqs, const char *const *names, double bpm, char *err,
                         size_t errlen);
 
+/* How `morphvae data` extracts a hp-shaped model's windows from MIDI files,
+ * untransposed (track: tracks of these comma-separated names, NULL for all). */
+mv_extract_config sequence_extract_config(const mv_hparams *hp, const char *track);
+
 /* The first window of the model's length (hp) in the MIDI file at path that
  * starts at bar first_bar (0-based) or later, extracted the way training data
- * is (core/extract.h; track: only tracks of that name, NULL for all). Fills
- * tokens [seq_len] and *bar. Returns 0, or -1 with a message naming the file and
- * why no window was usable in err. */
+ * is (sequence_extract_config). Fills window and *bar. Returns 0, or -1 with a
+ * message naming the file and why no window was usable in err. */
 int sequence_read_window(const char *path, const mv_hparams *hp, int first_bar,
-                         const char *track, int32_t *tokens, int *bar, char *err,
-                         size_t errlen);
+                         const char *track, void *window, int *bar, char *err, size_t errlen);
 
 #endif
