@@ -1,6 +1,7 @@
-/* Musical attributes of a window of tokens (melody, drums): what the attribute
- * vectors of `morphvae attributes` are fitted to and what the plugin's attribute
- * knobs are named after. Computed straight from the tokens, without allocating.
+/* Musical attributes of a window of tokens (melody, drums) or of a piano roll:
+ * what the attribute vectors of `morphvae attributes` are fitted to and what the
+ * plugin's attribute knobs are named after. Computed straight from the tokens or
+ * the roll, without allocating.
  * An attribute that does not apply to the representation, or is undefined for
  * the window (the mean interval of a single note), is NAN. */
 #ifndef MV_ATTRIBUTES_H
@@ -12,13 +13,19 @@
 
 enum mv_attribute {
     MV_ATTR_NOTE_DENSITY,   /* onsets per bar (drums: hits per bar) */
-    MV_ATTR_MEAN_PITCH,     /* melody: mean MIDI pitch of the notes */
-    MV_ATTR_PITCH_RANGE,    /* melody: highest minus lowest pitch */
+    MV_ATTR_MEAN_PITCH,     /* melody, roll: mean MIDI pitch of the notes */
+    MV_ATTR_PITCH_RANGE,    /* melody, roll: highest minus lowest pitch of the notes */
     MV_ATTR_MEAN_INTERVAL,  /* melody: mean |pitch change| between successive notes */
     MV_ATTR_SYNCOPATION_16, /* onsets on a 16th off-beat (2nd or 4th 16th of a beat) / onsets */
     MV_ATTR_SYNCOPATION_8,  /* onsets on the 8th off-beat (3rd 16th of a beat) / onsets */
-    MV_ATTR_MEAN_DURATION,  /* melody: mean note length in steps (legato vs staccato) */
-    MV_ATTR_REST_FRACTION,  /* melody: steps where no note sounds / steps */
+    MV_ATTR_SYNCOPATION,    /* 16th syncopation against the window's own 8th grid: onsets on
+                               the less used of the even and the odd 16ths / onsets; equals
+                               the 16th one while most onsets are on 8ths, and is unchanged
+                               when the window is shifted by a 16th */
+    MV_ATTR_MEAN_DURATION,  /* melody, roll: mean note length in steps (legato vs staccato) */
+    MV_ATTR_REST_FRACTION,  /* melody, roll: steps where no note sounds / steps */
+    MV_ATTR_POLYPHONY,      /* roll: mean number of sounding pitches over the steps where
+                               any sounds */
     MV_ATTR_CONTOUR,        /* melody: mean signed pitch change (rising > 0) */
     MV_ATTR_STEPWISE,       /* melody: intervals of 1 or 2 semitones / intervals */
     MV_ATTR_REPETITION,     /* melody: repeated pitches / intervals */
@@ -42,7 +49,15 @@ const mv_attribute_info *attribute_info(int attribute);
 int attribute_find(const char *name);
 int attribute_applies(int attribute, uint32_t repr);
 
-/* All attributes of one window of hparams_seq_len(hp) tokens into out[MV_ATTR_COUNT]. */
+/* All attributes of one window of hparams_seq_len(hp) tokens into out[MV_ATTR_COUNT]
+ * (melody and drum models; all NAN for a roll model). */
 void attributes_compute(const mv_hparams *hp, const int32_t *tokens, float *out);
+/* The same for a piano-roll window (MV_REPR_ROLL, core/tokens.h): hparams_seq_len(hp)
+ * steps of hp->n_classes bytes, the sounding bits of n_classes / 2 pitches from
+ * hp->min_pitch, then their onset bits. A pitch sounds where either of its bits
+ * is set; a note starts at an onset bit or where its pitch begins to sound (also
+ * at step 0) and lasts while the pitch sounds without a new onset: the notes
+ * roll_to_notes plays from a normalised roll (the data's, the decoder's). */
+void attributes_compute_roll(const mv_hparams *hp, const uint8_t *roll, float *out);
 
 #endif

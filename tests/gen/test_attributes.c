@@ -1,4 +1,5 @@
-/* Attributes: core/attributes.c on hand-made windows with hand-counted values;
+/* Attributes: core/attributes.c on hand-made windows (melody, drums, piano roll)
+ * with hand-counted values;
  * `morphvae attributes` on a corpus of known windows stores the right attribute
  * statistics, unit vectors that point to more of the attribute, keeps the
  * model's tensors and other metadata, and names the corpus when it does not fit. */
@@ -41,15 +42,27 @@ static void test_melody_window(void)
     CHECK_CLOSE(a[MV_ATTR_REPETITION], 0.0, 1e-6);
     CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 0.4, 1e-6);   /* steps 9 and 27 of 5 onsets */
     CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_8], 0.2, 1e-6);    /* step 6 */
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION], 0.4, 1e-6);      /* odd 16ths 9, 27; even 0, 6, 12 */
     CHECK_CLOSE(a[MV_ATTR_MEAN_DURATION], 4.6, 1e-6);    /* (4+3+3+8+5) / 5 */
     CHECK_CLOSE(a[MV_ATTR_REST_FRACTION], 9.0 / 32, 1e-6);
-    CHECK(isnan(a[MV_ATTR_KICK_DENSITY]));
+    CHECK(isnan(a[MV_ATTR_KICK_DENSITY]) && isnan(a[MV_ATTR_POLYPHONY]));
+
+    /* Shifted by a 16th: the onsets move to 1, 7, 10, 13, 28 (odd 1, 7, 13), so
+     * the 16th syncopation flips to 3/5; against the window's own 8th grid it
+     * stays 2/5. */
+    int32_t shifted[32] = {0};
+    memcpy(shifted + 1, t, sizeof t[0] * 31);
+    attributes_compute(&hp, shifted, a);
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 0.6, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_8], 0.2, 1e-6); /* step 10 */
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION], 0.4, 1e-6);
 
     int32_t empty[32] = {0};
     attributes_compute(&hp, empty, a);
     CHECK(a[MV_ATTR_NOTE_DENSITY] == 0);
     CHECK(a[MV_ATTR_REST_FRACTION] == 1);
-    CHECK(isnan(a[MV_ATTR_MEAN_PITCH]) && isnan(a[MV_ATTR_SYNCOPATION_16]));
+    CHECK(isnan(a[MV_ATTR_MEAN_PITCH]) && isnan(a[MV_ATTR_SYNCOPATION_16]) &&
+          isnan(a[MV_ATTR_SYNCOPATION]));
 
     int32_t one[32] = {0};
     one[3] = MEL(50); /* a repeated D3 */
@@ -59,6 +72,7 @@ static void test_melody_window(void)
     CHECK_CLOSE(a[MV_ATTR_REPETITION], 1.0, 1e-6);
     CHECK_CLOSE(a[MV_ATTR_MEAN_INTERVAL], 0.0, 1e-6);
     CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 1.0, 1e-6); /* steps 3 and 5 */
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION], 0.0, 1e-6);    /* both odd: none off their grid */
     one[5] = 0;
     attributes_compute(&hp, one, a);
     CHECK(isnan(a[MV_ATTR_MEAN_INTERVAL]));
@@ -88,11 +102,94 @@ static void test_drum_window(void)
     CHECK_CLOSE(a[MV_ATTR_CYMBAL_DENSITY], 1.0, 1e-6);
     CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 1.0 / 12, 1e-6); /* the ride on step 15 */
     CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_8], 4.0 / 12, 1e-6);  /* steps 6, 10 (2 hits), 14 */
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION], 1.0 / 12, 1e-6);    /* 11 hits on even 16ths */
     CHECK(isnan(a[MV_ATTR_MEAN_PITCH]));
     CHECK(attribute_find("syncopation_16th") == MV_ATTR_SYNCOPATION_16);
     CHECK(attribute_find("no such thing") == -1);
     CHECK(attribute_applies(MV_ATTR_KICK_DENSITY, MV_REPR_DRUMS));
     CHECK(!attribute_applies(MV_ATTR_KICK_DENSITY, MV_REPR_MELODY));
+    CHECK(attribute_find("syncopation") == MV_ATTR_SYNCOPATION);
+    float r[MV_ATTR_COUNT];
+    attributes_compute_roll(&hp, (const uint8_t *)t, r); /* not a roll model: nothing */
+    for (int k = 0; k < MV_ATTR_COUNT; k++) CHECK(isnan(r[k]));
+}
+
+/* A piano-roll window of 2 bars x 16 steps (roll_2bar: 88 pitches from 21). */
+#define ROLL_P 88
+#define ROLL_W (2 * ROLL_P)
+static void roll_note(uint8_t *roll, int pitch, int start, int end, int onset)
+{
+    for (int s = start; s < end; s++) roll[s * ROLL_W + pitch - 21] = 1;
+    if (onset) roll[start * ROLL_W + ROLL_P + pitch - 21] = 1;
+}
+
+static void test_roll_window(void)
+{
+    mv_hparams hp;
+    hparams_preset("roll_2bar", &hp);
+    CHECK(hp.repr == MV_REPR_ROLL && hp.n_classes == ROLL_W && hp.min_pitch == 21 &&
+          hparams_seq_len(&hp) == 32);
+    static uint8_t roll[32 * ROLL_W];
+    /* C4 + E4 chord at 0 (C4 for 4 steps, E4 for 8), G4 at 4-6, C4 struck again
+     * at 8 and at 10 (two notes: the second onset ends the first), C5 27-end. */
+    roll_note(roll, 60, 0, 4, 1);
+    roll_note(roll, 64, 0, 8, 1);
+    roll_note(roll, 67, 4, 6, 1);
+    roll_note(roll, 60, 8, 12, 1);
+    roll_note(roll, 60, 10, 12, 1);
+    roll_note(roll, 72, 27, 32, 1);
+    float a[MV_ATTR_COUNT];
+    attributes_compute_roll(&hp, roll, a);
+    CHECK_CLOSE(a[MV_ATTR_NOTE_DENSITY], 3.0, 1e-6);         /* 6 notes / 2 bars */
+    CHECK_CLOSE(a[MV_ATTR_MEAN_PITCH], 383.0 / 6, 1e-5);     /* 60 64 67 60 60 72 */
+    CHECK_CLOSE(a[MV_ATTR_PITCH_RANGE], 12.0, 1e-6);         /* 72 - 60 */
+    CHECK_CLOSE(a[MV_ATTR_MEAN_DURATION], 23.0 / 6, 1e-6);   /* 4 8 2 2 2 5 */
+    CHECK_CLOSE(a[MV_ATTR_REST_FRACTION], 15.0 / 32, 1e-6);  /* sounding 0-11, 27-31 */
+    /* sounding pitches: 2 at 0-5, 1 at 6-11 and 27-31: 23 over 17 steps */
+    CHECK_CLOSE(a[MV_ATTR_POLYPHONY], 23.0 / 17, 1e-6);
+    /* onsets 0 (2), 4, 8, 10, 27: one odd 16th (27), one 8th off-beat (10) */
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 1.0 / 6, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_8], 1.0 / 6, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION], 1.0 / 6, 1e-6);
+    CHECK(isnan(a[MV_ATTR_MEAN_INTERVAL]) && isnan(a[MV_ATTR_KICK_DENSITY]));
+
+    /* A pitch sounding at step 0 without its onset bit (held from before the
+     * window) is a note there, as roll_to_notes plays it; a pitch that goes on
+     * sounding without a new onset is one note. */
+    memset(roll, 0, sizeof roll);
+    roll_note(roll, 50, 0, 2, 0);
+    roll_note(roll, 55, 5, 9, 1);
+    roll_note(roll, 50, 5, 6, 1);
+    attributes_compute_roll(&hp, roll, a);
+    CHECK_CLOSE(a[MV_ATTR_NOTE_DENSITY], 1.5, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_MEAN_PITCH], 155.0 / 3, 1e-5);
+    CHECK_CLOSE(a[MV_ATTR_PITCH_RANGE], 5.0, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_MEAN_DURATION], 7.0 / 3, 1e-6);   /* 2 4 1 */
+    CHECK_CLOSE(a[MV_ATTR_POLYPHONY], 7.0 / 6, 1e-6);       /* 1 1 2 1 1 1 */
+    CHECK_CLOSE(a[MV_ATTR_REST_FRACTION], 26.0 / 32, 1e-6);
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 2.0 / 3, 1e-6);  /* the two at step 5 */
+    CHECK_CLOSE(a[MV_ATTR_SYNCOPATION], 1.0 / 3, 1e-6);     /* fewer: the one at 0 */
+
+    memset(roll, 0, sizeof roll);
+    attributes_compute_roll(&hp, roll, a);
+    CHECK(a[MV_ATTR_NOTE_DENSITY] == 0 && a[MV_ATTR_REST_FRACTION] == 1);
+    CHECK(isnan(a[MV_ATTR_POLYPHONY]) && isnan(a[MV_ATTR_MEAN_PITCH]) &&
+          isnan(a[MV_ATTR_SYNCOPATION_16]) && isnan(a[MV_ATTR_MEAN_DURATION]));
+
+    int32_t tokens[32] = {0};
+    attributes_compute(&hp, tokens, a); /* a roll model has no token attributes */
+    for (int k = 0; k < MV_ATTR_COUNT; k++) CHECK(isnan(a[k]));
+    const int roll_attrs[] = {MV_ATTR_NOTE_DENSITY, MV_ATTR_MEAN_PITCH, MV_ATTR_PITCH_RANGE,
+                              MV_ATTR_SYNCOPATION_16, MV_ATTR_SYNCOPATION_8, MV_ATTR_SYNCOPATION,
+                              MV_ATTR_MEAN_DURATION, MV_ATTR_REST_FRACTION, MV_ATTR_POLYPHONY};
+    int applies = 0;
+    for (int k = 0; k < MV_ATTR_COUNT; k++) applies += attribute_applies(k, MV_REPR_ROLL);
+    CHECK(applies == (int)(sizeof roll_attrs / sizeof roll_attrs[0]));
+    for (size_t i = 0; i < sizeof roll_attrs / sizeof roll_attrs[0]; i++)
+        CHECK(attribute_applies(roll_attrs[i], MV_REPR_ROLL));
+    CHECK(!attribute_applies(MV_ATTR_POLYPHONY, MV_REPR_MELODY));
+    CHECK(!attribute_applies(MV_ATTR_POLYPHONY, MV_REPR_DRUMS));
+    CHECK(attribute_find("polyphony") == MV_ATTR_POLYPHONY);
 }
 
 /* The fit on hand-made latent codes. Attribute a_i = i % 8; one dimension
@@ -350,6 +447,7 @@ int main(int argc, char **argv)
     }
     test_melody_window();
     test_drum_window();
+    test_roll_window();
     test_fit();
     test_command(argv[1]);
     fixture_cleanup();
