@@ -4,11 +4,14 @@
  * the plugin's four controls a third: the regression direction that holds the
  * other three (by the linear model). The step along each
  * that a knob takes per +1 sd is calibrated on decoded validation windows (a
- * short line search until the decoded attribute moves by 1 sd), then both
- * vectors are measured on other decoded windows (the test split's); the better
+ * short line search until the decoded attribute moves by 1 sd), then the
+ * vectors are measured on other decoded windows (the test split's); the best
  * one (most change of its own attribute, least of the others) is stored in the
- * weights file with its statistics and step, and a table like the MusicVAE
- * paper's shows what +1 sd of each vector does. */
+ * weights file with its statistics and step if it moves its attribute by at
+ * least --min-effect sd (a knob on a vector that moves nothing is worse than
+ * none: the plugin's syncopation control then falls back to the next name it
+ * accepts), and a table like the MusicVAE paper's shows what +1 sd of each
+ * vector does. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +31,14 @@
 #define CAL_ROUNDS 8       /* line-search decodes per vector */
 #define CAL_TOLERANCE 0.05 /* |decoded change - 1 sd| that ends the search */
 #define CAL_MAX_STEP 8.0    /* in prior sd along the unit vector (the knobs reach 4 steps) */
+#define MIN_EFFECT 0.5      /* default --min-effect: sd a stored vector must move its attribute */
 
 /* The attributes of the plugin's controls (plugin/engine.c), held by the
- * partial directions. */
+ * partial directions. The syncopation control binds syncopation_16th where the
+ * model stores that vector, else syncopation (plugin/engine.c's order), so the
+ * fourth held attribute is syncopation_16th if its regression or quartile
+ * vector will be stored (knob_syncopation), else syncopation. (Both held at
+ * once would be near-dependent where the rhythm sits on the bar's grid.) */
 static const int knob_attributes[] = {MV_ATTR_NOTE_DENSITY, MV_ATTR_MEAN_PITCH,
                                       MV_ATTR_PITCH_RANGE, MV_ATTR_SYNCOPATION_16};
 #define N_KNOBS (int)(sizeof knob_attributes / sizeof knob_attributes[0])
@@ -38,12 +46,15 @@ static const int knob_attributes[] = {MV_ATTR_NOTE_DENSITY, MV_ATTR_MEAN_PITCH,
 static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae attributes MODEL corpus.bin [--max-windows 4096] [--eval 256]\n"
-               "         [--method best|regression|quartiles|partial] [--no-calibrate] [--no-store]\n"
+               "         [--method best|regression|quartiles|partial] [--no-calibrate]\n"
+               "         [--min-effect 0.5] [--no-store]\n"
                "Fits a latent direction per attribute (note density, mean pitch, pitch range,\n"
                "mean interval, 16th and 8th syncopation, ...) on the corpus's training\n"
                "windows, by regression on the latent code and by top/bottom quartile means;\n"
                "for the plugin's controls (density, mean pitch, range, 16th syncopation) also\n"
-               "the partial direction: the regression's, holding the other controls' attributes.\n"
+               "the partial direction: the regression's, holding the other controls' attributes\n"
+               "(the syncopation control's: syncopation_16th and syncopation, the 16th\n"
+               "syncopation against the window's own 8th grid).\n"
                "The step a knob takes along a vector per +1 sd starts from the fit's linear\n"
                "prediction and is calibrated by a line search on --eval decoded validation\n"
                "windows (greedy, z = mu + step v) until their attribute moves by 1 sd (its sd\n"
@@ -51,7 +62,9 @@ static int usage(FILE *f, int status)
                "are then measured on --eval other decoded windows (the test split's, else\n"
                "other validation windows): the effect on their own attribute and the\n"
                "leakage into the others, in sd per +1 sd. The better vector of each\n"
-               "attribute is stored in MODEL with its statistics and step.\n");
+               "attribute is stored in MODEL with its statistics and step if it moves its\n"
+               "attribute by at least --min-effect sd (0: store it whatever it does); the\n"
+               "model's other attribute vectors are removed.\n");
     return status;
 }
 
@@ -60,6 +73,7 @@ typedef struct {
     long max_windows, n_eval;
     int method; /* -1: best of both */
     int store, calibrate;
+    double min_effect; /* > 0: own effect a stored vector needs */
 } attr_args;
 
 /* Everything fitted and measured for one attribute and method. */
@@ -90,13 +104,14 @@ typedef struct {
     int32_t *tokens;         /* [n, seq_len] */
     float base_attr_sd[K];
     attr_result res[K][MV_FIT_METHODS];
-    int chosen[K];
+    int best[K];   /* the method that moves the attribute best, or -1 */
+    int chosen[K]; /* best[k] if it passes --min-effect, else -1 */
 } attr_run;
 
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse(int argc, char **argv, attr_args *a)
 {
-    *a = (attr_args){NULL, NULL, 4096, 256, -1, 1, 1};
+    *a = (attr_args){NULL, NULL, 4096, 256, -1, 1, 1, MIN_EFFECT};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0) - 1;
@@ -120,6 +135,8 @@ static int parse(int argc, char **argv, attr_args *a)
             if (cli_long("attributes", o, v, 8, 10000000, &a->max_windows)) return 2;
         } else if (!strcmp(o, "--eval")) {
             if (cli_long("attributes", o, v, 1, 100000, &a->n_eval)) return 2;
+        } else if (!strcmp(o, "--min-effect")) {
+            if (cli_double("attributes", o, v, 0, 100, &a->min_effect)) return 2;
         } else if (!strcmp(o, "--method")) {
             if (!strcmp(v, "best")) a->method = -1;
             else if (!strcmp(v, "regression")) a->method = MV_FIT_REGRESSION;
@@ -248,17 +265,37 @@ static void fit_all(attr_run *r)
     free(column);
 }
 
+/* Whether the regression or quartile vector of k moves it by min_effect (<= 0:
+ * whether either was fitted). */
+static int passes(const attr_run *r, int k, double min_effect)
+{
+    for (int m = MV_FIT_REGRESSION; m <= MV_FIT_QUARTILES; m++) {
+        const attr_result *res = &r->res[k][m];
+        if (res->ok && (min_effect <= 0 || res->own >= min_effect)) return 1;
+    }
+    return 0;
+}
+
+/* The attribute the syncopation control will bind: see knob_attributes. */
+static int knob_syncopation(const attr_run *r, double min_effect)
+{
+    return passes(r, MV_ATTR_SYNCOPATION_16, min_effect) ? MV_ATTR_SYNCOPATION_16
+                                                          : MV_ATTR_SYNCOPATION;
+}
+
 /* Partial directions for the knob attributes whose regressions all exist. */
-static void fit_partial(attr_run *r)
+static void fit_partial(attr_run *r, double min_effect)
 {
     const float *vectors[N_KNOBS];
     float steps[N_KNOBS];
     int held[N_KNOBS], n = 0, Z = r->g.z_size;
     for (int i = 0; i < N_KNOBS; i++) {
-        const attr_result *g = &r->res[knob_attributes[i]][MV_FIT_REGRESSION];
-        if (!attribute_applies(knob_attributes[i], r->g.hp.repr)) continue;
+        int k = knob_attributes[i];
+        if (k == MV_ATTR_SYNCOPATION_16) k = knob_syncopation(r, min_effect);
+        const attr_result *g = &r->res[k][MV_FIT_REGRESSION];
+        if (!attribute_applies(k, r->g.hp.repr)) continue;
         if (!g->ok) return;
-        held[n] = knob_attributes[i];
+        held[n] = k;
         vectors[n] = g->v;
         steps[n++] = g->fit.step;
     }
@@ -341,10 +378,11 @@ static void measure(attr_run *r, int k, attr_result *res)
     res->leak = n_leak ? leak / n_leak : 0;
 }
 
-static void evaluate(attr_run *r, int calibrated)
+/* Calibrates and measures the fitted vectors of methods [m0, m1]. */
+static void evaluate(attr_run *r, int calibrated, int m0, int m1)
 {
     for (int k = 0; k < K; k++)
-        for (int m = 0; m < MV_FIT_METHODS; m++) {
+        for (int m = m0; m <= m1; m++) {
             attr_result *res = &r->res[k][m];
             if (!res->ok) continue;
             if (calibrated) calibrate(r, k, res);
@@ -352,22 +390,25 @@ static void evaluate(attr_run *r, int calibrated)
         }
 }
 
-/* The stored method: forced, or the one whose own change beats its leak most. */
-static void choose(attr_run *r, int forced)
+/* The best method: forced, or the one whose own change beats its leak most;
+ * stored if its own change reaches min_effect (when that is > 0). */
+static void choose(attr_run *r, int forced, double min_effect)
 {
     for (int k = 0; k < K; k++) {
-        r->chosen[k] = -1;
+        r->best[k] = -1;
         if (forced >= 0) {
-            if (r->res[k][forced].ok) r->chosen[k] = forced;
-            continue;
+            if (r->res[k][forced].ok) r->best[k] = forced;
+        } else {
+            double best = -INFINITY;
+            for (int m = 0; m < MV_FIT_METHODS; m++) {
+                const attr_result *res = &r->res[k][m];
+                if (!res->ok) continue;
+                double score = isnan(res->own) ? -INFINITY : res->own - res->leak;
+                if (r->best[k] < 0 || score > best) r->best[k] = m, best = score;
+            }
         }
-        double best = -INFINITY;
-        for (int m = 0; m < MV_FIT_METHODS; m++) {
-            const attr_result *res = &r->res[k][m];
-            if (!res->ok) continue;
-            double score = isnan(res->own) ? -INFINITY : res->own - res->leak;
-            if (r->chosen[k] < 0 || score > best) r->chosen[k] = m, best = score;
-        }
+        int b = r->best[k];
+        r->chosen[k] = b >= 0 && (min_effect <= 0 || r->res[k][b].own >= min_effect) ? b : -1;
     }
 }
 
@@ -424,19 +465,25 @@ static void print_tables(const attr_args *a, const attr_run *r)
         printf("%-18s %-21s %8.3f %8.3f |", info->name, info->unit, g->fit.attr_mean,
                r->base_attr_sd[k]);
         for (int m = 0; m < MV_FIT_METHODS; m++) print_method(&r->res[k][m]);
-        printf(" %s\n", r->chosen[k] >= 0 ? fit_method_name(r->chosen[k]) : "none (undefined)");
+        if (r->chosen[k] >= 0) printf(" %s\n", fit_method_name(r->chosen[k]));
+        else if (r->best[k] >= 0)
+            printf(" none (%s moves it by %+.2f < %.2f sd)\n", fit_method_name(r->best[k]),
+                   r->res[k][r->best[k]].own, a->min_effect);
+        else printf(" none (undefined)\n");
     }
     printf("\nchange of each attribute (columns, in its sd) from +1 sd of each stored vector "
-           "(rows),\non the %s windows; the diagonal is the vector's effect, the rest leakage:\n%-18s",
-           split_name(r->measure.split), "");
+           "(rows; *: the best vector, not stored),\non the %s windows; the diagonal is the "
+           "vector's effect, the rest leakage:\n%-18s", split_name(r->measure.split), "");
     for (int j = 0; j < K; j++)
         if (attribute_applies(j, r->g.hp.repr)) printf("  %7s", attribute_info(j)->label);
     printf("\n");
     for (int k = 0; k < K; k++) {
-        if (!attribute_applies(k, r->g.hp.repr) || r->chosen[k] < 0) continue;
-        printf("%-18s", attribute_info(k)->name);
+        if (!attribute_applies(k, r->g.hp.repr) || r->best[k] < 0) continue;
+        char name[32];
+        snprintf(name, sizeof name, "%s%s", attribute_info(k)->name, r->chosen[k] < 0 ? "*" : "");
+        printf("%-18s", name);
         for (int j = 0; j < K; j++)
-            if (attribute_applies(j, r->g.hp.repr)) print_signed(r->res[k][r->chosen[k]].effect[j]);
+            if (attribute_applies(j, r->g.hp.repr)) print_signed(r->res[k][r->best[k]].effect[j]);
         printf("\n");
     }
 }
@@ -524,9 +571,10 @@ int cmd_attributes(int argc, char **argv)
     if (!rc) rc = load(&a, r, err, sizeof err);
     if (!rc) {
         fit_all(r);
-        fit_partial(r);
-        evaluate(r, a.calibrate);
-        choose(r, a.method);
+        evaluate(r, a.calibrate, MV_FIT_REGRESSION, MV_FIT_QUARTILES);
+        fit_partial(r, a.min_effect);
+        evaluate(r, a.calibrate, MV_FIT_PARTIAL, MV_FIT_PARTIAL);
+        choose(r, a.method, a.min_effect);
         print_tables(&a, r);
         if (a.store) {
             rc = store(&a, r, err, sizeof err);

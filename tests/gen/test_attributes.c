@@ -406,18 +406,19 @@ static void test_command(const char *morphvae)
     CHECK(fixture_random_model(quart, "tiny", 3) == 0);
     static char out[65536], err[4096];
     int rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
-                         "attributes '%s' '%s' --method regression", reg, corpus);
+                         "attributes '%s' '%s' --method regression --min-effect 0", reg, corpus);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err);
     CHECK_MSG(strstr(out, "note_density") && strstr(out, "notes/bar") && strstr(out, "stored") &&
               strstr(out, "Step per +1 sd calibrated on 4 validation windows"), "%s", out);
     check_stored(reg, orig, "regression");
     rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
-                     "attributes '%s' '%s' --method quartiles", quart, corpus);
+                     "attributes '%s' '%s' --method quartiles --min-effect 0", quart, corpus);
     CHECK_MSG(rc == 0, "exit %d: %s", rc, err);
     check_stored(quart, orig, "quartiles");
     /* uncalibrated, the stored step is the fit's prediction */
     rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
-                     "attributes '%s' '%s' --method quartiles --no-calibrate", quart, corpus);
+                     "attributes '%s' '%s' --method quartiles --no-calibrate --min-effect 0", quart,
+                     corpus);
     CHECK_MSG(rc == 0 && strstr(out, "not calibrated"), "exit %d: %s", rc, out);
     mv_weights *qw;
     if (weights_read(quart, &qw, err, sizeof err) == 0) {
@@ -425,6 +426,26 @@ static void test_command(const char *morphvae)
         if (dens) CHECK_CLOSE(dens[3], density_quartile_step(quart), 1e-4);
         weights_free(qw);
     }
+
+    /* --min-effect: a vector that does not move its attribute by that many sd is
+     * not stored, and the model's old vectors go; the table says why. */
+    rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                     "attributes '%s' '%s' --min-effect 100", reg, corpus);
+    CHECK_MSG(rc == 0 && strstr(out, "note_density") && strstr(out, "< 100.00 sd)"), "exit %d: %s",
+              rc, out);
+    mv_weights *nw;
+    if (weights_read(reg, &nw, err, sizeof err) == 0) {
+        for (int k = 0; k < MV_ATTR_COUNT; k++) {
+            char key[MV_META_KEY_MAX];
+            snprintf(key, sizeof key, "attribute.%s.vector", attribute_info(k)->name);
+            CHECK_MSG(weights_meta(nw, key) == NULL, "%s still stored", key);
+        }
+        CHECK(meta_is(nw, "provenance", "gen test fixture"));
+        weights_free(nw);
+    }
+    rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                     "attributes '%s' '%s' --min-effect -1", reg, corpus);
+    CHECK(rc == 2);
 
     /* A drums corpus does not fit a melody model: the message names the corpus. */
     const char *drums = fixture_path("drums.corpus");
