@@ -49,19 +49,20 @@ static int usage(FILE *f, int status)
                "         [--method best|regression|quartiles|partial] [--no-calibrate]\n"
                "         [--min-effect 0.5] [--no-store]\n"
                "Fits a latent direction per attribute (note density, mean pitch, pitch range,\n"
-               "mean interval, 16th and 8th syncopation, ...) on the corpus's training\n"
-               "windows, by regression on the latent code and by top/bottom quartile means;\n"
-               "for the plugin's controls (density, mean pitch, range, 16th syncopation) also\n"
-               "the partial direction: the regression's, holding the other controls' attributes\n"
-               "(the syncopation control's: syncopation_16th and syncopation, the 16th\n"
-               "syncopation against the window's own 8th grid).\n"
+               "mean interval, 16th and 8th syncopation, ...; piano rolls: also polyphony)\n"
+               "on the corpus's training windows, by regression on the latent code and by\n"
+               "top/bottom quartile means; for the plugin's controls (density, mean pitch,\n"
+               "range, syncopation) also the partial direction: the regression's, holding\n"
+               "the other controls' attributes (the syncopation control's: syncopation_16th\n"
+               "if its vector will be stored, else syncopation, the 16th syncopation against\n"
+               "the window's own 8th grid).\n"
                "The step a knob takes along a vector per +1 sd starts from the fit's linear\n"
                "prediction and is calibrated by a line search on --eval decoded validation\n"
                "windows (greedy, z = mu + step v) until their attribute moves by 1 sd (its sd\n"
-               "on the training windows); --no-calibrate keeps the prediction. Both vectors\n"
+               "on the training windows); --no-calibrate keeps the prediction. All vectors\n"
                "are then measured on --eval other decoded windows (the test split's, else\n"
                "other validation windows): the effect on their own attribute and the\n"
-               "leakage into the others, in sd per +1 sd. The better vector of each\n"
+               "leakage into the others, in sd per +1 sd. The best vector of each\n"
                "attribute is stored in MODEL with its statistics and step if it moves its\n"
                "attribute by at least --min-effect sd (0: store it whatever it does); the\n"
                "model's other attribute vectors are removed.\n");
@@ -97,11 +98,11 @@ typedef struct {
     mv_gen_model g;
     mv_corpus *corpus;
     int n_fit;
-    int32_t *fit_tokens;
+    uint8_t *fit_windows;    /* [n_fit] windows of g.window_bytes (tokens or rolls) */
     float *fit_attr, *fit_mu, *fit_sigma;
     window_set cal, measure; /* calibration and measurement windows */
     float *z, *moved;        /* [n, Z], [n, K] scratch for either set */
-    int32_t *tokens;         /* [n, seq_len] */
+    uint8_t *windows;        /* [n] decoded windows */
     float base_attr_sd[K];
     attr_result res[K][MV_FIT_METHODS];
     int best[K];   /* the method that moves the attribute best, or -1 */
@@ -174,21 +175,27 @@ static int check_corpus_fits(const attr_args *a, attr_run *r, char *err, size_t 
 /* n windows of a split spread evenly over it, copied into a new array; shifted
  * by half a spacing when `shifted`, to take other windows than an unshifted
  * pick (the same ones when the split has no more than n). */
-static int32_t *pick_windows(mv_corpus *c, int split, int n, int seq_len, int shifted)
+static uint8_t *pick_windows(const mv_gen_model *g, mv_corpus *c, int split, int n, int shifted)
 {
     uint64_t count = corpus_count(c, split);
-    int32_t *t = malloc(sizeof *t * (size_t)n * seq_len);
+    uint8_t *t = malloc(g->window_bytes * (size_t)n);
     for (int i = 0; t && i < n; i++) {
         uint64_t k = (2 * (uint64_t)i + (uint64_t)shifted) * count / (2 * (uint64_t)n);
-        memcpy(t + (size_t)i * seq_len, corpus_window(c, split, k), sizeof *t * seq_len);
+        const void *w = g->hp.repr == MV_REPR_ROLL ? (const void *)corpus_roll_window(c, split, k)
+                                                   : (const void *)corpus_window(c, split, k);
+        memcpy(t + (size_t)i * g->window_bytes, w, g->window_bytes);
     }
     return t;
 }
 
-static void compute_attributes(const mv_hparams *hp, const int32_t *tokens, int n, float *out)
+/* The attributes of n windows (tokens or rolls, as the model's). */
+static void compute_attributes(const mv_gen_model *g, const uint8_t *windows, int n, float *out)
 {
-    int len = (int)hparams_seq_len(hp);
-    for (int i = 0; i < n; i++) attributes_compute(hp, tokens + (size_t)i * len, out + (size_t)i * K);
+    for (int i = 0; i < n; i++) {
+        const void *w = windows + (size_t)i * g->window_bytes;
+        if (g->hp.repr == MV_REPR_ROLL) attributes_compute_roll(&g->hp, w, out + (size_t)i * K);
+        else attributes_compute(&g->hp, w, out + (size_t)i * K);
+    }
 }
 
 /* Encodes n windows of a split and the attributes of their greedy decodes. */
@@ -196,14 +203,14 @@ static int load_set(attr_run *r, window_set *s, int split, int n, int shifted)
 {
     s->split = split;
     s->n = n;
-    int32_t *t = pick_windows(r->corpus, split, n, r->g.seq_len, shifted);
+    uint8_t *t = pick_windows(&r->g, r->corpus, split, n, shifted);
     s->mu = malloc(sizeof *s->mu * n * r->g.z_size);
     s->base = malloc(sizeof *s->base * n * K);
     int rc = t && s->mu && s->base ? 0 : -1;
     if (!rc) {
-        gen_encode(&r->g, t, n, s->mu, NULL);
-        gen_decode(&r->g, s->mu, n, 0, 0, r->tokens);
-        compute_attributes(&r->g.hp, r->tokens, n, s->base);
+        gen_encode_windows(&r->g, t, n, s->mu, NULL);
+        gen_decode_windows(&r->g, s->mu, n, 0, 0, r->windows);
+        compute_attributes(&r->g, r->windows, n, s->base);
     }
     free(t);
     return rc;
@@ -227,22 +234,22 @@ static int load(const attr_args *a, attr_run *r, char *err, size_t errlen)
     int cal_split = corpus_count(c, MV_SPLIT_VALID) ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
     int measure_split = corpus_count(c, MV_SPLIT_TEST) ? MV_SPLIT_TEST : cal_split;
     int n_cal = min_count(c, cal_split, a->n_eval), n_measure = min_count(c, measure_split, a->n_eval);
-    int L = r->g.seq_len, Z = r->g.z_size, n_max = n_cal > n_measure ? n_cal : n_measure;
-    r->fit_tokens = pick_windows(c, MV_SPLIT_TRAIN, r->n_fit, L, 0);
+    int Z = r->g.z_size, n_max = n_cal > n_measure ? n_cal : n_measure;
+    r->fit_windows = pick_windows(&r->g, c, MV_SPLIT_TRAIN, r->n_fit, 0);
     r->fit_attr = malloc(sizeof *r->fit_attr * r->n_fit * K);
     r->fit_mu = malloc(sizeof *r->fit_mu * r->n_fit * Z);
     r->fit_sigma = malloc(sizeof *r->fit_sigma * r->n_fit * Z);
     r->z = malloc(sizeof *r->z * n_max * Z);
     r->moved = malloc(sizeof *r->moved * n_max * K);
-    r->tokens = malloc(sizeof *r->tokens * n_max * L);
-    if (!r->fit_tokens || !r->fit_attr || !r->fit_mu || !r->fit_sigma || !r->z || !r->moved ||
-        !r->tokens || load_set(r, &r->cal, cal_split, n_cal, 0) ||
+    r->windows = malloc(r->g.window_bytes * (size_t)n_max);
+    if (!r->fit_windows || !r->fit_attr || !r->fit_mu || !r->fit_sigma || !r->z || !r->moved ||
+        !r->windows || load_set(r, &r->cal, cal_split, n_cal, 0) ||
         load_set(r, &r->measure, measure_split, n_measure, measure_split == cal_split)) {
         snprintf(err, errlen, "%s: out of memory for %d windows", a->corpus, r->n_fit);
         return -1;
     }
-    compute_attributes(&r->g.hp, r->fit_tokens, r->n_fit, r->fit_attr);
-    gen_encode(&r->g, r->fit_tokens, r->n_fit, r->fit_mu, r->fit_sigma);
+    compute_attributes(&r->g, r->fit_windows, r->n_fit, r->fit_attr);
+    gen_encode_windows(&r->g, r->fit_windows, r->n_fit, r->fit_mu, r->fit_sigma);
     return 0;
 }
 
@@ -320,8 +327,8 @@ static void decode_moved(attr_run *r, const window_set *s, const float *v, doubl
     int Z = r->g.z_size;
     memcpy(r->z, s->mu, sizeof *r->z * s->n * Z);
     for (int i = 0; i < s->n; i++) latent_add_attribute(r->z + (size_t)i * Z, v, 1.0f, (float)step, Z);
-    gen_decode(&r->g, r->z, s->n, 0, 0, r->tokens);
-    compute_attributes(&r->g.hp, r->tokens, s->n, r->moved);
+    gen_decode_windows(&r->g, r->z, s->n, 0, 0, r->windows);
+    compute_attributes(&r->g, r->windows, s->n, r->moved);
 }
 
 /* Mean change of attribute j from a set's base decodes to r->moved, in its sd
@@ -543,13 +550,13 @@ static void release(attr_run *r)
 {
     for (int k = 0; k < K; k++)
         for (int m = 0; m < MV_FIT_METHODS; m++) free(r->res[k][m].v);
-    free(r->fit_tokens);
+    free(r->fit_windows);
     free(r->fit_attr);
     free(r->fit_mu);
     free(r->fit_sigma);
     free(r->z);
     free(r->moved);
-    free(r->tokens);
+    free(r->windows);
     const window_set *sets[2] = {&r->cal, &r->measure};
     for (int i = 0; i < 2; i++) {
         free(sets[i]->mu);

@@ -460,6 +460,67 @@ static void test_command(const char *morphvae)
     CHECK(fixture_same_bytes(fixture_path("orig.mvae"), orig));
 }
 
+/* Roll window i: i % 4 + 1 pitches (C4 E4 G4 C5) struck together on each of
+ * the first (i / 4) % 4 + 1 quarters, a quarter long: polyphony i % 4 + 1,
+ * density (i % 4 + 1) ((i / 4) % 4 + 1) / 2 notes per bar. */
+static void roll_known_window(int i, uint8_t *roll)
+{
+    static const int pitches[4] = {60, 64, 67, 72};
+    memset(roll, 0, 32 * ROLL_W);
+    for (int q = 0; q < (i / 4) % 4 + 1; q++)
+        for (int p = 0; p < i % 4 + 1; p++) roll_note(roll, pitches[p], 4 * q, 4 * q + 4, 1);
+}
+
+/* `morphvae attributes` on a piano-roll model and corpus: the roll attributes
+ * are fitted, their statistics stored (over the 16 training windows, every
+ * combination once: polyphony 1..4, mean 2.5, sd sqrt(1.25); density m q / 2,
+ * mean 3.125, sd sqrt(7.5^2 / 4 - 3.125^2)), melody- and drum-only ones not. */
+static void test_roll_command(const char *morphvae)
+{
+    const char *corpus = fixture_path("roll.corpus"), *model = fixture_path("roll.mvae");
+    char cerr[256];
+    mv_corpus_writer *w = corpus_writer_open(corpus, MV_REPR_ROLL, ROLL_W, 21, 2, 16, cerr,
+                                             sizeof cerr);
+    CHECK_MSG(w != NULL, "%s", cerr);
+    static uint8_t roll[32 * ROLL_W];
+    for (int i = 0; w && i < 16; i++) {
+        roll_known_window(i, roll);
+        corpus_writer_add(w, MV_SPLIT_TRAIN, roll, "known.mid", (uint32_t)i, 0);
+    }
+    for (int i = 0; w && i < 4; i++) {
+        roll_known_window(5 * i + 2, roll);
+        corpus_writer_add(w, MV_SPLIT_VALID, roll, "valid.mid", (uint32_t)i, 0);
+    }
+    CHECK(w && corpus_writer_close(w, cerr, sizeof cerr) == 0);
+    CHECK(fixture_random_model(model, "roll_2bar", 4) == 0);
+    static char out[65536], err[4096];
+    int rc = fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                         "attributes '%s' '%s' --min-effect 0", model, corpus);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err);
+    CHECK_MSG(strstr(out, "polyphony") && strstr(out, "sounding pitches") &&
+              !strstr(out, "mean_interval") && !strstr(out, "kick_density"), "%s", out);
+    mv_weights *mw;
+    CHECK_MSG(weights_read(model, &mw, err, sizeof err) == 0, "%s", err);
+    if (!mw) return;
+    const int Z = (int)weights_hparams(mw)->z_size;
+    const float *poly = meta_f32(mw, "attribute.polyphony.stats", 4);
+    const float *dens = meta_f32(mw, "attribute.note_density.stats", 4);
+    if (poly) {
+        CHECK_CLOSE(poly[0], 2.5, 1e-5);
+        CHECK_CLOSE(poly[1], sqrt(1.25), 1e-5);
+        CHECK_MSG(poly[3] > 0 && poly[3] <= 8, "step %g", poly[3]);
+    }
+    if (dens) {
+        CHECK_CLOSE(dens[0], 3.125, 1e-5);
+        CHECK_CLOSE(dens[1], sqrt(7.5 * 7.5 / 4 - 3.125 * 3.125), 1e-5);
+    }
+    CHECK(meta_f32(mw, "attribute.polyphony.vector", (uint64_t)Z) != NULL);
+    CHECK(meta_is(mw, "attribute.polyphony.unit", "sounding pitches"));
+    CHECK(weights_meta(mw, "attribute.mean_interval.vector") == NULL);
+    CHECK(weights_meta(mw, "attribute.kick_density.vector") == NULL);
+    weights_free(mw);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -471,6 +532,7 @@ int main(int argc, char **argv)
     test_roll_window();
     test_fit();
     test_command(argv[1]);
+    test_roll_command(argv[1]);
     fixture_cleanup();
     return check_report();
 }
