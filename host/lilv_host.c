@@ -796,6 +796,13 @@ void host_send_vector(mv_host *h, uint32_t frame, const char *property_uri, cons
     lv2_atom_forge_pop(&h->forge, &obj);
 }
 
+void host_send_midi(mv_host *h, uint32_t frame, const uint8_t *msg, uint32_t size)
+{
+    lv2_atom_forge_frame_time(&h->forge, frame);
+    lv2_atom_forge_atom(&h->forge, size, h->midi_Event);
+    lv2_atom_forge_write(&h->forge, msg, size);
+}
+
 void host_send_get(mv_host *h, uint32_t frame, const char *property_uri)
 {
     LV2_Atom_Forge *f = &h->forge;

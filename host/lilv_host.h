@@ -1,5 +1,5 @@
 /* A small offline LV2 host for morphvae, built on lilv: loads the real plugin
- * bundle, feeds it transport and patch messages, runs blocks and hands back the
+ * bundle, feeds it transport, patch and MIDI messages, runs blocks and hands back the
  * MIDI it writes and the patch:Set messages it reports. The plugin tests, the
  * benchmark, the presets generator and `morphvae demo` use it.
  *
@@ -84,6 +84,9 @@ void host_send_int(mv_host *h, uint32_t frame, const char *property_uri, int32_t
 void host_send_double(mv_host *h, uint32_t frame, const char *property_uri, double value);
 void host_send_vector(mv_host *h, uint32_t frame, const char *property_uri, const float *v,
                       uint32_t n);
+/* A MIDI message (size bytes, e.g. a 3-byte note-on) for the plugin's atom
+ * input, as a host passes a track's notes. */
+void host_send_midi(mv_host *h, uint32_t frame, const uint8_t *msg, uint32_t size);
 /* patch:Get of one property, or of all (property_uri NULL). */
 void host_send_get(mv_host *h, uint32_t frame, const char *property_uri);
 

@@ -1,8 +1,10 @@
-/* MIDI file anchors: the first usable window of a file encoded to mu and
- * refined (core/refine.h) so that the anchor plays the window back. The file
- * goes through the reader the trainer uses (midi/midi_read.h) and the
- * extraction that cuts training windows (core/extract.h), so an anchor is
- * exactly a training window. Runs in the worker: the reader allocates, and it
+/* Anchors from notes: the first usable window of a MIDI file, or of a phrase
+ * captured from the plugin's MIDI input (worker.c builds it as a MIDI file),
+ * encoded to mu and refined (core/refine.h) so that the anchor plays the
+ * window back. A file goes through the reader the trainer uses
+ * (midi/midi_read.h); both go through the extraction that cuts training
+ * windows (core/extract.h), so an anchor is exactly a training window. Runs
+ * in the worker: the reader and the extraction allocate, and the reader
  * refuses anything but a regular file before reading (a FIFO cannot block it). */
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,14 +31,42 @@ static int take_first(void *ctx, const void *tokens, uint32_t bar, int32_t trans
     return 1; /* stop: one window is all an anchor needs */
 }
 
-int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size_t errlen)
+/* Why no window of the model's length came out of the notes (stats summed
+ * over the extraction passes). */
+static void no_window_reason(const mv_engine *e, const mv_extract_stats *st, char *out,
+                             size_t outlen)
 {
-    mv_midi_file f;
+    bool drums = e->repr == MV_REPR_DRUMS;
+    if (st->notes == 0)
+        snprintf(out, outlen, drums ? "no notes on channel 10" : "no notes off channel 10");
+    else if (st->notes_out_of_range == st->notes)
+        snprintf(out, outlen,
+                 drums ? "none of its %llu notes is a drum of the General MIDI map"
+                       : "none of its %llu notes is within the model's pitches",
+                 (unsigned long long)st->notes);
+    else if (st->windows_gap)
+        snprintf(out, outlen, "%d steps in a row without a sounding note (a silent bar)",
+                 e->steps_per_bar);
+    else if (st->segments_bad_meter)
+        snprintf(out, outlen, "a meter that does not fill the model's %d-step bars",
+                 e->steps_per_bar);
+    else
+        snprintf(out, outlen, "it needs %d bars of notes on a 4/4 grid without a silent bar",
+                 e->n_bars);
+}
+
+int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z)
+{
+    /* The refiner's own encoder gives mu, as `morphvae encode --refine` does, so
+     * both give the same z for the same window. */
+    const mv_refine_options o = refine_defaults();
+    return refine_window(e->refine, tokens, &o, z, NULL, NULL) ? -1 : 0;
+}
+
+int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, float *z,
+                       char *err, size_t errlen)
+{
     char why[256];
-    if (midi_read_file(path, &f, why, sizeof why)) {
-        snprintf(err, errlen, "%s", why);
-        return -1;
-    }
     mv_extract_config cfg = {
         .repr = e->repr,
         .n_bars = e->n_bars,
@@ -54,29 +84,37 @@ int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size
     int rc = 0;
     if (e->repr == MV_REPR_MELODY) {
         cfg.track_name = "MELODY";
-        rc = extract_windows(&f, &cfg, take_first, &w, &stats, why, sizeof why);
+        rc = extract_windows(f, &cfg, take_first, &w, &stats, why, sizeof why);
         cfg.track_name = NULL;
     }
-    if (rc >= 0 && !w.found) rc = extract_windows(&f, &cfg, take_first, &w, &stats, why, sizeof why);
-    midi_file_free(&f);
+    if (rc >= 0 && !w.found) rc = extract_windows(f, &cfg, take_first, &w, &stats, why, sizeof why);
     if (rc < 0) {
-        snprintf(err, errlen, "%s: %s", path, why);
+        snprintf(err, errlen, "%s: %s", what, why);
         return -1;
     }
     if (!w.found) {
-        snprintf(err, errlen,
-                 "%s has no usable %d-bar %s window (it needs %d bars of notes on a 4/4 grid "
-                 "without a silent bar)",
-                 path, e->n_bars, e->repr == MV_REPR_DRUMS ? "drum" : "melody", e->n_bars);
+        no_window_reason(e, &stats, why, sizeof why);
+        snprintf(err, errlen, "%s has no usable %d-bar %s window (%s)", what, e->n_bars,
+                 e->repr == MV_REPR_DRUMS ? "drum" : "melody", why);
         return -1;
     }
-    /* The refiner's own encoder gives mu, as `morphvae encode --refine` does, so
-     * both give the same z for the same window. */
-    const mv_refine_options o = refine_defaults();
-    if (refine_window(e->refine, e->seq_tokens, &o, z, NULL, NULL)) {
-        snprintf(err, errlen, "%s: a window token is outside the model's %u classes", path,
+    if (engine_encode_window(e, e->seq_tokens, z)) {
+        snprintf(err, errlen, "%s: a window token is outside the model's %u classes", what,
                  e->n_classes);
         return -1;
     }
     return 0;
+}
+
+int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size_t errlen)
+{
+    mv_midi_file f;
+    char why[256];
+    if (midi_read_file(path, &f, why, sizeof why)) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    int rc = engine_encode_midi(e, &f, path, z, err, errlen);
+    midi_file_free(&f);
+    return rc;
 }

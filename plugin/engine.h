@@ -9,6 +9,7 @@
 
 #include "decoder.h"
 #include "hparams.h"
+#include "midi_events.h"
 #include "model.h"
 #include "refine.h"
 #include "weights.h"
@@ -37,6 +38,8 @@ enum mv_anchor_kind {
     ANCHOR_SEED = 1,    /* z drawn from the prior N(0, I) with seed */
     ANCHOR_FILE = 2,    /* the first usable window of a MIDI file, refined from mu */
     ANCHOR_VECTOR = 3,  /* a stored latent vector (preset, state) */
+    ANCHOR_CAPTURE = 4, /* a phrase captured from the MIDI input, refined from mu;
+                           its window is kept (and re-encoded for another model) */
 };
 
 typedef struct mv_anchor_source {
@@ -83,6 +86,15 @@ void engine_anchor_default(const mv_engine *e, int which, float *z);
  * window; the window's tokens are left in e->seq_tokens. Returns 0, or -1
  * with a message in err (unreadable file, no usable window). */
 int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size_t errlen);
+
+/* The same for notes already read (a MIDI file, a captured phrase); `what`
+ * names them in messages. */
+int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, float *z,
+                       char *err, size_t errlen);
+
+/* z refined from mu for a window of the model's length (tokens), as for a
+ * file's window. Returns 0, or -1 when a token is outside the model's classes. */
+int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z);
 
 /* Keeps the window an anchor came from (tokens [n_bars * steps_per_bar]), or
  * forgets it (tokens NULL, or a window longer than MV_MAX_ANCHOR_TOKENS or with a

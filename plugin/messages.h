@@ -32,11 +32,13 @@ enum mv_msg_type {
     MSG_ANCHOR_TOKENS, /* mv_msg_path: the anchor's window as text (token_text.h) */
     MSG_RESTORE,       /* mv_msg_head: apply what restore() staged */
     MSG_FLUSH,         /* mv_msg_head: send the responses a full ring refused */
+    MSG_CAPTURE,       /* mv_msg_capture: a phrase captured from the MIDI input */
     /* worker -> audio */
     RESP_BAR,          /* mv_msg_bar */
     RESP_ENGINE,       /* mv_msg_engine: play this engine from now on */
     RESP_ANCHORS,      /* mv_msg_anchors: the anchors changed */
     RESP_PATH,         /* mv_msg_path: model or anchor file to report */
+    RESP_CAPTURE_STATUS, /* mv_msg_path: what the last captured phrase became */
 };
 
 /* epoch: responses made before the last restore() that took effect at once
@@ -97,6 +99,24 @@ typedef struct mv_msg_anchors {
     uint32_t seed[2];
 } mv_msg_anchors;
 
+/* A captured phrase (capture.h): its notes, steps from its start (a bar
+ * line), to become anchor `which`. At most MV_CAPTURE_MAX_NOTES notes: 1.5 KiB. */
+#define MV_CAPTURE_MAX_NOTES 256
+
+typedef struct mv_capture_msg_note {
+    uint16_t step, length; /* step in the phrase; length >= 1, ending within it */
+    uint8_t pitch, velocity;
+} mv_capture_msg_note;
+
+typedef struct mv_msg_capture {
+    mv_msg_head head;
+    int32_t which;
+    uint32_t phrase_steps; /* the model's window it was cut for */
+    uint32_t dropped;      /* note-ons a full capture buffer dropped */
+    uint32_t n_notes;
+    mv_capture_msg_note notes[MV_CAPTURE_MAX_NOTES];
+} mv_msg_capture;
+
 typedef union mv_msg {
     mv_msg_head head;
     mv_msg_decode decode;
@@ -106,6 +126,7 @@ typedef union mv_msg {
     mv_msg_path path;
     mv_msg_vector vector;
     mv_msg_anchors anchors;
+    mv_msg_capture capture;
 } mv_msg;
 
 /* Bytes to send for m (its used part); 0 for an unknown type. */
@@ -121,10 +142,14 @@ static inline uint32_t msg_size(const mv_msg *m)
     case MSG_ANCHOR_FILE:
     case MSG_ANCHOR_LABEL:
     case MSG_ANCHOR_TOKENS:
-    case RESP_PATH: return (uint32_t)offsetof(mv_msg_path, text) + m->path.length + 1;
+    case RESP_PATH:
+    case RESP_CAPTURE_STATUS: return (uint32_t)offsetof(mv_msg_path, text) + m->path.length + 1;
     case MSG_ANCHOR_VECTOR:
         return (uint32_t)(offsetof(mv_msg_vector, z) + m->vector.n * sizeof(float));
     case RESP_ANCHORS: return sizeof m->anchors;
+    case MSG_CAPTURE:
+        return (uint32_t)(offsetof(mv_msg_capture, notes) +
+                          m->capture.n_notes * sizeof(mv_capture_msg_note));
     case MSG_RESTORE:
     case MSG_FLUSH: return sizeof m->head;
     default: return 0;
@@ -143,10 +168,15 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
     case MSG_ANCHOR_LABEL:
     case MSG_ANCHOR_TOKENS:
     case RESP_PATH:
+    case RESP_CAPTURE_STATUS:
         if (size < offsetof(mv_msg_path, text) + 1 || m->path.length >= MV_PATH_MAX) return NULL;
         break;
     case MSG_ANCHOR_VECTOR:
         if (size < offsetof(mv_msg_vector, z) || m->vector.n > MV_MAX_VECTOR_MSG) return NULL;
+        break;
+    case MSG_CAPTURE:
+        if (size < offsetof(mv_msg_capture, notes) || m->capture.n_notes > MV_CAPTURE_MAX_NOTES)
+            return NULL;
         break;
     default:
         break;
@@ -155,7 +185,7 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
     if (!expect || size != expect) return NULL;
     bool is_path = m->head.type == MSG_LOAD_MODEL || m->head.type == MSG_ANCHOR_FILE ||
                    m->head.type == MSG_ANCHOR_LABEL || m->head.type == MSG_ANCHOR_TOKENS ||
-                   m->head.type == RESP_PATH;
+                   m->head.type == RESP_PATH || m->head.type == RESP_CAPTURE_STATUS;
     return is_path && m->path.text[m->path.length] != '\0' ? NULL : m;
 }
 

@@ -3,7 +3,10 @@
  * it holds (slot[bar & 1]); whenever the bar it needs now or next is missing or
  * was decoded for other control values, it asks the worker for it (worker.c).
  * Timing is split at event times (as eg-metro) and at step starts, so every
- * note lands on its step's frame whatever the block size. */
+ * note lands on its step's frame whatever the block size. While Capture is
+ * on, the MIDI notes arriving on the control port are recorded at the
+ * position of their frame and each completed phrase goes to the worker
+ * (capture.h). */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -68,6 +71,7 @@ static void map_uris(LV2_URID_Map *map, mv_uris *u)
     u->mv_anchor_label[1] = MAP(MV_NS "anchorBLabel");
     u->mv_anchor_tokens[0] = MAP(MV_NS "anchorATokens");
     u->mv_anchor_tokens[1] = MAP(MV_NS "anchorBTokens");
+    u->mv_capture_status = MAP(MV_NS "captureStatus");
 #undef MAP
 }
 
@@ -147,6 +151,8 @@ static void forget_bars(mv_plugin *self)
 static void activate(LV2_Handle instance)
 {
     mv_plugin *self = instance;
+    /* A phrase is never continued across deactivation. */
+    capture_reset(&self->capture, self->capture.target, self->capture.phrase_steps);
     /* Without a host transport the plugin free-runs from bar 1 again; with
      * one, it stays where the host last said until the host says more. */
     if (!self->clock.host_transport) clock_init(&self->clock, self->clock.rate);
@@ -228,6 +234,50 @@ static void play_step(mv_plugin *self, int64_t step, int64_t frame)
     note_on(self, frame, channel, pitch, MV_OFF_OPEN);
 }
 
+/* ------------------------------------------------------------ capture */
+
+static void request(mv_plugin *self, const mv_msg *m);
+
+/* The capture control and the model's window length, read at the start of
+ * run(): a change drops the partial phrase, handing a complete one over
+ * first (capture switched off right at a phrase's end). */
+static void capture_follow_controls(mv_plugin *self)
+{
+    mv_capture *c = &self->capture;
+    int target = port_int(self, PORT_CAPTURE, 0, 2);
+    const mv_engine *e = self->engine;
+    int steps = e && e->n_bars * e->steps_per_bar <= MV_MAX_ANCHOR_TOKENS
+                    ? e->n_bars * e->steps_per_bar
+                    : 0;
+    if (target == c->target && steps == c->phrase_steps) return;
+    if (clock_rolling(&self->clock) &&
+        capture_interrupt(c, self->clock.pos, false, 0, &self->capture_msg.capture))
+        request(self, &self->capture_msg);
+    capture_reset(c, target, steps);
+}
+
+/* The grid reaches step: a phrase may be complete. */
+static void capture_at_step(mv_plugin *self, int64_t step)
+{
+    if (!capture_active(&self->capture)) return;
+    bool bar_line = clock_step_in_bar(&self->clock, step) == 0;
+    if (capture_step(&self->capture, step, bar_line, &self->capture_msg.capture))
+        request(self, &self->capture_msg);
+}
+
+/* A MIDI event on the control port: notes are captured while the
+ * transport rolls (there is no grid to put them on otherwise). */
+static void on_midi(mv_plugin *self, const uint8_t *msg, uint32_t size)
+{
+    if (!capture_active(&self->capture) || !clock_rolling(&self->clock) || size < 3) return;
+    uint8_t type = msg[0] & 0xF0, channel = msg[0] & 0x0F, pitch = msg[1] & 0x7F,
+            velocity = msg[2] & 0x7F;
+    if (type == 0x90 && velocity > 0)
+        capture_note_on(&self->capture, self->clock.pos, channel, pitch, velocity);
+    else if (type == 0x80 || type == 0x90)
+        capture_note_off(&self->capture, self->clock.pos, channel, pitch);
+}
+
 /* Plays the steps that start in frames [from, to) of the block, at most
  * MV_MAX_STEPS_PER_RUN in one run() (*budget counts down): a tempo no host
  * sends would otherwise make the block as long as the steps in it. */
@@ -242,6 +292,7 @@ static void play_until(mv_plugin *self, uint32_t from, uint32_t to, int *budget)
             return;
         }
         --*budget;
+        capture_at_step(self, self->clock.next_step);
         play_step(self, self->clock.next_step, from + frame);
         self->clock.next_step++;
     }
@@ -385,11 +436,21 @@ static void on_position(mv_plugin *self, const LV2_Atom_Object *obj, int64_t fra
                         &beat, u->time_beatsPerBar, &bpb, u->time_beatUnit, &unit,
                         u->time_beatsPerMinute, &bpm, u->time_speed, &speed, 0);
     bool was_rolling = clock_rolling(&self->clock);
+    double was_at = self->clock.pos;
     bool jumped = clock_set_position(&self->clock, number_of(u, bar), number_of(u, bar_beat),
                                      number_of(u, beat), number_of(u, bpb), number_of(u, unit),
                                      number_of(u, bpm), number_of(u, speed));
-    if (jumped || (was_rolling && !clock_rolling(&self->clock)))
-        midi_out_end_all(&self->out, frame);
+    bool stopped = was_rolling && !clock_rolling(&self->clock);
+    if (jumped || stopped) midi_out_end_all(&self->out, frame);
+    if (capture_active(&self->capture) && (jumped || stopped)) {
+        /* Rolling on from a bar line (a loop): the next phrase starts there. */
+        const mv_clock *c = &self->clock;
+        bool resume = clock_rolling(c) && clock_step_in_bar(c, c->next_step) == 0 &&
+                      (double)c->next_step - c->pos < 0.01;
+        if (capture_interrupt(&self->capture, was_at, resume, c->next_step,
+                              &self->capture_msg.capture))
+            request(self, &self->capture_msg);
+    }
 }
 
 /* An anchor given as a vector of floats (atom:Vector of atom:Float). */
@@ -481,15 +542,19 @@ static void on_patch_get(mv_plugin *self, const LV2_Atom_Object *obj)
         return;
     }
     if (property->atom.type != u->atom_URID) return;
-    const LV2_URID keys[5] = {u->mv_model, u->mv_anchor_file[0], u->mv_anchor_file[1],
-                              u->mv_anchor_seed[0], u->mv_anchor_seed[1]};
-    for (int i = 0; i < 5; i++)
+    const LV2_URID keys[6] = {u->mv_model,          u->mv_anchor_file[0], u->mv_anchor_file[1],
+                              u->mv_anchor_seed[0], u->mv_anchor_seed[1], u->mv_capture_status};
+    for (int i = 0; i < 6; i++)
         if (property->body == keys[i]) self->reported.due |= 1u << i;
 }
 
 static void on_event(mv_plugin *self, const LV2_Atom_Event *ev, int64_t frame)
 {
     const mv_uris *u = &self->uris;
+    if (ev->body.type == u->midi_Event) {
+        on_midi(self, LV2_ATOM_BODY_CONST(&ev->body), ev->body.size);
+        return;
+    }
     if (ev->body.type != u->atom_Object && ev->body.type != u->atom_Blank) return;
     if (ev->body.size < sizeof(LV2_Atom_Object_Body)) return;
     const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
@@ -516,6 +581,7 @@ static void run(LV2_Handle instance, uint32_t n_frames)
             self->request_in_flight = 0;
     }
     read_decode_controls(self);
+    capture_follow_controls(self);
     /* A missing bar at once: a worker that answers inside schedule_work()
      * (an export) then plays it in this very block. Stale bars are refreshed
      * once a block, at its end. */

@@ -2,11 +2,12 @@
  *
  * Threads (LV2 threading classes):
  *  - audio (run, work_response): reads ports, follows the transport, plays the
- *    decoded bars, asks the worker for what it needs next, reports parameter
- *    values. Never allocates, locks, blocks, logs or does I/O.
- *  - worker (work): loads models and MIDI anchors, decodes bars into the
- *    decoder's preallocated buffers, frees what the audio thread gave up,
- *    publishes the state save() stores. A host may run it inside
+ *    decoded bars, records the MIDI input while capturing (capture.h), asks
+ *    the worker for what it needs next, reports parameter values. Never
+ *    allocates, locks, blocks, logs or does I/O.
+ *  - worker (work): loads models, MIDI anchors and captured phrases, decodes
+ *    bars into the decoder's preallocated buffers, frees what the audio
+ *    thread gave up, publishes the state save() stores. A host may run it inside
  *    schedule_work(), i.e. inside run() (Ardour while exporting).
  *  - main (instantiate, activate, deactivate, restore, cleanup), and save(),
  *    which may run at the same time as the audio thread and the worker: it
@@ -28,6 +29,7 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
+#include "capture.h"
 #include "clock.h"
 #include "engine.h"
 #include "messages.h"
@@ -39,7 +41,7 @@
 
 /* Port indices: must match ttl/morphvae.ttl.in. */
 enum mv_port {
-    PORT_CONTROL = 0, /* atom in: time:Position, patch:Set, patch:Get, MIDI (ignored) */
+    PORT_CONTROL = 0, /* atom in: time:Position, patch:Set, patch:Get, MIDI (captured) */
     PORT_MIDI_OUT,    /* atom out: the notes */
     PORT_MORPH,
     PORT_ATTR_FIRST,  /* one amount per attribute, MV_N_ATTRS of them (engine.h) */
@@ -53,6 +55,7 @@ enum mv_port {
     PORT_SCALE,
     PORT_NOTIFY,      /* atom out: patch:Set reports of the parameters */
     PORT_EXACT_ENDS,  /* toggle: morph 0 and 1 play a file anchor's own notes */
+    PORT_CAPTURE,     /* 0 off, 1 MIDI input -> anchor A, 2 -> anchor B */
     PORT_COUNT
 };
 
@@ -68,7 +71,7 @@ typedef struct mv_uris {
     LV2_URID time_Position, time_bar, time_barBeat, time_beat, time_beatUnit,
         time_beatsPerBar, time_beatsPerMinute, time_speed;
     LV2_URID mv_model, mv_model_checksum, mv_anchor_file[2], mv_anchor_seed[2], mv_anchor_z[2],
-        mv_anchor_kind[2], mv_anchor_label[2], mv_anchor_tokens[2];
+        mv_anchor_kind[2], mv_anchor_label[2], mv_anchor_tokens[2], mv_capture_status;
 } mv_uris;
 
 /* A decoded bar as the audio thread plays it. */
@@ -88,12 +91,14 @@ enum mv_report {
     REPORT_FILE_B = 1u << 2,
     REPORT_SEED_A = 1u << 3,
     REPORT_SEED_B = 1u << 4,
-    REPORT_ALL = (1u << 5) - 1,
+    REPORT_CAPTURE = 1u << 5,
+    REPORT_ALL = (1u << 6) - 1,
 };
 
 typedef struct mv_reported {
     char path[3][MV_PATH_MAX]; /* model, anchor A file, anchor B file ("" : none) */
     uint32_t seed[2];
+    char capture_status[MV_PATH_MAX]; /* what the last captured phrase became */
     uint32_t due;              /* enum mv_report bits still to send */
 } mv_reported;
 
@@ -122,6 +127,7 @@ typedef struct mv_outbox {
     bool engine;        /* work_engine is not handed to run() yet */
     bool anchors;       /* RESP_ANCHORS */
     uint32_t paths;     /* RESP_PATH, bit i: path i */
+    bool capture_status; /* RESP_CAPTURE_STATUS of capture_status */
     bool bar;           /* RESP_BAR in bar_msg */
     mv_msg_bar bar_msg;
 } mv_outbox;
@@ -157,12 +163,15 @@ typedef struct mv_plugin {
     bool active;               /* between activate() and deactivate() */
     mv_reported reported;
     mv_retry_queue retry;
+    mv_capture capture;        /* the notes of the MIDI input, while capturing */
+    mv_msg capture_msg;        /* a completed phrase, on its way to the worker */
 
     /* --- Worker only (and instantiate, restore, cleanup) --- */
     mv_engine *work_engine;    /* the newest engine; anchors are changed here */
     mv_engine *handed_engine;  /* the last engine run() was sent */
     mv_anchor_source anchor[2];
     mv_outbox outbox;
+    char capture_status[MV_PATH_MAX]; /* the last captured phrase's outcome */
     bool publish_paused;       /* a restore is staged: what save() sees is its data */
 
     /* --- Shared --- */

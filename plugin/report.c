@@ -1,5 +1,5 @@
 /* Reports on the notify port: a patch:Set for each parameter whose value
- * changed (model path, anchor files, anchor seeds) or that the host asked for
+ * changed (model path, anchor files, anchor seeds, the capture status) or that the host asked for
  * with patch:Get, so that hosts show the current values. Written at the end
  * of run() while the port has room; what does not fit goes in the next run.
  * Audio thread. */
@@ -44,6 +44,17 @@ static bool report_path(mv_plugin *self, LV2_URID property, const char *path)
     return true;
 }
 
+static bool report_string(mv_plugin *self, LV2_URID property, const char *text)
+{
+    uint32_t length = (uint32_t)strlen(text);
+    if (!room_for(&self->notify, set_bytes(length + 1))) return false;
+    LV2_Atom_Forge_Frame frame;
+    begin_set(self, property, &frame);
+    lv2_atom_forge_string(&self->notify, text, length);
+    lv2_atom_forge_pop(&self->notify, &frame);
+    return true;
+}
+
 static bool report_int(mv_plugin *self, LV2_URID property, int32_t value)
 {
     if (!room_for(&self->notify, set_bytes(sizeof value))) return false;
@@ -72,5 +83,7 @@ void report_write(mv_plugin *self)
         if ((r->due & (REPORT_SEED_A << which)) &&
             report_int(self, u->mv_anchor_seed[which], (int32_t)r->seed[which]))
             r->due &= ~(REPORT_SEED_A << which);
+    if ((r->due & REPORT_CAPTURE) && report_string(self, u->mv_capture_status, r->capture_status))
+        r->due &= ~REPORT_CAPTURE;
     lv2_atom_forge_pop(f, &seq);
 }

@@ -1,6 +1,7 @@
 /* LV2 state: the model path and both anchors (kind, seed, MIDI path, label,
- * the latent vector itself and, for a file anchor, the window it came from, so
- * a session reloads the very notes it had even if the MIDI file is gone).
+ * the latent vector itself and, for an anchor made from notes (a file, a
+ * captured phrase, a preset's song), the window it came from, so a session
+ * reloads the very notes it had even if the MIDI file is gone).
  *
  * save() may run while run() and the worker do: it stores the copy the worker
  * last published (snapshot.h), never the worker's own fields.
@@ -181,7 +182,7 @@ static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve
     size_t size = 0;
     const int32_t *kind = retrieve_typed(retrieve, handle, u->mv_anchor_kind[which], u->atom_Int,
                                          &size);
-    if (kind && size == sizeof *kind && *kind >= ANCHOR_DEFAULT && *kind <= ANCHOR_VECTOR)
+    if (kind && size == sizeof *kind && *kind >= ANCHOR_DEFAULT && *kind <= ANCHOR_CAPTURE)
         a->kind = *kind;
     const int32_t *seed = retrieve_typed(retrieve, handle, u->mv_anchor_seed[which], u->atom_Int,
                                          &size);
@@ -200,7 +201,8 @@ static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve
     const char *tokens = retrieve_typed(retrieve, handle, u->mv_anchor_tokens[which],
                                         u->atom_String, &size);
     /* The engine checks that the window fits its model. */
-    r->anchor_n_tokens[which] = tokens && (a->kind == ANCHOR_FILE || a->kind == ANCHOR_VECTOR)
+    r->anchor_n_tokens[which] = tokens && (a->kind == ANCHOR_FILE || a->kind == ANCHOR_VECTOR ||
+                                           a->kind == ANCHOR_CAPTURE)
                                     ? token_text_parse(tokens, size, r->anchor_tokens[which],
                                                        MV_MAX_ANCHOR_TOKENS)
                                     : 0;

@@ -28,9 +28,17 @@ static void set_label(mv_anchor_source *a, const char *text)
     snprintf(a->label, sizeof a->label, "%.*s", (int)sizeof a->label - 1, text);
 }
 
+/* Whether a window of a's tokens means the same notes to b. */
+static bool same_window(const mv_engine *a, const mv_engine *b)
+{
+    return a->repr == b->repr && a->n_bars == b->n_bars && a->steps_per_bar == b->steps_per_bar &&
+           a->min_pitch == b->min_pitch && a->n_classes == b->n_classes;
+}
+
 /* Makes anchor `which` of e from its source; a MIDI file that cannot be
  * encoded (any more) falls back to the model's default. prev: the engine the
- * anchor vector was in before (for ANCHOR_VECTOR), or NULL. */
+ * anchor vector (and a captured anchor's window) was in before (for
+ * ANCHOR_VECTOR and ANCHOR_CAPTURE), or NULL. */
 static void anchor_apply(mv_plugin *self, mv_engine *e, int which, const mv_engine *prev)
 {
     mv_anchor_source *a = &self->anchor[which];
@@ -46,6 +54,19 @@ static void anchor_apply(mv_plugin *self, mv_engine *e, int which, const mv_engi
             return;
         }
         lv2_log_error(&self->logger, "morphvae: anchor %c: %s\n", 'A' + which, err);
+        break;
+    case ANCHOR_CAPTURE:
+        /* The captured notes, encoded again with this model when they fit it. */
+        if (prev && prev != e && prev->anchor_has_tokens[which] && same_window(prev, e) &&
+            engine_encode_window(e, prev->anchor_tokens[which], e->anchor_z[which]) == 0) {
+            engine_set_anchor_tokens(e, which, prev->anchor_tokens[which]);
+            return;
+        }
+        if (prev == e) return;
+        lv2_log_warning(&self->logger,
+                        "morphvae: anchor %c: the captured phrase does not fit %s; using the "
+                        "model's default\n",
+                        'A' + which, e->path);
         break;
     case ANCHOR_VECTOR:
         if (prev && prev != e && prev->z_size == e->z_size) {
@@ -145,6 +166,67 @@ static int anchor_tokens(mv_plugin *self, const mv_msg_path *m)
     return -1;
 }
 
+/* A phrase captured from the MIDI input (capture.h): made into a MIDI file
+ * of one voice (channel 10 for a drum model) on a grid of one tick a 16th,
+ * in the model's bars, and cut, encoded and refined exactly as a file's
+ * window. Returns 0 when the anchor changed; a phrase without a usable window
+ * changes nothing and the log says why. */
+static int anchor_capture(mv_plugin *self, const mv_msg_capture *m)
+{
+    int which = m->which & 1;
+    mv_engine *e = self->work_engine;
+    char err[512], dropped[128] = "";
+    if (m->dropped)
+        snprintf(dropped, sizeof dropped, " (%u more dropped: capture holds %d notes a phrase)",
+                 m->dropped, MV_CAPTURE_MAX_NOTES);
+    int length = e ? e->n_bars * e->steps_per_bar : 0;
+    self->outbox.capture_status = true;
+    if (!e || m->phrase_steps != (uint32_t)length) {
+        snprintf(self->capture_status, sizeof self->capture_status,
+                 "anchor %c not changed: the phrase of %u steps does not fit the model (%d steps)",
+                 'A' + which, m->phrase_steps, length);
+        lv2_log_error(&self->logger, "morphvae: capture: %s\n", self->capture_status);
+        return -1;
+    }
+    mv_midi_file f;
+    int rc = midi_file_init(&f, 4, 1); /* 4 ticks a quarter: a tick a 16th */
+    if (!rc) rc = midi_file_add_meter(&f, 0, e->steps_per_bar, 16); /* the model's bar */
+    for (uint32_t i = 0; !rc && i < m->n_notes; i++) {
+        const mv_capture_msg_note *n = &m->notes[i];
+        if (n->step >= length || n->length == 0 || n->step + n->length > length) continue;
+        mv_midi_note note = {.start = n->step,
+                             .end = n->step + n->length,
+                             .track = 0,
+                             .channel = e->repr == MV_REPR_DRUMS ? MV_MIDI_DRUM_CHANNEL : 0,
+                             .pitch = n->pitch,
+                             .velocity = n->velocity};
+        rc = midi_file_add_note(&f, &note);
+    }
+    if (!rc) {
+        midi_file_finish(&f);
+        rc = engine_encode_midi(e, &f, "the captured phrase", e->z, err, sizeof err);
+    } else {
+        snprintf(err, sizeof err, "out of memory");
+    }
+    midi_file_free(&f);
+    if (rc) {
+        snprintf(self->capture_status, sizeof self->capture_status,
+                 "anchor %c not changed: %s, %u notes%s", 'A' + which, err, m->n_notes, dropped);
+        lv2_log_error(&self->logger, "morphvae: capture: %s\n", self->capture_status);
+        return -1;
+    }
+    memcpy(e->anchor_z[which], e->z, (size_t)e->z_size * sizeof(float));
+    engine_set_anchor_tokens(e, which, e->seq_tokens);
+    mv_anchor_source *a = &self->anchor[which];
+    a->kind = ANCHOR_CAPTURE;
+    a->path[0] = '\0';
+    snprintf(a->label, sizeof a->label, "captured phrase (%u notes)", m->n_notes);
+    snprintf(self->capture_status, sizeof self->capture_status, "captured %u notes%s -> anchor %c",
+             m->n_notes, dropped, 'A' + which);
+    lv2_log_note(&self->logger, "morphvae: %s\n", self->capture_status);
+    return 0;
+}
+
 /* ------------------------------------------------------------ publishing */
 
 void worker_publish(mv_plugin *self)
@@ -205,6 +287,14 @@ static void flush(mv_plugin *self, LV2_Worker_Respond_Function respond,
         m.path.length = (uint32_t)strlen(m.path.text);
         if (!send(self, respond, handle, &m)) goto refused;
         o->paths &= ~(1u << i);
+    }
+    if (o->capture_status) {
+        m.path.head.type = RESP_CAPTURE_STATUS;
+        m.path.which = 0;
+        snprintf(m.path.text, sizeof m.path.text, "%s", self->capture_status);
+        m.path.length = (uint32_t)strlen(m.path.text);
+        if (!send(self, respond, handle, &m)) goto refused;
+        o->capture_status = false;
     }
     if (o->anchors) {
         m.anchors = (mv_msg_anchors){.head.type = RESP_ANCHORS};
@@ -301,7 +391,15 @@ static void apply_restore(mv_plugin *self)
             }
             lv2_log_warning(&self->logger, "morphvae: anchor %c: %s\n", 'A' + which, err);
         }
-        if ((kind == ANCHOR_VECTOR || kind == ANCHOR_FILE) && fits) {
+        /* A captured anchor's notes, encoded again when the model is another. */
+        bool notes_fit = r->anchor_n_tokens[which] == e->n_bars * e->steps_per_bar;
+        if (kind == ANCHOR_CAPTURE && notes_fit && (!same_model || !fits)) {
+            engine_set_anchor_tokens(e, which, r->anchor_tokens[which]);
+            if (e->anchor_has_tokens[which] &&
+                engine_encode_window(e, r->anchor_tokens[which], e->anchor_z[which]) == 0)
+                continue;
+        }
+        if ((kind == ANCHOR_VECTOR || kind == ANCHOR_FILE || kind == ANCHOR_CAPTURE) && fits) {
             if (!same_model)
                 lv2_log_warning(&self->logger,
                                 "morphvae: anchor %c was saved with another model than %s; "
@@ -310,8 +408,7 @@ static void apply_restore(mv_plugin *self)
                                 'A' + which, e->path);
             memcpy(e->anchor_z[which], r->anchor_z[which], (size_t)e->z_size * sizeof(float));
             /* The notes the anchor came from, when they fit this model. */
-            bool notes = r->anchor_n_tokens[which] == e->n_bars * e->steps_per_bar;
-            engine_set_anchor_tokens(e, which, notes ? r->anchor_tokens[which] : NULL);
+            engine_set_anchor_tokens(e, which, notes_fit ? r->anchor_tokens[which] : NULL);
             continue;
         }
         anchor_apply(self, e, which, NULL);
@@ -390,6 +487,10 @@ LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respo
     case MSG_FLUSH:
         changed = false;
         break;
+    case MSG_CAPTURE:
+        if (anchor_capture(self, &m->capture) == 0) anchors_changed(self);
+        else changed = false;
+        break;
     default:
         return LV2_WORKER_ERR_UNKNOWN;
     }
@@ -456,6 +557,11 @@ LV2_Worker_Status mv_work_response(LV2_Handle instance, uint32_t size, const voi
             if (m->anchors.seed[which] != r->seed[which]) r->due |= REPORT_SEED_A << which;
             r->seed[which] = m->anchors.seed[which];
         }
+        break;
+    case RESP_CAPTURE_STATUS:
+        if (stale) break;
+        memcpy(r->capture_status, m->path.text, m->path.length + 1);
+        r->due |= REPORT_CAPTURE;
         break;
     case RESP_PATH:
         if (stale || m->path.which < 0 || m->path.which > 2) break;

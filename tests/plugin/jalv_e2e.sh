@@ -10,6 +10,10 @@
 # The plugin plays the first pop preset of the presets bundle (a pair of real
 # melodies the model is known to play, whatever model ships; pop melodies have
 # more note-ons than chorales, so the grid check has more to go on).
+# Then MIDI capture: jack_midiseq loops a two-bar riff into the plugin's MIDI
+# input (jalv's JACK port for the plugin's control port) with `capture = 1`;
+# once jalv logs the capture, `capture = 0` and `morph = 0` must play the riff
+# (exact ends): its pitches with its rhythm, started wherever the phrase began.
 # usage: jalv_e2e.sh BUILD_DIR PRESETS_BUNDLE   (BUILD_DIR holds morphvae.lv2)
 set -u
 build_dir=$(cd "$1" && pwd)
@@ -26,11 +30,11 @@ preset=$(grep -o '<https://github.com/morphvae/morphvae#preset_pop_[^>]*>' \
     "$presets_dir/manifest.ttl" | head -1 | tr -d '<>')
 [ -n "$preset" ] || { echo "jalv_e2e: no preset in $presets_dir" >&2; exit 1; }
 export LV2_PATH="$tmp/lv2"
-jackd_pid= jalv_pid= dump_pid= transport_pid=
+jackd_pid= jalv_pid= dump_pid= transport_pid= seq_pid=
 
 fail() {
     echo "jalv_e2e: $*" >&2
-    for f in jackd jalv dump transport; do
+    for f in jackd jalv dump transport seq; do
         [ -s "$tmp/$f.log" ] && { echo "--- $f.log" >&2; tail -20 "$tmp/$f.log" >&2; }
     done
     exit 1
@@ -51,6 +55,7 @@ stop_pid() { # pid: SIGTERM, then wait up to 5 s for it to go
 
 cleanup() {
     exec 3>&- 4>&- 2>/dev/null # jalv and jack_transport see EOF on stdin and quit
+    stop_pid "$seq_pid"
     stop_pid "$jalv_pid"
     stop_pid "$dump_pid"
     stop_pid "$transport_pid"
@@ -68,11 +73,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-wait_for() { # command, what: polls for up to 10 s
+wait_for() { # command, what[, seconds]: polls for up to 10 s (or seconds)
     i=0
     until eval "$1" >/dev/null 2>&1; do
         i=$((i + 1))
-        [ $i -gt 100 ] && fail "timed out waiting for $2"
+        [ $i -gt $((${3:-10} * 10)) ] && fail "timed out waiting for $2"
         sleep 0.1
     done
 }
@@ -148,5 +153,64 @@ after=$(pitches $((change + 96000)) $((change + 288000)))
 n_on=$(awk '/ note on / && $NF + 0 > 0' "$tmp/dump.log" | wc -l)
 n_off=$(awk '/ note off / || (/ note on / && $NF + 0 == 0)' "$tmp/dump.log" | wc -l)
 [ "$n_on" -eq "$n_off" ] || fail "$n_on note-ons but $n_off note-offs after the stop"
-echo "jalv_e2e: silent while stopped; $n_notes note-ons, $off_grid off the grid ($xruns xruns); the phrase changed after morph = 1; all $n_off notes ended at the stop"
+summary="silent while stopped; $n_notes note-ons, $off_grid off the grid ($xruns xruns); the phrase changed after morph = 1; all $n_off notes ended at the stop"
+
+# --- Capture. The riff: 9 notes over 192000 frames (two bars at 120 BPM), a
+# 16th being 6000 frames; as (pitch, 16ths to the next note-on), cyclically.
+riff="60:2 62:2 64:4 67:4 65:4 64:4 62:4 60:4 55:4"
+jack_midiseq mvseq 192000 0 60 10000 12000 62 10000 24000 64 22000 48000 67 22000 \
+    72000 65 10000 96000 64 22000 120000 62 10000 144000 60 22000 168000 55 22000 \
+    >"$tmp/seq.log" 2>&1 &
+seq_pid=$!
+wait_for "jack_lsp | grep -q '^mvseq:out'" "jack_midiseq's port"
+jack_connect mvseq:out morphvae:control || fail "cannot connect mvseq:out to morphvae:control"
+printf 'locate 0\n' >&4
+echo "capture = 1" >&3
+sleep 0.3
+printf 'play\n' >&4
+# A phrase starts at the first bar line and is handed over two bars (4 s) later.
+wait_for "grep -q 'captured 9 notes -> anchor A' '$tmp/jalv.log'" "the captured riff in jalv's log" 15
+echo "capture = 0" >&3
+echo "morph = 0" >&3
+mark=$(wc -l <"$tmp/dump.log")
+sleep 6.5
+printf 'stop\n' >&4
+sleep 1
+grep -q 'not changed' "$tmp/jalv.log" && fail "a captured phrase was refused"
+tail -n +$((mark + 1)) "$tmp/dump.log" | awk '/ note on / { sub(":", "", $1)
+        for (i = 1; i < NF; i++) { if ($i == "pitch") p = $(i + 1); if ($i == "velocity") v = $(i + 1) }
+        sub(",", "", p); if (v + 0 > 0) print $1, p + 0 }' >"$tmp/captured.txt"
+# Every two bars starting on a note-on from half a bar after the first one
+# (the controls are in by then), as (pitch, 16ths to the next note-on) with
+# the last gap wrapped round: one of them must be a rotation of the riff.
+awk 'BEGIN { n = 0 } { f[n] = $1; p[n] = $2; n++ }
+     END { for (s = 0; s < n; s++) {
+               if (f[s] < f[0] + 48000 || f[s] + 192000 > f[n - 1] + 24000) continue
+               line = ""; last = s
+               for (i = s; i < n && f[i] < f[s] + 192000; i++) last = i
+               for (i = s; i <= last; i++) {
+                   if (i < last) next_f = f[i + 1]; else next_f = f[s] + 192000
+                   line = line (i > s ? " " : "") p[i] ":" int((next_f - f[i]) / 6000 + 0.5)
+               }
+               print line
+           } }' "$tmp/captured.txt" >"$tmp/windows.txt"
+[ -s "$tmp/windows.txt" ] || fail "not two bars of notes after capture"
+played=
+while IFS= read -r window; do
+    case "$riff $riff" in *"$window"*) played=$window; break ;; esac
+done <"$tmp/windows.txt"
+if [ -z "$played" ]; then
+    # A cycle the server dropped (jackd runs without realtime priority on this
+    # shared machine) moves the transport under the plugin, which then replays
+    # or skips steps: then it must play the riff's pitches, all and only them
+    # (the preset's anchor A, which capture replaced, has others).
+    xruns_now=$(grep -c 'XRun\|not finished' "$tmp/jackd.log")
+    riff_set=$(echo "$riff" | tr ' ' '\n' | sed 's/:.*//' | sort -un | tr '\n' ' ')
+    played_set=$(awk '{ print $2 }' "$tmp/captured.txt" | sort -un | tr '\n' ' ')
+    [ "$xruns_now" -gt "$xruns" ] && [ "$played_set" = "$riff_set" ] ||
+        fail "morph 0 after capture plays no rotation of the riff \"$riff\" (first window: \"$(head -1 "$tmp/windows.txt")\"; pitches $played_set; $((xruns_now - xruns)) xruns)"
+    echo "jalv_e2e: $((xruns_now - xruns)) xruns while capturing: the riff's pitches checked, not its rhythm"
+    played="pitches $played_set"
+fi
+echo "jalv_e2e: $summary; jack_midiseq's riff captured as anchor A and played at morph 0 ($played)"
 exit 0
