@@ -318,24 +318,6 @@ void decoder_decode_roll(mv_decoder *d, const float *z, int batch, float tempera
         generate_bar_roll(d, batch, bar, temperature, rngs, roll + bar * S * K, T * K);
 }
 
-void decoder_logits_roll(mv_decoder *d, const float *z, const uint8_t *roll, int batch,
-                         float *logits)
-{
-    if (!roll_bar_ok(d, batch, 0)) return;
-    const mv_hparams *hp = &d->m->hp;
-    const int S = (int)hp->steps_per_bar, T = (int)hparams_seq_len(hp);
-    const int K = (int)hp->n_classes;
-    decoder_conduct(d, z, batch);
-    for (int bar = 0; bar < (int)hp->n_bars; bar++) {
-        bar_begin(d, batch, bar);
-        for (int s = 0; s < S; s++) {
-            const int t = bar * S + s;
-            set_prev_bits(d, batch, t ? roll + (size_t)(t - 1) * K : NULL, (size_t)T * K);
-            bar_step(d, batch, logits + (size_t)t * K, T * K);
-        }
-    }
-}
-
 void decoder_decode_bar(mv_decoder *d, int batch, int bar, const int32_t *prev_token,
                         float temperature, mv_rng *rngs, int32_t *tokens)
 {
@@ -357,10 +339,28 @@ void decoder_decode(mv_decoder *d, const float *z, int batch, float temperature,
         generate_bar(d, batch, bar, temperature, rngs, tokens + (size_t)bar * S, T);
 }
 
-void decoder_logits(mv_decoder *d, const float *z, const int32_t *tokens, int batch,
-                    float *logits)
+/* What the encoder reads and teacher forcing feeds: tokens [batch, T], or roll
+ * steps [batch, T, K]. */
+typedef struct step_input {
+    const int32_t *tokens;
+    const uint8_t *roll;
+} step_input;
+
+/* The token decoder's input at step t: the true step t - 1 (none at t = 0). */
+static void feed_truth(mv_decoder *d, const step_input *in, int batch, int t)
 {
-    if (!batch_ok(d, batch) || is_roll(d)) return;
+    const int T = (int)hparams_seq_len(&d->m->hp), K = (int)d->m->hp.n_classes;
+    if (in->roll) {
+        set_prev_bits(d, batch, t ? in->roll + (size_t)(t - 1) * K : NULL, (size_t)T * K);
+        return;
+    }
+    for (int b = 0; b < batch; b++)
+        d->prev[b] = t ? token_row(d, in->tokens[(size_t)b * T + t - 1]) : -1;
+}
+
+static void teacher_forced_logits(mv_decoder *d, const float *z, const step_input *in,
+                                  int batch, float *logits)
+{
     const mv_hparams *hp = &d->m->hp;
     const int S = (int)hp->steps_per_bar, T = (int)hparams_seq_len(hp);
     const int K = (int)hp->n_classes;
@@ -369,23 +369,32 @@ void decoder_logits(mv_decoder *d, const float *z, const int32_t *tokens, int ba
         bar_begin(d, batch, bar);
         for (int s = 0; s < S; s++) {
             const int t = bar * S + s;
-            for (int b = 0; b < batch; b++)
-                d->prev[b] = t ? token_row(d, tokens[(size_t)b * T + t - 1]) : -1;
+            feed_truth(d, in, batch, t);
             bar_step(d, batch, logits + (size_t)t * K, T * K);
         }
     }
 }
 
-/* What the encoder reads: tokens [batch, T], or roll steps [batch, T, K]. */
-typedef struct encoder_input {
-    const int32_t *tokens;
-    const uint8_t *roll;
-} encoder_input;
+void decoder_logits(mv_decoder *d, const float *z, const int32_t *tokens, int batch,
+                    float *logits)
+{
+    if (!batch_ok(d, batch) || is_roll(d)) return;
+    step_input in = {tokens, NULL};
+    teacher_forced_logits(d, z, &in, batch, logits);
+}
+
+void decoder_logits_roll(mv_decoder *d, const float *z, const uint8_t *roll, int batch,
+                         float *logits)
+{
+    if (!roll_bar_ok(d, batch, 0)) return;
+    step_input in = {NULL, roll};
+    teacher_forced_logits(d, z, &in, batch, logits);
+}
 
 /* Layer 0's input part of the gates at time t: b + x_t W_x, where x_t is one-hot
  * (a gather of rows of w_x_rows, the row-major kernel) or multi-hot (roll). */
 static void input_gates(mv_decoder *d, const mv_lstm_packed *w, const float *w_x_rows,
-                        const encoder_input *in, int t, int batch)
+                        const step_input *in, int t, int batch)
 {
     const int G = 4 * w->n_hidden, T = (int)hparams_seq_len(&d->m->hp);
     const int K = (int)d->m->hp.n_classes;
@@ -403,7 +412,7 @@ static void input_gates(mv_decoder *d, const mv_lstm_packed *w, const float *w_x
  * input (input_gates); a higher layer reads `below` [T, B, 2E].
  * If `above` is set, h at every time step goes to its half `half` (0 fw, 1 bw). */
 static void encode_direction(mv_decoder *d, const mv_lstm_packed *w, const float *w_x_rows,
-                             const encoder_input *in, const float *below, float *above,
+                             const step_input *in, const float *below, float *above,
                              int half, int batch)
 {
     const int E = w->n_hidden, T = (int)hparams_seq_len(&d->m->hp);
@@ -428,7 +437,7 @@ static void encode_direction(mv_decoder *d, const mv_lstm_packed *w, const float
                (size_t)E * sizeof(float));
 }
 
-static void encode(mv_decoder *d, const encoder_input *in, int batch, float *mu, float *sigma)
+static void encode(mv_decoder *d, const step_input *in, int batch, float *mu, float *sigma)
 {
     const mv_model *m = d->m;
     const int L = (int)m->hp.enc_layers, Z = (int)m->hp.z_size;
@@ -447,7 +456,7 @@ static void encode(mv_decoder *d, const encoder_input *in, int batch, float *mu,
 void decoder_encode(mv_decoder *d, const int32_t *tokens, int batch, float *mu, float *sigma)
 {
     if (!batch_ok(d, batch) || is_roll(d)) return;
-    encoder_input in = {tokens, NULL};
+    step_input in = {tokens, NULL};
     encode(d, &in, batch, mu, sigma);
 }
 
@@ -455,6 +464,6 @@ void decoder_encode_roll(mv_decoder *d, const uint8_t *roll, int batch, float *m
                          float *sigma)
 {
     if (!batch_ok(d, batch) || !is_roll(d)) return;
-    encoder_input in = {NULL, roll};
+    step_input in = {NULL, roll};
     encode(d, &in, batch, mu, sigma);
 }

@@ -299,11 +299,8 @@ static void print_json(const eval_roll_options *o, const roll_eval *e, uint64_t 
     const double n = (double)e->score[0].windows, recon = e->bce / n, kl = e->kl / n;
     int first = 1;
     printf("{");
-    json_string("model", o->model_path, &first);
-    json_string("corpus", o->corpus_path, &first);
-    json_string("split", o->split_name, &first);
-    json_number("windows", n, &first);
-    json_number("split_windows", (double)split_windows, &first);
+    json_eval_source(o->model_path, o->corpus_path, o->split_name, n, (double)split_windows,
+                     &first);
     json_number("recon", recon, &first);
     json_number("kl", kl, &first);
     json_number("elbo", -(recon + kl), &first);

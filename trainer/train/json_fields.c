@@ -22,3 +22,13 @@ void json_string(const char *key, const char *v, int *first)
     }
     putchar('"');
 }
+
+void json_eval_source(const char *model, const char *corpus, const char *split, double windows,
+                      double split_windows, int *first)
+{
+    json_string("model", model, first);
+    json_string("corpus", corpus, first);
+    json_string("split", split, first);
+    json_number("windows", windows, first);
+    json_number("split_windows", split_windows, first);
+}

@@ -8,4 +8,9 @@ void json_number(const char *key, double v, int *first);
 /* "key":"v" with quotes, backslashes and control characters escaped */
 void json_string(const char *key, const char *v, int *first);
 
+/* The fields every eval report opens with: model, corpus, split, windows
+ * evaluated and windows in the split. */
+void json_eval_source(const char *model, const char *corpus, const char *split, double windows,
+                      double split_windows, int *first);
+
 #endif
