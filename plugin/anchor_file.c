@@ -1,7 +1,7 @@
 /* Anchors from notes: the first usable window of a MIDI file, or of a phrase
  * captured from the plugin's MIDI input (worker.c builds it as a MIDI file),
  * encoded to mu and refined (core/refine.h) so that the anchor plays the
- * window back. A file goes through the reader the trainer uses
+ * window back (a piano-roll model: mu, there is no refiner for rolls). A file goes through the reader the trainer uses
  * (midi/midi_read.h); both go through the extraction that cuts training
  * windows (core/extract.h), so an anchor is exactly a training window. Runs
  * in the worker: the reader and the extraction allocate, and the reader
@@ -55,8 +55,40 @@ static void no_window_reason(const mv_engine *e, const mv_extract_stats *st, cha
                  e->n_bars);
 }
 
+/* A roll model's first window, into e->seq_roll. */
+typedef struct first_roll {
+    uint8_t *roll;
+    size_t bytes;
+    bool found;
+} first_roll;
+
+static int take_first_roll(void *ctx, const void *roll, uint32_t bar, int32_t transpose)
+{
+    (void)bar;
+    (void)transpose;
+    first_roll *w = ctx;
+    memcpy(w->roll, roll, w->bytes);
+    w->found = true;
+    return 1;
+}
+
+int engine_encode_roll_window(mv_engine *e, const uint8_t *roll, float *z)
+{
+    float *sigma = malloc((size_t)e->z_size * sizeof(float));
+    if (!sigma) return -1;
+    decoder_encode_roll(e->decoder, roll, 1, z, sigma);
+    free(sigma);
+    return 0;
+}
+
 int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z)
 {
+    /* A piano roll: the encoder's mu, as `morphvae encode` gives it (there is
+     * no refiner for rolls). */
+    if (e->repr == MV_REPR_ROLL) {
+        engine_roll_unpack(e, tokens, e->seq_roll);
+        return engine_encode_roll_window(e, e->seq_roll, z);
+    }
     /* The refiner's own encoder gives mu, as `morphvae encode --refine` does, so
      * both give the same z for the same window. */
     const mv_refine_options o = refine_defaults();
@@ -72,7 +104,9 @@ int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, fl
         .n_bars = e->n_bars,
         .steps_per_bar = e->steps_per_bar,
         .min_pitch = (int)e->min_pitch,
-        .n_pitches = e->repr == MV_REPR_MELODY ? (int)e->n_classes - 2 : 0,
+        .n_pitches = e->repr == MV_REPR_MELODY ? (int)e->n_classes - 2
+                     : e->repr == MV_REPR_ROLL ? e->n_pitches
+                                               : 0,
         .max_transpose = 0,
         .track_name = NULL,
         .meter_steps = 0,
@@ -82,12 +116,21 @@ int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, fl
     first_window w = {.tokens = e->seq_tokens, .seq_len = e->n_bars * e->steps_per_bar};
     mv_extract_stats stats = {0};
     int rc = 0;
-    if (e->repr == MV_REPR_MELODY) {
+    if (e->repr == MV_REPR_ROLL) {
+        /* A piano roll: all tracks but the drums in one roll, as `morphvae data
+         * --repr roll` cuts them; the window is kept packed in seq_tokens. */
+        first_roll r = {.roll = e->seq_roll,
+                        .bytes = (size_t)e->n_bars * (size_t)e->steps_per_bar * e->n_classes};
+        rc = extract_windows(f, &cfg, take_first_roll, &r, &stats, why, sizeof why);
+        if (r.found) engine_roll_pack(e, e->seq_roll, e->seq_tokens);
+        w.found = r.found;
+    } else if (e->repr == MV_REPR_MELODY) {
         cfg.track_name = "MELODY";
         rc = extract_windows(f, &cfg, take_first, &w, &stats, why, sizeof why);
         cfg.track_name = NULL;
     }
-    if (rc >= 0 && !w.found) rc = extract_windows(f, &cfg, take_first, &w, &stats, why, sizeof why);
+    if (rc >= 0 && !w.found && e->repr != MV_REPR_ROLL)
+        rc = extract_windows(f, &cfg, take_first, &w, &stats, why, sizeof why);
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", what, why);
         return -1;
@@ -95,12 +138,15 @@ int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, fl
     if (!w.found) {
         no_window_reason(e, &stats, why, sizeof why);
         snprintf(err, errlen, "%s has no usable %d-bar %s window (%s)", what, e->n_bars,
-                 e->repr == MV_REPR_DRUMS ? "drum" : "melody", why);
+                 e->repr == MV_REPR_DRUMS ? "drum" : e->repr == MV_REPR_ROLL ? "piano-roll" : "melody",
+                 why);
         return -1;
     }
     if (engine_encode_window(e, e->seq_tokens, z)) {
-        snprintf(err, errlen, "%s: a window token is outside the model's %u classes", what,
-                 e->n_classes);
+        if (e->repr == MV_REPR_ROLL) snprintf(err, errlen, "%s: out of memory", what);
+        else
+            snprintf(err, errlen, "%s: a window token is outside the model's %u classes", what,
+                     e->n_classes);
         return -1;
     }
     return 0;

@@ -11,6 +11,7 @@
 
 #include "latent.h"
 #include "rng.h"
+#include "tokens.h"
 
 /* Metadata names each attribute port accepts, in order of preference (the
  * trainer's `morphvae attributes` names first). */
@@ -85,9 +86,9 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
     if (check_regular_file(path, err, errlen)) return NULL;
     if (weights_read(path, &w, err, errlen) != MV_WEIGHTS_OK) return NULL;
     const mv_hparams *hp = weights_hparams(w);
-    if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS) {
-        snprintf(err, errlen, "%s: the plugin plays melody and drum models, not %s", path,
-                 repr_name(hp->repr));
+    if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS && hp->repr != MV_REPR_ROLL) {
+        snprintf(err, errlen, "%s: the plugin plays melody, drum and piano-roll models, not %s",
+                 path, repr_name(hp->repr));
         weights_free(w);
         return NULL;
     }
@@ -112,16 +113,26 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
     e->repr = hp->repr;
     e->min_pitch = hp->min_pitch;
     e->n_classes = hp->n_classes;
+    bool roll = hp->repr == MV_REPR_ROLL;
+    size_t steps = (size_t)e->n_bars * (size_t)e->steps_per_bar;
+    /* hparams_check keeps a roll's pitches within 0..127 (n_pitches <= 128). */
+    e->n_pitches = roll ? (int)hp->n_classes / 2 : 0;
+    e->window_tokens = roll ? (int)((steps * hp->n_classes + MV_ROLL_TOKEN_BITS - 1) /
+                                    MV_ROLL_TOKEN_BITS)
+                            : (int)steps;
     e->decoder = decoder_create(&e->model, 1);
-    e->refine = refine_create(&e->model);
+    /* The refiner is for token models only: a roll anchor is the encoder's mu. */
+    e->refine = roll ? NULL : refine_create(&e->model);
     e->anchor_z[0] = calloc((size_t)e->z_size, sizeof(float));
     e->anchor_z[1] = calloc((size_t)e->z_size, sizeof(float));
     e->z = calloc((size_t)e->z_size, sizeof(float));
     for (int which = 0; which < 2; which++)
-        e->anchor_tokens[which] = calloc((size_t)(e->n_bars * e->steps_per_bar), sizeof(int32_t));
-    e->seq_tokens = calloc((size_t)(e->n_bars * e->steps_per_bar), sizeof(int32_t));
-    if (!e->decoder || !e->refine || !e->anchor_z[0] || !e->anchor_z[1] || !e->z ||
-        !e->seq_tokens || !e->anchor_tokens[0] || !e->anchor_tokens[1]) {
+        e->anchor_tokens[which] = calloc((size_t)e->window_tokens, sizeof(int32_t));
+    e->seq_tokens = calloc((size_t)e->window_tokens, sizeof(int32_t));
+    e->seq_roll = roll ? calloc(steps * hp->n_classes, 1) : NULL;
+    if (!e->decoder || (!roll && !e->refine) || (roll && !e->seq_roll) || !e->anchor_z[0] ||
+        !e->anchor_z[1] || !e->z || !e->seq_tokens || !e->anchor_tokens[0] ||
+        !e->anchor_tokens[1]) {
         engine_free(e);
         goto nomem;
     }
@@ -147,6 +158,7 @@ void engine_free(mv_engine *e)
     free(e->anchor_tokens[0]);
     free(e->anchor_tokens[1]);
     free(e->seq_tokens);
+    free(e->seq_roll);
     free(e);
 }
 
@@ -165,13 +177,43 @@ void engine_anchor_default(const mv_engine *e, int which, float *z)
         engine_anchor_from_seed(e, which ? 2u : 1u, z);
 }
 
+void engine_roll_pack(const mv_engine *e, const uint8_t *roll, int32_t *tokens)
+{
+    size_t bits = (size_t)e->n_bars * (size_t)e->steps_per_bar * e->n_classes;
+    memset(tokens, 0, (size_t)e->window_tokens * sizeof(int32_t));
+    for (size_t i = 0; i < bits; i++)
+        if (roll[i]) tokens[i / MV_ROLL_TOKEN_BITS] |= (int32_t)(1u << (i % MV_ROLL_TOKEN_BITS));
+}
+
+void engine_roll_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *roll)
+{
+    size_t bits = (size_t)e->n_bars * (size_t)e->steps_per_bar * e->n_classes;
+    for (size_t i = 0; i < bits; i++)
+        roll[i] = (uint8_t)(((uint32_t)tokens[i / MV_ROLL_TOKEN_BITS] >>
+                             (i % MV_ROLL_TOKEN_BITS)) & 1u);
+}
+
+/* A packed roll: 16-bit values, nothing past the roll's last bit. */
+static bool roll_window_ok(const mv_engine *e, const int32_t *tokens)
+{
+    size_t bits = (size_t)e->n_bars * (size_t)e->steps_per_bar * e->n_classes;
+    for (int i = 0; i < e->window_tokens; i++)
+        if (tokens[i] < 0 || tokens[i] >= (1 << MV_ROLL_TOKEN_BITS)) return false;
+    size_t used = bits % MV_ROLL_TOKEN_BITS;
+    return !used || !((uint32_t)tokens[e->window_tokens - 1] >> used);
+}
+
 void engine_set_anchor_tokens(mv_engine *e, int which, const int32_t *tokens)
 {
-    int n = e->n_bars * e->steps_per_bar;
+    int n = e->window_tokens;
     e->anchor_has_tokens[which] = 0;
     if (!tokens || n > MV_MAX_ANCHOR_TOKENS) return;
-    for (int i = 0; i < n; i++)
-        if (tokens[i] < 0 || (uint32_t)tokens[i] >= e->n_classes) return;
+    if (e->repr == MV_REPR_ROLL) {
+        if (!roll_window_ok(e, tokens)) return;
+    } else {
+        for (int i = 0; i < n; i++)
+            if (tokens[i] < 0 || (uint32_t)tokens[i] >= e->n_classes) return;
+    }
     memcpy(e->anchor_tokens[which], tokens, (size_t)n * sizeof(int32_t));
     e->anchor_has_tokens[which] = 1;
 }
@@ -196,14 +238,32 @@ static uint64_t phrase_seed(int32_t variation, int64_t repeat)
     return x ^ (x >> 31);
 }
 
-void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
-                       int32_t *tokens)
+/* Where song_bar falls: the model's bar and which repeat of the model's bars. */
+static int place_in_phrase(const mv_engine *e, const mv_decode_params *p, int64_t song_bar,
+                           int64_t *repeat)
 {
     int64_t phrase_bars = p->phrase_bars < 1 ? 1 : p->phrase_bars;
     int64_t phrase_bar = song_bar % phrase_bars;
     if (phrase_bar < 0) phrase_bar += phrase_bars;
-    int model_bar = (int)(phrase_bar % e->n_bars);
-    int64_t repeat = phrase_bar / e->n_bars;
+    *repeat = phrase_bar / e->n_bars;
+    return (int)(phrase_bar % e->n_bars);
+}
+
+/* e->z: the slerp of the anchors moved along the attribute vectors. */
+static void latent_for(mv_engine *e, const mv_decode_params *p)
+{
+    latent_slerp(e->anchor_z[0], e->anchor_z[1], p->morph, e->z_size, e->z);
+    for (int a = 0; a < MV_N_ATTRS; a++)
+        if (e->attr_vector[a] && p->attr[a] != 0.0f)
+            latent_add_attribute(e->z, e->attr_vector[a], p->attr[a], e->attr_scale[a],
+                                 e->z_size);
+}
+
+void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
+                       int32_t *tokens)
+{
+    int64_t repeat;
+    int model_bar = place_in_phrase(e, p, song_bar, &repeat);
 
     int exact = exact_end(e, p);
     if (exact >= 0) {
@@ -212,12 +272,7 @@ void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar
         return;
     }
 
-    latent_slerp(e->anchor_z[0], e->anchor_z[1], p->morph, e->z_size, e->z);
-    for (int a = 0; a < MV_N_ATTRS; a++)
-        if (e->attr_vector[a] && p->attr[a] != 0.0f)
-            latent_add_attribute(e->z, e->attr_vector[a], p->attr[a], e->attr_scale[a],
-                                 e->z_size);
-
+    latent_for(e, p);
     mv_rng rng;
     rng_seed(&rng, phrase_seed(p->variation, repeat));
     decoder_conduct(e->decoder, e->z, 1);
@@ -229,4 +284,40 @@ void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar
     }
     memcpy(tokens, e->seq_tokens + model_bar * e->steps_per_bar,
            (size_t)e->steps_per_bar * sizeof(int32_t));
+}
+
+void engine_decode_bar_roll(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
+                            mv_roll_step *steps)
+{
+    const int K = (int)e->n_classes, P = e->n_pitches, spb = e->steps_per_bar;
+    int64_t repeat;
+    int model_bar = place_in_phrase(e, p, song_bar, &repeat);
+    uint8_t *roll = e->seq_roll; /* [n_bars * spb][K] */
+
+    int exact = exact_end(e, p);
+    if (exact >= 0) {
+        engine_roll_unpack(e, e->anchor_tokens[exact], roll);
+    } else {
+        latent_for(e, p);
+        mv_rng rng;
+        rng_seed(&rng, phrase_seed(p->variation, repeat));
+        decoder_conduct(e->decoder, e->z, 1);
+        for (int b = 0; b <= model_bar; b++)
+            decoder_decode_bar_roll(e->decoder, 1, b,
+                                    b ? roll + ((size_t)b * spb - 1) * K : NULL,
+                                    p->temperature, &rng, roll + (size_t)b * spb * K);
+    }
+    /* The steps of the bar, each made consistent with the one before (the
+     * decoder's are already; an anchor's window may come from anywhere). */
+    for (int s = 0; s < spb; s++) {
+        int t = model_bar * spb + s;
+        uint8_t *step = roll + (size_t)t * K;
+        roll_step_normalise(step, t ? step - K : NULL, P);
+        mv_roll_step *out = &steps[s];
+        memset(out, 0, sizeof *out);
+        for (int q = 0; q < P; q++) {
+            if (step[q]) out->sounds[q >> 6] |= 1ull << (q & 63);
+            if (step[P + q]) out->starts[q >> 6] |= 1ull << (q & 63);
+        }
+    }
 }

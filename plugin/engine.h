@@ -4,6 +4,7 @@
 #ifndef MV_ENGINE_H
 #define MV_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,28 @@
 #define MV_MAX_PHRASE_BARS 16
 /* An anchor's own notes are kept (and saved) for windows of at most this many steps. */
 #define MV_MAX_ANCHOR_TOKENS (MV_MAX_PHRASE_BARS * MV_MAX_STEPS_PER_BAR)
+
+/* A piano-roll model's window as an anchor keeps it (engine_window_tokens): the
+ * roll's bytes [T][K] (each 0 or 1) packed 16 to an int32 "token", bit b of
+ * token i being byte 16 i + b of the roll, the unused bits of the last token
+ * 0. So the window travels and is saved exactly as a token model's window is
+ * (4 hex digits a token, token_text.h): 336 tokens for a 2-bar roll model of
+ * 84 pitches. */
+#define MV_ROLL_TOKEN_BITS 16
+/* A roll model plays pitches min_pitch + p for p < MV_ROLL_MAX_PITCHES. */
+#define MV_ROLL_MAX_PITCHES 128
+
+/* One step of a roll model's decoded bar as run() plays it: bit p of sounds
+ * (starts) says that model pitch min_pitch + p sounds (is struck) at the step.
+ * 32 bytes a step, whatever the polyphony (plugin/messages.h says why). */
+typedef struct mv_roll_step {
+    uint64_t sounds[2], starts[2];
+} mv_roll_step;
+
+static inline int roll_bit(const uint64_t *bits, int p)
+{
+    return (int)((bits[p >> 6] >> (p & 63)) & 1u);
+}
 
 /* The fixed set of attribute ports; a model without the attribute ignores it. */
 enum mv_attr { ATTR_DENSITY, ATTR_REGISTER, ATTR_RANGE, ATTR_SYNCOPATION, MV_N_ATTRS };
@@ -56,18 +79,29 @@ typedef struct mv_engine {
     mv_weights *weights;
     mv_model model;
     mv_decoder *decoder;
-    mv_refine *refine;                    /* turns a file's window into its anchor z */
+    mv_refine *refine;                    /* turns a file's window into its anchor z;
+                                             NULL for a roll model (anchors are mu) */
     int z_size, steps_per_bar, n_bars;
     uint32_t repr, min_pitch, n_classes;
+    int n_pitches;                        /* roll: K / 2; token models: 0 */
+    int window_tokens;                    /* engine_window_tokens */
     const float *attr_vector[MV_N_ATTRS]; /* NULL: the model lacks it */
     float attr_scale[MV_N_ATTRS];         /* std of z.v on the training data */
     const float *default_anchor[2];       /* anchor.a.z / anchor.b.z, or NULL */
     float *anchor_z[2];                   /* the anchors in use, [z_size] each */
-    int32_t *anchor_tokens[2];            /* an anchor's own window [n_bars * steps_per_bar] */
+    int32_t *anchor_tokens[2];            /* an anchor's own window [window_tokens] */
     int anchor_has_tokens[2];             /* anchor_tokens holds the notes it came from */
     float *z;                             /* scratch [z_size] */
-    int32_t *seq_tokens;                  /* scratch [n_bars * steps_per_bar] */
+    int32_t *seq_tokens;                  /* scratch [window_tokens] */
+    uint8_t *seq_roll;                    /* roll scratch [n_bars * steps_per_bar * K] */
 } mv_engine;
+
+/* Int32 values in an anchor's window: a token a step (melody, drums), or the
+ * packed roll (MV_ROLL_TOKEN_BITS a value) of a roll model. */
+static inline int engine_window_tokens(const mv_engine *e)
+{
+    return e->window_tokens;
+}
 
 /* Reads and checks a model file for the plugin. NULL with a message naming the
  * file and the problem in err (a directory, a FIFO or a device is refused
@@ -80,7 +114,9 @@ void engine_free(mv_engine *e);
 void engine_anchor_from_seed(const mv_engine *e, uint32_t seed, float *z);
 void engine_anchor_default(const mv_engine *e, int which, float *z);
 
-/* Encodes the first usable window of a MIDI file and refines mu
+/* Encodes the first usable window of a MIDI file (a roll model: of all its
+ * tracks but the drums, as `morphvae data --repr roll` cuts them, and the
+ * anchor is mu: there is no refiner for rolls) and refines mu
  * (core/refine.h, MV_REFINE_DEFAULT_STEPS Adam steps at most: 0.26 s for the
  * shipped melody model on one core, bench/refine) so that z decodes back to the
  * window; the window's tokens are left in e->seq_tokens. Returns 0, or -1
@@ -92,13 +128,19 @@ int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size
 int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, float *z,
                        char *err, size_t errlen);
 
-/* z refined from mu for a window of the model's length (tokens), as for a
- * file's window. Returns 0, or -1 when a token is outside the model's classes. */
+/* z for a window of the model's length (tokens [window_tokens]), as for a
+ * file's window: refined from mu, or a roll model's mu. Returns 0, or -1 when
+ * a token is outside the model's classes (out of memory for a roll). */
 int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z);
 
-/* Keeps the window an anchor came from (tokens [n_bars * steps_per_bar]), or
- * forgets it (tokens NULL, or a window longer than MV_MAX_ANCHOR_TOKENS or with a
- * token outside the model's classes). */
+/* A roll model's z for a roll window [n_bars * steps_per_bar][K]: the encoder's
+ * mu. Returns 0, or -1 out of memory. */
+int engine_encode_roll_window(mv_engine *e, const uint8_t *roll, float *z);
+
+/* Keeps the window an anchor came from (tokens [window_tokens]), or forgets it
+ * (tokens NULL, or a window longer than MV_MAX_ANCHOR_TOKENS or with a token
+ * outside the model's classes; a roll: a value above 16 bits or a bit set
+ * past the roll). */
 void engine_set_anchor_tokens(mv_engine *e, int which, const int32_t *tokens);
 
 /* Decodes the tokens of song bar `song_bar` for params: the phrase bar is
@@ -110,5 +152,16 @@ void engine_set_anchor_tokens(mv_engine *e, int which, const int32_t *tokens);
  * tokens: steps_per_bar int32. No allocation. */
 void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
                        int32_t *tokens);
+
+/* The same for a roll model (decoder_decode_bar_roll, the previous bar's last
+ * step chained in as decoder_decode_roll does): steps [steps_per_bar], each
+ * step normalised against the one before it in the phrase (the first step of
+ * model bar 0 against none). No allocation. */
+void engine_decode_bar_roll(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
+                            mv_roll_step *steps);
+
+/* A roll [n_bars * steps_per_bar][K] <-> its packed window [window_tokens]. */
+void engine_roll_pack(const mv_engine *e, const uint8_t *roll, int32_t *tokens);
+void engine_roll_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *roll);
 
 #endif

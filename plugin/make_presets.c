@@ -33,7 +33,7 @@ static int encode(mv_engine *e, const char *data_dir, const char *file, float *z
         fprintf(stderr, "make_presets: %s\n", err);
         return -1;
     }
-    int n = e->n_bars * e->steps_per_bar;
+    int n = engine_window_tokens(e);
     if (n * MV_TOKEN_TEXT_DIGITS >= MV_PATH_MAX) {
         fprintf(stderr, "make_presets: %s: windows of %d steps are too long for a patch message\n",
                 e->path, n);

@@ -4,7 +4,8 @@
  * is a new type, a struct starting with mv_msg_head, a member of mv_msg, and
  * a case in msg_size and in the receiver's switch.
  * Worker rings are small (jalv: 4 KiB, size words included): every message
- * stays well below that. */
+ * stays well below that (the largest: a 512-float vector, 2 KiB, and a bar of
+ * 64 roll steps, 2088 bytes). */
 #ifndef MV_MESSAGES_H
 #define MV_MESSAGES_H
 
@@ -56,14 +57,31 @@ typedef struct mv_msg_decode {
     mv_decode_params params;
 } mv_msg_decode;
 
+/* A decoded bar: a token a step (melody, drums), or for a roll model one
+ * mv_roll_step a step (engine.h): two 128-bit sets, the pitches that sound and
+ * the pitches struck. Sent with its used steps only: a 16-step bar is 40 + 64
+ * bytes of tokens or 40 + 512 bytes of roll, the most a bar can be (64 steps
+ * of roll) 2088 bytes, beside the 2 KiB vector message and well inside jalv's
+ * 4 KiB ring. Fixed-size sets rather than per-step onset lists with durations:
+ * no cap on the notes of a chord or a bar to choose and overflow (a step can
+ * strike every pitch), the size does not depend on the music, and a note's
+ * length is not known when its bar is decoded (a note held over the bar line
+ * lasts as long as the next bar, decoded later and perhaps with other
+ * controls, says): run() ends a note at the first step where its pitch stops
+ * sounding or is struck again. */
 typedef struct mv_msg_bar {
     mv_msg_head head;
     uint32_t request;
     uint32_t version;
     uint32_t engine_serial; /* the engine that decoded it (engine.h) */
     uint32_t n_steps;
+    uint32_t roll;          /* 1: steps holds the bar (a roll model), 0: tokens */
+    uint32_t reserved;
     int64_t song_bar;
-    int32_t tokens[MV_MAX_STEPS_PER_BAR];
+    union {
+        int32_t tokens[MV_MAX_STEPS_PER_BAR];
+        mv_roll_step steps[MV_MAX_STEPS_PER_BAR];
+    };
 } mv_msg_bar;
 
 typedef struct mv_msg_engine {
@@ -134,7 +152,9 @@ static inline uint32_t msg_size(const mv_msg *m)
 {
     switch (m->head.type) {
     case MSG_DECODE: return sizeof m->decode;
-    case RESP_BAR: return sizeof m->bar;
+    case RESP_BAR:
+        return (uint32_t)(offsetof(mv_msg_bar, tokens) +
+                          m->bar.n_steps * (m->bar.roll ? sizeof(mv_roll_step) : sizeof(int32_t)));
     case MSG_FREE_ENGINES:
     case RESP_ENGINE: return sizeof m->engine;
     case MSG_ANCHOR_SEED: return sizeof m->seed;
@@ -176,6 +196,10 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
         break;
     case MSG_CAPTURE:
         if (size < offsetof(mv_msg_capture, notes) || m->capture.n_notes > MV_CAPTURE_MAX_NOTES)
+            return NULL;
+        break;
+    case RESP_BAR:
+        if (size < offsetof(mv_msg_bar, tokens) || m->bar.n_steps > MV_MAX_STEPS_PER_BAR)
             return NULL;
         break;
     default:

@@ -34,10 +34,12 @@ static bool write_event(mv_midi_out *o, int64_t frame, uint8_t status, uint8_t p
 static void end_note(mv_midi_out *o, int i, int64_t frame)
 {
     mv_sounding *s = &o->sounding[i];
-    if (write_event(o, frame, LV2_MIDI_MSG_NOTE_OFF | s->channel, s->pitch, 0))
+    if (write_event(o, frame, LV2_MIDI_MSG_NOTE_OFF | s->channel, s->pitch, 0)) {
         o->sounding[i] = o->sounding[--o->n_sounding];
-    else
+    } else {
         s->off_step = MV_OFF_OVERDUE;
+        s->holders[0] = s->holders[1] = 0; /* ended, but for its note-off */
+    }
 }
 
 void midi_out_begin(mv_midi_out *o, LV2_Atom_Sequence *port)
@@ -72,7 +74,7 @@ bool midi_out_note_on(mv_midi_out *o, int64_t frame, uint8_t channel, uint8_t pi
     if (o->n_sounding == MV_MAX_SOUNDING || free_bytes(o) < needed) return false;
     write_event(o, frame, LV2_MIDI_MSG_NOTE_ON | channel, pitch, velocity);
     o->sounding[o->n_sounding++] =
-        (mv_sounding){.channel = channel, .pitch = pitch, .off_step = off_step};
+        (mv_sounding){.channel = channel, .pitch = pitch, .off_step = off_step, .holders = {0, 0}};
     return true;
 }
 
@@ -98,4 +100,48 @@ bool midi_out_has_open(const mv_midi_out *o)
     for (int i = 0; i < o->n_sounding; i++)
         if (o->sounding[i].off_step == MV_OFF_OPEN) return true;
     return false;
+}
+
+void midi_out_roll_held(const mv_midi_out *o, uint64_t held[2])
+{
+    held[0] = held[1] = 0;
+    for (int i = 0; i < o->n_sounding; i++) {
+        held[0] |= o->sounding[i].holders[0];
+        held[1] |= o->sounding[i].holders[1];
+    }
+}
+
+void midi_out_roll_release(mv_midi_out *o, int p, int64_t frame)
+{
+    const uint64_t bit = 1ull << (p & 63);
+    for (int i = o->n_sounding - 1; i >= 0; i--) {
+        mv_sounding *s = &o->sounding[i];
+        if (!(s->holders[p >> 6] & bit)) continue;
+        s->holders[p >> 6] &= ~bit;
+        if (!s->holders[0] && !s->holders[1]) end_note(o, i, frame);
+        return;
+    }
+}
+
+int midi_out_roll_strike(mv_midi_out *o, int64_t frame, uint8_t channel, uint8_t pitch,
+                         uint8_t velocity, int p, bool strike)
+{
+    uint64_t keep[2] = {0, 0};
+    for (int i = 0; i < o->n_sounding; i++) {
+        mv_sounding *s = &o->sounding[i];
+        if (s->channel != channel || s->pitch != pitch) continue;
+        if (!strike && (s->holders[0] || s->holders[1])) {
+            s->holders[p >> 6] |= 1ull << (p & 63);
+            return 1;
+        }
+        keep[0] = s->holders[0];
+        keep[1] = s->holders[1];
+        break;
+    }
+    if (!midi_out_note_on(o, frame, channel, pitch, velocity, MV_OFF_OPEN)) return 0;
+    mv_sounding *s = &o->sounding[o->n_sounding - 1];
+    s->holders[0] = keep[0];
+    s->holders[1] = keep[1];
+    s->holders[p >> 6] |= 1ull << (p & 63);
+    return 2;
 }

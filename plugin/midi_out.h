@@ -12,7 +12,9 @@
 
 #include <lv2/atom/forge.h>
 
-#define MV_MAX_SOUNDING 32
+/* Notes owed a note-off at once: every pitch of a piano roll (128), and as
+ * many again on another channel after a channel change while they sound. */
+#define MV_MAX_SOUNDING 256
 #define MV_OFF_OVERDUE INT64_MIN  /* off_step of a note whose note-off is late */
 #define MV_OFF_OPEN INT64_MAX     /* off_step of a melody note: until the next token */
 
@@ -20,6 +22,7 @@
 typedef struct mv_sounding {
     uint8_t channel, pitch;
     int64_t off_step; /* the step it ends at, MV_OFF_OPEN or MV_OFF_OVERDUE */
+    uint64_t holders[2]; /* roll notes: bit p for each model pitch p that holds it */
 } mv_sounding;
 
 typedef struct mv_midi_out {
@@ -47,5 +50,23 @@ void midi_out_end_due(mv_midi_out *o, int64_t step, int64_t frame);
 void midi_out_end_open(mv_midi_out *o, int64_t frame);
 void midi_out_end_all(mv_midi_out *o, int64_t frame);
 bool midi_out_has_open(const mv_midi_out *o);
+
+/* Piano-roll notes (open notes, ended by the roll or by the calls above): an
+ * output note sounds for the model pitches that hold it, so that two model
+ * pitches a transposition or a scale snap sends to one output pitch share one
+ * note, which ends (note-off) when the last of them lets go. A note whose
+ * note-off is overdue holds no pitch any more. */
+/* The model pitches holding a note (bit p: model pitch p). */
+void midi_out_roll_held(const mv_midi_out *o, uint64_t held[2]);
+/* Model pitch p lets go of its note: a note-off at frame when no pitch holds
+ * it any more. */
+void midi_out_roll_release(mv_midi_out *o, int p, int64_t frame);
+/* Model pitch p sounds as (channel, pitch): it joins the note of that pitch
+ * when one sounds and strike is false (returns 1); otherwise a note-on at
+ * frame (the note of that pitch sounding is ended first and its holders
+ * carried over; returns 2). 0 (p holds nothing) when no note-on could be
+ * written. */
+int midi_out_roll_strike(mv_midi_out *o, int64_t frame, uint8_t channel, uint8_t pitch,
+                         uint8_t velocity, int p, bool strike);
 
 #endif

@@ -200,6 +200,42 @@ static void note_on(mv_plugin *self, int64_t frame, uint8_t channel, int pitch, 
     midi_out_note_on(&self->out, frame, channel, (uint8_t)pitch, velocity, off_step);
 }
 
+/* A step of a piano roll: the notes of the model pitches that stop sounding or
+ * are struck again end, then every model pitch that sounds and holds no note
+ * (struck, or sounding without a note: the first step played of a bar decoded
+ * for other controls, a note-on refused) gets one, transposed and snapped as
+ * it starts (a held note keeps its pitch, as a melody's does). Model pitches
+ * that land on one output pitch share its note (midi_out.h): struck at once
+ * they make one note-on, and the note ends when the last of them ends. */
+static void play_roll_step(mv_plugin *self, const mv_engine *e, const mv_roll_step *st,
+                           int64_t frame)
+{
+    uint64_t held[2];
+    midi_out_roll_held(&self->out, held);
+    for (int w = 0; w < 2; w++) {
+        uint64_t ends = held[w] & (~st->sounds[w] | st->starts[w]);
+        held[w] &= ~ends;
+        for (; ends; ends &= ends - 1)
+            midi_out_roll_release(&self->out, w * 64 + __builtin_ctzll(ends), frame);
+    }
+    int transpose = port_int(self, PORT_TRANSPOSE, -24, 24), key = port_int(self, PORT_KEY, 0, 11),
+        scale = port_int(self, PORT_SCALE, 0, MV_N_SCALES - 1);
+    uint8_t channel = (uint8_t)(port_int(self, PORT_CHANNEL, 1, 16) - 1);
+    uint8_t velocity = (uint8_t)port_int(self, PORT_VELOCITY, 1, 127);
+    uint64_t struck[2] = {0, 0}; /* output pitches given a note-on at this step */
+    for (int w = 0; w < 2; w++) {
+        for (uint64_t starts = st->sounds[w] & ~held[w]; starts; starts &= starts - 1) {
+            int p = w * 64 + __builtin_ctzll(starts);
+            if (p >= e->n_pitches) break;
+            int q = notes_shape_pitch((int)e->min_pitch + p, transpose, key, scale);
+            bool strike = roll_bit(st->starts, p) && !roll_bit(struck, q);
+            if (midi_out_roll_strike(&self->out, frame, channel, (uint8_t)q, velocity, p,
+                                     strike) == 2)
+                struck[q >> 6] |= 1ull << (q & 63);
+        }
+    }
+}
+
 static void play_step(mv_plugin *self, int64_t step, int64_t frame)
 {
     if (self->notes_off_pending) {
@@ -214,6 +250,10 @@ static void play_step(mv_plugin *self, int64_t step, int64_t frame)
     const mv_bar_slot *slot = bar_for(self, bar);
     if (!e || !slot || k >= e->steps_per_bar) {
         midi_out_end_open(&self->out, frame);
+        return;
+    }
+    if (e->repr == MV_REPR_ROLL) {
+        play_roll_step(self, e, &slot->steps[k], frame);
         return;
     }
     int32_t token = slot->tokens[k];
@@ -246,7 +286,8 @@ static void capture_follow_controls(mv_plugin *self)
     mv_capture *c = &self->capture;
     int target = port_int(self, PORT_CAPTURE, 0, 2);
     const mv_engine *e = self->engine;
-    int steps = e && e->n_bars * e->steps_per_bar <= MV_MAX_ANCHOR_TOKENS
+    /* (A window an anchor can keep: a roll's is packed, engine.h.) */
+    int steps = e && engine_window_tokens(e) <= MV_MAX_ANCHOR_TOKENS
                     ? e->n_bars * e->steps_per_bar
                     : 0;
     if (target == c->target && steps == c->phrase_steps) return;

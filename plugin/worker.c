@@ -71,8 +71,7 @@ static void anchor_apply(mv_plugin *self, mv_engine *e, int which, const mv_engi
     case ANCHOR_VECTOR:
         if (prev && prev != e && prev->z_size == e->z_size) {
             memcpy(e->anchor_z[which], prev->anchor_z[which], (size_t)e->z_size * sizeof(float));
-            if (prev->anchor_has_tokens[which] && prev->n_bars == e->n_bars &&
-                prev->steps_per_bar == e->steps_per_bar)
+            if (prev->anchor_has_tokens[which] && same_window(prev, e))
                 engine_set_anchor_tokens(e, which, prev->anchor_tokens[which]);
             return;
         }
@@ -154,7 +153,7 @@ static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
 static int anchor_tokens(mv_plugin *self, const mv_msg_path *m)
 {
     mv_engine *e = self->work_engine;
-    int n = e ? e->n_bars * e->steps_per_bar : 0;
+    int n = e ? engine_window_tokens(e) : 0;
     if (e && token_text_parse(m->text, m->length + 1, e->seq_tokens, n) == n) {
         engine_set_anchor_tokens(e, m->which, e->seq_tokens);
         if (e->anchor_has_tokens[m->which]) return 0;
@@ -241,7 +240,7 @@ void worker_publish(mv_plugin *self)
         s->anchor[which] = self->anchor[which];
         s->z_size[which] = e ? e->z_size : 0;
         if (e) memcpy(s->z[which], e->anchor_z[which], (size_t)e->z_size * sizeof(float));
-        s->n_tokens[which] = e && e->anchor_has_tokens[which] ? e->n_bars * e->steps_per_bar : 0;
+        s->n_tokens[which] = e && e->anchor_has_tokens[which] ? engine_window_tokens(e) : 0;
         if (s->n_tokens[which])
             memcpy(s->tokens[which], e->anchor_tokens[which],
                    (size_t)s->n_tokens[which] * sizeof(int32_t));
@@ -392,7 +391,7 @@ static void apply_restore(mv_plugin *self)
             lv2_log_warning(&self->logger, "morphvae: anchor %c: %s\n", 'A' + which, err);
         }
         /* A captured anchor's notes, encoded again when the model is another. */
-        bool notes_fit = r->anchor_n_tokens[which] == e->n_bars * e->steps_per_bar;
+        bool notes_fit = r->anchor_n_tokens[which] == engine_window_tokens(e);
         if (kind == ANCHOR_CAPTURE && notes_fit && (!same_model || !fits)) {
             engine_set_anchor_tokens(e, which, r->anchor_tokens[which]);
             if (e->anchor_has_tokens[which] &&
@@ -423,15 +422,18 @@ static void decode(mv_plugin *self, const mv_msg_decode *req)
 {
     mv_msg_bar *bar = &self->outbox.bar_msg;
     mv_engine *e = self->work_engine;
+    bool roll = e && e->repr == MV_REPR_ROLL;
     *bar = (mv_msg_bar){.head.type = RESP_BAR,
                         .request = req->request,
                         .version = req->version,
                         .engine_serial = e ? e->serial : 0,
                         .n_steps = e ? (uint32_t)e->steps_per_bar : 0,
+                        .roll = roll,
                         .song_bar = req->song_bar};
     /* Decoded with the newest engine: a bar for an engine run() has not been
      * handed yet is dropped there, and asked for again. */
-    if (e) engine_decode_bar(e, &req->params, req->song_bar, bar->tokens);
+    if (roll) engine_decode_bar_roll(e, &req->params, req->song_bar, bar->steps);
+    else if (e) engine_decode_bar(e, &req->params, req->song_bar, bar->tokens);
     self->outbox.bar = true;
 }
 
@@ -513,14 +515,16 @@ static void take_bar(mv_plugin *self, const mv_msg_bar *m)
 {
     if (m->request == self->request_in_flight) self->request_in_flight = 0;
     const mv_engine *e = self->engine;
-    if (!e || m->engine_serial != e->serial || m->n_steps != (uint32_t)e->steps_per_bar)
+    if (!e || m->engine_serial != e->serial || m->n_steps != (uint32_t)e->steps_per_bar ||
+        m->roll != (e->repr == MV_REPR_ROLL))
         return; /* decoded by an engine run() does not play (yet) */
     mv_bar_slot *s = &self->slot[m->song_bar & 1];
     s->valid = true;
     s->song_bar = m->song_bar;
     s->version = m->version;
     s->engine_serial = m->engine_serial;
-    memcpy(s->tokens, m->tokens, sizeof s->tokens);
+    if (m->roll) memcpy(s->steps, m->steps, m->n_steps * sizeof(mv_roll_step));
+    else memcpy(s->tokens, m->tokens, m->n_steps * sizeof(int32_t));
 }
 
 static void take_engine(mv_plugin *self, mv_engine *e)

@@ -90,18 +90,20 @@ static int bench_decode(const char *model)
         return -1;
     }
     static int32_t tokens[MV_MAX_STEPS_PER_BAR];
+    static mv_roll_step steps[MV_MAX_STEPS_PER_BAR];
     static double ns[DECODE_REPEATS];
     mv_decode_params p = {.morph = 0.5f, .phrase_bars = e->n_bars};
     for (int bar = 0; bar < e->n_bars; bar++) {
         for (int r = 0; r < DECODE_REPEATS; r++) {
             p.morph = (float)r / DECODE_REPEATS;
             double t0 = now_ns();
-            engine_decode_bar(e, &p, bar, tokens);
+            if (e->repr == MV_REPR_ROLL) engine_decode_bar_roll(e, &p, bar, steps);
+            else engine_decode_bar(e, &p, bar, tokens);
             ns[r] = now_ns() - t0;
         }
         char what[128];
-        snprintf(what, sizeof what, "worker decode of bar %d (z %d, %d steps/bar)", bar + 1,
-                 e->z_size, e->steps_per_bar);
+        snprintf(what, sizeof what, "worker decode of bar %d (%s, z %d, %d steps/bar)", bar + 1,
+                 repr_name(e->repr), e->z_size, e->steps_per_bar);
         report(what, ns, DECODE_REPEATS);
     }
     engine_free(e);
