@@ -4,8 +4,8 @@
  * ends playing a MIDI file anchor's own roll note for note, transpose and
  * scale snap on every chord note (two model pitches snapped to one output
  * pitch leave no hanging note), morph and attribute controls changing the
- * notes, a state round trip keeping the roll anchor, and zero allocations in
- * run() throughout.
+ * notes, a state round trip keeping the roll anchor, chords captured from the
+ * MIDI input into an anchor, and zero allocations in run() throughout.
  * MODE: after-run (every test) or thread (the worker in a second thread: the
  * stress run only, also in the ThreadSanitizer build).
  * usage: test_plugin_roll MODE BUNDLE_DIR ROLL_MODEL MELODY_MODEL DRUM_MODEL ANCHOR_MID */
@@ -445,6 +445,73 @@ static void test_state(void)
     session_free(&b);
 }
 
+/* MIDI capture (issue #11) with a roll model: chords played into anchor A on
+ * the grid become its window; with capture off, exact ends play them back. */
+static void test_capture(void)
+{
+    static const struct { int step, length, pitch; } riff[] = {
+        {0, 16, 48}, {0, 4, 60},  {0, 4, 64},  {0, 4, 67},  {4, 4, 62},  {4, 4, 65},
+        {4, 4, 69},  {8, 8, 64},  {8, 8, 67},  {8, 8, 71},  {16, 16, 43}, {16, 8, 65},
+        {16, 8, 69}, {16, 8, 72}, {24, 8, 67}, {24, 8, 71}, {24, 8, 74},
+    };
+    const int n_riff = (int)(sizeof riff / sizeof riff[0]);
+    session s = {.host = open_roll_host()};
+    if (!s.host) {
+        CHECK(false);
+        return;
+    }
+    host_send_position(s.host, 0, 0, 0, 120, 0);
+    session_block(&s, 256);
+    host_wait_worker(s.host);
+    host_set_control(s.host, "capture", 1.0f);
+    host_send_position(s.host, 0, 0, 0, 120, 1);
+    long allocs = alloc_count();
+    const uint32_t block = 500; /* divides a step */
+    for (int64_t frame = 0; frame < 2 * FRAMES_PER_BAR + 2 * block; frame += block) {
+        for (int i = 0; i < n_riff; i++) {
+            int64_t off = (int64_t)(riff[i].step + riff[i].length) * FRAMES_PER_STEP - 1;
+            uint8_t msg[3] = {0, (uint8_t)riff[i].pitch, 90};
+            if (off >= frame && off < frame + block) {
+                msg[0] = 0x80;
+                host_send_midi(s.host, (uint32_t)(off - frame), msg, 3);
+            }
+        }
+        for (int i = 0; i < n_riff; i++) {
+            int64_t on = (int64_t)riff[i].step * FRAMES_PER_STEP;
+            uint8_t msg[3] = {0x90, (uint8_t)riff[i].pitch, 90};
+            if (on >= frame && on < frame + block) host_send_midi(s.host, (uint32_t)(on - frame), msg, 3);
+        }
+        session_block(&s, block);
+    }
+    host_set_control(s.host, "capture", 0.0f);
+    session_block(&s, block);
+    host_wait_worker(s.host);
+    CHECK_MSG(alloc_count() == allocs, "%ld allocations in run() while capturing",
+              alloc_count() - allocs);
+    CHECK_MSG(strstr(host_log(s.host), "captured 17 notes -> anchor A"), "log: %s",
+              host_log(s.host));
+    session_free(&s);
+    s.frame = 0;
+    host_set_control(s.host, "morph", 0.0f);
+    play(&s, 51, 2 * FRAMES_PER_BAR);
+    stop(&s);
+    check_paired(&s, "captured chords");
+    static played notes[MAX_NOTES];
+    int n = pair_notes(&s, notes, MAX_NOTES), wrong = 0;
+    for (int i = 0; i < n_riff; i++) {
+        bool found = false;
+        for (int k = 0; k < n; k++)
+            found |= notes[k].pitch == riff[i].pitch &&
+                     notes[k].on == (int64_t)riff[i].step * FRAMES_PER_STEP &&
+                     notes[k].off == (int64_t)(riff[i].step + riff[i].length) * FRAMES_PER_STEP;
+        wrong += !found;
+    }
+    CHECK_MSG(n == n_riff && wrong == 0, "%d notes played, %d of the %d captured are missing", n,
+              wrong, n_riff);
+    host_close(s.host);
+    session_free(&s);
+}
+
 /* Transport, model, anchor and control changes at random with the roll model
  * among melody and drum models: every note paired, on the grid, no allocation. */
 static void test_stress(int n_blocks, uint64_t seed)
@@ -535,6 +602,7 @@ int main(int argc, char **argv)
         test_controls_change_notes();
         test_note_offs();
         test_state();
+        test_capture();
         test_stress(2500, 42);
     }
     free(window);
