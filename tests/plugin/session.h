@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,29 @@ static inline int session_set_mode(mv_host *h, const char *mode, uint64_t seed)
         return -1;
     }
     return 0;
+}
+
+/* The plugin of bundle in the lilv host, in worker mode `mode` (each host of a
+ * test binary gets the next seed), with run_hook around every plugin call.
+ * NULL (and the reason on stderr) when the host cannot open; an unknown mode
+ * ends the test binary with status 2. */
+static inline mv_host *session_open_host(const char *bundle, double rate, uint32_t max_block,
+                                         const char *mode,
+                                         void (*run_hook)(bool in_plugin, bool is_run))
+{
+    static uint64_t seed = 1;
+    char err[1024];
+    mv_host *h = host_open(bundle, rate, max_block, err, sizeof err);
+    if (!h) {
+        fprintf(stderr, "host_open: %s\n", err);
+        return NULL;
+    }
+    host_set_run_hook(h, run_hook);
+    if (session_set_mode(h, mode, seed++)) {
+        fprintf(stderr, "unknown worker mode %s\n", mode);
+        exit(2);
+    }
+    return h;
 }
 
 typedef struct rec_event {

@@ -43,19 +43,8 @@ static void count_run(bool in_plugin, bool is_run)
 
 static mv_host *open_host(const char *model)
 {
-    static uint64_t seed = 1;
-    char err[1024];
-    mv_host *h = host_open(bundle, RATE, 4096, err, sizeof err);
-    if (!h) {
-        fprintf(stderr, "host_open: %s\n", err);
-        return NULL;
-    }
-    host_set_run_hook(h, count_run);
-    if (session_set_mode(h, mode, seed++)) {
-        fprintf(stderr, "unknown worker mode %s\n", mode);
-        exit(2);
-    }
-    if (model) host_send_path(h, 0, MV_PLUGIN_NS "model", model);
+    mv_host *h = session_open_host(bundle, RATE, 4096, mode, count_run);
+    if (h && model) host_send_path(h, 0, MV_PLUGIN_NS "model", model);
     return h;
 }
 

@@ -38,19 +38,7 @@ static void count_run(bool in_plugin, bool is_run)
 
 static mv_host *open_host(double rate)
 {
-    static uint64_t seed = 1;
-    char err[1024];
-    mv_host *h = host_open(bundle, rate, MAX_BLOCK, err, sizeof err);
-    if (!h) {
-        fprintf(stderr, "host_open: %s\n", err);
-        return NULL;
-    }
-    host_set_run_hook(h, count_run);
-    if (session_set_mode(h, mode, seed++)) {
-        fprintf(stderr, "unknown worker mode %s\n", mode);
-        exit(2);
-    }
-    return h;
+    return session_open_host(bundle, rate, MAX_BLOCK, mode, count_run);
 }
 
 static uint32_t random_block(mv_rng *r)
