@@ -117,11 +117,17 @@ int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, fl
     mv_extract_stats stats = {0};
     int rc = 0;
     if (e->repr == MV_REPR_ROLL) {
-        /* A piano roll: all tracks but the drums in one roll, as `morphvae data
-         * --repr roll` cuts them; the window is kept packed in seq_tokens. */
+        /* A piano roll: POP909-style files, the accompaniment (the track named
+         * PIANO, as the shipped roll models were trained); other files, all
+         * tracks but the drums in one roll, as `morphvae data --repr roll` cuts
+         * them. The window is kept packed in seq_tokens. */
         first_roll r = {.roll = e->seq_roll,
                         .bytes = (size_t)e->n_bars * (size_t)e->steps_per_bar * e->n_classes};
+        cfg.track_name = "PIANO";
         rc = extract_windows(f, &cfg, take_first_roll, &r, &stats, why, sizeof why);
+        cfg.track_name = NULL;
+        if (rc >= 0 && !r.found)
+            rc = extract_windows(f, &cfg, take_first_roll, &r, &stats, why, sizeof why);
         if (r.found) engine_roll_pack(e, e->seq_roll, e->seq_tokens);
         w.found = r.found;
     } else if (e->repr == MV_REPR_MELODY) {

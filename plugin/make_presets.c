@@ -1,14 +1,17 @@
 /* make_presets BUNDLE_DIR OUT_BUNDLE PAIRS_FILE DATA_DIR: writes the presets
- * bundle. For each line "name|label|A.mid|B.mid" of PAIRS_FILE, both files are
- * encoded with the bundle's model (the first usable window of each, as the
- * plugin encodes and refines a MIDI anchor), the real plugin is given the two
- * vectors as anchors (patch:Set anchorAZ / anchorBZ) with the windows they came
- * from (anchorATokens / anchorBTokens: the notes Exact ends plays) named after
- * their songs (patch:Set
- * anchorALabel / anchorBLabel: the POP909 index's title and artist, else the
- * file), and its state is saved as a preset through lilv: the preset holds
- * the vectors and the windows, not the files. A pair the model plays as silence at morph 0,
- * 0.5 or 1 is skipped; fewer than 8 presets fail. */
+ * bundle. For each line "name|label|A.mid|B.mid[|MODEL]" of PAIRS_FILE, both
+ * files are encoded with the bundle's model MODEL (a file name in the plugin's
+ * bundle; default model.mvae) as the plugin encodes a MIDI anchor (the first
+ * usable window of each, refined for token models), the real plugin is given
+ * the model (patch:Set model, when not the default), the two vectors as
+ * anchors (patch:Set anchorAZ / anchorBZ) with the windows they came from
+ * (anchorATokens / anchorBTokens: the notes Exact ends plays) named after
+ * their songs (patch:Set anchorALabel / anchorBLabel: the POP909 index's title
+ * and artist, else the file), and its state is saved as a preset through
+ * lilv: the preset holds the model's file name, the vectors and the windows,
+ * not the files. A pair the model plays as silence at morph 0, 0.5 or 1 is
+ * skipped; fewer than 8 presets of the default model, or 3 of another, fail. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +21,13 @@
 #include "messages.h"
 #include "token_text.h"
 
-#define MIN_PRESETS 8
+#define MIN_PRESETS 8       /* of the default model */
+#define MIN_MODEL_PRESETS 3 /* of each other model of the bundle */
+#define MAX_MODELS 8
+#define DEFAULT_MODEL "model.mvae"
 
-/* The window as text for patch:Set anchorATokens: at most MV_PATH_MAX - 1
- * characters (a patch message's text). */
-typedef char window_text[MV_PATH_MAX];
+/* The window as text for patch:Set anchorATokens (token_text.h). */
+typedef char window_text[MV_MAX_ANCHOR_TOKENS * MV_TOKEN_TEXT_DIGITS + 1];
 
 static int encode(mv_engine *e, const char *data_dir, const char *file, float *z,
                   char *notes)
@@ -33,13 +38,7 @@ static int encode(mv_engine *e, const char *data_dir, const char *file, float *z
         fprintf(stderr, "make_presets: %s\n", err);
         return -1;
     }
-    int n = engine_window_tokens(e);
-    if (n * MV_TOKEN_TEXT_DIGITS >= MV_PATH_MAX) {
-        fprintf(stderr, "make_presets: %s: windows of %d steps are too long for a patch message\n",
-                e->path, n);
-        return -1;
-    }
-    token_text_write(e->seq_tokens, n, notes);
+    token_text_write(e->seq_tokens, engine_window_tokens(e), notes);
     return 0;
 }
 
@@ -88,14 +87,19 @@ static int notes_in_two_bars(mv_host *h, float morph)
 
 /* Returns 0 when written, 1 when skipped (silent somewhere), -1 on error. */
 static int make_preset(const char *bundle, const char *out, const char *name, const char *label,
-                       const float *za, const float *zb, int z_size, const char *window_a,
-                       const char *window_b, const char *song_a, const char *song_b)
+                       const mv_engine *e, const float *za, const float *zb,
+                       const char *window_a, const char *window_b, const char *song_a,
+                       const char *song_b)
 {
     char err[1024];
     mv_host *h = host_open(bundle, 48000, 512, err, sizeof err);
     if (!h) {
         fprintf(stderr, "make_presets: %s\n", err);
         return -1;
+    }
+    const int z_size = e->z_size;
+    if (strcmp(strrchr(e->path, '/') + 1, DEFAULT_MODEL)) {
+        host_send_path(h, 0, MV_PLUGIN_NS "model", e->path);
     }
     host_send_vector(h, 0, MV_PLUGIN_NS "anchorAZ", za, (uint32_t)z_size);
     host_send_vector(h, 0, MV_PLUGIN_NS "anchorBZ", zb, (uint32_t)z_size);
@@ -106,12 +110,13 @@ static int make_preset(const char *bundle, const char *out, const char *name, co
     mv_midi_out midi[64];
     int n_midi = 0;
     host_run(h, 512, midi, 64, &n_midi);
+    host_wait_worker(h);
     int rc = 0;
     int notes_a = notes_in_two_bars(h, 0.0f), notes_b = notes_in_two_bars(h, 1.0f),
         notes_mid = notes_in_two_bars(h, 0.5f);
     host_set_control(h, "morph", 0.0f);
     if (strstr(host_log(h), "not changed")) {
-        fprintf(stderr, "make_presets: %s: the plugin refused the anchors: %s", name,
+        fprintf(stderr, "make_presets: %s: the plugin refused the model or the anchors: %s", name,
                 host_log(h));
         rc = -1;
     } else if (notes_a == 0 || notes_b == 0 || notes_mid == 0) {
@@ -126,65 +131,107 @@ static int make_preset(const char *bundle, const char *out, const char *name, co
     return rc;
 }
 
+/* The engine of a model of the bundle, loaded when the pairs move to another
+ * model; NULL (with a message) when it cannot be. */
+static mv_engine *model_engine(mv_engine **current, const char *bundle, const char *file)
+{
+    char path[PATH_MAX + 256], err[1024];
+    snprintf(path, sizeof path, "%s/%s", bundle, file);
+    if (*current && !strcmp((*current)->path, path)) return *current;
+    engine_free(*current);
+    *current = engine_load(path, err, sizeof err);
+    if (!*current) fprintf(stderr, "make_presets: %s\n", err);
+    return *current;
+}
+
+/* Presets made per model file, to check each model has enough. */
+typedef struct model_count {
+    char file[256];
+    int presets;
+} model_count;
+
+static int check_counts(const model_count *counts, int n_models, const char *pairs)
+{
+    for (int i = 0; i < n_models; i++) {
+        int wanted = strcmp(counts[i].file, DEFAULT_MODEL) ? MIN_MODEL_PRESETS : MIN_PRESETS;
+        if (counts[i].presets < wanted) {
+            fprintf(stderr, "make_presets: only %d presets of %s, at least %d wanted: add pairs "
+                            "to %s\n",
+                    counts[i].presets, counts[i].file, wanted, pairs);
+            return 1;
+        }
+        printf("make_presets: %d presets of %s\n", counts[i].presets, counts[i].file);
+    }
+    return 0;
+}
+
+static void count_preset(model_count *counts, int *n_models, const char *file)
+{
+    int i = 0;
+    while (i < *n_models && strcmp(counts[i].file, file)) i++;
+    if (i == *n_models) {
+        if (i == MAX_MODELS) return;
+        snprintf(counts[i].file, sizeof counts[i].file, "%s", file);
+        counts[i].presets = 0;
+        (*n_models)++;
+    }
+    counts[i].presets++;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
         fprintf(stderr, "usage: make_presets BUNDLE_DIR OUT_BUNDLE PAIRS_FILE DATA_DIR\n");
         return 2;
     }
-    const char *bundle = argv[1], *out = argv[2], *pairs = argv[3], *data = argv[4];
-    char model_path[2048], err[1024];
-    snprintf(model_path, sizeof model_path, "%s/model.mvae", bundle);
-    mv_engine *e = engine_load(model_path, err, sizeof err);
-    if (!e) {
-        fprintf(stderr, "make_presets: %s\n", err);
+    /* The bundle's absolute path: the plugin knows its models by it (state.c). */
+    char bundle[PATH_MAX];
+    if (!realpath(argv[1], bundle)) {
+        fprintf(stderr, "make_presets: cannot find the bundle %s\n", argv[1]);
         return 1;
     }
+    const char *out = argv[2], *pairs = argv[3], *data = argv[4];
     FILE *f = fopen(pairs, "r");
     if (!f) {
         fprintf(stderr, "make_presets: cannot open %s\n", pairs);
-        engine_free(e);
         return 1;
     }
-    float *za = malloc((size_t)e->z_size * sizeof(float));
-    float *zb = malloc((size_t)e->z_size * sizeof(float));
-    window_text notes_a, notes_b;
+    static float za[MV_MAX_SIZE], zb[MV_MAX_SIZE];
+    static window_text notes_a, notes_b;
+    model_count counts[MAX_MODELS];
+    mv_engine *e = NULL;
     char line[4096];
-    int n = 0, rc = 0, line_no = 0;
-    while (rc == 0 && za && zb && fgets(line, sizeof line, f)) {
+    int n_models = 0, rc = 0, line_no = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
         line_no++;
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#' || line[0] == '\0') continue;
         char *name = strtok(line, "|"), *label = strtok(NULL, "|"), *a = strtok(NULL, "|"),
-             *b = strtok(NULL, "|");
-        if (!name || !label || !a || !b) {
-            fprintf(stderr, "make_presets: %s:%d: expected name|label|A.mid|B.mid\n", pairs,
-                    line_no);
+             *b = strtok(NULL, "|"), *model = strtok(NULL, "|");
+        if (!model) model = DEFAULT_MODEL;
+        if (!name || !label || !a || !b || strchr(model, '/')) {
+            fprintf(stderr, "make_presets: %s:%d: expected name|label|A.mid|B.mid[|MODEL.mvae]\n",
+                    pairs, line_no);
             rc = 1;
-        } else if (encode(e, data, a, za, notes_a) || encode(e, data, b, zb, notes_b)) {
+        } else if (!model_engine(&e, bundle, model) || encode(e, data, a, za, notes_a) ||
+                   encode(e, data, b, zb, notes_b)) {
             rc = 1;
         } else {
             char song_a[512], song_b[512];
             song_name(data, a, song_a, sizeof song_a);
             song_name(data, b, song_b, sizeof song_b);
-            int made = make_preset(bundle, out, name, label, za, zb, e->z_size, notes_a, notes_b,
-                                   song_a, song_b);
+            int made = make_preset(bundle, out, name, label, e, za, zb, notes_a, notes_b, song_a,
+                                   song_b);
             if (made < 0) rc = 1;
             if (made == 0) {
-                printf("%s: %s (%s -> %s)\n", name, label, song_a, song_b);
-                n++;
+                printf("%s: %s (%s -> %s, %s)\n", name, label, song_a, song_b, model);
+                count_preset(counts, &n_models, model);
             }
         }
     }
-    if (rc == 0 && n < MIN_PRESETS) {
-        fprintf(stderr, "make_presets: only %d presets, at least %d wanted: add pairs to %s\n",
-                n, MIN_PRESETS, pairs);
-        rc = 1;
-    }
+    if (rc == 0) rc = check_counts(counts, n_models, pairs);
     fclose(f);
-    free(za);
-    free(zb);
     engine_free(e);
-    if (rc == 0) printf("make_presets: %d presets in %s for %s\n", n, out, model_path);
+    if (rc == 0) printf("make_presets: presets in %s\n", out);
     return rc;
 }

@@ -4,8 +4,8 @@
  * is a new type, a struct starting with mv_msg_head, a member of mv_msg, and
  * a case in msg_size and in the receiver's switch.
  * Worker rings are small (jalv: 4 KiB, size words included): every message
- * stays well below that (the largest: a 512-float vector, 2 KiB, and a bar of
- * 64 roll steps, 2088 bytes). */
+ * stays well below that (the largest: a 512-float vector, 2 KiB, a window of
+ * 1024 tokens, 2060 bytes, and a bar of 64 roll steps, 2088 bytes). */
 #ifndef MV_MESSAGES_H
 #define MV_MESSAGES_H
 
@@ -30,7 +30,7 @@ enum mv_msg_type {
     MSG_ANCHOR_FILE,   /* mv_msg_path */
     MSG_ANCHOR_VECTOR, /* mv_msg_vector */
     MSG_ANCHOR_LABEL,  /* mv_msg_path: the anchor's label text */
-    MSG_ANCHOR_TOKENS, /* mv_msg_path: the anchor's window as text (token_text.h) */
+    MSG_ANCHOR_TOKENS, /* mv_msg_tokens: the window the anchor came from */
     MSG_RESTORE,       /* mv_msg_head: apply what restore() staged */
     MSG_FLUSH,         /* mv_msg_head: send the responses a full ring refused */
     MSG_CAPTURE,       /* mv_msg_capture: a phrase captured from the MIDI input */
@@ -95,6 +95,18 @@ typedef struct mv_msg_seed {
     uint32_t seed;
 } mv_msg_seed;
 
+/* The window an anchor came from (a preset's song): run() parses the patch
+ * message's text (token_text.h) into 16-bit tokens (every model's tokens fit:
+ * melody 90 classes, drums 512, a roll's packed 16 bits), so that the longest
+ * window a model can have (MV_MAX_ANCHOR_TOKENS: a roll window of 2 bars is
+ * 336 tokens, 1344 characters of text) fits a message. */
+typedef struct mv_msg_tokens {
+    mv_msg_head head;
+    int32_t which;
+    uint32_t n;
+    uint16_t tokens[MV_MAX_ANCHOR_TOKENS];
+} mv_msg_tokens;
+
 /* Paths and labels. which: the anchor (MSG_ANCHOR_FILE, MSG_ANCHOR_LABEL) or
  * what is reported (RESP_PATH: 0 model, 1 anchor A file, 2 anchor B file). */
 typedef struct mv_msg_path {
@@ -143,6 +155,7 @@ typedef union mv_msg {
     mv_msg_seed seed;
     mv_msg_path path;
     mv_msg_vector vector;
+    mv_msg_tokens tokens;
     mv_msg_anchors anchors;
     mv_msg_capture capture;
 } mv_msg;
@@ -161,9 +174,10 @@ static inline uint32_t msg_size(const mv_msg *m)
     case MSG_LOAD_MODEL:
     case MSG_ANCHOR_FILE:
     case MSG_ANCHOR_LABEL:
-    case MSG_ANCHOR_TOKENS:
     case RESP_PATH:
     case RESP_CAPTURE_STATUS: return (uint32_t)offsetof(mv_msg_path, text) + m->path.length + 1;
+    case MSG_ANCHOR_TOKENS:
+        return (uint32_t)(offsetof(mv_msg_tokens, tokens) + m->tokens.n * sizeof(uint16_t));
     case MSG_ANCHOR_VECTOR:
         return (uint32_t)(offsetof(mv_msg_vector, z) + m->vector.n * sizeof(float));
     case RESP_ANCHORS: return sizeof m->anchors;
@@ -186,10 +200,13 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
     case MSG_LOAD_MODEL:
     case MSG_ANCHOR_FILE:
     case MSG_ANCHOR_LABEL:
-    case MSG_ANCHOR_TOKENS:
     case RESP_PATH:
     case RESP_CAPTURE_STATUS:
         if (size < offsetof(mv_msg_path, text) + 1 || m->path.length >= MV_PATH_MAX) return NULL;
+        break;
+    case MSG_ANCHOR_TOKENS:
+        if (size < offsetof(mv_msg_tokens, tokens) || m->tokens.n > MV_MAX_ANCHOR_TOKENS)
+            return NULL;
         break;
     case MSG_ANCHOR_VECTOR:
         if (size < offsetof(mv_msg_vector, z) || m->vector.n > MV_MAX_VECTOR_MSG) return NULL;
@@ -208,8 +225,7 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
     uint32_t expect = msg_size(m);
     if (!expect || size != expect) return NULL;
     bool is_path = m->head.type == MSG_LOAD_MODEL || m->head.type == MSG_ANCHOR_FILE ||
-                   m->head.type == MSG_ANCHOR_LABEL || m->head.type == MSG_ANCHOR_TOKENS ||
-                   m->head.type == RESP_PATH || m->head.type == RESP_CAPTURE_STATUS;
+                   m->head.type == MSG_ANCHOR_LABEL || m->head.type == RESP_PATH || m->head.type == RESP_CAPTURE_STATUS;
     return is_path && m->path.text[m->path.length] != '\0' ? NULL : m;
 }
 

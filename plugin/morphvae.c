@@ -22,6 +22,7 @@
 #include "midi_events.h"
 #include "notes.h"
 #include "plugin.h"
+#include "token_text.h"
 #include "tokens.h"
 
 #define DEFAULT_MODEL_FILE "model.mvae" /* in the bundle */
@@ -58,6 +59,7 @@ static void map_uris(LV2_URID_Map *map, mv_uris *u)
     u->time_beatsPerMinute = MAP(LV2_TIME__beatsPerMinute);
     u->time_speed = MAP(LV2_TIME__speed);
     u->mv_model = MAP(MV_NS "model");
+    u->mv_bundle_model = MAP(MV_NS "bundleModel");
     u->mv_model_checksum = MAP(MV_NS "modelChecksum");
     u->mv_anchor_file[0] = MAP(MV_NS "anchorAFile");
     u->mv_anchor_file[1] = MAP(MV_NS "anchorBFile");
@@ -510,6 +512,20 @@ static void request_anchor_vector(mv_plugin *self, int which, const LV2_Atom *va
     request(self, &m);
 }
 
+/* An anchor's window as text (token_text.h) into a message of 16-bit tokens;
+ * text that is no such window is dropped here (the worker checks that it
+ * fits the model). */
+static void request_anchor_tokens(mv_plugin *self, int which, const LV2_Atom *value)
+{
+    if (value->type != self->uris.atom_String) return;
+    int n = token_text_parse(LV2_ATOM_BODY_CONST(value), value->size, self->patch_tokens,
+                             MV_MAX_ANCHOR_TOKENS);
+    if (n == 0) return;
+    mv_msg m = {.tokens = {.head.type = MSG_ANCHOR_TOKENS, .which = which, .n = (uint32_t)n}};
+    for (int i = 0; i < n; i++) m.tokens.tokens[i] = (uint16_t)self->patch_tokens[i];
+    request(self, &m);
+}
+
 /* A text value (atom:Path, or atom:String for a label) into a path message. */
 static bool text_message(const LV2_Atom *value, LV2_URID type, mv_msg *m)
 {
@@ -552,10 +568,8 @@ static void on_patch_set(mv_plugin *self, const LV2_Atom_Object *obj)
             request(self, &m);
             return;
         }
-        if (key == u->mv_anchor_tokens[which] && text_message(value, u->atom_String, &m)) {
-            m.path.head.type = MSG_ANCHOR_TOKENS;
-            m.path.which = which;
-            request(self, &m);
+        if (key == u->mv_anchor_tokens[which]) {
+            request_anchor_tokens(self, which, value);
             return;
         }
         if (key == u->mv_anchor_file[which] && text_message(value, u->atom_Path, &m)) {

@@ -70,7 +70,7 @@ typedef struct mv_uris {
     LV2_URID patch_Set, patch_Get, patch_property, patch_value;
     LV2_URID time_Position, time_bar, time_barBeat, time_beat, time_beatUnit,
         time_beatsPerBar, time_beatsPerMinute, time_speed;
-    LV2_URID mv_model, mv_model_checksum, mv_anchor_file[2], mv_anchor_seed[2], mv_anchor_z[2],
+    LV2_URID mv_model, mv_bundle_model, mv_model_checksum, mv_anchor_file[2], mv_anchor_seed[2], mv_anchor_z[2],
         mv_anchor_kind[2], mv_anchor_label[2], mv_anchor_tokens[2], mv_capture_status;
 } mv_uris;
 
@@ -168,6 +168,7 @@ typedef struct mv_plugin {
     mv_retry_queue retry;
     mv_capture capture;        /* the notes of the MIDI input, while capturing */
     mv_msg capture_msg;        /* a completed phrase, on its way to the worker */
+    int32_t patch_tokens[MV_MAX_ANCHOR_TOKENS]; /* a patch message's window, parsed */
 
     /* --- Worker only (and instantiate, restore, cleanup) --- */
     mv_engine *work_engine;    /* the newest engine; anchors are changed here */

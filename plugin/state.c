@@ -111,6 +111,24 @@ static int parse_vector(const char *text, size_t size, float *z, int max)
     return (int)(length / 8);
 }
 
+/* The length of the plugin's bundle folder in the default model's path, its
+ * last '/' included. */
+static size_t bundle_dir_length(const mv_plugin *self)
+{
+    const char *slash = strrchr(self->default_model, '/');
+    return slash ? (size_t)(slash - self->default_model) + 1 : 0;
+}
+
+/* The file name of a model in the plugin's bundle beside the default one (the
+ * bundled drum and piano-roll models), or NULL for any other path. */
+static const char *bundle_model_name(const mv_plugin *self, const char *path)
+{
+    size_t dir = bundle_dir_length(self);
+    if (!dir || strncmp(path, self->default_model, dir)) return NULL;
+    const char *name = path + dir;
+    return name[0] && !strchr(name, '/') && strcmp(path, self->default_model) ? name : NULL;
+}
+
 static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store,
                              LV2_State_Handle handle, uint32_t flags,
                              const LV2_Feature *const *features)
@@ -120,9 +138,14 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
     const mv_uris *u = &self->uris;
     const mv_saved_state *s = snapshot_read(&self->saved);
     const uint32_t pod = LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE;
-    /* No model key means the bundle's model, so presets and sessions made with
-     * it follow the shipped model wherever the bundle is installed. */
-    if (s->model_path[0]) store_path(self, store, handle, u->mv_model, s->model_path, features);
+    /* No model key means the bundle's model, and another model of the bundle
+     * is stored by its file name, so presets and sessions made with them
+     * follow the shipped models wherever the bundle is installed. */
+    const char *bundled = bundle_model_name(self, s->model_path);
+    if (bundled)
+        store(handle, u->mv_bundle_model, bundled, strlen(bundled) + 1, u->atom_String, pod);
+    else if (s->model_path[0])
+        store_path(self, store, handle, u->mv_model, s->model_path, features);
     /* Which model the vectors below belong to (they mean nothing to another). */
     if (s->model_checksum) {
         const int64_t checksum = (int64_t)s->model_checksum;
@@ -169,6 +192,21 @@ static void restore_path(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
     char *absolute = map_path ? map_path->absolute_path(map_path->handle, value) : NULL;
     snprintf(out, out_size, "%s", absolute ? absolute : value);
     if (absolute) free_path(features, absolute);
+}
+
+/* A model of the bundle named by its file name (save()): found in the bundle
+ * this plugin runs from. A name that is not a plain file name is ignored. */
+static void restore_bundle_model(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
+                                 LV2_State_Handle handle)
+{
+    size_t size = 0;
+    const char *name = retrieve_typed(retrieve, handle, self->uris.mv_bundle_model,
+                                      self->uris.atom_String, &size);
+    if (!name || size < 2 || name[size - 1] != '\0' || strchr(name, '/') || name[0] == '.')
+        return;
+    mv_restore_data *r = &self->restore;
+    snprintf(r->model_path, sizeof r->model_path, "%.*s%s", (int)bundle_dir_length(self),
+             self->default_model, name);
 }
 
 static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
@@ -265,6 +303,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     mv_plugin *self = instance;
     restore_path(self, retrieve, handle, self->uris.mv_model, features,
                  self->restore.model_path, sizeof self->restore.model_path);
+    restore_bundle_model(self, retrieve, handle);
     if (!self->restore.model_path[0])
         snprintf(self->restore.model_path, sizeof self->restore.model_path, "%s",
                  self->default_model);

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "plugin.h"
-#include "token_text.h"
 
 static const char *const default_labels[2] = {"model default A", "model default B"};
 
@@ -148,20 +147,21 @@ static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
     return 0;
 }
 
-/* The notes an anchor vector came from (a preset's anchors: token_text.h).
+/* The notes an anchor vector came from (a preset's anchors: mv_msg_tokens).
  * Returns 0 when they were taken. */
-static int anchor_tokens(mv_plugin *self, const mv_msg_path *m)
+static int anchor_tokens(mv_plugin *self, const mv_msg_tokens *m)
 {
     mv_engine *e = self->work_engine;
     int n = e ? engine_window_tokens(e) : 0;
-    if (e && token_text_parse(m->text, m->length + 1, e->seq_tokens, n) == n) {
-        engine_set_anchor_tokens(e, m->which, e->seq_tokens);
-        if (e->anchor_has_tokens[m->which]) return 0;
+    if (e && m->n == (uint32_t)n) {
+        for (int i = 0; i < n; i++) e->seq_tokens[i] = m->tokens[i];
+        engine_set_anchor_tokens(e, m->which & 1, e->seq_tokens);
+        if (e->anchor_has_tokens[m->which & 1]) return 0;
     }
     lv2_log_error(&self->logger,
                   "morphvae: anchor %c: notes not changed: not a window of %d tokens of the "
                   "model's classes\n",
-                  'A' + m->which, n);
+                  'A' + (m->which & 1), n);
     return -1;
 }
 
@@ -480,7 +480,7 @@ LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respo
         set_label(&self->anchor[m->path.which & 1], m->path.text);
         break;
     case MSG_ANCHOR_TOKENS:
-        if (anchor_tokens(self, &m->path) == 0) anchors_changed(self);
+        if (anchor_tokens(self, &m->tokens) == 0) anchors_changed(self);
         break;
     case MSG_RESTORE:
         self->publish_paused = false;

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Regenerates presets/morphvae-presets.lv2 from presets/pairs.txt with the model
-# in the built bundle (run after the shipped model changes, then commit).
+# Regenerates presets/morphvae-presets.lv2 from presets/pairs.txt with the models
+# in the built bundle (run after a shipped model changes, then commit).
 # usage: presets/make_presets.sh [BUILD_DIR]   (default: build)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)

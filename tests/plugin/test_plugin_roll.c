@@ -4,7 +4,8 @@
  * ends playing a MIDI file anchor's own roll note for note, transpose and
  * scale snap on every chord note (two model pitches snapped to one output
  * pitch leave no hanging note), morph and attribute controls changing the
- * notes, a state round trip keeping the roll anchor, chords captured from the
+ * notes, a state round trip keeping the roll anchor, a roll window given by a
+ * patch message (as the presets are made), chords captured from the
  * MIDI input into an anchor, and zero allocations in run() throughout.
  * MODE: after-run (every test) or thread (the worker in a second thread: the
  * stress run only, also in the ThreadSanitizer build).
@@ -63,7 +64,8 @@ static int take_first(void *ctx, const void *roll, uint32_t bar, int32_t transpo
     return 1;
 }
 
-/* The window the plugin must take from anchor_mid: all tracks but drums. */
+/* The window the plugin must take from anchor_mid (a POP909 song): its PIANO
+ * track, the accompaniment. */
 static int load_window(void)
 {
     mv_weights *w = NULL;
@@ -84,7 +86,8 @@ static int load_window(void)
                              .n_bars = (int)hp.n_bars,
                              .steps_per_bar = (int)hp.steps_per_bar,
                              .min_pitch = (int)hp.min_pitch,
-                             .n_pitches = (int)hp.n_classes / 2};
+                             .n_pitches = (int)hp.n_classes / 2,
+                             .track_name = "PIANO"};
     mv_extract_stats st = {0};
     int rc = extract_windows(&f, &cfg, take_first, window, &st, err, sizeof err);
     midi_file_free(&f);
@@ -435,6 +438,54 @@ static void test_state(void)
     session_free(&b);
 }
 
+/* A roll window given by patch:Set anchorATokens, as make_presets gives the
+ * presets theirs (352 tokens, 1408 characters for this 88-pitch model: more
+ * than a path message holds), with a vector anchor: Exact ends plays it note
+ * for note, as the file anchor it was saved from. */
+static void test_window_message(void)
+{
+    session a = {.host = open_roll_host()}, b = {.host = open_roll_host()};
+    if (!a.host || !b.host) {
+        CHECK(false);
+        return;
+    }
+    host_send_path(a.host, 0, MV_PLUGIN_NS "anchorAFile", anchor_mid);
+    session_block(&a, 64);
+    host_wait_worker(a.host);
+    void *state = host_save_state(a.host);
+    char *text = state ? host_state_string(a.host, state) : NULL;
+    const char *key = text ? strstr(text, "anchorATokens> \"") : NULL;
+    static char window_text[4 * 1024 + 1];
+    size_t length = key ? strcspn(key + 16, "\"") : 0;
+    CHECK_MSG(length > 1023 && length < sizeof window_text,
+              "the saved roll window has %zu characters, expected more than 1023", length);
+    if (key && length < sizeof window_text) memcpy(window_text, key + 16, length);
+    window_text[length < sizeof window_text ? length : 0] = '\0';
+    static float z[512];
+    for (uint32_t i = 0; i < hp.z_size && i < 512; i++) z[i] = 0.25f * (float)(i % 5) - 0.5f;
+    host_send_vector(b.host, 0, MV_PLUGIN_NS "anchorAZ", z, hp.z_size);
+    host_send_string(b.host, 0, MV_PLUGIN_NS "anchorATokens", window_text);
+    session_block(&b, 64);
+    host_wait_worker(b.host);
+    CHECK_MSG(!strstr(host_log(b.host), "not changed"), "the window was refused: %s",
+              host_log(b.host));
+    session_free(&a);
+    session_free(&b);
+    a.frame = b.frame = 0;
+    play(&a, 51, 2 * FRAMES_PER_BAR);
+    play(&b, 52, 2 * FRAMES_PER_BAR);
+    CHECK_MSG(session_count_on(&b, 0, b.frame) == n_expected &&
+                  session_same_notes(&a, &b, 0, a.frame),
+              "the window given by a patch message plays %d notes, the file's %d",
+              session_count_on(&b, 0, b.frame), n_expected);
+    free(text);
+    host_free_state(state);
+    host_close(a.host);
+    host_close(b.host);
+    session_free(&a);
+    session_free(&b);
+}
+
 /* MIDI capture (issue #11) with a roll model: chords played into anchor A on
  * the grid become its window; with capture off, exact ends play them back. */
 static void test_capture(void)
@@ -592,6 +643,7 @@ int main(int argc, char **argv)
         test_controls_change_notes();
         test_note_offs();
         test_state();
+        test_window_message();
         test_capture();
         test_stress(2500, 42);
     }

@@ -3,8 +3,10 @@
  * and through a preset file on disk), with the default model and with another
  * one; a save right after a restore returns the restored state, whether the
  * plugin runs (restore() given the host's worker or not) or is deactivated;
- * every preset of the shipped presets bundle loads and plays, and names the
- * songs its anchors come from.
+ * a model of the plugin's bundle is saved by its file name and found again in
+ * the bundle; every preset of the shipped presets bundle loads and plays, and
+ * names the songs its anchors come from, and those of the piano-roll model
+ * play chords.
  * usage: test_plugin_state BUNDLE_DIR ALT_MODEL ANCHOR_MID PRESETS_BUNDLE TMP_DIR */
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,7 +216,60 @@ static void test_restore_with_queued_answer(const char *state_model, const char 
     session_free(&b);
 }
 
-/* Every shipped preset loads and plays notes on the grid; presets differ. */
+/* A model of the plugin's bundle (not the default) is saved by its file name,
+ * not its path, and a fresh instance finds it in its own bundle: presets and
+ * sessions made with the bundled drum or piano-roll model play it wherever the
+ * bundle is installed. */
+static void test_bundled_model(const char *file)
+{
+    char path[PATH_MAX + 64], name[128];
+    snprintf(path, sizeof path, "%s/%s", bundle, file);
+    snprintf(name, sizeof name, "\"%s\"", file);
+    session a = {.host = open_host()}, b = {.host = open_host()};
+    if (!a.host || !b.host) {
+        CHECK(false);
+        return;
+    }
+    host_send_path(a.host, 0, MV_PLUGIN_NS "model", path);
+    session_block(&a, 256);
+    host_wait_worker(a.host);
+    void *saved = host_save_state(a.host);
+    char *turtle = saved ? host_state_string(a.host, saved) : NULL;
+    CHECK_MSG(turtle && strstr(turtle, "bundleModel") && strstr(turtle, name) &&
+                  !strstr(turtle, bundle),
+              "a state with the bundled %s names it by its path, not its file name:\n%s", file,
+              turtle ? turtle : "(no state)");
+    CHECK(saved && host_restore_state(b.host, saved) == 0);
+    record_from_start(&a, 2);
+    record_from_start(&b, 2);
+    const char *reported = host_reported(b.host, MV_PLUGIN_NS "model");
+    CHECK_MSG(reported && !strcmp(reported, path), "restored model %s, expected %s",
+              reported ? reported : "(none)", path);
+    CHECK_MSG(session_count_on(&a, 0, a.frame) > 0 && session_same_notes(&a, &b, 0, a.frame),
+              "the instance restored with the bundled %s plays other notes", file);
+    free(turtle);
+    host_free_state(saved);
+    host_close(a.host);
+    host_close(b.host);
+    session_free(&a);
+    session_free(&b);
+}
+
+/* The most note-ons at one frame: chords strike several at once. */
+static int largest_chord(const session *s)
+{
+    int largest = 0;
+    for (int i = 0; i < s->n;) {
+        int j = i, on = 0;
+        for (; j < s->n && s->ev[j].frame == s->ev[i].frame; j++) on += is_note_on(&s->ev[j]);
+        if (on > largest) largest = on;
+        i = j;
+    }
+    return largest;
+}
+
+/* Every shipped preset loads and plays notes on the grid; presets differ;
+ * presets of the piano-roll models play chords. */
 static void test_presets(void)
 {
     session s = {.host = open_host()};
@@ -226,7 +281,7 @@ static void test_presets(void)
     int n = host_preset_count(s.host);
     CHECK_MSG(n >= 8, "%d presets, expected at least 8", n);
     session first = {0};
-    int same_as_first = 0;
+    int same_as_first = 0, rolls = 0;
     for (int i = 0; i < n; i++) {
         const char *uri = host_preset_uri(s.host, i);
         host_clear_log(s.host);
@@ -250,6 +305,10 @@ static void test_presets(void)
                   label ? label : "");
         CHECK_MSG(turtle && strstr(turtle, "anchorALabel") && !strstr(turtle, "latent vector"),
                   "preset %s: its anchors are not named after songs", uri);
+        if (turtle && strstr(turtle, "roll_2bar.mvae")) {
+            rolls++;
+            CHECK_MSG(largest_chord(&s) >= 2, "piano-roll preset %s plays no chord", uri);
+        }
         free(turtle);
         host_free_state(state);
         if (i == 0) {
@@ -263,6 +322,7 @@ static void test_presets(void)
         session_block(&s, 64);
     }
     CHECK_MSG(same_as_first < n - 1 || n < 2, "every preset plays the same notes");
+    CHECK_MSG(rolls >= 3, "%d presets of the piano-roll model, expected at least 3", rolls);
     session_free(&first);
     host_close(s.host);
     session_free(&s);
@@ -297,6 +357,8 @@ int main(int argc, char **argv)
     test_restore_with_queued_answer(alt_model, alt_model);
     test_restore_with_queued_answer(NULL, alt_model);
     test_restore_with_queued_answer(alt_model, default_model);
+    test_bundled_model("roll_2bar.mvae");
+    test_bundled_model("drums_2bar.mvae");
     test_presets();
     return check_report();
 }
