@@ -1,6 +1,9 @@
 /* Latent refinement (refine.h): the token decoder's teacher-forced forward
  * pass at batch 1 keeping what its backward pass needs, the backward pass with
- * respect to z only (weights frozen), and Adam on z.
+ * respect to z only (weights frozen), and Adam on z. A window is tokens
+ * (softmax outputs) or a piano roll (a sigmoid output per step and bit); the
+ * two differ only in the decoder's input at each step, the loss and its
+ * gradient with respect to the logits, and how a greedy decode is compared.
  *
  * The products reuse the decoder's panel kernels: the forward pass multiplies
  * by packed copies of W, the backward pass by packed copies of W^T (dx = dy W^T
@@ -36,6 +39,12 @@ typedef struct lstm_record {
     float *h;      /* [steps][H] */
 } lstm_record;
 
+/* The window refined towards: tokens [T], or a roll [T][K] of 0/1 bytes. */
+typedef struct refine_target {
+    const int32_t *tokens;
+    const uint8_t *roll;
+} refine_target;
+
 /* A layer's transposed matrices, packed: w_h^T [4H, H], w_x^T [4H, n_in]
  * (NULL where the input is absent or one-hot). */
 typedef struct lstm_transposed {
@@ -61,8 +70,9 @@ struct mv_refine {
     float *bar_bias;                     /* [n_bars][4D] b + e_bar W_x[K:K+C] of layer 0 */
     lstm_record dec_rec[MV_MAX_LAYERS];  /* T steps */
     float *logits;                       /* [T][K] */
-    float *probs;                        /* [T][K] softmax, then dL/dlogits */
-    int tf_correct;                      /* steps whose teacher-forced argmax is right */
+    float *probs;                        /* [T][K] softmax (roll: sigmoid), then dL/dlogits */
+    int tf_correct;                      /* targets whose teacher-forced prediction is right */
+    int n_targets;                       /* what a window has to get right: T tokens, T K bits */
     /* scratch, [H] = [max(C, D)] */
     float *c[MV_MAX_LAYERS];                      /* [H] running cell states */
     float *dc[MV_MAX_LAYERS], *dh[MV_MAX_LAYERS]; /* [H] carried back through time */
@@ -78,6 +88,7 @@ struct mv_refine {
     float *z, *grad, *adam_m, *adam_v; /* [Z] */
     float *mu, *sigma;                 /* [Z] encoder outputs */
     int32_t *greedy;                   /* [T] */
+    uint8_t *greedy_roll;              /* [T][K] (roll models) */
 };
 
 
@@ -129,6 +140,7 @@ static void layout_buffers(mv_refine *r, carver *cv)
     r->mu = carve_floats(cv, Z);
     r->sigma = carve_floats(cv, Z);
     r->greedy = carve(cv, T * sizeof(int32_t));
+    r->greedy_roll = carve(cv, hp->repr == MV_REPR_ROLL ? T * K : 0);
 }
 
 /* ---- packing ---- */
@@ -163,7 +175,8 @@ static mv_dense_weights pack_dense(carver *cv, float *tmp, const mv_dense_weight
 }
 
 /* Layer 0 of the conductor has no input and layer 0 of the token decoder a
- * one-hot one (plus the bar embedding, packed separately): no w_x for them. */
+ * one-hot or multi-hot one (plus the bar embedding, packed separately): no
+ * w_x for them. */
 static mv_lstm_packed pack_lstm(carver *cv, float *tmp, const mv_lstm_weights *w, int with_input,
                                 lstm_transposed *t)
 {
@@ -205,10 +218,11 @@ static size_t largest_matrix(const mv_hparams *hp)
 
 mv_refine *refine_create(const mv_model *m)
 {
-    if (m->hp.repr != MV_REPR_MELODY && m->hp.repr != MV_REPR_DRUMS) return NULL;
     mv_refine *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->m = m;
+    r->n_targets = (int)hparams_seq_len(&m->hp) *
+                   (m->hp.repr == MV_REPR_ROLL ? (int)m->hp.n_classes : 1);
     r->decoder = decoder_create(m, 1);
     carver sizing = {NULL, 0};
     layout_buffers(r, &sizing);
@@ -314,20 +328,26 @@ static void conductor_forward(mv_refine *r, const float *z)
 }
 
 /* The input part of decoder layer l's gates at every step: layer 0 the bar's
- * bias plus the previous token's row, a higher layer b + h_below W_x for all
- * T steps in one product (teacher forcing knows every input in advance). */
-static void decoder_inputs(mv_refine *r, const int32_t *tokens, int l)
+ * bias plus the previous token's row (roll: the rows of the previous step's
+ * bits), a higher layer b + h_below W_x for all T steps in one product
+ * (teacher forcing knows every input in advance). */
+static void decoder_inputs(mv_refine *r, const refine_target *x, int l)
 {
     const mv_hparams *hp = &r->m->hp;
-    const int D = (int)hp->dec_size, S = (int)hp->steps_per_bar;
+    const int D = (int)hp->dec_size, S = (int)hp->steps_per_bar, K = (int)hp->n_classes;
     const int T = (int)hparams_seq_len(hp);
     float *gates = r->dec_rec[l].gates;
     if (l == 0) {
         for (int t = 0; t < T; t++) {
             float *g = gates + (size_t)t * 4 * D;
-            const int32_t prev = t ? tokens[t - 1] : -1;
             memcpy(g, r->bar_bias + (size_t)(t / S) * 4 * D, 4 * (size_t)D * sizeof *g);
-            rows_gather_acc(g, 4 * D, r->m->dec[0].w_x, 4 * D, &prev, 1);
+            if (x->roll) {
+                if (t) rows_multi_gather_acc(g, 4 * D, r->m->dec[0].w_x, 4 * D,
+                                             x->roll + (size_t)(t - 1) * K, K, K, 1);
+            } else {
+                const int32_t prev = t ? x->tokens[t - 1] : -1;
+                rows_gather_acc(g, 4 * D, r->m->dec[0].w_x, 4 * D, &prev, 1);
+            }
         }
         return;
     }
@@ -336,7 +356,7 @@ static void decoder_inputs(mv_refine *r, const int32_t *tokens, int l)
 }
 
 /* The token decoder layer by layer; each bar starts from its own states. */
-static void decoder_forward(mv_refine *r, const int32_t *tokens)
+static void decoder_forward(mv_refine *r, const refine_target *x)
 {
     const mv_hparams *hp = &r->m->hp;
     const int C = (int)hp->cond_size, D = (int)hp->dec_size, L = (int)hp->dec_layers;
@@ -350,7 +370,7 @@ static void decoder_forward(mv_refine *r, const int32_t *tokens)
     }
     for (int l = 0; l < L; l++) {
         lstm_record *rec = &r->dec_rec[l];
-        decoder_inputs(r, tokens, l);
+        decoder_inputs(r, x, l);
         for (int bar = 0; bar < NB; bar++) {
             const float *init = r->dec_init_act + (size_t)bar * 2 * D * L + 2 * l * D;
             memcpy(r->c[0], init, (size_t)D * sizeof(float));
@@ -363,24 +383,45 @@ static void decoder_forward(mv_refine *r, const int32_t *tokens)
     }
 }
 
-/* Teacher-forced pass: summed cross-entropy of tokens; leaves the softmax in
- * r->probs and counts the steps whose argmax is the token. */
-static double forward(mv_refine *r, const int32_t *tokens, const float *z)
+/* The summed sigmoid cross-entropy of a roll's bits, max(x, 0) - x y +
+ * log(1 + exp(-|x|)) each; leaves sigmoid(x) in r->probs and counts the bits
+ * whose teacher-forced prediction (x > 0, as greedy decoding takes it) is right. */
+static double roll_cross_entropy(mv_refine *r, const uint8_t *roll)
+{
+    const size_t n = (size_t)r->n_targets;
+    double ce = 0;
+    r->tf_correct = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float x = r->logits[i];
+        r->probs[i] = 0.5f * x; /* sigmoid(x) = (1 + tanh(x/2)) / 2, as the cells take it */
+        ce += fmax((double)x, 0) - (double)x * roll[i] + log1p(exp(-fabs((double)x)));
+        r->tf_correct += (x > 0) == (roll[i] != 0);
+    }
+    tanh_inplace(r->probs, (int)n);
+    for (size_t i = 0; i < n; i++) r->probs[i] = 0.5f + 0.5f * r->probs[i];
+    return ce;
+}
+
+/* Teacher-forced pass: summed cross-entropy of the window; leaves the softmax
+ * (roll: the sigmoids) in r->probs and counts the targets predicted right. */
+static double forward(mv_refine *r, const refine_target *x, const float *z)
 {
     const mv_hparams *hp = &r->m->hp;
     const int D = (int)hp->dec_size, K = (int)hp->n_classes, T = (int)hparams_seq_len(hp);
     conductor_forward(r, z);
-    decoder_forward(r, tokens);
+    decoder_forward(r, x);
     dense_packed_forward(&r->dec_out, r->dec_rec[hp->dec_layers - 1].h, D, T, r->logits, K);
+    if (x->roll) return roll_cross_entropy(r, x->roll);
+    const int32_t *tokens = x->tokens;
     double ce = 0;
     r->tf_correct = 0;
     for (int t = 0; t < T; t++) {
-        const float *x = r->logits + (size_t)t * K;
+        const float *l = r->logits + (size_t)t * K;
         float *p = r->probs + (size_t)t * K;
-        softmax(x, K, 1.0f, p);
-        /* CE = log sum exp(x - top) - (x_token - top), and the sum is 1/p[top] */
-        const int top = argmax(x, K);
-        ce += (double)x[top] - x[tokens[t]] - log((double)p[top]);
+        softmax(l, K, 1.0f, p);
+        /* CE = log sum exp(l - top) - (l_token - top), and the sum is 1/p[top] */
+        const int top = argmax(l, K);
+        ce += (double)l[top] - l[tokens[t]] - log((double)p[top]);
         r->tf_correct += top == tokens[t];
     }
     return ce;
@@ -448,13 +489,17 @@ static void init_backward(float *dinit, const float *act, const float *dc, const
 /* dL/de_bar for every bar into r->de, layer by layer from the top: a layer's
  * recurrence runs back step by step, its input's gradient (for the layer
  * below) in one product over all steps. */
-static void decoder_backward(mv_refine *r, const int32_t *tokens)
+static void decoder_backward(mv_refine *r, const refine_target *x)
 {
     const mv_hparams *hp = &r->m->hp;
     const int C = (int)hp->cond_size, D = (int)hp->dec_size, K = (int)hp->n_classes;
     const int S = (int)hp->steps_per_bar, L = (int)hp->dec_layers, NB = (int)hp->n_bars;
     const int T = (int)hparams_seq_len(hp);
-    for (int t = 0; t < T; t++) r->probs[(size_t)t * K + tokens[t]] -= 1.0f; /* dL/dlogits */
+    /* dL/dlogits: softmax minus one-hot, or sigmoid minus the bit */
+    if (x->roll)
+        for (int i = 0; i < r->n_targets; i++) r->probs[i] -= (float)x->roll[i];
+    else
+        for (int t = 0; t < T; t++) r->probs[(size_t)t * K + x->tokens[t]] -= 1.0f;
     float *from_above = r->dh_seq[0], *to_below = r->dh_seq[1];
     product_t(from_above, D, r->probs, K, r->dec_out_t, T);
     for (int l = L - 1; l >= 0; l--) {
@@ -479,7 +524,8 @@ static void decoder_backward(mv_refine *r, const int32_t *tokens)
             to_below = swap;
         }
     }
-    /* layer 0's input: the one-hot token (no gradient) and e_bar at every step */
+    /* layer 0's input: the one-hot token or the bits (no gradient) and e_bar at
+     * every step */
     memset(r->de_gates, 0, (size_t)NB * 4 * D * sizeof(float));
     for (int t = 0; t < T; t++) {
         float *sum = r->de_gates + (size_t)(t / S) * 4 * D;
@@ -513,13 +559,13 @@ static void conductor_backward(mv_refine *r, float *grad)
     product_t(grad, Z, r->dinit_cond, 2 * C * L, r->cond_init_t, 1);
 }
 
-double refine_objective(mv_refine *r, const int32_t *tokens, const float *z, float prior_weight,
-                        float *grad)
+static double objective_of(mv_refine *r, const refine_target *x, const float *z,
+                           float prior_weight, float *grad)
 {
     const int Z = (int)r->m->hp.z_size;
-    const double objective = forward(r, tokens, z) + prior(z, Z, prior_weight);
+    const double objective = forward(r, x, z) + prior(z, Z, prior_weight);
     if (grad) {
-        decoder_backward(r, tokens);
+        decoder_backward(r, x);
         conductor_backward(r, grad);
         for (int i = 0; i < Z; i++) grad[i] += 2.0f * prior_weight * z[i];
     }
@@ -528,20 +574,29 @@ double refine_objective(mv_refine *r, const int32_t *tokens, const float *z, flo
 
 /* ---- refinement ---- */
 
-static int greedy_correct(mv_refine *r, const int32_t *tokens, const float *z)
+/* Targets a greedy decode of z gets right: tokens, or the bits of a roll. */
+static int greedy_correct(mv_refine *r, const refine_target *x, const float *z)
 {
-    const int T = (int)hparams_seq_len(&r->m->hp);
-    decoder_decode(r->decoder, z, 1, 0, NULL, r->greedy);
     int correct = 0;
-    for (int t = 0; t < T; t++) correct += r->greedy[t] == tokens[t];
+    if (x->roll) {
+        decoder_decode_roll(r->decoder, z, 1, 0, NULL, r->greedy_roll);
+        for (int i = 0; i < r->n_targets; i++) correct += r->greedy_roll[i] == x->roll[i];
+        return correct;
+    }
+    decoder_decode(r->decoder, z, 1, 0, NULL, r->greedy);
+    for (int t = 0; t < r->n_targets; t++) correct += r->greedy[t] == x->tokens[t];
     return correct;
 }
 
-static int arguments_ok(const mv_refine *r, const int32_t *tokens, const mv_refine_options *o)
+/* The window fits the model (tokens below K, or 0/1 bits, for a model of that
+ * kind) and the options are in range. */
+static int arguments_ok(const mv_refine *r, const refine_target *x, const mv_refine_options *o)
 {
-    const int T = (int)hparams_seq_len(&r->m->hp), K = (int)r->m->hp.n_classes;
-    for (int t = 0; t < T; t++)
-        if (tokens[t] < 0 || tokens[t] >= K) return 0;
+    const int K = (int)r->m->hp.n_classes;
+    if ((x->roll != NULL) != (r->m->hp.repr == MV_REPR_ROLL) || (!x->roll && !x->tokens))
+        return 0;
+    for (int i = 0; i < r->n_targets; i++)
+        if (x->roll ? x->roll[i] > 1 : x->tokens[i] < 0 || x->tokens[i] >= K) return 0;
     return o->steps >= 0 && o->steps <= MV_REFINE_MAX_STEPS && isfinite(o->learning_rate) &&
            o->learning_rate > 0 && isfinite(o->prior_weight) && o->prior_weight >= 0;
 }
@@ -561,38 +616,38 @@ static void adam_step(mv_refine *r, float lr, float *beta1_t, float *beta2_t)
     }
 }
 
-int refine_latent(mv_refine *r, const int32_t *tokens, const float *start,
-                  const mv_refine_options *o, float *z, mv_refine_report *rep)
+static int refine_target_latent(mv_refine *r, const refine_target *x, const float *start,
+                                const mv_refine_options *o, float *z, mv_refine_report *rep)
 {
-    if (!arguments_ok(r, tokens, o)) return -1;
-    const int Z = (int)r->m->hp.z_size, T = (int)hparams_seq_len(&r->m->hp);
+    if (!arguments_ok(r, x, o)) return -1;
+    const int Z = (int)r->m->hp.z_size, N = r->n_targets;
     mv_refine_report out = {0};
-    out.correct_start = greedy_correct(r, tokens, start);
-    out.objective_start = refine_objective(r, tokens, start, o->prior_weight, NULL);
+    out.correct_start = greedy_correct(r, x, start);
+    out.objective_start = objective_of(r, x, start, o->prior_weight, NULL);
     memcpy(r->z, start, (size_t)Z * sizeof(float));
     out.correct = out.correct_start;
     out.objective = out.objective_start;
-    if (out.correct_start < T && o->steps > 0) {
+    if (out.correct_start < N && o->steps > 0) {
         memset(r->adam_m, 0, (size_t)Z * sizeof(float));
         memset(r->adam_v, 0, (size_t)Z * sizeof(float));
         float beta1_t = 1, beta2_t = 1;
         out.correct = -1;
         for (;;) {
-            /* the teacher-forced argmax being right everywhere is what greedy
-             * decoding needs to reproduce the window: only then decode */
-            out.objective = refine_objective(r, tokens, r->z, o->prior_weight, NULL);
-            if (out.steps > 0 && r->tf_correct == T && greedy_correct(r, tokens, r->z) == T) {
-                out.correct = T;
+            /* the teacher-forced prediction being right everywhere is what
+             * greedy decoding needs to reproduce the window: only then decode */
+            out.objective = objective_of(r, x, r->z, o->prior_weight, NULL);
+            if (out.steps > 0 && r->tf_correct == N && greedy_correct(r, x, r->z) == N) {
+                out.correct = N;
                 break;
             }
             if (out.steps == o->steps) break;
-            decoder_backward(r, tokens);
+            decoder_backward(r, x);
             conductor_backward(r, r->grad);
             for (int i = 0; i < Z; i++) r->grad[i] += 2.0f * o->prior_weight * r->z[i];
             adam_step(r, o->learning_rate, &beta1_t, &beta2_t);
             out.steps++;
         }
-        if (out.correct < 0) out.correct = greedy_correct(r, tokens, r->z);
+        if (out.correct < 0) out.correct = greedy_correct(r, x, r->z);
     }
     out.kept_start = out.correct < out.correct_start ||
                      (out.correct == out.correct_start && !(out.objective < out.objective_start));
@@ -603,16 +658,55 @@ int refine_latent(mv_refine *r, const int32_t *tokens, const float *start,
     } else {
         memcpy(z, r->z, (size_t)Z * sizeof(float));
     }
-    out.reproduced = out.correct == T;
+    out.reproduced = out.correct == N;
     if (rep) *rep = out;
     return 0;
+}
+
+double refine_objective(mv_refine *r, const int32_t *tokens, const float *z, float prior_weight,
+                        float *grad)
+{
+    const refine_target x = {tokens, NULL};
+    return objective_of(r, &x, z, prior_weight, grad);
+}
+
+double refine_objective_roll(mv_refine *r, const uint8_t *roll, const float *z,
+                             float prior_weight, float *grad)
+{
+    const refine_target x = {NULL, roll};
+    return objective_of(r, &x, z, prior_weight, grad);
+}
+
+int refine_latent(mv_refine *r, const int32_t *tokens, const float *start,
+                  const mv_refine_options *o, float *z, mv_refine_report *rep)
+{
+    const refine_target x = {tokens, NULL};
+    return refine_target_latent(r, &x, start, o, z, rep);
+}
+
+int refine_latent_roll(mv_refine *r, const uint8_t *roll, const float *start,
+                       const mv_refine_options *o, float *z, mv_refine_report *rep)
+{
+    const refine_target x = {NULL, roll};
+    return refine_target_latent(r, &x, start, o, z, rep);
 }
 
 int refine_window(mv_refine *r, const int32_t *tokens, const mv_refine_options *o, float *z,
                   float *mu, mv_refine_report *rep)
 {
-    if (!arguments_ok(r, tokens, o)) return -1;
+    const refine_target x = {tokens, NULL};
+    if (!arguments_ok(r, &x, o)) return -1;
     decoder_encode(r->decoder, tokens, 1, r->mu, r->sigma);
     if (mu) memcpy(mu, r->mu, r->m->hp.z_size * sizeof(float));
-    return refine_latent(r, tokens, r->mu, o, z, rep);
+    return refine_target_latent(r, &x, r->mu, o, z, rep);
+}
+
+int refine_window_roll(mv_refine *r, const uint8_t *roll, const mv_refine_options *o, float *z,
+                       float *mu, mv_refine_report *rep)
+{
+    const refine_target x = {NULL, roll};
+    if (!arguments_ok(r, &x, o)) return -1;
+    decoder_encode_roll(r->decoder, roll, 1, r->mu, r->sigma);
+    if (mu) memcpy(mu, r->mu, r->m->hp.z_size * sizeof(float));
+    return refine_target_latent(r, &x, r->mu, o, z, rep);
 }

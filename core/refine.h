@@ -4,11 +4,12 @@
  * greedy decoding of mu often loses notes (a melody the model never saw comes
  * back flattened). Refinement starts at mu and runs Adam on z alone (the
  * weights stay frozen) to lower
- *     sum over steps of CE(teacher-forced logits, window token) + lambda |z|^2,
- * the prior term keeping z in the region the decoder was trained on. It stops
+ *     sum over steps of CE(teacher-forced logits, window token) + lambda |z|^2
+ * (a piano roll: the sigmoid cross-entropy of every bit of every step), the
+ * prior term keeping z in the region the decoder was trained on. It stops
  * early once greedy decoding reproduces the window, and keeps the start when
- * the refined z decodes worse (fewer greedy tokens right; ties go to the lower
- * objective).
+ * the refined z decodes worse (fewer greedy tokens, or roll bits, right; ties
+ * go to the lower objective).
  *
  * A refiner is made per model and owns everything it uses (packed copies of
  * the decoder's matrices and of their transposes, activations for one window,
@@ -16,7 +17,8 @@
  * refine_create nothing here allocates, locks or makes a system call, and a
  * call runs at most steps + 2 teacher-forced forward passes, steps backward
  * passes and steps + 2 greedy decodes, so the plugin's worker can run it with a
- * bounded time. Melody and drum models (token representations). */
+ * bounded time. Melody, drum and piano-roll models (the _roll calls take a
+ * roll [T][K] of 0/1 bytes, core/tokens.h, normalised as decoding leaves it). */
 #ifndef MV_REFINE_H
 #define MV_REFINE_H
 
@@ -45,33 +47,41 @@ typedef struct mv_refine_report {
     int steps;                  /* Adam steps taken */
     int reproduced;             /* greedy decoding of the result is the window */
     int kept_start;             /* the start decoded at least as well: z = start */
-    int correct_start, correct; /* greedy tokens equal to the window's: start, result */
+    int correct_start, correct; /* greedy tokens (roll: bits) equal to the window's:
+                                   start, result */
     double objective_start, objective; /* the objective above at the start and the result */
 } mv_refine_report;
 
 /* A refiner serves one thread at a time (it keeps the last pass's activations). */
 typedef struct mv_refine mv_refine;
 
-/* NULL when out of memory or for a piano-roll model. m must outlive the refiner. */
+/* NULL when out of memory. m must outlive the refiner. */
 mv_refine *refine_create(const mv_model *m);
 void refine_free(mv_refine *r);
 
 /* From start [Z] (usually the encoder's mu) to z [Z] for the window tokens
  * [n_bars * steps_per_bar]; start and z may be the same array. rep may be NULL.
- * Returns 0, or -1 (nothing written) when a token is outside 0..n_classes-1 or
- * an option is out of range. */
+ * Returns 0, or -1 (nothing written) when a token is outside 0..n_classes-1,
+ * an option is out of range or the model is a piano roll (then _roll, with a
+ * roll whose bytes are 0 or 1; -1 for a token model). */
 int refine_latent(mv_refine *r, const int32_t *tokens, const float *start,
                   const mv_refine_options *o, float *z, mv_refine_report *rep);
+int refine_latent_roll(mv_refine *r, const uint8_t *roll, const float *start,
+                       const mv_refine_options *o, float *z, mv_refine_report *rep);
 
 /* Encodes the window (core's encoder) and refines from mu. mu [Z] receives the
  * encoder's mu when not NULL. Returns as refine_latent. */
 int refine_window(mv_refine *r, const int32_t *tokens, const mv_refine_options *o, float *z,
                   float *mu, mv_refine_report *rep);
+int refine_window_roll(mv_refine *r, const uint8_t *roll, const mv_refine_options *o, float *z,
+                       float *mu, mv_refine_report *rep);
 
 /* The objective at z and, when grad is not NULL, its gradient with respect to
  * z [Z] (the backward pass through the token decoder, the bar embeddings and
  * the conductor). Tokens must be in range. For tests and measurements. */
 double refine_objective(mv_refine *r, const int32_t *tokens, const float *z, float prior_weight,
                         float *grad);
+double refine_objective_roll(mv_refine *r, const uint8_t *roll, const float *z,
+                             float prior_weight, float *grad);
 
 #endif

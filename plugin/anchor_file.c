@@ -1,8 +1,8 @@
 /* Anchors from notes: the first usable window of a MIDI file, or of a phrase
  * captured from the plugin's MIDI input (worker.c builds it as a MIDI file),
  * encoded to mu and refined (core/refine.h) so that the anchor plays the
- * window back (a piano-roll model: mu, there is no refiner for rolls). A file goes through the reader the trainer uses
- * (midi/midi_read.h); both go through the extraction that cuts training
+ * window back (a piano roll's bits as a melody's tokens). A file goes through
+ * the reader the trainer uses (midi/midi_read.h); both go through the extraction that cuts training
  * windows (core/extract.h), so an anchor is exactly a training window. Runs
  * in the worker: the reader and the extraction allocate, and the reader
  * refuses anything but a regular file before reading (a FIFO cannot block it). */
@@ -72,26 +72,15 @@ static int take_first_roll(void *ctx, const void *roll, uint32_t bar, int32_t tr
     return 1;
 }
 
-int engine_encode_roll_window(mv_engine *e, const uint8_t *roll, float *z)
-{
-    float *sigma = malloc((size_t)e->z_size * sizeof(float));
-    if (!sigma) return -1;
-    decoder_encode_roll(e->decoder, roll, 1, z, sigma);
-    free(sigma);
-    return 0;
-}
-
 int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z)
 {
-    /* A piano roll: the encoder's mu, as `morphvae encode` gives it (there is
-     * no refiner for rolls). */
+    /* The refiner's own encoder gives mu, as `morphvae encode --refine` does, so
+     * both give the same z for the same window (a roll's is unpacked first). */
+    const mv_refine_options o = refine_defaults();
     if (e->repr == MV_REPR_ROLL) {
         engine_roll_unpack(e, tokens, e->seq_roll);
-        return engine_encode_roll_window(e, e->seq_roll, z);
+        return refine_window_roll(e->refine, e->seq_roll, &o, z, NULL, NULL) ? -1 : 0;
     }
-    /* The refiner's own encoder gives mu, as `morphvae encode --refine` does, so
-     * both give the same z for the same window. */
-    const mv_refine_options o = refine_defaults();
     return refine_window(e->refine, tokens, &o, z, NULL, NULL) ? -1 : 0;
 }
 
@@ -149,10 +138,8 @@ int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, fl
         return -1;
     }
     if (engine_encode_window(e, e->seq_tokens, z)) {
-        if (e->repr == MV_REPR_ROLL) snprintf(err, errlen, "%s: out of memory", what);
-        else
-            snprintf(err, errlen, "%s: a window token is outside the model's %u classes", what,
-                     e->n_classes);
+        snprintf(err, errlen, "%s: a window token is outside the model's %u classes", what,
+                 e->n_classes);
         return -1;
     }
     return 0;

@@ -121,8 +121,7 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
                                     MV_ROLL_TOKEN_BITS)
                             : (int)steps;
     e->decoder = decoder_create(&e->model, 1);
-    /* The refiner is for token models only: a roll anchor is the encoder's mu. */
-    e->refine = roll ? NULL : refine_create(&e->model);
+    e->refine = refine_create(&e->model);
     e->anchor_z[0] = calloc((size_t)e->z_size, sizeof(float));
     e->anchor_z[1] = calloc((size_t)e->z_size, sizeof(float));
     e->z = calloc((size_t)e->z_size, sizeof(float));
@@ -130,7 +129,7 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
         e->anchor_tokens[which] = calloc((size_t)e->window_tokens, sizeof(int32_t));
     e->seq_tokens = calloc((size_t)e->window_tokens, sizeof(int32_t));
     e->seq_roll = roll ? calloc(steps * hp->n_classes, 1) : NULL;
-    if (!e->decoder || (!roll && !e->refine) || (roll && !e->seq_roll) || !e->anchor_z[0] ||
+    if (!e->decoder || !e->refine || (roll && !e->seq_roll) || !e->anchor_z[0] ||
         !e->anchor_z[1] || !e->z || !e->seq_tokens || !e->anchor_tokens[0] ||
         !e->anchor_tokens[1]) {
         engine_free(e);

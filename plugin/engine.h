@@ -79,8 +79,7 @@ typedef struct mv_engine {
     mv_weights *weights;
     mv_model model;
     mv_decoder *decoder;
-    mv_refine *refine;                    /* turns a file's window into its anchor z;
-                                             NULL for a roll model (anchors are mu) */
+    mv_refine *refine;                    /* turns a file's window into its anchor z */
     int z_size, steps_per_bar, n_bars;
     uint32_t repr, min_pitch, n_classes;
     int n_pitches;                        /* roll: K / 2; token models: 0 */
@@ -114,11 +113,11 @@ void engine_free(mv_engine *e);
 void engine_anchor_from_seed(const mv_engine *e, uint32_t seed, float *z);
 void engine_anchor_default(const mv_engine *e, int which, float *z);
 
-/* Encodes the first usable window of a MIDI file (a roll model: of all its
- * tracks but the drums, as `morphvae data --repr roll` cuts them, and the
- * anchor is mu: there is no refiner for rolls) and refines mu
- * (core/refine.h, MV_REFINE_DEFAULT_STEPS Adam steps at most: 0.26 s for the
- * shipped melody model on one core, bench/refine) so that z decodes back to the
+/* Encodes the first usable window of a MIDI file (a roll model: of its PIANO
+ * track, else of all its tracks but the drums, as `morphvae data --repr roll`
+ * cuts them) and refines mu (core/refine.h, MV_REFINE_DEFAULT_STEPS Adam steps
+ * at most: 0.26 s for the shipped melody model on one core, bench/refine) so
+ * that z decodes back to the
  * window; the window's tokens are left in e->seq_tokens. Returns 0, or -1
  * with a message in err (unreadable file, no usable window). */
 int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size_t errlen);
@@ -128,14 +127,10 @@ int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size
 int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, float *z,
                        char *err, size_t errlen);
 
-/* z for a window of the model's length (tokens [window_tokens]), as for a
- * file's window: refined from mu, or a roll model's mu. Returns 0, or -1 when
- * a token is outside the model's classes (out of memory for a roll). */
+/* z for a window of the model's length (tokens [window_tokens]; a roll's
+ * packed, below), as for a file's window: refined from mu. Returns 0, or -1
+ * when a token is outside the model's classes. */
 int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z);
-
-/* A roll model's z for a roll window [n_bars * steps_per_bar][K]: the encoder's
- * mu. Returns 0, or -1 out of memory. */
-int engine_encode_roll_window(mv_engine *e, const uint8_t *roll, float *z);
 
 /* Keeps the window an anchor came from (tokens [window_tokens]), or forgets it
  * (tokens NULL, or a window longer than MV_MAX_ANCHOR_TOKENS or with a token

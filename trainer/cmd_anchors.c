@@ -23,8 +23,7 @@ static int usage(FILE *f, int status)
                "of each file, refines mu with at most STEPS Adam steps (default %d) so that\n"
                "it decodes back to the window (--no-refine: mu as it is), and stores the\n"
                "result as the model's default anchors (anchor.a.z, anchor.b.z, with their\n"
-               "sources), rewriting MODEL atomically. Piano-roll models store mu\n"
-               "(refinement is for melody and drums).\n"
+               "sources), rewriting MODEL atomically.\n"
                "--pick chooses both windows from a corpus split (default test, untransposed\n"
                "windows): varied phrases (melody: >= %d pitches, >= %d notes, no %d note-ons\n"
                "in a row on one pitch; drums: kick on 1, snare on 2 and 4, >= %d hits a bar;\n"
@@ -58,7 +57,7 @@ static int encode_anchor(mv_gen_model *g, anchor_in *a, const char *track, long 
         return -1;
     if (gen_anchor(g, window, (int)refine_steps, a->z, NULL, &rep, err, errlen)) return -1;
     char how[160] = "";
-    if (refine_steps) gen_describe_refinement(&rep, g->seq_len, how, sizeof how);
+    if (refine_steps) gen_describe_refinement(g, &rep, how, sizeof how);
     if (a->window)
         snprintf(a->source, sizeof a->source, "%s%s%s", a->path, refine_steps ? ", refined: " : "",
                  how);
@@ -104,13 +103,11 @@ int cmd_anchors(int argc, char **argv)
     const char *model = NULL, *track = NULL, *pick = NULL;
     anchor_in in[2] = {{.bar = 1}, {.bar = 1}};
     long refine_steps = MV_REFINE_DEFAULT_STEPS;
-    int refine_asked = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);
         if (!strcmp(o, "--refine")) {
             if (gen_refine_option("anchors", argc, argv, &i, &refine_steps)) return 2;
-            refine_asked = 1;
             continue;
         }
         if (!strcmp(o, "--no-refine")) {
@@ -140,10 +137,6 @@ int cmd_anchors(int argc, char **argv)
     if (gen_model_open(&g, model, 64, err, sizeof err)) {
         fprintf(stderr, "morphvae anchors: %s\n", err);
         return 1;
-    }
-    if (gen_refine_for_model(&g, "anchors", refine_asked, &refine_steps)) {
-        gen_model_close(&g);
-        return 2;
     }
     mv_corpus *corpus = NULL;
     anchor_choice chosen[2];

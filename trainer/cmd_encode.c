@@ -19,10 +19,9 @@ static int usage(FILE *f, int status)
                "piano-roll models read every named track into one roll). Prints 'index mu\n"
                "sigma' lines, or with -o writes mu then sigma as raw float32 (the input of\n"
                "'morphvae decode').\n"
-               "--refine (melody and drum models): from mu, optimise z (at most STEPS Adam\n"
-               "  steps, default %d) so that the decoder reproduces the window (kept only if\n"
-               "  it decodes better than mu); prints 'index z mu sigma' lines, or with -o\n"
-               "  writes z alone.\n",
+               "--refine: from mu, optimise z (at most STEPS Adam steps, default %d) so that\n"
+               "  the decoder reproduces the window (kept only if it decodes better than mu);\n"
+               "  prints 'index z mu sigma' lines, or with -o writes z alone.\n",
             MV_REFINE_DEFAULT_STEPS);
     return status;
 }
@@ -42,7 +41,7 @@ static int refine_and_emit(mv_gen_model *g, const void *window, int steps, const
     mv_refine_report rep;
     char how[160];
     if (gen_anchor(g, window, steps, z, NULL, &rep, err, errlen)) return 1;
-    gen_describe_refinement(&rep, g->seq_len, how, sizeof how);
+    gen_describe_refinement(g, &rep, how, sizeof how);
     if (out) {
         if (latent_file_write(out, z, NULL, g->z_size, err, errlen)) return 1;
         printf("%s: z (%d values) of %s from bar %d, refined: %s\n", out, g->z_size, mid,
@@ -58,13 +57,11 @@ int cmd_encode(int argc, char **argv)
 {
     const char *model = NULL, *mid = NULL, *out = NULL, *track = NULL;
     long bar = 1, refine_steps = 0;
-    int refine_asked = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);
         if (!strcmp(o, "--refine")) {
             if (gen_refine_option("encode", argc, argv, &i, &refine_steps)) return 2;
-            refine_asked = 1;
             continue;
         }
         if (o[0] != '-') {
@@ -87,10 +84,6 @@ int cmd_encode(int argc, char **argv)
     if (gen_model_open(&g, model, 1, err, sizeof err)) {
         fprintf(stderr, "morphvae encode: %s\n", err);
         return 1;
-    }
-    if (gen_refine_for_model(&g, "encode", refine_asked, &refine_steps)) {
-        gen_model_close(&g);
-        return 2;
     }
     void *window = malloc(g.window_bytes);
     float *mu = malloc(sizeof *mu * g.z_size), *sigma = malloc(sizeof *sigma * g.z_size);

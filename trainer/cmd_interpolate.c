@@ -21,8 +21,7 @@ static int usage(FILE *f, int status)
                "and DIR/morph.mid with all steps one after another. The windows are the\n"
                "first of the model's length from bar N (counted from 1) on. Each end is the\n"
                "encoder's mu refined with at most STEPS Adam steps (default %d) so that it\n"
-               "decodes back to its window; --no-refine morphs between the mu's. Piano-roll\n"
-               "models always morph between the mu's (refinement is for melody and drums).\n",
+               "decodes back to its window; --no-refine morphs between the mu's.\n",
             MV_REFINE_DEFAULT_STEPS);
     return status;
 }
@@ -30,7 +29,7 @@ static int usage(FILE *f, int status)
 typedef struct {
     const char *model, *start, *end, *out, *track;
     long steps, bar, refine_steps;
-    int lerp, refine_asked;
+    int lerp;
     double temperature, bpm;
     uint64_t seed;
 } interp_args;
@@ -54,7 +53,6 @@ static int parse(int argc, char **argv, interp_args *a)
         }
         if (!strcmp(o, "--refine")) {
             if (gen_refine_option("interpolate", argc, argv, &i, &a->refine_steps)) return 2;
-            a->refine_asked = 1;
             continue;
         }
         if (!strcmp(o, "--no-refine")) {
@@ -96,7 +94,7 @@ static int encode_ends(const interp_args *a, mv_gen_model *g, float *ends, char 
             rc = -1;
         } else if (a->refine_steps) {
             char how[160];
-            gen_describe_refinement(&rep, g->seq_len, how, sizeof how);
+            gen_describe_refinement(g, &rep, how, sizeof how);
             printf("%s: %s\n", paths[e], how);
         }
     }
@@ -162,9 +160,7 @@ int cmd_interpolate(int argc, char **argv)
         fprintf(stderr, "morphvae interpolate: %s\n", err);
         return 1;
     }
-    if (gen_refine_for_model(&g, "interpolate", a.refine_asked, &a.refine_steps)) {
-        rc = 2;
-    } else if (cli_make_dir("interpolate", a.out)) {
+    if (cli_make_dir("interpolate", a.out)) {
         rc = 1;
     } else if (interpolate(&a, &g, err, sizeof err)) {
         fprintf(stderr, "morphvae interpolate: %s\n", err);

@@ -140,10 +140,6 @@ double gen_default_temperature(const mv_gen_model *g)
 int gen_anchor(mv_gen_model *g, const void *window, int steps, float *z, float *mu,
                mv_refine_report *rep, char *err, size_t errlen)
 {
-    if (steps > 0 && g->hp.repr == MV_REPR_ROLL) {
-        snprintf(err, errlen, "%s: a piano-roll model; its anchors are not refined", g->path);
-        return -1;
-    }
     if (steps <= 0) {
         gen_encode_windows(g, window, 1, z, NULL);
         if (mu) memcpy(mu, z, sizeof *z * g->z_size);
@@ -156,32 +152,25 @@ int gen_anchor(mv_gen_model *g, const void *window, int steps, float *z, float *
     }
     mv_refine_options o = refine_defaults();
     o.steps = steps;
-    if (refine_window(g->refine, window, &o, z, mu, rep)) {
-        snprintf(err, errlen, "%s: a window token is outside the model's %u classes", g->path,
-                 g->hp.n_classes);
+    const int bad = g->hp.repr == MV_REPR_ROLL
+                        ? refine_window_roll(g->refine, window, &o, z, mu, rep)
+                        : refine_window(g->refine, window, &o, z, mu, rep);
+    if (bad) {
+        snprintf(err, errlen, "%s: a window %s is outside the model's %u classes", g->path,
+                 g->hp.repr == MV_REPR_ROLL ? "byte" : "token", g->hp.n_classes);
         return -1;
     }
     return 0;
 }
 
-int gen_refine_for_model(const mv_gen_model *g, const char *cmd, int asked, long *steps)
+void gen_describe_refinement(const mv_gen_model *g, const mv_refine_report *rep, char *out,
+                             size_t outlen)
 {
-    if (g->hp.repr != MV_REPR_ROLL) return 0;
-    if (asked) {
-        fprintf(stderr, "morphvae %s: %s: a piano-roll model; refinement is for melody and "
-                        "drum models (piano-roll anchors are the encoder's mu): leave out "
-                        "--refine\n", cmd, g->path);
-        return -1;
-    }
-    *steps = 0;
-    return 0;
-}
-
-void gen_describe_refinement(const mv_refine_report *rep, int seq_len, char *out, size_t outlen)
-{
-    snprintf(out, outlen, "greedy decoding %d -> %d of %d steps right%s, after %d Adam step%s%s",
-             rep->correct_start, rep->correct, seq_len, rep->reproduced ? ", reproduced" : "",
-             rep->steps, rep->steps == 1 ? "" : "s", rep->kept_start ? " (kept mu)" : "");
+    const int roll = g->hp.repr == MV_REPR_ROLL;
+    snprintf(out, outlen, "greedy decoding %d -> %d of %d %s right%s, after %d Adam step%s%s",
+             rep->correct_start, rep->correct, g->seq_len * (roll ? (int)g->hp.n_classes : 1),
+             roll ? "roll bits" : "steps", rep->reproduced ? ", reproduced" : "", rep->steps,
+             rep->steps == 1 ? "" : "s", rep->kept_start ? " (kept mu)" : "");
 }
 
 int gen_refine_option(const char *cmd, int argc, char **argv, int *i, long *steps)

@@ -74,18 +74,15 @@ double gen_default_temperature(const mv_gen_model *g);
 
 /* The latent vector z [Z] of an anchor taken from a window: the encoder's mu,
  * refined (core/refine.h) with up to `steps` Adam steps when steps > 0, at the
- * default learning rate and prior weight. Refinement scores token windows, so
- * a piano-roll model's anchor is its mu (steps > 0 is refused). mu and rep may
- * be NULL. Returns 0, or -1 with a message naming the model in err. */
+ * default learning rate and prior weight (tokens, or a piano roll's bits).
+ * mu and rep may be NULL. Returns 0, or -1 with a message naming the model
+ * in err. */
 int gen_anchor(mv_gen_model *g, const void *window, int steps, float *z, float *mu,
                mv_refine_report *rep, char *err, size_t errlen);
-/* The refinement steps command cmd uses with g: *steps as parsed for melody
- * and drum models, 0 for piano-roll models. Returns -1 after printing why when
- * the user asked for --refine (asked != 0) with a piano-roll model. */
-int gen_refine_for_model(const mv_gen_model *g, const char *cmd, int asked, long *steps);
 /* One line on what refinement did, e.g. "greedy decoding 26 -> 32 of 32 steps
- * right, reproduced, after 14 Adam steps", into out. */
-void gen_describe_refinement(const mv_refine_report *rep, int seq_len, char *out, size_t outlen);
+ * right, reproduced, after 14 Adam steps" (a piano roll: its bits), into out. */
+void gen_describe_refinement(const mv_gen_model *g, const mv_refine_report *rep, char *out,
+                             size_t outlen);
 
 /* The option "--refine [STEPS]" at argv[*i] of command cmd: STEPS is taken
  * when argv[*i + 1] is a number (then *i moves past it), else the default.

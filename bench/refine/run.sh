@@ -22,7 +22,8 @@ done
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # one thread, as the plugin's worker (not pinned: on this shared VM a pinned
 # core may be the one the trainer is using)
-"$bench" "$root/models/mel_2bar.mvae" "$root/models/drums_2bar.mvae" | grep -v '^RESULT'
+"$bench" "$root/models/mel_2bar.mvae" "$root/models/drums_2bar.mvae" "$root/models/roll_2bar.mvae" |
+    grep -v '^RESULT'
 for pair in "mel_2bar:$mel_corpus" "drums_2bar:$drums_corpus"; do
     model=${pair%%:*}
     corpus=${pair#*:}

@@ -1,17 +1,19 @@
 /* Piano-roll models in the CLI (issue 12), on a model of random weights (preset
  * roll_2bar) and real Bach chorales:
  * - gen_decode_roll does not depend on the batch size and seeds sequence i
- *   from (seed, i); a roll anchor is mu and refining one is refused;
+ *   from (seed, i); a roll anchor is mu, or with refinement a z that decodes
+ *   at least as close to the window (core's refine_window_roll);
  * - a chorale's window read with a list of tracks is the four voices' roll,
  *   the one `morphvae data --repr roll` extracts, and roll -> MIDI -> window
  *   gives the same bytes back;
  * - sample writes chords, every note-on with its note-off, at the roll
  *   default temperature; encode and decode give core's mu and its greedy
- *   decode; interpolate's ends are the decodes of the mu's; --refine is a
- *   usage error with a reason;
+ *   decode, encode --refine core's refined z; interpolate's ends are the
+ *   decodes of the mu's (--no-refine) or of the refined z's;
  * - plot roll colours every pitch of a chord; render makes sound of it;
- * - anchors store mu (from files, or picked from a roll corpus by the harmony
- *   criterion); stats and info describe roll phrases and models. */
+ * - anchors store mu (--no-refine) or the refined z (from files, or picked from
+ *   a roll corpus by the harmony criterion); stats and info describe roll
+ *   phrases and models. */
 #include <smf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #include "midi_read.h"
 #include "midi_write.h"
 #include "plot.h"
+#include "refine.h"
 #include "sequence_io.h"
 #include "weights.h"
 
@@ -170,8 +173,18 @@ static void test_api(const char *model)
     float anchor[256], mu[256];
     CHECK(gen_anchor(&g1, a, 0, anchor, mu, NULL, e, sizeof e) == 0);
     CHECK(!memcmp(anchor, mu1, sizeof anchor) && !memcmp(mu, mu1, sizeof mu));
-    CHECK(gen_anchor(&g1, a, 10, anchor, NULL, NULL, e, sizeof e) == -1);
-    CHECK_MSG(strstr(e, "piano-roll") && strstr(e, model), "%s", e);
+    /* refined: core's refine_window_roll from mu, never decoding worse */
+    float refined[256], core_z[256];
+    mv_refine_report rep, core_rep;
+    CHECK(gen_anchor(&g1, a, 10, refined, mu, &rep, e, sizeof e) == 0);
+    CHECK(!memcmp(mu, mu1, sizeof mu));
+    mv_refine *core_refine = refine_create(&g1.model);
+    mv_refine_options o = refine_defaults();
+    o.steps = 10;
+    CHECK(core_refine && refine_window_roll(core_refine, a, &o, core_z, NULL, &core_rep) == 0);
+    CHECK(!memcmp(refined, core_z, sizeof refined) && rep.correct == core_rep.correct);
+    CHECK(rep.correct >= rep.correct_start && rep.correct_start > 0);
+    refine_free(core_refine);
     gen_model_close(&g1);
     gen_model_close(&g3);
 }
@@ -310,9 +323,11 @@ static void test_encode_decode(mv_gen_model *g, const char *model)
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
                       "decode '%s' '%s' --temperature 0.5 --seed 3 -o '%s'", model, zb, s2) == 0);
     CHECK(fixture_same_bytes(s1, s2) && !fixture_same_bytes(s1, d));
-    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err, "encode '%s' '%s' --refine",
-                      model, chorale_a) == 2);
-    CHECK_MSG(strstr(err, "piano-roll") && strstr(err, "--refine"), "%s", err);
+    CHECK_MSG(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                          "encode '%s' '%s' --track %s --refine 5", model, chorale_a, SATB) == 0,
+              "%s", err);
+    CHECK_MSG(strstr(out, "refined: greedy decoding") && strstr(out, " roll bits right"), "%s",
+              out);
 }
 
 static void test_interpolate(mv_gen_model *g, const char *model)
@@ -323,7 +338,8 @@ static void test_interpolate(mv_gen_model *g, const char *model)
     const char *dir = fixture_path("morph"), *want_a = fixture_path("want_a.mid"),
                *want_b = fixture_path("want_b.mid");
     CHECK_MSG(fixture_run(morphvae, out, sizeof out, err, sizeof err,
-                          "interpolate '%s' --start '%s' --end '%s' --steps 4 --track %s -o '%s'",
+                          "interpolate '%s' --start '%s' --end '%s' --steps 4 --track %s "
+                          "--no-refine -o '%s'",
                           model, chorale_a, chorale_b, SATB, dir) == 0, "%s", err);
     CHECK_MSG(strstr(out, "(mu)"), "%s", out);
     write_decode(g, mu_a, want_a);
@@ -335,10 +351,10 @@ static void test_interpolate(mv_gen_model *g, const char *model)
     CHECK_MSG(same_notes(p, want_b), "step 3 is not the decode of b's mu");
     snprintf(p, sizeof p, "%s/morph.mid", dir);
     CHECK(end_tick_of(p) == 4 * T * midi_ticks_per_step(16));
-    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
-                      "interpolate '%s' --start '%s' --end '%s' --refine -o '%s'", model,
-                      chorale_a, chorale_b, fixture_path("refined")) == 2);
-    CHECK_MSG(strstr(err, "piano-roll"), "%s", err);
+    CHECK_MSG(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                          "interpolate '%s' --start '%s' --end '%s' --refine 5 -o '%s'", model,
+                          chorale_a, chorale_b, fixture_path("refined")) == 0, "%s", err);
+    CHECK_MSG(strstr(out, "roll bits right"), "%s", out);
 }
 
 /* A chord's pitches are all coloured at one x, the pitch between them is not;
@@ -408,11 +424,22 @@ static void test_anchor_criterion(const mv_hparams *hp)
     CHECK(!anchor_is_varied(hp, roll));
 }
 
-static void check_stored_anchor(const mv_weights *w, const char *key, const float *mu)
+static void check_stored_anchor(const mv_weights *w, const char *key, const float *z)
 {
     const mv_meta *m = weights_meta(w, key);
-    CHECK_MSG(m && m->count == 256 && !memcmp(m->data, mu, sizeof(float) * 256),
-              "%s is not mu", key);
+    CHECK_MSG(m && m->count == 256 && !memcmp(m->data, z, sizeof(float) * 256),
+              "%s is not the z expected", key);
+}
+
+/* The anchor `anchors --refine 5` makes of a chorale's first window. */
+static void chorale_refined(mv_gen_model *g, const char *path, float *z)
+{
+    uint8_t *roll = malloc(g->window_bytes);
+    int bar;
+    char e[1024];
+    CHECK_MSG(sequence_read_window(path, &g->hp, 0, SATB, roll, &bar, e, sizeof e) == 0, "%s", e);
+    CHECK_MSG(gen_anchor(g, roll, 5, z, NULL, NULL, e, sizeof e) == 0, "%s", e);
+    free(roll);
 }
 
 static void test_anchors(mv_gen_model *g, const char *model)
@@ -421,16 +448,24 @@ static void test_anchors(mv_gen_model *g, const char *model)
     chorale_mu(g, chorale_a, mu_a, NULL);
     chorale_mu(g, chorale_b, mu_b, NULL);
     CHECK_MSG(fixture_run(morphvae, out, sizeof out, err, sizeof err,
-                          "anchors '%s' --a '%s' --b '%s' --track %s", model, chorale_a,
-                          chorale_b, SATB) == 0, "%s", err);
+                          "anchors '%s' --a '%s' --b '%s' --track %s --no-refine", model,
+                          chorale_a, chorale_b, SATB) == 0, "%s", err);
     mv_weights *w;
     char e[1024];
     CHECK_MSG(weights_read(model, &w, e, sizeof e) == 0, "%s", e);
     check_stored_anchor(w, "anchor.a.z", mu_a);
     check_stored_anchor(w, "anchor.b.z", mu_b);
     weights_free(w);
-    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
-                      "anchors '%s' --a '%s' --b '%s' --refine", model, chorale_a, chorale_b) == 2);
+    CHECK_MSG(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                          "anchors '%s' --a '%s' --b '%s' --refine 5", model, chorale_a,
+                          chorale_b) == 0, "%s", err);
+    float z_a[256], z_b[256];
+    chorale_refined(g, chorale_a, z_a);
+    chorale_refined(g, chorale_b, z_b);
+    CHECK_MSG(weights_read(model, &w, e, sizeof e) == 0, "%s", e);
+    check_stored_anchor(w, "anchor.a.z", z_a);
+    check_stored_anchor(w, "anchor.b.z", z_b);
+    weights_free(w);
 
     /* --pick from a corpus of three chorales */
     const char *songs = fixture_path("chorales"), *corpus = fixture_path("chorales.bin");
@@ -441,8 +476,8 @@ static void test_anchors(mv_gen_model *g, const char *model)
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
                       "data --repr roll --bars 2 --split 0,0,1 --quiet '%s' -o '%s'", songs,
                       corpus) == 0);
-    CHECK_MSG(fixture_run(morphvae, out, sizeof out, err, sizeof err, "anchors '%s' --pick '%s'",
-                          model, corpus) == 0, "%s", err);
+    CHECK_MSG(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                          "anchors '%s' --pick '%s' --no-refine", model, corpus) == 0, "%s", err);
     CHECK_MSG(strstr(out, "onset F1"), "%s", out);
     mv_corpus *c;
     CHECK_MSG(corpus_open(corpus, &c, e, sizeof e) == 0, "%s", e);

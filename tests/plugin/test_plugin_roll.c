@@ -5,7 +5,8 @@
  * scale snap on every chord note (two model pitches snapped to one output
  * pitch leave no hanging note), morph and attribute controls changing the
  * notes, a state round trip keeping the roll anchor, a roll window given by a
- * patch message (as the presets are made), chords captured from the
+ * patch message (as the presets are made), a file anchor refined as core
+ * refines it, chords captured from the
  * MIDI input into an anchor, and zero allocations in run() throughout.
  * MODE: after-run (every test) or thread (the worker in a second thread: the
  * stress run only, also in the ThreadSanitizer build).
@@ -21,6 +22,7 @@
 #include "extract.h"
 #include "midi_read.h"
 #include "notes.h"
+#include "refine.h"
 #include "rng.h"
 #include "session.h"
 #include "tokens.h"
@@ -486,6 +488,51 @@ static void test_window_message(void)
     session_free(&b);
 }
 
+/* A MIDI file anchor of a roll model is refined in the worker exactly as core's
+ * refine_window_roll refines the file's window (the saved vector, bit for bit). */
+static void test_file_anchor_refined(void)
+{
+    session s = {.host = open_roll_host()};
+    mv_weights *w = NULL;
+    mv_model m;
+    char err[512];
+    if (!s.host || weights_read(roll_model, &w, err, sizeof err) ||
+        model_bind_weights(&m, w, err, sizeof err)) {
+        CHECK(false);
+        return;
+    }
+    host_send_path(s.host, 0, MV_PLUGIN_NS "anchorAFile", anchor_mid);
+    session_block(&s, 64);
+    host_wait_worker(s.host);
+    void *state = host_save_state(s.host);
+    char *text = state ? host_state_string(s.host, state) : NULL;
+    const char *hex = text ? strstr(text, "anchorAZ> \"") : NULL;
+    static float saved[512], want[512];
+    const int Z = (int)hp.z_size;
+    int n = 0;
+    for (hex = hex ? hex + 11 : NULL; hex && n < Z && n < 512; n++, hex += 8) {
+        uint32_t bits = 0;
+        if (sscanf(hex, "%8x", &bits) != 1) break;
+        memcpy(&saved[n], &bits, sizeof bits);
+    }
+    mv_refine *r = refine_create(&m);
+    mv_refine_report rep;
+    const mv_refine_options o = refine_defaults();
+    CHECK(r && refine_window_roll(r, window, &o, want, NULL, &rep) == 0);
+    CHECK_MSG(n == Z && !memcmp(saved, want, sizeof(float) * (size_t)Z),
+              "the plugin's roll anchor is not core's refined z (%d floats read)", n);
+    CHECK_MSG(rep.correct >= rep.correct_start, "refinement decoded worse than mu");
+    printf("file anchor refined: greedy %d -> %d of %d roll bits right in %d steps\n",
+           rep.correct_start, rep.correct, (int)hparams_seq_len(&hp) * (int)hp.n_classes,
+           rep.steps);
+    refine_free(r);
+    free(text);
+    host_free_state(state);
+    weights_free(w);
+    host_close(s.host);
+    session_free(&s);
+}
+
 /* MIDI capture (issue #11) with a roll model: chords played into anchor A on
  * the grid become its window; with capture off, exact ends play them back. */
 static void test_capture(void)
@@ -644,6 +691,7 @@ int main(int argc, char **argv)
         test_note_offs();
         test_state();
         test_window_message();
+        test_file_anchor_refined();
         test_capture();
         test_stress(2500, 42);
     }

@@ -2,7 +2,7 @@
  * same parameters, the trainer's backward pass in double precision (teacher
  * forcing, z = mu, beta 0 so that only the cross-entropy reaches z) gives
  * dL/dz, which refine_objective must reproduce in float; the objectives agree
- * too. Melody and drums, one- and two-layer stacks. */
+ * too. Melody, drums and piano roll, one- and two-layer stacks. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +23,14 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
 
     mv_rng rng;
     rng_seed(&rng, seed + 1);
+    const int roll = hp->repr == MV_REPR_ROLL, K = (int)hp->n_classes;
     int32_t *tokens = malloc(sizeof(int32_t) * T);
+    uint8_t *bits = malloc((size_t)T * K);
     for (int t = 0; t < T; t++) tokens[t] = (int32_t)(rng_u32(&rng) % hp->n_classes);
+    for (int i = 0; i < T * K; i++) bits[i] = rng_u32(&rng) % 5 == 0;
     vae_loss_cfg loss = {0, 0};
-    vae_stats st = vae_forward(&m, tokens, NULL, 1, &loss, VAE_FEED_TRUTH, 0, NULL);
+    vae_stats st = roll ? vae_forward_roll(&m, bits, NULL, 1, &loss, VAE_FEED_TRUTH, 0, NULL)
+                        : vae_forward(&m, tokens, NULL, 1, &loss, VAE_FEED_TRUTH, 0, NULL);
     vae_zero_grads(&m);
     vae_backward(&m, &loss);
 
@@ -42,7 +46,8 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
     CHECK(r != NULL);
     float *z = malloc(sizeof(float) * Z), *grad = malloc(sizeof(float) * Z);
     for (int i = 0; i < Z; i++) z[i] = (float)m.mu[i];
-    const double objective = refine_objective(r, tokens, z, 0, grad);
+    const double objective = roll ? refine_objective_roll(r, bits, z, 0, grad)
+                                  : refine_objective(r, tokens, z, 0, grad);
     CHECK_CLOSE(objective, st.recon, 1e-5);
 
     double largest = 0, worst = 0;
@@ -52,7 +57,7 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
     CHECK_MSG(worst < 1e-5, "%s: dL/dz differs by %.2e of its largest component", what, worst);
     printf("%s: CE %.6f (trainer %.6f), max |dL/dz| %.3f, worst difference %.1e of it\n", what,
            objective, st.recon, largest, worst);
-    free(z), free(grad), free(block), free(tokens);
+    free(z), free(grad), free(block), free(tokens), free(bits);
     refine_free(r);
     vae_free(&m);
 }
@@ -63,5 +68,7 @@ int main(void)
     compare(&small, "melody, conductor 1 layer, decoder 2", 3);
     mv_hparams deep = {MV_REPR_DRUMS, 512, 0, 3, 4, 8, 12, 2, 10, 2, 14, 3};
     compare(&deep, "drums, conductor 2 layers, decoder 3", 4);
+    mv_hparams roll = {MV_REPR_ROLL, 40, 40, 2, 8, 12, 16, 2, 14, 1, 18, 2};
+    compare(&roll, "piano roll (20 pitches), conductor 2 layers, decoder 2", 5);
     return check_report();
 }

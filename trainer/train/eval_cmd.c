@@ -450,14 +450,9 @@ int cmd_eval(int argc, char **argv)
                                            sizeof err)) {
         fprintf(stderr, "morphvae eval: %s\n", err);
     } else if (model.hp.repr == MV_REPR_ROLL) {
-        if (o.refine_steps) {
-            fprintf(stderr, "morphvae eval: %s: --refine takes melody and drum models; this is "
-                            "a piano-roll model\n", o.model_path);
-        } else {
-            eval_roll_options ro = {o.model_path, o.corpus_path, o.split_name, o.split,
-                                    (uint64_t)o.max_windows, o.json};
-            status = eval_roll(&ro, &model, c);
-        }
+        eval_roll_options ro = {o.model_path, o.corpus_path, o.split_name, o.split,
+                                (uint64_t)o.max_windows, o.json, o.refine_steps};
+        status = eval_roll(&ro, &model, c);
     } else {
         status = run_eval(&o, &model, c);
     }

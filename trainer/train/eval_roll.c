@@ -1,7 +1,9 @@
 /* morphvae eval on a piano-roll model (eval_roll.h). A cell is a (step, pitch)
  * pair; an onset cell is one whose "starts" bit is set. Predictions are made
  * the way core decodes: bits where the logit is > 0, each step normalised
- * against the step before it (core/tokens.h). */
+ * against the step before it (core/tokens.h). The windows are decoded from
+ * the encoder's mu, or with --refine from z refined from it (core/refine.h),
+ * as the plugin and the CLI take anchors from notes. */
 #include "eval_roll.h"
 
 #include <math.h>
@@ -12,6 +14,7 @@
 #include "decoder.h"
 #include "json_fields.h"
 #include "phrase_stats.h"
+#include "refine.h"
 #include "tokens.h"
 
 #define ROLL_EVAL_BATCH 64
@@ -40,6 +43,9 @@ typedef struct roll_eval {
     int T, K, P, Z;
     uint8_t *truth, *pred[PREDICTORS], *prior; /* [B, T, K] each */
     float *mu, *sigma, *z, *logits;            /* [B, Z] x 3, [B, T, K] */
+    float *latent;                             /* [B, Z] decoded from: mu or refined */
+    mv_refine *refine;                         /* with --refine */
+    mv_refine_options refine_options;
     mv_rng *rngs;                              /* [B] */
     double bce, kl, *kl_dim;                   /* sums over windows; kl_dim [Z] */
     long done;                                 /* windows so far: prior sample seeds */
@@ -47,7 +53,7 @@ typedef struct roll_eval {
     phrase_stats data, recon, prior_stats[N_PRIOR_T];
 } roll_eval;
 
-static int roll_eval_init(roll_eval *e, const mv_model *m)
+static int roll_eval_init(roll_eval *e, const mv_model *m, long refine_steps)
 {
     memset(e, 0, sizeof *e);
     e->hp = &m->hp;
@@ -67,7 +73,13 @@ static int roll_eval_init(roll_eval *e, const mv_model *m)
     e->logits = malloc(sizeof(float) * cells);
     e->rngs = malloc(sizeof(mv_rng) * ROLL_EVAL_BATCH);
     e->kl_dim = calloc((size_t)e->Z, sizeof(double));
-    return ok && e->mu && e->sigma && e->z && e->logits && e->rngs && e->kl_dim ? 0 : -1;
+    e->latent = malloc(sizeof(float) * BZ);
+    e->refine_options = refine_defaults();
+    e->refine_options.steps = (int)refine_steps;
+    if (refine_steps) ok = ok && (e->refine = refine_create(m));
+    return ok && e->mu && e->sigma && e->z && e->logits && e->rngs && e->kl_dim && e->latent
+               ? 0
+               : -1;
 }
 
 static void roll_eval_free(roll_eval *e)
@@ -82,6 +94,8 @@ static void roll_eval_free(roll_eval *e)
     free(e->logits);
     free(e->rngs);
     free(e->kl_dim);
+    free(e->latent);
+    refine_free(e->refine);
 }
 
 static void count_cell(cell_count *c, int truth, int pred)
@@ -121,7 +135,7 @@ static void add_kl(roll_eval *e, int B)
  * it, and the summed sigmoid cross-entropy of the truth. */
 static void teacher_forced(roll_eval *e, int B)
 {
-    decoder_logits_roll(e->d, e->mu, e->truth, B, e->logits);
+    decoder_logits_roll(e->d, e->latent, e->truth, B, e->logits);
     for (int i = 0; i < B * e->T; i++) {
         const float *x = e->logits + (size_t)i * e->K;
         const uint8_t *y = e->truth + (size_t)i * e->K;
@@ -168,8 +182,12 @@ static void eval_batch(roll_eval *e, int B)
     const size_t window = (size_t)e->T * e->K;
     decoder_encode_roll(e->d, e->truth, B, e->mu, e->sigma);
     add_kl(e, B);
+    memcpy(e->latent, e->mu, sizeof(float) * (size_t)B * e->Z);
+    for (int b = 0; e->refine && b < B; b++)
+        refine_latent_roll(e->refine, e->truth + b * window, e->mu + (size_t)b * e->Z,
+                           &e->refine_options, e->latent + (size_t)b * e->Z, NULL);
     teacher_forced(e, B);
-    decoder_decode_roll(e->d, e->mu, B, 0, NULL, e->pred[BY_GREEDY]);
+    decoder_decode_roll(e->d, e->latent, B, 0, NULL, e->pred[BY_GREEDY]);
     repeat_previous(e, B);
     for (int p = 0; p < PREDICTORS; p++) score_add(e, &e->score[p], e->pred[p], B);
     for (int b = 0; b < B; b++) {
@@ -242,10 +260,13 @@ static void print_text(const eval_roll_options *o, const roll_eval *e, uint64_t 
 {
     const roll_score *t = &e->score[BY_TEACHER], *g = &e->score[BY_GREEDY];
     const double n = (double)t->windows, recon = e->bce / n, kl = e->kl / n;
+    char z_is[64] = "z = mu";
+    if (o->refine_steps)
+        snprintf(z_is, sizeof z_is, "z = mu refined (at most %ld steps)", o->refine_steps);
     printf("model %s on %s, %s split, %ld of %llu windows of %d steps x %d pitches from %u, "
-           "z = mu\n",
+           "%s\n",
            o->model_path, o->corpus_path, o->split_name, t->windows,
-           (unsigned long long)split_windows, e->T, e->P, e->hp->min_pitch);
+           (unsigned long long)split_windows, e->T, e->P, e->hp->min_pitch, z_is);
     printf("onset F1 teacher-forced %.4f\n", f1(&t->onsets));
     printf("onset F1 sampled        %.4f (greedy from z, feeding back its own steps)\n",
            f1(&g->onsets));
@@ -306,6 +327,7 @@ static void print_json(const eval_roll_options *o, const roll_eval *e, uint64_t 
     json_number("elbo", -(recon + kl), &first);
     json_number("active_dims", active_dimensions(e), &first);
     json_number("z_size", e->Z, &first);
+    json_number("refine_steps", (double)o->refine_steps, &first);
     char key[64];
     for (int p = 0; p < PREDICTORS; p++) {
         const roll_score *s = &e->score[p];
@@ -340,7 +362,7 @@ int eval_roll(const eval_roll_options *o, const mv_model *m, const mv_corpus *c)
         return 1;
     }
     roll_eval e;
-    if (roll_eval_init(&e, m)) {
+    if (roll_eval_init(&e, m, o->refine_steps)) {
         fprintf(stderr, "morphvae eval: out of memory\n");
         roll_eval_free(&e);
         return 1;
