@@ -691,22 +691,27 @@ int refine_latent_roll(mv_refine *r, const uint8_t *roll, const float *start,
     return refine_target_latent(r, &x, start, o, z, rep);
 }
 
+/* Encodes the window (core's encoder) and refines from mu. */
+static int refine_target_window(mv_refine *r, const refine_target *x, const mv_refine_options *o,
+                                float *z, float *mu, mv_refine_report *rep)
+{
+    if (!arguments_ok(r, x, o)) return -1;
+    if (x->roll) decoder_encode_roll(r->decoder, x->roll, 1, r->mu, r->sigma);
+    else decoder_encode(r->decoder, x->tokens, 1, r->mu, r->sigma);
+    if (mu) memcpy(mu, r->mu, r->m->hp.z_size * sizeof(float));
+    return refine_target_latent(r, x, r->mu, o, z, rep);
+}
+
 int refine_window(mv_refine *r, const int32_t *tokens, const mv_refine_options *o, float *z,
                   float *mu, mv_refine_report *rep)
 {
     const refine_target x = {tokens, NULL};
-    if (!arguments_ok(r, &x, o)) return -1;
-    decoder_encode(r->decoder, tokens, 1, r->mu, r->sigma);
-    if (mu) memcpy(mu, r->mu, r->m->hp.z_size * sizeof(float));
-    return refine_target_latent(r, &x, r->mu, o, z, rep);
+    return refine_target_window(r, &x, o, z, mu, rep);
 }
 
 int refine_window_roll(mv_refine *r, const uint8_t *roll, const mv_refine_options *o, float *z,
                        float *mu, mv_refine_report *rep)
 {
     const refine_target x = {NULL, roll};
-    if (!arguments_ok(r, &x, o)) return -1;
-    decoder_encode_roll(r->decoder, roll, 1, r->mu, r->sigma);
-    if (mu) memcpy(mu, r->mu, r->m->hp.z_size * sizeof(float));
-    return refine_target_latent(r, &x, r->mu, o, z, rep);
+    return refine_target_window(r, &x, o, z, mu, rep);
 }

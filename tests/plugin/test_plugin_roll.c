@@ -440,6 +440,17 @@ static void test_state(void)
     session_free(&b);
 }
 
+/* Anchor A from anchor_mid, then the state saved: returned with its Turtle
+ * text (NULL when there is none). */
+static char *state_with_file_anchor(session *s, void **state)
+{
+    host_send_path(s->host, 0, MV_PLUGIN_NS "anchorAFile", anchor_mid);
+    session_block(s, 64);
+    host_wait_worker(s->host);
+    *state = host_save_state(s->host);
+    return *state ? host_state_string(s->host, *state) : NULL;
+}
+
 /* A roll window given by patch:Set anchorATokens, as make_presets gives the
  * presets theirs (352 tokens, 1408 characters for this 88-pitch model: more
  * than a path message holds), with a vector anchor: Exact ends plays it note
@@ -451,11 +462,8 @@ static void test_window_message(void)
         CHECK(false);
         return;
     }
-    host_send_path(a.host, 0, MV_PLUGIN_NS "anchorAFile", anchor_mid);
-    session_block(&a, 64);
-    host_wait_worker(a.host);
-    void *state = host_save_state(a.host);
-    char *text = state ? host_state_string(a.host, state) : NULL;
+    void *state;
+    char *text = state_with_file_anchor(&a, &state);
     const char *key = text ? strstr(text, "anchorATokens> \"") : NULL;
     static char window_text[4 * 1024 + 1];
     size_t length = key ? strcspn(key + 16, "\"") : 0;
@@ -501,11 +509,8 @@ static void test_file_anchor_refined(void)
         CHECK(false);
         return;
     }
-    host_send_path(s.host, 0, MV_PLUGIN_NS "anchorAFile", anchor_mid);
-    session_block(&s, 64);
-    host_wait_worker(s.host);
-    void *state = host_save_state(s.host);
-    char *text = state ? host_state_string(s.host, state) : NULL;
+    void *state;
+    char *text = state_with_file_anchor(&s, &state);
     const char *hex = text ? strstr(text, "anchorAZ> \"") : NULL;
     static float saved[512], want[512];
     const int Z = (int)hp.z_size;
