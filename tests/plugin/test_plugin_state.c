@@ -305,7 +305,7 @@ static void test_presets(void)
                   label ? label : "");
         CHECK_MSG(turtle && strstr(turtle, "anchorALabel") && !strstr(turtle, "latent vector"),
                   "preset %s: its anchors are not named after songs", uri);
-        if (turtle && strstr(turtle, "roll_2bar.mvae")) {
+        if (turtle && (strstr(turtle, "roll_2bar.mvae") || strstr(turtle, "chorale_2bar.mvae"))) {
             rolls++;
             CHECK_MSG(largest_chord(&s) >= 2, "piano-roll preset %s plays no chord", uri);
         }
@@ -322,7 +322,7 @@ static void test_presets(void)
         session_block(&s, 64);
     }
     CHECK_MSG(same_as_first < n - 1 || n < 2, "every preset plays the same notes");
-    CHECK_MSG(rolls >= 3, "%d presets of the piano-roll model, expected at least 3", rolls);
+    CHECK_MSG(rolls >= 6, "%d presets of the piano-roll models, expected at least 6", rolls);
     session_free(&first);
     host_close(s.host);
     session_free(&s);
@@ -359,6 +359,7 @@ int main(int argc, char **argv)
     test_restore_with_queued_answer(alt_model, default_model);
     test_bundled_model("roll_2bar.mvae");
     test_bundled_model("drums_2bar.mvae");
+    test_bundled_model("chorale_2bar.mvae");
     test_presets();
     return check_report();
 }
