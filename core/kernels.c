@@ -19,10 +19,13 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(MV_NO_TARGET_CLONES)
+    !defined(MV_NO_TARGET_CLONES) && !defined(__SANITIZE_THREAD__)
 /* One binary, dispatched at load time to the best of AVX-512, AVX2+FMA or the
  * x86-64 baseline (which computes fmaf in libm: slower, same results; a test
- * builds the baseline alone with MV_NO_TARGET_CLONES to check that). */
+ * builds the baseline alone with MV_NO_TARGET_CLONES to check that). Not under
+ * ThreadSanitizer: an executable linking core runs the instrumented dispatch
+ * resolvers while the loader relocates it, before the TSan runtime is set up,
+ * and crashes there. */
 #define HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define HOT
