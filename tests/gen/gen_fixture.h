@@ -15,7 +15,10 @@ void fixture_cleanup(void);
 #define FIXTURE_PATHS 16
 const char *fixture_path(const char *name);
 
-/* Writes a model of a preset ("tiny", "mel_2bar", ...) with weights from
+/* Latent (and LSTM) width of the "small_roll" fixture preset. */
+#define FIXTURE_SMALL_ROLL_Z 64
+
+/* Writes a model of a preset ("tiny", "mel_2bar", ..., or "small_roll") with weights from
  * model_init_params(seed) and one metadata entry "provenance". 0 or -1. */
 int fixture_random_model(const char *path, const char *preset, uint64_t seed);
 

@@ -1,5 +1,5 @@
-/* Piano-roll models in the CLI (issue 12), on a model of random weights (preset
- * roll_2bar) and real Bach chorales:
+/* Piano-roll models in the CLI (issue 12), on a model of random weights (roll_2bar's
+ * pitches and grid, 64 wide: fixture preset small_roll) and real Bach chorales:
  * - gen_decode_roll does not depend on the batch size and seeds sequence i
  *   from (seed, i); a roll anchor is mu, or with refinement a z that decodes
  *   at least as close to the window (core's refine_window_roll);
@@ -34,6 +34,7 @@
 
 #define SATB "Soprano,Alto,Tenor,Bass"
 #define T 32  /* steps of a roll_2bar window */
+#define Z FIXTURE_SMALL_ROLL_Z
 #define P 88  /* its pitches, from 21 */
 #define K 176 /* its classes */
 
@@ -150,17 +151,17 @@ static void test_api(const char *model)
     CHECK(g1.window_bytes == T * K && g1.seq_len == T);
     CHECK(gen_default_temperature(&g1) == ROLL_DEFAULT_TEMPERATURE);
     enum { N = 5 };
-    float z[N * 256], mu1[N * 256], mu3[N * 256];
+    float z[N * Z], mu1[N * Z], mu3[N * Z];
     mv_rng r;
     rng_seed(&r, 42);
-    for (int i = 0; i < N * 256; i++) z[i] = rng_normal(&r);
+    for (int i = 0; i < N * Z; i++) z[i] = rng_normal(&r);
     static uint8_t a[N * T * K], b[N * T * K], c[N * T * K], one[T * K];
     gen_decode_roll(&g1, z, N, 0.5f, 9, a);
     gen_decode_roll(&g3, z, N, 0.5f, 9, b);
     CHECK_MSG(!memcmp(a, b, sizeof a), "sampled rolls depend on the batch size");
     for (int i = 0; i < N; i++) {
         rng_seed(&r, gen_sequence_seed(9, (uint64_t)i));
-        decoder_decode_roll(g1.decoder, z + i * 256, 1, 0.5f, &r, one);
+        decoder_decode_roll(g1.decoder, z + i * Z, 1, 0.5f, &r, one);
         CHECK_MSG(!memcmp(one, a + i * T * K, sizeof one), "sequence %d not seeded from (9, %d)",
                   i, i);
     }
@@ -168,13 +169,13 @@ static void test_api(const char *model)
     CHECK_MSG(memcmp(a, c, sizeof a), "seed 10 gave the rolls of seed 9");
     gen_encode_roll(&g1, a, N, mu1, NULL);
     gen_encode_windows(&g3, a, N, mu3, NULL);
-    for (int i = 0; i < N * 256; i++) CHECK_CLOSE(mu3[i], mu1[i], 1e-5);
+    for (int i = 0; i < N * Z; i++) CHECK_CLOSE(mu3[i], mu1[i], 1e-5);
 
-    float anchor[256], mu[256];
+    float anchor[Z], mu[Z];
     CHECK(gen_anchor(&g1, a, 0, anchor, mu, NULL, e, sizeof e) == 0);
     CHECK(!memcmp(anchor, mu1, sizeof anchor) && !memcmp(mu, mu1, sizeof mu));
     /* refined: core's refine_window_roll from mu, never decoding worse */
-    float refined[256], core_z[256];
+    float refined[Z], core_z[Z];
     mv_refine_report rep, core_rep;
     CHECK(gen_anchor(&g1, a, 10, refined, mu, &rep, e, sizeof e) == 0);
     CHECK(!memcmp(mu, mu1, sizeof mu));
@@ -300,7 +301,7 @@ static void test_sample(const char *model)
 
 static void test_encode_decode(mv_gen_model *g, const char *model)
 {
-    float mu[256], sigma[256], both[512];
+    float mu[Z], sigma[Z], both[2 * Z];
     chorale_mu(g, chorale_a, mu, sigma);
     const char *zb = fixture_path("z.bin"), *d = fixture_path("d.mid"),
                *want = fixture_path("want.mid");
@@ -308,9 +309,9 @@ static void test_encode_decode(mv_gen_model *g, const char *model)
                           "encode '%s' '%s' --track %s -o '%s'", model, chorale_a, SATB, zb) == 0,
               "%s", err);
     FILE *f = fopen(zb, "rb");
-    CHECK(f && fread(both, sizeof(float), 512, f) == 512 && fgetc(f) == EOF);
+    CHECK(f && fread(both, sizeof(float), 2 * Z, f) == 2 * Z && fgetc(f) == EOF);
     if (f) fclose(f);
-    CHECK(!memcmp(both, mu, sizeof mu) && !memcmp(both + 256, sigma, sizeof sigma));
+    CHECK(!memcmp(both, mu, sizeof mu) && !memcmp(both + Z, sigma, sizeof sigma));
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err, "decode '%s' '%s' -o '%s'",
                       model, zb, d) == 0);
     write_decode(g, mu, want);
@@ -332,7 +333,7 @@ static void test_encode_decode(mv_gen_model *g, const char *model)
 
 static void test_interpolate(mv_gen_model *g, const char *model)
 {
-    float mu_a[256], mu_b[256];
+    float mu_a[Z], mu_b[Z];
     chorale_mu(g, chorale_a, mu_a, NULL);
     chorale_mu(g, chorale_b, mu_b, NULL);
     const char *dir = fixture_path("morph"), *want_a = fixture_path("want_a.mid"),
@@ -427,7 +428,7 @@ static void test_anchor_criterion(const mv_hparams *hp)
 static void check_stored_anchor(const mv_weights *w, const char *key, const float *z)
 {
     const mv_meta *m = weights_meta(w, key);
-    CHECK_MSG(m && m->count == 256 && !memcmp(m->data, z, sizeof(float) * 256),
+    CHECK_MSG(m && m->count == Z && !memcmp(m->data, z, sizeof(float) * Z),
               "%s is not the z expected", key);
 }
 
@@ -444,7 +445,7 @@ static void chorale_refined(mv_gen_model *g, const char *path, float *z)
 
 static void test_anchors(mv_gen_model *g, const char *model)
 {
-    float mu_a[256], mu_b[256];
+    float mu_a[Z], mu_b[Z];
     chorale_mu(g, chorale_a, mu_a, NULL);
     chorale_mu(g, chorale_b, mu_b, NULL);
     CHECK_MSG(fixture_run(morphvae, out, sizeof out, err, sizeof err,
@@ -459,7 +460,7 @@ static void test_anchors(mv_gen_model *g, const char *model)
     CHECK_MSG(fixture_run(morphvae, out, sizeof out, err, sizeof err,
                           "anchors '%s' --a '%s' --b '%s' --refine 5", model, chorale_a,
                           chorale_b) == 0, "%s", err);
-    float z_a[256], z_b[256];
+    float z_a[Z], z_b[Z];
     chorale_refined(g, chorale_a, z_a);
     chorale_refined(g, chorale_b, z_b);
     CHECK_MSG(weights_read(model, &w, e, sizeof e) == 0, "%s", e);
@@ -485,7 +486,7 @@ static void test_anchors(mv_gen_model *g, const char *model)
     CHECK_MSG(anchor_pick(g, c, MV_SPLIT_TEST, corpus, chosen, e, sizeof e) == 0, "%s", e);
     CHECK_MSG(weights_read(model, &w, e, sizeof e) == 0, "%s", e);
     for (int k = 0; k < 2; k++) {
-        float mu[256];
+        float mu[Z];
         CHECK(anchor_is_varied(&g->hp, chosen[k].data));
         gen_encode_roll(g, chosen[k].data, 1, mu, NULL);
         check_stored_anchor(w, k ? "anchor.b.z" : "anchor.a.z", mu);
@@ -527,7 +528,7 @@ int main(int argc, char **argv)
     snprintf(chorale_c, sizeof chorale_c, "%s/jsb/valid/valid_002.mid", argv[2]);
     char model[1024]; /* fixture_path's buffers are reused */
     snprintf(model, sizeof model, "%s", fixture_path("roll.mvae"));
-    CHECK(fixture_random_model(model, "roll_2bar", 5) == 0);
+    CHECK(fixture_random_model(model, "small_roll", 5) == 0);
     mv_gen_model g;
     char e[512];
     if (gen_model_open(&g, model, 8, e, sizeof e)) {
