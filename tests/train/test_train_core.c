@@ -12,6 +12,25 @@
 #include "tokens.h"
 #include "vae.h"
 
+/* The trainer's onset counts of a greedy pass (what validation's onset F1 is
+ * made of) against counts made here from core's greedy decode. */
+static void check_onsets(const char *what, const vae_stats *st, long truth, long pred, long both)
+{
+    CHECK_MSG(st->onsets_true == truth && st->onsets_pred == pred && st->onsets_both == both,
+              "%s: trainer counts onsets %ld true, %ld decoded, %ld both; core's decode %ld, "
+              "%ld, %ld",
+              what, st->onsets_true, st->onsets_pred, st->onsets_both, truth, pred, both);
+    CHECK_MSG(both > 0 && pred > both, "%s: %ld onsets decoded, %ld right: the check shows little",
+              what, pred, both);
+}
+
+/* A token's onsets: melody a note-on (1), drums one per instrument hit. */
+static long token_onsets(const mv_hparams *hp, int32_t token)
+{
+    if (hp->repr == MV_REPR_DRUMS) return __builtin_popcount((unsigned)token);
+    return token > MV_MELODY_NOTE_OFF;
+}
+
 static void compare(const mv_hparams *hp, const char *what)
 {
     enum { B = 5 };
@@ -57,9 +76,17 @@ static void compare(const mv_hparams *hp, const char *what)
             }
 
     /* greedy decoding from mu: the trainer feeds its argmax back */
-    vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    const vae_stats st = vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
     int32_t *greedy = malloc(sizeof(int32_t) * B * T);
     decoder_decode(d, m.mu, B, 0, NULL, greedy);
+    long on_true = 0, on_pred = 0, on_both = 0;
+    for (int i = 0; i < B * T; i++) {
+        on_true += token_onsets(hp, tokens[i]);
+        on_pred += token_onsets(hp, greedy[i]);
+        on_both += hp->repr == MV_REPR_DRUMS ? token_onsets(hp, tokens[i] & greedy[i])
+                                             : token_onsets(hp, tokens[i]) && tokens[i] == greedy[i];
+    }
+    check_onsets(what, &st, on_true, on_pred, on_both);
     int same = 0;
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
@@ -121,8 +148,16 @@ static void compare_roll(const mv_hparams *hp)
         for (int t = 0; t < T; t++)
             for (int k = 0; k < K; k++)
                 CHECK_CLOSE(vae_logits_at(&m, b, t)[k], logits[((size_t)b * T + t) * K + k], 1e-4);
-    vae_forward_roll(&m, roll, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    const vae_stats st = vae_forward_roll(&m, roll, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
     decoder_decode_roll(d, m.mu, B, 0, NULL, greedy);
+    long on_true = 0, on_pred = 0, on_both = 0; /* the "starts" bits */
+    for (int i = 0; i < B * T; i++)
+        for (int p = K / 2; p < K; p++) {
+            on_true += roll[(size_t)i * K + p];
+            on_pred += greedy[(size_t)i * K + p];
+            on_both += roll[(size_t)i * K + p] & greedy[(size_t)i * K + p];
+        }
+    check_onsets("roll", &st, on_true, on_pred, on_both);
     int same = 0, sounding = 0;
     for (int b = 0; b < B; b++)
         for (int t = 0; t + 1 < T; t++) {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,8 @@ typedef struct train_opts {
     long eval_every, sample_every, checkpoint_every;
     long eval_windows;
     double time_limit;    /* seconds of this process; 0: none */
-    int keep_best;        /* write the best model on validation beside the checkpoint */
+    int keep_best;        /* write the best model on validation beside the checkpoint: */
+                          /* KEEP_BEST_ELBO or KEEP_BEST_ONSETS (0: off) */
     int schedule_given;   /* on --resume, the sampling and dropout options given replace
                              the checkpoint's from then on */
 } train_opts;
@@ -85,12 +87,17 @@ static int usage(FILE *f, int status)
             "  --eval-every N      validate every N steps (500)\n"
             "  --eval-windows N    validation windows used (1024)\n"
             "  --checkpoint-every N  (1000)    --sample-every M  MIDI samples (5000; 0 off)\n"
-            "  --keep-best         also write RUN.best.mvae whenever the validation ELBO improves\n"
+            "  --keep-best [elbo|onsets]  also write RUN.best.mvae whenever the validation\n"
+            "                      ELBO (default) or the onset F1 of greedy decoding from mu\n"
+            "                      improves (onsets: what is heard, the better choice with\n"
+            "                      scheduled sampling, which worsens the teacher-forced ELBO)\n"
             "  --seed S            initialisation, data order and noise (1)\n"
             "Under mpirun -np N (a build with MPI), N processes share every batch; --batch\n"
             "stays the global batch and process 0 writes the files (docs/training-mpi.md).\n");
     return status;
 }
+
+enum { KEEP_BEST_ELBO = 1, KEEP_BEST_ONSETS = 2 };
 
 static int parse_args(int argc, char **argv, train_opts *o)
 {
@@ -101,8 +108,10 @@ static int parse_args(int argc, char **argv, train_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(stdout, 0) - 1;
-        if (!strcmp(a, "--keep-best")) {
-            o->keep_best = 1;
+        if (!strcmp(a, "--keep-best")) { /* an optional criterion follows */
+            o->keep_best = KEEP_BEST_ELBO;
+            if (i + 1 < argc && !strcmp(argv[i + 1], "elbo")) i++;
+            else if (i + 1 < argc && !strcmp(argv[i + 1], "onsets")) o->keep_best = KEEP_BEST_ONSETS, i++;
             continue;
         }
         if (a[0] != '-') {
@@ -213,11 +222,12 @@ typedef struct run {
     mv_rng *seq_rng; /* one stream per sequence of the share (vae_forward) */
     char ckpt_path[4096], csv_path[4096], samples_dir[4096], best_path[4096];
     double best_neg_elbo; /* best validation recon + KL so far (0: none yet) */
+    double best_onset_f1; /* best validation onset F1 of greedy decoding (0: none yet) */
     FILE *csv;
     int tty;
     int low_kl_evals, warned_collapse;
     vae_stats last_valid;
-    double last_acc_sampled;
+    double last_acc_sampled, last_onset_f1_sampled; /* greedy decoding from mu */
     int validated; /* last_valid holds a validation of this process */
 } run;
 
@@ -397,7 +407,7 @@ static int open_log(run *r)
     }
     if (fresh)
         fprintf(r->csv, "step,seconds,split,recon,kl,elbo,acc_tf,acc_sampled,lr,beta,loss,"
-                        "grad_norm,sample_prob\n");
+                        "grad_norm,sample_prob,onset_f1_tf,onset_f1_sampled\n");
     return 0;
 }
 
@@ -520,11 +530,16 @@ static void draw_noise(run *r)
     }
 }
 
+static double onset_f1(double both, double truth, double pred)
+{
+    return truth + pred > 0 ? 2 * both / (truth + pred) : NAN;
+}
+
 /* Validation on evenly spaced windows of the valid split (the train split if it
- * has none): teacher-forced loss and accuracy at z = mu, and accuracy of greedy
- * decoding from mu. The windows are shared out among the processes and their
- * sums added up. */
-static vae_stats validate(run *r, double *acc_sampled)
+ * has none): teacher-forced loss, accuracy and onset counts at z = mu, and the
+ * accuracy and onset F1 of greedy decoding from mu. The windows are shared out
+ * among the processes and their sums added up. */
+static vae_stats validate(run *r, double *acc_sampled, double *onset_f1_sampled)
 {
     int split = corpus_count(r->corpus, MV_SPLIT_VALID) ? MV_SPLIT_VALID : MV_SPLIT_TRAIN;
     uint64_t n = corpus_count(r->corpus, split);
@@ -532,7 +547,9 @@ static vae_stats validate(run *r, double *acc_sampled)
     const uint64_t procs = (uint64_t)dist_size(), rank = (uint64_t)dist_rank();
     const uint64_t lo = want * rank / procs, hi = want * (rank + 1) / procs;
     vae_loss_cfg loss = {(real)r->ck.num.beta, (real)r->ck.num.free_bits};
-    double sum[5] = {0}; /* recon, kl, loss, accuracy, sampled accuracy; times windows */
+    /* recon, kl, loss, accuracy, sampled accuracy (times windows); onsets true,
+     * teacher-forced, both, sampled, both */
+    double sum[10] = {0};
     for (uint64_t done = lo; done < hi;) {
         int b_n = hi - done < (uint64_t)r->share_n ? (int)(hi - done) : r->share_n;
         for (int b = 0; b < b_n; b++) load_window(r, split, (done + b) * n / want, b);
@@ -541,14 +558,22 @@ static vae_stats validate(run *r, double *acc_sampled)
         sum[1] += s.kl * b_n;
         sum[2] += s.loss * b_n;
         sum[3] += s.accuracy * b_n;
+        sum[5] += (double)s.onsets_true;
+        sum[6] += (double)s.onsets_pred;
+        sum[7] += (double)s.onsets_both;
         s = forward_batch(r, NULL, b_n, &loss, VAE_FEED_GREEDY, 0, NULL);
         sum[4] += s.accuracy * b_n;
+        sum[8] += (double)s.onsets_pred;
+        sum[9] += (double)s.onsets_both;
         done += (uint64_t)b_n;
     }
-    dist_sum_double(sum, 5);
+    dist_sum_double(sum, 10);
     *acc_sampled = sum[4] / (double)want;
+    *onset_f1_sampled = onset_f1(sum[9], sum[5], sum[8]);
     return (vae_stats){.recon = sum[0] / (double)want, .kl = sum[1] / (double)want,
-                       .loss = sum[2] / (double)want, .accuracy = sum[3] / (double)want};
+                       .loss = sum[2] / (double)want, .accuracy = sum[3] / (double)want,
+                       .onsets_true = (long)sum[5], .onsets_pred = (long)sum[6],
+                       .onsets_both = (long)sum[7]};
 }
 
 static void format_duration(double s, char *out, size_t n)
@@ -570,27 +595,33 @@ static void show_progress(run *r, const vae_stats *train, double steps_per_s)
         for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '.';
         bar[20] = 0;
         fprintf(stderr,
-                "\r[%s] %lld/%lld loss %.2f kl %.1f | valid acc %.3f/%.3f kl %.1f | %.1f it/s "
-                "ETA %s   ",
+                "\r[%s] %lld/%lld loss %.2f kl %.1f | valid acc %.3f/%.3f onsets %.3f kl %.1f | "
+                "%.1f it/s ETA %s   ",
                 bar, (long long)st->step, (long long)st->total_steps, train->loss, train->kl,
-                r->last_valid.accuracy, r->last_acc_sampled, r->last_valid.kl, steps_per_s, eta);
+                r->last_valid.accuracy, r->last_acc_sampled, r->last_onset_f1_sampled,
+                r->last_valid.kl, steps_per_s, eta);
     } else {
         fprintf(stderr,
                 "step %lld/%lld (%.0f%%): train loss %.3f recon %.3f kl %.2f acc %.4f | valid "
-                "recon %.3f kl %.2f acc %.4f sampled %.4f | %.2f steps/s, ETA %s\n",
+                "recon %.3f kl %.2f acc %.4f sampled %.4f onset F1 sampled %.4f | %.2f steps/s, "
+                "ETA %s\n",
                 (long long)st->step, (long long)st->total_steps, 100 * frac, train->loss,
                 train->recon, train->kl, train->accuracy, r->last_valid.recon, r->last_valid.kl,
-                r->last_valid.accuracy, r->last_acc_sampled, steps_per_s, eta);
+                r->last_valid.accuracy, r->last_acc_sampled, r->last_onset_f1_sampled,
+                steps_per_s, eta);
     }
 }
 
+/* One CSV row; `sampled` holds the columns only validation has (acc_sampled,
+ * and after the others onset_f1_tf, onset_f1_sampled), empty for training. */
 static void log_row(run *r, const char *split, const vae_stats *s, const char *acc_sampled,
-                    double lr, double beta, double grad_norm, double p_sample)
+                    const char *onset_f1s, double lr, double beta, double grad_norm,
+                    double p_sample)
 {
-    fprintf(r->csv, "%lld,%.3f,%s,%.6f,%.6f,%.6f,%.6f,%s,%.8g,%.6g,%.6f,%.6g,%.6g\n",
+    fprintf(r->csv, "%lld,%.3f,%s,%.6f,%.6f,%.6f,%.6f,%s,%.8g,%.6g,%.6f,%.6g,%.6g,%s\n",
             (long long)r->ck.st.step, r->ck.st.seconds, split, s->recon, s->kl,
             -(s->recon + s->kl), s->accuracy, acc_sampled, lr, beta, s->loss, grad_norm,
-            p_sample);
+            p_sample, onset_f1s);
     fflush(r->csv);
 }
 
@@ -600,18 +631,24 @@ static int write_model(run *r, const char *path);
 static void evaluate_and_log(run *r, const vae_stats *train_mean, double lr, double beta,
                              double grad_norm, double p_sample)
 {
-    double acc_sampled;
-    r->last_valid = validate(r, &acc_sampled);
-    r->last_acc_sampled = acc_sampled;
+    r->last_valid = validate(r, &r->last_acc_sampled, &r->last_onset_f1_sampled);
     r->validated = 1;
     if (!r->root) return;
-    char sampled[32];
-    snprintf(sampled, sizeof sampled, "%.6f", acc_sampled);
-    log_row(r, "train", train_mean, "", lr, beta, grad_norm, p_sample);
-    log_row(r, "valid", &r->last_valid, sampled, lr, beta, grad_norm, p_sample);
-    double neg_elbo = r->last_valid.recon + r->last_valid.kl;
-    if (r->o.keep_best && (r->best_neg_elbo == 0 || neg_elbo < r->best_neg_elbo)) {
+    const vae_stats *v = &r->last_valid;
+    const double f1_tf = onset_f1((double)v->onsets_both, (double)v->onsets_true,
+                                  (double)v->onsets_pred);
+    char sampled[32], f1s[64];
+    snprintf(sampled, sizeof sampled, "%.6f", r->last_acc_sampled);
+    snprintf(f1s, sizeof f1s, "%.6f,%.6f", f1_tf, r->last_onset_f1_sampled);
+    log_row(r, "train", train_mean, "", ",", lr, beta, grad_norm, p_sample);
+    log_row(r, "valid", v, sampled, f1s, lr, beta, grad_norm, p_sample);
+    const double neg_elbo = v->recon + v->kl, f1 = r->last_onset_f1_sampled;
+    const bool better = r->o.keep_best == KEEP_BEST_ONSETS
+                            ? f1 > r->best_onset_f1
+                            : r->best_neg_elbo == 0 || neg_elbo < r->best_neg_elbo;
+    if (r->o.keep_best && better) {
         r->best_neg_elbo = neg_elbo;
+        r->best_onset_f1 = f1;
         write_model(r, r->best_path);
     }
     if (r->last_valid.kl < KL_COLLAPSE_NATS) r->low_kl_evals++;
@@ -658,15 +695,17 @@ static int save_checkpoint(run *r)
 
 static int write_model(run *r, const char *path)
 {
-    float metrics[5] = {(float)r->last_valid.recon, (float)r->last_valid.kl,
+    float metrics[6] = {(float)r->last_valid.recon, (float)r->last_valid.kl,
                         (float)-(r->last_valid.recon + r->last_valid.kl),
-                        (float)r->last_valid.accuracy, (float)r->last_acc_sampled};
-    const char *metric_names[5] = {"metric.valid.recon", "metric.valid.kl", "metric.valid.elbo",
-                                   "metric.valid.acc_tf", "metric.valid.acc_sampled"};
+                        (float)r->last_valid.accuracy, (float)r->last_acc_sampled,
+                        (float)r->last_onset_f1_sampled};
+    const char *metric_names[6] = {"metric.valid.recon", "metric.valid.kl", "metric.valid.elbo",
+                                   "metric.valid.acc_tf", "metric.valid.acc_sampled",
+                                   "metric.valid.onset_f1_sampled"};
     int64_t steps = r->ck.st.step, batch = r->ck.num.batch, processes = dist_size();
     float seconds = (float)r->ck.st.seconds;
     float loss_cfg[3] = {(float)r->ck.num.beta, (float)r->ck.num.free_bits, (float)r->ck.num.lr};
-    mv_meta meta[12] = {
+    mv_meta meta[16] = {
         {"train.corpus", MV_META_STR, strlen(r->o.corpus_path), r->o.corpus_path},
         {"train.steps", MV_META_I64, 1, &steps},
         {"train.batch", MV_META_I64, 1, &batch},
@@ -677,7 +716,7 @@ static int write_model(run *r, const char *path)
     size_t n = 6;
     if (r->o.init) /* where the parameters came from */
         meta[n++] = (mv_meta){"train.init", MV_META_STR, strlen(r->o.init), r->o.init};
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         if (!isfinite(metrics[i])) continue; /* the format holds finite numbers only */
         snprintf(meta[n].key, sizeof meta[n].key, "%s", metric_names[i]);
         meta[n].type = MV_META_F32;
@@ -702,7 +741,7 @@ static vae_stats batch_mean(const run *r, vae_stats s)
     const double w = (double)r->share_n / (double)r->ck.num.batch;
     double v[4] = {w * s.loss, w * s.recon, w * s.kl, w * s.accuracy};
     dist_sum_double(v, 4);
-    return (vae_stats){v[0], v[1], v[2], v[3]};
+    return (vae_stats){.loss = v[0], .recon = v[1], .kl = v[2], .accuracy = v[3]};
 }
 
 /* The gradient of the global batch's loss: the shares' gradients weighted by
@@ -758,7 +797,8 @@ static void add_stats(vae_stats *sum, const vae_stats *s)
 static vae_stats mean_stats(vae_stats sum, long n)
 {
     double d = n > 0 ? (double)n : 1;
-    return (vae_stats){sum.loss / d, sum.recon / d, sum.kl / d, sum.accuracy / d};
+    return (vae_stats){.loss = sum.loss / d, .recon = sum.recon / d, .kl = sum.kl / d,
+                       .accuracy = sum.accuracy / d};
 }
 
 enum { OUT_OF_TIME = 1, STOP_REQUESTED = 2 };
@@ -849,14 +889,15 @@ static void cleanup(run *r)
 static int finish(run *r)
 {
     if (!r->validated) /* resumed at its last step: nothing trained */
-        r->last_valid = validate(r, &r->last_acc_sampled);
+        r->last_valid = validate(r, &r->last_acc_sampled, &r->last_onset_f1_sampled);
     if (!r->root) return 0;
     if (write_model(r, r->o.out_path)) return dist_fail(1);
     fprintf(stderr,
             "morphvae train: wrote %s after %lld steps (%.0f s): valid recon %.3f, KL %.2f, "
-            "accuracy %.4f teacher-forced, %.4f sampled\n",
+            "accuracy %.4f teacher-forced, %.4f sampled; onset F1 sampled %.4f\n",
             r->o.out_path, (long long)r->ck.st.step, r->ck.st.seconds, r->last_valid.recon,
-            r->last_valid.kl, r->last_valid.accuracy, r->last_acc_sampled);
+            r->last_valid.kl, r->last_valid.accuracy, r->last_acc_sampled,
+            r->last_onset_f1_sampled);
     return 0;
 }
 

@@ -633,6 +633,44 @@ const real *vae_input_step_at(const vae *m, int b, int t)
     return m->dec_x + ((size_t)(t % S) * R + (size_t)(t / S) * m->B + b) * m->hp.n_classes;
 }
 
+/* The onsets of one step: the truth's, the output's (argmax; for a roll the
+ * bits of positive logits normalised against the step fed before it, as
+ * decoding makes them) and both. Hold steps count for nothing here, so a model
+ * that only sustains notes scores low however many steps it gets right. */
+static void count_step_onsets(vae *m, const vae_input *in, int b, int t, vae_stats *st)
+{
+    const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
+    const real *logits = vae_logits_at(m, b, t);
+    if (in->roll) {
+        const int P = K / 2;
+        uint8_t *out = m->step_scratch, *fed = m->step_scratch + K;
+        const real *x = vae_input_step_at(m, b, t);
+        for (int k = 0; k < K; k++) {
+            out[k] = logits[k] > 0;
+            fed[k] = x[k] > (real)0.5;
+        }
+        roll_step_normalise(out, fed, P);
+        const uint8_t *truth = in->roll + ((size_t)b * T + (size_t)t) * K + P;
+        for (int p = 0; p < P; p++) {
+            st->onsets_true += truth[p];
+            st->onsets_pred += out[P + p];
+            st->onsets_both += truth[p] & out[P + p];
+        }
+        return;
+    }
+    const int32_t truth = in->tokens[(size_t)b * T + t], pred = argmax_of(logits, K);
+    if (m->hp.repr == MV_REPR_DRUMS) {
+        st->onsets_true += __builtin_popcount((unsigned)truth);
+        st->onsets_pred += __builtin_popcount((unsigned)pred);
+        st->onsets_both += __builtin_popcount((unsigned)(truth & pred));
+    } else {
+        const int on_true = truth > MV_MELODY_NOTE_OFF, on_pred = pred > MV_MELODY_NOTE_OFF;
+        st->onsets_true += on_true;
+        st->onsets_pred += on_pred;
+        st->onsets_both += on_true && pred == truth;
+    }
+}
+
 static vae_stats forward(vae *m, const vae_input *in, const real *eps, int B,
                          const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
 {
@@ -667,6 +705,8 @@ static vae_stats forward(vae *m, const vae_input *in, const real *eps, int B,
     st.kl = kl / B;
     st.loss = st.recon + (double)loss->beta * kl_cost / B;
     st.accuracy = (double)correct / ((double)T * B);
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) count_step_onsets(m, in, b, t, &st);
     return st;
 }
 

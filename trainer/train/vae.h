@@ -75,6 +75,10 @@ typedef struct vae_stats {
     double recon; /* sum over steps of CE, nats per sequence */
     double kl;    /* nats per sequence */
     double accuracy; /* fraction of steps whose argmax is the true token */
+    /* onsets (counts over the batch): melody note-ons (step and pitch), drum hits
+     * (step and instrument), piano-roll "starts" bits; in the truth, in the
+     * decoder's outputs as decoding makes them, and in both */
+    long onsets_true, onsets_pred, onsets_both;
 } vae_stats;
 
 typedef struct vae {
