@@ -132,10 +132,7 @@ int main(int argc, char **argv)
         return 2;
     }
     exe = argv[1];
-    static char work[1024]; /* a folder of its own: other tests use the same names */
-    snprintf(work, sizeof work, "%s/checkpoint_test", argv[2]);
-    mkdir(work, 0777);
-    dir = work;
+    dir = test_work_dir(argv[2], "checkpoint_test");
     snprintf(corpus, sizeof corpus, "%s/ckpt_corpus.bin", dir);
     CHECK(write_synthetic_melody_corpus(corpus, 64, 16) == 0);
     char cmd[4096], path[1200];

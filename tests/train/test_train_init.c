@@ -152,10 +152,7 @@ int main(int argc, char **argv)
         return 2;
     }
     exe = argv[1];
-    static char work[1024]; /* a folder of its own: other tests use the same names */
-    snprintf(work, sizeof work, "%s/init_test", argv[2]);
-    mkdir(work, 0777);
-    dir = work;
+    dir = test_work_dir(argv[2], "init_test");
     snprintf(corpus, sizeof corpus, "%s/init_corpus.bin", dir);
     CHECK(write_synthetic_melody_corpus(corpus, 64, 16) == 0);
     test_untrained_model();

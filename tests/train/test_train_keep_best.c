@@ -78,10 +78,7 @@ int main(int argc, char **argv)
         return 2;
     }
     exe = argv[1];
-    static char work[1024];
-    snprintf(work, sizeof work, "%s/keep_best_test", argv[2]);
-    mkdir(work, 0777);
-    dir = work;
+    dir = test_work_dir(argv[2], "keep_best_test");
     snprintf(corpus, sizeof corpus, "%s/corpus.bin", dir);
     CHECK(write_synthetic_melody_corpus(corpus, 64, 16) == 0);
 

@@ -227,10 +227,7 @@ int main(int argc, char **argv)
         return 2;
     }
     exe = argv[1];
-    static char work[1024];
-    snprintf(work, sizeof work, "%s/train-resume", argv[2]);
-    mkdir(work, 0777);
-    dir = work;
+    dir = test_work_dir(argv[2], "train-resume");
     snprintf(corpus, sizeof corpus, "%s/corpus.bin", dir);
     CHECK(write_synthetic_melody_corpus(corpus, 200, 16) == 0);
     test_save_and_resume();

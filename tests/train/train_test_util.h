@@ -43,6 +43,16 @@ static inline int write_synthetic_melody_corpus(const char *path, int n_train, i
     return 0;
 }
 
+/* BASE/NAME, created: a folder of the test's own (other tests use the same
+ * file names). Returns the path, in a static buffer. */
+static inline const char *test_work_dir(const char *base, const char *name)
+{
+    static char work[1024];
+    snprintf(work, sizeof work, "%s/%s", base, name);
+    mkdir(work, 0777);
+    return work;
+}
+
 /* Runs a shell command; returns its exit status (-1 if it did not exit). */
 static inline int run_command(const char *cmd)
 {
