@@ -1,4 +1,5 @@
-/* Anchors from notes: the first usable window of a MIDI file, or of a phrase
+/* Anchors from notes: the first varied window of a MIDI file (else its first
+ * usable one), or of a phrase
  * captured from the plugin's MIDI input (worker.c builds it as a MIDI file),
  * encoded to mu and refined (core/refine.h) so that the anchor plays the
  * window back (a piano roll's bits as a melody's tokens). A file goes through
@@ -14,21 +15,27 @@
 #include "engine.h"
 #include "extract.h"
 #include "midi_read.h"
+#include "phrase_variety.h"
 
-typedef struct first_window {
-    int32_t *tokens;
-    int seq_len;
+/* The window an anchor takes: the first varied one (core/phrase_variety.h: a
+ * song's sparse intro or held chords make a poor end of a morph), else the
+ * first usable one (a short riff or a sparse phrase is still an anchor). */
+typedef struct anchor_window {
+    const mv_hparams *hp;
+    void *out;    /* tokens, or a roll's bytes */
+    size_t bytes; /* of one window */
     bool found;
-} first_window;
+} anchor_window;
 
-static int take_first(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
+static int take_window(void *ctx, const void *window, uint32_t bar, int32_t transpose)
 {
     (void)bar;
     (void)transpose;
-    first_window *w = ctx;
-    memcpy(w->tokens, tokens, (size_t)w->seq_len * sizeof(int32_t));
+    anchor_window *w = ctx;
+    const bool varied = phrase_is_varied(w->hp, window);
+    if (!w->found || varied) memcpy(w->out, window, w->bytes);
     w->found = true;
-    return 1; /* stop: one window is all an anchor needs */
+    return varied; /* stop at the first varied window */
 }
 
 /* Why no window of the model's length came out of the notes (stats summed
@@ -53,23 +60,6 @@ static void no_window_reason(const mv_engine *e, const mv_extract_stats *st, cha
     else
         snprintf(out, outlen, "it needs %d bars of notes on a 4/4 grid without a silent bar",
                  e->n_bars);
-}
-
-/* A roll model's first window, into e->seq_roll. */
-typedef struct first_roll {
-    uint8_t *roll;
-    size_t bytes;
-    bool found;
-} first_roll;
-
-static int take_first_roll(void *ctx, const void *roll, uint32_t bar, int32_t transpose)
-{
-    (void)bar;
-    (void)transpose;
-    first_roll *w = ctx;
-    memcpy(w->roll, roll, w->bytes);
-    w->found = true;
-    return 1;
 }
 
 int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z)
@@ -100,32 +90,25 @@ int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, fl
         .track_name = NULL,
         .meter_steps = 0,
     };
-    /* POP909-style files: the melody is the track named MELODY; other files:
-     * the first voice with a usable window. */
-    first_window w = {.tokens = e->seq_tokens, .seq_len = e->n_bars * e->steps_per_bar};
+    /* POP909-style files: a melody model takes the track named MELODY, a piano
+     * roll the accompaniment (PIANO, as the shipped roll models were trained);
+     * other files: a melody the first voice with a usable window, a roll all
+     * tracks but the drums in one roll, as `morphvae data --repr roll` cuts
+     * them (a roll's window is kept packed in seq_tokens). */
+    const size_t T = (size_t)e->n_bars * (size_t)e->steps_per_bar;
+    anchor_window w = {.hp = &e->model.hp,
+                       .out = e->repr == MV_REPR_ROLL ? (void *)e->seq_roll : e->seq_tokens,
+                       .bytes = e->repr == MV_REPR_ROLL ? T * e->n_classes : T * sizeof(int32_t)};
     mv_extract_stats stats = {0};
     int rc = 0;
-    if (e->repr == MV_REPR_ROLL) {
-        /* A piano roll: POP909-style files, the accompaniment (the track named
-         * PIANO, as the shipped roll models were trained); other files, all
-         * tracks but the drums in one roll, as `morphvae data --repr roll` cuts
-         * them. The window is kept packed in seq_tokens. */
-        first_roll r = {.roll = e->seq_roll,
-                        .bytes = (size_t)e->n_bars * (size_t)e->steps_per_bar * e->n_classes};
-        cfg.track_name = "PIANO";
-        rc = extract_windows(f, &cfg, take_first_roll, &r, &stats, why, sizeof why);
-        cfg.track_name = NULL;
-        if (rc >= 0 && !r.found)
-            rc = extract_windows(f, &cfg, take_first_roll, &r, &stats, why, sizeof why);
-        if (r.found) engine_roll_pack(e, e->seq_roll, e->seq_tokens);
-        w.found = r.found;
-    } else if (e->repr == MV_REPR_MELODY) {
-        cfg.track_name = "MELODY";
-        rc = extract_windows(f, &cfg, take_first, &w, &stats, why, sizeof why);
+    if (e->repr != MV_REPR_DRUMS) {
+        cfg.track_name = e->repr == MV_REPR_ROLL ? "PIANO" : "MELODY";
+        rc = extract_windows(f, &cfg, take_window, &w, &stats, why, sizeof why);
         cfg.track_name = NULL;
     }
-    if (rc >= 0 && !w.found && e->repr != MV_REPR_ROLL)
-        rc = extract_windows(f, &cfg, take_first, &w, &stats, why, sizeof why);
+    if (rc >= 0 && !w.found)
+        rc = extract_windows(f, &cfg, take_window, &w, &stats, why, sizeof why);
+    if (w.found && e->repr == MV_REPR_ROLL) engine_roll_pack(e, e->seq_roll, e->seq_tokens);
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", what, why);
         return -1;

@@ -59,7 +59,7 @@ typedef struct mv_decode_params {
 enum mv_anchor_kind {
     ANCHOR_DEFAULT = 0, /* the model's anchor.a.z / anchor.b.z (prior seed 1/2 without) */
     ANCHOR_SEED = 1,    /* z drawn from the prior N(0, I) with seed */
-    ANCHOR_FILE = 2,    /* the first usable window of a MIDI file, refined from mu */
+    ANCHOR_FILE = 2,    /* a MIDI file's first varied window (else first usable), refined */
     ANCHOR_VECTOR = 3,  /* a stored latent vector (preset, state) */
     ANCHOR_CAPTURE = 4, /* a phrase captured from the MIDI input, refined from mu;
                            its window is kept (and re-encoded for another model) */
@@ -113,7 +113,8 @@ void engine_free(mv_engine *e);
 void engine_anchor_from_seed(const mv_engine *e, uint32_t seed, float *z);
 void engine_anchor_default(const mv_engine *e, int which, float *z);
 
-/* Encodes the first usable window of a MIDI file (a roll model: of its PIANO
+/* Encodes the first varied window of a MIDI file (core/phrase_variety.h; else
+ * its first usable one) (a roll model: of its PIANO
  * track, else of all its tracks but the drums, as `morphvae data --repr roll`
  * cuts them) and refines mu (core/refine.h, MV_REFINE_DEFAULT_STEPS Adam steps
  * at most: 0.26 s for the shipped melody model on one core, bench/refine) so

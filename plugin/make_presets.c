@@ -2,7 +2,7 @@
  * bundle. For each line "name|label|A.mid|B.mid[|MODEL]" of PAIRS_FILE, both
  * files are encoded with the bundle's model MODEL (a file name in the plugin's
  * bundle; default model.mvae) as the plugin encodes a MIDI anchor (the first
- * usable window of each, refined), the real plugin is given
+ * varied window of each, refined), the real plugin is given
  * the model (patch:Set model, when not the default), the two vectors as
  * anchors (patch:Set anchorAZ / anchorBZ) with the windows they came from
  * (anchorATokens / anchorBTokens: the notes Exact ends plays) named after

@@ -5,92 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "phrase_stats.h"
+#include "phrase_variety.h"
 
 #define PICK_BATCH 64
-
-/* The longest run of successive note-ons on one pitch (melody tokens). */
-static int longest_onset_run(const int32_t *tokens, int n)
-{
-    int prev = -1, run = 0, longest = 0;
-    for (int t = 0; t < n; t++) {
-        if (tokens[t] < 2) continue;
-        run = tokens[t] == prev ? run + 1 : 1;
-        if (run > longest) longest = run;
-        prev = tokens[t];
-    }
-    return longest;
-}
-
-/* What makes a piano roll harmonically varied. */
-typedef struct roll_harmony {
-    int chord_steps; /* steps with at least ANCHOR_ROLL_MIN_VOICES pitches sounding */
-    int chords;      /* different sets of pitches sounding where a note of a chord starts */
-    int notes;       /* onsets */
-} roll_harmony;
-
-static int bits_set(const uint8_t *bits, int n)
-{
-    int count = 0;
-    for (int i = 0; i < n; i++) count += bits[i];
-    return count;
-}
-
-/* Whether a step sounds a chord that is struck there (a note of it starts). */
-static int struck_chord(const uint8_t *step, int n_pitches)
-{
-    return bits_set(step, n_pitches) >= ANCHOR_ROLL_MIN_VOICES && bits_set(step + n_pitches, n_pitches);
-}
-
-static roll_harmony harmony_of(const mv_hparams *hp, const uint8_t *roll)
-{
-    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, P = K / 2;
-    roll_harmony h = {0};
-    for (int t = 0; t < T; t++) {
-        const uint8_t *step = roll + (size_t)t * K;
-        h.notes += bits_set(step + P, P);
-        h.chord_steps += bits_set(step, P) >= ANCHOR_ROLL_MIN_VOICES;
-        if (!struck_chord(step, P)) continue;
-        int seen = 0; /* the same chord was struck before */
-        for (int u = 0; u < t && !seen; u++) {
-            const uint8_t *earlier = roll + (size_t)u * K;
-            seen = struck_chord(earlier, P) && !memcmp(earlier, step, P);
-        }
-        h.chords += !seen;
-    }
-    return h;
-}
-
-int anchor_is_varied(const mv_hparams *hp, const void *window)
-{
-    if (hp->repr == MV_REPR_ROLL) {
-        roll_harmony h = harmony_of(hp, window);
-        return h.chord_steps >= ANCHOR_ROLL_CHORD_SHARE * hparams_seq_len(hp) &&
-               h.chords >= ANCHOR_ROLL_MIN_CHORDS &&
-               h.notes >= ANCHOR_ROLL_MIN_NOTES_PER_BAR * (int)hp->n_bars;
-    }
-    phrase_stats s = {0};
-    phrase_stats_add(&s, hp, window);
-    if (s.empty) return 0;
-    const int n = (int)hparams_seq_len(hp);
-    if (hp->repr == MV_REPR_MELODY)
-        return s.distinct_sum >= ANCHOR_MIN_PITCHES && s.notes >= ANCHOR_MIN_NOTES &&
-               longest_onset_run(window, n) < ANCHOR_MAX_RUN;
-    return s.kick_one && s.snare_two_four && s.hits >= (long)ANCHOR_MIN_HITS_PER_BAR * s.bars;
-}
-
-/* Among equally well reconstructed windows the more varied one: more distinct
- * pitches (melody), hits (drums) or chords (roll), then more notes. */
-static long variety(const mv_hparams *hp, const void *window)
-{
-    if (hp->repr == MV_REPR_ROLL) {
-        roll_harmony h = harmony_of(hp, window);
-        return h.chords * 1000L + h.notes;
-    }
-    phrase_stats s = {0};
-    phrase_stats_add(&s, hp, window);
-    return hp->repr == MV_REPR_MELODY ? s.distinct_sum * 1000 + s.notes : s.hits;
-}
 
 /* Window i of a split as the model reads it. */
 static const void *window_at(const mv_hparams *hp, const mv_corpus *c, int split, uint64_t i)
@@ -103,8 +20,8 @@ static int better(mv_gen_model *g, const mv_corpus *c, int split, const uint64_t
                   const double *score, size_t i, long j)
 {
     if (j < 0 || score[i] != score[j]) return j < 0 || score[i] > score[j];
-    return variety(&g->hp, window_at(&g->hp, c, split, cand[i])) >
-           variety(&g->hp, window_at(&g->hp, c, split, cand[j]));
+    return phrase_variety(&g->hp, window_at(&g->hp, c, split, cand[i])) >
+           phrase_variety(&g->hp, window_at(&g->hp, c, split, cand[j]));
 }
 
 /* Share of the steps of two windows that differ in any way. */
@@ -209,7 +126,7 @@ int anchor_pick(mv_gen_model *g, const mv_corpus *c, int split, const char *corp
         uint32_t bar;
         int32_t transpose;
         corpus_window_source(c, split, w, &bar, &transpose);
-        if (!transpose && anchor_is_varied(&g->hp, window_at(&g->hp, c, split, w)))
+        if (!transpose && phrase_is_varied(&g->hp, window_at(&g->hp, c, split, w)))
             cand[nc++] = w;
     }
     if (nc < 2 || score_candidates(g, c, split, cand, nc, score)) {

@@ -31,9 +31,9 @@ static int usage(FILE *f, int status)
                "chords struck, >= %d notes a bar) that the model reconstructs best from mu\n"
                "(accuracy; roll: onset F1), from two files, differing in at least half of\n"
                "their steps.\n",
-            MV_REFINE_DEFAULT_STEPS, ANCHOR_MIN_PITCHES, ANCHOR_MIN_NOTES, ANCHOR_MAX_RUN,
-            ANCHOR_MIN_HITS_PER_BAR, ANCHOR_ROLL_MIN_VOICES, 100 * ANCHOR_ROLL_CHORD_SHARE,
-            ANCHOR_ROLL_MIN_CHORDS, ANCHOR_ROLL_MIN_NOTES_PER_BAR);
+            MV_REFINE_DEFAULT_STEPS, VARIED_MIN_PITCHES, VARIED_MIN_NOTES, VARIED_MAX_RUN,
+            VARIED_MIN_HITS_PER_BAR, VARIED_ROLL_MIN_VOICES, 100 * VARIED_ROLL_CHORD_SHARE,
+            VARIED_ROLL_MIN_CHORDS, VARIED_ROLL_MIN_NOTES_PER_BAR);
     return status;
 }
 

@@ -407,22 +407,22 @@ static void test_anchor_criterion(const mv_hparams *hp)
     const int *cfgc[4] = {c, f, g, c};
     memset(roll, 0, sizeof roll);
     for (int t = 0; t < T; t += 2) sound(roll, 60 + t % 5, t, t + 1); /* a tune: no chords */
-    CHECK(!anchor_is_varied(hp, roll));
+    CHECK(!phrase_is_varied(hp, roll));
     memset(roll, 0, sizeof roll);
     strike(roll, cffg, 8, 2); /* three chords (of two notes), 16 notes */
-    CHECK(anchor_is_varied(hp, roll));
+    CHECK(phrase_is_varied(hp, roll));
     memset(roll, 0, sizeof roll);
     strike(roll, cffc, 8, 3); /* two chords only */
-    CHECK(!anchor_is_varied(hp, roll));
+    CHECK(!phrase_is_varied(hp, roll));
     roll[2 * K + 67 - 21] = roll[3 * K + 67 - 21] = 0; /* {60, 64} sounds, but is not struck */
-    CHECK(!anchor_is_varied(hp, roll));
+    CHECK(!phrase_is_varied(hp, roll));
     memset(roll, 0, sizeof roll); /* three chords held: 6 notes, too few */
     chord(roll, c, 2, 0, 9), chord(roll, f, 2, 10, 19), chord(roll, g, 2, 20, 31);
-    CHECK(!anchor_is_varied(hp, roll));
+    CHECK(!phrase_is_varied(hp, roll));
     memset(roll, 0, sizeof roll); /* three chords on half the steps, a tune on the rest */
     strike(roll, cfgc, 4, 2);
     for (int t = 16; t < T; t++) sound(roll, 72 + t % 3, t, t);
-    CHECK(!anchor_is_varied(hp, roll));
+    CHECK(!phrase_is_varied(hp, roll));
 }
 
 static void check_stored_anchor(const mv_weights *w, const char *key, const float *z)
@@ -487,7 +487,7 @@ static void test_anchors(mv_gen_model *g, const char *model)
     CHECK_MSG(weights_read(model, &w, e, sizeof e) == 0, "%s", e);
     for (int k = 0; k < 2; k++) {
         float mu[Z];
-        CHECK(anchor_is_varied(&g->hp, chosen[k].data));
+        CHECK(phrase_is_varied(&g->hp, chosen[k].data));
         gen_encode_roll(g, chosen[k].data, 1, mu, NULL);
         check_stored_anchor(w, k ? "anchor.b.z" : "anchor.a.z", mu);
         const mv_meta *source = weights_meta(w, k ? "anchor.b.source" : "anchor.a.source");
