@@ -104,7 +104,7 @@ int main(int argc, char **argv)
         }
         double norm = sqrt(be_sum_squares(m.grads, m.n_params));
         be_adam(m.params, m.grads, adam_m, adam_v, m.n_params,
-                (real)schedule_lr(1e-3, step + 2), 0.9f, 0.999f, 1e-8f,
+                (real)schedule_lr(1e-3, SCHEDULE_LR_DECAY, SCHEDULE_LR_MIN, step + 2), 0.9f, 0.999f, 1e-8f,
                 norm > 1 ? (real)(1 / norm) : 1, step + 3);
         if (step >= 0) step_s[step] = now() - t_step;
     }

@@ -3,7 +3,8 @@
  * refused by `morphvae train --resume` with status 1, a message naming the file
  * and the field, and no model written. Run under ASan too (tools/test.sh): a
  * header that claims more parameters than the model has must never be read
- * into the model's buffers.
+ * into the model's buffers. A checkpoint of the previous format (MVCKPT02, no
+ * learning-rate schedule fields) resumes to the same parameters as this one.
  * usage: test_train_checkpoint MORPHVAE WORKDIR */
 #include <stddef.h>
 #include <unistd.h>
@@ -97,6 +98,33 @@ static void no_bars(ckpt_header *h) { h->hp.n_bars = 0; }
 static void no_batch(ckpt_header *h) { h->num.batch = 0; }
 static void doubles(ckpt_header *h) { h->real_size = 8; }
 static void old_format(ckpt_header *h) { memcpy(h->magic, "MVCKPT01", 8); }
+static void no_decay(ckpt_header *h) { h->num.lr_decay = 0; }
+
+/* The good checkpoint as format 2 wrote it: the header without lr_decay and
+ * lr_min (the last fields of num), resealed; it resumes to the same model. */
+static void check_format2_resumes(const char *path)
+{
+    const size_t cut = offsetof(ckpt_header, num) + offsetof(train_numerics, lr_decay);
+    const size_t gap = 2 * sizeof(double), size = good_size - gap;
+    const ckpt_header *h = (const ckpt_header *)good;
+    CHECK(h->num.lr_decay == 0.9999 && h->num.lr_min == 1e-5); /* format 2's schedule */
+    unsigned char *b = malloc(good_size);
+    memcpy(b, good, cut);
+    memcpy(b + cut, good + cut + gap, good_size - cut - gap);
+    memcpy(b, "MVCKPT02", 8);
+    reseal(b, size);
+    char v2[1200], cmd[4096];
+    snprintf(v2, sizeof v2, "%s/format2.ckpt", dir);
+    CHECK(write_bytes(v2, b, size) == 0);
+    snprintf(cmd, sizeof cmd,
+             "'%s' train '%s' -o '%s/format2_resumed.mvae' --resume '%s' --steps 4 "
+             "--sample-every 0 2>>'%s/good.log'",
+             exe, corpus, dir, v2, dir);
+    CHECK_MSG(run_command(cmd) == 0, "a format-2 checkpoint should resume");
+    CHECK_MSG(same_tensors_in(dir, "good_resumed", "format2_resumed"),
+              "the format-2 copy of %s resumed to other parameters", path);
+    free(b);
+}
 
 static void check_header_edit(const char *name, void (*edit)(ckpt_header *), int reseal_it,
                               const char *says)
@@ -155,6 +183,7 @@ int main(int argc, char **argv)
              "--sample-every 0 2>>'%s/good.log'",
              exe, corpus, dir, path, dir);
     CHECK_MSG(run_command(cmd) == 0, "the undamaged checkpoint should resume");
+    check_format2_resumes(path);
 
     unsigned char *b = malloc(good_size + 5);
     memcpy(b, good, good_size);
@@ -168,6 +197,7 @@ int main(int argc, char **argv)
     check_header_edit("fewer_params", fewer_params, 1, "field n_params is");
     check_header_edit("bad_hyperparameters", no_bars, 1, "field hp");
     check_header_edit("bad_batch", no_batch, 1, "field num.batch");
+    check_header_edit("bad_lr_decay", no_decay, 1, "field num.lr_decay");
     check_other_model("other_config", 24, h->hp.n_classes, "--config tiny",
                       "hyperparameter dec_size is 24, but --config asks for");
     check_other_model("other_corpus", h->hp.dec_size, 60, "", "holds melody windows");

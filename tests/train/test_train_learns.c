@@ -51,7 +51,7 @@ int main(int argc, char **argv)
         vae_stats s = vae_forward(&m, tokens, eps, WINDOWS, &loss, VAE_FEED_TRUTH, 0, NULL);
         vae_backward(&m, &loss);
         double norm = sqrt(be_sum_squares(m.grads, m.n_params));
-        be_adam(m.params, m.grads, adam_m, adam_v, m.n_params, (real)schedule_lr(1e-2, step),
+        be_adam(m.params, m.grads, adam_m, adam_v, m.n_params, (real)schedule_lr(1e-2, SCHEDULE_LR_DECAY, SCHEDULE_LR_MIN, step),
                 0.9f, 0.999f, 1e-8f, norm > 1 ? (real)(1 / norm) : 1, step + 1);
         if (step == 0) first = s;
         last = s;

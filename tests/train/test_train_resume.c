@@ -3,7 +3,8 @@
  * parameters and the same logged losses. Then a run killed with SIGTERM
  * somewhere after its first checkpoint saves on the signal, and resuming it
  * reaches the straight run's parameters bit for bit. Also: a NaN loss stops
- * the run, configuration files and their errors, `morphvae eval` agreeing
+ * the run, a learning-rate schedule of --lr-decay/--lr-min kept by the
+ * checkpoint (and refused with --resume), configuration files and their errors, `morphvae eval` agreeing
  * with the trainer's own validation, and the posterior-collapse warning.
  * usage: test_train_resume MORPHVAE WORKDIR */
 #include <signal.h>
@@ -65,6 +66,46 @@ static void test_save_and_resume(void)
     csv_rows_from("split", 11, b, sizeof b);
     CHECK(strlen(a) > 0);
     CHECK_MSG(strcmp(a, b) == 0, "logged losses differ:\n%s\nvs\n%s", a, b);
+}
+
+/* The lr column of the train row at a step (the rate of that step's update). */
+static double logged_lr(const char *name, int step)
+{
+    char path[1024], line[1024];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+    FILE *f = fopen(path, "r");
+    double lr = NAN;
+    while (f && fgets(line, sizeof line, f)) {
+        if (atoi(line) != step || !strstr(line, ",train,")) continue;
+        const char *p = line;
+        for (int c = 0; c < 8 && p; c++) p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+        if (p) lr = atof(p);
+    }
+    if (f) fclose(f);
+    return lr;
+}
+
+static void test_lr_schedule(void)
+{
+    const char *sched = "--lr-decay 0.9 --lr-min 1e-4";
+    char args[1400];
+    snprintf(args, sizeof args, "--steps 20 %s", sched);
+    CHECK(train("sched_straight", args) == 0);
+    snprintf(args, sizeof args, "--steps 10 %s", sched);
+    CHECK(train("sched_split", args) == 0);
+    snprintf(args, sizeof args, "--steps 20 --resume '%s/sched_split.ckpt'", dir);
+    CHECK(train("sched_split", args) == 0);
+    CHECK_MSG(same_tensors("sched_straight", "sched_split"),
+              "a resumed run did not keep its learning-rate schedule");
+    for (int step = 5; step <= 20; step += 5) {
+        const double want = (1e-3 - 1e-4) * pow(0.9, step - 1) + 1e-4;
+        const double got = logged_lr("sched_split", step);
+        CHECK_MSG(fabs(got - want) <= 1e-6 * want, "step %d: lr %g, the schedule says %g", step,
+                  got, want);
+    }
+    snprintf(args, sizeof args, "--steps 30 --resume '%s/sched_split.ckpt' --lr-decay 0.5", dir);
+    CHECK_MSG(train("sched_split", args) == 2, "--lr-decay with --resume should be refused");
+    CHECK(train("sched_bad", "--steps 1 --lr-decay 1.5") == 2);
 }
 
 static void test_kill_and_resume(void)
@@ -231,6 +272,7 @@ int main(int argc, char **argv)
     snprintf(corpus, sizeof corpus, "%s/corpus.bin", dir);
     CHECK(write_synthetic_melody_corpus(corpus, 200, 16) == 0);
     test_save_and_resume();
+    test_lr_schedule();
     test_kill_and_resume();
     test_nan_stops();
     test_configs();

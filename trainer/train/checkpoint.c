@@ -21,6 +21,50 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 
 #define FNV_START 0xcbf29ce484222325ull
 
+/* The header of format MVCKPT02: train_numerics without lr_decay and lr_min. */
+typedef struct train_numerics_v2 {
+    double beta, free_bits, lr, beta_rate, sampling_rate;
+    int64_t batch;
+    uint64_t seed;
+    int64_t sampling_start;
+    double sampling_max;
+    double word_dropout;
+} train_numerics_v2;
+
+typedef struct ckpt_header_v2 {
+    char magic[8];
+    uint32_t real_size;
+    uint32_t pad;
+    mv_hparams hp;
+    train_numerics_v2 num;
+    train_state st;
+    uint64_t n_params;
+} ckpt_header_v2;
+
+/* Reads the header at the start of f into h (a format-2 header converted, with
+ * the schedule that format always had). Returns its size in the file, or 0 if
+ * the file is shorter than the header its magic names. */
+static size_t read_header(FILE *f, ckpt_header *h)
+{
+    ckpt_header_v2 old;
+    if (fread(h->magic, 1, 8, f) != 8) return 0;
+    if (memcmp(h->magic, CKPT_MAGIC_V2, 8) != 0)
+        return fread((char *)h + 8, sizeof *h - 8, 1, f) == 1 ? sizeof *h : 0;
+    memcpy(old.magic, h->magic, 8);
+    if (fread((char *)&old + 8, sizeof old - 8, 1, f) != 1) return 0;
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, old.magic, 8);
+    h->real_size = old.real_size;
+    h->pad = old.pad;
+    h->hp = old.hp;
+    memcpy(&h->num, &old.num, sizeof old.num);
+    h->num.lr_decay = 0.9999;
+    h->num.lr_min = 1e-5;
+    h->st = old.st;
+    h->n_params = old.n_params;
+    return sizeof old;
+}
+
 int checkpoint_save(const char *path, const ckpt_header *h, const real *params,
                     const real *adam_m, const real *adam_v, char *err, size_t errlen)
 {
@@ -65,6 +109,8 @@ static const char *bad_numerics_field(const ckpt_header *h)
     if (n->sampling_start < 0) return "num.sampling_start";
     if (!(n->sampling_max >= 0 && n->sampling_max <= 1)) return "num.sampling_max";
     if (!(n->word_dropout >= 0 && n->word_dropout < 1)) return "num.word_dropout";
+    if (!(n->lr_decay > 0 && n->lr_decay <= 1)) return "num.lr_decay";
+    if (!(n->lr_min >= 0 && isfinite(n->lr_min))) return "num.lr_min";
     if (st->step < 0) return "st.step";
     if (st->epoch < 0) return "st.epoch";
     if (st->pos < 0) return "st.pos";
@@ -77,10 +123,10 @@ static const char *bad_numerics_field(const ckpt_header *h)
 static int check_header(const char *path, const ckpt_header *h, char *err, size_t errlen)
 {
     char why[200];
-    if (memcmp(h->magic, CKPT_MAGIC, 8) != 0) {
+    if (memcmp(h->magic, CKPT_MAGIC, 8) != 0 && memcmp(h->magic, CKPT_MAGIC_V2, 8) != 0) {
         if (memcmp(h->magic, CKPT_MAGIC, 6) == 0)
-            snprintf(err, errlen, "%s: checkpoint format %.8s; this build reads %s", path,
-                     h->magic, CKPT_MAGIC);
+            snprintf(err, errlen, "%s: checkpoint format %.8s; this build reads %s and %s",
+                     path, h->magic, CKPT_MAGIC, CKPT_MAGIC_V2);
         else
             snprintf(err, errlen, "%s: bad magic: not a morphvae training checkpoint (%s)",
                      path, CKPT_MAGIC);
@@ -143,11 +189,12 @@ int checkpoint_load_header(const char *path, ckpt_header *h, char *err, size_t e
     }
     const uint64_t size = (uint64_t)info.st_size;
     int status = -1;
-    if (size < sizeof *h || fread(h, sizeof *h, 1, f) != 1) {
+    const size_t header_size = read_header(f, h);
+    if (!header_size) {
         snprintf(err, errlen, "%s: truncated header: %llu bytes, a checkpoint's header has %zu",
                  path, (unsigned long long)size, sizeof *h);
     } else if (check_header(path, h, err, errlen) == 0) {
-        const uint64_t body = sizeof *h + 3 * h->n_params * sizeof(real);
+        const uint64_t body = header_size + 3 * h->n_params * sizeof(real);
         if (size < body + 8)
             snprintf(err, errlen, "%s: truncated payload: %llu bytes, a checkpoint of %llu "
                      "parameters has %llu", path, (unsigned long long)size,
@@ -175,12 +222,19 @@ int checkpoint_load_data(const char *path, const ckpt_header *h, uint64_t n_para
         snprintf(err, errlen, "%s: cannot open the checkpoint: %s", path, strerror(errno));
         return -1;
     }
+    /* the checksum covers the header as the file holds it */
     ckpt_header again;
-    void *parts[4] = {&again, params, adam_m, adam_v};
-    const size_t sizes[4] = {sizeof again, n_params * sizeof(real), n_params * sizeof(real),
+    unsigned char raw[sizeof again + sizeof(ckpt_header_v2)];
+    const size_t header_size = read_header(f, &again);
+    int ok = header_size && memcmp(&again, h, sizeof again) == 0;
+    if (ok) {
+        rewind(f);
+        ok = fread(raw, 1, header_size, f) == header_size;
+    }
+    void *parts[4] = {raw, params, adam_m, adam_v};
+    const size_t sizes[4] = {header_size, n_params * sizeof(real), n_params * sizeof(real),
                              n_params * sizeof(real)};
     uint64_t sum = FNV_START, stored = 0;
-    int ok = fread(&again, sizeof again, 1, f) == 1 && memcmp(&again, h, sizeof again) == 0;
     for (int i = 0; i < 4 && ok; i++) {
         ok = i == 0 || fread(parts[i], 1, sizes[i], f) == sizes[i];
         sum = fnv1a(sum, parts[i], sizes[i]);

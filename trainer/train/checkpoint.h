@@ -2,7 +2,8 @@
  * model, Adam moments, RNG, data position, step, options — in one file written
  * atomically (temporary file, fsync, rename, fsync of the folder).
  *
- * Layout (little-endian, this machine's float): the header struct below, then
+ * Layout (little-endian, this machine's float): the header struct below (a
+ * format-2 file: the same without lr_decay and lr_min, read as well), then
  * params, adam_m, adam_v (n_params floats each), then a 64-bit FNV-1a of all
  * bytes before it, and nothing after. Private to the trainer; the shipped model
  * is a weights file. */
@@ -16,7 +17,10 @@
 #include "hparams.h"
 #include "rng.h"
 
-#define CKPT_MAGIC "MVCKPT02"
+#define CKPT_MAGIC "MVCKPT03"
+/* The format before the learning-rate schedule was an option: read, with
+ * Magenta's schedule (decay 0.9999 a step to 1e-5) filled in. */
+#define CKPT_MAGIC_V2 "MVCKPT02"
 
 /* The options that decide the numbers a run computes (resume keeps them). */
 typedef struct train_numerics {
@@ -26,6 +30,8 @@ typedef struct train_numerics {
     int64_t sampling_start; /* first step of scheduled sampling */
     double sampling_max;    /* its highest probability (1: Magenta's) */
     double word_dropout;    /* probability that a decoder input becomes the zero input */
+    double lr_decay;        /* the learning rate decays by this factor a step ... */
+    double lr_min;          /* ... towards this floor (schedule.h) */
 } train_numerics;
 
 typedef struct train_state {

@@ -2,12 +2,9 @@
 
 #include <math.h>
 
-#define LR_DECAY 0.9999
-#define LR_MIN 1e-5
-
-double schedule_lr(double lr0, long step)
+double schedule_lr(double lr0, double decay, double lr_min, long step)
 {
-    return (lr0 - LR_MIN) * pow(LR_DECAY, (double)step) + LR_MIN;
+    return (lr0 - lr_min) * pow(decay, (double)step) + lr_min;
 }
 
 double schedule_beta(double beta_max, double rate, long step)

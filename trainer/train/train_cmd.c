@@ -48,6 +48,7 @@ typedef struct train_opts {
     double time_limit;    /* seconds of this process; 0: none */
     int keep_best;        /* write the best model on validation beside the checkpoint: */
                           /* KEEP_BEST_ELBO or KEEP_BEST_ONSETS (0: off) */
+    int lr_schedule_given; /* --lr-decay or --lr-min (refused with --resume) */
     int schedule_given;   /* on --resume, the sampling and dropout options given replace
                              the checkpoint's from then on */
 } train_opts;
@@ -74,7 +75,10 @@ static int usage(FILE *f, int status)
             "  --word-dropout P    probability that a decoder input token is replaced by the\n"
             "                      zero input while training (0); with --resume, the four\n"
             "                      options above replace the run's from then on\n"
-            "  --lr LR             initial learning rate (1e-3), decays 0.9999/step to 1e-5\n"
+            "  --lr LR             initial learning rate (1e-3)\n"
+            "  --lr-decay D        it decays by D a step (0.9999) ...\n"
+            "  --lr-min M          ... towards M (1e-5): lr = (LR - M) D^step + M; a resumed\n"
+            "                      run keeps its schedule (to change it: --init its model)\n"
             "  --batch N           sequences per step (64)\n"
             "  --steps N | --epochs N   length of the run (default 10000 steps)\n"
             "  --time-limit S      stop after S seconds and write the model (default none)\n"
@@ -102,7 +106,8 @@ enum { KEEP_BEST_ELBO = 1, KEEP_BEST_ONSETS = 2 };
 static int parse_args(int argc, char **argv, train_opts *o)
 {
     *o = (train_opts){.num = {.beta = 0.2, .free_bits = 48, .lr = 1e-3, .batch = 64, .seed = 1,
-                              .sampling_max = 1},
+                              .sampling_max = 1, .lr_decay = SCHEDULE_LR_DECAY,
+                              .lr_min = SCHEDULE_LR_MIN},
                       .threads = 1, .eval_every = 500,
                       .sample_every = 5000, .checkpoint_every = 1000, .eval_windows = 1024};
     for (int i = 1; i < argc; i++) {
@@ -147,6 +152,8 @@ static int parse_args(int argc, char **argv, train_opts *o)
             o->schedule_given = 1;
         }
         else if (!strcmp(a, "--lr")) o->num.lr = atof(v);
+        else if (!strcmp(a, "--lr-decay")) o->num.lr_decay = atof(v), o->lr_schedule_given = 1;
+        else if (!strcmp(a, "--lr-min")) o->num.lr_min = atof(v), o->lr_schedule_given = 1;
         else if (!strcmp(a, "--batch")) o->num.batch = atol(v);
         else if (!strcmp(a, "--seed")) o->num.seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--steps")) o->steps = atol(v);
@@ -166,6 +173,12 @@ static int parse_args(int argc, char **argv, train_opts *o)
         fprintf(stderr, "morphvae train: a corpus and -o MODEL.mvae are required\n");
         return usage(stderr, 2);
     }
+    if (o->resume && o->lr_schedule_given) {
+        fprintf(stderr, "morphvae train: --lr-decay and --lr-min start a run: a resumed run "
+                        "keeps the schedule in its checkpoint (to change it, start from its model "
+                        "with --init)\n");
+        return 2;
+    }
     if (o->resume && o->init) {
         fprintf(stderr, "morphvae train: --resume and --init exclude each other\n");
         return 2;
@@ -177,6 +190,11 @@ static int parse_args(int argc, char **argv, train_opts *o)
         o->num.word_dropout < 0 || o->num.word_dropout >= 1 || o->num.beta_rate < 0 ||
         o->num.beta_rate >= 1 || o->num.sampling_rate < 0) {
         fprintf(stderr, "morphvae train: option values must be positive\n");
+        return 2;
+    }
+    if (!(o->num.lr_decay > 0 && o->num.lr_decay <= 1) || !(o->num.lr_min >= 0)) {
+        fprintf(stderr, "morphvae train: --lr-decay must be in (0, 1] and --lr-min at least 0 "
+                        "(%g and %g)\n", o->num.lr_decay, o->num.lr_min);
         return 2;
     }
     return 0;
@@ -765,7 +783,7 @@ static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta,
                               r->ck.num.sampling_max, (long)st->step);
     r->m.word_dropout = (real)r->ck.num.word_dropout;
     *beta = schedule_beta(r->ck.num.beta, r->ck.num.beta_rate, (long)st->step);
-    *lr = schedule_lr(r->ck.num.lr, (long)st->step);
+    *lr = schedule_lr(r->ck.num.lr, r->ck.num.lr_decay, r->ck.num.lr_min, (long)st->step);
     vae_loss_cfg loss = {(real)*beta, (real)r->ck.num.free_bits};
     vae_zero_grads(&r->m);
     vae_stats s = forward_batch(r, r->eps, r->share_n, &loss, VAE_FEED_SCHEDULED, (real)*p,
