@@ -24,16 +24,19 @@ typedef struct anchor_window {
     const mv_hparams *hp;
     void *out;    /* tokens, or a roll's bytes */
     size_t bytes; /* of one window */
+    uint32_t bar; /* where the window taken starts */
     bool found;
 } anchor_window;
 
 static int take_window(void *ctx, const void *window, uint32_t bar, int32_t transpose)
 {
-    (void)bar;
     (void)transpose;
     anchor_window *w = ctx;
     const bool varied = phrase_is_varied(w->hp, window);
-    if (!w->found || varied) memcpy(w->out, window, w->bytes);
+    if (!w->found || varied) {
+        memcpy(w->out, window, w->bytes);
+        w->bar = bar;
+    }
     w->found = true;
     return varied; /* stop at the first varied window */
 }
@@ -109,6 +112,7 @@ int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, fl
     if (rc >= 0 && !w.found)
         rc = extract_windows(f, &cfg, take_window, &w, &stats, why, sizeof why);
     if (w.found && e->repr == MV_REPR_ROLL) engine_roll_pack(e, e->seq_roll, e->seq_tokens);
+    e->seq_bar = w.bar;
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", what, why);
         return -1;

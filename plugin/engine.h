@@ -93,6 +93,7 @@ typedef struct mv_engine {
     float *z;                             /* scratch [z_size] */
     int32_t *seq_tokens;                  /* scratch [window_tokens] */
     uint8_t *seq_roll;                    /* roll scratch [n_bars * steps_per_bar * K] */
+    uint32_t seq_bar;                     /* bar (from 0) where the window encoded last starts */
 } mv_engine;
 
 /* Int32 values in an anchor's window: a token a step (melody, drums), or the

@@ -6,8 +6,8 @@
  * the model (patch:Set model, when not the default), the two vectors as
  * anchors (patch:Set anchorAZ / anchorBZ) with the windows they came from
  * (anchorATokens / anchorBTokens: the notes Exact ends plays) named after
- * their songs (patch:Set anchorALabel / anchorBLabel: the POP909 index's title
- * and artist, else the file), and its state is saved as a preset through
+ * their songs and bars (patch:Set anchorALabel / anchorBLabel: the POP909
+ * index's title and artist, else the file; ", bar N"), and its state is saved as a preset through
  * lilv: the preset holds the model's file name, the vectors and the windows,
  * not the files. A pair the model plays as silence at morph 0, 0.5 or 1 is
  * skipped; fewer than 8 presets of the default model, or 3 of another, fail. */
@@ -28,19 +28,6 @@
 
 /* The window as text for patch:Set anchorATokens (token_text.h). */
 typedef char window_text[MV_MAX_ANCHOR_TOKENS * MV_TOKEN_TEXT_DIGITS + 1];
-
-static int encode(mv_engine *e, const char *data_dir, const char *file, float *z,
-                  char *notes)
-{
-    char path[2048], err[1024];
-    snprintf(path, sizeof path, "%s/%s", data_dir, file);
-    if (engine_encode_file(e, path, z, err, sizeof err)) {
-        fprintf(stderr, "make_presets: %s\n", err);
-        return -1;
-    }
-    token_text_write(e->seq_tokens, engine_window_tokens(e), notes);
-    return 0;
-}
 
 /* What an anchor is called: for pop909/NNN/NNN.mid the song's title and
  * artist from pop909/index.csv (song_id,name,artist,...), "Bach chorale" and
@@ -65,6 +52,24 @@ static void song_name(const char *data_dir, const char *file, char *out, size_t 
         const char *base = strrchr(file, '/') + 1;
         snprintf(out, out_size, "Bach chorale (JSB %.*s)", (int)strcspn(base, "."), base);
     }
+}
+
+/* Encodes a file's anchor (z, its window as text) and names it after its song
+ * and the bar its window starts at. */
+static int encode(mv_engine *e, const char *data_dir, const char *file, float *z,
+                  char *notes, char *name, size_t name_size)
+{
+    char path[2048], err[1024];
+    snprintf(path, sizeof path, "%s/%s", data_dir, file);
+    if (engine_encode_file(e, path, z, err, sizeof err)) {
+        fprintf(stderr, "make_presets: %s\n", err);
+        return -1;
+    }
+    token_text_write(e->seq_tokens, engine_window_tokens(e), notes);
+    song_name(data_dir, file, name, name_size);
+    const size_t n = strlen(name);
+    snprintf(name + n, name_size - n, ", bar %u", e->seq_bar + 1);
+    return 0;
 }
 
 /* Note-ons the plugin plays in the first two bars at a morph value. */
@@ -198,6 +203,7 @@ int main(int argc, char **argv)
     }
     static float za[MV_MAX_SIZE], zb[MV_MAX_SIZE];
     static window_text notes_a, notes_b;
+    char song_a[512], song_b[512];
     model_count counts[MAX_MODELS];
     mv_engine *e = NULL;
     char line[4096];
@@ -213,13 +219,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "make_presets: %s:%d: expected name|label|A.mid|B.mid[|MODEL.mvae]\n",
                     pairs, line_no);
             rc = 1;
-        } else if (!model_engine(&e, bundle, model) || encode(e, data, a, za, notes_a) ||
-                   encode(e, data, b, zb, notes_b)) {
+        } else if (!model_engine(&e, bundle, model) ||
+                   encode(e, data, a, za, notes_a, song_a, sizeof song_a) ||
+                   encode(e, data, b, zb, notes_b, song_b, sizeof song_b)) {
             rc = 1;
         } else {
-            char song_a[512], song_b[512];
-            song_name(data, a, song_a, sizeof song_a);
-            song_name(data, b, song_b, sizeof song_b);
             int made = make_preset(bundle, out, name, label, e, za, zb, notes_a, notes_b, song_a,
                                    song_b);
             if (made < 0) rc = 1;

@@ -122,8 +122,9 @@ static int anchor_file(mv_plugin *self, int which, const char *path)
     a->kind = ANCHOR_FILE;
     snprintf(a->path, sizeof a->path, "%s", path);
     const char *base = strrchr(path, '/');
-    set_label(a, base ? base + 1 : path);
-    lv2_log_note(&self->logger, "morphvae: anchor %c is now %s\n", 'A' + which, path);
+    snprintf(a->label, sizeof a->label, "%.200s, bar %u", base ? base + 1 : path, e->seq_bar + 1);
+    lv2_log_note(&self->logger, "morphvae: anchor %c is now %s, bar %u\n", 'A' + which, path,
+                 e->seq_bar + 1);
     return 0;
 }
 

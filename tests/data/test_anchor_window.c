@@ -130,6 +130,7 @@ static void check_skips_stutter(const char *model, const char *work_dir)
     for (int i = 0; same && i < 16; i++) same = notes[i].pitch == tune[i] && notes[i].step == 2 * i;
     CHECK_MSG(same, "the anchor of %s is not the tune of bars 3-4 (%d notes, first pitch %d)",
               path, n, n ? notes[0].pitch : -1);
+    CHECK_MSG(e->seq_bar == 2, "the tune's window starts at bar 3, not %u", e->seq_bar + 1);
     snprintf(path, sizeof path, "%s/stutter.mid", work_dir);
     CHECK(write_notes_mid(path, pitch, ticks, 8) == 0);
     CHECK_MSG(engine_encode_file(e, path, z, err, sizeof err) == 0, "%s", err);

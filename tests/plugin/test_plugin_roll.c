@@ -22,6 +22,7 @@
 #include "extract.h"
 #include "midi_read.h"
 #include "notes.h"
+#include "phrase_variety.h"
 #include "refine.h"
 #include "rng.h"
 #include "session.h"
@@ -58,16 +59,22 @@ static mv_host *open_roll_host(void)
     return h;
 }
 
-static int take_first(void *ctx, const void *roll, uint32_t bar, int32_t transpose)
+static uint32_t window_bar; /* where the anchor's window starts, from 0 */
+
+/* The first varied window (core/phrase_variety.h), else the first. */
+static int take_anchor_window(void *ctx, const void *roll, uint32_t bar, int32_t transpose)
 {
-    (void)bar;
     (void)transpose;
-    memcpy(ctx, roll, hparams_seq_len(&hp) * hp.n_classes);
-    return 1;
+    const bool varied = phrase_is_varied(&hp, roll);
+    if (varied || window_bar == UINT32_MAX) {
+        memcpy(ctx, roll, hparams_seq_len(&hp) * hp.n_classes);
+        window_bar = bar;
+    }
+    return varied;
 }
 
-/* The window the plugin must take from anchor_mid (a POP909 song): its PIANO
- * track, the accompaniment. */
+/* The window the plugin must take from anchor_mid (a POP909 song): the first
+ * varied one of its PIANO track, the accompaniment. */
 static int load_window(void)
 {
     mv_weights *w = NULL;
@@ -91,9 +98,10 @@ static int load_window(void)
                              .n_pitches = (int)hp.n_classes / 2,
                              .track_name = "PIANO"};
     mv_extract_stats st = {0};
-    int rc = extract_windows(&f, &cfg, take_first, window, &st, err, sizeof err);
+    window_bar = UINT32_MAX;
+    int rc = extract_windows(&f, &cfg, take_anchor_window, window, &st, err, sizeof err);
     midi_file_free(&f);
-    if (rc != 1) {
+    if (rc < 0 || window_bar == UINT32_MAX) {
         fprintf(stderr, "%s: no roll window (%s)\n", anchor_mid, err);
         return -1;
     }
@@ -527,6 +535,9 @@ static void test_file_anchor_refined(void)
     CHECK_MSG(n == Z && !memcmp(saved, want, sizeof(float) * (size_t)Z),
               "the plugin's roll anchor is not core's refined z (%d floats read)", n);
     CHECK_MSG(rep.correct >= rep.correct_start, "refinement decoded worse than mu");
+    char label[PATH_MAX];
+    snprintf(label, sizeof label, "%s, bar %u\"", strrchr(anchor_mid, '/') + 1, window_bar + 1);
+    CHECK_MSG(text && strstr(text, label), "the saved anchor label is not %s", label);
     printf("file anchor refined: greedy %d -> %d of %d roll bits right in %d steps\n",
            rep.correct_start, rep.correct, (int)hparams_seq_len(&hp) * (int)hp.n_classes,
            rep.steps);
