@@ -16,11 +16,12 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae anchors MODEL --a a.mid --b b.mid [--bar-a 1] [--bar-b 1]\n"
+    fprintf(f, "usage: morphvae anchors MODEL --a a.mid --b b.mid [--bar-a N] [--bar-b N]\n"
                "                        [--track NAME[,NAME...]] [--refine [STEPS] | --no-refine]\n"
                "       morphvae anchors MODEL --pick CORPUS.bin[:SPLIT] [--refine ...]\n"
-               "Encodes the first window of the model's length from bar N (counted from 1)\n"
-               "of each file, refines mu with at most STEPS Adam steps (default %d) so that\n"
+               "Encodes the first varied window of the model's length of each file (the\n"
+               "criterion below; the first window when none is), or with --bar-a/--bar-b the\n"
+               "first from bar N (counted from 1) on, refines mu with at most STEPS Adam steps (default %d) so that\n"
                "it decodes back to the window (--no-refine: mu as it is), and stores the\n"
                "result as the model's default anchors (anchor.a.z, anchor.b.z, with their\n"
                "sources), rewriting MODEL atomically.\n"
@@ -101,7 +102,7 @@ static int pick_from_corpus(mv_gen_model *g, const char *arg, mv_corpus **corpus
 int cmd_anchors(int argc, char **argv)
 {
     const char *model = NULL, *track = NULL, *pick = NULL;
-    anchor_in in[2] = {{.bar = 1}, {.bar = 1}};
+    anchor_in in[2] = {{.bar = 0}, {.bar = 0}}; /* 0: the first varied window */
     long refine_steps = MV_REFINE_DEFAULT_STEPS;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];

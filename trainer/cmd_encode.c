@@ -12,10 +12,12 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae encode MODEL in.mid [--bar 1] [--track NAME[,NAME...]]\n"
+    fprintf(f, "usage: morphvae encode MODEL in.mid [--bar N] [--track NAME[,NAME...]]\n"
                "                       [--refine [STEPS]] [-o z.bin]\n"
-               "Encodes the first window of the model's length starting at bar N (counted\n"
-               "from 1) or later, taken from the tracks of those names (all by default;\n"
+               "Encodes the first varied window of the model's length (as the plugin takes\n"
+               "a MIDI anchor: see `anchors --help`; the first window when none is varied),\n"
+               "or with --bar the first starting at bar N (counted from 1) or later, taken\n"
+               "from the tracks of those names (all by default;\n"
                "piano-roll models read every named track into one roll). Prints 'index mu\n"
                "sigma' lines, or with -o writes mu then sigma as raw float32 (the input of\n"
                "'morphvae decode').\n"
@@ -56,7 +58,7 @@ static int refine_and_emit(mv_gen_model *g, const void *window, int steps, const
 int cmd_encode(int argc, char **argv)
 {
     const char *model = NULL, *mid = NULL, *out = NULL, *track = NULL;
-    long bar = 1, refine_steps = 0;
+    long bar = 0, refine_steps = 0; /* bar 0: the first varied window */
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);

@@ -15,11 +15,12 @@
 static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae interpolate MODEL --start a.mid --end b.mid [--steps 8]\n"
-               "         [--slerp|--lerp] [--bar 1] [--track NAME[,NAME...]] [--temperature 0]\n"
+               "         [--slerp|--lerp] [--bar N] [--track NAME[,NAME...]] [--temperature 0]\n"
                "         [--seed 1] [--bpm 120] [--refine [STEPS] | --no-refine] -o DIR/\n"
                "Writes DIR/step_00.mid ... (step 0 decodes a.mid's window, the last b.mid's)\n"
                "and DIR/morph.mid with all steps one after another. The windows are the\n"
-               "first of the model's length from bar N (counted from 1) on. Each end is the\n"
+               "first varied ones of the model's length (as `encode`), or with --bar the\n"
+               "first from bar N (counted from 1) on. Each end is the\n"
                "encoder's mu refined with at most STEPS Adam steps (default %d) so that it\n"
                "decodes back to its window; --no-refine morphs between the mu's.\n",
             MV_REFINE_DEFAULT_STEPS);
@@ -37,7 +38,7 @@ typedef struct {
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse(int argc, char **argv, interp_args *a)
 {
-    *a = (interp_args){.steps = 8, .bar = 1, .bpm = 120, .seed = 1,
+    *a = (interp_args){.steps = 8, .bar = 0, .bpm = 120, .seed = 1,
                        .refine_steps = MV_REFINE_DEFAULT_STEPS};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];

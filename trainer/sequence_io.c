@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phrase_variety.h"
 #include "midi_read.h"
 #include "midi_write.h"
 
@@ -61,7 +62,8 @@ int sequence_write_midi(const char *path, const mv_hparams *hp, const void *wind
 }
 
 typedef struct {
-    int first_bar, found, bar;
+    const mv_hparams *hp;
+    int first_bar, found, bar; /* first_bar < 0: the first varied window */
     size_t bytes;
     void *window;
 } window_search;
@@ -70,10 +72,13 @@ static int take_window(void *ctx, const void *window, uint32_t bar, int32_t tran
 {
     window_search *s = ctx;
     if (transpose != 0 || (int)bar < s->first_bar) return 0;
-    memcpy(s->window, window, s->bytes);
-    s->bar = (int)bar;
+    const int take = s->first_bar >= 0 || phrase_is_varied(s->hp, window);
+    if (take || !s->found) {
+        memcpy(s->window, window, s->bytes);
+        s->bar = (int)bar;
+    }
     s->found = 1;
-    return 1;
+    return take;
 }
 
 mv_extract_config sequence_extract_config(const mv_hparams *hp, const char *track)
@@ -104,7 +109,7 @@ static void explain_no_window(const char *path, const mv_hparams *hp, int first_
              "%llu notes considered, %llu outside the pitch range; windows rejected: %llu with "
              "a silent bar, %llu with no note starting, %llu in a meter that does not fill %u "
              "steps per bar)",
-             path, hp->n_bars, repr_name(hp->repr), first_bar + 1, bars,
+             path, hp->n_bars, repr_name(hp->repr), first_bar < 0 ? 1 : first_bar + 1, bars,
              (unsigned long long)st->notes, (unsigned long long)st->notes_out_of_range,
              (unsigned long long)st->windows_gap, (unsigned long long)st->windows_no_onset,
              (unsigned long long)(st->windows_bad_meter + st->segments_bad_meter),
@@ -118,7 +123,7 @@ int sequence_read_window(const char *path, const mv_hparams *hp, int first_bar,
     if (midi_read_file(path, &f, err, errlen)) return -1;
     mv_extract_config cfg = sequence_extract_config(hp, track);
     mv_extract_stats st = {0};
-    window_search s = {first_bar, 0, 0, sequence_window_bytes(hp), window};
+    window_search s = {hp, first_bar, 0, 0, sequence_window_bytes(hp), window};
     char why[256];
     int rc = extract_config_check(&cfg, why, sizeof why) ? -1
              : extract_windows(&f, &cfg, take_window, &s, &st, why, sizeof why);

@@ -36,8 +36,10 @@ mv_extract_config sequence_extract_config(const mv_hparams *hp, const char *trac
 
 /* The first window of the model's length (hp) in the MIDI file at path that
  * starts at bar first_bar (0-based) or later, extracted the way training data
- * is (sequence_extract_config). Fills window and *bar. Returns 0, or -1 with a
- * message naming the file and why no window was usable in err. */
+ * is (sequence_extract_config); with first_bar < 0 the first varied window
+ * (core/phrase_variety.h), else the first: the plugin's rule for a MIDI-file
+ * anchor. Fills window and *bar. Returns 0, or -1 with a message naming the
+ * file and why no window was usable in err. */
 int sequence_read_window(const char *path, const mv_hparams *hp, int first_bar,
                          const char *track, void *window, int *bar, char *err, size_t errlen);
 

@@ -1,7 +1,8 @@
 /* The generation commands end to end, through the morphvae binary, on a model
  * of random weights and real POP909 melodies: sampling is deterministic in the
  * seed (and independent of -n), encode prints core's mu and sigma (and with
- * --refine core's refined z), decode and the interpolation's end steps
+ * --refine core's refined z) of the file's first varied window (of the first
+ * from bar N with --bar N), decode and the interpolation's end steps
  * reproduce the greedy decodes of the anchors (refined by default, mu with
  * --no-refine), morph.mid holds every step in turn, and errors name the file. */
 #include <stdlib.h>
@@ -125,15 +126,38 @@ static void test_sample(const char *tiny, const char *drums)
     midi_file_free(&f);
 }
 
-/* mu and sigma of the first melody window of path, by the test itself. */
+/* mu and sigma of the melody window the commands take of path by default (the
+ * first varied one), by the test itself. */
 static void reference_encoding(model *m, const char *path, float *mu, float *sigma)
 {
     int32_t *tokens = malloc(sizeof *tokens * m->L);
     int bar;
     char e[1024];
-    CHECK_MSG(sequence_read_window(path, &m->hp, 0, "MELODY", tokens, &bar, e, sizeof e) == 0,
+    CHECK_MSG(sequence_read_window(path, &m->hp, -1, "MELODY", tokens, &bar, e, sizeof e) == 0,
               "%s", e);
     decoder_encode(m->d, tokens, 1, mu, sigma);
+    free(tokens);
+}
+
+/* The commands take a file's first varied window by default (the plugin's
+ * rule), the first window from bar N with --bar N; for a_mid they differ. */
+static void check_default_window(model *m, const char *tiny, const char *path)
+{
+    int32_t *tokens = malloc(sizeof *tokens * m->L);
+    int varied_bar = -1, first_bar = -1;
+    char e[1024], want[64];
+    CHECK(sequence_read_window(path, &m->hp, -1, "MELODY", tokens, &varied_bar, e, sizeof e) == 0);
+    CHECK(sequence_read_window(path, &m->hp, 0, "MELODY", tokens, &first_bar, e, sizeof e) == 0);
+    CHECK_MSG(varied_bar > first_bar, "%s: its first window (bar %d) is varied: the test shows "
+              "nothing", path, first_bar + 1);
+    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                      "encode '%s' '%s' --track MELODY", tiny, path) == 0);
+    snprintf(want, sizeof want, "window from bar %d:", varied_bar + 1);
+    CHECK_MSG(strstr(out, want), "encode took another window than bar %d", varied_bar + 1);
+    CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
+                      "encode '%s' '%s' --track MELODY --bar 1", tiny, path) == 0);
+    snprintf(want, sizeof want, "window from bar %d:", first_bar + 1);
+    CHECK_MSG(strstr(out, want), "encode --bar 1 took another window than bar %d", first_bar + 1);
     free(tokens);
 }
 
@@ -144,7 +168,7 @@ static void reference_refined(model *m, const char *path, float *z)
     int32_t *tokens = malloc(sizeof *tokens * m->L);
     int bar;
     char e[1024];
-    CHECK_MSG(sequence_read_window(path, &m->hp, 0, "MELODY", tokens, &bar, e, sizeof e) == 0,
+    CHECK_MSG(sequence_read_window(path, &m->hp, -1, "MELODY", tokens, &bar, e, sizeof e) == 0,
               "%s", e);
     mv_refine *r = refine_create(&m->m);
     mv_refine_options o = refine_defaults();
@@ -208,6 +232,7 @@ static void test_encode_decode_interpolate(const char *tiny)
         lines++;
     }
     CHECK_MSG(lines == m.Z, "%d lines", lines);
+    check_default_window(&m, tiny, a_mid);
 
     /* Binary output: mu then sigma; decode of it = greedy decode of mu. */
     const char *za = fixture_path("za.bin"), *da = fixture_path("da.mid");
@@ -335,7 +360,7 @@ int main(int argc, char **argv)
         return 2;
     }
     morphvae = argv[1];
-    snprintf(a_mid, sizeof a_mid, "%s/pop909/003/003.mid", argv[2]);
+    snprintf(a_mid, sizeof a_mid, "%s/pop909/006/006.mid", argv[2]);
     snprintf(b_mid, sizeof b_mid, "%s/pop909/002/002.mid", argv[2]);
     snprintf(drums_mid, sizeof drums_mid, "%s/midi-edge/synthetic/drums_ch10_2bars.mid", argv[2]);
     const char *tiny = fixture_path("tiny.mvae"), *drums = fixture_path("drums.mvae");

@@ -129,13 +129,14 @@ static void write_decode(mv_gen_model *g, const float *z, const char *path)
     free(roll);
 }
 
-/* mu of the first SATB window of a chorale, by the test itself. */
+/* mu of the SATB window of a chorale the commands take by default (the first
+ * varied one), by the test itself. */
 static void chorale_mu(mv_gen_model *g, const char *path, float *mu, float *sigma)
 {
     uint8_t *roll = malloc(g->window_bytes);
     int bar;
     char e[1024];
-    CHECK_MSG(sequence_read_window(path, &g->hp, 0, SATB, roll, &bar, e, sizeof e) == 0, "%s", e);
+    CHECK_MSG(sequence_read_window(path, &g->hp, -1, SATB, roll, &bar, e, sizeof e) == 0, "%s", e);
     gen_encode_roll(g, roll, 1, mu, sigma);
     free(roll);
 }
@@ -438,7 +439,7 @@ static void chorale_refined(mv_gen_model *g, const char *path, float *z)
     uint8_t *roll = malloc(g->window_bytes);
     int bar;
     char e[1024];
-    CHECK_MSG(sequence_read_window(path, &g->hp, 0, SATB, roll, &bar, e, sizeof e) == 0, "%s", e);
+    CHECK_MSG(sequence_read_window(path, &g->hp, -1, SATB, roll, &bar, e, sizeof e) == 0, "%s", e);
     CHECK_MSG(gen_anchor(g, roll, 5, z, NULL, NULL, e, sizeof e) == 0, "%s", e);
     free(roll);
 }
