@@ -85,3 +85,14 @@ long phrase_variety(const mv_hparams *hp, const void *window)
     phrase_stats_add(&s, hp, window);
     return hp->repr == MV_REPR_MELODY ? s.distinct_sum * 1000 + s.notes : s.hits;
 }
+
+int anchor_window_offer(mv_anchor_window *w, const void *window, uint32_t bar)
+{
+    const int varied = phrase_is_varied(w->hp, window);
+    if (varied || !w->found) {
+        memcpy(w->out, window, w->bytes);
+        w->bar = bar;
+    }
+    w->found = 1;
+    return varied;
+}

@@ -12,6 +12,9 @@
 #ifndef MV_PHRASE_VARIETY_H
 #define MV_PHRASE_VARIETY_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "hparams.h"
 
 #define VARIED_MIN_PITCHES 4
@@ -25,6 +28,22 @@
 
 /* 1 if a hp-shaped window (melody or drum tokens, or a roll's bytes) is varied. */
 int phrase_is_varied(const mv_hparams *hp, const void *window);
+
+/* The window a MIDI file gives as an anchor, offered its windows in the order
+ * extraction emits them: the first varied one, else the first (a short riff or
+ * a sparse phrase is still an anchor). The chosen window is copied to out
+ * (bytes long) and its first bar kept in bar. */
+typedef struct mv_anchor_window {
+    const mv_hparams *hp;
+    void *out;
+    size_t bytes;
+    uint32_t bar;
+    int found; /* a window has been taken (perhaps not a varied one) */
+} mv_anchor_window;
+
+/* Offers the next window; 1 once the choice is final (the window is varied),
+ * so that an extraction callback can stop there. */
+int anchor_window_offer(mv_anchor_window *w, const void *window, uint32_t bar);
 
 /* How varied a window is, to prefer one of two: more distinct pitches (melody),
  * hits (drums) or chords (roll), then more notes. */

@@ -19,26 +19,11 @@
 
 /* The window an anchor takes: the first varied one (core/phrase_variety.h: a
  * song's sparse intro or held chords make a poor end of a morph), else the
- * first usable one (a short riff or a sparse phrase is still an anchor). */
-typedef struct anchor_window {
-    const mv_hparams *hp;
-    void *out;    /* tokens, or a roll's bytes */
-    size_t bytes; /* of one window */
-    uint32_t bar; /* where the window taken starts */
-    bool found;
-} anchor_window;
-
+ * first usable one. */
 static int take_window(void *ctx, const void *window, uint32_t bar, int32_t transpose)
 {
     (void)transpose;
-    anchor_window *w = ctx;
-    const bool varied = phrase_is_varied(w->hp, window);
-    if (!w->found || varied) {
-        memcpy(w->out, window, w->bytes);
-        w->bar = bar;
-    }
-    w->found = true;
-    return varied; /* stop at the first varied window */
+    return anchor_window_offer(ctx, window, bar);
 }
 
 /* Why no window of the model's length came out of the notes (stats summed
@@ -99,7 +84,7 @@ int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, fl
      * tracks but the drums in one roll, as `morphvae data --repr roll` cuts
      * them (a roll's window is kept packed in seq_tokens). */
     const size_t T = (size_t)e->n_bars * (size_t)e->steps_per_bar;
-    anchor_window w = {.hp = &e->model.hp,
+    mv_anchor_window w = {.hp = &e->model.hp,
                        .out = e->repr == MV_REPR_ROLL ? (void *)e->seq_roll : e->seq_tokens,
                        .bytes = e->repr == MV_REPR_ROLL ? T * e->n_classes : T * sizeof(int32_t)};
     mv_extract_stats stats = {0};

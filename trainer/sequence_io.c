@@ -62,23 +62,19 @@ int sequence_write_midi(const char *path, const mv_hparams *hp, const void *wind
 }
 
 typedef struct {
-    const mv_hparams *hp;
-    int first_bar, found, bar; /* first_bar < 0: the first varied window */
-    size_t bytes;
-    void *window;
+    int first_bar; /* < 0: the anchor window (anchor_window_offer) */
+    mv_anchor_window w;
 } window_search;
 
 static int take_window(void *ctx, const void *window, uint32_t bar, int32_t transpose)
 {
     window_search *s = ctx;
     if (transpose != 0 || (int)bar < s->first_bar) return 0;
-    const int take = s->first_bar >= 0 || phrase_is_varied(s->hp, window);
-    if (take || !s->found) {
-        memcpy(s->window, window, s->bytes);
-        s->bar = (int)bar;
-    }
-    s->found = 1;
-    return take;
+    if (s->first_bar < 0) return anchor_window_offer(&s->w, window, bar);
+    memcpy(s->w.out, window, s->w.bytes);
+    s->w.bar = bar;
+    s->w.found = 1;
+    return 1;
 }
 
 mv_extract_config sequence_extract_config(const mv_hparams *hp, const char *track)
@@ -123,14 +119,14 @@ int sequence_read_window(const char *path, const mv_hparams *hp, int first_bar,
     if (midi_read_file(path, &f, err, errlen)) return -1;
     mv_extract_config cfg = sequence_extract_config(hp, track);
     mv_extract_stats st = {0};
-    window_search s = {hp, first_bar, 0, 0, sequence_window_bytes(hp), window};
+    window_search s = {first_bar, {.hp = hp, .out = window, .bytes = sequence_window_bytes(hp)}};
     char why[256];
     int rc = extract_config_check(&cfg, why, sizeof why) ? -1
              : extract_windows(&f, &cfg, take_window, &s, &st, why, sizeof why);
     if (rc < 0) snprintf(err, errlen, "%s: %s", path, why);
-    else if (!s.found) explain_no_window(path, hp, first_bar, &f, &st, err, errlen);
+    else if (!s.w.found) explain_no_window(path, hp, first_bar, &f, &st, err, errlen);
     midi_file_free(&f);
-    if (rc < 0 || !s.found) return -1;
-    *bar = s.bar;
+    if (rc < 0 || !s.w.found) return -1;
+    *bar = (int)s.w.bar;
     return 0;
 }

@@ -76,7 +76,8 @@ static void compare(const mv_hparams *hp, const char *what)
             }
 
     /* greedy decoding from mu: the trainer feeds its argmax back */
-    const vae_stats st = vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    vae_stats st = vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    vae_count_onsets(&m, tokens, NULL, &st);
     int32_t *greedy = malloc(sizeof(int32_t) * B * T);
     decoder_decode(d, m.mu, B, 0, NULL, greedy);
     long on_true = 0, on_pred = 0, on_both = 0;
@@ -148,7 +149,8 @@ static void compare_roll(const mv_hparams *hp)
         for (int t = 0; t < T; t++)
             for (int k = 0; k < K; k++)
                 CHECK_CLOSE(vae_logits_at(&m, b, t)[k], logits[((size_t)b * T + t) * K + k], 1e-4);
-    const vae_stats st = vae_forward_roll(&m, roll, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    vae_stats st = vae_forward_roll(&m, roll, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    vae_count_onsets(&m, NULL, roll, &st);
     decoder_decode_roll(d, m.mu, B, 0, NULL, greedy);
     long on_true = 0, on_pred = 0, on_both = 0; /* the "starts" bits */
     for (int i = 0; i < B * T; i++)

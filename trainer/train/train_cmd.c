@@ -515,6 +515,15 @@ static vae_stats forward_batch(run *r, const real *eps, int n, const vae_loss_cf
     return vae_forward(&r->m, r->batch, eps, n, loss, feed, p_sample, rngs);
 }
 
+/* The same with its onsets counted (validation). */
+static vae_stats forward_batch_onsets(run *r, int n, const vae_loss_cfg *loss, int feed)
+{
+    vae_stats s = forward_batch(r, NULL, n, loss, feed, 0, NULL);
+    const int roll = r->ck.hp.repr == MV_REPR_ROLL;
+    vae_count_onsets(&r->m, roll ? NULL : r->batch, roll ? r->batch : NULL, &s);
+    return s;
+}
+
 /* This process's share of the next global batch. */
 static void next_batch(run *r)
 {
@@ -571,7 +580,7 @@ static vae_stats validate(run *r, double *acc_sampled, double *onset_f1_sampled)
     for (uint64_t done = lo; done < hi;) {
         int b_n = hi - done < (uint64_t)r->share_n ? (int)(hi - done) : r->share_n;
         for (int b = 0; b < b_n; b++) load_window(r, split, (done + b) * n / want, b);
-        vae_stats s = forward_batch(r, NULL, b_n, &loss, VAE_FEED_TRUTH, 0, NULL);
+        vae_stats s = forward_batch_onsets(r, b_n, &loss, VAE_FEED_TRUTH);
         sum[0] += s.recon * b_n;
         sum[1] += s.kl * b_n;
         sum[2] += s.loss * b_n;
@@ -579,7 +588,7 @@ static vae_stats validate(run *r, double *acc_sampled, double *onset_f1_sampled)
         sum[5] += (double)s.onsets_true;
         sum[6] += (double)s.onsets_pred;
         sum[7] += (double)s.onsets_both;
-        s = forward_batch(r, NULL, b_n, &loss, VAE_FEED_GREEDY, 0, NULL);
+        s = forward_batch_onsets(r, b_n, &loss, VAE_FEED_GREEDY);
         sum[4] += s.accuracy * b_n;
         sum[8] += (double)s.onsets_pred;
         sum[9] += (double)s.onsets_both;

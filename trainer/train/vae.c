@@ -705,8 +705,6 @@ static vae_stats forward(vae *m, const vae_input *in, const real *eps, int B,
     st.kl = kl / B;
     st.loss = st.recon + (double)loss->beta * kl_cost / B;
     st.accuracy = (double)correct / ((double)T * B);
-    for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++) count_step_onsets(m, in, b, t, &st);
     return st;
 }
 
@@ -722,6 +720,14 @@ vae_stats vae_forward_roll(vae *m, const uint8_t *roll, const real *eps, int B,
 {
     vae_input in = {NULL, roll};
     return forward(m, &in, eps, B, loss, feed, sample_prob, rngs);
+}
+
+void vae_count_onsets(vae *m, const int32_t *tokens, const uint8_t *roll, vae_stats *st)
+{
+    const vae_input in = {tokens, roll};
+    const int T = (int)hparams_seq_len(&m->hp);
+    for (int b = 0; b < m->B; b++)
+        for (int t = 0; t < T; t++) count_step_onsets(m, &in, b, t, st);
 }
 
 static void decoder_backward(vae *m)

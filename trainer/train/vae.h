@@ -75,9 +75,9 @@ typedef struct vae_stats {
     double recon; /* sum over steps of CE, nats per sequence */
     double kl;    /* nats per sequence */
     double accuracy; /* fraction of steps whose argmax is the true token */
-    /* onsets (counts over the batch): melody note-ons (step and pitch), drum hits
-     * (step and instrument), piano-roll "starts" bits; in the truth, in the
-     * decoder's outputs as decoding makes them, and in both */
+    /* onsets (counts over the batch, by vae_count_onsets): melody note-ons (step
+     * and pitch), drum hits (step and instrument), piano-roll "starts" bits; in
+     * the truth, in the decoder's outputs as decoding makes them, and in both */
     long onsets_true, onsets_pred, onsets_both;
 } vae_stats;
 
@@ -149,6 +149,10 @@ vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
  * normalised (roll_step_normalise) before it is fed back, as core decodes. */
 vae_stats vae_forward_roll(vae *m, const uint8_t *roll, const real *eps, int B,
                            const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs);
+/* Adds the onsets of the last forward pass (its batch, its inputs: tokens, or
+ * roll for a piano-roll model) to st's counts. Apart from the forward pass so
+ * that the training step does not pay for what only validation reports. */
+void vae_count_onsets(vae *m, const int32_t *tokens, const uint8_t *roll, vae_stats *st);
 /* The last forward pass's logits [K] of sequence b at step t, and the token the
  * decoder was fed at step t (-1: the zero input; token models), or the step it
  * was fed [K] (roll models). */
