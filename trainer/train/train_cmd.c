@@ -291,9 +291,25 @@ static int resolve_config(run *r, mv_hparams *hp)
     return 0;
 }
 
+/* Whether two models have the same tensors, name for name and shape for shape
+ * (the phrase length, bars and steps, is no tensor's shape). */
+static int same_tensors(const mv_hparams *a, const mv_hparams *b)
+{
+    mv_tensor_spec sa[MV_MAX_TENSORS], sb[MV_MAX_TENSORS];
+    int na = model_layout(a, sa), nb = model_layout(b, sb);
+    if (na != nb || a->repr != b->repr || a->min_pitch != b->min_pitch) return 0;
+    for (int i = 0; i < na; i++)
+        if (strcmp(sa[i].name, sb[i].name) || sa[i].ndim != sb[i].ndim ||
+            sa[i].dims[0] != sb[i].dims[0] || sa[i].dims[1] != sb[i].dims[1])
+            return 0;
+    return 1;
+}
+
 /* A model taken from a file (checkpoint or --init) must be the one --config and
- * --z ask for, when they are given. */
-static int check_given_config(run *r, const mv_hparams *have, const char *from)
+ * --z ask for, when they are given. An --init model may differ in what no
+ * tensor's shape depends on (a 2-bar model warm-starts a 4-bar one): it then
+ * takes the configuration's phrase length. */
+static int check_given_config(run *r, mv_hparams *have, const char *from)
 {
     if (!r->o.config && !r->o.z_size) return 0;
     mv_hparams want = *have;
@@ -301,6 +317,13 @@ static int check_given_config(run *r, const mv_hparams *have, const char *from)
     if (r->o.z_size) want.z_size = (uint32_t)r->o.z_size;
     int i = hparams_first_difference(have, &want);
     if (i < 0) return 0;
+    if (r->o.init && same_tensors(have, &want)) {
+        if (r->root)
+            fprintf(stderr, "morphvae train: --init %s: its %u-bar model starts a %u-bar one "
+                            "(same tensors)\n", from, have->n_bars, want.n_bars);
+        *have = want;
+        return 0;
+    }
     fprintf(stderr,
             "morphvae train: %s: hyperparameter %s is %u, but %s asks for %u (leave out "
             "--config and --z to take the file's)\n",
