@@ -145,6 +145,50 @@ static void test_refused(void)
     CHECK_MSG(log_says("missing", "no_such_model.mvae"), "no message naming the missing file");
 }
 
+/* A config file in the test's folder: `base = tiny` plus `lines`. */
+static void write_config(const char *name, const char *lines, char *path, size_t n)
+{
+    snprintf(path, n, "%s/%s.cfg", dir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fprintf(f, "base = tiny\n%s", lines);
+        fclose(f);
+    }
+}
+
+static void test_longer_phrase(void)
+{
+    char corpus4[1200], cfg[1200], args[4096];
+    snprintf(corpus4, sizeof corpus4, "%s/init_corpus4.bin", dir);
+    CHECK(write_synthetic_melody_corpus_bars(corpus4, 64, 16, 4) == 0);
+    write_config("tiny4", "n_bars = 4\n", cfg, sizeof cfg);
+
+    /* lr 1e-30: the 4-bar model keeps the 2-bar model's tensors exactly */
+    snprintf(args, sizeof args, "'%s' train '%s' -o '%s/longer.mvae' " COMMON
+             " --init '%s/trained.mvae' --config '%s' --steps 1 --lr 1e-30 2>'%s/longer.log'",
+             exe, corpus4, dir, dir, cfg, dir);
+    CHECK(run_command(args) == 0);
+    CHECK_MSG(log_says("longer", "its 2-bar model starts a 4-bar one"), "no message in %s",
+              "longer.log");
+    CHECK_MSG(same_tensors("trained", "longer"), "the 4-bar model's tensors differ");
+    char path[1200], err[512];
+    snprintf(path, sizeof path, "%s/longer.mvae", dir);
+    mv_weights *w = NULL;
+    CHECK(weights_read(path, &w, err, sizeof err) == 0);
+    CHECK_MSG(w && weights_hparams(w)->n_bars == 4, "the written model is not a 4-bar one");
+    weights_free(w);
+
+    /* a shape that differs is still refused, naming the field */
+    write_config("tiny4_wide", "n_bars = 4\ndec_size = 24\n", cfg, sizeof cfg);
+    snprintf(args, sizeof args, "'%s' train '%s' -o '%s/wider.mvae' " COMMON
+             " --init '%s/trained.mvae' --config '%s' --steps 1 2>'%s/wider.log'",
+             exe, corpus4, dir, dir, cfg, dir);
+    CHECK(run_command(args) == 1);
+    CHECK_MSG(log_says("wider", "hyperparameter n_bars is 2, but --config asks for 4"),
+              "no message naming the first differing field in wider.log");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -158,5 +202,6 @@ int main(int argc, char **argv)
     test_untrained_model();
     test_trained_model();
     test_refused();
+    test_longer_phrase();
     return check_report();
 }

@@ -13,20 +13,22 @@
 
 /* A synthetic 2-bar melody corpus (90 classes from pitch 21): short scale runs
  * and repeated figures at random transpositions, n_train + n_valid windows. */
-static inline int write_synthetic_melody_corpus(const char *path, int n_train, int n_valid)
+static inline int write_synthetic_melody_corpus_bars(const char *path, int n_train,
+                                                     int n_valid, int n_bars)
 {
     char err[512];
-    mv_corpus_writer *w = corpus_writer_open(path, 0, 90, 21, 2, 16, err, sizeof err);
+    mv_corpus_writer *w = corpus_writer_open(path, 0, 90, 21, n_bars, 16, err, sizeof err);
     if (!w) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
     mv_rng r;
     rng_seed(&r, 77);
-    int32_t tokens[32];
+    int32_t tokens[4 * 16];
+    if (n_bars < 1 || n_bars > 4) return -1;
     for (int i = 0; i < n_train + n_valid; i++) {
         int root = 40 + (int)(rng_u32(&r) % 24), step = 1 + (int)(rng_u32(&r) % 3);
-        for (int t = 0; t < 32; t++) {
+        for (int t = 0; t < n_bars * 16; t++) {
             if (t % 2) tokens[t] = t % 8 == 7 ? 1 : 0; /* hold, and a note-off now and then */
             else tokens[t] = 2 + (root + step * ((t / 2) % 5)) - 21;
         }
@@ -41,6 +43,12 @@ static inline int write_synthetic_melody_corpus(const char *path, int n_train, i
         return -1;
     }
     return 0;
+}
+
+/* The 2-bar synthetic corpus most tests train on. */
+static inline int write_synthetic_melody_corpus(const char *path, int n_train, int n_valid)
+{
+    return write_synthetic_melody_corpus_bars(path, n_train, n_valid, 2);
 }
 
 /* BASE/NAME, created: a folder of the test's own (other tests use the same
