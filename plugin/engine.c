@@ -241,7 +241,8 @@ static uint64_t phrase_seed(int32_t variation, int64_t repeat)
 static int place_in_phrase(const mv_engine *e, const mv_decode_params *p, int64_t song_bar,
                            int64_t *repeat)
 {
-    int64_t phrase_bars = p->phrase_bars < 1 ? 1 : p->phrase_bars;
+    /* 0 (the control's default): the model's own phrase */
+    int64_t phrase_bars = p->phrase_bars < 1 ? e->n_bars : p->phrase_bars;
     int64_t phrase_bar = song_bar % phrase_bars;
     if (phrase_bar < 0) phrase_bar += phrase_bars;
     *repeat = phrase_bar / e->n_bars;

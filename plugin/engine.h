@@ -51,7 +51,7 @@ typedef struct mv_decode_params {
     float attr[MV_N_ATTRS];     /* standard deviations along each attribute */
     float temperature;          /* 0: greedy */
     int32_t variation;          /* sampling seed */
-    int32_t phrase_bars;        /* bars before the phrase repeats */
+    int32_t phrase_bars;        /* bars before the phrase repeats; 0: the model's n_bars */
     int32_t exact_ends;         /* 1: morph 0 or 1 plays an anchor's own notes when it has them */
 } mv_decode_params;
 

@@ -355,7 +355,7 @@ static void read_decode_controls(mv_plugin *self)
         p.attr[a] = port_float(self, PORT_ATTR_FIRST + a, -4.0f, 4.0f);
     p.temperature = port_float(self, PORT_TEMPERATURE, 0.0f, 2.0f);
     p.variation = port_int(self, PORT_VARIATION, 0, 999);
-    p.phrase_bars = port_int(self, PORT_PHRASE_BARS, 1, MV_MAX_PHRASE_BARS);
+    p.phrase_bars = port_int(self, PORT_PHRASE_BARS, 0, MV_MAX_PHRASE_BARS);
     p.exact_ends = port_int(self, PORT_EXACT_ENDS, 0, 1);
     if (memcmp(&p, &self->params, sizeof p)) {
         self->params = p;
