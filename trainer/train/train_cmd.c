@@ -227,6 +227,7 @@ static void epoch_order(uint64_t *order, uint64_t n, uint64_t seed, int64_t epoc
 typedef struct run {
     train_opts o;
     int root;       /* process 0: writes the files and the progress */
+    double last_progress; /* now_seconds() of the last progress line */
     int share_lo, share_n; /* this process's sequences of every global batch */
     mv_corpus *corpus;
     vae m;          /* sized for this process's share */
@@ -634,9 +635,20 @@ static void format_duration(double s, char *out, size_t n)
     else snprintf(out, n, "%dh%02dm", (int)s / 3600, (int)s % 3600 / 60);
 }
 
+/* Between validations: every 10 steps on a terminal (one line redrawn); in a
+ * log, a line a minute, so a long run without a terminal shows it is alive. */
+#define LOG_PROGRESS_SECONDS 60.0
+
+static int progress_due(const run *r)
+{
+    if (r->tty) return r->ck.st.step % 10 == 0;
+    return now_seconds() - r->last_progress >= LOG_PROGRESS_SECONDS;
+}
+
 static void show_progress(run *r, const vae_stats *train, double steps_per_s)
 {
     const train_state *st = &r->ck.st;
+    r->last_progress = now_seconds();
     double frac = (double)st->step / (double)st->total_steps;
     char eta[32];
     format_duration((double)(st->total_steps - st->step) / steps_per_s, eta, sizeof eta);
@@ -894,7 +906,7 @@ static int train_loop(run *r)
             if (r->root) show_progress(r, &mean, rate);
             sum = (vae_stats){0};
             n_sum = 0;
-        } else if (r->tty && st->step % 10 == 0) {
+        } else if (r->root && progress_due(r)) {
             show_progress(r, &s, rate);
         }
         if (r->root && r->o.sample_every && st->step % r->o.sample_every == 0)
