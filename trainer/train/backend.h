@@ -23,6 +23,9 @@ typedef float real;
 void be_set_threads(int threads);
 /* A one-line description of the maths library and the kernel it runs. */
 const char *be_describe(void);
+/* A line for the user when the backend runs far below the machine's speed and
+ * the fix is theirs to make (e.g. an environment variable); NULL otherwise. */
+const char *be_warning(void);
 
 real *be_alloc(size_t n);  /* zeroed, 64-byte aligned; NULL when out of memory */
 void be_free(real *p);

@@ -86,6 +86,33 @@ const char *be_describe(void)
     return text;
 }
 
+/* OpenBLAS picks its kernels by CPU model, and a CPU newer than the library
+ * (Debian 12's 0.3.21 does not know Sapphire Rapids) gets pre-AVX2 kernels:
+ * the training step ran 3.2x slower here with its "Prescott" (SSE3) kernels
+ * than with OPENBLAS_CORETYPE=Cooperlake. */
+const char *be_warning(void)
+{
+    static const char *const pre_avx2[] = {"Prescott", "Core2",  "Penryn",     "Dunnington",
+                                           "Nehalem",  "Atom",   "Sandybridge"};
+    const char *core = openblas_get_corename();
+    const char *better = __builtin_cpu_supports("avx512f") ? "SkylakeX"
+                         : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                             ? "Haswell"
+                             : NULL;
+    if (!better) return NULL;
+    for (size_t i = 0; i < sizeof pre_avx2 / sizeof pre_avx2[0]; i++) {
+        if (strcmp(core, pre_avx2[i])) continue;
+        static char text[320];
+        snprintf(text, sizeof text,
+                 "OpenBLAS uses its %s kernels on this CPU, which has %s: it does not know "
+                 "the CPU's model. Training runs several times faster with "
+                 "OPENBLAS_CORETYPE=%s in the environment (mpirun: add -x OPENBLAS_CORETYPE)",
+                 core, strcmp(better, "SkylakeX") ? "AVX2" : "AVX-512", better);
+        return text;
+    }
+    return NULL;
+}
+
 real *be_alloc(size_t n)
 {
     size_t bytes = (n * sizeof(real) + 63) / 64 * 64;

@@ -516,6 +516,8 @@ static int setup(run *r)
             r->ck.hp.z_size, r->ck.hp.enc_layers, r->ck.hp.enc_size, r->ck.hp.cond_layers,
             r->ck.hp.cond_size, r->ck.hp.dec_layers, r->ck.hp.dec_size,
             (long long)r->ck.num.batch, be_describe());
+    const char *slow = be_warning();
+    if (slow) fprintf(stderr, "morphvae train: warning: %s\n", slow);
     if (r->o.init)
         fprintf(stderr, "morphvae train: starting from the parameters of %s (fresh optimiser, "
                         "step 0)\n", r->o.init);
