@@ -8,6 +8,64 @@
 #define DRUM_KICK 1  /* token bit of class 0 */
 #define DRUM_SNARE 2 /* token bit of class 1 */
 
+enum { ECHO_NONE, ECHO_RHYTHM, ECHO_MELODY };
+
+/* How bar y plays bar x again: its rhythm (note-ons on the same steps), or
+ * its melody as it was or transposed (also the pitches one interval apart). */
+static int bar_echo(const int32_t *x, const int32_t *y, int steps_per_bar)
+{
+    int shift = 0, onsets = 0, same_shift = 1;
+    for (int t = 0; t < steps_per_bar; t++) {
+        const int on_x = x[t] >= 2, on_y = y[t] >= 2;
+        if (on_x != on_y) return ECHO_NONE;
+        if (!on_x) continue;
+        if (onsets++ && y[t] - x[t] != shift) same_shift = 0;
+        shift = y[t] - x[t];
+    }
+    if (!onsets) return ECHO_NONE;
+    return same_shift ? ECHO_MELODY : ECHO_RHYTHM;
+}
+
+/* Mean note-on token of a bar (its mean pitch, offset), or -1 without one. */
+static double bar_mean_pitch(const int32_t *bar, int steps_per_bar)
+{
+    double sum = 0;
+    int n = 0;
+    for (int t = 0; t < steps_per_bar; t++)
+        if (bar[t] >= 2) {
+            sum += bar[t];
+            n++;
+        }
+    return n ? sum / n : -1;
+}
+
+/* The phrase's structure: which bars echo an earlier one, and how far its
+ * bars' mean pitches travel (the contour span, in semitones). */
+static void add_melody_structure(phrase_stats *s, const int32_t *tokens, int n_bars,
+                                 int steps_per_bar)
+{
+    double lo = 0, hi = 0;
+    int voiced = 0;
+    for (int b = 0; b < n_bars; b++) {
+        const int32_t *bar = tokens + b * steps_per_bar;
+        const double mean = bar_mean_pitch(bar, steps_per_bar);
+        if (mean < 0) continue;
+        if (!voiced || mean < lo) lo = mean;
+        if (!voiced || mean > hi) hi = mean;
+        voiced++;
+        if (b == 0) continue;
+        s->later_bars++;
+        int echo = ECHO_NONE;
+        for (int a = 0; a < b && echo != ECHO_MELODY; a++) {
+            const int e = bar_echo(tokens + a * steps_per_bar, bar, steps_per_bar);
+            echo = e > echo ? e : echo;
+        }
+        s->echo_bars += echo == ECHO_MELODY;
+        s->rhythm_echo_bars += echo != ECHO_NONE;
+    }
+    if (voiced) s->contour_sum += hi - lo;
+}
+
 static void add_melody(phrase_stats *s, const int32_t *tokens, int n)
 {
     uint8_t seen[MV_MAX_SIZE / 8] = {0}; /* bit per class */
@@ -76,7 +134,10 @@ static void add_drums(phrase_stats *s, const int32_t *tokens, int n_bars, int st
 void phrase_stats_add(phrase_stats *s, const mv_hparams *hp, const int32_t *tokens)
 {
     s->phrases++;
-    if (hp->repr == MV_REPR_MELODY) add_melody(s, tokens, (int)hparams_seq_len(hp));
+    if (hp->repr == MV_REPR_MELODY) {
+        add_melody(s, tokens, (int)hparams_seq_len(hp));
+        add_melody_structure(s, tokens, (int)hp->n_bars, (int)hp->steps_per_bar);
+    }
     else if (hp->repr == MV_REPR_DRUMS)
         add_drums(s, tokens, (int)hp->n_bars, (int)hp->steps_per_bar);
 }
@@ -120,6 +181,9 @@ phrase_figures phrase_stats_figures(const phrase_stats *s)
         .repeated_intervals = ratio(s->repeated, s->intervals),
         .distinct = ratio(s->distinct_sum, voiced),
         .range = ratio(s->range_sum, voiced),
+        .bar_echoes = ratio(s->echo_bars, s->later_bars),
+        .rhythm_echoes = ratio(s->rhythm_echo_bars, s->later_bars),
+        .contour = voiced ? s->contour_sum / (double)voiced : NAN,
         .hits_per_bar = ratio(s->hits, s->bars),
         .kick_one = ratio(s->kick_one, s->beat_phrases),
         .snare_two_four = ratio(s->snare_two_four, s->beat_phrases),

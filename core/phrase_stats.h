@@ -21,6 +21,11 @@ typedef struct phrase_stats {
     long monotonous;              /* non-empty phrases that are monotonous (above) */
     long intervals, repeated;     /* successive note-ons in a phrase; of them, same pitch */
     long distinct_sum, range_sum; /* over non-empty phrases: distinct pitches, max - min */
+    long later_bars;  /* bars after the first with a note-on */
+    long echo_bars;   /* of them, playing an earlier bar of the phrase again, as it was or
+                       * transposed (note-ons on the same steps, one interval apart) */
+    long rhythm_echo_bars; /* of them, with an earlier bar's note-on steps (echoes too) */
+    double contour_sum; /* over non-empty phrases: highest - lowest bar mean pitch */
     /* drums */
     long hits, bars;        /* hits of all instruments, bars */
     long beat_phrases;      /* phrases whose bar divides into 4 beats on the grid */
@@ -39,6 +44,9 @@ typedef struct phrase_figures {
     double monotonous;           /* share of all phrases */
     double repeated_intervals;   /* share of all intervals */
     double distinct, range;      /* means over non-empty phrases (range in semitones) */
+    double bar_echoes;           /* melody: share of later bars echoing an earlier one */
+    double rhythm_echoes;        /* melody: share of later bars with an earlier one's rhythm */
+    double contour;              /* melody: mean contour span over non-empty phrases (st) */
     double hits_per_bar;         /* mean over all bars */
     double kick_one, snare_two_four; /* shares of beat_phrases */
     double bar_repetition;       /* share of compared steps */

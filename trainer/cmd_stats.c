@@ -87,7 +87,12 @@ static int usage(FILE *f, int status)
             "Melody columns: phrases; note-ons per phrase; monotonous share (<= %d distinct\n"
             "pitches or a run of >= %d note-ons on one pitch, of all phrases); repeated-pitch\n"
             "share of the intervals between successive note-ons; distinct pitches and range in\n"
-            "semitones (means over non-empty phrases); share of empty phrases.\n"
+            "semitones (means over non-empty phrases); share of empty phrases; structure:\n"
+            "echoed bars (share of the bars after the first with a note-on that play an\n"
+            "earlier bar of the phrase again, as it was or transposed: note-ons on the same\n"
+            "steps, one interval apart), rhythm echoed (of those bars, the share with an\n"
+            "earlier bar's note-on steps, pitches aside) and contour span (semitones between\n"
+            "the highest and lowest bar mean pitch, mean over non-empty phrases).\n"
             "Drum columns: phrases; hits per bar (all instruments); share of phrases with a\n"
             "kick on beat 1 of some bar, with a snare on beats 2 and 4 of some bar; bar\n"
             "repetition (share of steps equal to the same step of the bar before); empty share.\n"
@@ -490,10 +495,11 @@ static void print_header(const mv_hparams *hp)
                "source");
         printf("%8s %6s %9s %6s %6s\n", "", "/bar", "", "(st)", "share");
     } else if (hp->repr == MV_REPR_MELODY) {
-        printf("%8s %6s %10s %9s %8s %6s %6s  %s\n", "phrases", "notes", "monotonous",
-               "repeated", "distinct", "range", "empty", "source");
-        printf("%8s %6s %10s %9s %8s %6s %6s\n", "", "/phr", "share", "intervals", "pitches",
-               "(st)", "share");
+        printf("%8s %6s %10s %9s %8s %6s %6s %6s %6s %7s  %s\n", "phrases", "notes",
+               "monotonous", "repeated", "distinct", "range", "empty", "echoed", "rhythm",
+               "contour", "source");
+        printf("%8s %6s %10s %9s %8s %6s %6s %6s %6s %7s\n", "", "/phr", "share", "intervals",
+               "pitches", "(st)", "share", "bars", "echoed", "(st)");
     } else {
         printf("%8s %6s %8s %8s %8s %6s  %s\n", "phrases", "hits", "kick on", "snare on",
                "bar", "empty", "source");
@@ -517,6 +523,9 @@ static void print_text_row(const mv_hparams *hp, const stats_row *r)
         print_cell(f.distinct, 8, 2);
         print_cell(f.range, 6, 2);
         print_cell(f.empty, 6, 3);
+        print_cell(f.bar_echoes, 6, 3);
+        print_cell(f.rhythm_echoes, 6, 3);
+        print_cell(f.contour, 7, 2);
     } else {
         print_cell(f.hits_per_bar, 6, 2);
         print_cell(f.kick_one, 8, 3);
@@ -557,6 +566,9 @@ static void print_json_row(const mv_hparams *hp, const stats_source *src, const 
         json_pair("repeated_intervals", f.repeated_intervals);
         json_pair("distinct_pitches", f.distinct);
         json_pair("range", f.range);
+        json_pair("echoed_bars", f.bar_echoes);
+        json_pair("rhythm_echoed_bars", f.rhythm_echoes);
+        json_pair("contour_span", f.contour);
     } else {
         json_pair("hits_per_bar", f.hits_per_bar);
         json_pair("kick_on_one", f.kick_one);

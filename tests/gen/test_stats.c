@@ -76,6 +76,11 @@ static void test_figures(void)
     CHECK_CLOSE(f.range, 21.0 / 4, 1e-9);            /* 12 + 3 + 2 + 4 */
     CHECK_CLOSE(f.empty, 1.0 / 5, 1e-9);
     CHECK(isnan(f.hits_per_bar));
+    /* no second bar has the first's note-on steps; bar mean pitches A 65.75 /
+     * 65.5, B 436/7 / 65, C 68 / 68, E 60 / 63 */
+    CHECK_CLOSE(f.bar_echoes, 0.0, 1e-9);
+    CHECK_CLOSE(f.rhythm_echoes, 0.0, 1e-9);
+    CHECK_CLOSE(f.contour, (0.25 + 19.0 / 7 + 0 + 3) / 4, 1e-9);
 
     phrase_stats d = {0};
     for (int i = 0; i < 4; i++) phrase_stats_add(&d, &drm, drums[i]);
@@ -90,6 +95,35 @@ static void test_figures(void)
     phrase_stats none = {0};
     f = phrase_stats_figures(&none);
     CHECK(isnan(f.notes_per_phrase) && isnan(f.distinct) && isnan(f.kick_one));
+}
+
+/* Structure of 4-bar phrases:
+ * P: C E G on 1, 2, 3 | the same a tone up (echo) | C' B on steps 0 and 6 |
+ *    the same again (echo): 2 of 3 later bars echo; bar means 191/3, 197/3,
+ *    71.5, 71.5: contour span 71.5 - 191/3.
+ * Q: C D on 1 and 3 | empty | F G on 1 and 3 (bar 1 a fourth up: echo) |
+ *    C C on 1 and 3 (bar 1's rhythm, not its melody): 1 of 2 later bars
+ *    with notes echo, 2 of 2 echo a rhythm; means 61, 66, 60. */
+static void test_structure(void)
+{
+    mv_hparams hp;
+    hparams_preset("mel_4bar", &hp);
+    int32_t p[64] = {0}, q[64] = {0};
+    const int p_pitches[2][3] = {{60, 64, 67}, {62, 66, 69}};
+    for (int b = 0; b < 2; b++)
+        for (int i = 0; i < 3; i++) p[16 * b + 4 * i] = MEL(p_pitches[b][i]);
+    for (int b = 2; b < 4; b++) p[16 * b] = MEL(72), p[16 * b + 6] = MEL(71);
+    q[0] = MEL(60), q[8] = MEL(62), q[32] = MEL(65), q[40] = MEL(67);
+    onsets(q, 60, 48, 56, 8);
+    phrase_stats s = {0};
+    phrase_stats_add(&s, &hp, p);
+    phrase_stats_add(&s, &hp, q);
+    const phrase_figures f = phrase_stats_figures(&s);
+    CHECK_MSG(s.later_bars == 5 && s.echo_bars == 3, "later bars %ld, echoes %ld",
+              s.later_bars, s.echo_bars);
+    CHECK_CLOSE(f.bar_echoes, 3.0 / 5, 1e-9);
+    CHECK_CLOSE(f.rhythm_echoes, 4.0 / 5, 1e-9);
+    CHECK_CLOSE(f.contour, ((71.5 - 191.0 / 3) + 6) / 2, 1e-9);
 }
 
 /* The number after "key": in the n-th JSON line of out (0-based); NAN if absent. */
@@ -220,6 +254,7 @@ int main(int argc, char **argv)
     make_melodies();
     make_drums();
     test_figures();
+    test_structure();
     test_cli_sources();
     test_prior_matches_sample();
     fixture_cleanup();
