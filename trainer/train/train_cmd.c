@@ -666,14 +666,17 @@ static void show_progress(run *r, const vae_stats *train, double steps_per_s)
                 r->last_valid.accuracy, r->last_acc_sampled, r->last_onset_f1_sampled,
                 r->last_valid.kl, steps_per_s, eta);
     } else {
+        char valid[160] = "no validation yet";
+        if (r->validated)
+            snprintf(valid, sizeof valid,
+                     "valid recon %.3f kl %.2f acc %.4f sampled %.4f onset F1 sampled %.4f",
+                     r->last_valid.recon, r->last_valid.kl, r->last_valid.accuracy,
+                     r->last_acc_sampled, r->last_onset_f1_sampled);
         fprintf(stderr,
-                "step %lld/%lld (%.0f%%): train loss %.3f recon %.3f kl %.2f acc %.4f | valid "
-                "recon %.3f kl %.2f acc %.4f sampled %.4f onset F1 sampled %.4f | %.2f steps/s, "
-                "ETA %s\n",
+                "step %lld/%lld (%.0f%%): train loss %.3f recon %.3f kl %.2f acc %.4f | %s | "
+                "%.2f steps/s, ETA %s\n",
                 (long long)st->step, (long long)st->total_steps, 100 * frac, train->loss,
-                train->recon, train->kl, train->accuracy, r->last_valid.recon, r->last_valid.kl,
-                r->last_valid.accuracy, r->last_acc_sampled, r->last_onset_f1_sampled,
-                steps_per_s, eta);
+                train->recon, train->kl, train->accuracy, valid, steps_per_s, eta);
     }
 }
 
