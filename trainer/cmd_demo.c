@@ -29,11 +29,13 @@ static void demo_usage(FILE *f)
             "model and default anchors over an N-bar morph sweep from anchor A to anchor B\n"
             "and writes DIR/demo.mid, DIR/demo.wav (FluidSynth, General MIDI soundfont) and\n"
             "DIR/demo.png (piano roll).\n"
-            "  -o DIR        output folder (default: demo)\n"
+            "  -o DIR        output folder (default: out)\n"
             "  --bars N      bars to play, 1..256 (default: 16)\n"
             "  --bpm BPM     tempo, 30..300 (default: 120)\n"
-            "  --bundle DIR  the plugin bundle (default: %s, else the installed one)\n",
-            MV_DEMO_BUNDLE);
+            "  --bundle DIR  the plugin bundle (default: the one beside this program, in\n"
+            "                its build folder (build/morphvae.lv2 for build/trainer/morphvae)\n"
+            "                or its installation (PREFIX/lib/lv2/morphvae.lv2 for\n"
+            "                PREFIX/bin/morphvae))\n");
 }
 
 /* A note-on waiting for its note-off. */
@@ -79,11 +81,31 @@ static void collect(demo_notes *d, const mv_midi_out *out, int n_out, int64_t bl
     }
 }
 
-static const char *find_bundle(const char *given)
+/* The bundle beside this program, wherever the build folder or installation
+ * was moved: ../morphvae.lv2 from build/trainer/, ../lib/lv2/morphvae.lv2 from
+ * PREFIX/bin/. NULL (and why on stderr) when neither holds a manifest. */
+static const char *find_bundle(const char *given, char *found, size_t n)
 {
     if (given) return given;
-    if (access(MV_DEMO_BUNDLE "/manifest.ttl", R_OK) == 0) return MV_DEMO_BUNDLE;
-    return MV_DEMO_INSTALLED_BUNDLE;
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) {
+        fprintf(stderr, "morphvae demo: cannot tell where this program is; give --bundle\n");
+        return NULL;
+    }
+    exe[len] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = 0;
+    static const char *const beside[] = {"../morphvae.lv2", "../lib/lv2/morphvae.lv2"};
+    for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
+        char manifest[4400];
+        snprintf(found, n, "%s/%s", exe, beside[i]);
+        snprintf(manifest, sizeof manifest, "%s/manifest.ttl", found);
+        if (access(manifest, R_OK) == 0) return found;
+    }
+    fprintf(stderr, "morphvae demo: no plugin bundle beside %s (%s/%s or %s/%s); build it "
+                    "(ninja -C build) or give --bundle\n", exe, exe, beside[0], exe, beside[1]);
+    return NULL;
 }
 
 /* Plays the sweep through the plugin; 0 or -1 with a message on stderr. */
@@ -140,7 +162,7 @@ static int note_cmp(const void *a, const void *b)
 
 int cmd_demo(int argc, char **argv)
 {
-    const char *out_dir = "demo", *bundle_arg = NULL;
+    const char *out_dir = "out", *bundle_arg = NULL;
     long bars = 16;
     double bpm = 120.0;
     for (int i = 1; i < argc; i++) {
@@ -166,8 +188,9 @@ int cmd_demo(int argc, char **argv)
             return 2;
         }
     }
-    if (cli_make_dir("demo", out_dir)) return 1;
-    const char *bundle = find_bundle(bundle_arg);
+    char found[4300];
+    const char *bundle = find_bundle(bundle_arg, found, sizeof found);
+    if (!bundle || cli_make_dir("demo", out_dir)) return 1;
     demo_notes *d = calloc(1, sizeof *d);
     if (!d) {
         fprintf(stderr, "morphvae demo: out of memory\n");
