@@ -1,5 +1,5 @@
 /* Training curves: the CSV a training run writes, as line plots in panels
- * (loss, KL, ELBO, accuracy, schedule) with ticked axes and a legend. Columns are found by
+ * (loss, KL, ELBO, accuracy, onset F1, learning rate, schedule) with ticked axes and a legend. Columns are found by
  * their names in the header, so older or newer logs still plot. */
 #include <errno.h>
 #include <math.h>
@@ -29,15 +29,18 @@ static const panel_spec panels[] = {
     {"KL (nats)", {"kl", NULL}},
     {"ELBO (nats)", {"elbo", NULL}},
     {"accuracy", {"acc_tf", "acc_sampled"}},
+    {"onset F1 (what is heard)", {"onset_f1_tf", "onset_f1_sampled"}},
+    {"learning rate", {"lr", NULL}},
     {"schedule", {"beta", "sample_prob"}},
 };
 #define N_PANELS (int)(sizeof panels / sizeof panels[0])
-#define N_SERIES_COLUMNS 8
+#define N_SERIES_COLUMNS 11
 static const char *series_columns[N_SERIES_COLUMNS] = {
-    "recon", "loss", "kl", "elbo", "acc_tf", "acc_sampled", "beta", "sample_prob"};
+    "recon", "loss", "kl", "elbo", "acc_tf", "acc_sampled", "onset_f1_tf", "onset_f1_sampled",
+    "lr", "beta", "sample_prob"};
 static const mv_rgb series_hues[N_SERIES_COLUMNS] = {
-    {31, 119, 180}, {140, 86, 75}, {214, 39, 40}, {44, 160, 44},
-    {148, 103, 189}, {255, 127, 14}, {23, 190, 207}, {188, 189, 34}};
+    {31, 119, 180}, {140, 86, 75}, {214, 39, 40}, {44, 160, 44}, {148, 103, 189}, {255, 127, 14},
+    {227, 119, 194}, {0, 128, 128}, {127, 127, 127}, {23, 190, 207}, {188, 189, 34}};
 static const mv_rgb ink = {40, 40, 40}, tick_grey = {120, 120, 120}, grid = {230, 230, 230};
 static const mv_rgb page = {255, 255, 255};
 

@@ -167,19 +167,22 @@ static void write_text(const char *path, const char *text)
 static void test_curves(void)
 {
     const char *csv = fixture_path("run.csv"), *png = fixture_path("curves.png");
-    write_text(csv, "step,seconds,split,recon,kl,elbo,acc_tf,acc_sampled,lr\n"
-                    "0,0.1,train,90,0.5,-90.5,0.1,,0.001\n"
-                    "100,10,train,60,4,-64,0.5,,0.001\n"
-                    "100,12,valid,65,4.5,-69.5,0.45,0.3,\n"
-                    "200,20,train,40,6,-46,0.7,,0.001\n"
-                    "200,22,valid,45,6.5,-51.5,0.65,0.5,\n");
+    write_text(csv, "step,seconds,split,recon,kl,elbo,acc_tf,acc_sampled,lr,onset_f1_tf,"
+                    "onset_f1_sampled\n"
+                    "0,0.1,train,90,0.5,-90.5,0.1,,0.001,,\n"
+                    "100,10,train,60,4,-64,0.5,,0.0009,,\n"
+                    "100,12,valid,65,4.5,-69.5,0.45,0.3,,0.4,0.3\n"
+                    "200,20,train,40,6,-46,0.7,,0.0008,,\n"
+                    "200,22,valid,45,6.5,-51.5,0.65,0.5,,0.5,0.4\n");
     char err[512];
     CHECK_MSG(plot_curves(csv, png, err, sizeof err) == 0, "%s", err);
     picture p;
     CHECK(load(png, &p) == 0);
     CHECK(p.w == 900);
-    CHECK_MSG(p.h == 4 * 240, "height %d: loss, KL, ELBO and accuracy panels", p.h);
+    CHECK_MSG(p.h == 6 * 240,
+              "height %d: loss, KL, ELBO, accuracy, onset F1 and learning rate panels", p.h);
     CHECK(has_colour(&p, 31, 119, 180));  /* recon, train */
+    CHECK(has_colour(&p, 127, 127, 127)); /* lr, train */
     CHECK(!has_colour(&p, 23, 190, 207)); /* beta: no such column */
     free(p.rgb);
 
