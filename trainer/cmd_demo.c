@@ -23,7 +23,7 @@
 static void demo_usage(FILE *f)
 {
     fprintf(f,
-            "usage: morphvae demo [-o DIR] [--bars N] [--bpm BPM] [--bundle DIR]\n"
+            "usage: morphvae demo [-o DIR] [--bars N] [--bpm BPM] [--bundle DIR] [--model FILE]\n"
             "\n"
             "Runs the morphvae LV2 plugin (the real bundle, through lilv) with its shipped\n"
             "model and default anchors over an N-bar morph sweep from anchor A to anchor B\n"
@@ -32,6 +32,8 @@ static void demo_usage(FILE *f)
             "  -o DIR        output folder (default: out)\n"
             "  --bars N      bars to play, 1..256 (default: 16)\n"
             "  --bpm BPM     tempo, 30..300 (default: 120)\n"
+            "  --model FILE  a model the plugin loads first (e.g. the bundle's mel_4bar.mvae),\n"
+            "                played with its own default anchors and phrase length\n"
             "  --bundle DIR  the plugin bundle (default: the one beside this program, in\n"
             "                its build folder (build/morphvae.lv2 for build/trainer/morphvae)\n"
             "                or its installation (PREFIX/lib/lv2/morphvae.lv2 for\n"
@@ -108,8 +110,27 @@ static const char *find_bundle(const char *given, char *found, size_t n)
     return NULL;
 }
 
+/* The plugin loads `model` as a host's file chooser would make it (patch:Set);
+ * 0, or -1 with the plugin's reason on stderr. */
+static int load_model(mv_host *h, const char *model)
+{
+    static mv_midi_out out[64];
+    int n_out = 0;
+    host_clear_log(h);
+    host_send_path(h, 0, MV_PLUGIN_NS "model", model);
+    host_run(h, DEMO_BLOCK, out, 64, &n_out);
+    host_wait_worker(h);
+    host_run(h, DEMO_BLOCK, out, 64, &n_out);
+    if (!strstr(host_log(h), "morphvae: loaded ")) {
+        fprintf(stderr, "morphvae demo: %s: the plugin did not load it: %s", model, host_log(h));
+        return -1;
+    }
+    return 0;
+}
+
 /* Plays the sweep through the plugin; 0 or -1 with a message on stderr. */
-static int play_sweep(const char *bundle, int bars, double bpm, demo_notes *d)
+static int play_sweep(const char *bundle, const char *model, int bars, double bpm,
+                      demo_notes *d)
 {
     char err[1024];
     mv_host *h = host_open(bundle, DEMO_RATE, DEMO_BLOCK, err, sizeof err);
@@ -117,8 +138,9 @@ static int play_sweep(const char *bundle, int bars, double bpm, demo_notes *d)
         fprintf(stderr, "morphvae demo: %s\n", err);
         return -1;
     }
-    if (strstr(host_log(h), "error") || strstr(host_log(h), "cannot")) {
-        fprintf(stderr, "morphvae demo: the plugin says: %s", host_log(h));
+    if (strstr(host_log(h), "error") || strstr(host_log(h), "cannot") ||
+        (model && load_model(h, model))) {
+        if (!model) fprintf(stderr, "morphvae demo: the plugin says: %s", host_log(h));
         host_close(h);
         return -1;
     }
@@ -162,7 +184,7 @@ static int note_cmp(const void *a, const void *b)
 
 int cmd_demo(int argc, char **argv)
 {
-    const char *out_dir = "out", *bundle_arg = NULL;
+    const char *out_dir = "out", *bundle_arg = NULL, *model = NULL;
     long bars = 16;
     double bpm = 120.0;
     for (int i = 1; i < argc; i++) {
@@ -182,6 +204,9 @@ int cmd_demo(int argc, char **argv)
         } else if (!strcmp(a, "--bundle") && v) {
             bundle_arg = v;
             i++;
+        } else if (!strcmp(a, "--model") && v) {
+            model = v;
+            i++;
         } else {
             fprintf(stderr, "morphvae demo: unknown or incomplete option '%s'\n\n", a);
             demo_usage(stderr);
@@ -197,7 +222,7 @@ int cmd_demo(int argc, char **argv)
         return 1;
     }
     int rc = 1;
-    if (play_sweep(bundle, (int)bars, bpm, d)) goto done;
+    if (play_sweep(bundle, model, (int)bars, bpm, d)) goto done;
     if (d->n == 0) {
         fprintf(stderr, "morphvae demo: the plugin played no notes\n");
         goto done;
