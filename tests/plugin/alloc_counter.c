@@ -1,12 +1,15 @@
 #include "alloc_counter.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stddef.h>
 #include <stdlib.h>
 
 static _Thread_local bool counting;
-static long counted;
+static long counted, locks_counted;
 
 void alloc_counting(bool on)
 {
@@ -16,6 +19,11 @@ void alloc_counting(bool on)
 long alloc_count(void)
 {
     return counted;
+}
+
+long lock_count(void)
+{
+    return locks_counted;
 }
 
 #define EXPORT __attribute__((visibility("default")))
@@ -92,5 +100,32 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
     if (!p) return ENOMEM;
     *out = p;
     return 0;
+}
+#endif
+
+#if !defined(__SANITIZE_THREAD__)
+/* The lock functions, counted, then passed on to the next definition (libc's,
+ * or a sanitizer's interceptor). One macro per signature. */
+#define COUNTED_LOCK1(name, T)                                                  \
+    EXPORT int name(T *a)                                                       \
+    {                                                                           \
+        static int (*next)(T *);                                                \
+        if (!next) next = (int (*)(T *))dlsym(RTLD_NEXT, #name);                \
+        if (counting) locks_counted++;                                          \
+        return next(a);                                                         \
+    }
+COUNTED_LOCK1(pthread_mutex_lock, pthread_mutex_t)
+COUNTED_LOCK1(pthread_mutex_trylock, pthread_mutex_t)
+COUNTED_LOCK1(pthread_rwlock_rdlock, pthread_rwlock_t)
+COUNTED_LOCK1(pthread_rwlock_wrlock, pthread_rwlock_t)
+COUNTED_LOCK1(pthread_spin_lock, pthread_spinlock_t)
+COUNTED_LOCK1(sem_wait, sem_t)
+
+EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    static int (*next)(pthread_cond_t *, pthread_mutex_t *);
+    if (!next) next = (int (*)(pthread_cond_t *, pthread_mutex_t *))dlsym(RTLD_NEXT, "pthread_cond_wait");
+    if (counting) locks_counted++;
+    return next(c, m);
 }
 #endif
