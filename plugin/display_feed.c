@@ -1,7 +1,6 @@
 /* Frames for the inline display from run(), pictures for render(). */
 #include "display_feed.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,20 +181,15 @@ static void build_notes(mv_display *d, const mv_engine *e, const notes_key *k)
 
 /* ---- run(): the frame ---- */
 
-/* The name shown for an anchor: its MIDI file's name, else nothing. */
-static void anchor_label(const char *path, char *out)
+/* Sets an anchor's label to the name of its MIDI file (path "" : none, no
+ * label); returns whether it changed. A bounded copy: run() calls it. */
+static bool set_label(char *label, const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    snprintf(out, DISPLAY_LABEL_MAX, "%s", slash ? slash + 1 : path);
-}
-
-/* Sets field to value; returns whether it changed. */
-static bool set_label(char *field, const char *path)
-{
-    char label[DISPLAY_LABEL_MAX];
-    anchor_label(path, label);
-    if (!strcmp(field, label)) return false;
-    memcpy(field, label, sizeof label);
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    size_t n = strnlen(name, DISPLAY_LABEL_MAX - 1);
+    if (!strncmp(label, name, n) && label[n] == '\0') return false;
+    memcpy(label, name, n);
+    label[n] = '\0';
     return true;
 }
 

@@ -1,5 +1,6 @@
 /* The inline display through the lilv host, as Ardour shows it in a mixer
- * strip: while the plugin plays a melody model at 120 BPM, render() at two
+ * strip: while the plugin plays its shipped melody model at 120 BPM between
+ * two MIDI-file anchors, render() at two
  * sizes lights exactly the rows of the pitches the plugin played on the page
  * (the 2-bar phrase, transposed and snapped to a scale), every note's first pixel, and the playhead's column,
  * which moves with the step being played; the morph bar's marker follows the
@@ -24,7 +25,7 @@
 #define FRAMES_PER_STEP 6000 /* 120 BPM, 4 steps a beat, 48 kHz */
 #define PAGE_STEPS 32        /* the default phrase: 2 bars of 16 steps */
 
-static const char *bundle, *model, *out_dir;
+static const char *bundle, *anchor_file[2], *out_dir;
 
 static void count_run(bool in_plugin, bool is_run)
 {
@@ -163,7 +164,8 @@ static void test_display(void)
         CHECK(0);
         return;
     }
-    host_send_path(s.host, 0, MV_PLUGIN_NS "model", model);
+    host_send_path(s.host, 0, MV_PLUGIN_NS "anchorAFile", anchor_file[0]);
+    host_send_path(s.host, 0, MV_PLUGIN_NS "anchorBFile", anchor_file[1]);
     host_set_control(s.host, "morph", 0.25f);
     /* the display shows the pitches played: transposed, snapped to a scale */
     host_set_control(s.host, "transpose", 5);
@@ -242,11 +244,11 @@ static void test_counters_count(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 4) {
-        fprintf(stderr, "usage: test_plugin_display BUNDLE MODEL OUT_DIR\n");
+    if (argc < 5) {
+        fprintf(stderr, "usage: test_plugin_display BUNDLE A.mid B.mid OUT_DIR\n");
         return 2;
     }
-    bundle = argv[1], model = argv[2], out_dir = argv[3];
+    bundle = argv[1], anchor_file[0] = argv[2], anchor_file[1] = argv[3], out_dir = argv[4];
     mkdir(out_dir, 0755);
     test_counters_count();
     test_display();
