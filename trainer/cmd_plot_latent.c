@@ -156,7 +156,7 @@ typedef struct {
     int *label;             /* [n_windows] label indices, or NULL */
     label_set labels;
     char anchor_name[2][300];
-    double seconds;
+    double seconds, cpu_seconds; /* the embedding's wall and processor time */
 } latent_run;
 
 static const char *file_name(const char *path)
@@ -345,20 +345,21 @@ static void drop_empty_path(latent_run *r, int Z)
     r->n_points = r->prior_at + n_prior;
 }
 
-static double seconds_now(void)
+static double seconds_on(clockid_t clock)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock, &t);
     return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 static int embed(const latent_args *a, latent_run *r, char *err, size_t errlen)
 {
-    double start = seconds_now();
+    double start = seconds_on(CLOCK_MONOTONIC), cpu_start = seconds_on(CLOCK_PROCESS_CPUTIME_ID);
     int rc = a->method_pca
                  ? embed_pca(r->z, r->n_points, r->n_windows, r->g.z_size, r->xy)
                  : embed_tsne(r->z, r->n_points, r->n_windows, r->g.z_size, &a->tsne, r->xy);
-    r->seconds = seconds_now() - start;
+    r->seconds = seconds_on(CLOCK_MONOTONIC) - start;
+    r->cpu_seconds = seconds_on(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
     if (rc) snprintf(err, errlen, "out of memory embedding %d points", r->n_points);
     return rc;
 }
@@ -394,6 +395,36 @@ static void print_agreement(const latent_args *a, const latent_run *r)
            a->out, a->colour_by == COLOUR_SONG ? "song" : "style",
            embed_neighbour_agreement(r->xy, r->n_windows, 2, r->label),
            embed_neighbour_agreement(r->z, r->n_windows, r->g.z_size, r->label), chance);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* How far the morph path runs from the windows, in latent space: the
+ * distance from each of its points to the nearest window, in units of the
+ * median distance between a window and its nearest neighbour (over up to
+ * PATH_DENSITY_SAMPLE windows): near 1 the path crosses regions as dense as
+ * the data, well above 1 it runs where no window is. */
+#define PATH_DENSITY_SAMPLE 400
+static void print_path_distances(const latent_args *a, const latent_run *r)
+{
+    int Z = r->g.z_size, n = r->n_windows < PATH_DENSITY_SAMPLE ? r->n_windows : PATH_DENSITY_SAMPLE;
+    double nearest[PATH_DENSITY_SAMPLE];
+    for (int i = 0; i < n; i++) {
+        int w = (int)((int64_t)i * r->n_windows / n);
+        nearest[i] = embed_nearest_distance(r->z, r->n_windows, Z, r->z + (size_t)w * Z, w);
+    }
+    qsort(nearest, (size_t)n, sizeof *nearest, compare_doubles);
+    double unit = nearest[n / 2];
+    printf("%s: morph path A -> B, distance to the nearest window (1 = the windows' median "
+           "nearest-neighbour distance, %.2f):", a->out, unit);
+    for (int k = 0; k < r->path_n; k++)
+        printf(" %.2f", embed_nearest_distance(r->z, r->n_windows, Z,
+                                               r->z + (size_t)(r->path_at + k) * Z, -1) / unit);
+    printf("\n");
 }
 
 static int draw(const latent_args *a, latent_run *r, char *err, size_t errlen)
@@ -445,9 +476,11 @@ int cmd_plot_latent(int argc, char **argv)
     if (rc) fprintf(stderr, "morphvae plot latent: %s\n", err);
     else {
         printf("%s: %s of %d points (%d windows, %d on the morph path, %d prior samples) in "
-               "%.2f s\n", a.out, a.method_pca ? "PCA" : "t-SNE", r.n_points, r.n_windows,
-               r.path_n, r.n_points - r.prior_at, r.seconds);
+               "%.2f s (processor time %.2f s, one thread)\n", a.out,
+               a.method_pca ? "PCA" : "t-SNE", r.n_points, r.n_windows, r.path_n,
+               r.n_points - r.prior_at, r.seconds, r.cpu_seconds);
         if (r.label) print_agreement(&a, &r);
+        if (r.path_n) print_path_distances(&a, &r);
     }
     release(&r);
     return rc ? 1 : 0;

@@ -291,6 +291,17 @@ int embed_pca(const float *x, int n, int n_data, int dim, float *map)
     return 0;
 }
 
+double embed_nearest_distance(const float *points, int n, int dim, const float *q, int skip)
+{
+    double best = INFINITY;
+    for (int j = 0; j < n; j++) {
+        if (j == skip) continue;
+        double d = squared_distance(points + (size_t)j * dim, q, dim);
+        if (d < best) best = d;
+    }
+    return sqrt(best);
+}
+
 double embed_neighbour_agreement(const float *points, int n, int dim, const int *labels)
 {
     int agree = 0;

@@ -41,4 +41,8 @@ int embed_pca(const float *x, int n, int n_data, int dim, float *map);
  * chance level sum of (group share)^2 when they are mixed. */
 double embed_neighbour_agreement(const float *points, int n, int dim, const int *labels);
 
+/* The Euclidean distance from q [dim] to the nearest of points [n, dim] other
+ * than points + skip * dim (skip -1: none). */
+double embed_nearest_distance(const float *points, int n, int dim, const float *q, int skip);
+
 #endif
