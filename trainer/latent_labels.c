@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv_fields.h"
+
 #define STYLE_TABLE_FOLDERS_UP 4
 #define CSV_MAX_FIELDS 32
 
@@ -48,21 +50,6 @@ struct style_table {
     int n, cap;
 };
 
-/* Splits a line at commas in place (the table has no quoted fields). */
-static int csv_fields(char *line, char **fields)
-{
-    int n = 0;
-    line[strcspn(line, "\r\n")] = 0;
-    for (char *p = line; n < CSV_MAX_FIELDS;) {
-        fields[n++] = p;
-        char *comma = strchr(p, ',');
-        if (!comma) break;
-        *comma = 0;
-        p = comma + 1;
-    }
-    return n;
-}
-
 static int column_of(char **fields, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
@@ -97,7 +84,7 @@ static int read_table(FILE *f, const char *path, style_table *t, char *err, size
     size_t cap = 0;
     int file_col = -1, style_col = -1, rc = 0;
     if (getline(&line, &cap, f) > 0) {
-        int n = csv_fields(line, fields);
+        int n = csv_split_fields(line, fields, CSV_MAX_FIELDS);
         file_col = column_of(fields, n, "midi_filename");
         style_col = column_of(fields, n, "style");
     }
@@ -106,7 +93,7 @@ static int read_table(FILE *f, const char *path, style_table *t, char *err, size
         rc = -1;
     }
     while (!rc && getline(&line, &cap, f) > 0) {
-        int n = csv_fields(line, fields);
+        int n = csv_split_fields(line, fields, CSV_MAX_FIELDS);
         if (n <= file_col || n <= style_col || !fields[file_col][0]) continue;
         if (add_row(t, fields[file_col], fields[style_col])) {
             snprintf(err, errlen, "%s: out of memory", path);
