@@ -227,22 +227,31 @@ static int attribute_values(const latent_args *a, latent_run *r, char *err, size
     return 0;
 }
 
+/* The label of one window: its song, or its style from the table (opened
+ * for the first window's folder unless --info names it). */
+static int window_label(const latent_args *a, const char *source, style_table **styles,
+                        char *name, size_t len, char *err, size_t errlen)
+{
+    if (a->colour_by == COLOUR_SONG) {
+        song_of_source(source, name, len);
+        return 0;
+    }
+    if (!*styles && style_table_open(a->info, source, styles, err, errlen)) return -1;
+    const char *style = style_of_source(*styles, source);
+    snprintf(name, len, "%s", style ? style : "(not in the table)");
+    return 0;
+}
+
 static int window_labels(const latent_args *a, latent_run *r, char *err, size_t errlen)
 {
     style_table *styles = NULL;
     int rc = 0;
     for (int i = 0; i < r->n_windows && !rc; i++) {
+        char name[256];
         const char *source = corpus_window_source(r->corpus, a->split, r->window_index[i], NULL,
                                                   NULL);
-        char name[256];
-        if (a->colour_by == COLOUR_SONG) song_of_source(source, name, sizeof name);
-        else if (!styles && style_table_open(a->info, source, &styles, err, errlen)) return -1;
-        else {
-            const char *style = style_of_source(styles, source);
-            snprintf(name, sizeof name, "%s", style ? style : "(not in the table)");
-        }
-        r->label[i] = label_index(&r->labels, name);
-        if (r->label[i] < 0) {
+        rc = window_label(a, source, &styles, name, sizeof name, err, errlen);
+        if (!rc && (r->label[i] = label_index(&r->labels, name)) < 0) {
             snprintf(err, errlen, "out of memory for the labels");
             rc = -1;
         }

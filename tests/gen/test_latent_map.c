@@ -1,7 +1,8 @@
 /* `morphvae plot latent` on a corpus of two well-separated synthetic clusters
  * (low held quarter notes, high 16th-note runs), encoded by the shipped
  * melody model: in the t-SNE map (and in the PCA one) a window's nearest
- * neighbour is of its own cluster for at least 90 % of the windows; the same
+ * neighbour is of its own cluster for at least 90 % of the windows, by song
+ * (source file) or by style (an info.csv as Groove's); the same
  * seed gives the same picture; the morph path and prior samples do not
  * change the windows' neighbourhoods; bad options are usage errors. */
 #include <stdlib.h>
@@ -57,11 +58,13 @@ static int write_clusters(const char *path)
     return corpus_writer_close(cw, err, sizeof err);
 }
 
-/* The map's agreement printed by the command, or -1. */
-static double map_agreement(const char *out)
+/* The map's agreement printed by the command for a label kind, or -1. */
+static double map_agreement(const char *out, const char *kind)
 {
-    const char *at = strstr(out, "same song: ");
-    return at ? atof(at + strlen("same song: ")) : -1;
+    char key[64];
+    snprintf(key, sizeof key, "same %s: ", kind);
+    const char *at = strstr(out, key);
+    return at ? atof(at + strlen(key)) : -1;
 }
 
 static void test_clusters_separate(const char *corpus)
@@ -73,7 +76,7 @@ static void test_clusters_separate(const char *corpus)
                              "plot latent %s %s:test --color song --method %s --prior 20 -o %s",
                              model, corpus, methods[m], fixture_path("map.png"));
         CHECK_MSG(rc == 0, "%s", err);
-        double agreement = map_agreement(out);
+        double agreement = map_agreement(out, "song");
         printf("%s: nearest-neighbour label agreement %.3f\n", methods[m], agreement);
         CHECK_MSG(agreement >= MAP_AGREEMENT_MIN, "%s: %.3f < %.2f:\n%s", methods[m], agreement,
                   MAP_AGREEMENT_MIN, out);
@@ -82,6 +85,27 @@ static void test_clusters_separate(const char *corpus)
         CHECK(fixture_read_png(fixture_path("map.png"), &rgb, &w, &h) == 0 && w > 600 && h > 600);
         free(rgb);
     }
+}
+
+/* Styles from a table with Groove's columns: the main style (before '/'). */
+static void test_styles(const char *corpus)
+{
+    const char *csv = fixture_path("info.csv");
+    FILE *f = fopen(csv, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fprintf(f, "drummer,style,bpm,midi_filename\n"
+               "d1,funk/fast,120,clusters/high.mid\n"
+               "d1,ballad,60,clusters/low.mid\n");
+    fclose(f);
+    char out[4096], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "plot latent %s %s:test --color style --info %s --method pca -o %s",
+                          model, corpus, csv, fixture_path("styles.png")) == 0, "%s", err);
+    CHECK_MSG(map_agreement(out, "style") >= MAP_AGREEMENT_MIN, "%s", out);
+    CHECK(fixture_run(exe, NULL, 0, err, sizeof err, "plot latent %s %s:test --color style -o %s",
+                      model, corpus, fixture_path("styles.png")) == 1);
+    CHECK_MSG(strstr(err, "no info.csv") != NULL, "%s", err);
 }
 
 static void test_same_seed_same_map(const char *corpus)
@@ -119,9 +143,11 @@ int main(int argc, char **argv)
     static char model_path[4096];
     snprintf(model_path, sizeof model_path, "%s/mel_2bar.mvae", argv[2]);
     model = model_path;
-    const char *corpus = fixture_path("clusters.bin");
+    static char corpus[4096]; /* fixture_path's buffers are reused */
+    snprintf(corpus, sizeof corpus, "%s", fixture_path("clusters.bin"));
     CHECK(write_clusters(corpus) == 0);
     test_clusters_separate(corpus);
+    test_styles(corpus);
     test_same_seed_same_map(corpus);
     test_usage_errors(corpus);
     fixture_cleanup();
