@@ -13,7 +13,7 @@
 
 #define DISPLAY_MAX_BARS 4 /* a longer phrase is shown a page of 4 bars at a time */
 #define DISPLAY_MAX_STEPS (DISPLAY_MAX_BARS * MV_MAX_STEPS_PER_BAR)
-#define DISPLAY_MAX_NOTES 512
+#define DISPLAY_MAX_NOTES 2048 /* a page's notes past these are not shown */
 #define DISPLAY_LABEL_MAX 48
 #define DISPLAY_MIN_PITCHES 12 /* the roll shows at least an octave */
 
@@ -38,9 +38,9 @@ typedef struct mv_display_frame {
     int32_t bar_steps; /* steps in a bar, for the bar lines */
     int32_t playhead;  /* the step being played, from the page's start; -1: none */
     float morph;       /* 0: anchor A, 1: anchor B */
-    int32_t n_notes;
-    mv_display_note notes[DISPLAY_MAX_NOTES];
     char label[2][DISPLAY_LABEL_MAX]; /* anchors A and B */
+    int32_t n_notes;
+    mv_display_note notes[DISPLAY_MAX_NOTES]; /* last: a frame is copied up to n_notes */
 } mv_display_frame;
 
 /* Where things are in a w x h picture of a frame. The roll fills rows

@@ -1,6 +1,7 @@
 /* Frames for the inline display from run(), pictures for render(). */
 #include "display_feed.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,7 +147,10 @@ static int roll_notes(mv_display *d, const mv_engine *e, const notes_key *k, int
         for (int s = 0; s < steps; s++) {
             const mv_roll_step *st = roll_step_at(d, e, k, s);
             int sounds = st && roll_bit(st->sounds, p), starts = st && roll_bit(st->starts, p);
-            if (open >= 0 && (!sounds || starts)) n = add_note(d, n, open, s, (int)e->min_pitch + p), open = -1;
+            if (open >= 0 && (!sounds || starts)) {
+                n = add_note(d, n, open, s, (int)e->min_pitch + p);
+                open = -1;
+            }
             if (sounds && open < 0) open = s;
         }
         if (open >= 0) n = add_note(d, n, open, steps, (int)e->min_pitch + p);
@@ -195,7 +199,8 @@ static bool set_label(char *label, const char *path)
 
 static void publish(mv_display *d)
 {
-    memcpy(&d->frame[d->back], &d->built, sizeof d->built);
+    memcpy(&d->frame[d->back], &d->built,
+           offsetof(mv_display_frame, notes) + sizeof d->built.notes[0] * (size_t)d->built.n_notes);
     /* release: the frame before its index; acquire: the frame coming back
      * was released by render() */
     unsigned old = atomic_exchange_explicit(&d->middle, (unsigned)d->back | FRAME_FRESH,
@@ -264,7 +269,8 @@ static const mv_display_frame *newest_frame(mv_display *d)
 static LV2_Inline_Display_Image_Surface *render(LV2_Handle instance, uint32_t w, uint32_t max_h)
 {
     mv_display *d = ((mv_plugin *)instance)->display;
-    int width = w > 4096 ? 4096 : (int)w, height = display_height(width, max_h > 4096 ? 4096 : (int)max_h);
+    int width = w > 4096 ? 4096 : (int)w;
+    int height = display_height(width, max_h > 4096 ? 4096 : (int)max_h);
     if (width <= 0 || height <= 0) return NULL;
     size_t need = (size_t)width * (size_t)height;
     if (need > d->n_pixels) {

@@ -1,14 +1,15 @@
 /* The inline display through the lilv host, as Ardour shows it in a mixer
  * strip: while the plugin plays its shipped melody model at 120 BPM between
- * two MIDI-file anchors, render() at two
- * sizes lights exactly the rows of the pitches the plugin played on the page
- * (the 2-bar phrase, transposed and snapped to a scale), every note's first pixel, and the playhead's column,
- * which moves with the step being played; the morph bar's marker follows the
- * Morph control; anchor names appear only where there is room. run() asks for
- * a redraw while the picture changes and never when it does not, and neither
- * allocates nor waits on a lock with the display active (the worker inside
- * schedule_work(), as Ardour runs it while exporting). The two pictures are
- * written as PNG files into argv[3] (docs/ shows the large one). */
+ * two MIDI-file anchors (transposed, snapped to a scale), render() at two
+ * sizes lights exactly the rows of the pitches played on the page (the 2-bar
+ * phrase), every note's first pixel and the playhead's column, which moves
+ * with the step being played; the morph bar's marker follows the Morph
+ * control; anchor names appear only where there is room. The same rows for a
+ * piano-roll model's chords. run() asks for a redraw while the picture
+ * changes and never when it does not, and neither allocates nor calls a lock
+ * function with the display active (the worker inside schedule_work(), as
+ * Ardour runs it while exporting). The pictures are written as PNG files
+ * into the output folder (docs/ shows the large melody one). */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 #define FRAMES_PER_STEP 6000 /* 120 BPM, 4 steps a beat, 48 kHz */
 #define PAGE_STEPS 32        /* the default phrase: 2 bars of 16 steps */
 
-static const char *bundle, *anchor_file[2], *out_dir;
+static const char *bundle, *anchor_file[2], *roll_model, *out_dir;
 
 static void count_run(bool in_plugin, bool is_run)
 {
@@ -52,7 +53,7 @@ static picture render(mv_host *h, int w, int max_h)
 
 /* The notes played in steps [first, first + PAGE_STEPS) of the session, as
  * the display must show them (steps from first; a note still sounding ends
- * at the page's end). */
+ * at the page's end); their count, or -1 when there are more than it shows. */
 static int page_notes(const session *s, int64_t first, mv_display_frame *f)
 {
     memset(f, 0, sizeof *f);
@@ -62,6 +63,7 @@ static int page_notes(const session *s, int64_t first, mv_display_frame *f)
     for (int i = 0; i < s->n; i++) {
         const rec_event *e = &s->ev[i];
         if (!is_note_on(e) || e->frame < from || e->frame >= to) continue;
+        if (f->n_notes == DISPLAY_MAX_NOTES) return -1; /* more than the display shows */
         int64_t end = to;
         for (int j = i + 1; j < s->n; j++)
             if (is_note_off(&s->ev[j]) && s->ev[j].pitch == e->pitch) {
@@ -157,9 +159,44 @@ static bool play_step(session *s)
     return host_queue_draw_count(s->host) > before;
 }
 
-static void test_display(void)
+/* The plugin in the host, the worker inside schedule_work(); model NULL:
+ * the bundle's own. */
+static session open_session(const char *model)
 {
-    session s = {.host = session_open_host(bundle, RATE, FRAMES_PER_STEP, "in-schedule", count_run)};
+    session s = {.host = session_open_host(bundle, RATE, FRAMES_PER_STEP, "in-schedule",
+                                           count_run)};
+    if (s.host && model) host_send_path(s.host, 0, MV_PLUGIN_NS "model", model);
+    return s;
+}
+
+/* Plays the first two pages, then the third; the pictures of the third at
+ * two sizes against the notes played there (the playhead on its last step).
+ * Returns the text pixels of each picture in text[2]. */
+static void check_third_page(session *s, const char *name, int text[2])
+{
+    bool redraw_every_step = true;
+    for (int step = 0; step < 2 * PAGE_STEPS; step++) redraw_every_step &= play_step(s);
+    CHECK_MSG(redraw_every_step, "%s: a step went by without a redraw request", name);
+    mv_display_frame played;
+    for (int step = 0; step < PAGE_STEPS; step++) play_step(s);
+    CHECK_MSG(page_notes(s, 2 * PAGE_STEPS, &played) > 0, "%s: the model played no note", name);
+    const int sizes[2][2] = {{200, 100}, {64, 40}};
+    for (int k = 0; k < 2; k++) {
+        picture p = render(s->host, sizes[k][0], sizes[k][1]);
+        CHECK(p.px && p.w == sizes[k][0] && p.h > 0 && p.h <= sizes[k][1]);
+        if (!p.px) continue;
+        check_notes(&p, &played, PAGE_STEPS - 1);
+        check_playhead(&p, PAGE_STEPS, PAGE_STEPS - 1);
+        text[k] = text_pixels(&p);
+        char file[256];
+        snprintf(file, sizeof file, "%s_%d.png", name, p.w);
+        write_png(&p, file);
+    }
+}
+
+static void test_melody(void)
+{
+    session s = open_session(NULL);
     if (!s.host) {
         CHECK(0);
         return;
@@ -167,35 +204,12 @@ static void test_display(void)
     host_send_path(s.host, 0, MV_PLUGIN_NS "anchorAFile", anchor_file[0]);
     host_send_path(s.host, 0, MV_PLUGIN_NS "anchorBFile", anchor_file[1]);
     host_set_control(s.host, "morph", 0.25f);
-    /* the display shows the pitches played: transposed, snapped to a scale */
     host_set_control(s.host, "transpose", 5);
     host_set_control(s.host, "scale", 4); /* major pentatonic */
     host_send_position(s.host, 0, 0, 0, 120, 1);
     long allocs = alloc_count(), locks = lock_count();
-    bool redraw_every_step = true;
-    for (int step = 0; step < 2 * PAGE_STEPS; step++) redraw_every_step &= play_step(&s);
-    CHECK_MSG(redraw_every_step, "a step went by without a redraw request");
-
-    /* the third page: bars 4 and 5 */
-    int64_t first = 2 * PAGE_STEPS;
-    mv_display_frame played;
-    for (int step = 0; step < PAGE_STEPS; step++) play_step(&s);
-    CHECK_MSG(page_notes(&s, first, &played) > 0, "the model played no note");
-    const int sizes[2][2] = {{200, 100}, {64, 40}};
-    const char *names[2] = {"inline_display_200.png", "inline_display_64.png"};
     int text[2] = {0, 0};
-    for (int k = 0; k < 2; k++) {
-        picture p = render(s.host, sizes[k][0], sizes[k][1]);
-        CHECK(p.px && p.w == sizes[k][0] && p.h > 0 && p.h <= sizes[k][1]);
-        if (!p.px) continue;
-        check_notes(&p, &played, PAGE_STEPS - 1);
-        check_playhead(&p, PAGE_STEPS, PAGE_STEPS - 1);
-        text[k] = text_pixels(&p);
-        write_png(&p, names[k]);
-        int marker = morph_marker_x(&p);
-        CHECK_MSG(marker > 0 && marker < p.w / 2, "%dx%d: morph 0.25 marked at %d", p.w, p.h,
-                  marker);
-    }
+    check_third_page(&s, "inline_display", text);
     CHECK_MSG(text[0] > 0 && text[1] == 0, "anchor names: %d text pixels large, %d small",
               text[0], text[1]);
 
@@ -205,10 +219,12 @@ static void test_display(void)
     picture p = render(s.host, 200, 100);
     if (p.px) check_playhead(&p, PAGE_STEPS, 4);
     int marker_before = p.px ? morph_marker_x(&p) : -1;
+    CHECK_MSG(marker_before > 0 && marker_before < p.w / 2, "morph 0.25 marked at %d",
+              marker_before);
     host_set_control(s.host, "morph", 0.75f);
     CHECK(play_step(&s));
     p = render(s.host, 200, 100);
-    CHECK_MSG(p.px && morph_marker_x(&p) > marker_before, "the morph marker did not move right");
+    CHECK_MSG(p.px && morph_marker_x(&p) > p.w / 2, "the morph marker did not move right");
 
     /* stopped: nothing changes, nothing to redraw */
     host_send_position(s.host, 0, 0, 0, 120, 0);
@@ -219,6 +235,24 @@ static void test_display(void)
     CHECK_MSG(alloc_count() == allocs, "%ld allocations in run()", alloc_count() - allocs);
     CHECK_MSG(lock_count() == locks, "%ld lock calls in run()", lock_count() - locks);
     CHECK(s.bad_blocks == 0);
+    session_free(&s);
+    host_close(s.host);
+}
+
+/* A piano-roll model's chords: every pitch of every chord on its rows. */
+static void test_roll(void)
+{
+    session s = open_session(roll_model);
+    if (!s.host) {
+        CHECK(0);
+        return;
+    }
+    host_send_position(s.host, 0, 0, 0, 120, 1);
+    long allocs = alloc_count(), locks = lock_count();
+    int text[2];
+    check_third_page(&s, "inline_display_roll", text);
+    CHECK_MSG(alloc_count() == allocs, "%ld allocations in run()", alloc_count() - allocs);
+    CHECK_MSG(lock_count() == locks, "%ld lock calls in run()", lock_count() - locks);
     session_free(&s);
     host_close(s.host);
 }
@@ -244,13 +278,15 @@ static void test_counters_count(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 5) {
-        fprintf(stderr, "usage: test_plugin_display BUNDLE A.mid B.mid OUT_DIR\n");
+    if (argc < 6) {
+        fprintf(stderr, "usage: test_plugin_display BUNDLE A.mid B.mid ROLL_MODEL OUT_DIR\n");
         return 2;
     }
-    bundle = argv[1], anchor_file[0] = argv[2], anchor_file[1] = argv[3], out_dir = argv[4];
+    bundle = argv[1], anchor_file[0] = argv[2], anchor_file[1] = argv[3];
+    roll_model = argv[4], out_dir = argv[5];
     mkdir(out_dir, 0755);
     test_counters_count();
-    test_display();
+    test_melody();
+    test_roll();
     return check_report();
 }
