@@ -88,7 +88,8 @@ static int text(const canvas *c, int x, int y, int x_end, const char *s, uint32_
         const uint8_t *glyph = font5x7_glyph(*s);
         for (int col = 0; col < FONT5X7_W; col++)
             for (int row = 0; row < FONT5X7_H; row++)
-                if (glyph[col] >> row & 1) fill(c, x + col, y + row, x + col + 1, y + row + 1, argb);
+                if (glyph[col] >> row & 1)
+                    fill(c, x + col, y + row, x + col + 1, y + row + 1, argb);
     }
     return x - x0;
 }

@@ -420,7 +420,8 @@ static int compare_doubles(const void *a, const void *b)
 #define PATH_DENSITY_SAMPLE 400
 static void print_path_distances(const latent_args *a, const latent_run *r)
 {
-    int Z = r->g.z_size, n = r->n_windows < PATH_DENSITY_SAMPLE ? r->n_windows : PATH_DENSITY_SAMPLE;
+    int Z = r->g.z_size;
+    int n = r->n_windows < PATH_DENSITY_SAMPLE ? r->n_windows : PATH_DENSITY_SAMPLE;
     double nearest[PATH_DENSITY_SAMPLE];
     for (int i = 0; i < n; i++) {
         int w = (int)((int64_t)i * r->n_windows / n);

@@ -274,7 +274,8 @@ int embed_pca(const float *x, int n, int n_data, int dim, float *map)
     for (int i = 0; i < n_data; i++)
         for (int r = 0; r < dim; r++) {
             double a = x[(size_t)i * dim + r] - mean[r];
-            for (int k = 0; k < dim; k++) C[(size_t)r * dim + k] += a * (x[(size_t)i * dim + k] - mean[k]);
+            for (int k = 0; k < dim; k++)
+                C[(size_t)r * dim + k] += a * (x[(size_t)i * dim + k] - mean[k]);
         }
     for (int c = 0; c < 2; c++) {
         double lambda = leading_eigenvector(C, dim, v, scratch), sign = canonical_sign(v, dim);

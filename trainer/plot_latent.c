@@ -242,10 +242,12 @@ int plot_latent(const latent_map *m, const char *png_path, char *err, size_t err
     }
     image_text(&im, MAP_LEFT, 12, m->title, ink);
     image_text(&im, MAP_LEFT, 12 + LINE_H + 4, m->subtitle, grey);
-    image_line(&im, MAP_LEFT - 1, MAP_TOP - 1, MAP_LEFT + MAP_SIZE, MAP_TOP - 1, frame);
-    image_line(&im, MAP_LEFT - 1, MAP_TOP + MAP_SIZE, MAP_LEFT + MAP_SIZE, MAP_TOP + MAP_SIZE, frame);
-    image_line(&im, MAP_LEFT - 1, MAP_TOP - 1, MAP_LEFT - 1, MAP_TOP + MAP_SIZE, frame);
-    image_line(&im, MAP_LEFT + MAP_SIZE, MAP_TOP - 1, MAP_LEFT + MAP_SIZE, MAP_TOP + MAP_SIZE, frame);
+    const int x0 = MAP_LEFT - 1, y0 = MAP_TOP - 1;
+    const int x1 = MAP_LEFT + MAP_SIZE, y1 = MAP_TOP + MAP_SIZE;
+    image_line(&im, x0, y0, x1, y0, frame);
+    image_line(&im, x0, y1, x1, y1, frame);
+    image_line(&im, x0, y0, x0, y1, frame);
+    image_line(&im, x1, y0, x1, y1, frame);
 
     map_frame f = fit_points(m->xy, m->n_points);
     value_range r = m->value ? range_of(m->value, m->n_windows) : (value_range){0, 1};

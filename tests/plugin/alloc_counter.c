@@ -124,7 +124,8 @@ COUNTED_LOCK1(sem_wait, sem_t)
 EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
     static int (*next)(pthread_cond_t *, pthread_mutex_t *);
-    if (!next) next = (int (*)(pthread_cond_t *, pthread_mutex_t *))dlsym(RTLD_NEXT, "pthread_cond_wait");
+    if (!next)
+        next = (int (*)(pthread_cond_t *, pthread_mutex_t *))dlsym(RTLD_NEXT, "pthread_cond_wait");
     if (counting) locks_counted++;
     return next(c, m);
 }
