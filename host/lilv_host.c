@@ -20,6 +20,8 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
+#include "../plugin/lv2_inline_display.h"
+
 #define ATOM_BUFFER_BYTES (64 * 1024)
 #define QUEUE_LEN 256
 #define MESSAGE_MAX 8192
@@ -117,9 +119,11 @@ struct mv_host {
     LV2_URID_Unmap unmap;
     LV2_Worker_Schedule schedule;
     LV2_Log_Log log;
-    LV2_Feature f_map, f_unmap, f_schedule, f_log;
-    const LV2_Feature *features[5];
-    const LV2_Feature *features_no_schedule[4];
+    LV2_Inline_Display queue_draw;
+    int queue_draw_calls;
+    LV2_Feature f_map, f_unmap, f_schedule, f_log, f_queue_draw;
+    const LV2_Feature *features[6];
+    const LV2_Feature *features_no_schedule[5];
     const LV2_Worker_Interface *worker;
     double rate;
 
@@ -569,6 +573,31 @@ static void map_host_uris(mv_host *h)
 #undef MAP
 }
 
+/* The inline display's queue_draw, called by run() (Ardour's GUI would
+ * render at its next frame). */
+static void count_queue_draw(void *handle)
+{
+    ((mv_host *)handle)->queue_draw_calls++;
+}
+
+int host_queue_draw_count(const mv_host *h)
+{
+    return h->queue_draw_calls;
+}
+
+const uint32_t *host_render_inline(mv_host *h, uint32_t w, uint32_t max_h, int *width,
+                                   int *height, int *stride_px)
+{
+    const LV2_Inline_Display_Interface *idisp =
+        lilv_instance_get_extension_data(h->instance, MV_INLINEDISPLAY__interface);
+    LV2_Inline_Display_Image_Surface *s =
+        idisp && idisp->render ? idisp->render(lilv_instance_get_handle(h->instance), w, max_h)
+                               : NULL;
+    if (!s) return NULL;
+    *width = s->width, *height = s->height, *stride_px = s->stride / 4;
+    return (const uint32_t *)s->data;
+}
+
 mv_host *host_open(const char *bundle_dir, double rate, uint32_t max_block, char *err,
                    size_t errlen)
 {
@@ -595,15 +624,19 @@ mv_host *host_open(const char *bundle_dir, double rate, uint32_t max_block, char
     h->f_unmap = (LV2_Feature){LV2_URID__unmap, &h->unmap};
     h->f_schedule = (LV2_Feature){LV2_WORKER__schedule, &h->schedule};
     h->f_log = (LV2_Feature){LV2_LOG__log, &h->log};
+    h->queue_draw = (LV2_Inline_Display){h, count_queue_draw};
+    h->f_queue_draw = (LV2_Feature){MV_INLINEDISPLAY__queue_draw, &h->queue_draw};
     h->features[0] = &h->f_map;
     h->features[1] = &h->f_unmap;
     h->features[2] = &h->f_schedule;
     h->features[3] = &h->f_log;
-    h->features[4] = NULL;
+    h->features[4] = &h->f_queue_draw;
+    h->features[5] = NULL;
     h->features_no_schedule[0] = &h->f_map;
     h->features_no_schedule[1] = &h->f_unmap;
     h->features_no_schedule[2] = &h->f_log;
-    h->features_no_schedule[3] = NULL;
+    h->features_no_schedule[3] = &h->f_queue_draw;
+    h->features_no_schedule[4] = NULL;
     h->world = lilv_world_new();
     if (!buffers || !h->world) {
         snprintf(err, errlen, "out of memory");

@@ -96,6 +96,15 @@ void host_send_get(mv_host *h, uint32_t frame, const char *property_uri);
  * of the block, an event of the wrong size). */
 int host_run(mv_host *h, uint32_t n, mv_midi_out *out, int max_out, int *n_out);
 
+/* The inline display (Ardour's extension, plugin/lv2_inline_display.h): how
+ * often run() asked for a redraw (the host offers queue_draw as Ardour does),
+ * and the picture render() gives for width w and at most max_h rows: ARGB32
+ * pixels, *height rows of *stride_px, valid until the next render; NULL when
+ * the plugin gives none. */
+int host_queue_draw_count(const mv_host *h);
+const uint32_t *host_render_inline(mv_host *h, uint32_t w, uint32_t max_h, int *width,
+                                   int *height, int *stride_px);
+
 void host_activate(mv_host *h);
 void host_deactivate(mv_host *h);
 

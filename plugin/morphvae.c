@@ -19,6 +19,8 @@
 #include <lv2/state/state.h>
 #include <lv2/time/time.h>
 
+#include "display_feed.h"
+#include "lv2_inline_display.h"
 #include "midi_events.h"
 #include "notes.h"
 #include "plugin.h"
@@ -108,7 +110,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     atomic_init(&self->restore_forward, false);
     atomic_init(&self->outbox_waiting, false);
     atomic_init(&self->epoch, 0u);
-    if (snapshot_init(&self->saved)) goto fail;
+    if (snapshot_init(&self->saved) || !(self->display = display_create(features))) goto fail;
     for (int which = 0; which < 2; which++) {
         self->restore.anchor_z[which] = calloc(MV_MAX_SIZE, sizeof(float));
         if (!self->restore.anchor_z[which]) goto fail;
@@ -657,6 +659,8 @@ static void run(LV2_Handle instance, uint32_t n_frames)
     request_decode(self, true);
     midi_out_end(&self->out);
     report_write(self);
+    display_update(self->display, self, port_int(self, PORT_TRANSPOSE, -24, 24),
+                   port_int(self, PORT_KEY, 0, 11), port_int(self, PORT_SCALE, 0, MV_N_SCALES - 1));
 }
 
 static void deactivate(LV2_Handle instance)
@@ -680,6 +684,7 @@ static void cleanup(LV2_Handle instance)
     if (self->engine != self->work_engine) engine_free((mv_engine *)self->engine);
     engine_free(self->work_engine);
     snapshot_free(&self->saved);
+    display_free(self->display);
     free(self->restore.anchor_z[0]);
     free(self->restore.anchor_z[1]);
     free(self);
@@ -690,6 +695,7 @@ static const void *extension_data(const char *uri)
     static const LV2_Worker_Interface worker = {mv_work, mv_work_response, NULL};
     if (!strcmp(uri, LV2_WORKER__interface)) return &worker;
     if (!strcmp(uri, LV2_STATE__interface)) return mv_state_interface();
+    if (!strcmp(uri, MV_INLINEDISPLAY__interface)) return display_interface();
     return NULL;
 }
 

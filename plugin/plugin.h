@@ -135,6 +135,8 @@ typedef struct mv_outbox {
     mv_msg_bar bar_msg;
 } mv_outbox;
 
+typedef struct mv_display mv_display; /* display_feed.h */
+
 typedef struct mv_plugin {
     /* --- Host features (set in instantiate, read-only afterwards) --- */
     LV2_URID_Map *map;
@@ -184,6 +186,7 @@ typedef struct mv_plugin {
     atomic_bool restore_forward;  /* restore() -> run(): schedule MSG_RESTORE */
     atomic_bool outbox_waiting;   /* worker -> run(): schedule MSG_FLUSH */
     atomic_uint epoch;            /* restore() -> both: responses before it are stale */
+    mv_display *display;          /* run() -> render(): the inline display (display_feed.h) */
 } mv_plugin;
 
 /* worker.c */

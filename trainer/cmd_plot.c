@@ -10,12 +10,15 @@ static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae plot roll in.mid -o roll.png     piano roll of a MIDI file\n"
                "       morphvae plot interp DIR -o grid.png     a morph folder as a column of rolls\n"
-               "       morphvae plot curves run.csv -o curves.png  loss, KL and accuracy curves\n");
+               "       morphvae plot curves run.csv -o curves.png  loss, KL and accuracy curves\n"
+               "       morphvae plot latent MODEL CORPUS.bin[:SPLIT] -o map.png  a map of the\n"
+               "                                 latent space (morphvae plot latent --help)\n");
     return status;
 }
 
 int cmd_plot(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "latent")) return cmd_plot_latent(argc - 1, argv + 1);
     const char *kind = NULL, *in = NULL, *out = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];

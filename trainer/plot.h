@@ -57,4 +57,25 @@ int plot_interp(const char *dir, const char *png_path, mv_roll_geometry *first, 
  * Missing columns and panels without values are skipped. */
 int plot_curves(const char *csv_path, const char *png_path, char *err, size_t errlen);
 
+/* A 2-D map of latent vectors (`morphvae plot latent`): xy [n_points, 2] holds
+ * the corpus windows first (n_windows of them), coloured by value [n_windows]
+ * (a colour bar; NAN grey) or, when label is not NULL, by label [n_windows]
+ * (indices into label_names, a legend); then the overlays at their indices:
+ * the morph path (path_n points from path_at, the first and last being the
+ * anchors A and B, named anchor_names; path_n 0: none) and prior samples. */
+typedef struct latent_map {
+    const char *title, *subtitle, *colour_name;
+    const float *xy;
+    int n_points, n_windows;
+    const float *value;
+    const int *label;
+    const char *const *label_names;
+    int n_labels;
+    int path_at, path_n;
+    const char *anchor_names[2];
+    int prior_at, prior_n;
+} latent_map;
+
+int plot_latent(const latent_map *m, const char *png_path, char *err, size_t errlen);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv_fields.h"
 #include "plot.h"
 #include "raster.h"
 
@@ -79,21 +80,6 @@ static int grow(curves *c)
     return 0;
 }
 
-/* Splits line at commas in place (no quoting in these logs); returns the field count. */
-static int split_fields(char *line, char **fields)
-{
-    int n = 0;
-    line[strcspn(line, "\r\n")] = 0;
-    for (char *p = line; n < MAX_FIELDS;) {
-        fields[n++] = p;
-        char *comma = strchr(p, ',');
-        if (!comma) break;
-        *comma = 0;
-        p = comma + 1;
-    }
-    return n;
-}
-
 static int split_index(curves *c, const char *name)
 {
     for (int i = 0; i < c->n_splits; i++)
@@ -117,7 +103,7 @@ typedef struct {
 static int map_header(char *line, column_map *map, curves *c)
 {
     char *fields[MAX_FIELDS];
-    int n = split_fields(line, fields);
+    int n = csv_split_fields(line, fields, MAX_FIELDS);
     map->step = map->split = -1;
     for (int k = 0; k < N_SERIES_COLUMNS; k++) map->series[k] = -1;
     for (int i = 0; i < n; i++) {
@@ -133,7 +119,7 @@ static int map_header(char *line, column_map *map, curves *c)
 static int add_row(curves *c, char *line, const column_map *map)
 {
     char *fields[MAX_FIELDS];
-    int n = split_fields(line, fields);
+    int n = csv_split_fields(line, fields, MAX_FIELDS);
     if (n <= map->step || !fields[map->step][0]) return 0; /* a blank or short line */
     if (c->n == c->cap && grow(c)) return -1;
     int r = c->n;

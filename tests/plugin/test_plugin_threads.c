@@ -1,10 +1,11 @@
 /* The plugin with its worker in a thread of its own (random delays, within a
  * 16th of audio) while the audio thread plays a morph sweep with anchor seed
- * and model changes, and a third thread calls save() over and over: every
- * saved state must be one consistent snapshot (a seed anchor's label, seed and
- * vector agree; a model's vectors have its size), and the audio must stay
+ * and model changes, a third thread calls save() over and over and a fourth
+ * renders the inline display as Ardour's GUI does: every saved state must be
+ * one consistent snapshot (a seed anchor's label, seed and vector agree; a
+ * model's vectors have its size), every picture whole, and the audio must stay
  * well-formed. Built with ThreadSanitizer (tools/test.sh, build-tsan), any data
- * race between save(), the worker and run() fails the test.
+ * race between save(), render(), the worker and run() fails the test.
  * usage: test_plugin_threads BUNDLE_DIR ALT_MODEL */
 #include <limits.h>
 #include <pthread.h>
@@ -156,6 +157,28 @@ static void *save_loop(void *arg)
     return NULL;
 }
 
+typedef struct renderer {
+    mv_host *host;
+    atomic_bool done;
+    int renders, broken;
+} renderer;
+
+/* The inline display at 200 x 100, again and again; a picture is whole when
+ * it has the size asked and its morph bar. */
+static void *render_loop(void *arg)
+{
+    renderer *rd = arg;
+    while (!atomic_load(&rd->done)) {
+        int w = 0, h = 0, stride = 0;
+        const uint32_t *px = host_render_inline(rd->host, 200, 100, &w, &h, &stride);
+        bool whole = px && w == 200 && h > 8 && px[(size_t)(h - 2) * stride + 1] != 0;
+        rd->broken += !whole;
+        rd->renders++;
+        nanosleep(&(struct timespec){0, 1000000}, NULL); /* a GUI's frame rate, faster */
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -180,6 +203,9 @@ int main(int argc, char **argv)
     saver sv = {.host = s.host};
     pthread_t saver_thread;
     CHECK(pthread_create(&saver_thread, NULL, save_loop, &sv) == 0);
+    renderer rd = {.host = s.host};
+    pthread_t render_thread;
+    CHECK(pthread_create(&render_thread, NULL, render_loop, &rd) == 0);
 
     mv_rng r;
     rng_seed(&r, 99);
@@ -200,7 +226,9 @@ int main(int argc, char **argv)
         block++;
     }
     atomic_store(&sv.done, true);
+    atomic_store(&rd.done, true);
     pthread_join(saver_thread, NULL);
+    pthread_join(render_thread, NULL);
     host_send_position(s.host, 0, 0, 0, 120, 0);
     session_block(&s, 256);
     char why[256] = "";
@@ -211,7 +239,9 @@ int main(int argc, char **argv)
     CHECK_MSG(sv.saves >= 10, "only %d saves ran alongside", sv.saves);
     CHECK_MSG(sv.inconsistent == 0, "%d of %d saved states inconsistent, first: %s",
               sv.inconsistent, sv.saves, sv.first_problem);
-    printf("%d saves during %d blocks\n", sv.saves, block);
+    CHECK_MSG(rd.renders >= 10 && rd.broken == 0, "%d of %d pictures broken", rd.broken,
+              rd.renders);
+    printf("%d saves and %d renders during %d blocks\n", sv.saves, rd.renders, block);
     host_close(s.host);
     session_free(&s);
     return check_report();
