@@ -219,7 +219,7 @@ static bool key_now(const mv_plugin *self, int transpose, int key, int scale, no
     if (!self->engine) return false;
     int64_t step = c->next_step - 1, bar = clock_bar_of(c, step);
     int in_bar = clock_step_in_bar(c, step);
-    page_of(bar, self->params.phrase_bars > 0 ? self->params.phrase_bars : 1, &k->page_start,
+    page_of(bar, engine_phrase_bars(self->engine, &self->params), &k->page_start,
             &k->page_bars);
     k->bar_steps = c->bar_steps < MV_MAX_STEPS_PER_BAR ? c->bar_steps : MV_MAX_STEPS_PER_BAR;
     k->engine_serial = self->engine->serial;

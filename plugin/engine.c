@@ -227,6 +227,11 @@ static int exact_end(const mv_engine *e, const mv_decode_params *p)
     return which >= 0 && e->anchor_has_tokens[which] ? which : -1;
 }
 
+int engine_phrase_bars(const mv_engine *e, const mv_decode_params *p)
+{
+    return p->phrase_bars < 1 ? e->n_bars : p->phrase_bars; /* 0: the model's own */
+}
+
 /* splitmix64 of the variation and the repeat index: a seed per repeat. */
 static uint64_t phrase_seed(int32_t variation, int64_t repeat)
 {
@@ -241,8 +246,7 @@ static uint64_t phrase_seed(int32_t variation, int64_t repeat)
 static int place_in_phrase(const mv_engine *e, const mv_decode_params *p, int64_t song_bar,
                            int64_t *repeat)
 {
-    /* 0 (the control's default): the model's own phrase */
-    int64_t phrase_bars = p->phrase_bars < 1 ? e->n_bars : p->phrase_bars;
+    int64_t phrase_bars = engine_phrase_bars(e, p);
     int64_t phrase_bar = song_bar % phrase_bars;
     if (phrase_bar < 0) phrase_bar += phrase_bars;
     *repeat = phrase_bar / e->n_bars;

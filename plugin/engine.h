@@ -157,6 +157,10 @@ void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar
 void engine_decode_bar_roll(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
                             mv_roll_step *steps);
 
+/* Bars before the phrase repeats: the control's value, or the model's n_bars
+ * for 0 (the control's default). */
+int engine_phrase_bars(const mv_engine *e, const mv_decode_params *p);
+
 /* A roll [n_bars * steps_per_bar][K] <-> its packed window [window_tokens]. */
 void engine_roll_pack(const mv_engine *e, const uint8_t *roll, int32_t *tokens);
 void engine_roll_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *roll);
