@@ -17,14 +17,19 @@
 #include <string.h>
 
 #include "plugin.h"
+#include "utf8_text.h"
 
 static const char *const default_labels[2] = {"model default A", "model default B"};
+/* A file anchor's label: at most this many bytes of the file name, then ", bar N". */
+#define MV_FILE_LABEL_MAX 200
 
 /* ------------------------------------------------------------ anchors */
 
+/* Cut to valid UTF-8 (utf8_text.h): a label from patch:Set may be cut
+ * inside a character, or hold bytes that are no text. */
 static void set_label(mv_anchor_source *a, const char *text)
 {
-    snprintf(a->label, sizeof a->label, "%.*s", (int)sizeof a->label - 1, text);
+    utf8_copy(a->label, sizeof a->label, text, strlen(text));
 }
 
 /* Whether a window of a's tokens means the same notes to b. */
@@ -122,7 +127,9 @@ static int anchor_file(mv_plugin *self, int which, const char *path)
     a->kind = ANCHOR_FILE;
     snprintf(a->path, sizeof a->path, "%s", path);
     const char *base = strrchr(path, '/');
-    snprintf(a->label, sizeof a->label, "%.200s, bar %u", base ? base + 1 : path, e->seq_bar + 1);
+    const char *name = base ? base + 1 : path;
+    snprintf(a->label, sizeof a->label, "%.*s, bar %u",
+             (int)utf8_prefix(name, strlen(name), MV_FILE_LABEL_MAX), name, e->seq_bar + 1);
     lv2_log_note(&self->logger, "morphvae: anchor %c is now %s, bar %u\n", 'A' + which, path,
                  e->seq_bar + 1);
     return 0;

@@ -1,0 +1,236 @@
+/* The real plugin's state as hosts hand it back and as hostile sessions hold
+ * it, through the lilv host:
+ *  - text values (the model, a bundled model's name, anchor files, labels)
+ *    handed back with a size that counts the trailing NUL (lilv) and without
+ *    it (Carla): both restore the state that was saved;
+ *  - labels cut inside a UTF-8 character or holding a NUL (a long non-ASCII
+ *    file name, patch:Set): the state saved to disk is read back by serd
+ *    whole, labels and windows included.
+ * usage: test_plugin_state_hosts BUNDLE_DIR ALT_MODEL ANCHOR_MID TMP_DIR */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <serd/serd.h>
+
+#include "check.h"
+#include "session.h"
+#include "state_table.h"
+#include "utf8_text.h"
+
+#define NS MV_PLUGIN_NS
+
+static const char *bundle, *alt_model, *anchor_mid, *tmp_dir;
+
+static mv_host *open_host(void)
+{
+    char err[1024];
+    mv_host *h = host_open(bundle, 48000.0, 4096, err, sizeof err);
+    if (!h) fprintf(stderr, "host_open: %s\n", err);
+    return h;
+}
+
+/* Runs a few blocks with the transport stopped: what was sent is applied. */
+static void settle(mv_host *h)
+{
+    session s = {.host = h};
+    for (int i = 0; i < 4; i++) {
+        session_block(&s, 512);
+        host_wait_worker(h);
+    }
+    session_free(&s);
+}
+
+static void print_states(mv_host *a, void *x, mv_host *b, void *y)
+{
+    char *tx = host_state_string(a, x), *ty = host_state_string(b, y);
+    fprintf(stderr, "saved:\n%s\nrestored and saved again:\n%s\nlog: %s\n", tx, ty, host_log(b));
+    free(tx);
+    free(ty);
+}
+
+/* Saves a session into a host-kept table, restores it into a fresh instance
+ * with text handed back as lilv does or as Carla does, and compares what the
+ * two instances save. */
+static void test_hand_back(bool without_nul, const char *model, const char *anchor_file)
+{
+    const char *how = without_nul ? "without" : "with";
+    mv_host *a = open_host(), *b = open_host();
+    if (!a || !b) {
+        CHECK(false);
+        return;
+    }
+    host_send_path(a, 0, NS "model", model);
+    if (anchor_file) host_send_path(a, 0, NS "anchorAFile", anchor_file);
+    host_send_int(a, 0, NS "anchorBSeed", 11);
+    settle(a);
+    host_send_string(a, 0, NS "anchorBLabel", "B \xe2\x80\x94 r\xc3\xa9sum\xc3\xa9");
+    settle(a);
+    state_table t;
+    state_table_init(&t, a, without_nul);
+    CHECK(state_table_save(&t, a) == 0);
+    CHECK(state_table_restore(&t, b) == 0);
+    settle(b);
+    void *saved = host_save_state(a), *again = host_save_state(b);
+    bool same = host_states_equal(a, saved, again);
+    CHECK_MSG(same, "text handed back %s its NUL (model %s): another state", how, model);
+    if (!same) print_states(a, saved, b, again);
+    const char *reported = host_reported(b, NS "model");
+    CHECK_MSG(reported && !strcmp(reported, model),
+              "text handed back %s its NUL: model %s, expected %s", how,
+              reported ? reported : "(none)", model);
+    state_table_free(&t);
+    host_free_state(saved);
+    host_free_state(again);
+    host_close(a);
+    host_close(b);
+}
+
+/* ------------------------------------------------------------ labels */
+
+typedef struct turtle_values {
+    char label[2][1024];
+    bool tokens_a;
+    int statements;
+} turtle_values;
+
+static bool ends_with(const SerdNode *n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n->n_bytes >= k && !memcmp(n->buf + n->n_bytes - k, suffix, k);
+}
+
+static SerdStatus on_statement(void *handle, SerdStatementFlags flags, const SerdNode *graph,
+                               const SerdNode *subject, const SerdNode *predicate,
+                               const SerdNode *object, const SerdNode *datatype,
+                               const SerdNode *lang)
+{
+    (void)flags, (void)graph, (void)subject, (void)datatype, (void)lang;
+    turtle_values *v = handle;
+    v->statements++;
+    for (int which = 0; which < 2; which++)
+        if (ends_with(predicate, which ? "anchorBLabel" : "anchorALabel"))
+            snprintf(v->label[which], sizeof v->label[which], "%.*s", (int)object->n_bytes,
+                     (const char *)object->buf);
+    if (ends_with(predicate, "anchorATokens")) v->tokens_a = true;
+    return SERD_SUCCESS;
+}
+
+static SerdStatus on_error(void *handle, const SerdError *error)
+{
+    (void)handle;
+    fprintf(stderr, "serd: %s:%u:%u: ", (const char *)error->filename, error->line, error->col);
+    vfprintf(stderr, error->fmt, *error->args);
+    return SERD_SUCCESS;
+}
+
+/* Reads a Turtle file with serd, strictly; its status. */
+static SerdStatus read_turtle(const char *path, turtle_values *v)
+{
+    memset(v, 0, sizeof *v);
+    SerdReader *reader =
+        serd_reader_new(SERD_TURTLE, v, NULL, NULL, NULL, on_statement, NULL);
+    serd_reader_set_strict(reader, true);
+    serd_reader_set_error_sink(reader, on_error, NULL);
+    SerdStatus st = serd_reader_read_file(reader, (const uint8_t *)path);
+    serd_reader_free(reader);
+    return st;
+}
+
+static bool valid_text(const char *s)
+{
+    return utf8_prefix(s, strlen(s), SIZE_MAX) == strlen(s);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    char buf[4096];
+    size_t n;
+    int rc = in && out ? 0 : -1;
+    while (!rc && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) rc = -1;
+    if (in) fclose(in);
+    if (out && fclose(out)) rc = -1;
+    return rc;
+}
+
+/* Anchor A from a file named by 70 "中" (its label cut at 200 bytes, inside
+ * a character before), anchor B labelled by patch:Set with text cut inside a
+ * character or holding a NUL: the saved preset is valid Turtle to the end. */
+static void test_labels_cut(void)
+{
+    static const struct {
+        const char *bytes;
+        uint32_t length;
+        const char *label;
+    } b_labels[] = {
+        {"ab\xe4\xb8", 4, "ab"},     /* "中" cut after 2 of its 3 bytes */
+        {"nul\0after", 9, "nul"},    /* a raw NUL */
+        {"\xff\xfe" "bad", 5, ""},   /* no UTF-8 at all */
+    };
+    char name[512] = "", path[PATH_MAX];
+    for (int i = 0; i < 70; i++) strcat(name, "\xe4\xb8\xad");
+    mkdir(tmp_dir, 0755);
+    snprintf(path, sizeof path, "%s/%s.mid", tmp_dir, name);
+    if (copy_file(anchor_mid, path)) {
+        CHECK_MSG(false, "cannot copy %s to %s", anchor_mid, path);
+        return;
+    }
+    for (int i = 0; i < (int)(sizeof b_labels / sizeof b_labels[0]); i++) {
+        mv_host *h = open_host();
+        if (!h) {
+            CHECK(false);
+            return;
+        }
+        host_send_path(h, 0, NS "anchorAFile", path);
+        host_send_bytes(h, 0, NS "anchorBLabel", b_labels[i].bytes, b_labels[i].length);
+        settle(h);
+        char dir[PATH_MAX], file[2 * PATH_MAX], preset[32];
+        snprintf(preset, sizeof preset, "labels%d", i);
+        snprintf(dir, sizeof dir, "%s/%s.lv2/", tmp_dir, preset);
+        snprintf(file, sizeof file, "%s%s.ttl", dir, preset);
+        CHECK(host_save_preset(h, dir, preset, "Labels") == 0);
+        turtle_values v;
+        SerdStatus st = read_turtle(file, &v);
+        CHECK_MSG(st == SERD_SUCCESS, "serd stops reading %s: %s", file,
+                  (const char *)serd_strerror(st));
+        CHECK_MSG(v.tokens_a, "%s: anchorATokens lost (%d statements read)", file,
+                  v.statements);
+        CHECK_MSG(valid_text(v.label[0]) && !strncmp(v.label[0], name, 3) &&
+                      strstr(v.label[0], ", bar "),
+                  "%s: anchor A's label \"%s\"", file, v.label[0]);
+        CHECK_MSG(!strcmp(v.label[1], b_labels[i].label), "%s: anchor B's label \"%s\", expected \"%s\"",
+                  file, v.label[1], b_labels[i].label);
+        host_close(h);
+    }
+    remove(path);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s BUNDLE ALT_MODEL ANCHOR_MID TMP_DIR\n", argv[0]);
+        return 2;
+    }
+    /* Absolute paths, as a host gives them (states store them). */
+    static char paths[3][PATH_MAX];
+    bundle = realpath(argv[1], paths[0]);
+    alt_model = realpath(argv[2], paths[1]);
+    anchor_mid = realpath(argv[3], paths[2]);
+    tmp_dir = argv[4];
+    if (!bundle || !alt_model || !anchor_mid) {
+        fprintf(stderr, "%s: a bundle, model or MIDI path does not exist\n", argv[0]);
+        return 2;
+    }
+    char drums[PATH_MAX + 32];
+    snprintf(drums, sizeof drums, "%s/drums_2bar.mvae", bundle);
+    for (int without_nul = 0; without_nul < 2; without_nul++) {
+        test_hand_back(without_nul, alt_model, anchor_mid);
+        test_hand_back(without_nul, drums, NULL);
+    }
+    test_labels_cut();
+    return check_report();
+}
