@@ -124,7 +124,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     self->work_engine = engine_load(self->default_model, err, sizeof err);
     if (!self->work_engine) lv2_log_error(&self->logger, "morphvae: %s\n", err);
     self->engine = self->handed_engine = self->work_engine;
-    self->last_requested_bar = -1;
+    self->last_requested_bar = INT64_MIN; /* none yet (every bar, negative too, is a bar) */
     snprintf(self->reported.path[0], MV_PATH_MAX, "%s",
              self->work_engine ? self->work_engine->path : "");
     self->reported.due = REPORT_ALL; /* hosts learn the values at the first run */
@@ -414,34 +414,40 @@ static double frames_per_step(const mv_plugin *self)
     return spf > 0 ? 1.0 / spf : self->clock.rate / 8.0;
 }
 
-/* Asks for the bar needed now or next when it is missing or (if
- * refresh_stale) decoded for other controls; one request at a time. A stale
- * bar is refreshed at most once a 16th: only the decode before a step is
- * heard, and automation changes the controls every block. The in-flight mark
- * is set before schedule_work(): a host may answer inside that call, and the
- * answer clears it. */
-static void request_decode(mv_plugin *self, bool refresh_stale)
+/* The bar to ask for: the first of now and now + 1 that is missing, else (if
+ * refresh_stale) one decoded for other controls, at most once a 16th: only
+ * the decode before a step is heard, and automation changes the controls
+ * every block. Bars before bar 1 (negative: a count-in, a pre-roll, a loop
+ * across bar 0) are bars like any other. False when none is due. */
+static bool bar_to_request(mv_plugin *self, bool refresh_stale, int64_t *want)
 {
-    if (!self->engine || self->request_in_flight) return;
     int64_t now = clock_bar_of(&self->clock, self->clock.next_step);
-    int64_t want = -1;
     bool stale[2];
     for (int i = 0; i < 2; i++) {
         const mv_bar_slot *s = bar_for(self, now + i);
         if (!s) {
-            want = now + i;
-            break;
+            *want = now + i;
+            return true;
         }
         stale[i] = s->version != self->decode_version;
     }
-    if (want < 0) {
-        if (!refresh_stale || (double)self->frames_since_refresh < frames_per_step(self)) return;
-        self->frames_since_refresh = 0;
-        if (stale[0] && stale[1]) want = self->last_requested_bar == now ? now + 1 : now;
-        else if (stale[0]) want = now;
-        else if (stale[1]) want = now + 1;
-        else return;
-    }
+    if (!refresh_stale || (double)self->frames_since_refresh < frames_per_step(self)) return false;
+    self->frames_since_refresh = 0;
+    if (stale[0] && stale[1]) *want = self->last_requested_bar == now ? now + 1 : now;
+    else if (stale[0]) *want = now;
+    else if (stale[1]) *want = now + 1;
+    else return false;
+    return true;
+}
+
+/* Asks for the bar bar_to_request() names; one request at a time. The
+ * in-flight mark is set before schedule_work(): a host may answer inside
+ * that call, and the answer clears it. */
+static void request_decode(mv_plugin *self, bool refresh_stale)
+{
+    int64_t want;
+    if (!self->engine || self->request_in_flight || !bar_to_request(self, refresh_stale, &want))
+        return;
     uint32_t id = ++self->last_request ? self->last_request : ++self->last_request;
     mv_msg m = {.decode = {.head.type = MSG_DECODE,
                            .request = id,
