@@ -192,6 +192,8 @@ LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respo
 LV2_Worker_Status mv_work_response(LV2_Handle instance, uint32_t size, const void *body);
 /* Writes the worker's current state (model path, anchors) for save(). */
 void worker_publish(mv_plugin *self);
+/* The index of the first NaN or Inf among z[0..n), or -1 when all are finite. */
+int first_nonfinite(const float *z, int n);
 
 /* report.c: patch:Set messages on the notify port for the due reports. */
 void report_write(mv_plugin *self);

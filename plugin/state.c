@@ -257,6 +257,16 @@ static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve
     const char *z = retrieve_typed(retrieve, handle, u->mv_anchor_z[which], u->atom_String,
                                    &size);
     r->anchor_z_size[which] = z ? parse_vector(z, size, r->anchor_z[which], MV_MAX_SIZE) : 0;
+    /* Made again from what else the state holds (its file, its window), or
+     * the model's default: a vector with NaN or Inf decodes to nothing. */
+    int bad = first_nonfinite(r->anchor_z[which], r->anchor_z_size[which]);
+    if (bad >= 0) {
+        lv2_log_error(&self->logger,
+                      "morphvae: anchor %c: value %d of the stored vector is not a finite "
+                      "number; not used\n",
+                      'A' + which, bad);
+        r->anchor_z_size[which] = 0;
+    }
     const char *tokens = retrieve_typed(retrieve, handle, u->mv_anchor_tokens[which],
                                         u->atom_String, &size);
     /* The engine checks that the window fits its model. */

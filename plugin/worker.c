@@ -13,6 +13,7 @@
  * A host may call work() inside schedule_work(), and respond() may call
  * work_response() at once (Ardour while exporting): nothing here assumes
  * that a response arrives after the request's schedule_work() returned. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,7 +136,15 @@ static int anchor_file(mv_plugin *self, int which, const char *path)
     return 0;
 }
 
-/* Returns 0 when the anchor changed. */
+int first_nonfinite(const float *z, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(z[i])) return i;
+    return -1;
+}
+
+/* Returns 0 when the anchor changed. A vector with NaN or Inf in it is
+ * refused: it would decode to nothing at every morph. */
 static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
 {
     mv_engine *e = self->work_engine;
@@ -144,6 +153,14 @@ static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
                       "morphvae: anchor %c not changed: a vector of %u values, the model "
                       "needs %d\n",
                       'A' + m->which, m->n, e ? e->z_size : 0);
+        return -1;
+    }
+    int bad = first_nonfinite(m->z, (int)m->n);
+    if (bad >= 0) {
+        lv2_log_error(&self->logger,
+                      "morphvae: anchor %c not changed: value %d of the vector is not a finite "
+                      "number\n",
+                      'A' + m->which, bad);
         return -1;
     }
     memcpy(e->anchor_z[m->which], m->z, m->n * sizeof(float));

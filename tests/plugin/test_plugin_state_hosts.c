@@ -5,9 +5,12 @@
  *    it (Carla): both restore the state that was saved;
  *  - labels cut inside a UTF-8 character or holding a NUL (a long non-ASCII
  *    file name, patch:Set): the state saved to disk is read back by serd
- *    whole, labels and windows included.
+ *    whole, labels and windows included;
+ *  - anchor vectors with NaN or Inf, by patch:Set and in a state: refused
+ *    with a message, never saved back.
  * usage: test_plugin_state_hosts BUNDLE_DIR ALT_MODEL ANCHOR_MID TMP_DIR */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +89,86 @@ static void test_hand_back(bool without_nul, const char *model, const char *anch
     host_free_state(again);
     host_close(a);
     host_close(b);
+}
+
+/* ------------------------------------------------------------ vectors */
+
+/* The floats of anchor `which`'s vector in a table (8 hex digits each); their
+ * number. */
+static int table_vector(state_table *t, mv_host *h, int which, float *z, int max)
+{
+    state_entry *e = state_table_find(t, host_map(h, which ? NS "anchorBZ" : NS "anchorAZ"));
+    if (!e) return 0;
+    const char *text = e->value;
+    int n = 0;
+    for (; n < max && (size_t)(n + 1) * 8 <= e->size && text[n * 8]; n++) {
+        char digits[9];
+        memcpy(digits, text + n * 8, 8);
+        digits[8] = '\0';
+        uint32_t bits = (uint32_t)strtoul(digits, NULL, 16);
+        memcpy(&z[n], &bits, sizeof bits);
+    }
+    return n;
+}
+
+static bool all_finite(const float *z, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(z[i])) return false;
+    return n > 0;
+}
+
+/* A vector with NaN or Inf in it is refused with a message: from patch:Set
+ * the anchor stays as it was; from a state the anchor is made from the rest
+ * of the state, and no NaN is saved back. */
+static void test_nonfinite_vectors(void)
+{
+    static float z[8192];
+    const float bad[2] = {NAN, INFINITY};
+    for (int i = 0; i < 2; i++) {
+        mv_host *h = open_host(), *b = open_host();
+        if (!h || !b) {
+            CHECK(false);
+            return;
+        }
+        host_send_int(h, 0, NS "anchorASeed", 11);
+        settle(h);
+        state_table t;
+        state_table_init(&t, h, false);
+        CHECK(state_table_save(&t, h) == 0);
+        int n = table_vector(&t, h, 0, z, 8192);
+        CHECK_MSG(n > 0, "no anchorAZ in the state");
+        void *before = host_save_state(h);
+        z[n / 2] = bad[i];
+        host_send_vector(h, 0, NS "anchorAZ", z, (uint32_t)n);
+        settle(h);
+        void *after = host_save_state(h);
+        CHECK_MSG(strstr(host_log(h), "not a finite number"), "patch:Set of a vector with %g: "
+                  "no message in the log: %s", bad[i], host_log(h));
+        CHECK_MSG(host_states_equal(h, before, after), "patch:Set of a vector with %g changed "
+                  "the state", bad[i]);
+        host_free_state(before);
+        host_free_state(after);
+
+        /* The state: anchor A a vector, one of its values not finite. */
+        z[n / 2] = 0.5f;
+        host_send_vector(h, 0, NS "anchorAZ", z, (uint32_t)n);
+        settle(h);
+        CHECK(state_table_save(&t, h) == 0);
+        state_entry *e = state_table_find(&t, host_map(h, NS "anchorAZ"));
+        if (e && e->size >= 8) memcpy(e->value, i ? "7f800000" : "7fc00000", 8);
+        CHECK(state_table_restore(&t, b) == 0);
+        settle(b);
+        CHECK_MSG(strstr(host_log(b), "not a finite number"), "a state vector with %g: "
+                  "no message in the log: %s", bad[i], host_log(b));
+        CHECK(state_table_save(&t, b) == 0);
+        n = table_vector(&t, b, 0, z, 8192);
+        CHECK_MSG(all_finite(z, n), "a state vector with %g is saved back (%d values)", bad[i],
+                  n);
+        state_table_free(&t);
+        host_close(h);
+        host_close(b);
+    }
 }
 
 /* ------------------------------------------------------------ labels */
@@ -232,5 +315,6 @@ int main(int argc, char **argv)
         test_hand_back(without_nul, drums, NULL);
     }
     test_labels_cut();
+    test_nonfinite_vectors();
     return check_report();
 }
