@@ -216,7 +216,8 @@ static void restore_path(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
 }
 
 /* A model of the bundle named by its file name (save()): found in the bundle
- * this plugin runs from. A name that is not a plain file name is ignored. */
+ * this plugin runs from. A name that is not a plain file name, or too long
+ * for a path, is ignored. */
 static void restore_bundle_model(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
                                  LV2_State_Handle handle)
 {
@@ -226,8 +227,10 @@ static void restore_bundle_model(mv_plugin *self, LV2_State_Retrieve_Function re
         !name[0] || strchr(name, '/') || name[0] == '.')
         return;
     mv_restore_data *r = &self->restore;
-    snprintf(r->model_path, sizeof r->model_path, "%.*s%s", (int)bundle_dir_length(self),
-             self->default_model, name);
+    size_t dir = bundle_dir_length(self), length = strlen(name);
+    if (dir + length >= sizeof r->model_path) return;
+    memcpy(r->model_path, self->default_model, dir);
+    memcpy(r->model_path + dir, name, length + 1);
 }
 
 static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
