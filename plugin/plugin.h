@@ -177,6 +177,10 @@ typedef struct mv_plugin {
     mv_outbox outbox;
     char capture_status[MV_PATH_MAX]; /* the last captured phrase's outcome */
     bool publish_paused;       /* a restore is staged: what save() sees is its data */
+    /* A restored state's model that could not be loaded ("": none): until the
+     * model or an anchor changes, save() keeps storing the restored state and
+     * the host is told this path, so the session finds the model again. */
+    char missing_model[MV_PATH_MAX];
 
     /* --- Shared --- */
     mv_snapshot saved;            /* worker/restore -> save() */

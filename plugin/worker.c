@@ -255,7 +255,7 @@ static int anchor_capture(mv_plugin *self, const mv_msg_capture *m)
 
 void worker_publish(mv_plugin *self)
 {
-    if (self->publish_paused) return;
+    if (self->publish_paused || self->missing_model[0]) return;
     mv_saved_state *s = snapshot_back(&self->saved);
     const mv_engine *e = self->work_engine;
     snprintf(s->model_path, sizeof s->model_path, "%s",
@@ -278,7 +278,10 @@ void worker_publish(mv_plugin *self)
 /* What the host is told a path is: 0 the model, 1 and 2 the anchor files. */
 static const char *path_of(const mv_plugin *self, int i)
 {
-    if (i == 0) return self->work_engine ? self->work_engine->path : "";
+    if (i == 0)
+        return self->missing_model[0] ? self->missing_model
+               : self->work_engine    ? self->work_engine->path
+                                      : "";
     const mv_anchor_source *a = &self->anchor[i - 1];
     return a->kind == ANCHOR_FILE ? a->path : "";
 }
@@ -339,9 +342,11 @@ refused:
     atomic_store_explicit(&self->outbox_waiting, true, memory_order_release);
 }
 
-/* The anchors (and so what the host is told about them) changed. */
+/* The anchors (and so what the host is told about them) changed: what plays
+ * is the session from now on, a missing model is given up. */
 static void anchors_changed(mv_plugin *self)
 {
+    self->missing_model[0] = '\0';
     self->outbox.anchors = true;
     self->outbox.paths |= 6u; /* both anchor files */
 }
@@ -386,6 +391,7 @@ static void apply_restore(mv_plugin *self)
 {
     mv_restore_data *r = &self->restore;
     mv_engine *e = self->work_engine;
+    self->missing_model[0] = '\0';
     if (!e || strcmp(r->model_path, e->path)) {
         char err[512];
         mv_engine *loaded = engine_load(r->model_path, err, sizeof err);
@@ -393,7 +399,11 @@ static void apply_restore(mv_plugin *self)
             replace_work_engine(self, loaded);
             e = loaded;
         } else {
-            lv2_log_error(&self->logger, "morphvae: restoring: %s\n", err);
+            snprintf(self->missing_model, sizeof self->missing_model, "%s", r->model_path);
+            lv2_log_error(&self->logger,
+                          "morphvae: restoring: %s; playing %s until it is found (the "
+                          "session keeps naming it)\n",
+                          err, e ? e->path : "nothing");
         }
     }
     self->outbox.paths |= 7u;
@@ -503,6 +513,7 @@ LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respo
         break;
     case MSG_ANCHOR_LABEL:
         set_label(&self->anchor[m->path.which & 1], m->path.text);
+        self->missing_model[0] = '\0';
         break;
     case MSG_ANCHOR_TOKENS:
         if (anchor_tokens(self, &m->tokens) == 0) anchors_changed(self);

@@ -7,7 +7,9 @@
  *    file name, patch:Set): the state saved to disk is read back by serd
  *    whole, labels and windows included;
  *  - anchor vectors with NaN or Inf, by patch:Set and in a state: refused
- *    with a message, never saved back.
+ *    with a message, never saved back;
+ *  - a session whose model file is missing keeps naming it (state, notify
+ *    port) and plays it again once it is back.
  * usage: test_plugin_state_hosts BUNDLE_DIR ALT_MODEL ANCHOR_MID TMP_DIR */
 #include <limits.h>
 #include <math.h>
@@ -292,6 +294,55 @@ static void test_labels_cut(void)
     remove(path);
 }
 
+/* ------------------------------------------------------------ missing model */
+
+/* A session whose model file is gone plays the default model, tells the host
+ * the model it names, and saves the state it was given; once the file is
+ * back, the saved session plays that model again. */
+static void test_missing_model(void)
+{
+    char path[PATH_MAX];
+    mkdir(tmp_dir, 0755);
+    snprintf(path, sizeof path, "%s/missing.mvae", tmp_dir);
+    char *absolute = copy_file(alt_model, path) ? NULL : realpath(path, NULL);
+    mv_host *a = open_host(), *b = open_host(), *c = open_host();
+    if (!absolute || !a || !b || !c) {
+        CHECK(false);
+        return;
+    }
+    host_send_path(a, 0, NS "model", absolute);
+    host_send_path(a, 0, NS "anchorAFile", anchor_mid);
+    host_send_int(a, 0, NS "anchorBSeed", 11);
+    settle(a);
+    void *saved = host_save_state(a);
+    remove(absolute);
+    host_restore_state(b, saved);
+    settle(b);
+    const char *reported = host_reported(b, NS "model");
+    CHECK_MSG(reported && !strcmp(reported, absolute), "model %s missing: reported %s",
+              absolute, reported ? reported : "(none)");
+    CHECK_MSG(strstr(host_log(b), absolute), "model %s missing: not in the log: %s", absolute,
+              host_log(b));
+    void *again = host_save_state(b);
+    bool same = host_states_equal(b, saved, again);
+    CHECK_MSG(same, "model %s missing: the session saves another state", absolute);
+    if (!same) print_states(a, saved, b, again);
+    CHECK(copy_file(alt_model, absolute) == 0);
+    host_restore_state(c, again);
+    settle(c);
+    reported = host_reported(c, NS "model");
+    CHECK_MSG(reported && !strcmp(reported, absolute) && !strstr(host_log(c), "until it is found"),
+              "model %s back: reported %s, log: %s", absolute, reported ? reported : "(none)",
+              host_log(c));
+    host_free_state(saved);
+    host_free_state(again);
+    host_close(a);
+    host_close(b);
+    host_close(c);
+    remove(absolute);
+    free(absolute);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -316,5 +367,6 @@ int main(int argc, char **argv)
     }
     test_labels_cut();
     test_nonfinite_vectors();
+    test_missing_model();
     return check_report();
 }
