@@ -216,15 +216,16 @@ static void restore_path(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
 }
 
 /* A model of the bundle named by its file name (save()): found in the bundle
- * this plugin runs from. A name that is not a plain file name, or too long
- * for a path, is ignored. */
+ * this plugin runs from. A name that is not a plain file name (or not UTF-8:
+ * it is saved as a string again), or too long for a path, is ignored. */
 static void restore_bundle_model(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
                                  LV2_State_Handle handle)
 {
     char name[MV_PATH_MAX];
     if (!retrieve_text(retrieve, handle, self->uris.mv_bundle_model, self->uris.atom_String, name,
                        sizeof name) ||
-        !name[0] || strchr(name, '/') || name[0] == '.')
+        !name[0] || strchr(name, '/') || name[0] == '.' ||
+        utf8_prefix(name, strlen(name), sizeof name) != strlen(name))
         return;
     mv_restore_data *r = &self->restore;
     size_t dir = bundle_dir_length(self), length = strlen(name);
