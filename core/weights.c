@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "checksum.h"
+#include "regular_file.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "tensors are used in place from the little-endian file: build on a little-endian machine"
@@ -723,16 +724,13 @@ static int read_start(const report *r, int fd, unsigned char *buf, size_t n)
  * that is no model, or whose sections do not add up to its size, is refused
  * before its payload is read (a model path naming a disk image must not make
  * the plugin's worker read gigabytes). */
-static int read_fd(const report *r, int fd, mv_weights **out)
+static int read_fd(const report *r, int fd, uint64_t file_size, mv_weights **out)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return fail(r, MV_WEIGHTS_ERR_IO, "not a regular file");
-    if ((uint64_t)st.st_size > MV_WEIGHTS_MAX_FILE)
+    if (file_size > MV_WEIGHTS_MAX_FILE)
         return fail(r, MV_WEIGHTS_ERR_SIZE,
-                    "file of %lld bytes, larger than the %llu bytes a model may have",
-                    (long long)st.st_size, (unsigned long long)MV_WEIGHTS_MAX_FILE);
-    size_t n = (size_t)st.st_size;
+                    "file of %llu bytes, larger than the %llu bytes a model may have",
+                    (unsigned long long)file_size, (unsigned long long)MV_WEIGHTS_MAX_FILE);
+    size_t n = (size_t)file_size;
     unsigned char head[HEADER_SIZE];
     mv_hparams hp;
     directory d;
@@ -756,10 +754,10 @@ int weights_read(const char *path, mv_weights **out, char *err, size_t errlen)
 {
     const report r = {path, err, errlen};
     *out = NULL;
-    /* Without blocking: a FIFO would wait in open() for a writer. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return fail(&r, MV_WEIGHTS_ERR_IO, "cannot open: %s", strerror(errno));
-    int rc = read_fd(&r, fd, out);
+    uint64_t size;
+    int fd = regular_file_open(path, &size, err, errlen);
+    if (fd < 0) return MV_WEIGHTS_ERR_IO;
+    int rc = read_fd(&r, fd, size, out);
     close(fd);
     return rc;
 }

@@ -371,7 +371,8 @@ int main(int argc, char **argv)
     unlink(fifo);
     CHECK(mkfifo(fifo, 0644) == 0);
     mkdir(dir, 0755);
-    path_case not_files[] = {{fifo, "not a regular file"}, {dir, "is a directory"}};
+    path_case not_files[] = {{fifo, "is a FIFO (named pipe), not a regular file"},
+                             {dir, "is a folder, not a regular file"}};
     run_case("a FIFO as the model", test_model_not_a_file, &not_files[0]);
     run_case("a directory as the model", test_model_not_a_file, &not_files[1]);
     unlink(fifo);
