@@ -11,11 +11,7 @@ set -u
 morphvae=$1 data=$2 scratch=$3/cli_hostile
 rm -rf "$scratch"
 mkdir -p "$scratch"
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fail=1; fi
-}
+. "$(dirname "$0")/check.sh"
 clean() { # no sanitizer report in the file
     ! grep -q 'Sanitizer\|runtime error' "$1"
 }

@@ -53,23 +53,6 @@ static const char *key_name(mv_host *h, uint32_t urid)
     return "?";
 }
 
-static mv_host *open_host(const char *bundle)
-{
-    char err[1024];
-    mv_host *h = host_open(bundle, 48000.0, 4096, err, sizeof err);
-    if (!h) fprintf(stderr, "host_open: %s\n", err);
-    return h;
-}
-
-static void settle(mv_host *h)
-{
-    session s = {.host = h};
-    for (int i = 0; i < 2; i++) {
-        session_block(&s, 512);
-        host_wait_worker(h);
-    }
-    session_free(&s);
-}
 
 static bool hex_text_finite(const char *text, size_t length)
 {
@@ -149,7 +132,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: a bundle, model or MIDI path does not exist\n", argv[0]);
         return 2;
     }
-    mv_host *h = open_host(bundle);
+    mv_host *h = session_open_host(bundle, 48000.0, 4096, "after-run", NULL);
     if (!h) return 2;
 
     /* The good state: another model, a file anchor and a seed anchor; the
@@ -158,7 +141,7 @@ int main(int argc, char **argv)
     host_send_path(h, 0, NS "model", alt_model);
     host_send_path(h, 0, NS "anchorAFile", anchor_mid);
     host_send_int(h, 0, NS "anchorBSeed", 11);
-    settle(h);
+    session_settle(h, 2);
     state_table good, t, saved;
     state_table_init(&good, h, false);
     state_table_init(&t, h, false);
@@ -223,7 +206,7 @@ int main(int argc, char **argv)
                 state_table_set(&t, key, values[v].bytes, values[v].size,
                                 host_map(h, values[v].type));
             CHECK(state_table_restore(&t, h) == 0);
-            settle(h);
+            session_settle(h, 2);
             CHECK(state_table_save(&saved, h) == 0);
             char why[512];
             const char *problem = saved_state_problem(h, &saved, why, sizeof why);
@@ -236,7 +219,7 @@ int main(int argc, char **argv)
     printf("%d hostile states restored\n", cases);
 
     CHECK(state_table_restore(&good, h) == 0);
-    settle(h);
+    session_settle(h, 2);
     void *again = host_save_state(h);
     CHECK_MSG(host_states_equal(h, good_state, again),
               "the good state restores differently after the hostile ones");

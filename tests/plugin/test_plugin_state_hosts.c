@@ -31,21 +31,12 @@ static const char *bundle, *alt_model, *anchor_mid, *tmp_dir;
 
 static mv_host *open_host(void)
 {
-    char err[1024];
-    mv_host *h = host_open(bundle, 48000.0, 4096, err, sizeof err);
-    if (!h) fprintf(stderr, "host_open: %s\n", err);
-    return h;
+    return session_open_host(bundle, 48000.0, 4096, "after-run", NULL);
 }
 
-/* Runs a few blocks with the transport stopped: what was sent is applied. */
 static void settle(mv_host *h)
 {
-    session s = {.host = h};
-    for (int i = 0; i < 4; i++) {
-        session_block(&s, 512);
-        host_wait_worker(h);
-    }
-    session_free(&s);
+    session_settle(h, 4);
 }
 
 static void print_states(mv_host *a, void *x, mv_host *b, void *y)
