@@ -36,8 +36,8 @@ song=$data/pop909/002/002.mid
 
 # ---- numbers, checked when parsed: exit 2 before anything is read
 corpus=$scratch/none.bin
-for case in "--lr nan:--lr wants a number from 0 to 10 (0 excluded)" \
-            "--lr 0:--lr wants a number from 0 to 10 (0 excluded)" \
+for case in "--lr nan:--lr wants a number from 0 to 3.40282e+38 (0 excluded)" \
+            "--lr 0:--lr wants a number from 0 to 3.40282e+38 (0 excluded)" \
             "--z 9000:--z wants a whole number from 1 to 8192" \
             "--free-bits nan:--free-bits wants a number from 0 to 1e+06" \
             "--steps 0:--steps wants a whole number from 1 to 1000000000" \
@@ -62,8 +62,8 @@ refused "init --seed x" 2 "--seed wants a non-negative whole number" \
 refused "eval --max -1" 2 "--max wants a whole number from 0" eval "$model" "$corpus" --max -1
 refused "data --split nan,0,0" 2 "three fractions from 0 to 1 summing to 1" \
     data --repr melody --bars 2 --split nan,0,0 "$song" -o "$scratch/d.bin"
-refused "data --split 0,0.5,0.5" 2 "the first (train) above 0" \
-    data --repr melody --bars 2 --split 0,0.5,0.5 "$song" -o "$scratch/d.bin"
+refused "data --split 0.5,inf,0" 2 "three fractions from 0 to 1 summing to 1" \
+    data --repr melody --bars 2 --split 0.5,inf,0 "$song" -o "$scratch/d.bin"
 refused "data --seed -1" 2 "--seed wants a non-negative whole number" \
     data --repr melody --bars 2 --seed -1 "$song" -o "$scratch/d.bin"
 check "data: no corpus written on refused numbers" [ ! -e "$scratch/d.bin" ]

@@ -641,8 +641,8 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     return 0;
 }
 
-/* Three fractions from 0 to 1 summing to 1 (within 0.001), the training
- * one above 0: a split without training windows trains nothing. */
+/* Three fractions from 0 to 1 summing to 1 (within 0.001); NaN is none
+ * (it passed every comparison, and "nan,0,0" made an empty corpus). */
 static int parse_split(const char *s, double *out)
 {
     char *end;
@@ -655,7 +655,7 @@ static int parse_split(const char *s, double *out)
         sum += out[k];
         s = end + 1;
     }
-    if (sum < 0.999 || sum > 1.001 || out[MV_SPLIT_TRAIN] <= 0) return -1;
+    if (sum < 0.999 || sum > 1.001) return -1;
     return 0;
 }
 
@@ -727,8 +727,7 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
         } else if (!strcmp(a, "--split")) {
             if (parse_split(v, o->split))
                 return bad_option(a, v,
-                                  "three fractions from 0 to 1 summing to 1, the first (train) "
-                                  "above 0, e.g. 0.8,0.1,0.1");
+                                  "three fractions from 0 to 1 summing to 1, e.g. 0.8,0.1,0.1");
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             o->out = v;
         } else {

@@ -8,6 +8,7 @@
  * they would get in one process; the gradients are summed, every process takes
  * the same Adam step, and process 0 alone writes files and talks. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -120,7 +121,9 @@ static int parse_number(const char *a, const char *v, train_opts *o)
     if (!strcmp(a, "--beta")) return cli_double(cmd, a, v, 0, 1e3, &n->beta);
     if (!strcmp(a, "--free-bits")) return cli_double(cmd, a, v, 0, 1e6, &n->free_bits);
     if (!strcmp(a, "--beta-rate")) return cli_real(cmd, a, v, 0, 1, CLI_BELOW_HI, &n->beta_rate);
-    if (!strcmp(a, "--lr")) return cli_real(cmd, a, v, 0, 10, CLI_ABOVE_LO, &n->lr);
+    /* Any positive float: a huge one makes a run diverge on purpose (the
+     * trainer stops it, tests/train/test_train_resume.c), NaN never runs. */
+    if (!strcmp(a, "--lr")) return cli_real(cmd, a, v, 0, FLT_MAX, CLI_ABOVE_LO, &n->lr);
     if (!strcmp(a, "--seed")) return cli_u64(cmd, a, v, &n->seed);
     if (!strcmp(a, "--steps")) return cli_long(cmd, a, v, 1, MAX_STEPS, &o->steps);
     if (!strcmp(a, "--epochs")) return cli_long(cmd, a, v, 1, 1000000, &o->epochs);
