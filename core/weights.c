@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "checksum.h"
+#include "regular_file.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "tensors are used in place from the little-endian file: build on a little-endian machine"
@@ -704,42 +705,61 @@ static unsigned char *alloc_file_buffer(size_t n)
     return aligned_alloc(ALIGN, (size_t)round_up(n ? n : 1, ALIGN));
 }
 
+/* Reads n bytes from the start of fd into buf. */
+static int read_start(const report *r, int fd, unsigned char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, buf + got, n - got, (off_t)got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0)
+            return fail(r, MV_WEIGHTS_ERR_IO, "read %zu of %zu bytes: %s", got, n,
+                        k < 0 ? strerror(errno) : "the file shrank while being read");
+        got += (size_t)k;
+    }
+    return MV_WEIGHTS_OK;
+}
+
+/* The header is read and checked first, against the file's size too: a file
+ * that is no model, or whose sections do not add up to its size, is refused
+ * before its payload is read (a model path naming a disk image must not make
+ * the plugin's worker read gigabytes). */
+static int read_fd(const report *r, int fd, uint64_t file_size, mv_weights **out)
+{
+    if (file_size > MV_WEIGHTS_MAX_FILE)
+        return fail(r, MV_WEIGHTS_ERR_SIZE,
+                    "file of %llu bytes, larger than the %llu bytes a model may have",
+                    (unsigned long long)file_size, (unsigned long long)MV_WEIGHTS_MAX_FILE);
+    size_t n = (size_t)file_size;
+    unsigned char head[HEADER_SIZE];
+    mv_hparams hp;
+    directory d;
+    int rc = read_start(r, fd, head, n < HEADER_SIZE ? n : HEADER_SIZE);
+    if (!rc) rc = read_header(r, head, n < HEADER_SIZE ? n : HEADER_SIZE, &hp, &d);
+    if (rc) return rc;
+    if (n > d.payload_offset && d.payload_size < n - d.payload_offset)
+        return fail(r, MV_WEIGHTS_ERR_SIZE, "%llu bytes follow the end of the payload",
+                    (unsigned long long)(n - d.payload_offset - d.payload_size));
+    unsigned char *bytes = alloc_file_buffer(n);
+    if (!bytes) return fail(r, MV_WEIGHTS_ERR_NOMEM, "out of memory for %zu bytes", n);
+    rc = read_start(r, fd, bytes, n);
+    if (rc) {
+        free(bytes);
+        return rc;
+    }
+    return read_owned(bytes, n, r->name, out, r->err, r->errlen);
+}
+
 int weights_read(const char *path, mv_weights **out, char *err, size_t errlen)
 {
     const report r = {path, err, errlen};
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail(&r, MV_WEIGHTS_ERR_IO, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return fail(&r, MV_WEIGHTS_ERR_IO, "not a regular file");
-    }
-    if ((uint64_t)st.st_size > SIZE_MAX - ALIGN) {
-        close(fd);
-        return fail(&r, MV_WEIGHTS_ERR_SIZE, "file of %lld bytes is too large for memory",
-                    (long long)st.st_size);
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    unsigned char *bytes = alloc_file_buffer(n);
-    if (!bytes) {
-        close(fd);
-        return fail(&r, MV_WEIGHTS_ERR_NOMEM, "out of memory for %zu bytes", n);
-    }
-    while (got < n) {
-        ssize_t k = read(fd, bytes + got, n - got);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            int e = k < 0 ? errno : 0;
-            close(fd);
-            free(bytes);
-            return fail(&r, MV_WEIGHTS_ERR_IO, "read %zu of %zu bytes: %s", got, n,
-                        e ? strerror(e) : "the file shrank while being read");
-        }
-        got += (size_t)k;
-    }
+    uint64_t size;
+    int fd = regular_file_open(path, &size, err, errlen);
+    if (fd < 0) return MV_WEIGHTS_ERR_IO;
+    int rc = read_fd(&r, fd, size, out);
     close(fd);
-    return read_owned(bytes, n, path, out, err, errlen);
+    return rc;
 }
 
 int weights_read_mem(const void *bytes, size_t n, const char *name, mv_weights **out, char *err,

@@ -70,7 +70,13 @@ typedef struct mv_meta {
 
 typedef struct mv_weights mv_weights; /* opaque; owns the file's bytes */
 
-/* Reads and validates path completely before returning anything. On failure
+/* The largest weights file weights_read() reads (1 GiB, some 80 times the
+ * largest shipped model): a larger one is refused by its size alone. */
+#define MV_WEIGHTS_MAX_FILE ((uint64_t)1 << 30)
+
+/* Reads and validates path completely before returning anything: its size
+ * and header first, its payload only when they hold. A path that is not a
+ * regular file (a FIFO, a device, a folder) is refused without blocking. On failure
  * returns the error class, *out = NULL, and err holds one line naming the file
  * and the problem, e.g. "model.mvae: tensor decoder.l1.w_x has 1024x600 floats,
  * expected 1024x602". */

@@ -798,9 +798,15 @@ void host_send_path(mv_host *h, uint32_t frame, const char *property_uri, const 
 
 void host_send_string(mv_host *h, uint32_t frame, const char *property_uri, const char *text)
 {
+    host_send_bytes(h, frame, property_uri, text, (uint32_t)strlen(text));
+}
+
+void host_send_bytes(mv_host *h, uint32_t frame, const char *property_uri, const char *bytes,
+                     uint32_t length)
+{
     LV2_Atom_Forge_Frame obj;
     send_set_head(h, frame, property_uri, &obj);
-    lv2_atom_forge_string(&h->forge, text, (uint32_t)strlen(text));
+    lv2_atom_forge_string(&h->forge, bytes, length);
     lv2_atom_forge_pop(&h->forge, &obj);
 }
 
@@ -1038,6 +1044,18 @@ int host_call_save(mv_host *h, LV2_State_Store_Function store, void *handle)
     if (!iface) return -1;
     return iface->save(lilv_instance_get_handle(h->instance), store, handle,
                        LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE, h->features) == LV2_STATE_SUCCESS
+               ? 0
+               : -1;
+}
+
+int host_call_restore(mv_host *h, LV2_State_Retrieve_Function retrieve, void *handle)
+{
+    const LV2_State_Interface *iface =
+        lilv_instance_get_extension_data(h->instance, LV2_STATE__interface);
+    if (!iface) return -1;
+    return iface->restore(lilv_instance_get_handle(h->instance), retrieve, handle,
+                          LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE,
+                          h->features) == LV2_STATE_SUCCESS
                ? 0
                : -1;
 }

@@ -80,6 +80,10 @@ typedef struct mv_position {
 void host_send_position_fields(mv_host *h, uint32_t frame, const mv_position *p);
 void host_send_path(mv_host *h, uint32_t frame, const char *property_uri, const char *path);
 void host_send_string(mv_host *h, uint32_t frame, const char *property_uri, const char *text);
+/* A string atom of exactly length bytes (a NUL among them too), as a careless
+ * host or UI might send one. */
+void host_send_bytes(mv_host *h, uint32_t frame, const char *property_uri, const char *bytes,
+                     uint32_t length);
 void host_send_int(mv_host *h, uint32_t frame, const char *property_uri, int32_t value);
 void host_send_double(mv_host *h, uint32_t frame, const char *property_uri, double value);
 void host_send_vector(mv_host *h, uint32_t frame, const char *property_uri, const float *v,
@@ -135,6 +139,9 @@ int host_restore_state(mv_host *h, void *state);
 int host_restore_state_features(mv_host *h, void *state, bool with_schedule);
 /* Calls the plugin's save() directly with store (any thread may call it). */
 int host_call_save(mv_host *h, LV2_State_Store_Function store, void *handle);
+/* Calls the plugin's restore() directly with retrieve, as a host that keeps
+ * the values itself does (Carla), with the host's features. */
+int host_call_restore(mv_host *h, LV2_State_Retrieve_Function retrieve, void *handle);
 /* Same Turtle (vectors are stored as exact bytes, so this compares values). */
 bool host_states_equal(mv_host *h, void *a, void *b);
 void host_free_state(void *state);

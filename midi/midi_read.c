@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "midi_track.h"
+#include "regular_file.h"
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -177,16 +178,6 @@ int midi_read_memory(const uint8_t *bytes, size_t len, mv_midi_file *f, char *er
     return rc;
 }
 
-/* What a path that is not a regular file is, for the refusal. */
-static const char *file_kind(mode_t mode)
-{
-    if (S_ISDIR(mode)) return "a folder";
-    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-    return "a special file";
-}
-
 /* Reads the whole regular file open on fd (size bytes when checked) into a
  * malloc'ed buffer; a file that shrank meanwhile is read as it now is. */
 static uint8_t *read_all(int fd, size_t size, size_t *len)
@@ -210,25 +201,15 @@ static uint8_t *read_all(int fd, size_t size, size_t *len)
 int midi_read_file(const char *path, mv_midi_file *f, char *err, size_t errlen)
 {
     memset(f, 0, sizeof *f);
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return fail(err, errlen, "%s: is %s, not a MIDI file", path, file_kind(st.st_mode));
-    }
-    if ((uint64_t)st.st_size > MV_MIDI_MAX_FILE_BYTES) {
+    uint64_t size;
+    int fd = regular_file_open(path, &size, err, errlen);
+    if (fd < 0) return -1;
+    if (size > MV_MIDI_MAX_FILE_BYTES) {
         close(fd);
         return fail(err, errlen, "%s: larger than %u MiB", path, MV_MIDI_MAX_FILE_BYTES >> 20);
     }
     size_t len;
-    uint8_t *bytes = read_all(fd, (size_t)st.st_size, &len);
+    uint8_t *bytes = read_all(fd, (size_t)size, &len);
     int read_errno = errno;
     close(fd);
     if (!bytes) return fail(err, errlen, "%s: cannot read: %s", path, strerror(read_errno));

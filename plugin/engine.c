@@ -1,13 +1,9 @@
 #include "engine.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "latent.h"
 #include "rng.h"
@@ -52,38 +48,10 @@ static void bind_attributes(mv_engine *e)
     }
 }
 
-/* A model must be a regular file: opened without blocking (a FIFO would
- * wait for a writer in open()) and checked before it is read. */
-static int check_regular_file(const char *path, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    int rc = fstat(fd, &st);
-    close(fd);
-    if (rc) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s is a directory, not a model file", path);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s is not a regular file (a FIFO, socket or device)", path);
-        return -1;
-    }
-    return 0;
-}
-
 mv_engine *engine_load(const char *path, char *err, size_t errlen)
 {
     static atomic_uint serials;
     mv_weights *w = NULL;
-    if (check_regular_file(path, err, errlen)) return NULL;
     if (weights_read(path, &w, err, errlen) != MV_WEIGHTS_OK) return NULL;
     const mv_hparams *hp = weights_hparams(w);
     if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS && hp->repr != MV_REPR_ROLL) {

@@ -126,7 +126,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     self->work_engine = engine_load(self->default_model, err, sizeof err);
     if (!self->work_engine) lv2_log_error(&self->logger, "morphvae: %s\n", err);
     self->engine = self->handed_engine = self->work_engine;
-    self->last_requested_bar = -1;
+    self->last_requested_bar = INT64_MIN; /* none yet (every bar, negative too, is a bar) */
     snprintf(self->reported.path[0], MV_PATH_MAX, "%s",
              self->work_engine ? self->work_engine->path : "");
     self->reported.due = REPORT_ALL; /* hosts learn the values at the first run */
@@ -168,25 +168,39 @@ static void activate(LV2_Handle instance)
 
 /* ------------------------------------------------------------ playing steps */
 
-static float port_value(const mv_plugin *self, int port)
+/* Each control's declared range and default (ttl/morphvae.ttl.in). A value
+ * past an end reads as that end (+Inf the maximum, -Inf the minimum); NaN,
+ * and a port the host left unconnected, read as the default. */
+typedef struct control_range {
+    float min, max, def;
+} control_range;
+
+static const control_range control_ranges[PORT_COUNT] = {
+    [PORT_MORPH] = {0, 1, 0},
+    [PORT_ATTR_FIRST... PORT_ATTR_FIRST + MV_N_ATTRS - 1] = {-4, 4, 0},
+    [PORT_TEMPERATURE] = {0, 2, 0},
+    [PORT_VARIATION] = {0, 999, 0},
+    [PORT_PHRASE_BARS] = {0, MV_MAX_PHRASE_BARS, 0}, /* 0: the model's length */
+    [PORT_VELOCITY] = {1, 127, 100},
+    [PORT_CHANNEL] = {1, 16, 1},
+    [PORT_TRANSPOSE] = {-24, 24, 0},
+    [PORT_KEY] = {0, 11, 0},
+    [PORT_SCALE] = {0, MV_N_SCALES - 1, 0},
+    [PORT_EXACT_ENDS] = {0, 1, 1},
+    [PORT_CAPTURE] = {0, 2, 0},
+};
+
+static float port_float(const mv_plugin *self, int port)
 {
-    return self->port[port] ? *self->port[port] : 0.0f;
+    const control_range *r = &control_ranges[port];
+    float v = self->port[port] ? *self->port[port] : r->def;
+    if (isnan(v)) return r->def;
+    return v < r->min ? r->min : v > r->max ? r->max : v;
 }
 
-static int port_int(const mv_plugin *self, int port, int lo, int hi)
+static int port_int(const mv_plugin *self, int port)
 {
-    float v = port_value(self, port);
-    if (!isfinite(v)) return lo;
-    if (v < (float)lo) return lo;
-    if (v > (float)hi) return hi;
-    return (int)lrintf(v);
-}
-
-static float port_float(const mv_plugin *self, int port, float lo, float hi)
-{
-    float v = port_value(self, port);
-    if (!isfinite(v)) return lo;
-    return v < lo ? lo : v > hi ? hi : v;
+    return (int)lrintf(port_float(self, port));
 }
 
 static const mv_bar_slot *bar_for(const mv_plugin *self, int64_t bar)
@@ -200,7 +214,7 @@ static const mv_bar_slot *bar_for(const mv_plugin *self, int64_t bar)
 
 static void note_on(mv_plugin *self, int64_t frame, uint8_t channel, int pitch, int64_t off_step)
 {
-    uint8_t velocity = (uint8_t)port_int(self, PORT_VELOCITY, 1, 127);
+    uint8_t velocity = (uint8_t)port_int(self, PORT_VELOCITY);
     midi_out_note_on(&self->out, frame, channel, (uint8_t)pitch, velocity, off_step);
 }
 
@@ -222,10 +236,10 @@ static void play_roll_step(mv_plugin *self, const mv_engine *e, const mv_roll_st
         for (; ends; ends &= ends - 1)
             midi_out_roll_release(&self->out, w * 64 + __builtin_ctzll(ends), frame);
     }
-    int transpose = port_int(self, PORT_TRANSPOSE, -24, 24), key = port_int(self, PORT_KEY, 0, 11),
-        scale = port_int(self, PORT_SCALE, 0, MV_N_SCALES - 1);
-    uint8_t channel = (uint8_t)(port_int(self, PORT_CHANNEL, 1, 16) - 1);
-    uint8_t velocity = (uint8_t)port_int(self, PORT_VELOCITY, 1, 127);
+    int transpose = port_int(self, PORT_TRANSPOSE), key = port_int(self, PORT_KEY),
+        scale = port_int(self, PORT_SCALE);
+    uint8_t channel = (uint8_t)(port_int(self, PORT_CHANNEL) - 1);
+    uint8_t velocity = (uint8_t)port_int(self, PORT_VELOCITY);
     uint64_t struck[2] = {0, 0}; /* output pitches given a note-on at this step */
     for (int w = 0; w < 2; w++) {
         for (uint64_t starts = st->sounds[w] & ~held[w]; starts; starts &= starts - 1) {
@@ -270,11 +284,9 @@ static void play_step(mv_plugin *self, int64_t step, int64_t frame)
     if (token == MV_MELODY_NO_EVENT) return;
     midi_out_end_open(&self->out, frame);
     if (token == MV_MELODY_NOTE_OFF || token < 2 || token >= (int32_t)e->n_classes) return;
-    int pitch = notes_shape_pitch((int)e->min_pitch + token - 2,
-                                  port_int(self, PORT_TRANSPOSE, -24, 24),
-                                  port_int(self, PORT_KEY, 0, 11),
-                                  port_int(self, PORT_SCALE, 0, MV_N_SCALES - 1));
-    uint8_t channel = (uint8_t)(port_int(self, PORT_CHANNEL, 1, 16) - 1);
+    int pitch = notes_shape_pitch((int)e->min_pitch + token - 2, port_int(self, PORT_TRANSPOSE),
+                                  port_int(self, PORT_KEY), port_int(self, PORT_SCALE));
+    uint8_t channel = (uint8_t)(port_int(self, PORT_CHANNEL) - 1);
     note_on(self, frame, channel, pitch, MV_OFF_OPEN);
 }
 
@@ -288,7 +300,7 @@ static void request(mv_plugin *self, const mv_msg *m);
 static void capture_follow_controls(mv_plugin *self)
 {
     mv_capture *c = &self->capture;
-    int target = port_int(self, PORT_CAPTURE, 0, 2);
+    int target = port_int(self, PORT_CAPTURE);
     const mv_engine *e = self->engine;
     /* (A window an anchor can keep: a roll's is packed, engine.h.) */
     int steps = e && engine_window_tokens(e) <= MV_MAX_ANCHOR_TOKENS
@@ -352,13 +364,13 @@ static void read_decode_controls(mv_plugin *self)
 {
     mv_decode_params p;
     memset(&p, 0, sizeof p); /* padding too: params are compared with memcmp */
-    p.morph = port_float(self, PORT_MORPH, 0.0f, 1.0f);
+    p.morph = port_float(self, PORT_MORPH);
     for (int a = 0; a < MV_N_ATTRS; a++)
-        p.attr[a] = port_float(self, PORT_ATTR_FIRST + a, -4.0f, 4.0f);
-    p.temperature = port_float(self, PORT_TEMPERATURE, 0.0f, 2.0f);
-    p.variation = port_int(self, PORT_VARIATION, 0, 999);
-    p.phrase_bars = port_int(self, PORT_PHRASE_BARS, 0, MV_MAX_PHRASE_BARS);
-    p.exact_ends = port_int(self, PORT_EXACT_ENDS, 0, 1);
+        p.attr[a] = port_float(self, PORT_ATTR_FIRST + a);
+    p.temperature = port_float(self, PORT_TEMPERATURE);
+    p.variation = port_int(self, PORT_VARIATION);
+    p.phrase_bars = port_int(self, PORT_PHRASE_BARS);
+    p.exact_ends = port_int(self, PORT_EXACT_ENDS);
     if (memcmp(&p, &self->params, sizeof p)) {
         self->params = p;
         self->decode_version++;
@@ -416,34 +428,40 @@ static double frames_per_step(const mv_plugin *self)
     return spf > 0 ? 1.0 / spf : self->clock.rate / 8.0;
 }
 
-/* Asks for the bar needed now or next when it is missing or (if
- * refresh_stale) decoded for other controls; one request at a time. A stale
- * bar is refreshed at most once a 16th: only the decode before a step is
- * heard, and automation changes the controls every block. The in-flight mark
- * is set before schedule_work(): a host may answer inside that call, and the
- * answer clears it. */
-static void request_decode(mv_plugin *self, bool refresh_stale)
+/* The bar to ask for: the first of now and now + 1 that is missing, else (if
+ * refresh_stale) one decoded for other controls, at most once a 16th: only
+ * the decode before a step is heard, and automation changes the controls
+ * every block. Bars before bar 1 (negative: a count-in, a pre-roll, a loop
+ * across bar 0) are bars like any other. False when none is due. */
+static bool bar_to_request(mv_plugin *self, bool refresh_stale, int64_t *want)
 {
-    if (!self->engine || self->request_in_flight) return;
     int64_t now = clock_bar_of(&self->clock, self->clock.next_step);
-    int64_t want = -1;
     bool stale[2];
     for (int i = 0; i < 2; i++) {
         const mv_bar_slot *s = bar_for(self, now + i);
         if (!s) {
-            want = now + i;
-            break;
+            *want = now + i;
+            return true;
         }
         stale[i] = s->version != self->decode_version;
     }
-    if (want < 0) {
-        if (!refresh_stale || (double)self->frames_since_refresh < frames_per_step(self)) return;
-        self->frames_since_refresh = 0;
-        if (stale[0] && stale[1]) want = self->last_requested_bar == now ? now + 1 : now;
-        else if (stale[0]) want = now;
-        else if (stale[1]) want = now + 1;
-        else return;
-    }
+    if (!refresh_stale || (double)self->frames_since_refresh < frames_per_step(self)) return false;
+    self->frames_since_refresh = 0;
+    if (stale[0] && stale[1]) *want = self->last_requested_bar == now ? now + 1 : now;
+    else if (stale[0]) *want = now;
+    else if (stale[1]) *want = now + 1;
+    else return false;
+    return true;
+}
+
+/* Asks for the bar bar_to_request() names; one request at a time. The
+ * in-flight mark is set before schedule_work(): a host may answer inside
+ * that call, and the answer clears it. */
+static void request_decode(mv_plugin *self, bool refresh_stale)
+{
+    int64_t want;
+    if (!self->engine || self->request_in_flight || !bar_to_request(self, refresh_stale, &want))
+        return;
     uint32_t id = ++self->last_request ? self->last_request : ++self->last_request;
     mv_msg m = {.decode = {.head.type = MSG_DECODE,
                            .request = id,
@@ -659,8 +677,8 @@ static void run(LV2_Handle instance, uint32_t n_frames)
     request_decode(self, true);
     midi_out_end(&self->out);
     report_write(self);
-    display_update(self->display, self, port_int(self, PORT_TRANSPOSE, -24, 24),
-                   port_int(self, PORT_KEY, 0, 11), port_int(self, PORT_SCALE, 0, MV_N_SCALES - 1));
+    display_update(self->display, self, port_int(self, PORT_TRANSPOSE), port_int(self, PORT_KEY),
+                   port_int(self, PORT_SCALE));
 }
 
 static void deactivate(LV2_Handle instance)

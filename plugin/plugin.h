@@ -179,6 +179,10 @@ typedef struct mv_plugin {
     mv_outbox outbox;
     char capture_status[MV_PATH_MAX]; /* the last captured phrase's outcome */
     bool publish_paused;       /* a restore is staged: what save() sees is its data */
+    /* A restored state's model that could not be loaded ("": none): until the
+     * model or an anchor changes, save() keeps storing the restored state and
+     * the host is told this path, so the session finds the model again. */
+    char missing_model[MV_PATH_MAX];
 
     /* --- Shared --- */
     mv_snapshot saved;            /* worker/restore -> save() */
@@ -195,6 +199,8 @@ LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respo
 LV2_Worker_Status mv_work_response(LV2_Handle instance, uint32_t size, const void *body);
 /* Writes the worker's current state (model path, anchors) for save(). */
 void worker_publish(mv_plugin *self);
+/* The index of the first NaN or Inf among z[0..n), or -1 when all are finite. */
+int first_nonfinite(const float *z, int n);
 
 /* report.c: patch:Set messages on the notify port for the due reports. */
 void report_write(mv_plugin *self);

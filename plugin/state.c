@@ -19,6 +19,7 @@
 
 #include "plugin.h"
 #include "token_text.h"
+#include "utf8_text.h"
 
 static const LV2_Feature *find_feature(const LV2_Feature *const *features, const char *uri)
 {
@@ -178,15 +179,35 @@ static const void *retrieve_typed(LV2_State_Retrieve_Function retrieve, LV2_Stat
     return value && type == want_type ? value : NULL;
 }
 
+/* A text value (atom:String or atom:Path) copied into out with its NUL.
+ * Hosts hand text back with a size that counts the trailing NUL (lilv, as
+ * save() stored it) or not (Carla: strlen()), and the value may then end
+ * without one: both are taken. Text with a NUL inside, or longer than out
+ * holds, is not (false, out ""). */
+static bool retrieve_text(LV2_State_Retrieve_Function retrieve, LV2_State_Handle handle,
+                          LV2_URID key, LV2_URID type, char *out, size_t out_size)
+{
+    size_t size = 0;
+    const char *value = retrieve_typed(retrieve, handle, key, type, &size);
+    out[0] = '\0';
+    if (!value) return false;
+    size_t length = size && value[size - 1] == '\0' ? size - 1 : size;
+    if (length >= out_size || memchr(value, '\0', length)) return false;
+    memcpy(out, value, length);
+    out[length] = '\0';
+    return true;
+}
+
 /* Copies a restored path, mapped to an absolute one, into out ("" if absent). */
 static void restore_path(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
                          LV2_State_Handle handle, LV2_URID key,
                          const LV2_Feature *const *features, char *out, size_t out_size)
 {
-    size_t size = 0;
-    const char *value = retrieve_typed(retrieve, handle, key, self->uris.atom_Path, &size);
+    char value[MV_PATH_MAX];
     out[0] = '\0';
-    if (!value || size == 0 || value[size - 1] != '\0') return;
+    if (!retrieve_text(retrieve, handle, key, self->uris.atom_Path, value, sizeof value) ||
+        !value[0])
+        return;
     const LV2_Feature *f = find_feature(features, LV2_STATE__mapPath);
     const LV2_State_Map_Path *map_path = f ? f->data : NULL;
     char *absolute = map_path ? map_path->absolute_path(map_path->handle, value) : NULL;
@@ -195,18 +216,22 @@ static void restore_path(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
 }
 
 /* A model of the bundle named by its file name (save()): found in the bundle
- * this plugin runs from. A name that is not a plain file name is ignored. */
+ * this plugin runs from. A name that is not a plain file name (or not UTF-8:
+ * it is saved as a string again), or too long for a path, is ignored. */
 static void restore_bundle_model(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
                                  LV2_State_Handle handle)
 {
-    size_t size = 0;
-    const char *name = retrieve_typed(retrieve, handle, self->uris.mv_bundle_model,
-                                      self->uris.atom_String, &size);
-    if (!name || size < 2 || name[size - 1] != '\0' || strchr(name, '/') || name[0] == '.')
+    char name[MV_PATH_MAX];
+    if (!retrieve_text(retrieve, handle, self->uris.mv_bundle_model, self->uris.atom_String, name,
+                       sizeof name) ||
+        !name[0] || strchr(name, '/') || name[0] == '.' ||
+        utf8_prefix(name, strlen(name), sizeof name) != strlen(name))
         return;
     mv_restore_data *r = &self->restore;
-    snprintf(r->model_path, sizeof r->model_path, "%.*s%s", (int)bundle_dir_length(self),
-             self->default_model, name);
+    size_t dir = bundle_dir_length(self), length = strlen(name);
+    if (dir + length >= sizeof r->model_path) return;
+    memcpy(r->model_path, self->default_model, dir);
+    memcpy(r->model_path + dir, name, length + 1);
 }
 
 static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
@@ -226,16 +251,26 @@ static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve
                                          &size);
     if (seed && size == sizeof *seed)
         a->seed = *seed < 0 ? 0 : *seed > MV_SEED_MAX ? MV_SEED_MAX : (uint32_t)*seed;
-    const char *label = retrieve_typed(retrieve, handle, u->mv_anchor_label[which],
-                                       u->atom_String, &size);
-    if (label && size > 0 && label[size - 1] == '\0')
-        snprintf(a->label, sizeof a->label, "%s", label);
+    char label[MV_PATH_MAX]; /* a longer one is cut to fit a->label */
+    if (retrieve_text(retrieve, handle, u->mv_anchor_label[which], u->atom_String, label,
+                      sizeof label))
+        utf8_copy(a->label, sizeof a->label, label, strlen(label));
     restore_path(self, retrieve, handle, u->mv_anchor_file[which], features, a->path,
                  sizeof a->path);
 
     const char *z = retrieve_typed(retrieve, handle, u->mv_anchor_z[which], u->atom_String,
                                    &size);
     r->anchor_z_size[which] = z ? parse_vector(z, size, r->anchor_z[which], MV_MAX_SIZE) : 0;
+    /* Made again from what else the state holds (its file, its window), or
+     * the model's default: a vector with NaN or Inf decodes to nothing. */
+    int bad = first_nonfinite(r->anchor_z[which], r->anchor_z_size[which]);
+    if (bad >= 0) {
+        lv2_log_error(&self->logger,
+                      "morphvae: anchor %c: value %d of the stored vector is not a finite "
+                      "number; not used\n",
+                      'A' + which, bad);
+        r->anchor_z_size[which] = 0;
+    }
     const char *tokens = retrieve_typed(retrieve, handle, u->mv_anchor_tokens[which],
                                         u->atom_String, &size);
     /* The engine checks that the window fits its model. */

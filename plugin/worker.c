@@ -13,18 +13,24 @@
  * A host may call work() inside schedule_work(), and respond() may call
  * work_response() at once (Ardour while exporting): nothing here assumes
  * that a response arrives after the request's schedule_work() returned. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "plugin.h"
+#include "utf8_text.h"
 
 static const char *const default_labels[2] = {"model default A", "model default B"};
+/* A file anchor's label: at most this many bytes of the file name, then ", bar N". */
+#define MV_FILE_LABEL_MAX 200
 
 /* ------------------------------------------------------------ anchors */
 
+/* Cut to valid UTF-8 (utf8_text.h): a label from patch:Set may be cut
+ * inside a character, or hold bytes that are no text. */
 static void set_label(mv_anchor_source *a, const char *text)
 {
-    snprintf(a->label, sizeof a->label, "%.*s", (int)sizeof a->label - 1, text);
+    utf8_copy(a->label, sizeof a->label, text, strlen(text));
 }
 
 /* Whether a window of a's tokens means the same notes to b. */
@@ -122,13 +128,23 @@ static int anchor_file(mv_plugin *self, int which, const char *path)
     a->kind = ANCHOR_FILE;
     snprintf(a->path, sizeof a->path, "%s", path);
     const char *base = strrchr(path, '/');
-    snprintf(a->label, sizeof a->label, "%.200s, bar %u", base ? base + 1 : path, e->seq_bar + 1);
+    const char *name = base ? base + 1 : path;
+    snprintf(a->label, sizeof a->label, "%.*s, bar %u",
+             (int)utf8_prefix(name, strlen(name), MV_FILE_LABEL_MAX), name, e->seq_bar + 1);
     lv2_log_note(&self->logger, "morphvae: anchor %c is now %s, bar %u\n", 'A' + which, path,
                  e->seq_bar + 1);
     return 0;
 }
 
-/* Returns 0 when the anchor changed. */
+int first_nonfinite(const float *z, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(z[i])) return i;
+    return -1;
+}
+
+/* Returns 0 when the anchor changed. A vector with NaN or Inf in it is
+ * refused: it would decode to nothing at every morph. */
 static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
 {
     mv_engine *e = self->work_engine;
@@ -137,6 +153,14 @@ static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
                       "morphvae: anchor %c not changed: a vector of %u values, the model "
                       "needs %d\n",
                       'A' + m->which, m->n, e ? e->z_size : 0);
+        return -1;
+    }
+    int bad = first_nonfinite(m->z, (int)m->n);
+    if (bad >= 0) {
+        lv2_log_error(&self->logger,
+                      "morphvae: anchor %c not changed: value %d of the vector is not a finite "
+                      "number\n",
+                      'A' + m->which, bad);
         return -1;
     }
     memcpy(e->anchor_z[m->which], m->z, m->n * sizeof(float));
@@ -231,7 +255,7 @@ static int anchor_capture(mv_plugin *self, const mv_msg_capture *m)
 
 void worker_publish(mv_plugin *self)
 {
-    if (self->publish_paused) return;
+    if (self->publish_paused || self->missing_model[0]) return;
     mv_saved_state *s = snapshot_back(&self->saved);
     const mv_engine *e = self->work_engine;
     snprintf(s->model_path, sizeof s->model_path, "%s",
@@ -254,7 +278,10 @@ void worker_publish(mv_plugin *self)
 /* What the host is told a path is: 0 the model, 1 and 2 the anchor files. */
 static const char *path_of(const mv_plugin *self, int i)
 {
-    if (i == 0) return self->work_engine ? self->work_engine->path : "";
+    if (i == 0)
+        return self->missing_model[0] ? self->missing_model
+               : self->work_engine    ? self->work_engine->path
+                                      : "";
     const mv_anchor_source *a = &self->anchor[i - 1];
     return a->kind == ANCHOR_FILE ? a->path : "";
 }
@@ -315,9 +342,11 @@ refused:
     atomic_store_explicit(&self->outbox_waiting, true, memory_order_release);
 }
 
-/* The anchors (and so what the host is told about them) changed. */
+/* The anchors (and so what the host is told about them) changed: what plays
+ * is the session from now on, a missing model is given up. */
 static void anchors_changed(mv_plugin *self)
 {
+    self->missing_model[0] = '\0';
     self->outbox.anchors = true;
     self->outbox.paths |= 6u; /* both anchor files */
 }
@@ -362,6 +391,7 @@ static void apply_restore(mv_plugin *self)
 {
     mv_restore_data *r = &self->restore;
     mv_engine *e = self->work_engine;
+    self->missing_model[0] = '\0';
     if (!e || strcmp(r->model_path, e->path)) {
         char err[512];
         mv_engine *loaded = engine_load(r->model_path, err, sizeof err);
@@ -369,7 +399,11 @@ static void apply_restore(mv_plugin *self)
             replace_work_engine(self, loaded);
             e = loaded;
         } else {
-            lv2_log_error(&self->logger, "morphvae: restoring: %s\n", err);
+            snprintf(self->missing_model, sizeof self->missing_model, "%s", r->model_path);
+            lv2_log_error(&self->logger,
+                          "morphvae: restoring: %s; playing %s until it is found (the "
+                          "session keeps naming it)\n",
+                          err, e ? e->path : "nothing");
         }
     }
     self->outbox.paths |= 7u;
@@ -479,6 +513,7 @@ LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respo
         break;
     case MSG_ANCHOR_LABEL:
         set_label(&self->anchor[m->path.which & 1], m->path.text);
+        self->missing_model[0] = '\0';
         break;
     case MSG_ANCHOR_TOKENS:
         if (anchor_tokens(self, &m->tokens) == 0) anchors_changed(self);

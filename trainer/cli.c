@@ -1,12 +1,14 @@
-/* Option parsing and folders for the generation commands. */
+/* Option parsing and folders for the commands. */
 #include "cli.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int cli_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
 {
@@ -22,17 +24,36 @@ int cli_long(const char *cmd, const char *opt, const char *s, long lo, long hi, 
     return 0;
 }
 
-int cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out)
+int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
+{
+    long v;
+    if (cli_long(cmd, opt, s, lo, hi, &v)) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int cli_real(const char *cmd, const char *opt, const char *s, double lo, double hi, int open_ends,
+             double *out)
 {
     char *end;
     double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v) || v < lo || v > hi) {
-        fprintf(stderr, "morphvae %s: %s wants a number from %g to %g, not '%s'\n", cmd, opt, lo,
-                hi, s);
+    bool above = open_ends & CLI_ABOVE_LO, below = open_ends & CLI_BELOW_HI;
+    if (end == s || *end || !isfinite(v) || v < lo || v > hi || (above && v == lo) ||
+        (below && v == hi)) {
+        char excluded[64] = "";
+        if (above && below) snprintf(excluded, sizeof excluded, " (%g and %g excluded)", lo, hi);
+        else if (above || below) snprintf(excluded, sizeof excluded, " (%g excluded)", above ? lo : hi);
+        fprintf(stderr, "morphvae %s: %s wants a number from %g to %g%s, not '%s'\n", cmd, opt,
+                lo, hi, excluded, s);
         return -1;
     }
     *out = v;
     return 0;
+}
+
+int cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out)
+{
+    return cli_real(cmd, opt, s, lo, hi, 0, out);
 }
 
 int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
@@ -49,9 +70,10 @@ int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
     return 0;
 }
 
-int cli_make_dir(const char *cmd, const char *dir)
+int cli_make_dir(const char *cmd, const char *dir, bool *created)
 {
     struct stat st;
+    *created = false;
     if (!stat(dir, &st)) {
         if (S_ISDIR(st.st_mode)) return 0;
         fprintf(stderr, "morphvae %s: %s: exists and is not a folder\n", cmd, dir);
@@ -62,7 +84,13 @@ int cli_make_dir(const char *cmd, const char *dir)
                 strerror(errno));
         return -1;
     }
+    *created = true;
     return 0;
+}
+
+void cli_drop_dir(const char *dir, bool created)
+{
+    if (created) rmdir(dir); /* refused unless empty: what was written stays */
 }
 
 int cli_is_help(const char *arg)

@@ -1,18 +1,31 @@
-/* Small helpers of the generation commands: checked number options and output
- * folders, each failure reported as "morphvae CMD: ..." on stderr. */
+/* Small helpers of the commands: checked number options and output folders,
+ * each failure reported as "morphvae CMD: ..." on stderr. */
 #ifndef MV_CLI_H
 #define MV_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-/* Parses s as a whole number in [lo, hi] (or a real number in [lo, hi]);
- * returns 0, or prints what was wrong with option opt and returns -1. */
+/* Parses s as a whole number in [lo, hi] (or a finite real number in [lo,
+ * hi]); returns 0, or prints what was wrong with option opt, naming the
+ * range, and returns -1. */
 int cli_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+int cli_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
 int cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+/* The same with an end left out of the range: CLI_ABOVE_LO refuses lo
+ * itself, CLI_BELOW_HI hi itself (a learning rate above 0, a probability
+ * below 1). */
+enum { CLI_ABOVE_LO = 1, CLI_BELOW_HI = 2 };
+int cli_real(const char *cmd, const char *opt, const char *s, double lo, double hi, int open_ends,
+             double *out);
 int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
 
-/* Creates dir if it does not exist; returns 0, or prints why not and returns -1. */
-int cli_make_dir(const char *cmd, const char *dir);
+/* Creates dir if it does not exist; returns 0, or prints why not and returns
+ * -1. *created: whether it made it, for cli_drop_dir. */
+int cli_make_dir(const char *cmd, const char *dir, bool *created);
+/* After a command failed: removes dir if it made it and it is still empty,
+ * so that a failed command leaves no empty folder behind. */
+void cli_drop_dir(const char *dir, bool created);
 
 /* Whether argv[i] is -h or --help. */
 int cli_is_help(const char *arg);

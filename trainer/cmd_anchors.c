@@ -87,8 +87,12 @@ static int pick_from_corpus(mv_gen_model *g, const char *arg, mv_corpus **corpus
             return -1;
         }
     }
-    if (corpus_open(path, corpus, err, sizeof err) ||
+    if (corpus_open(path, corpus, err, sizeof err) == 0 &&
         anchor_pick(g, *corpus, split, path, chosen, err, sizeof err)) {
+        corpus_close(*corpus); /* a corpus of another model, or without a usable window */
+        *corpus = NULL;
+    }
+    if (!*corpus) {
         fprintf(stderr, "morphvae anchors: %s\n", err);
         return -1;
     }

@@ -215,10 +215,15 @@ int cmd_demo(int argc, char **argv)
     }
     char found[4300];
     const char *bundle = find_bundle(bundle_arg, found, sizeof found);
-    if (!bundle || cli_make_dir("demo", out_dir)) return 1;
+    if (!bundle) return 1;
     demo_notes *d = calloc(1, sizeof *d);
     if (!d) {
         fprintf(stderr, "morphvae demo: out of memory\n");
+        return 1;
+    }
+    bool created;
+    if (cli_make_dir("demo", out_dir, &created)) {
+        free(d);
         return 1;
     }
     int rc = 1;
@@ -247,6 +252,7 @@ int cmd_demo(int argc, char **argv)
     printf("  %s\n  %s\n  %s\n", mid, wav, png);
     rc = 0;
 done:
+    if (rc) cli_drop_dir(out_dir, created);
     free(d);
     return rc;
 }

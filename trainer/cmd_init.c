@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "hparams.h"
 #include "model.h"
@@ -20,12 +21,14 @@ static int usage(FILE *f, int status)
 int cmd_init(int argc, char **argv)
 {
     const char *config = "mel_2bar", *out = NULL;
-    unsigned long long seed = 1;
+    uint64_t seed = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout, 0);
         if (i + 1 >= argc) return usage(stderr, 2);
         if (!strcmp(argv[i], "--config")) config = argv[++i];
-        else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--seed")) {
+            if (cli_u64("init", "--seed", argv[++i], &seed)) return 2;
+        }
         else if (!strcmp(argv[i], "-o")) out = argv[++i];
         else return usage(stderr, 2);
     }
@@ -46,7 +49,8 @@ int cmd_init(int argc, char **argv)
     model_init_params(&hp, block, seed);
 
     char source[64];
-    snprintf(source, sizeof source, "morphvae init --config %s --seed %llu", config, seed);
+    snprintf(source, sizeof source, "morphvae init --config %s --seed %llu", config,
+             (unsigned long long)seed);
     const mv_meta meta[] = {
         {.key = "provenance", .type = MV_META_STR, .count = strlen(source), .data = source},
     };
@@ -58,6 +62,6 @@ int cmd_init(int argc, char **argv)
         return 1;
     }
     printf("%s: %s model, %llu parameters, untrained (seed %llu)\n", out, config,
-           (unsigned long long)model_param_count(&hp), seed);
+           (unsigned long long)model_param_count(&hp), (unsigned long long)seed);
     return 0;
 }

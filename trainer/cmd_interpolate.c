@@ -161,10 +161,12 @@ int cmd_interpolate(int argc, char **argv)
         fprintf(stderr, "morphvae interpolate: %s\n", err);
         return 1;
     }
-    if (cli_make_dir("interpolate", a.out)) {
+    bool created;
+    if (cli_make_dir("interpolate", a.out, &created)) {
         rc = 1;
     } else if (interpolate(&a, &g, err, sizeof err)) {
         fprintf(stderr, "morphvae interpolate: %s\n", err);
+        cli_drop_dir(a.out, created);
         rc = 1;
     }
     gen_model_close(&g);

@@ -83,11 +83,15 @@ int cmd_sample(int argc, char **argv)
     sample_args a;
     int rc = parse(argc, argv, &a);
     if (rc) return rc < 0 ? 0 : rc;
-    if (cli_make_dir("sample", a.out)) return 1;
     mv_gen_model g;
     char err[512];
     if (gen_model_open(&g, a.model, SAMPLE_BATCH, err, sizeof err)) {
         fprintf(stderr, "morphvae sample: %s\n", err);
+        return 1;
+    }
+    bool created;
+    if (cli_make_dir("sample", a.out, &created)) {
+        gen_model_close(&g);
         return 1;
     }
     if (a.temperature < 0) a.temperature = gen_default_temperature(&g);
@@ -104,5 +108,6 @@ int cmd_sample(int argc, char **argv)
     free(z);
     free(windows);
     gen_model_close(&g);
+    if (rc) cli_drop_dir(a.out, created);
     return rc;
 }

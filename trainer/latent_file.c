@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "regular_file.h"
 
 int latent_file_write(const char *path, const float *mu, const float *sigma, int z_size,
                       char *err, size_t errlen)
@@ -28,11 +29,8 @@ int latent_file_write(const char *path, const float *mu, const float *sigma, int
 
 int latent_file_read(const char *path, float *z, int z_size, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = regular_file_fopen(path, err, errlen);
+    if (!f) return -1;
     long size = -1;
     if (!fseek(f, 0, SEEK_END)) size = ftell(f);
     long z_bytes = (long)sizeof *z * z_size;

@@ -1,7 +1,6 @@
 /* Training curves: the CSV a training run writes, as line plots in panels
  * (loss, KL, ELBO, accuracy, onset F1, learning rate, schedule) with ticked axes and a legend. Columns are found by
  * their names in the header, so older or newer logs still plot. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include "csv_fields.h"
 #include "plot.h"
 #include "raster.h"
+#include "regular_file.h"
 
 #define CURVES_W 900
 #define PANEL_H 240
@@ -134,11 +134,8 @@ static int add_row(curves *c, char *line, const column_map *map)
 
 static int read_curves(const char *path, curves *c, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = regular_file_fopen(path, err, errlen);
+    if (!f) return -1;
     char *line = NULL;
     size_t cap = 0;
     column_map map;

@@ -6,11 +6,7 @@
 set -u
 morphvae=$1 data=$2 scratch=$3/cli_test
 mkdir -p "$scratch"
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fail=1; fi
-}
+. "$(dirname "$0")/check.sh"
 
 edge=$data/midi-edge
 find "$edge" -type f \( -iname '*.mid' -o -iname '*.midi' -o -iname '*.kar' -o -iname '*.rmi' \) \

@@ -9,11 +9,7 @@ set -u
 morphvae=$1 data=$2 scratch=$3/split_paths_test
 rm -rf "$scratch"
 mkdir -p "$scratch"
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fail=1; fi
-}
+. "$(dirname "$0")/check.sh"
 
 # The Bach chorales: 305 files in train/ and valid/ subfolders.
 absolute=$(realpath "$data/jsb")

@@ -186,4 +186,16 @@ static inline void session_free(session *s)
     s->n = s->cap = 0;
 }
 
+/* Runs `blocks` blocks of 512 frames, the worker answering after each: what
+ * was sent is applied (nothing plays while the transport is stopped). */
+static inline void session_settle(mv_host *h, int blocks)
+{
+    session s = {.host = h};
+    for (int i = 0; i < blocks; i++) {
+        session_block(&s, 512);
+        host_wait_worker(h);
+    }
+    session_free(&s);
+}
+
 #endif

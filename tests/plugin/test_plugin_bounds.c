@@ -185,6 +185,68 @@ static void test_absurd_controls(const void *unused)
     session_free(&s);
 }
 
+/* A non-finite control reads as a stated end: NaN as the default, +Inf as
+ * the maximum, -Inf as the minimum (docs/plugin.md): the notes are those of
+ * that value, with the other controls off their defaults so that it shows. */
+typedef struct control_case {
+    const char *symbol;
+    float min, max, def;
+} control_case;
+
+static void set_base_controls(mv_host *h)
+{
+    host_set_control(h, "morph", 0.4f);
+    host_set_control(h, "temperature", 0.5f);
+    host_set_control(h, "density", 1.0f);
+}
+
+static void test_nonfinite_control(const void *arg)
+{
+    const control_case *c = arg;
+    const float values[3] = {NAN, INFINITY, -INFINITY}, ends[3] = {c->def, c->max, c->min};
+    for (int v = 0; v < 3; v++) {
+        session odd = {.host = open_host()}, end = {.host = open_host()};
+        if (!odd.host || !end.host) {
+            CHECK(false);
+            return;
+        }
+        set_base_controls(odd.host);
+        set_base_controls(end.host);
+        host_set_control(odd.host, c->symbol, values[v]);
+        host_set_control(end.host, c->symbol, ends[v]);
+        notes_in_two_bars(&odd);
+        notes_in_two_bars(&end);
+        notes_in_two_bars(&odd);
+        notes_in_two_bars(&end);
+        CHECK_MSG(session_same_notes(&odd, &end, FRAMES_PER_BAR, end.frame),
+                  "%s = %g plays other notes than %s = %g", c->symbol, values[v], c->symbol,
+                  ends[v]);
+        /* (An end may be silent, e.g. density -4; the default is not.) */
+        CHECK_MSG(!isnan(values[v]) || session_count_on(&end, 0, end.frame) > 0,
+                  "%s = %g: silent", c->symbol, ends[v]);
+        host_close(odd.host);
+        host_close(end.host);
+        session_free(&odd);
+        session_free(&end);
+    }
+}
+
+static void test_nonfinite_controls(void)
+{
+    static const control_case controls[] = {
+        {"morph", 0, 1, 0},         {"density", -4, 4, 0},     {"register", -4, 4, 0},
+        {"range", -4, 4, 0},        {"syncopation", -4, 4, 0}, {"temperature", 0, 2, 0},
+        {"variation", 0, 999, 0},   {"phrase_bars", 0, 16, 0}, {"velocity", 1, 127, 100},
+        {"channel", 1, 16, 1},      {"transpose", -24, 24, 0}, {"key", 0, 11, 0},
+        {"scale", 0, 6, 0},         {"exactEnds", 0, 1, 1},    {"capture", 0, 2, 0},
+    };
+    for (size_t i = 0; i < sizeof controls / sizeof controls[0]; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "%s not finite", controls[i].symbol);
+        run_case(what, test_nonfinite_control, &controls[i]);
+    }
+}
+
 /* Temperature 1e-40 is greedy decoding (as 0), not NaN probabilities. */
 static void test_tiny_temperature(const void *unused)
 {
@@ -293,6 +355,7 @@ int main(int argc, char **argv)
     test_absurd_positions();
     run_case("absurd controls", test_absurd_controls, NULL);
     run_case("temperature 1e-40", test_tiny_temperature, NULL);
+    test_nonfinite_controls();
     static const output_case outputs[] = {{64, true}, {64, false}, {100, false}, {300, false}};
     for (int i = 0; i < 4; i++) {
         char what[64];
@@ -308,7 +371,8 @@ int main(int argc, char **argv)
     unlink(fifo);
     CHECK(mkfifo(fifo, 0644) == 0);
     mkdir(dir, 0755);
-    path_case not_files[] = {{fifo, "not a regular file"}, {dir, "is a directory"}};
+    path_case not_files[] = {{fifo, "is a FIFO (named pipe), not a regular file"},
+                             {dir, "is a folder, not a regular file"}};
     run_case("a FIFO as the model", test_model_not_a_file, &not_files[0]);
     run_case("a directory as the model", test_model_not_a_file, &not_files[1]);
     unlink(fifo);

@@ -1,7 +1,8 @@
 /* The real morphvae.lv2 in an offline lilv host: a 16-bar morph sweep with
  * random block sizes on the grid, determinism, a randomised stress run with
  * transport changes, model and anchor changes (a corrupt model among them) and
- * an allocation counter around run(), deactivation, MIDI file anchors.
+ * an allocation counter around run(), deactivation, MIDI file anchors, bars
+ * before bar 1 (every mode).
  * MODE is how the host runs the worker (session.h): after-run, in-schedule
  * (Ardour's export), thread (a second thread with random delays, answering
  * within a 16th: not deterministic, so the sweep's determinism and the
@@ -361,6 +362,74 @@ static void test_deactivate(void)
     session_free(&s);
 }
 
+/* Stopped at bar (time:bar, 0 the first bar) until the worker has answered,
+ * then rolling from there for n_bars; the session holds only the rolling
+ * part, from frame 0. */
+static void roll_from_bar(session *s, double bar, int n_bars)
+{
+    host_send_position(s->host, 0, bar, 0, 120, 0);
+    for (int i = 0; i < 8; i++) session_block(s, 512);
+    host_wait_worker(s->host);
+    session_free(s);
+    s->frame = 0;
+    host_send_position(s->host, 0, bar, 0, 120, 1);
+    while (s->frame < (int64_t)n_bars * FRAMES_PER_BAR) session_block(s, 500);
+}
+
+static int notes_in_bar(const session *s, int i)
+{
+    return session_count_on(s, (int64_t)i * FRAMES_PER_BAR, (int64_t)(i + 1) * FRAMES_PER_BAR);
+}
+
+/* Bars before bar 1 (a negative time:bar: a count-in, a pre-roll, a loop
+ * that starts before bar 1) are decoded and played like any other: located
+ * at bar -3, starting to roll there, and looping from bar -1 across bar 0,
+ * every bar plays; where timing is reproducible, bars -3 and -2 play the
+ * notes of bars 1 and 2 (the same places in the 2-bar phrase). */
+static void test_negative_bars(void)
+{
+    session neg = {.host = open_host(RATE)}, pos = {.host = open_host(RATE)},
+            start = {.host = open_host(RATE)}, loop = {.host = open_host(RATE)};
+    if (!neg.host || !pos.host || !start.host || !loop.host) {
+        CHECK(false);
+        return;
+    }
+    roll_from_bar(&neg, -3, 6);
+    roll_from_bar(&pos, 1, 2);
+    for (int i = 0; i < 6; i++)
+        CHECK_MSG(notes_in_bar(&neg, i) > 0, "located at bar -3 (%s): bar %d is silent", mode,
+                  i - 3);
+    if (!threaded && strcmp(mode, "failing"))
+        CHECK_MSG(session_same_notes(&neg, &pos, 0, 2 * FRAMES_PER_BAR),
+                  "bars -3 and -2 (%s) do not play the notes of bars 1 and 2", mode);
+    /* Rolling from the first block: the first step may wait for its bar. */
+    host_send_position(start.host, 0, -3, 0, 120, 1);
+    while (start.frame < 4 * FRAMES_PER_BAR) session_block(&start, 500);
+    for (int i = 1; i < 4; i++)
+        CHECK_MSG(notes_in_bar(&start, i) > 0, "rolling from bar -3 (%s): bar %d is silent",
+                  mode, i - 3);
+    roll_from_bar(&loop, -1, 2);
+    for (int pass = 0; pass < 3; pass++) {
+        session_free(&loop);
+        loop.frame = 0;
+        host_send_position(loop.host, 0, -1, 0, 120, 1);
+        while (loop.frame < 2 * FRAMES_PER_BAR) session_block(&loop, 500);
+        CHECK_MSG(notes_in_bar(&loop, 0) > 0 && notes_in_bar(&loop, 1) > 0,
+                  "loop from bar -1 (%s), pass %d: %d and %d notes", mode, pass + 2,
+                  notes_in_bar(&loop, 0), notes_in_bar(&loop, 1));
+    }
+    char why[256] = "";
+    CHECK_MSG(session_sounding(&neg, why, sizeof why) >= 0, "%s", why);
+    host_close(neg.host);
+    host_close(pos.host);
+    host_close(start.host);
+    host_close(loop.host);
+    session_free(&neg);
+    session_free(&pos);
+    session_free(&start);
+    session_free(&loop);
+}
+
 /* MIDI file anchors: a real melody changes what is played; a file without a
  * usable window is refused with a message and changes nothing. */
 static void test_file_anchors(void)
@@ -428,6 +497,7 @@ int main(int argc, char **argv)
     if (!probe) return 2;
     host_close(probe);
     test_sweep();
+    test_negative_bars();
     /* The features once (worker after run()); the other modes repeat what
      * depends on how the worker runs: the sweep, the latency, the stress. */
     if (!strcmp(mode, "after-run")) {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -705,6 +706,63 @@ static void test_size_errors(void)
  * short, and the checksums mostly recomputed so that the damage reaches the
  * structural checks. Every outcome must be a clean refusal naming the file, or
  * a file that is valid in every respect; ASan/UBSan watch the reads. */
+/* The peak resident memory of this process, in bytes. */
+static long peak_rss(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss * 1024L;
+}
+
+/* n bytes of b, then a hole up to size bytes (no disk space taken). */
+static int write_sparse(const char *path, const unsigned char *b, size_t n, uint64_t size)
+{
+    return write_bytes(path, b, n) == 0 && truncate(path, (off_t)size) == 0 ? 0 : -1;
+}
+
+/* Big files are judged by their size and header before their payload is
+ * read (the peak memory shows whether it was): 256 MiB that are no model, a
+ * model followed by 512 MiB, and a file over the limit are refused. */
+static void test_big_files(void)
+{
+    static const unsigned char no_model[128] = "not a model, a disk image";
+    const uint64_t mib = 1u << 20;
+    const struct {
+        const char *name;
+        bool model; /* starts with the good model, else with no_model */
+        uint64_t size;
+        int code;
+        const char *needle;
+    } cases[] = { /* growing: each would raise the peak a read whole reached before */
+        {"no-model.mvae", false, 256 * mib, MV_WEIGHTS_ERR_MAGIC, "bad magic"},
+        {"trailing.mvae", true, good_n + 512 * mib, MV_WEIGHTS_ERR_SIZE,
+         "536870912 bytes follow the end of the payload"},
+        {"over-limit.mvae", true, MV_WEIGHTS_MAX_FILE + 1, MV_WEIGHTS_ERR_SIZE,
+         "larger than the 1073741824 bytes a model may have"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char path[512], err[512] = "";
+        in_tmp(path, sizeof path, cases[k].name);
+        if (write_sparse(path, cases[k].model ? good : no_model,
+                         cases[k].model ? good_n : sizeof no_model, cases[k].size)) {
+            CHECK_MSG(false, "cannot write %s", path);
+            continue;
+        }
+        mv_weights *w = NULL;
+        long before = peak_rss();
+        int rc = weights_read(path, &w, err, sizeof err);
+        long grown = peak_rss() - before;
+        printf("  %-28s -> %s (peak memory +%ld KiB)\n", cases[k].name, err, grown / 1024);
+        CHECK_MSG(rc == cases[k].code && strstr(err, cases[k].needle),
+                  "%s: got %d (%s), expected %d: %s", cases[k].name, rc, weights_error_name(rc),
+                  cases[k].code, err);
+        CHECK_MSG(grown < (long)(64 * mib), "%s: read whole (peak memory +%ld MiB)",
+                  cases[k].name, grown >> 20);
+        weights_free(w);
+        unlink(path);
+    }
+}
+
 static void test_random_damage(void)
 {
     uint64_t state = 12345;
@@ -904,6 +962,7 @@ int main(void)
         test_payload_errors();
         test_size_errors();
         test_random_damage();
+        test_big_files();
     }
     test_writer_refuses();
     test_writer_atomic();

@@ -11,11 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "corpus.h"
 #include "extract.h"
 #include "hparams.h"
 #include "midi_read.h"
+#include "regular_file.h"
 #include "tokens.h"
 
 #define FIRST_NAMES 3 /* file names listed per skip reason */
@@ -104,7 +106,7 @@ static int collect_dir(const char *dir, str_list *out, int depth, size_t key_at)
     while ((e = readdir(d)) && !rc)
         if (e->d_name[0] != '.') rc = str_list_add(&names, e->d_name);
     closedir(d);
-    qsort(names.items, names.n, sizeof *names.items, cmp_str);
+    if (names.n) qsort(names.items, names.n, sizeof *names.items, cmp_str); /* (NULL when empty) */
     for (size_t i = 0; i < names.n && !rc; i++) {
         size_t len = strlen(dir) + strlen(names.items[i]) + 2;
         char *path = malloc(len);
@@ -161,10 +163,10 @@ static const char *csv_field(char *line, int col, char *buf, size_t n)
  * q quavers is q * 2 sixteenths). */
 static int meter_table_load(const char *path, meter_table *t)
 {
-    FILE *f = fopen(path, "r");
+    char err[1200];
+    FILE *f = regular_file_fopen(path, err, sizeof err);
     if (!f) {
-        fprintf(stderr, "morphvae data: %s: cannot open the meter table: %s\n", path,
-                strerror(errno));
+        fprintf(stderr, "morphvae data: the meter table %s\n", err);
         return -1;
     }
     char line[1024], header[1024];
@@ -639,13 +641,17 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     return 0;
 }
 
+/* Three fractions from 0 to 1 summing to 1 (within 0.001); NaN is none
+ * (it passed every comparison, and "nan,0,0" made an empty corpus). */
 static int parse_split(const char *s, double *out)
 {
     char *end;
     double sum = 0;
     for (int k = 0; k < MV_SPLITS; k++) {
         out[k] = strtod(s, &end);
-        if (end == s || out[k] < 0 || (k < 2 && *end != ',') || (k == 2 && *end)) return -1;
+        if (end == s || !(out[k] >= 0 && out[k] <= 1) || (k < 2 && *end != ',') ||
+            (k == 2 && *end))
+            return -1;
         sum += out[k];
         s = end + 1;
     }
@@ -717,12 +723,11 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
         } else if (!strcmp(a, "--meter-table")) {
             o->meter_table = v;
         } else if (!strcmp(a, "--seed")) {
-            char *end;
-            o->seed = strtoull(v, &end, 10);
-            if (*end || end == v) return bad_option(a, v, "a whole number");
+            if (cli_u64("data", a, v, &o->seed)) return 2;
         } else if (!strcmp(a, "--split")) {
             if (parse_split(v, o->split))
-                return bad_option(a, v, "three fractions summing to 1, e.g. 0.8,0.1,0.1");
+                return bad_option(a, v,
+                                  "three fractions from 0 to 1 summing to 1, e.g. 0.8,0.1,0.1");
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             o->out = v;
         } else {

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
 #include "checksum.h"
 #include "hparams.h"
+#include "regular_file.h"
 
 #define CORPUS_MAGIC "MVCORPUS"
 #define CORPUS_VERSION 1
@@ -172,28 +172,24 @@ static int check_payload(const mv_corpus *c, char *why, size_t n)
 int corpus_open(const char *path, mv_corpus **out, char *err, size_t errlen)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
+    uint64_t size;
+    int fd = regular_file_open(path, &size, err, errlen);
+    if (fd < 0) return -1;
+    if (size < HEADER_BYTES) {
         close(fd);
-        return fail(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+        return fail(err, errlen, "%s: %llu bytes, too short for a corpus header", path,
+                    (unsigned long long)size);
     }
-    if ((size_t)st.st_size < HEADER_BYTES) {
-        close(fd);
-        return fail(err, errlen, "%s: %lld bytes, too short for a corpus header", path,
-                    (long long)st.st_size);
-    }
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) return fail(err, errlen, "%s: cannot map: %s", path, strerror(errno));
     mv_corpus *c = calloc(1, sizeof *c);
     if (!c) {
-        munmap(map, (size_t)st.st_size);
+        munmap(map, (size_t)size);
         return fail(err, errlen, "%s: out of memory", path);
     }
     c->map = map;
-    c->size = (size_t)st.st_size;
+    c->size = (size_t)size;
     memcpy(&c->h, map, HEADER_BYTES);
     char why[200];
     layout l = {0};

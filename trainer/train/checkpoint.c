@@ -8,6 +8,7 @@
 
 #include "atomic_file.h"
 #include "model.h"
+#include "regular_file.h"
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 {
@@ -180,10 +181,10 @@ static int check_sum(const char *path, FILE *f, uint64_t n, char *err, size_t er
 
 int checkpoint_load_header(const char *path, ckpt_header *h, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = regular_file_fopen(path, err, errlen);
     struct stat info;
     if (!f || fstat(fileno(f), &info) != 0) {
-        snprintf(err, errlen, "%s: cannot open the checkpoint: %s", path, strerror(errno));
+        if (f) snprintf(err, errlen, "%s: cannot read the checkpoint: %s", path, strerror(errno));
         if (f) fclose(f);
         return -1;
     }
@@ -217,11 +218,8 @@ int checkpoint_load_data(const char *path, const ckpt_header *h, uint64_t n_para
                  (unsigned long long)h->n_params, (unsigned long long)n_params);
         return -1;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open the checkpoint: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = regular_file_fopen(path, err, errlen);
+    if (!f) return -1;
     /* the checksum covers the header as the file holds it */
     ckpt_header again;
     unsigned char raw[sizeof again + sizeof(ckpt_header_v2)];

@@ -3,11 +3,13 @@
  * beside trivial baselines on the same windows (eval_score.h); with --refine,
  * from z refined from mu (core/refine.h) as anchors taken from notes are. */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "corpus.h"
 #include "decoder.h"
@@ -106,14 +108,16 @@ static int parse_options(int argc, char **argv, eval_options *o)
             return -1;
         }
         if (!strcmp(argv[i], "--split") && i + 1 < argc) o->split_name = argv[++i];
-        else if (!strcmp(argv[i], "--max") && i + 1 < argc) o->max_windows = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--max") && i + 1 < argc) {
+            if (cli_long("eval", "--max", argv[++i], 0, LONG_MAX, &o->max_windows)) return 2;
+        }
         else if (!strcmp(argv[i], "--json")) o->json = 1;
         else if (!strcmp(argv[i], "--refine")) {
             o->refine_steps = MV_REFINE_DEFAULT_STEPS;
-            if (i + 1 < argc && isdigit((unsigned char)argv[i + 1][0]))
-                o->refine_steps = atol(argv[++i]);
-            if (o->refine_steps < 1 || o->refine_steps > MV_REFINE_MAX_STEPS)
-                return usage(stderr, 2);
+            if (i + 1 < argc && isdigit((unsigned char)argv[i + 1][0]) &&
+                cli_long("eval", "--refine", argv[++i], 1, MV_REFINE_MAX_STEPS,
+                         &o->refine_steps))
+                return 2;
         }
         else if (argv[i][0] == '-') return usage(stderr, 2);
         else if (!o->model_path) o->model_path = argv[i];
@@ -121,7 +125,7 @@ static int parse_options(int argc, char **argv, eval_options *o)
         else return usage(stderr, 2);
     }
     o->split = parse_split(o->split_name);
-    if (!o->model_path || !o->corpus_path || o->split < 0 || o->max_windows < 0)
+    if (!o->model_path || !o->corpus_path || o->split < 0)
         return usage(stderr, 2);
     return 0;
 }

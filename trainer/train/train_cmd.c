@@ -8,6 +8,7 @@
  * they would get in one process; the gradients are summed, every process takes
  * the same Adam step, and process 0 alone writes files and talks. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "cli.h"
 #include "commands.h"
 #include "corpus.h"
 #include "decoder.h"
@@ -104,6 +106,61 @@ static int usage(FILE *f, int status)
 
 enum { KEEP_BEST_ELBO = 1, KEEP_BEST_ONSETS = 2 };
 
+/* The longest run, and the most steps between evaluations, checkpoints or
+ * samples, an option takes. */
+#define MAX_STEPS 1000000000L
+
+/* A numeric option, checked as it is parsed (the range is named when it is
+ * not in it): 0, -1 when refused, 1 when a is no numeric option. */
+static int parse_number(const char *a, const char *v, train_opts *o)
+{
+    static const char cmd[] = "train";
+    train_numerics *n = &o->num;
+    long whole;
+    int rc;
+    if (!strcmp(a, "--z")) return cli_int(cmd, a, v, 1, MV_MAX_SIZE, &o->z_size);
+    if (!strcmp(a, "--beta")) return cli_double(cmd, a, v, 0, 1e3, &n->beta);
+    if (!strcmp(a, "--free-bits")) return cli_double(cmd, a, v, 0, 1e6, &n->free_bits);
+    if (!strcmp(a, "--beta-rate")) return cli_real(cmd, a, v, 0, 1, CLI_BELOW_HI, &n->beta_rate);
+    /* Any positive float: a huge one makes a run diverge on purpose (the
+     * trainer stops it, tests/train/test_train_resume.c), NaN never runs. */
+    if (!strcmp(a, "--lr")) return cli_real(cmd, a, v, 0, FLT_MAX, CLI_ABOVE_LO, &n->lr);
+    if (!strcmp(a, "--seed")) return cli_u64(cmd, a, v, &n->seed);
+    if (!strcmp(a, "--steps")) return cli_long(cmd, a, v, 1, MAX_STEPS, &o->steps);
+    if (!strcmp(a, "--epochs")) return cli_long(cmd, a, v, 1, 1000000, &o->epochs);
+    if (!strcmp(a, "--time-limit"))
+        return cli_real(cmd, a, v, 0, 1e9, CLI_ABOVE_LO, &o->time_limit);
+    if (!strcmp(a, "--threads")) return cli_int(cmd, a, v, 1, 1024, &o->threads);
+    if (!strcmp(a, "--eval-every")) return cli_long(cmd, a, v, 1, MAX_STEPS, &o->eval_every);
+    if (!strcmp(a, "--eval-windows")) return cli_long(cmd, a, v, 1, MAX_STEPS, &o->eval_windows);
+    if (!strcmp(a, "--sample-every")) return cli_long(cmd, a, v, 0, MAX_STEPS, &o->sample_every);
+    if (!strcmp(a, "--checkpoint-every"))
+        return cli_long(cmd, a, v, 1, MAX_STEPS, &o->checkpoint_every);
+    if (!strcmp(a, "--batch")) {
+        rc = cli_long(cmd, a, v, 1, 1L << 20, &whole);
+        n->batch = whole;
+        return rc;
+    }
+    /* The schedules: the learning rate's starts a run (refused with --resume),
+     * the others replace a resumed run's. */
+    if (!strcmp(a, "--lr-decay") || !strcmp(a, "--lr-min")) {
+        o->lr_schedule_given = 1;
+        return !strcmp(a, "--lr-decay") ? cli_real(cmd, a, v, 0, 1, CLI_ABOVE_LO, &n->lr_decay)
+                                        : cli_double(cmd, a, v, 0, 10, &n->lr_min);
+    }
+    if (!strcmp(a, "--sampling-rate")) rc = cli_double(cmd, a, v, 0, 1e9, &n->sampling_rate);
+    else if (!strcmp(a, "--sampling-max")) rc = cli_double(cmd, a, v, 0, 1, &n->sampling_max);
+    else if (!strcmp(a, "--word-dropout"))
+        rc = cli_real(cmd, a, v, 0, 1, CLI_BELOW_HI, &n->word_dropout);
+    else if (!strcmp(a, "--sampling-start")) {
+        rc = cli_long(cmd, a, v, 0, MAX_STEPS, &whole);
+        n->sampling_start = whole;
+    } else
+        return 1;
+    o->schedule_given = 1;
+    return rc;
+}
+
 static int parse_args(int argc, char **argv, train_opts *o)
 {
     *o = (train_opts){.num = {.beta = 0.2, .free_bits = 48, .lr = 1e-3, .batch = 64, .seed = 1,
@@ -135,39 +192,13 @@ static int parse_args(int argc, char **argv, train_opts *o)
         else if (!strcmp(a, "--resume")) o->resume = v;
         else if (!strcmp(a, "--init")) o->init = v;
         else if (!strcmp(a, "--run-dir")) o->run_dir = v;
-        else if (!strcmp(a, "--z")) o->z_size = atoi(v);
-        else if (!strcmp(a, "--beta")) o->num.beta = atof(v);
-        else if (!strcmp(a, "--free-bits")) o->num.free_bits = atof(v);
-        else if (!strcmp(a, "--beta-rate")) o->num.beta_rate = atof(v);
-        else if (!strcmp(a, "--sampling-rate")) {
-            o->num.sampling_rate = atof(v);
-            o->schedule_given = 1;
-        } else if (!strcmp(a, "--sampling-start")) {
-            o->num.sampling_start = atol(v);
-            o->schedule_given = 1;
-        } else if (!strcmp(a, "--sampling-max")) {
-            o->num.sampling_max = atof(v);
-            o->schedule_given = 1;
-        } else if (!strcmp(a, "--word-dropout")) {
-            o->num.word_dropout = atof(v);
-            o->schedule_given = 1;
-        }
-        else if (!strcmp(a, "--lr")) o->num.lr = atof(v);
-        else if (!strcmp(a, "--lr-decay")) o->num.lr_decay = atof(v), o->lr_schedule_given = 1;
-        else if (!strcmp(a, "--lr-min")) o->num.lr_min = atof(v), o->lr_schedule_given = 1;
-        else if (!strcmp(a, "--batch")) o->num.batch = atol(v);
-        else if (!strcmp(a, "--seed")) o->num.seed = strtoull(v, NULL, 10);
-        else if (!strcmp(a, "--steps")) o->steps = atol(v);
-        else if (!strcmp(a, "--epochs")) o->epochs = atol(v);
-        else if (!strcmp(a, "--time-limit")) o->time_limit = atof(v);
-        else if (!strcmp(a, "--threads")) o->threads = atoi(v);
-        else if (!strcmp(a, "--eval-every")) o->eval_every = atol(v);
-        else if (!strcmp(a, "--eval-windows")) o->eval_windows = atol(v);
-        else if (!strcmp(a, "--sample-every")) o->sample_every = atol(v);
-        else if (!strcmp(a, "--checkpoint-every")) o->checkpoint_every = atol(v);
         else {
-            fprintf(stderr, "morphvae train: unknown option %s\n", a);
-            return usage(stderr, 2);
+            int rc = parse_number(a, v, o);
+            if (rc > 0) {
+                fprintf(stderr, "morphvae train: unknown option %s\n", a);
+                return usage(stderr, 2);
+            }
+            if (rc < 0) return 2;
         }
     }
     if (!o->corpus_path || !o->out_path) {
@@ -182,20 +213,6 @@ static int parse_args(int argc, char **argv, train_opts *o)
     }
     if (o->resume && o->init) {
         fprintf(stderr, "morphvae train: --resume and --init exclude each other\n");
-        return 2;
-    }
-    if (o->num.batch < 1 || o->num.batch > 1 << 20 || o->threads < 1 || o->eval_every < 1 || o->checkpoint_every < 1 ||
-        o->steps < 0 || o->epochs < 0 || o->eval_windows < 1 || o->num.lr <= 0 ||
-        o->num.beta < 0 || o->num.free_bits < 0 || o->z_size < 0 || o->sample_every < 0 ||
-        o->num.sampling_start < 0 || o->num.sampling_max < 0 || o->num.sampling_max > 1 ||
-        o->num.word_dropout < 0 || o->num.word_dropout >= 1 || o->num.beta_rate < 0 ||
-        o->num.beta_rate >= 1 || o->num.sampling_rate < 0) {
-        fprintf(stderr, "morphvae train: option values must be positive\n");
-        return 2;
-    }
-    if (!(o->num.lr_decay > 0 && o->num.lr_decay <= 1) || !(o->num.lr_min >= 0)) {
-        fprintf(stderr, "morphvae train: --lr-decay must be in (0, 1] and --lr-min at least 0 "
-                        "(%g and %g)\n", o->num.lr_decay, o->num.lr_min);
         return 2;
     }
     return 0;

@@ -1,6 +1,6 @@
+#include "regular_file.h"
 #include "train_config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +29,11 @@ static char *trim(char *s)
 
 static int read_config_file(const char *path, mv_hparams *hp, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
+    char why[1200];
+    FILE *f = regular_file_fopen(path, why, sizeof why);
     if (!f) {
-        snprintf(err, errlen, "%s: not a configuration name (mel_2bar, mel_4bar, drums_2bar) "
-                              "and cannot be opened as a file: %s", path, strerror(errno));
+        snprintf(err, errlen, "not a configuration name (mel_2bar, mel_4bar, drums_2bar), and "
+                              "the file %s", why);
         return -1;
     }
     char line[256];
