@@ -479,6 +479,13 @@ static void test_bind_errors(void)
     CHECK(model_bind(&m, &hp, t, (size_t)tm.n_tensors, err, sizeof err) == -1);
     CHECK_MSG(strstr(err, "encoder.mu.w") && strstr(err, "shape"), "%s", err);
 
+    /* every tensor there, and one more whose name the layout does not know */
+    memcpy(t, tm.tensors, sizeof t);
+    t[tm.n_tensors] = t[0];
+    strcpy(t[tm.n_tensors].name, "decoder.l0.wx");
+    CHECK(model_bind(&m, &hp, t, (size_t)tm.n_tensors + 1, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, "decoder.l0.wx") && strstr(err, "not part"), "%s", err);
+
     memcpy(t, tm.tensors, sizeof t);
     mv_hparams bad = hp;
     bad.z_size = 0;

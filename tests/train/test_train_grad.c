@@ -254,13 +254,13 @@ static void check_model(const case_cfg *c)
         double tensor_worst = 0;
         uint64_t n = tensor_spec_count(&m.specs[t]);
         for (uint64_t i = 0; i < n; i++) {
-            double *p = m.params + m.offsets[t] + i, keep = *p;
+            double *p = m.params + m.specs[t].offset + i, keep = *p;
             *p = keep + step;
             double up = model_loss(&m, &in, eps, B, c);
             *p = keep - step;
             double down = model_loss(&m, &in, eps, B, c);
             *p = keep;
-            double fd = (up - down) / (2 * step), an = m.grads[m.offsets[t] + i];
+            double fd = (up - down) / (2 * step), an = m.grads[m.specs[t].offset + i];
             /* a roll's loss sums T K sigmoid terms: its differences carry ~1e-9
              * of rounding, so tiny gradients are judged absolutely */
             double e = rel_err(fd, an);

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < m.n_tensors; i++) {
         char name[MV_TENSOR_NAME_MAX + 8];
         snprintf(name, sizeof name, "grad.%s", m.specs[i].name);
-        dump(f, name, m.grads + m.offsets[i], (int)m.specs[i].ndim, m.specs[i].dims);
+        dump(f, name, m.grads + m.specs[i].offset, (int)m.specs[i].ndim, m.specs[i].dims);
     }
     fclose(f);
     printf("wrote %s: loss %.12g over %d tensors\n", path, st.loss, m.n_tensors);

@@ -403,7 +403,7 @@ static void copy_init_params(run *r)
     for (int i = 0; i < r->m.n_tensors; i++) {
         const mv_tensor *t = weights_tensor(r->init_model, r->m.specs[i].name);
         uint64_t n = tensor_spec_count(&r->m.specs[i]);
-        for (uint64_t j = 0; j < n; j++) r->m.params[r->m.offsets[i] + j] = (real)t->data[j];
+        for (uint64_t j = 0; j < n; j++) r->m.params[r->m.specs[i].offset + j] = (real)t->data[j];
     }
     weights_free(r->init_model);
     r->init_model = NULL;

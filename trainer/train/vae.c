@@ -2,6 +2,7 @@
 #include "vae.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,81 +88,30 @@ static void carve_acts(vae *m, arena *a)
     m->dc_scratch = take(a, scratch);
 }
 
-int vae_tensor_index(const vae *m, const char *name)
-{
-    for (int i = 0; i < m->n_tensors; i++)
-        if (!strcmp(m->specs[i].name, name)) return i;
-    return -1;
-}
+/* The named layers are the arrays' entries (vae_tensors' unions). */
+_Static_assert(offsetof(vae_tensors, dec) == offsetof(vae_tensors, lstm[MV_DEC]), "lstm order");
+_Static_assert(offsetof(vae_tensors, dec_out) == offsetof(vae_tensors, dense[MV_DEC_OUT]),
+               "dense order");
 
-static real *tensor_at(const vae *m, real *block, const char *name)
-{
-    int i = vae_tensor_index(m, name);
-    return i < 0 ? NULL : block + m->offsets[i];
-}
-
-static void bind_lstm(const vae *m, real *block, vae_lstm *l, const char *prefix, int layer,
-                      int n_in, int n_hidden)
-{
-    char name[MV_TENSOR_NAME_MAX];
-    snprintf(name, sizeof name, "%s.l%d.w_x", prefix, layer);
-    l->w_x = n_in ? tensor_at(m, block, name) : NULL;
-    snprintf(name, sizeof name, "%s.l%d.w_h", prefix, layer);
-    l->w_h = tensor_at(m, block, name);
-    snprintf(name, sizeof name, "%s.l%d.b", prefix, layer);
-    l->b = tensor_at(m, block, name);
-    l->n_in = n_in;
-    l->n_hidden = n_hidden;
-}
-
-static void bind_dense(const vae *m, real *block, vae_dense *d, const char *prefix, int n_in,
-                       int n_out)
-{
-    char name[MV_TENSOR_NAME_MAX];
-    snprintf(name, sizeof name, "%s.w", prefix);
-    d->w = tensor_at(m, block, name);
-    snprintf(name, sizeof name, "%s.b", prefix);
-    d->b = tensor_at(m, block, name);
-    d->n_in = n_in;
-    d->n_out = n_out;
-}
-
+/* Points the layer field of every tensor of the layout into block at its
+ * offset, and sets the layers' sizes from the shapes. */
 static void bind_tensors(const vae *m, real *block, vae_tensors *t)
 {
-    const mv_hparams *hp = &m->hp;
-    const int E = (int)hp->enc_size, Z = (int)hp->z_size, C = (int)hp->cond_size;
-    const int D = (int)hp->dec_size, K = (int)hp->n_classes;
-    for (int l = 0; l < (int)hp->enc_layers; l++) {
-        bind_lstm(m, block, &t->enc_fw[l], "encoder.fw", l, l ? 2 * E : K, E);
-        bind_lstm(m, block, &t->enc_bw[l], "encoder.bw", l, l ? 2 * E : K, E);
-    }
-    bind_dense(m, block, &t->enc_mu, "encoder.mu", 2 * E, Z);
-    bind_dense(m, block, &t->enc_sigma, "encoder.sigma", 2 * E, Z);
-    bind_dense(m, block, &t->cond_init, "conductor.init", Z, 2 * C * (int)hp->cond_layers);
-    for (int l = 0; l < (int)hp->cond_layers; l++)
-        bind_lstm(m, block, &t->cond[l], "conductor", l, l ? C : 0, C);
-    bind_dense(m, block, &t->dec_init, "decoder.init", C, 2 * D * (int)hp->dec_layers);
-    for (int l = 0; l < (int)hp->dec_layers; l++)
-        bind_lstm(m, block, &t->dec[l], "decoder", l, l ? D : K + C, D);
-    bind_dense(m, block, &t->dec_out, "decoder.out", D, K);
-}
-
-/* The element offsets of core's model_carve, so that a block laid out here can
- * be bound by core (for float) and written as the weights file's tensors. */
-static int layout_offsets(vae *m)
-{
-    m->n_params = model_block_floats(&m->hp);
-    float *probe = aligned_alloc(64, (m->n_params * sizeof(float) + 63) / 64 * 64);
-    if (!probe) return -1;
-    mv_tensor tensors[MV_MAX_TENSORS];
-    int n = model_carve(&m->hp, probe, tensors);
+    memset(t, 0, sizeof *t);
     for (int i = 0; i < m->n_tensors; i++) {
-        for (int j = 0; j < n; j++)
-            if (!strcmp(tensors[j].name, m->specs[i].name))
-                m->offsets[i] = (uint64_t)(tensors[j].data - probe);
+        const mv_tensor_spec *s = &m->specs[i];
+        real *data = block + s->offset;
+        const int rows = (int)s->dims[0], cols = (int)s->dims[1];
+        vae_lstm *l = s->role <= MV_ROLE_LSTM_BIAS ? &t->lstm[s->part][s->layer] : NULL;
+        vae_dense *d = l ? NULL : &t->dense[s->part];
+        switch (s->role) {
+        case MV_ROLE_LSTM_W_X: l->w_x = data, l->n_in = rows; break;
+        case MV_ROLE_LSTM_W_H: l->w_h = data, l->n_hidden = rows; break;
+        case MV_ROLE_LSTM_BIAS: l->b = data; break;
+        case MV_ROLE_DENSE_W: d->w = data, d->n_in = rows, d->n_out = cols; break;
+        case MV_ROLE_DENSE_BIAS: d->b = data; break;
+        }
     }
-    free(probe);
-    return 0;
 }
 
 int vae_create(vae *m, const mv_hparams *hp, int max_batch)
@@ -170,7 +120,7 @@ int vae_create(vae *m, const mv_hparams *hp, int max_batch)
     m->hp = *hp;
     m->max_batch = max_batch;
     m->n_tensors = model_layout(hp, m->specs);
-    if (layout_offsets(m)) return -1;
+    m->n_params = model_block_floats(hp);
     m->params = be_alloc(m->n_params);
     m->grads = be_alloc(m->n_params);
     arena count = {NULL, 0};

@@ -1,6 +1,6 @@
 /* The MusicVAE model of design.md §2 for training: forward and backward through
  * time, written out plainly (llm.c style). One parameter block carved into the
- * tensors of model_layout() at the offsets of core's model_carve, so the block IS
+ * tensors of model_layout() at the layout's offsets (core's model_carve), so the block IS
  * the weights file's tensors (and core's decoder can bind it directly); the
  * gradients and Adam's moments are blocks of the same layout. Activations live in
  * one block sized for the largest batch. Conventions: core/model_layout.h.
@@ -31,15 +31,26 @@ typedef struct vae_dense {
     int n_in, n_out;
 } vae_dense;
 
-/* Named views into one block (parameters or gradients). */
+/* Named views into one block (parameters or gradients), the same layers as
+ * core's mv_model (and as arrays, filled from the layout table). */
 typedef struct vae_tensors {
-    vae_lstm enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
-    vae_dense enc_mu, enc_sigma;
-    vae_dense cond_init;
-    vae_lstm cond[MV_MAX_LAYERS];
-    vae_dense dec_init;
-    vae_lstm dec[MV_MAX_LAYERS];
-    vae_dense dec_out;
+    union {
+        struct {
+            vae_lstm enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
+            vae_lstm cond[MV_MAX_LAYERS];
+            vae_lstm dec[MV_MAX_LAYERS];
+        };
+        vae_lstm lstm[MV_LSTM_STACKS][MV_MAX_LAYERS];
+    };
+    union {
+        struct {
+            vae_dense enc_mu, enc_sigma;
+            vae_dense cond_init;
+            vae_dense dec_init;
+            vae_dense dec_out;
+        };
+        vae_dense dense[MV_DENSE_LAYERS];
+    };
 } vae_tensors;
 
 /* Activations of one LSTM layer over a sequence of T steps in processing order
@@ -85,9 +96,8 @@ typedef struct vae {
     mv_hparams hp;
     int max_batch;
     int n_tensors;
-    mv_tensor_spec specs[MV_MAX_TENSORS];
-    uint64_t offsets[MV_MAX_TENSORS]; /* in elements, those of model_carve */
-    uint64_t n_params;                /* block size in elements (model_block_floats) */
+    mv_tensor_spec specs[MV_MAX_TENSORS]; /* the layout; offsets those of model_carve */
+    uint64_t n_params;                    /* block size in elements (model_block_floats) */
     real *params, *grads;
     vae_tensors p, g;
 
@@ -132,8 +142,6 @@ void vae_free(vae *m);
 
 /* Parameters from core's model_init_params (the same numbers a float block gets). */
 void vae_init_params(vae *m, uint64_t seed);
-/* Index of a tensor of the layout by name, or -1. */
-int vae_tensor_index(const vae *m, const char *name);
 
 /* Forward pass and loss: tokens [B][T] (batch-major, as in the corpus), eps [B][Z]
  * (NULL: zeros, i.e. z = mu). feed and sample_prob choose the decoder's inputs.
