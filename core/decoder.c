@@ -1,7 +1,7 @@
 /* MusicVAE's hierarchical decoder and bidirectional encoder over a bound model
  * (docs/design.md section 2). decoder_create packs every matrix it multiplies
- * into panels (kernels.h) and sizes every buffer for max_batch, in two aligned
- * blocks; the functions after it only compute. */
+ * into panels (packed_model.h) and sizes every buffer for max_batch in one
+ * aligned block; the functions after it only compute. */
 #include "decoder.h"
 
 #include <stdlib.h>
@@ -9,20 +9,15 @@
 
 #include "carver.h"
 #include "kernels.h"
+#include "packed_model.h"
 #include "tokens.h"
 
 struct mv_decoder {
     const mv_model *m;
+    const mv_packed_model *p; /* the packed matrices, own or borrowed */
+    mv_packed_model *own_p;   /* p when this decoder made it */
     int max_batch;
-    void *block;  /* activations and scratch */
-    float *packs; /* packed copies of the model's matrices */
-    /* The layers with their matrices packed. Inputs that are one-hot (encoder
-     * and decoder layer 0) or absent (conductor layer 0) have no packed w_x: the
-     * one-hot rows are gathered from the model's row-major kernels. */
-    mv_lstm_packed enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
-    mv_lstm_packed cond[MV_MAX_LAYERS], dec[MV_MAX_LAYERS];
-    mv_dense_weights enc_mu, enc_sigma, cond_init, dec_init, dec_out;
-    const float *dec0_emb; /* packed rows K..K+C of dec[0].w_x: the e_b part */
+    void *block; /* activations and scratch */
     /* conductor */
     float *cond_c[MV_MAX_LAYERS], *cond_h[MV_MAX_LAYERS]; /* [B, C] */
     float *bar_emb; /* [n_bars, max_batch, C], from the last decoder_conduct */
@@ -85,53 +80,14 @@ static void layout_buffers(mv_decoder *d, carver *cv)
     d->column = carve(cv, B * sizeof(int32_t));
 }
 
-/* A packed copy of w [n_in, n_out] carved from packs (or only counted). */
-static const float *pack_one(carver *cv, const float *w, int n_in, int n_out)
-{
-    float *p = carve(cv, packed_floats(n_in, n_out) * sizeof(float));
-    if (p) pack_weights(w, n_in, n_out, p);
-    return p;
-}
-
-static mv_lstm_packed pack_lstm(carver *cv, const mv_lstm_weights *w, int input_packed)
-{
-    mv_lstm_packed p = *w;
-    p.w_x = input_packed ? pack_one(cv, w->w_x, w->n_in, 4 * w->n_hidden) : NULL;
-    p.w_h = pack_one(cv, w->w_h, w->n_hidden, 4 * w->n_hidden);
-    return p;
-}
-
-static mv_dense_weights pack_dense(carver *cv, const mv_dense_weights *w)
-{
-    mv_dense_weights p = *w;
-    p.w = pack_one(cv, w->w, w->n_in, w->n_out);
-    return p;
-}
-
-static void pack_model(mv_decoder *d, carver *cv)
-{
-    const mv_model *m = d->m;
-    for (uint32_t l = 0; l < m->hp.enc_layers; l++) {
-        d->enc_fw[l] = pack_lstm(cv, &m->enc_fw[l], l > 0);
-        d->enc_bw[l] = pack_lstm(cv, &m->enc_bw[l], l > 0);
-    }
-    for (uint32_t l = 0; l < m->hp.cond_layers; l++) d->cond[l] = pack_lstm(cv, &m->cond[l], l > 0);
-    for (uint32_t l = 0; l < m->hp.dec_layers; l++) d->dec[l] = pack_lstm(cv, &m->dec[l], l > 0);
-    d->enc_mu = pack_dense(cv, &m->enc_mu);
-    d->enc_sigma = pack_dense(cv, &m->enc_sigma);
-    d->cond_init = pack_dense(cv, &m->cond_init);
-    d->dec_init = pack_dense(cv, &m->dec_init);
-    d->dec_out = pack_dense(cv, &m->dec_out);
-    const int K = (int)m->hp.n_classes, C = (int)m->hp.cond_size, G = 4 * (int)m->hp.dec_size;
-    d->dec0_emb = pack_one(cv, m->dec[0].w_x + (size_t)K * G, C, G);
-}
-
-mv_decoder *decoder_create(const mv_model *m, int max_batch)
+/* A decoder over the packed matrices p (made by the caller), or NULL. */
+static mv_decoder *create_over(const mv_packed_model *p, int max_batch)
 {
     if (max_batch < 1) return NULL;
     mv_decoder *d = calloc(1, sizeof *d);
     if (!d) return NULL;
-    d->m = m;
+    d->m = p->m;
+    d->p = p;
     d->max_batch = max_batch;
     carver sizing = {NULL, 0};
     layout_buffers(d, &sizing);
@@ -143,23 +99,32 @@ mv_decoder *decoder_create(const mv_model *m, int max_batch)
     memset(d->block, 0, sizing.used);
     carver cv = {d->block, 0};
     layout_buffers(d, &cv);
-
-    carver pack_sizing = {NULL, 0};
-    pack_model(d, &pack_sizing);
-    d->packs = aligned_alloc(64, pack_sizing.used);
-    if (!d->packs) {
-        decoder_free(d);
-        return NULL;
-    }
-    carver pcv = {(char *)d->packs, 0};
-    pack_model(d, &pcv);
     return d;
+}
+
+mv_decoder *decoder_create(const mv_model *m, int max_batch)
+{
+    mv_packed_model *p = max_batch >= 1 ? packed_model_create(m) : NULL;
+    mv_decoder *d = p ? create_over(p, max_batch) : NULL;
+    if (!d) packed_model_free(p);
+    else d->own_p = p;
+    return d;
+}
+
+mv_decoder *decoder_create_sharing(const mv_decoder *other, int max_batch)
+{
+    return create_over(other->p, max_batch);
+}
+
+const mv_packed_model *decoder_packed(const mv_decoder *d)
+{
+    return d->p;
 }
 
 void decoder_free(mv_decoder *d)
 {
     if (!d) return;
-    free(d->packs);
+    packed_model_free(d->own_p);
     free(d->block);
     free(d);
 }
@@ -201,11 +166,11 @@ void decoder_conduct(mv_decoder *d, const float *z, int batch)
     if (!batch_ok(d, batch)) return;
     const mv_model *m = d->m;
     const int C = (int)m->hp.cond_size, L = (int)m->hp.cond_layers;
-    init_states(d, &d->cond_init, z, batch, L, C, d->cond_c, d->cond_h);
+    init_states(d, &d->p->cond_init, z, batch, L, C, d->cond_c, d->cond_h);
     for (uint32_t bar = 0; bar < m->hp.n_bars; bar++) {
         /* the conductor's input is zeros: layer 0 has no input product */
         for (int l = 0; l < L; l++)
-            lstm_step(&d->cond[l], l ? d->cond_h[l - 1] : NULL, C, d->gates, d->cond_c[l],
+            lstm_step(&d->p->cond[l], l ? d->cond_h[l - 1] : NULL, C, d->gates, d->cond_c[l],
                       d->cond_h[l], batch);
         memcpy(d->bar_emb + (size_t)bar * d->max_batch * C, d->cond_h[L - 1],
                (size_t)batch * C * sizeof(float));
@@ -219,9 +184,9 @@ static void bar_begin(mv_decoder *d, int batch, int bar)
     const mv_model *m = d->m;
     const int C = (int)m->hp.cond_size, D = (int)m->hp.dec_size;
     const float *e = d->bar_emb + (size_t)bar * d->max_batch * C;
-    init_states(d, &d->dec_init, e, batch, (int)m->hp.dec_layers, D, d->dec_c, d->dec_h);
+    init_states(d, &d->p->dec_init, e, batch, (int)m->hp.dec_layers, D, d->dec_c, d->dec_h);
     rows_set(d->bar_bias, 4 * D, m->dec[0].b, batch, 4 * D);
-    matmul_packed_acc(d->bar_bias, 4 * D, e, C, d->dec0_emb, batch, C, 4 * D);
+    matmul_packed_acc(d->bar_bias, 4 * D, e, C, d->p->dec0_emb, batch, C, 4 * D);
 }
 
 static int is_roll(const mv_decoder *d)
@@ -240,10 +205,10 @@ static void bar_step(mv_decoder *d, int batch, float *logits, int ldl)
         rows_multi_gather_acc(d->gates, 4 * D, m->dec[0].w_x, 4 * D, d->prev_bits, K, K, batch);
     else
         rows_gather_acc(d->gates, 4 * D, m->dec[0].w_x, 4 * D, d->prev, batch);
-    lstm_step_from_gates(&d->dec[0], d->gates, d->dec_c[0], d->dec_h[0], batch);
+    lstm_step_from_gates(&d->p->dec[0], d->gates, d->dec_c[0], d->dec_h[0], batch);
     for (int l = 1; l < L; l++)
-        lstm_step(&d->dec[l], d->dec_h[l - 1], D, d->gates, d->dec_c[l], d->dec_h[l], batch);
-    dense_packed_forward(&d->dec_out, d->dec_h[L - 1], D, batch, logits, ldl);
+        lstm_step(&d->p->dec[l], d->dec_h[l - 1], D, d->gates, d->dec_c[l], d->dec_h[l], batch);
+    dense_packed_forward(&d->p->dec_out, d->dec_h[L - 1], D, batch, logits, ldl);
 }
 
 /* Generates bar `bar` into tokens (row b at tokens + b * ldt), starting from d->prev. */
@@ -444,12 +409,12 @@ static void encode(mv_decoder *d, const step_input *in, int batch, float *mu, fl
     const float *below = NULL;
     for (int l = 0; l < L; l++) {
         float *above = l + 1 < L ? d->enc_seq[l % 2] : NULL;
-        encode_direction(d, &d->enc_fw[l], m->enc_fw[l].w_x, in, below, above, 0, batch);
-        encode_direction(d, &d->enc_bw[l], m->enc_bw[l].w_x, in, below, above, 1, batch);
+        encode_direction(d, &d->p->enc_fw[l], m->enc_fw[l].w_x, in, below, above, 0, batch);
+        encode_direction(d, &d->p->enc_bw[l], m->enc_bw[l].w_x, in, below, above, 1, batch);
         below = above;
     }
-    dense_packed_forward(&d->enc_mu, d->enc_last, d->enc_mu.n_in, batch, mu, Z);
-    dense_packed_forward(&d->enc_sigma, d->enc_last, d->enc_sigma.n_in, batch, sigma, Z);
+    dense_packed_forward(&d->p->enc_mu, d->enc_last, d->p->enc_mu.n_in, batch, mu, Z);
+    dense_packed_forward(&d->p->enc_sigma, d->enc_last, d->p->enc_sigma.n_in, batch, sigma, Z);
     softplus_inplace(sigma, batch * Z);
 }
 

@@ -11,8 +11,13 @@
 
 typedef struct mv_decoder mv_decoder;
 
-/* Allocates everything for batches of up to max_batch. NULL when out of memory. */
+/* Allocates everything for batches of up to max_batch, the model's packed
+ * matrices included. NULL when out of memory. */
 mv_decoder *decoder_create(const mv_model *m, int max_batch);
+/* A decoder with its own activations that multiplies by other's packed
+ * matrices (other must outlive it): decoders of one model on different
+ * threads hold one packed copy. NULL when out of memory. */
+mv_decoder *decoder_create_sharing(const mv_decoder *other, int max_batch);
 void decoder_free(mv_decoder *d);
 int decoder_max_batch(const mv_decoder *d);
 /* (Every call below with batch outside 1..max_batch does nothing, and so does a

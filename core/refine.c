@@ -6,10 +6,10 @@
  * gradient with respect to the logits, and how a greedy decode is compared.
  *
  * The products reuse the decoder's panel kernels: the forward pass multiplies
- * by packed copies of W, the backward pass by packed copies of W^T (dx = dy W^T
- * is then an ordinary packed product), so both stream their matrices the same
- * way and no BLAS is needed. Every buffer is carved from two blocks allocated
- * in refine_create. */
+ * by the decoder's packed W (borrowed, packed_model.h), the backward pass by
+ * packed copies of W^T (dx = dy W^T is then an ordinary packed product), so
+ * both stream their matrices the same way and no BLAS is needed. Every buffer
+ * is carved from two blocks allocated in refine_create. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")
 #else
@@ -25,6 +25,7 @@
 #include "carver.h"
 #include "decoder.h"
 #include "kernels.h"
+#include "packed_model.h"
 
 #define ADAM_BETA1 0.9f
 #define ADAM_BETA2 0.999f
@@ -53,14 +54,11 @@ typedef struct lstm_transposed {
 
 struct mv_refine {
     const mv_model *m;
-    mv_decoder *decoder; /* batch 1: greedy checks and the encoder */
-    void *block;         /* activations and scratch */
-    float *packs;
-    /* forward matrices, packed as the decoder packs them */
-    mv_dense_weights cond_init, dec_init, dec_out;
-    mv_lstm_packed cond[MV_MAX_LAYERS], dec[MV_MAX_LAYERS];
-    const float *dec0_emb; /* rows K..K+C of dec[0].w_x: the bar embedding's part */
-    /* their transposes, packed */
+    const mv_packed_model *p; /* the forward matrices: the decoder's, borrowed */
+    mv_decoder *decoder;      /* batch 1 over p: greedy checks and the encoder */
+    void *block;              /* activations and scratch */
+    float *packs;             /* the transposes below */
+    /* the conductor's and the token decoder's matrices transposed, packed */
     const float *cond_init_t, *dec_init_t, *dec_out_t, *dec0_emb_t;
     lstm_transposed cond_t[MV_MAX_LAYERS], dec_t[MV_MAX_LAYERS];
     /* the forward record of the last objective evaluation */
@@ -143,14 +141,7 @@ static void layout_buffers(mv_refine *r, carver *cv)
     r->greedy_roll = carve(cv, hp->repr == MV_REPR_ROLL ? T * K : 0);
 }
 
-/* ---- packing ---- */
-
-static const float *pack_plain(carver *cv, const float *w, int n_in, int n_out)
-{
-    float *p = carve_floats(cv, packed_floats(n_in, n_out));
-    if (p) pack_weights(w, n_in, n_out, p);
-    return p;
-}
+/* ---- the transposes the backward pass multiplies by ---- */
 
 /* W^T [n_out, n_in] of row-major W [n_in, n_out], packed; tmp holds n_in n_out
  * floats. */
@@ -165,47 +156,39 @@ static const float *pack_transposed(carver *cv, float *tmp, const float *w, int 
     return p;
 }
 
-static mv_dense_weights pack_dense(carver *cv, float *tmp, const mv_dense_weights *w,
-                                   const float **transposed)
-{
-    mv_dense_weights p = *w;
-    p.w = pack_plain(cv, w->w, w->n_in, w->n_out);
-    *transposed = pack_transposed(cv, tmp, w->w, w->n_in, w->n_out);
-    return p;
-}
-
 /* Layer 0 of the conductor has no input and layer 0 of the token decoder a
- * one-hot or multi-hot one (plus the bar embedding, packed separately): no
- * w_x for them. */
-static mv_lstm_packed pack_lstm(carver *cv, float *tmp, const mv_lstm_weights *w, int with_input,
-                                lstm_transposed *t)
+ * one-hot or multi-hot one (no gradient) plus the bar embedding (transposed
+ * apart): no w_x^T for them. */
+static lstm_transposed transpose_lstm(carver *cv, float *tmp, const mv_lstm_weights *w,
+                                      int with_input)
 {
     const int H = w->n_hidden;
-    mv_lstm_packed p = *w;
-    p.w_x = with_input ? pack_plain(cv, w->w_x, w->n_in, 4 * H) : NULL;
-    p.w_h = pack_plain(cv, w->w_h, H, 4 * H);
-    t->w_x_t = with_input ? pack_transposed(cv, tmp, w->w_x, w->n_in, 4 * H) : NULL;
-    t->w_h_t = pack_transposed(cv, tmp, w->w_h, H, 4 * H);
-    return p;
+    lstm_transposed t;
+    t.w_x_t = with_input ? pack_transposed(cv, tmp, w->w_x, w->n_in, 4 * H) : NULL;
+    t.w_h_t = pack_transposed(cv, tmp, w->w_h, H, 4 * H);
+    return t;
 }
 
-static void pack_model(mv_refine *r, carver *cv, float *tmp)
+static const float *transpose_dense(carver *cv, float *tmp, const mv_dense_weights *w)
+{
+    return pack_transposed(cv, tmp, w->w, w->n_in, w->n_out);
+}
+
+static void pack_transposes(mv_refine *r, carver *cv, float *tmp)
 {
     const mv_model *m = r->m;
     const int K = (int)m->hp.n_classes, C = (int)m->hp.cond_size, G = 4 * (int)m->hp.dec_size;
-    r->cond_init = pack_dense(cv, tmp, &m->cond_init, &r->cond_init_t);
+    r->cond_init_t = transpose_dense(cv, tmp, &m->cond_init);
     for (uint32_t l = 0; l < m->hp.cond_layers; l++)
-        r->cond[l] = pack_lstm(cv, tmp, &m->cond[l], l > 0, &r->cond_t[l]);
-    r->dec_init = pack_dense(cv, tmp, &m->dec_init, &r->dec_init_t);
+        r->cond_t[l] = transpose_lstm(cv, tmp, &m->cond[l], l > 0);
+    r->dec_init_t = transpose_dense(cv, tmp, &m->dec_init);
     for (uint32_t l = 0; l < m->hp.dec_layers; l++)
-        r->dec[l] = pack_lstm(cv, tmp, &m->dec[l], l > 0, &r->dec_t[l]);
-    r->dec_out = pack_dense(cv, tmp, &m->dec_out, &r->dec_out_t);
-    const float *emb = m->dec[0].w_x + (size_t)K * G;
-    r->dec0_emb = pack_plain(cv, emb, C, G);
-    r->dec0_emb_t = pack_transposed(cv, tmp, emb, C, G);
+        r->dec_t[l] = transpose_lstm(cv, tmp, &m->dec[l], l > 0);
+    r->dec_out_t = transpose_dense(cv, tmp, &m->dec_out);
+    r->dec0_emb_t = pack_transposed(cv, tmp, m->dec[0].w_x + (size_t)K * G, C, G);
 }
 
-/* The largest matrix pack_model transposes, in floats. */
+/* The largest matrix pack_transposes transposes, in floats. */
 static size_t largest_matrix(const mv_hparams *hp)
 {
     const size_t C = hp->cond_size, D = hp->dec_size, K = hp->n_classes, Z = hp->z_size;
@@ -216,21 +199,22 @@ static size_t largest_matrix(const mv_hparams *hp)
     return most;
 }
 
-mv_refine *refine_create(const mv_model *m)
+mv_refine *refine_create(const mv_decoder *d)
 {
     mv_refine *r = calloc(1, sizeof *r);
     if (!r) return NULL;
-    r->m = m;
-    r->n_targets = (int)hparams_seq_len(&m->hp) *
-                   (m->hp.repr == MV_REPR_ROLL ? (int)m->hp.n_classes : 1);
-    r->decoder = decoder_create(m, 1);
+    r->p = decoder_packed(d);
+    r->m = r->p->m;
+    const mv_hparams *hp = &r->m->hp;
+    r->n_targets = (int)hparams_seq_len(hp) * (hp->repr == MV_REPR_ROLL ? (int)hp->n_classes : 1);
+    r->decoder = decoder_create_sharing(d, 1);
     carver sizing = {NULL, 0};
     layout_buffers(r, &sizing);
     r->block = aligned_alloc(64, sizing.used);
     carver pack_sizing = {NULL, 0};
-    pack_model(r, &pack_sizing, NULL);
+    pack_transposes(r, &pack_sizing, NULL);
     r->packs = aligned_alloc(64, pack_sizing.used);
-    float *tmp = malloc(largest_matrix(&m->hp) * sizeof *tmp);
+    float *tmp = malloc(largest_matrix(hp) * sizeof *tmp);
     if (!r->decoder || !r->block || !r->packs || !tmp) {
         free(tmp);
         refine_free(r);
@@ -240,7 +224,7 @@ mv_refine *refine_create(const mv_model *m)
     carver cv = {r->block, 0};
     layout_buffers(r, &cv);
     carver pcv = {(char *)r->packs, 0};
-    pack_model(r, &pcv, tmp);
+    pack_transposes(r, &pcv, tmp);
     free(tmp);
     return r;
 }
@@ -310,12 +294,12 @@ static void conductor_forward(mv_refine *r, const float *z)
 {
     const mv_hparams *hp = &r->m->hp;
     const int C = (int)hp->cond_size, L = (int)hp->cond_layers;
-    init_forward(&r->cond_init, z, r->cond_init_act);
+    init_forward(&r->p->cond_init, z, r->cond_init_act);
     for (int l = 0; l < L; l++)
         memcpy(r->c[l], r->cond_init_act + 2 * l * C, (size_t)C * sizeof(float));
     for (int bar = 0; bar < (int)hp->n_bars; bar++)
         for (int l = 0; l < L; l++) {
-            const mv_lstm_packed *w = &r->cond[l];
+            const mv_lstm_packed *w = &r->p->cond[l];
             lstm_record *rec = &r->cond_rec[l];
             float *g = rec->gates + (size_t)bar * 4 * C;
             memcpy(g, w->b, 4 * (size_t)C * sizeof *g);
@@ -351,8 +335,8 @@ static void decoder_inputs(mv_refine *r, const refine_target *x, int l)
         }
         return;
     }
-    rows_set(gates, 4 * D, r->dec[l].b, T, 4 * D);
-    matmul_packed_acc(gates, 4 * D, r->dec_rec[l - 1].h, D, r->dec[l].w_x, T, D, 4 * D);
+    rows_set(gates, 4 * D, r->p->dec[l].b, T, 4 * D);
+    matmul_packed_acc(gates, 4 * D, r->dec_rec[l - 1].h, D, r->p->dec[l].w_x, T, D, 4 * D);
 }
 
 /* The token decoder layer by layer; each bar starts from its own states. */
@@ -363,10 +347,11 @@ static void decoder_forward(mv_refine *r, const refine_target *x)
     const int S = (int)hp->steps_per_bar, NB = (int)hp->n_bars;
     const float *e = r->cond_rec[hp->cond_layers - 1].h; /* [NB][C] */
     for (int bar = 0; bar < NB; bar++) {
-        init_forward(&r->dec_init, e + (size_t)bar * C, r->dec_init_act + (size_t)bar * 2 * D * L);
+        init_forward(&r->p->dec_init, e + (size_t)bar * C,
+                     r->dec_init_act + (size_t)bar * 2 * D * L);
         float *bias = r->bar_bias + (size_t)bar * 4 * D;
-        memcpy(bias, r->dec[0].b, 4 * (size_t)D * sizeof *bias);
-        matmul_packed_acc(bias, 4 * D, e + (size_t)bar * C, C, r->dec0_emb, 1, C, 4 * D);
+        memcpy(bias, r->p->dec[0].b, 4 * (size_t)D * sizeof *bias);
+        matmul_packed_acc(bias, 4 * D, e + (size_t)bar * C, C, r->p->dec0_emb, 1, C, 4 * D);
     }
     for (int l = 0; l < L; l++) {
         lstm_record *rec = &r->dec_rec[l];
@@ -377,7 +362,7 @@ static void decoder_forward(mv_refine *r, const refine_target *x)
             for (int s = 0; s < S; s++) {
                 const int t = bar * S + s;
                 const float *h_prev = s ? rec->h + (size_t)(t - 1) * D : init + D;
-                record_step(&r->dec[l], rec, t, h_prev, r->c[0]);
+                record_step(&r->p->dec[l], rec, t, h_prev, r->c[0]);
             }
         }
     }
@@ -410,7 +395,7 @@ static double forward(mv_refine *r, const refine_target *x, const float *z)
     const int D = (int)hp->dec_size, K = (int)hp->n_classes, T = (int)hparams_seq_len(hp);
     conductor_forward(r, z);
     decoder_forward(r, x);
-    dense_packed_forward(&r->dec_out, r->dec_rec[hp->dec_layers - 1].h, D, T, r->logits, K);
+    dense_packed_forward(&r->p->dec_out, r->dec_rec[hp->dec_layers - 1].h, D, T, r->logits, K);
     if (x->roll) return roll_cross_entropy(r, x->roll);
     const int32_t *tokens = x->tokens;
     double ce = 0;

@@ -11,9 +11,11 @@
  * the refined z decodes worse (fewer greedy tokens, or roll bits, right; ties
  * go to the lower objective).
  *
- * A refiner is made per model and owns everything it uses (packed copies of
- * the decoder's matrices and of their transposes, activations for one window,
- * a batch-1 decoder for the greedy checks and the encoder): after
+ * A refiner is made from a decoder, whose packed matrices it multiplies by
+ * (borrowed: one packed copy per model), and owns the rest of what it uses
+ * (packed transposes of the conductor's and token decoder's matrices,
+ * activations for one window, a batch-1 decoder over the same packs for the
+ * greedy checks and the encoder): after
  * refine_create nothing here allocates, locks or makes a system call, and a
  * call runs at most steps + 2 teacher-forced forward passes, steps backward
  * passes and steps + 2 greedy decodes, so the plugin's worker can run it with a
@@ -24,6 +26,7 @@
 
 #include <stdint.h>
 
+#include "decoder.h"
 #include "model.h"
 
 #define MV_REFINE_MAX_STEPS 10000
@@ -55,8 +58,10 @@ typedef struct mv_refine_report {
 /* A refiner serves one thread at a time (it keeps the last pass's activations). */
 typedef struct mv_refine mv_refine;
 
-/* NULL when out of memory. m must outlive the refiner. */
-mv_refine *refine_create(const mv_model *m);
+/* A refiner for d's model, borrowing d's packed matrices: d (and its model)
+ * must outlive the refiner, and may go on decoding on another thread. NULL
+ * when out of memory. */
+mv_refine *refine_create(const mv_decoder *d);
 void refine_free(mv_refine *r);
 
 /* From start [Z] (usually the encoder's mu) to z [Z] for the window tokens

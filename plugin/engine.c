@@ -121,7 +121,7 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
                                     MV_ROLL_TOKEN_BITS)
                             : (int)steps;
     e->decoder = decoder_create(&e->model, 1);
-    e->refine = refine_create(&e->model);
+    e->refine = e->decoder ? refine_create(e->decoder) : NULL;
     e->anchor_z[0] = calloc((size_t)e->z_size, sizeof(float));
     e->anchor_z[1] = calloc((size_t)e->z_size, sizeof(float));
     e->z = calloc((size_t)e->z_size, sizeof(float));
@@ -148,8 +148,8 @@ nomem:
 void engine_free(mv_engine *e)
 {
     if (!e) return;
+    refine_free(e->refine); /* before the decoder whose matrices it borrows */
     decoder_free(e->decoder);
-    refine_free(e->refine);
     weights_free(e->weights);
     free(e->anchor_z[0]);
     free(e->anchor_z[1]);

@@ -39,7 +39,7 @@ int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, 
 
 void gen_model_close(mv_gen_model *g)
 {
-    refine_free(g->refine);
+    refine_free(g->refine); /* before the decoder whose matrices it borrows */
     if (g->decoder) decoder_free(g->decoder);
     if (g->weights) weights_free(g->weights);
     free(g->rngs);
@@ -146,7 +146,7 @@ int gen_anchor(mv_gen_model *g, const void *window, int steps, float *z, float *
         if (rep) *rep = (mv_refine_report){0};
         return 0;
     }
-    if (!g->refine && !(g->refine = refine_create(&g->model))) {
+    if (!g->refine && !(g->refine = refine_create(g->decoder))) {
         snprintf(err, errlen, "%s: out of memory creating the refiner", g->path);
         return -1;
     }

@@ -240,8 +240,8 @@ int main(int argc, char **argv)
     }
     const uint64_t split_n = corpus_count(c, o.split);
     const int n = split_n < (uint64_t)o.max_windows ? (int)split_n : o.max_windows;
-    mv_refine *r = refine_create(&m);
     mv_decoder *d = decoder_create(&m, 1);
+    mv_refine *r = refine_create(d);
     int32_t *windows = malloc(sizeof(int32_t) * (size_t)n * T);
     setting set[MAX_SETTINGS] = {0};
     if (n < 2 || !r || !d || !windows) {
@@ -266,8 +266,8 @@ int main(int argc, char **argv)
     print_report(&o, hp, set, n, split_n);
     for (int i = 0; i < o.n_settings; i++) free(set[i].z);
     free(windows);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     corpus_close(c);
     weights_free(w);
     return 0;

@@ -163,8 +163,8 @@ static void test_refinement_allocates_nothing(const mv_hparams *hp)
     test_model tm;
     CHECK(test_model_make(&tm, hp, 23) == 0);
     const int Z = (int)hp->z_size, T = (int)hparams_seq_len(hp);
-    mv_refine *r = refine_create(&tm.model);
     mv_decoder *d = decoder_create(&tm.model, 1);
+    mv_refine *r = refine_create(d);
     CHECK(r != NULL && d != NULL);
     float *z = malloc((size_t)Z * sizeof *z), *start = malloc((size_t)Z * sizeof *start);
     float *mu = malloc((size_t)Z * sizeof *mu), *grad = malloc((size_t)Z * sizeof *grad);
@@ -194,8 +194,8 @@ static void test_refinement_allocates_nothing(const mv_hparams *hp)
     CHECK(reproduced > 0 && refused == 4);
 
     free(z), free(start), free(mu), free(grad), free(window);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     test_model_free(&tm);
 }
 

@@ -145,8 +145,8 @@ static void test_gradient(const mv_hparams *hp, const char *what, uint64_t seed)
     CHECK(test_model_make(&tm, hp, seed) == 0);
     scale_matrices(&tm, 3.0f);
     const int Z = (int)hp->z_size;
-    mv_refine *r = refine_create(&tm.model);
     mv_decoder *d = decoder_create(&tm.model, 1);
+    mv_refine *r = refine_create(d);
     CHECK(r != NULL && d != NULL);
     mv_rng rng;
     rng_seed(&rng, seed + 1);
@@ -201,8 +201,8 @@ static void test_gradient(const mv_hparams *hp, const char *what, uint64_t seed)
     printf("%s: objective %.4f, worst relative gradient error %.1e\n", what, obj, worst);
     free(z), free(grad), free(v), free(zp);
     window_free(&w);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     test_model_free(&tm);
 }
 
@@ -219,8 +219,8 @@ static void test_reproduces(const mv_hparams *hp, const char *what, uint64_t see
     /* a roll model at the init's scale puts every logit near 0 whatever z */
     if (hp->repr == MV_REPR_ROLL) scale_matrices(&tm, 3.0f);
     const int Z = (int)hp->z_size, T = targets(hp);
-    mv_refine *r = refine_create(&tm.model);
     mv_decoder *d = decoder_create(&tm.model, 1);
+    mv_refine *r = refine_create(d);
     mv_rng rng;
     rng_seed(&rng, seed + 2);
     float *target = malloc(sizeof(float) * Z), *start = malloc(sizeof(float) * Z);
@@ -264,8 +264,8 @@ static void test_reproduces(const mv_hparams *hp, const char *what, uint64_t see
     free(target), free(start), free(z);
     window_free(&win);
     window_free(&got);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     test_model_free(&tm);
 }
 
@@ -278,8 +278,8 @@ static void test_contract(void)
     test_model tm;
     CHECK(test_model_make(&tm, &hp, 5) == 0);
     const int Z = (int)hp.z_size, T = (int)hparams_seq_len(&hp);
-    mv_refine *r = refine_create(&tm.model);
     mv_decoder *d = decoder_create(&tm.model, 1);
+    mv_refine *r = refine_create(d);
     mv_rng rng;
     rng_seed(&rng, 6);
     float *start = malloc(sizeof(float) * Z), *z = malloc(sizeof(float) * Z);
@@ -335,8 +335,8 @@ static void test_contract(void)
     CHECK(!memcmp(z, mu, sizeof(float) * Z));
 
     free(mu), free(sigma), free(start), free(z), free(z2), free(seq);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     test_model_free(&tm);
 }
 
@@ -347,7 +347,9 @@ static void test_roll_contract(const mv_hparams *roll_hp)
     token_hp.repr = MV_REPR_MELODY;
     test_model roll_m, token_m;
     CHECK(test_model_make(&roll_m, roll_hp, 9) == 0 && test_model_make(&token_m, &token_hp, 9) == 0);
-    mv_refine *r = refine_create(&roll_m.model), *t = refine_create(&token_m.model);
+    mv_decoder *roll_d = decoder_create(&roll_m.model, 1);
+    mv_decoder *token_d = decoder_create(&token_m.model, 1);
+    mv_refine *r = refine_create(roll_d), *t = refine_create(token_d);
     CHECK(r != NULL && t != NULL);
     const int Z = (int)roll_hp->z_size;
     float *start = calloc((size_t)Z, sizeof(float)), *z = calloc((size_t)Z, sizeof(float));
@@ -368,6 +370,8 @@ static void test_roll_contract(const mv_hparams *roll_hp)
     window_free(&w);
     refine_free(r);
     refine_free(t);
+    decoder_free(roll_d);
+    decoder_free(token_d);
     test_model_free(&roll_m);
     test_model_free(&token_m);
 }

@@ -77,8 +77,8 @@ static void test_real_windows(const mv_model *m, const char *shared)
     CHECK(read_windows(shared, &c) == 0);
     CHECK_MSG(c.n == PER_SONG * (int)(sizeof songs / sizeof songs[0]), "%d windows read", c.n);
     const int T = 32, Z = (int)m->hp.z_size;
-    mv_refine *r = refine_create(m);
     mv_decoder *d = decoder_create(m, 1);
+    mv_refine *r = refine_create(d);
     float *z = malloc(sizeof(float) * Z), *mu = malloc(sizeof(float) * Z);
     int32_t got[32];
     mv_refine_options o = refine_defaults();
@@ -110,16 +110,16 @@ static void test_real_windows(const mv_model *m, const char *shared)
     CHECK(improved * 2 >= wrong_mu);
     CHECK(exact > exact_mu);
     free(z), free(mu);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
 }
 
 static void test_playable_fixture(const mv_model *m)
 {
     enum { N = 9 };
     const int T = 32, Z = (int)m->hp.z_size;
-    mv_refine *r = refine_create(m);
     mv_decoder *d = decoder_create(m, 1);
+    mv_refine *r = refine_create(d);
     float *prior = malloc(sizeof(float) * Z), *z = malloc(sizeof(float) * Z);
     int32_t window[32];
     mv_rng rng;
@@ -140,8 +140,8 @@ static void test_playable_fixture(const mv_model *m)
     CHECK_MSG(exact * 3 >= N * 2 && exact > exact_mu, "reproduced %d of %d (mu %d)", exact, N,
               exact_mu);
     free(prior), free(z);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
 }
 
 int main(int argc, char **argv)

@@ -170,7 +170,7 @@ static void reference_refined(model *m, const char *path, float *z)
     char e[1024];
     CHECK_MSG(sequence_read_window(path, &m->hp, -1, "MELODY", tokens, &bar, e, sizeof e) == 0,
               "%s", e);
-    mv_refine *r = refine_create(&m->m);
+    mv_refine *r = refine_create(m->d);
     mv_refine_options o = refine_defaults();
     CHECK(r && refine_window(r, tokens, &o, z, NULL, NULL) == 0);
     refine_free(r);

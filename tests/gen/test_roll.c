@@ -180,7 +180,7 @@ static void test_api(const char *model)
     mv_refine_report rep, core_rep;
     CHECK(gen_anchor(&g1, a, 10, refined, mu, &rep, e, sizeof e) == 0);
     CHECK(!memcmp(mu, mu1, sizeof mu));
-    mv_refine *core_refine = refine_create(&g1.model);
+    mv_refine *core_refine = refine_create(g1.decoder);
     mv_refine_options o = refine_defaults();
     o.steps = 10;
     CHECK(core_refine && refine_window_roll(core_refine, a, &o, core_z, NULL, &core_rep) == 0);

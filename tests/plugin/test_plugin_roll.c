@@ -528,7 +528,8 @@ static void test_file_anchor_refined(void)
         if (sscanf(hex, "%8x", &bits) != 1) break;
         memcpy(&saved[n], &bits, sizeof bits);
     }
-    mv_refine *r = refine_create(&m);
+    mv_decoder *d = decoder_create(&m, 1);
+    mv_refine *r = d ? refine_create(d) : NULL;
     mv_refine_report rep;
     const mv_refine_options o = refine_defaults();
     CHECK(r && refine_window_roll(r, window, &o, want, NULL, &rep) == 0);
@@ -542,6 +543,7 @@ static void test_file_anchor_refined(void)
            rep.correct_start, rep.correct, (int)hparams_seq_len(&hp) * (int)hp.n_classes,
            rep.steps);
     refine_free(r);
+    decoder_free(d);
     free(text);
     host_free_state(state);
     weights_free(w);

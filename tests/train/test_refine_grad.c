@@ -42,7 +42,8 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
     mv_model model;
     char err[256];
     CHECK_MSG(model_bind(&model, hp, tensors, (size_t)n, err, sizeof err) == 0, "%s", err);
-    mv_refine *r = refine_create(&model);
+    mv_decoder *d = decoder_create(&model, 1);
+    mv_refine *r = d ? refine_create(d) : NULL;
     CHECK(r != NULL);
     float *z = malloc(sizeof(float) * Z), *grad = malloc(sizeof(float) * Z);
     for (int i = 0; i < Z; i++) z[i] = (float)m.mu[i];
@@ -59,6 +60,7 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
            objective, st.recon, largest, worst);
     free(z), free(grad), free(block), free(tokens), free(bits);
     refine_free(r);
+    decoder_free(d);
     vae_free(&m);
 }
 

@@ -144,7 +144,7 @@ static int evaluator_init(evaluator *e, const mv_model *m, long refine_steps)
     e->kl_dim = calloc((size_t)e->Z, sizeof(double));
     e->refine_options = refine_defaults();
     e->refine_options.steps = (int)refine_steps;
-    if (refine_steps) e->refine = refine_create(m);
+    if (refine_steps && e->d) e->refine = refine_create(e->d);
     int ok = e->d && e->truth && e->mu && e->sigma && e->z && e->logits && e->kl_dim &&
              (e->refine || !refine_steps);
     for (int p = 0; p < PREDICTORS; p++) ok = ok && e->pred[p];
@@ -153,6 +153,7 @@ static int evaluator_init(evaluator *e, const mv_model *m, long refine_steps)
 
 static void evaluator_free(evaluator *e)
 {
+    refine_free(e->refine); /* before the decoder whose matrices it borrows */
     decoder_free(e->d);
     free(e->truth);
     for (int p = 0; p < PREDICTORS; p++) free(e->pred[p]);
@@ -161,7 +162,6 @@ static void evaluator_free(evaluator *e)
     free(e->z);
     free(e->logits);
     free(e->kl_dim);
-    refine_free(e->refine);
 }
 
 /* The z each window is decoded from: the encoder's mu, refined with --refine.

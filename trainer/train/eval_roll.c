@@ -76,7 +76,7 @@ static int roll_eval_init(roll_eval *e, const mv_model *m, long refine_steps)
     e->latent = malloc(sizeof(float) * BZ);
     e->refine_options = refine_defaults();
     e->refine_options.steps = (int)refine_steps;
-    if (refine_steps) ok = ok && (e->refine = refine_create(m));
+    if (refine_steps) ok = ok && (e->refine = refine_create(e->d));
     return ok && e->mu && e->sigma && e->z && e->logits && e->rngs && e->kl_dim && e->latent
                ? 0
                : -1;
@@ -84,6 +84,7 @@ static int roll_eval_init(roll_eval *e, const mv_model *m, long refine_steps)
 
 static void roll_eval_free(roll_eval *e)
 {
+    refine_free(e->refine); /* before the decoder whose matrices it borrows */
     decoder_free(e->d);
     free(e->truth);
     free(e->prior);
@@ -95,7 +96,6 @@ static void roll_eval_free(roll_eval *e)
     free(e->rngs);
     free(e->kl_dim);
     free(e->latent);
-    refine_free(e->refine);
 }
 
 static void count_cell(cell_count *c, int truth, int pred)
