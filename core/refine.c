@@ -26,6 +26,7 @@
 #include "decoder.h"
 #include "kernels.h"
 #include "packed_model.h"
+#include "repr.h"
 
 #define ADAM_BETA1 0.9f
 #define ADAM_BETA2 0.999f
@@ -40,12 +41,6 @@ typedef struct lstm_record {
     float *h;      /* [steps][H] */
 } lstm_record;
 
-/* The window refined towards: tokens [T], or a roll [T][K] of 0/1 bytes. */
-typedef struct refine_target {
-    const int32_t *tokens;
-    const uint8_t *roll;
-} refine_target;
-
 /* A layer's transposed matrices, packed: w_h^T [4H, H], w_x^T [4H, n_in]
  * (NULL where the input is absent or one-hot). */
 typedef struct lstm_transposed {
@@ -54,6 +49,7 @@ typedef struct lstm_transposed {
 
 struct mv_refine {
     const mv_model *m;
+    const mv_repr_io *repr;     /* what a step of the model's windows is */
     const mv_packed_model *p; /* the forward matrices: the decoder's, borrowed */
     mv_decoder *decoder;      /* batch 1 over p: greedy checks and the encoder */
     void *block;              /* activations and scratch */
@@ -85,8 +81,8 @@ struct mv_refine {
     /* Adam */
     float *z, *grad, *adam_m, *adam_v; /* [Z] */
     float *mu, *sigma;                 /* [Z] encoder outputs */
-    int32_t *greedy;                   /* [T] */
-    uint8_t *greedy_roll;              /* [T][K] (roll models) */
+    void *greedy;                      /* [T] steps */
+    int32_t *scratch;                  /* [1] the representation's input scratch */
 };
 
 
@@ -137,8 +133,8 @@ static void layout_buffers(mv_refine *r, carver *cv)
     r->adam_v = carve_floats(cv, Z);
     r->mu = carve_floats(cv, Z);
     r->sigma = carve_floats(cv, Z);
-    r->greedy = carve(cv, T * sizeof(int32_t));
-    r->greedy_roll = carve(cv, hp->repr == MV_REPR_ROLL ? T * K : 0);
+    r->greedy = carve(cv, T * r->repr->step_bytes((int)K));
+    r->scratch = carve(cv, sizeof(int32_t));
 }
 
 /* ---- the transposes the backward pass multiplies by ---- */
@@ -206,7 +202,8 @@ mv_refine *refine_create(const mv_decoder *d)
     r->p = decoder_packed(d);
     r->m = r->p->m;
     const mv_hparams *hp = &r->m->hp;
-    r->n_targets = (int)hparams_seq_len(hp) * (hp->repr == MV_REPR_ROLL ? (int)hp->n_classes : 1);
+    r->repr = repr_io_of(hp->repr);
+    r->n_targets = (int)hparams_seq_len(hp) * r->repr->targets_per_step((int)hp->n_classes);
     r->decoder = decoder_create_sharing(d, 1);
     carver sizing = {NULL, 0};
     layout_buffers(r, &sizing);
@@ -315,23 +312,19 @@ static void conductor_forward(mv_refine *r, const float *z)
  * bias plus the previous token's row (roll: the rows of the previous step's
  * bits), a higher layer b + h_below W_x for all T steps in one product
  * (teacher forcing knows every input in advance). */
-static void decoder_inputs(mv_refine *r, const refine_target *x, int l)
+static void decoder_inputs(mv_refine *r, mv_window x, int l)
 {
     const mv_hparams *hp = &r->m->hp;
     const int D = (int)hp->dec_size, S = (int)hp->steps_per_bar, K = (int)hp->n_classes;
     const int T = (int)hparams_seq_len(hp);
+    const size_t step = r->repr->step_bytes(K);
     float *gates = r->dec_rec[l].gates;
     if (l == 0) {
         for (int t = 0; t < T; t++) {
             float *g = gates + (size_t)t * 4 * D;
             memcpy(g, r->bar_bias + (size_t)(t / S) * 4 * D, 4 * (size_t)D * sizeof *g);
-            if (x->roll) {
-                if (t) rows_multi_gather_acc(g, 4 * D, r->m->dec[0].w_x, 4 * D,
-                                             x->roll + (size_t)(t - 1) * K, K, K, 1);
-            } else {
-                const int32_t prev = t ? x->tokens[t - 1] : -1;
-                rows_gather_acc(g, 4 * D, r->m->dec[0].w_x, 4 * D, &prev, 1);
-            }
+            const char *prev = t ? (const char *)x.steps + (t - 1) * step : NULL;
+            r->repr->add_input(g, 4 * D, r->m->dec[0].w_x, 4 * D, prev, step, K, 1, r->scratch);
         }
         return;
     }
@@ -340,7 +333,7 @@ static void decoder_inputs(mv_refine *r, const refine_target *x, int l)
 }
 
 /* The token decoder layer by layer; each bar starts from its own states. */
-static void decoder_forward(mv_refine *r, const refine_target *x)
+static void decoder_forward(mv_refine *r, mv_window x)
 {
     const mv_hparams *hp = &r->m->hp;
     const int C = (int)hp->cond_size, D = (int)hp->dec_size, L = (int)hp->dec_layers;
@@ -368,48 +361,16 @@ static void decoder_forward(mv_refine *r, const refine_target *x)
     }
 }
 
-/* The summed sigmoid cross-entropy of a roll's bits, max(x, 0) - x y +
- * log(1 + exp(-|x|)) each; leaves sigmoid(x) in r->probs and counts the bits
- * whose teacher-forced prediction (x > 0, as greedy decoding takes it) is right. */
-static double roll_cross_entropy(mv_refine *r, const uint8_t *roll)
-{
-    const size_t n = (size_t)r->n_targets;
-    double ce = 0;
-    r->tf_correct = 0;
-    for (size_t i = 0; i < n; i++) {
-        const float x = r->logits[i];
-        r->probs[i] = 0.5f * x; /* sigmoid(x) = (1 + tanh(x/2)) / 2, as the cells take it */
-        ce += fmax((double)x, 0) - (double)x * roll[i] + log1p(exp(-fabs((double)x)));
-        r->tf_correct += (x > 0) == (roll[i] != 0);
-    }
-    tanh_inplace(r->probs, (int)n);
-    for (size_t i = 0; i < n; i++) r->probs[i] = 0.5f + 0.5f * r->probs[i];
-    return ce;
-}
-
-/* Teacher-forced pass: summed cross-entropy of the window; leaves the softmax
- * (roll: the sigmoids) in r->probs and counts the targets predicted right. */
-static double forward(mv_refine *r, const refine_target *x, const float *z)
+/* Teacher-forced pass: summed cross-entropy of the window; leaves the output
+ * probabilities in r->probs and counts the targets predicted right. */
+static double forward(mv_refine *r, mv_window x, const float *z)
 {
     const mv_hparams *hp = &r->m->hp;
     const int D = (int)hp->dec_size, K = (int)hp->n_classes, T = (int)hparams_seq_len(hp);
     conductor_forward(r, z);
     decoder_forward(r, x);
     dense_packed_forward(&r->p->dec_out, r->dec_rec[hp->dec_layers - 1].h, D, T, r->logits, K);
-    if (x->roll) return roll_cross_entropy(r, x->roll);
-    const int32_t *tokens = x->tokens;
-    double ce = 0;
-    r->tf_correct = 0;
-    for (int t = 0; t < T; t++) {
-        const float *l = r->logits + (size_t)t * K;
-        float *p = r->probs + (size_t)t * K;
-        softmax(l, K, 1.0f, p);
-        /* CE = log sum exp(l - top) - (l_token - top), and the sum is 1/p[top] */
-        const int top = argmax(l, K);
-        ce += (double)l[top] - l[tokens[t]] - log((double)p[top]);
-        r->tf_correct += top == tokens[t];
-    }
-    return ce;
+    return r->repr->loss(r->logits, r->probs, x.steps, T, K, &r->tf_correct);
 }
 
 static double prior(const float *z, int n, float prior_weight)
@@ -474,17 +435,13 @@ static void init_backward(float *dinit, const float *act, const float *dc, const
 /* dL/de_bar for every bar into r->de, layer by layer from the top: a layer's
  * recurrence runs back step by step, its input's gradient (for the layer
  * below) in one product over all steps. */
-static void decoder_backward(mv_refine *r, const refine_target *x)
+static void decoder_backward(mv_refine *r, mv_window x)
 {
     const mv_hparams *hp = &r->m->hp;
     const int C = (int)hp->cond_size, D = (int)hp->dec_size, K = (int)hp->n_classes;
     const int S = (int)hp->steps_per_bar, L = (int)hp->dec_layers, NB = (int)hp->n_bars;
     const int T = (int)hparams_seq_len(hp);
-    /* dL/dlogits: softmax minus one-hot, or sigmoid minus the bit */
-    if (x->roll)
-        for (int i = 0; i < r->n_targets; i++) r->probs[i] -= (float)x->roll[i];
-    else
-        for (int t = 0; t < T; t++) r->probs[(size_t)t * K + x->tokens[t]] -= 1.0f;
+    r->repr->loss_grad(r->probs, x.steps, T, K); /* dL/dlogits */
     float *from_above = r->dh_seq[0], *to_below = r->dh_seq[1];
     product_t(from_above, D, r->probs, K, r->dec_out_t, T);
     for (int l = L - 1; l >= 0; l--) {
@@ -544,7 +501,7 @@ static void conductor_backward(mv_refine *r, float *grad)
     product_t(grad, Z, r->dinit_cond, 2 * C * L, r->cond_init_t, 1);
 }
 
-static double objective_of(mv_refine *r, const refine_target *x, const float *z,
+static double objective_of(mv_refine *r, mv_window x, const float *z,
                            float prior_weight, float *grad)
 {
     const int Z = (int)r->m->hp.z_size;
@@ -560,28 +517,21 @@ static double objective_of(mv_refine *r, const refine_target *x, const float *z,
 /* ---- refinement ---- */
 
 /* Targets a greedy decode of z gets right: tokens, or the bits of a roll. */
-static int greedy_correct(mv_refine *r, const refine_target *x, const float *z)
+static int greedy_correct(mv_refine *r, mv_window x, const float *z)
 {
-    int correct = 0;
-    if (x->roll) {
-        decoder_decode_roll(r->decoder, z, 1, 0, NULL, r->greedy_roll);
-        for (int i = 0; i < r->n_targets; i++) correct += r->greedy_roll[i] == x->roll[i];
-        return correct;
-    }
-    decoder_decode(r->decoder, z, 1, 0, NULL, r->greedy);
-    for (int t = 0; t < r->n_targets; t++) correct += r->greedy[t] == x->tokens[t];
-    return correct;
+    const mv_hparams *hp = &r->m->hp;
+    decoder_decode(r->decoder, z, 1, 0, NULL, (mv_window){x.kind, r->greedy});
+    return r->repr->count_equal(r->greedy, x.steps, (int)hparams_seq_len(hp), (int)hp->n_classes);
 }
 
-/* The window fits the model (tokens below K, or 0/1 bits, for a model of that
- * kind) and the options are in range. */
-static int arguments_ok(const mv_refine *r, const refine_target *x, const mv_refine_options *o)
+/* The window fits the model (its kind of steps, with values the model can
+ * take) and the options are in range. */
+static int arguments_ok(const mv_refine *r, mv_window x, const mv_refine_options *o)
 {
-    const int K = (int)r->m->hp.n_classes;
-    if ((x->roll != NULL) != (r->m->hp.repr == MV_REPR_ROLL) || (!x->roll && !x->tokens))
+    const mv_hparams *hp = &r->m->hp;
+    if (x.kind != r->repr->kind || !x.steps ||
+        !r->repr->valid(x.steps, (int)hparams_seq_len(hp), (int)hp->n_classes))
         return 0;
-    for (int i = 0; i < r->n_targets; i++)
-        if (x->roll ? x->roll[i] > 1 : x->tokens[i] < 0 || x->tokens[i] >= K) return 0;
     return o->steps >= 0 && o->steps <= MV_REFINE_MAX_STEPS && isfinite(o->learning_rate) &&
            o->learning_rate > 0 && isfinite(o->prior_weight) && o->prior_weight >= 0;
 }
@@ -601,8 +551,8 @@ static void adam_step(mv_refine *r, float lr, float *beta1_t, float *beta2_t)
     }
 }
 
-static int refine_target_latent(mv_refine *r, const refine_target *x, const float *start,
-                                const mv_refine_options *o, float *z, mv_refine_report *rep)
+int refine_latent(mv_refine *r, mv_window x, const float *start, const mv_refine_options *o,
+                  float *z, mv_refine_report *rep)
 {
     if (!arguments_ok(r, x, o)) return -1;
     const int Z = (int)r->m->hp.z_size, N = r->n_targets;
@@ -648,55 +598,17 @@ static int refine_target_latent(mv_refine *r, const refine_target *x, const floa
     return 0;
 }
 
-double refine_objective(mv_refine *r, const int32_t *tokens, const float *z, float prior_weight,
+double refine_objective(mv_refine *r, mv_window x, const float *z, float prior_weight,
                         float *grad)
 {
-    const refine_target x = {tokens, NULL};
-    return objective_of(r, &x, z, prior_weight, grad);
+    return objective_of(r, x, z, prior_weight, grad);
 }
 
-double refine_objective_roll(mv_refine *r, const uint8_t *roll, const float *z,
-                             float prior_weight, float *grad)
-{
-    const refine_target x = {NULL, roll};
-    return objective_of(r, &x, z, prior_weight, grad);
-}
-
-int refine_latent(mv_refine *r, const int32_t *tokens, const float *start,
-                  const mv_refine_options *o, float *z, mv_refine_report *rep)
-{
-    const refine_target x = {tokens, NULL};
-    return refine_target_latent(r, &x, start, o, z, rep);
-}
-
-int refine_latent_roll(mv_refine *r, const uint8_t *roll, const float *start,
-                       const mv_refine_options *o, float *z, mv_refine_report *rep)
-{
-    const refine_target x = {NULL, roll};
-    return refine_target_latent(r, &x, start, o, z, rep);
-}
-
-/* Encodes the window (core's encoder) and refines from mu. */
-static int refine_target_window(mv_refine *r, const refine_target *x, const mv_refine_options *o,
-                                float *z, float *mu, mv_refine_report *rep)
+int refine_window(mv_refine *r, mv_window x, const mv_refine_options *o, float *z, float *mu,
+                  mv_refine_report *rep)
 {
     if (!arguments_ok(r, x, o)) return -1;
-    if (x->roll) decoder_encode_roll(r->decoder, x->roll, 1, r->mu, r->sigma);
-    else decoder_encode(r->decoder, x->tokens, 1, r->mu, r->sigma);
+    decoder_encode(r->decoder, x, 1, r->mu, r->sigma);
     if (mu) memcpy(mu, r->mu, r->m->hp.z_size * sizeof(float));
-    return refine_target_latent(r, x, r->mu, o, z, rep);
-}
-
-int refine_window(mv_refine *r, const int32_t *tokens, const mv_refine_options *o, float *z,
-                  float *mu, mv_refine_report *rep)
-{
-    const refine_target x = {tokens, NULL};
-    return refine_target_window(r, &x, o, z, mu, rep);
-}
-
-int refine_window_roll(mv_refine *r, const uint8_t *roll, const mv_refine_options *o, float *z,
-                       float *mu, mv_refine_report *rep)
-{
-    const refine_target x = {NULL, roll};
-    return refine_target_window(r, &x, o, z, mu, rep);
+    return refine_latent(r, x, r->mu, o, z, rep);
 }

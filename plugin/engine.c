@@ -278,7 +278,7 @@ void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar
     int32_t prev = -1;
     for (int b = 0; b <= model_bar; b++) {
         int32_t *bar_tokens = e->seq_tokens + b * e->steps_per_bar;
-        decoder_decode_bar(e->decoder, 1, b, &prev, p->temperature, &rng, bar_tokens);
+        decoder_decode_bar(e->decoder, 1, b, window_tokens(&prev), p->temperature, &rng, window_tokens(bar_tokens));
         prev = bar_tokens[e->steps_per_bar - 1];
     }
     memcpy(tokens, e->seq_tokens + model_bar * e->steps_per_bar,
@@ -302,9 +302,9 @@ void engine_decode_bar_roll(mv_engine *e, const mv_decode_params *p, int64_t son
         rng_seed(&rng, phrase_seed(p->variation, repeat));
         decoder_conduct(e->decoder, e->z, 1);
         for (int b = 0; b <= model_bar; b++)
-            decoder_decode_bar_roll(e->decoder, 1, b,
-                                    b ? roll + ((size_t)b * spb - 1) * K : NULL,
-                                    p->temperature, &rng, roll + (size_t)b * spb * K);
+            decoder_decode_bar(e->decoder, 1, b,
+                                    window_roll(b ? roll + ((size_t)b * spb - 1) * K : NULL),
+                                    p->temperature, &rng, window_roll(roll + (size_t)b * spb * K));
     }
     /* The steps of the bar, each made consistent with the one before (the
      * decoder's are already; an anchor's window may come from anywhere). */

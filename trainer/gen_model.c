@@ -85,7 +85,7 @@ void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint6
         int batch = batch_from(g, n, at);
         decoder_decode(g->decoder, z + (size_t)at * g->z_size, batch, temperature,
                        seeded_rngs(g, temperature, seed, at, batch),
-                       tokens + (size_t)at * g->seq_len);
+                       window_tokens(tokens + (size_t)at * g->seq_len));
     }
 }
 
@@ -93,7 +93,7 @@ void gen_encode(mv_gen_model *g, const int32_t *tokens, int n, float *mu, float 
 {
     for (int at = 0; at < n; at += g->max_batch) {
         int batch = batch_from(g, n, at);
-        decoder_encode(g->decoder, tokens + (size_t)at * g->seq_len, batch, g->mu, g->sigma);
+        decoder_encode(g->decoder, window_tokens(tokens + (size_t)at * g->seq_len), batch, g->mu, g->sigma);
         keep_encoding(g, at, batch, mu, sigma);
     }
 }
@@ -103,9 +103,9 @@ void gen_decode_roll(mv_gen_model *g, const float *z, int n, float temperature, 
 {
     for (int at = 0; at < n; at += g->max_batch) {
         int batch = batch_from(g, n, at);
-        decoder_decode_roll(g->decoder, z + (size_t)at * g->z_size, batch, temperature,
+        decoder_decode(g->decoder, z + (size_t)at * g->z_size, batch, temperature,
                             seeded_rngs(g, temperature, seed, at, batch),
-                            roll + (size_t)at * g->window_bytes);
+                            window_roll(roll + (size_t)at * g->window_bytes));
     }
 }
 
@@ -113,7 +113,7 @@ void gen_encode_roll(mv_gen_model *g, const uint8_t *roll, int n, float *mu, flo
 {
     for (int at = 0; at < n; at += g->max_batch) {
         int batch = batch_from(g, n, at);
-        decoder_encode_roll(g->decoder, roll + (size_t)at * g->window_bytes, batch, g->mu,
+        decoder_encode(g->decoder, window_roll(roll + (size_t)at * g->window_bytes), batch, g->mu,
                             g->sigma);
         keep_encoding(g, at, batch, mu, sigma);
     }
@@ -153,8 +153,8 @@ int gen_anchor(mv_gen_model *g, const void *window, int steps, float *z, float *
     mv_refine_options o = refine_defaults();
     o.steps = steps;
     const int bad = g->hp.repr == MV_REPR_ROLL
-                        ? refine_window_roll(g->refine, window, &o, z, mu, rep)
-                        : refine_window(g->refine, window, &o, z, mu, rep);
+                        ? refine_window(g->refine, window_roll(window), &o, z, mu, rep)
+                        : refine_window(g->refine, window_tokens(window), &o, z, mu, rep);
     if (bad) {
         snprintf(err, errlen, "%s: a window %s is outside the model's %u classes", g->path,
                  g->hp.repr == MV_REPR_ROLL ? "byte" : "token", g->hp.n_classes);

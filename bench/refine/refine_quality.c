@@ -123,13 +123,13 @@ static void anchors(const options *o, mv_refine *r, mv_decoder *d, const mv_hpar
         float *z = s->z + (size_t)w * Z;
         mv_refine_report rep;
         const double t0 = now_ms();
-        refine_window(r, truth, &ro, z, NULL, &rep);
+        refine_window(r, window_tokens(truth), &ro, z, NULL, &rep);
         s->ms_sum += now_ms() - t0;
         s->steps_taken += rep.steps;
         s->improved += rep.correct > rep.correct_start;
         s->kept += rep.kept_start;
         s->norm_sum += norm(z, Z);
-        decoder_decode(d, z, 1, 0, NULL, pred);
+        decoder_decode(d, z, 1, 0, NULL, window_tokens(pred));
         eval_score_add(&s->score, hp->repr, truth, pred, 1, T);
     }
     free(pred);
@@ -158,7 +158,7 @@ static void morphs(const options *o, mv_decoder *d, const mv_hparams *hp, int n,
         for (int j = 1; j <= o->between; j++) {
             const float t = (float)j / (float)(o->between + 1);
             latent_slerp(s->z + (size_t)k * Z, s->z + (size_t)(k + half) * Z, t, Z, z);
-            decoder_decode(d, z, 1, 0, NULL, tokens);
+            decoder_decode(d, z, 1, 0, NULL, window_tokens(tokens));
             phrase_stats_add(&s->between, hp, tokens);
             if (hp->repr == MV_REPR_MELODY) s->single_pitch += single_pitch(tokens, T);
         }

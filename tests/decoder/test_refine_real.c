@@ -87,10 +87,10 @@ static void test_real_windows(const mv_model *m, const char *shared)
     int wrong_mu = 0, improved = 0, exact_mu = 0, exact = 0;
     for (int w = 0; w < c.n; w++) {
         mv_refine_report rep;
-        CHECK(refine_window(r, c.windows[w], &o, z, mu, &rep) == 0);
-        decoder_decode(d, mu, 1, 0, NULL, got);
+        CHECK(refine_window(r, window_tokens(c.windows[w]), &o, z, mu, &rep) == 0);
+        decoder_decode(d, mu, 1, 0, NULL, window_tokens(got));
         const int from_mu = correct_tokens(got, c.windows[w], T);
-        decoder_decode(d, z, 1, 0, NULL, got);
+        decoder_decode(d, z, 1, 0, NULL, window_tokens(got));
         const int from_z = correct_tokens(got, c.windows[w], T);
         CHECK(from_mu == rep.correct_start && from_z == rep.correct);
         CHECK_MSG(from_z >= from_mu, "window %d: %d tokens right from mu, %d refined", w, from_mu,
@@ -127,11 +127,11 @@ static void test_playable_fixture(const mv_model *m)
     int exact_mu = 0, exact = 0;
     for (int i = 0; i < N; i++) {
         for (int k = 0; k < Z; k++) prior[k] = rng_normal(&rng);
-        decoder_decode(d, prior, 1, 0, NULL, window);
+        decoder_decode(d, prior, 1, 0, NULL, window_tokens(window));
         mv_refine_options o = refine_defaults();
         o.steps = 50; /* the sanitizer build runs this too */
         mv_refine_report rep;
-        CHECK(refine_window(r, window, &o, z, NULL, &rep) == 0);
+        CHECK(refine_window(r, window_tokens(window), &o, z, NULL, &rep) == 0);
         exact_mu += rep.correct_start == T;
         exact += rep.reproduced;
     }

@@ -2,7 +2,7 @@
  * pitches and grid, 64 wide: fixture preset small_roll) and real Bach chorales:
  * - gen_decode_roll does not depend on the batch size and seeds sequence i
  *   from (seed, i); a roll anchor is mu, or with refinement a z that decodes
- *   at least as close to the window (core's refine_window_roll);
+ *   at least as close to the window (core's refine_window);
  * - a chorale's window read with a list of tracks is the four voices' roll,
  *   the one `morphvae data --repr roll` extracts, and roll -> MIDI -> window
  *   gives the same bytes back;
@@ -162,7 +162,7 @@ static void test_api(const char *model)
     CHECK_MSG(!memcmp(a, b, sizeof a), "sampled rolls depend on the batch size");
     for (int i = 0; i < N; i++) {
         rng_seed(&r, gen_sequence_seed(9, (uint64_t)i));
-        decoder_decode_roll(g1.decoder, z + i * Z, 1, 0.5f, &r, one);
+        decoder_decode(g1.decoder, z + i * Z, 1, 0.5f, &r, window_roll(one));
         CHECK_MSG(!memcmp(one, a + i * T * K, sizeof one), "sequence %d not seeded from (9, %d)",
                   i, i);
     }
@@ -175,7 +175,7 @@ static void test_api(const char *model)
     float anchor[Z], mu[Z];
     CHECK(gen_anchor(&g1, a, 0, anchor, mu, NULL, e, sizeof e) == 0);
     CHECK(!memcmp(anchor, mu1, sizeof anchor) && !memcmp(mu, mu1, sizeof mu));
-    /* refined: core's refine_window_roll from mu, never decoding worse */
+    /* refined: core's refine_window from mu, never decoding worse */
     float refined[Z], core_z[Z];
     mv_refine_report rep, core_rep;
     CHECK(gen_anchor(&g1, a, 10, refined, mu, &rep, e, sizeof e) == 0);
@@ -183,7 +183,7 @@ static void test_api(const char *model)
     mv_refine *core_refine = refine_create(g1.decoder);
     mv_refine_options o = refine_defaults();
     o.steps = 10;
-    CHECK(core_refine && refine_window_roll(core_refine, a, &o, core_z, NULL, &core_rep) == 0);
+    CHECK(core_refine && refine_window(core_refine, window_roll(a), &o, core_z, NULL, &core_rep) == 0);
     CHECK(!memcmp(refined, core_z, sizeof refined) && rep.correct == core_rep.correct);
     CHECK(rep.correct >= rep.correct_start && rep.correct_start > 0);
     refine_free(core_refine);

@@ -200,7 +200,7 @@ int main(int argc, char **argv)
     float z[MV_MAX_SIZE], mu[MV_MAX_SIZE];
     mv_refine_report rep;
     mv_refine_options o = refine_defaults();
-    CHECK(r && refine_window(r, tokens, &o, z, mu, &rep) == 0);
+    CHECK(r && refine_window(r, window_tokens(tokens), &o, z, mu, &rep) == 0);
     printf("core: greedy %d -> %d of %d tokens right after %d steps%s\n", rep.correct_start,
            rep.correct, seq_len, rep.steps, rep.kept_start ? " (kept mu)" : "");
 

@@ -47,8 +47,8 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
     CHECK(r != NULL);
     float *z = malloc(sizeof(float) * Z), *grad = malloc(sizeof(float) * Z);
     for (int i = 0; i < Z; i++) z[i] = (float)m.mu[i];
-    const double objective = roll ? refine_objective_roll(r, bits, z, 0, grad)
-                                  : refine_objective(r, tokens, z, 0, grad);
+    const double objective = roll ? refine_objective(r, window_roll(bits), z, 0, grad)
+                                  : refine_objective(r, window_tokens(tokens), z, 0, grad);
     CHECK_CLOSE(objective, st.recon, 1e-5);
 
     double largest = 0, worst = 0;
