@@ -3,6 +3,12 @@
 
 #include "hparams.h"
 
+mv_window window_for(uint32_t repr, const void *steps)
+{
+    const mv_repr_io *io = repr_io_of(repr);
+    return (mv_window){io ? io->kind : -1, (void *)(uintptr_t)steps};
+}
+
 const mv_repr_io *repr_io_of(uint32_t repr)
 {
     switch (repr) {

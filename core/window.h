@@ -34,4 +34,8 @@ static inline mv_window window_roll(const uint8_t *roll)
     return (mv_window){MV_STEPS_ROLL, (void *)(uintptr_t)roll};
 }
 
+/* A window over steps of the kind a model of representation repr (MV_REPR_*,
+ * hparams.h) takes: for code that holds a model's windows as plain bytes. */
+mv_window window_for(uint32_t repr, const void *steps);
+
 #endif

@@ -77,8 +77,8 @@ static int bench_model(const char *path, int rounds)
     int taken[N_COUNTS] = {0};
     mv_refine_report rep;
     mv_refine_options o = refine_defaults();
-#define REFINE() (roll ? refine_window(r, window_roll(bits), &o, z, NULL, &rep) \
-                      : refine_window(r, window_tokens(tokens), &o, z, NULL, &rep))
+    const mv_window window = roll ? window_roll(bits) : window_tokens(tokens);
+#define REFINE() refine_window(r, window, &o, z, NULL, &rep)
     REFINE(); /* warm caches and page in */
     for (int round = 0; round < rounds; round++)
         for (int i = 0; i < N_COUNTS; i++) {
