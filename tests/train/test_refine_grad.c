@@ -29,8 +29,8 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
     for (int t = 0; t < T; t++) tokens[t] = (int32_t)(rng_u32(&rng) % hp->n_classes);
     for (int i = 0; i < T * K; i++) bits[i] = rng_u32(&rng) % 5 == 0;
     vae_loss_cfg loss = {0, 0};
-    vae_stats st = roll ? vae_forward_roll(&m, bits, NULL, 1, &loss, VAE_FEED_TRUTH, 0, NULL)
-                        : vae_forward(&m, tokens, NULL, 1, &loss, VAE_FEED_TRUTH, 0, NULL);
+    const mv_window window = roll ? window_roll(bits) : window_tokens(tokens);
+    vae_stats st = vae_forward(&m, window, NULL, 1, &loss, VAE_FEED_TRUTH, 0, NULL);
     vae_zero_grads(&m);
     vae_backward(&m, &loss);
 

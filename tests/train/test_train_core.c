@@ -46,7 +46,7 @@ static void compare(const mv_hparams *hp, const char *what)
     int32_t *tokens = malloc(sizeof(int32_t) * B * T);
     for (int i = 0; i < B * T; i++) tokens[i] = (int32_t)(rng_u32(&r) % K);
     vae_loss_cfg loss = {0.2f, 0};
-    vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    vae_forward(&m, window_tokens(tokens), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
 
     mv_tensor tensors[MV_MAX_TENSORS];
     int n = model_carve(hp, m.params, tensors);
@@ -76,8 +76,8 @@ static void compare(const mv_hparams *hp, const char *what)
             }
 
     /* greedy decoding from mu: the trainer feeds its argmax back */
-    vae_stats st = vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
-    vae_count_onsets(&m, tokens, NULL, &st);
+    vae_stats st = vae_forward(&m, window_tokens(tokens), NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    vae_count_onsets(&m, window_tokens(tokens), &st);
     int32_t *greedy = malloc(sizeof(int32_t) * B * T);
     decoder_decode(d, m.mu, B, 0, NULL, window_tokens(greedy));
     long on_true = 0, on_pred = 0, on_both = 0;
@@ -129,7 +129,7 @@ static void compare_roll(const mv_hparams *hp)
     for (int i = 0; i < B * T; i++)
         roll_step_normalise(roll + (size_t)i * K, i % T ? roll + (size_t)(i - 1) * K : NULL, K / 2);
     vae_loss_cfg loss = {0.2f, 0};
-    vae_forward_roll(&m, roll, NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    vae_forward(&m, window_roll(roll), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
     mv_tensor tensors[MV_MAX_TENSORS];
     int n = model_carve(hp, m.params, tensors);
     mv_model model;
@@ -149,8 +149,8 @@ static void compare_roll(const mv_hparams *hp)
         for (int t = 0; t < T; t++)
             for (int k = 0; k < K; k++)
                 CHECK_CLOSE(vae_logits_at(&m, b, t)[k], logits[((size_t)b * T + t) * K + k], 1e-4);
-    vae_stats st = vae_forward_roll(&m, roll, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
-    vae_count_onsets(&m, NULL, roll, &st);
+    vae_stats st = vae_forward(&m, window_roll(roll), NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    vae_count_onsets(&m, window_roll(roll), &st);
     decoder_decode(d, m.mu, B, 0, NULL, window_roll(greedy));
     long on_true = 0, on_pred = 0, on_both = 0; /* the "starts" bits */
     for (int i = 0; i < B * T; i++)

@@ -20,6 +20,7 @@
 #include "hparams.h"
 #include "model_layout.h"
 #include "rng.h"
+#include "window.h"
 
 typedef struct vae_lstm {
     real *w_x, *w_h, *b; /* w_x NULL when n_in == 0 */
@@ -143,24 +144,23 @@ void vae_free(vae *m);
 /* Parameters from core's model_init_params (the same numbers a float block gets). */
 void vae_init_params(vae *m, uint64_t seed);
 
-/* Forward pass and loss: tokens [B][T] (batch-major, as in the corpus), eps [B][Z]
- * (NULL: zeros, i.e. z = mu). feed and sample_prob choose the decoder's inputs.
+/* Forward pass and loss of a batch of windows in (core/window.h, the model's
+ * kind): tokens [B][T] or roll [B][T][K] bytes 0/1, batch-major as in the
+ * corpus. eps [B][Z] (NULL: zeros, i.e. z = mu). feed and sample_prob choose
+ * the decoder's inputs; in the fed modes a generated roll step (threshold at
+ * 0 for GREEDY, Bernoulli draws for SCHEDULED) is normalised
+ * (roll_step_normalise) before it is fed back, as core decodes.
  * rngs: one stream per sequence; rngs[b] draws sequence b's scheduled-sampling
  * coins, samples and word dropout, so that a sequence's draws do not depend on
  * which sequences share its batch (data-parallel processes each holding part of
  * a batch draw what one process would). Unused (may be NULL) for TRUTH and GREEDY.
  * Keeps what the backward pass needs (and the logits, see vae_logits_at). */
-vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
-                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs);
-/* The same for a piano-roll model: roll [B][T][K] bytes 0/1. In the fed modes a
- * generated step (threshold at 0 for GREEDY, Bernoulli draws for SCHEDULED) is
- * normalised (roll_step_normalise) before it is fed back, as core decodes. */
-vae_stats vae_forward_roll(vae *m, const uint8_t *roll, const real *eps, int B,
-                           const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs);
-/* Adds the onsets of the last forward pass (its batch, its inputs: tokens, or
- * roll for a piano-roll model) to st's counts. Apart from the forward pass so
- * that the training step does not pay for what only validation reports. */
-void vae_count_onsets(vae *m, const int32_t *tokens, const uint8_t *roll, vae_stats *st);
+vae_stats vae_forward(vae *m, mv_window in, const real *eps, int B, const vae_loss_cfg *loss,
+                      int feed, real sample_prob, mv_rng *rngs);
+/* Adds the onsets of the last forward pass (its batch, its windows in) to st's
+ * counts. Apart from the forward pass so that the training step does not pay
+ * for what only validation reports. */
+void vae_count_onsets(vae *m, mv_window in, vae_stats *st);
 /* The last forward pass's logits [K] of sequence b at step t, and the token the
  * decoder was fed at step t (-1: the zero input; token models), or the step it
  * was fed [K] (roll models). */
