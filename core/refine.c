@@ -10,11 +10,7 @@
  * packed copies of W^T (dx = dy W^T is then an ordinary packed product), so
  * both stream their matrices the same way and no BLAS is needed. Every buffer
  * is carved from two blocks allocated in refine_create. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#else
-#pragma STDC FP_CONTRACT OFF
-#endif
+#include "fp_exact.h"
 
 #include "refine.h"
 

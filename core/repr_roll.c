@@ -1,11 +1,7 @@
 /* Piano-roll windows: a step is K bytes 0/1 (P "sounds" bits, then P
  * "starts" bits, core/tokens.h), read as a multi-hot input and written as K
  * independent Bernoulli outputs, normalised against the step before (repr.h). */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#else
-#pragma STDC FP_CONTRACT OFF
-#endif
+#include "fp_exact.h"
 
 #include <math.h>
 #include <string.h>

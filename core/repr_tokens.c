@@ -1,10 +1,6 @@
 /* Token windows (melody, drums): a step is one int32 class, read as a one-hot
  * input and written by sampling a softmax (repr.h). */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#else
-#pragma STDC FP_CONTRACT OFF
-#endif
+#include "fp_exact.h"
 
 #include <math.h>
 #include <string.h>
