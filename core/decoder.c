@@ -14,7 +14,7 @@
 
 struct mv_decoder {
     const mv_model *m;
-    const mv_repr_io *repr;     /* what a step of the model's windows is */
+    const mv_repr_io *repr;   /* what a step of the model's windows is */
     size_t step_bytes;        /* of one step */
     const mv_packed_model *p; /* the packed matrices, own or borrowed */
     mv_packed_model *own_p;   /* p when this decoder made it */

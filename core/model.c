@@ -38,7 +38,8 @@ static const float **model_slot(mv_model *m, const mv_tensor_spec *s)
 
 static int same_shape(const mv_tensor *t, const mv_tensor_spec *s)
 {
-    return t->ndim == s->ndim && t->dims[0] == s->dims[0] && (s->ndim == 1 || t->dims[1] == s->dims[1]);
+    return t->ndim == s->ndim && t->dims[0] == s->dims[0] &&
+           (s->ndim == 1 || t->dims[1] == s->dims[1]);
 }
 
 /* The data of spec's tensor in tensors[0..n), checked; NULL with err set. */

@@ -54,7 +54,8 @@ int model_bind(mv_model *m, const mv_hparams *hp, const mv_tensor *tensors, size
 int model_bind_weights(mv_model *m, const mv_weights *w, char *err, size_t errlen);
 
 /* One parameter block carved into named tensors (llm.c style) at the layout's
- * offsets (model_block_floats, model_layout.h, is its size). Fills tensors[0..n) (n = model_layout count) pointing into block, which must be
+ * offsets (model_block_floats, model_layout.h, is its size). Fills
+ * tensors[0..n) (n = model_layout count) pointing into block, which must be
  * 64-byte aligned and hold model_block_floats floats. Returns n. */
 int model_carve(const mv_hparams *hp, float *block, mv_tensor tensors[MV_MAX_TENSORS]);
 /* Initialises a carved block: kernels uniform in +-1/sqrt(n_in) (seeded), biases

@@ -45,7 +45,7 @@ typedef struct lstm_transposed {
 
 struct mv_refine {
     const mv_model *m;
-    const mv_repr_io *repr;     /* what a step of the model's windows is */
+    const mv_repr_io *repr;   /* what a step of the model's windows is */
     const mv_packed_model *p; /* the forward matrices: the decoder's, borrowed */
     mv_decoder *decoder;      /* batch 1 over p: greedy checks and the encoder */
     void *block;              /* activations and scratch */

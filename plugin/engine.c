@@ -274,7 +274,8 @@ static void token_anchor_window(const mv_engine *e, int which, void *window)
 static void play_tokens(const mv_engine *e, void *window, int bar, mv_bar_steps *out)
 {
     const int32_t *tokens = window;
-    memcpy(out->tokens, tokens + bar * e->steps_per_bar, (size_t)e->steps_per_bar * sizeof(int32_t));
+    memcpy(out->tokens, tokens + bar * e->steps_per_bar,
+           (size_t)e->steps_per_bar * sizeof(int32_t));
 }
 
 static void roll_anchor_window(const mv_engine *e, int which, void *window)

@@ -121,11 +121,15 @@ static void bench_model(const char *preset, int rounds)
             const int reps = v[i].batch == 1 ? 8 : 2;
             double t0 = now_ms();
             for (int k = 0; k < reps; k++) {
-                if (v[i].temperature < 0 && roll) decoder_encode(d, window_roll(steps), 1, mu, sigma);
-                else if (v[i].temperature < 0) decoder_encode(d, window_tokens(tokens), 1, mu, sigma);
-                else if (roll) decoder_decode(d, z, v[i].batch, v[i].temperature, rngs,
-                                                   window_roll(steps + (size_t)T * hp.n_classes));
-                else decoder_decode(d, z, v[i].batch, v[i].temperature, rngs, window_tokens(tokens));
+                if (v[i].temperature < 0 && roll)
+                    decoder_encode(d, window_roll(steps), 1, mu, sigma);
+                else if (v[i].temperature < 0)
+                    decoder_encode(d, window_tokens(tokens), 1, mu, sigma);
+                else if (roll)
+                    decoder_decode(d, z, v[i].batch, v[i].temperature, rngs,
+                                   window_roll(steps + (size_t)T * hp.n_classes));
+                else
+                    decoder_decode(d, z, v[i].batch, v[i].temperature, rngs, window_tokens(tokens));
             }
             v[i].samples[v[i].n++] = (now_ms() - t0) / reps;
         }

@@ -272,7 +272,8 @@ static void test_determinism(void)
         decoder_conduct(d2, z, B);
         for (int i = 0; i < B; i++) prev[i] = -1;
         for (int bar = 0; bar < (int)hp.n_bars; bar++) {
-            decoder_decode_bar(d2, B, bar, window_tokens(prev), temp, rb, window_tokens(bar_tokens));
+            decoder_decode_bar(d2, B, bar, window_tokens(prev), temp, rb,
+                               window_tokens(bar_tokens));
             for (int i = 0; i < B; i++) {
                 memcpy(bars + i * T + bar * S, bar_tokens + i * S, sizeof(int32_t) * S);
                 prev[i] = bar_tokens[i * S + S - 1];
@@ -368,7 +369,8 @@ static void test_roll_decoding(void)
         seed_rngs(rngs, B, 300);
         decoder_conduct(d, z, B);
         for (int bar = 0; bar < (int)hp.n_bars; bar++) {
-            decoder_decode_bar(d, B, bar, window_roll(bar ? prev : NULL), temps[ti], rngs, window_roll(bar_roll));
+            decoder_decode_bar(d, B, bar, window_roll(bar ? prev : NULL), temps[ti], rngs,
+                               window_roll(bar_roll));
             for (int i = 0; i < B; i++) {
                 memcpy(bars + ((size_t)i * T + (size_t)bar * S) * K, bar_roll + (size_t)i * S * K,
                        (size_t)S * K);

@@ -103,11 +103,13 @@ static void test_decoding_allocates_nothing(const mv_hparams *hp)
     for (int i = 0; i < 1000; i++) {
         const int batch = 1 + i % max_batch;
         const float temperature = (i % 3) * 0.5f; /* greedy, 0.5, 1.0 */
-        decoder_decode(d, z, batch, temperature, temperature > 0 ? rngs : NULL, window_tokens(tokens));
+        decoder_decode(d, z, batch, temperature, temperature > 0 ? rngs : NULL,
+                       window_tokens(tokens));
         decoder_encode(d, window_tokens(tokens), batch, mu, sigma);
         decoder_conduct(d, z, batch);
         for (int b = 0; b < batch; b++) prev[b] = tokens[b * T + S - 1];
-        decoder_decode_bar(d, batch, (int)hp->n_bars - 1, window_tokens(prev), temperature, rngs, window_tokens(bar_tokens));
+        decoder_decode_bar(d, batch, (int)hp->n_bars - 1, window_tokens(prev), temperature, rngs,
+                           window_tokens(bar_tokens));
         if (i % 50 == 0) decoder_logits(d, z, window_tokens(tokens), batch, logits);
     }
     counting = 0;
@@ -146,7 +148,8 @@ static void test_roll_decoding_allocates_nothing(void)
         decoder_decode(d, z, batch, temperature, temperature > 0 ? rngs : NULL, window_roll(roll));
         decoder_encode(d, window_roll(roll), batch, mu, sigma);
         decoder_conduct(d, z, batch);
-        decoder_decode_bar(d, batch, 1, window_roll(roll + (size_t)(S - 1) * K), temperature, rngs, window_roll(bar));
+        decoder_decode_bar(d, batch, 1, window_roll(roll + (size_t)(S - 1) * K), temperature, rngs,
+                           window_roll(bar));
         if (i % 20 == 0) decoder_logits(d, z, window_roll(roll), batch, logits);
     }
     counting = 0;
@@ -179,8 +182,10 @@ static void test_refinement_allocates_nothing(const mv_hparams *hp)
     allocations = 0;
     for (int i = 0; i < 40; i++) {
         random_z(&rng, start, Z);
-        if (i % 4 == 0) decoder_decode(d, start, 1, 0, NULL, window_tokens(window)); /* nothing to do */
-        else random_tokens(&rng, window, T, (int)hp->n_classes);
+        if (i % 4 == 0)
+            decoder_decode(d, start, 1, 0, NULL, window_tokens(window)); /* nothing to do */
+        else
+            random_tokens(&rng, window, T, (int)hp->n_classes);
         if (i % 10 == 9) window[0] = -1;
         o.steps = i % 3 ? 20 : 0;
         refused += refine_window(r, window_tokens(window), &o, z, mu, &rep) != 0;

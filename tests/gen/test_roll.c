@@ -183,7 +183,8 @@ static void test_api(const char *model)
     mv_refine *core_refine = refine_create(g1.decoder);
     mv_refine_options o = refine_defaults();
     o.steps = 10;
-    CHECK(core_refine && refine_window(core_refine, window_roll(a), &o, core_z, NULL, &core_rep) == 0);
+    CHECK(core_refine &&
+          refine_window(core_refine, window_roll(a), &o, core_z, NULL, &core_rep) == 0);
     CHECK(!memcmp(refined, core_z, sizeof refined) && rep.correct == core_rep.correct);
     CHECK(rep.correct >= rep.correct_start && rep.correct_start > 0);
     refine_free(core_refine);

@@ -172,8 +172,8 @@ static void choose_latents(evaluator *e, int B)
     decoder_encode(e->d, window_tokens(e->truth), B, e->mu, e->sigma);
     memcpy(e->z, e->mu, sizeof(float) * (size_t)B * e->Z);
     for (int b = 0; e->refine && b < B; b++)
-        refine_latent(e->refine, window_tokens(e->truth + (size_t)b * e->T), e->mu + (size_t)b * e->Z,
-                      &e->refine_options, e->z + (size_t)b * e->Z, NULL);
+        refine_latent(e->refine, window_tokens(e->truth + (size_t)b * e->T),
+                      e->mu + (size_t)b * e->Z, &e->refine_options, e->z + (size_t)b * e->Z, NULL);
 }
 
 /* KL(N(mu, sigma^2) || N(0, 1)) of the encoder's posterior, per dimension. */

@@ -185,7 +185,7 @@ static void eval_batch(roll_eval *e, int B)
     memcpy(e->latent, e->mu, sizeof(float) * (size_t)B * e->Z);
     for (int b = 0; e->refine && b < B; b++)
         refine_latent(e->refine, window_roll(e->truth + b * window), e->mu + (size_t)b * e->Z,
-                           &e->refine_options, e->latent + (size_t)b * e->Z, NULL);
+                      &e->refine_options, e->latent + (size_t)b * e->Z, NULL);
     teacher_forced(e, B);
     decoder_decode(e->d, e->latent, B, 0, NULL, window_roll(e->pred[BY_GREEDY]));
     repeat_previous(e, B);
