@@ -8,55 +8,47 @@
 
 #include "model.h"
 #include "rng.h"
+#include "window.h"
 
 typedef struct mv_decoder mv_decoder;
 
-/* Allocates everything for batches of up to max_batch. NULL when out of memory. */
+/* Allocates everything for batches of up to max_batch, the model's packed
+ * matrices included. NULL when out of memory. */
 mv_decoder *decoder_create(const mv_model *m, int max_batch);
+/* A decoder with its own activations that multiplies by other's packed
+ * matrices (other must outlive it): decoders of one model on different
+ * threads hold one packed copy. NULL when out of memory. */
+mv_decoder *decoder_create_sharing(const mv_decoder *other, int max_batch);
 void decoder_free(mv_decoder *d);
 int decoder_max_batch(const mv_decoder *d);
-/* (Every call below with batch outside 1..max_batch does nothing, and so does a
- * token call on a piano-roll model or a roll call on a token model.) */
+/* A window (window.h) holds the model's kind of steps: a token a step for
+ * melody and drum models, K = 2P bytes 0/1 for piano-roll models (P "sounds"
+ * bits then P "starts" bits, core/tokens.h), decoded as a softmax over the
+ * classes or as independent Bernoulli bits. Every call below with batch
+ * outside 1..max_batch, or a window of the other kind, does nothing. */
 
-/* Full decode. z: [batch, Z]; tokens: [batch, n_bars*steps_per_bar].
- * temperature 0 is greedy (argmax, rngs may be NULL); otherwise each sequence b
- * samples from softmax(logits / temperature) with rngs[b], so a sequence decodes
- * the same alone or anywhere in a batch. */
-void decoder_decode(mv_decoder *d, const float *z, int batch, float temperature,
-                    mv_rng *rngs, int32_t *tokens);
+/* Full decode. z: [batch, Z]; out: [batch, n_bars*steps_per_bar] steps.
+ * temperature 0 is greedy (argmax; a bit set where its logit is > 0; rngs
+ * may be NULL); otherwise each sequence b draws from softmax(logits /
+ * temperature) (a roll: bit i from sigmoid(logit / temperature)) with
+ * rngs[b], so a sequence decodes the same alone or anywhere in a batch. A
+ * roll step is normalised (roll_step_normalise) before it is fed back. */
+void decoder_decode(mv_decoder *d, const float *z, int batch, float temperature, mv_rng *rngs,
+                    mv_window out);
 
 /* Per-bar decoding, for the plugin: decoder_conduct computes the bar embeddings
  * of z (kept inside the decoder), then decoder_decode_bar generates bar `bar`
- * given each sequence's previous token (-1: none, i.e. zeros, as for bar 0).
- * tokens: [batch, steps_per_bar]. */
+ * given each sequence's step before it (prev_step [batch] steps; steps NULL:
+ * none, as for bar 0). out: [batch, steps_per_bar] steps. */
 void decoder_conduct(mv_decoder *d, const float *z, int batch);
-void decoder_decode_bar(mv_decoder *d, int batch, int bar, const int32_t *prev_token,
-                        float temperature, mv_rng *rngs, int32_t *tokens);
+void decoder_decode_bar(mv_decoder *d, int batch, int bar, mv_window prev_step,
+                        float temperature, mv_rng *rngs, mv_window out);
 
-/* Teacher-forced logits of tokens given z: logits [batch, seq_len, K] (the
+/* Teacher-forced logits of a window given z: logits [batch, seq_len, K] (the
  * trainer's forward pass must agree with this). */
-void decoder_logits(mv_decoder *d, const float *z, const int32_t *tokens, int batch,
-                    float *logits);
+void decoder_logits(mv_decoder *d, const float *z, mv_window in, int batch, float *logits);
 
-/* Encoder: tokens [batch, seq_len] -> mu, sigma [batch, Z] (sigma = softplus). */
-void decoder_encode(mv_decoder *d, const int32_t *tokens, int batch, float *mu,
-                    float *sigma);
-
-/* Piano-roll models (MV_REPR_ROLL, core/tokens.h): a step is K = 2P bytes 0/1,
- * P "sounds" bits then P "starts" bits, decoded as independent Bernoulli
- * outputs; roll is [batch, T, K]. The same operations as above:
- * temperature 0 sets a bit where its logit is > 0, otherwise bit i is drawn
- * from sigmoid(logit / temperature) with rngs[b]; every generated step is
- * normalised (roll_step_normalise) before it is fed back. */
-void decoder_decode_roll(mv_decoder *d, const float *z, int batch, float temperature,
-                         mv_rng *rngs, uint8_t *roll);
-/* prev_step: [batch, K], each sequence's last step before the bar (NULL: none);
- * roll: [batch, steps_per_bar, K]. Call decoder_conduct first. */
-void decoder_decode_bar_roll(mv_decoder *d, int batch, int bar, const uint8_t *prev_step,
-                             float temperature, mv_rng *rngs, uint8_t *roll);
-void decoder_logits_roll(mv_decoder *d, const float *z, const uint8_t *roll, int batch,
-                         float *logits);
-void decoder_encode_roll(mv_decoder *d, const uint8_t *roll, int batch, float *mu,
-                         float *sigma);
+/* Encoder: a window [batch, seq_len] -> mu, sigma [batch, Z] (sigma = softplus). */
+void decoder_encode(mv_decoder *d, mv_window in, int batch, float *mu, float *sigma);
 
 #endif

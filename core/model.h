@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "hparams.h"
+#include "model_layout.h"
 #include "weights.h"
 
 typedef struct mv_lstm_weights {
@@ -21,28 +22,40 @@ typedef struct mv_dense_weights {
     int n_in, n_out;
 } mv_dense_weights;
 
+/* Named layers, and the same layers as the arrays the binder fills from the
+ * layout table (indices: model_layout.h's mv_lstm_stack and mv_dense_layer). */
 typedef struct mv_model {
     mv_hparams hp;
-    mv_lstm_weights enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
-    mv_dense_weights enc_mu, enc_sigma;      /* [2E, Z] */
-    mv_dense_weights cond_init;              /* [Z, 2*C*cond_layers] */
-    mv_lstm_weights cond[MV_MAX_LAYERS];
-    mv_dense_weights dec_init;               /* [C, 2*D*dec_layers] */
-    mv_lstm_weights dec[MV_MAX_LAYERS];      /* dec[0].w_x: [K + C, 4D] */
-    mv_dense_weights dec_out;                /* [D, K] */
+    union {
+        struct {
+            mv_lstm_weights enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
+            mv_lstm_weights cond[MV_MAX_LAYERS];
+            mv_lstm_weights dec[MV_MAX_LAYERS]; /* dec[0].w_x: [K + C, 4D] */
+        };
+        mv_lstm_weights lstm[MV_LSTM_STACKS][MV_MAX_LAYERS];
+    };
+    union {
+        struct {
+            mv_dense_weights enc_mu, enc_sigma; /* [2E, Z] */
+            mv_dense_weights cond_init;         /* [Z, 2*C*cond_layers] */
+            mv_dense_weights dec_init;          /* [C, 2*D*dec_layers] */
+            mv_dense_weights dec_out;           /* [D, K] */
+        };
+        mv_dense_weights dense[MV_DENSE_LAYERS];
+    };
 } mv_model;
 
 /* Binds every tensor of model_layout(hp) by name from tensors[0..n) (which must
- * outlive m). Returns 0, or -1 with err naming a missing or misshapen tensor. */
+ * outlive m). Returns 0, or -1 with err naming a missing, misshapen or unknown
+ * (misspelled) tensor. */
 int model_bind(mv_model *m, const mv_hparams *hp, const mv_tensor *tensors, size_t n,
                char *err, size_t errlen);
 /* The same for a file read by weights_read (validated, so it cannot fail then). */
 int model_bind_weights(mv_model *m, const mv_weights *w, char *err, size_t errlen);
 
-/* One parameter block carved into named tensors (llm.c style): every tensor
- * starts 64-byte aligned. model_block_floats is the block's size in floats. */
-uint64_t model_block_floats(const mv_hparams *hp);
-/* Fills tensors[0..n) (n = model_layout count) pointing into block, which must be
+/* One parameter block carved into named tensors (llm.c style) at the layout's
+ * offsets (model_block_floats, model_layout.h, is its size). Fills
+ * tensors[0..n) (n = model_layout count) pointing into block, which must be
  * 64-byte aligned and hold model_block_floats floats. Returns n. */
 int model_carve(const mv_hparams *hp, float *block, mv_tensor tensors[MV_MAX_TENSORS]);
 /* Initialises a carved block: kernels uniform in +-1/sqrt(n_in) (seeded), biases

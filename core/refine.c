@@ -6,15 +6,11 @@
  * gradient with respect to the logits, and how a greedy decode is compared.
  *
  * The products reuse the decoder's panel kernels: the forward pass multiplies
- * by packed copies of W, the backward pass by packed copies of W^T (dx = dy W^T
- * is then an ordinary packed product), so both stream their matrices the same
- * way and no BLAS is needed. Every buffer is carved from two blocks allocated
- * in refine_create. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#else
-#pragma STDC FP_CONTRACT OFF
-#endif
+ * by the decoder's packed W (borrowed, packed_model.h), the backward pass by
+ * packed copies of W^T (dx = dy W^T is then an ordinary packed product), so
+ * both stream their matrices the same way and no BLAS is needed. Every buffer
+ * is carved from two blocks allocated in refine_create. */
+#include "fp_exact.h"
 
 #include "refine.h"
 
@@ -25,6 +21,8 @@
 #include "carver.h"
 #include "decoder.h"
 #include "kernels.h"
+#include "packed_model.h"
+#include "repr.h"
 
 #define ADAM_BETA1 0.9f
 #define ADAM_BETA2 0.999f
@@ -39,12 +37,6 @@ typedef struct lstm_record {
     float *h;      /* [steps][H] */
 } lstm_record;
 
-/* The window refined towards: tokens [T], or a roll [T][K] of 0/1 bytes. */
-typedef struct refine_target {
-    const int32_t *tokens;
-    const uint8_t *roll;
-} refine_target;
-
 /* A layer's transposed matrices, packed: w_h^T [4H, H], w_x^T [4H, n_in]
  * (NULL where the input is absent or one-hot). */
 typedef struct lstm_transposed {
@@ -53,14 +45,12 @@ typedef struct lstm_transposed {
 
 struct mv_refine {
     const mv_model *m;
-    mv_decoder *decoder; /* batch 1: greedy checks and the encoder */
-    void *block;         /* activations and scratch */
-    float *packs;
-    /* forward matrices, packed as the decoder packs them */
-    mv_dense_weights cond_init, dec_init, dec_out;
-    mv_lstm_packed cond[MV_MAX_LAYERS], dec[MV_MAX_LAYERS];
-    const float *dec0_emb; /* rows K..K+C of dec[0].w_x: the bar embedding's part */
-    /* their transposes, packed */
+    const mv_repr_io *repr;   /* what a step of the model's windows is */
+    const mv_packed_model *p; /* the forward matrices: the decoder's, borrowed */
+    mv_decoder *decoder;      /* batch 1 over p: greedy checks and the encoder */
+    void *block;              /* activations and scratch */
+    float *packs;             /* the transposes below */
+    /* the conductor's and the token decoder's matrices transposed, packed */
     const float *cond_init_t, *dec_init_t, *dec_out_t, *dec0_emb_t;
     lstm_transposed cond_t[MV_MAX_LAYERS], dec_t[MV_MAX_LAYERS];
     /* the forward record of the last objective evaluation */
@@ -87,8 +77,8 @@ struct mv_refine {
     /* Adam */
     float *z, *grad, *adam_m, *adam_v; /* [Z] */
     float *mu, *sigma;                 /* [Z] encoder outputs */
-    int32_t *greedy;                   /* [T] */
-    uint8_t *greedy_roll;              /* [T][K] (roll models) */
+    void *greedy;                      /* [T] steps */
+    int32_t *scratch;                  /* [1] the representation's input scratch */
 };
 
 
@@ -139,18 +129,11 @@ static void layout_buffers(mv_refine *r, carver *cv)
     r->adam_v = carve_floats(cv, Z);
     r->mu = carve_floats(cv, Z);
     r->sigma = carve_floats(cv, Z);
-    r->greedy = carve(cv, T * sizeof(int32_t));
-    r->greedy_roll = carve(cv, hp->repr == MV_REPR_ROLL ? T * K : 0);
+    r->greedy = carve(cv, T * r->repr->step_bytes((int)K));
+    r->scratch = carve(cv, sizeof(int32_t));
 }
 
-/* ---- packing ---- */
-
-static const float *pack_plain(carver *cv, const float *w, int n_in, int n_out)
-{
-    float *p = carve_floats(cv, packed_floats(n_in, n_out));
-    if (p) pack_weights(w, n_in, n_out, p);
-    return p;
-}
+/* ---- the transposes the backward pass multiplies by ---- */
 
 /* W^T [n_out, n_in] of row-major W [n_in, n_out], packed; tmp holds n_in n_out
  * floats. */
@@ -165,47 +148,39 @@ static const float *pack_transposed(carver *cv, float *tmp, const float *w, int 
     return p;
 }
 
-static mv_dense_weights pack_dense(carver *cv, float *tmp, const mv_dense_weights *w,
-                                   const float **transposed)
-{
-    mv_dense_weights p = *w;
-    p.w = pack_plain(cv, w->w, w->n_in, w->n_out);
-    *transposed = pack_transposed(cv, tmp, w->w, w->n_in, w->n_out);
-    return p;
-}
-
 /* Layer 0 of the conductor has no input and layer 0 of the token decoder a
- * one-hot or multi-hot one (plus the bar embedding, packed separately): no
- * w_x for them. */
-static mv_lstm_packed pack_lstm(carver *cv, float *tmp, const mv_lstm_weights *w, int with_input,
-                                lstm_transposed *t)
+ * one-hot or multi-hot one (no gradient) plus the bar embedding (transposed
+ * apart): no w_x^T for them. */
+static lstm_transposed transpose_lstm(carver *cv, float *tmp, const mv_lstm_weights *w,
+                                      int with_input)
 {
     const int H = w->n_hidden;
-    mv_lstm_packed p = *w;
-    p.w_x = with_input ? pack_plain(cv, w->w_x, w->n_in, 4 * H) : NULL;
-    p.w_h = pack_plain(cv, w->w_h, H, 4 * H);
-    t->w_x_t = with_input ? pack_transposed(cv, tmp, w->w_x, w->n_in, 4 * H) : NULL;
-    t->w_h_t = pack_transposed(cv, tmp, w->w_h, H, 4 * H);
-    return p;
+    lstm_transposed t;
+    t.w_x_t = with_input ? pack_transposed(cv, tmp, w->w_x, w->n_in, 4 * H) : NULL;
+    t.w_h_t = pack_transposed(cv, tmp, w->w_h, H, 4 * H);
+    return t;
 }
 
-static void pack_model(mv_refine *r, carver *cv, float *tmp)
+static const float *transpose_dense(carver *cv, float *tmp, const mv_dense_weights *w)
+{
+    return pack_transposed(cv, tmp, w->w, w->n_in, w->n_out);
+}
+
+static void pack_transposes(mv_refine *r, carver *cv, float *tmp)
 {
     const mv_model *m = r->m;
     const int K = (int)m->hp.n_classes, C = (int)m->hp.cond_size, G = 4 * (int)m->hp.dec_size;
-    r->cond_init = pack_dense(cv, tmp, &m->cond_init, &r->cond_init_t);
+    r->cond_init_t = transpose_dense(cv, tmp, &m->cond_init);
     for (uint32_t l = 0; l < m->hp.cond_layers; l++)
-        r->cond[l] = pack_lstm(cv, tmp, &m->cond[l], l > 0, &r->cond_t[l]);
-    r->dec_init = pack_dense(cv, tmp, &m->dec_init, &r->dec_init_t);
+        r->cond_t[l] = transpose_lstm(cv, tmp, &m->cond[l], l > 0);
+    r->dec_init_t = transpose_dense(cv, tmp, &m->dec_init);
     for (uint32_t l = 0; l < m->hp.dec_layers; l++)
-        r->dec[l] = pack_lstm(cv, tmp, &m->dec[l], l > 0, &r->dec_t[l]);
-    r->dec_out = pack_dense(cv, tmp, &m->dec_out, &r->dec_out_t);
-    const float *emb = m->dec[0].w_x + (size_t)K * G;
-    r->dec0_emb = pack_plain(cv, emb, C, G);
-    r->dec0_emb_t = pack_transposed(cv, tmp, emb, C, G);
+        r->dec_t[l] = transpose_lstm(cv, tmp, &m->dec[l], l > 0);
+    r->dec_out_t = transpose_dense(cv, tmp, &m->dec_out);
+    r->dec0_emb_t = pack_transposed(cv, tmp, m->dec[0].w_x + (size_t)K * G, C, G);
 }
 
-/* The largest matrix pack_model transposes, in floats. */
+/* The largest matrix pack_transposes transposes, in floats. */
 static size_t largest_matrix(const mv_hparams *hp)
 {
     const size_t C = hp->cond_size, D = hp->dec_size, K = hp->n_classes, Z = hp->z_size;
@@ -216,21 +191,23 @@ static size_t largest_matrix(const mv_hparams *hp)
     return most;
 }
 
-mv_refine *refine_create(const mv_model *m)
+mv_refine *refine_create(const mv_decoder *d)
 {
     mv_refine *r = calloc(1, sizeof *r);
     if (!r) return NULL;
-    r->m = m;
-    r->n_targets = (int)hparams_seq_len(&m->hp) *
-                   (m->hp.repr == MV_REPR_ROLL ? (int)m->hp.n_classes : 1);
-    r->decoder = decoder_create(m, 1);
+    r->p = decoder_packed(d);
+    r->m = r->p->m;
+    const mv_hparams *hp = &r->m->hp;
+    r->repr = repr_io_of(hp->repr);
+    r->n_targets = (int)hparams_seq_len(hp) * r->repr->targets_per_step((int)hp->n_classes);
+    r->decoder = decoder_create_sharing(d, 1);
     carver sizing = {NULL, 0};
     layout_buffers(r, &sizing);
     r->block = aligned_alloc(64, sizing.used);
     carver pack_sizing = {NULL, 0};
-    pack_model(r, &pack_sizing, NULL);
+    pack_transposes(r, &pack_sizing, NULL);
     r->packs = aligned_alloc(64, pack_sizing.used);
-    float *tmp = malloc(largest_matrix(&m->hp) * sizeof *tmp);
+    float *tmp = malloc(largest_matrix(hp) * sizeof *tmp);
     if (!r->decoder || !r->block || !r->packs || !tmp) {
         free(tmp);
         refine_free(r);
@@ -240,7 +217,7 @@ mv_refine *refine_create(const mv_model *m)
     carver cv = {r->block, 0};
     layout_buffers(r, &cv);
     carver pcv = {(char *)r->packs, 0};
-    pack_model(r, &pcv, tmp);
+    pack_transposes(r, &pcv, tmp);
     free(tmp);
     return r;
 }
@@ -310,12 +287,12 @@ static void conductor_forward(mv_refine *r, const float *z)
 {
     const mv_hparams *hp = &r->m->hp;
     const int C = (int)hp->cond_size, L = (int)hp->cond_layers;
-    init_forward(&r->cond_init, z, r->cond_init_act);
+    init_forward(&r->p->cond_init, z, r->cond_init_act);
     for (int l = 0; l < L; l++)
         memcpy(r->c[l], r->cond_init_act + 2 * l * C, (size_t)C * sizeof(float));
     for (int bar = 0; bar < (int)hp->n_bars; bar++)
         for (int l = 0; l < L; l++) {
-            const mv_lstm_packed *w = &r->cond[l];
+            const mv_lstm_packed *w = &r->p->cond[l];
             lstm_record *rec = &r->cond_rec[l];
             float *g = rec->gates + (size_t)bar * 4 * C;
             memcpy(g, w->b, 4 * (size_t)C * sizeof *g);
@@ -331,42 +308,39 @@ static void conductor_forward(mv_refine *r, const float *z)
  * bias plus the previous token's row (roll: the rows of the previous step's
  * bits), a higher layer b + h_below W_x for all T steps in one product
  * (teacher forcing knows every input in advance). */
-static void decoder_inputs(mv_refine *r, const refine_target *x, int l)
+static void decoder_inputs(mv_refine *r, mv_window x, int l)
 {
     const mv_hparams *hp = &r->m->hp;
     const int D = (int)hp->dec_size, S = (int)hp->steps_per_bar, K = (int)hp->n_classes;
     const int T = (int)hparams_seq_len(hp);
+    const size_t step = r->repr->step_bytes(K);
     float *gates = r->dec_rec[l].gates;
     if (l == 0) {
         for (int t = 0; t < T; t++) {
             float *g = gates + (size_t)t * 4 * D;
             memcpy(g, r->bar_bias + (size_t)(t / S) * 4 * D, 4 * (size_t)D * sizeof *g);
-            if (x->roll) {
-                if (t) rows_multi_gather_acc(g, 4 * D, r->m->dec[0].w_x, 4 * D,
-                                             x->roll + (size_t)(t - 1) * K, K, K, 1);
-            } else {
-                const int32_t prev = t ? x->tokens[t - 1] : -1;
-                rows_gather_acc(g, 4 * D, r->m->dec[0].w_x, 4 * D, &prev, 1);
-            }
+            const char *prev = t ? (const char *)x.steps + (t - 1) * step : NULL;
+            r->repr->add_input(g, 4 * D, r->m->dec[0].w_x, 4 * D, prev, step, K, 1, r->scratch);
         }
         return;
     }
-    rows_set(gates, 4 * D, r->dec[l].b, T, 4 * D);
-    matmul_packed_acc(gates, 4 * D, r->dec_rec[l - 1].h, D, r->dec[l].w_x, T, D, 4 * D);
+    rows_set(gates, 4 * D, r->p->dec[l].b, T, 4 * D);
+    matmul_packed_acc(gates, 4 * D, r->dec_rec[l - 1].h, D, r->p->dec[l].w_x, T, D, 4 * D);
 }
 
 /* The token decoder layer by layer; each bar starts from its own states. */
-static void decoder_forward(mv_refine *r, const refine_target *x)
+static void decoder_forward(mv_refine *r, mv_window x)
 {
     const mv_hparams *hp = &r->m->hp;
     const int C = (int)hp->cond_size, D = (int)hp->dec_size, L = (int)hp->dec_layers;
     const int S = (int)hp->steps_per_bar, NB = (int)hp->n_bars;
     const float *e = r->cond_rec[hp->cond_layers - 1].h; /* [NB][C] */
     for (int bar = 0; bar < NB; bar++) {
-        init_forward(&r->dec_init, e + (size_t)bar * C, r->dec_init_act + (size_t)bar * 2 * D * L);
+        init_forward(&r->p->dec_init, e + (size_t)bar * C,
+                     r->dec_init_act + (size_t)bar * 2 * D * L);
         float *bias = r->bar_bias + (size_t)bar * 4 * D;
-        memcpy(bias, r->dec[0].b, 4 * (size_t)D * sizeof *bias);
-        matmul_packed_acc(bias, 4 * D, e + (size_t)bar * C, C, r->dec0_emb, 1, C, 4 * D);
+        memcpy(bias, r->p->dec[0].b, 4 * (size_t)D * sizeof *bias);
+        matmul_packed_acc(bias, 4 * D, e + (size_t)bar * C, C, r->p->dec0_emb, 1, C, 4 * D);
     }
     for (int l = 0; l < L; l++) {
         lstm_record *rec = &r->dec_rec[l];
@@ -377,54 +351,22 @@ static void decoder_forward(mv_refine *r, const refine_target *x)
             for (int s = 0; s < S; s++) {
                 const int t = bar * S + s;
                 const float *h_prev = s ? rec->h + (size_t)(t - 1) * D : init + D;
-                record_step(&r->dec[l], rec, t, h_prev, r->c[0]);
+                record_step(&r->p->dec[l], rec, t, h_prev, r->c[0]);
             }
         }
     }
 }
 
-/* The summed sigmoid cross-entropy of a roll's bits, max(x, 0) - x y +
- * log(1 + exp(-|x|)) each; leaves sigmoid(x) in r->probs and counts the bits
- * whose teacher-forced prediction (x > 0, as greedy decoding takes it) is right. */
-static double roll_cross_entropy(mv_refine *r, const uint8_t *roll)
-{
-    const size_t n = (size_t)r->n_targets;
-    double ce = 0;
-    r->tf_correct = 0;
-    for (size_t i = 0; i < n; i++) {
-        const float x = r->logits[i];
-        r->probs[i] = 0.5f * x; /* sigmoid(x) = (1 + tanh(x/2)) / 2, as the cells take it */
-        ce += fmax((double)x, 0) - (double)x * roll[i] + log1p(exp(-fabs((double)x)));
-        r->tf_correct += (x > 0) == (roll[i] != 0);
-    }
-    tanh_inplace(r->probs, (int)n);
-    for (size_t i = 0; i < n; i++) r->probs[i] = 0.5f + 0.5f * r->probs[i];
-    return ce;
-}
-
-/* Teacher-forced pass: summed cross-entropy of the window; leaves the softmax
- * (roll: the sigmoids) in r->probs and counts the targets predicted right. */
-static double forward(mv_refine *r, const refine_target *x, const float *z)
+/* Teacher-forced pass: summed cross-entropy of the window; leaves the output
+ * probabilities in r->probs and counts the targets predicted right. */
+static double forward(mv_refine *r, mv_window x, const float *z)
 {
     const mv_hparams *hp = &r->m->hp;
     const int D = (int)hp->dec_size, K = (int)hp->n_classes, T = (int)hparams_seq_len(hp);
     conductor_forward(r, z);
     decoder_forward(r, x);
-    dense_packed_forward(&r->dec_out, r->dec_rec[hp->dec_layers - 1].h, D, T, r->logits, K);
-    if (x->roll) return roll_cross_entropy(r, x->roll);
-    const int32_t *tokens = x->tokens;
-    double ce = 0;
-    r->tf_correct = 0;
-    for (int t = 0; t < T; t++) {
-        const float *l = r->logits + (size_t)t * K;
-        float *p = r->probs + (size_t)t * K;
-        softmax(l, K, 1.0f, p);
-        /* CE = log sum exp(l - top) - (l_token - top), and the sum is 1/p[top] */
-        const int top = argmax(l, K);
-        ce += (double)l[top] - l[tokens[t]] - log((double)p[top]);
-        r->tf_correct += top == tokens[t];
-    }
-    return ce;
+    dense_packed_forward(&r->p->dec_out, r->dec_rec[hp->dec_layers - 1].h, D, T, r->logits, K);
+    return r->repr->loss(r->logits, r->probs, x.steps, T, K, &r->tf_correct);
 }
 
 static double prior(const float *z, int n, float prior_weight)
@@ -489,17 +431,13 @@ static void init_backward(float *dinit, const float *act, const float *dc, const
 /* dL/de_bar for every bar into r->de, layer by layer from the top: a layer's
  * recurrence runs back step by step, its input's gradient (for the layer
  * below) in one product over all steps. */
-static void decoder_backward(mv_refine *r, const refine_target *x)
+static void decoder_backward(mv_refine *r, mv_window x)
 {
     const mv_hparams *hp = &r->m->hp;
     const int C = (int)hp->cond_size, D = (int)hp->dec_size, K = (int)hp->n_classes;
     const int S = (int)hp->steps_per_bar, L = (int)hp->dec_layers, NB = (int)hp->n_bars;
     const int T = (int)hparams_seq_len(hp);
-    /* dL/dlogits: softmax minus one-hot, or sigmoid minus the bit */
-    if (x->roll)
-        for (int i = 0; i < r->n_targets; i++) r->probs[i] -= (float)x->roll[i];
-    else
-        for (int t = 0; t < T; t++) r->probs[(size_t)t * K + x->tokens[t]] -= 1.0f;
+    r->repr->loss_grad(r->probs, x.steps, T, K); /* dL/dlogits */
     float *from_above = r->dh_seq[0], *to_below = r->dh_seq[1];
     product_t(from_above, D, r->probs, K, r->dec_out_t, T);
     for (int l = L - 1; l >= 0; l--) {
@@ -559,7 +497,7 @@ static void conductor_backward(mv_refine *r, float *grad)
     product_t(grad, Z, r->dinit_cond, 2 * C * L, r->cond_init_t, 1);
 }
 
-static double objective_of(mv_refine *r, const refine_target *x, const float *z,
+static double objective_of(mv_refine *r, mv_window x, const float *z,
                            float prior_weight, float *grad)
 {
     const int Z = (int)r->m->hp.z_size;
@@ -575,28 +513,21 @@ static double objective_of(mv_refine *r, const refine_target *x, const float *z,
 /* ---- refinement ---- */
 
 /* Targets a greedy decode of z gets right: tokens, or the bits of a roll. */
-static int greedy_correct(mv_refine *r, const refine_target *x, const float *z)
+static int greedy_correct(mv_refine *r, mv_window x, const float *z)
 {
-    int correct = 0;
-    if (x->roll) {
-        decoder_decode_roll(r->decoder, z, 1, 0, NULL, r->greedy_roll);
-        for (int i = 0; i < r->n_targets; i++) correct += r->greedy_roll[i] == x->roll[i];
-        return correct;
-    }
-    decoder_decode(r->decoder, z, 1, 0, NULL, r->greedy);
-    for (int t = 0; t < r->n_targets; t++) correct += r->greedy[t] == x->tokens[t];
-    return correct;
+    const mv_hparams *hp = &r->m->hp;
+    decoder_decode(r->decoder, z, 1, 0, NULL, (mv_window){x.kind, r->greedy});
+    return r->repr->count_equal(r->greedy, x.steps, (int)hparams_seq_len(hp), (int)hp->n_classes);
 }
 
-/* The window fits the model (tokens below K, or 0/1 bits, for a model of that
- * kind) and the options are in range. */
-static int arguments_ok(const mv_refine *r, const refine_target *x, const mv_refine_options *o)
+/* The window fits the model (its kind of steps, with values the model can
+ * take) and the options are in range. */
+static int arguments_ok(const mv_refine *r, mv_window x, const mv_refine_options *o)
 {
-    const int K = (int)r->m->hp.n_classes;
-    if ((x->roll != NULL) != (r->m->hp.repr == MV_REPR_ROLL) || (!x->roll && !x->tokens))
+    const mv_hparams *hp = &r->m->hp;
+    if (x.kind != r->repr->kind || !x.steps ||
+        !r->repr->valid(x.steps, (int)hparams_seq_len(hp), (int)hp->n_classes))
         return 0;
-    for (int i = 0; i < r->n_targets; i++)
-        if (x->roll ? x->roll[i] > 1 : x->tokens[i] < 0 || x->tokens[i] >= K) return 0;
     return o->steps >= 0 && o->steps <= MV_REFINE_MAX_STEPS && isfinite(o->learning_rate) &&
            o->learning_rate > 0 && isfinite(o->prior_weight) && o->prior_weight >= 0;
 }
@@ -616,8 +547,8 @@ static void adam_step(mv_refine *r, float lr, float *beta1_t, float *beta2_t)
     }
 }
 
-static int refine_target_latent(mv_refine *r, const refine_target *x, const float *start,
-                                const mv_refine_options *o, float *z, mv_refine_report *rep)
+int refine_latent(mv_refine *r, mv_window x, const float *start, const mv_refine_options *o,
+                  float *z, mv_refine_report *rep)
 {
     if (!arguments_ok(r, x, o)) return -1;
     const int Z = (int)r->m->hp.z_size, N = r->n_targets;
@@ -663,55 +594,17 @@ static int refine_target_latent(mv_refine *r, const refine_target *x, const floa
     return 0;
 }
 
-double refine_objective(mv_refine *r, const int32_t *tokens, const float *z, float prior_weight,
+double refine_objective(mv_refine *r, mv_window x, const float *z, float prior_weight,
                         float *grad)
 {
-    const refine_target x = {tokens, NULL};
-    return objective_of(r, &x, z, prior_weight, grad);
+    return objective_of(r, x, z, prior_weight, grad);
 }
 
-double refine_objective_roll(mv_refine *r, const uint8_t *roll, const float *z,
-                             float prior_weight, float *grad)
-{
-    const refine_target x = {NULL, roll};
-    return objective_of(r, &x, z, prior_weight, grad);
-}
-
-int refine_latent(mv_refine *r, const int32_t *tokens, const float *start,
-                  const mv_refine_options *o, float *z, mv_refine_report *rep)
-{
-    const refine_target x = {tokens, NULL};
-    return refine_target_latent(r, &x, start, o, z, rep);
-}
-
-int refine_latent_roll(mv_refine *r, const uint8_t *roll, const float *start,
-                       const mv_refine_options *o, float *z, mv_refine_report *rep)
-{
-    const refine_target x = {NULL, roll};
-    return refine_target_latent(r, &x, start, o, z, rep);
-}
-
-/* Encodes the window (core's encoder) and refines from mu. */
-static int refine_target_window(mv_refine *r, const refine_target *x, const mv_refine_options *o,
-                                float *z, float *mu, mv_refine_report *rep)
+int refine_window(mv_refine *r, mv_window x, const mv_refine_options *o, float *z, float *mu,
+                  mv_refine_report *rep)
 {
     if (!arguments_ok(r, x, o)) return -1;
-    if (x->roll) decoder_encode_roll(r->decoder, x->roll, 1, r->mu, r->sigma);
-    else decoder_encode(r->decoder, x->tokens, 1, r->mu, r->sigma);
+    decoder_encode(r->decoder, x, 1, r->mu, r->sigma);
     if (mu) memcpy(mu, r->mu, r->m->hp.z_size * sizeof(float));
-    return refine_target_latent(r, x, r->mu, o, z, rep);
-}
-
-int refine_window(mv_refine *r, const int32_t *tokens, const mv_refine_options *o, float *z,
-                  float *mu, mv_refine_report *rep)
-{
-    const refine_target x = {tokens, NULL};
-    return refine_target_window(r, &x, o, z, mu, rep);
-}
-
-int refine_window_roll(mv_refine *r, const uint8_t *roll, const mv_refine_options *o, float *z,
-                       float *mu, mv_refine_report *rep)
-{
-    const refine_target x = {NULL, roll};
-    return refine_target_window(r, &x, o, z, mu, rep);
+    return refine_latent(r, x, r->mu, o, z, rep);
 }

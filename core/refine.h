@@ -11,19 +11,22 @@
  * the refined z decodes worse (fewer greedy tokens, or roll bits, right; ties
  * go to the lower objective).
  *
- * A refiner is made per model and owns everything it uses (packed copies of
- * the decoder's matrices and of their transposes, activations for one window,
- * a batch-1 decoder for the greedy checks and the encoder): after
+ * A refiner is made from a decoder, whose packed matrices it multiplies by
+ * (borrowed: one packed copy per model), and owns the rest of what it uses
+ * (packed transposes of the conductor's and token decoder's matrices,
+ * activations for one window, a batch-1 decoder over the same packs for the
+ * greedy checks and the encoder): after
  * refine_create nothing here allocates, locks or makes a system call, and a
  * call runs at most steps + 2 teacher-forced forward passes, steps backward
  * passes and steps + 2 greedy decodes, so the plugin's worker can run it with a
- * bounded time. Melody, drum and piano-roll models (the _roll calls take a
- * roll [T][K] of 0/1 bytes, core/tokens.h, normalised as decoding leaves it). */
+ * bounded time. Melody, drum and piano-roll models (a roll window: [T][K] of
+ * 0/1 bytes, core/tokens.h, normalised as decoding leaves it). */
 #ifndef MV_REFINE_H
 #define MV_REFINE_H
 
 #include <stdint.h>
 
+#include "decoder.h"
 #include "model.h"
 
 #define MV_REFINE_MAX_STEPS 10000
@@ -55,33 +58,29 @@ typedef struct mv_refine_report {
 /* A refiner serves one thread at a time (it keeps the last pass's activations). */
 typedef struct mv_refine mv_refine;
 
-/* NULL when out of memory. m must outlive the refiner. */
-mv_refine *refine_create(const mv_model *m);
+/* A refiner for d's model, borrowing d's packed matrices: d (and its model)
+ * must outlive the refiner, and may go on decoding on another thread. NULL
+ * when out of memory. */
+mv_refine *refine_create(const mv_decoder *d);
 void refine_free(mv_refine *r);
 
-/* From start [Z] (usually the encoder's mu) to z [Z] for the window tokens
- * [n_bars * steps_per_bar]; start and z may be the same array. rep may be NULL.
- * Returns 0, or -1 (nothing written) when a token is outside 0..n_classes-1,
- * an option is out of range or the model is a piano roll (then _roll, with a
- * roll whose bytes are 0 or 1; -1 for a token model). */
-int refine_latent(mv_refine *r, const int32_t *tokens, const float *start,
-                  const mv_refine_options *o, float *z, mv_refine_report *rep);
-int refine_latent_roll(mv_refine *r, const uint8_t *roll, const float *start,
-                       const mv_refine_options *o, float *z, mv_refine_report *rep);
+/* From start [Z] (usually the encoder's mu) to z [Z] for the window x [n_bars *
+ * steps_per_bar steps, window.h]; start and z may be the same array. rep may
+ * be NULL. Returns 0, or -1 (nothing written) when x is not of the model's
+ * kind, a step holds a value the model cannot take (a token outside
+ * 0..n_classes-1, a roll byte other than 0 or 1) or an option is out of range. */
+int refine_latent(mv_refine *r, mv_window x, const float *start, const mv_refine_options *o,
+                  float *z, mv_refine_report *rep);
 
 /* Encodes the window (core's encoder) and refines from mu. mu [Z] receives the
  * encoder's mu when not NULL. Returns as refine_latent. */
-int refine_window(mv_refine *r, const int32_t *tokens, const mv_refine_options *o, float *z,
-                  float *mu, mv_refine_report *rep);
-int refine_window_roll(mv_refine *r, const uint8_t *roll, const mv_refine_options *o, float *z,
-                       float *mu, mv_refine_report *rep);
+int refine_window(mv_refine *r, mv_window x, const mv_refine_options *o, float *z, float *mu,
+                  mv_refine_report *rep);
 
 /* The objective at z and, when grad is not NULL, its gradient with respect to
  * z [Z] (the backward pass through the token decoder, the bar embeddings and
- * the conductor). Tokens must be in range. For tests and measurements. */
-double refine_objective(mv_refine *r, const int32_t *tokens, const float *z, float prior_weight,
+ * the conductor). x must be valid. For tests and measurements. */
+double refine_objective(mv_refine *r, mv_window x, const float *z, float prior_weight,
                         float *grad);
-double refine_objective_roll(mv_refine *r, const uint8_t *roll, const float *z,
-                             float prior_weight, float *grad);
 
 #endif

@@ -57,9 +57,9 @@ int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z)
     const mv_refine_options o = refine_defaults();
     if (e->repr == MV_REPR_ROLL) {
         engine_roll_unpack(e, tokens, e->seq_roll);
-        return refine_window_roll(e->refine, e->seq_roll, &o, z, NULL, NULL) ? -1 : 0;
+        return refine_window(e->refine, window_roll(e->seq_roll), &o, z, NULL, NULL) ? -1 : 0;
     }
-    return refine_window(e->refine, tokens, &o, z, NULL, NULL) ? -1 : 0;
+    return refine_window(e->refine, window_tokens(tokens), &o, z, NULL, NULL) ? -1 : 0;
 }
 
 int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, float *z,

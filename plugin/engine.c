@@ -85,11 +85,12 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
     size_t steps = (size_t)e->n_bars * (size_t)e->steps_per_bar;
     /* hparams_check keeps a roll's pitches within 0..127 (n_pitches <= 128). */
     e->n_pitches = roll ? (int)hp->n_classes / 2 : 0;
+    e->step_bytes = roll ? hp->n_classes : sizeof(int32_t);
     e->window_tokens = roll ? (int)((steps * hp->n_classes + MV_ROLL_TOKEN_BITS - 1) /
                                     MV_ROLL_TOKEN_BITS)
                             : (int)steps;
     e->decoder = decoder_create(&e->model, 1);
-    e->refine = refine_create(&e->model);
+    e->refine = e->decoder ? refine_create(e->decoder) : NULL;
     e->anchor_z[0] = calloc((size_t)e->z_size, sizeof(float));
     e->anchor_z[1] = calloc((size_t)e->z_size, sizeof(float));
     e->z = calloc((size_t)e->z_size, sizeof(float));
@@ -116,8 +117,8 @@ nomem:
 void engine_free(mv_engine *e)
 {
     if (!e) return;
+    refine_free(e->refine); /* before the decoder whose matrices it borrows */
     decoder_free(e->decoder);
-    refine_free(e->refine);
     weights_free(e->weights);
     free(e->anchor_z[0]);
     free(e->anchor_z[1]);
@@ -231,65 +232,78 @@ static void latent_for(mv_engine *e, const mv_decode_params *p)
                                  e->z_size);
 }
 
-void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
-                       int32_t *tokens)
+/* How a representation's bars reach run(): an anchor's own window (the
+ * exact ends) into window, and bar `bar` of window into out. */
+typedef struct bar_player {
+    void (*anchor_window)(const mv_engine *e, int which, void *window);
+    void (*play)(const mv_engine *e, void *window, int bar, mv_bar_steps *out);
+} bar_player;
+
+static void token_anchor_window(const mv_engine *e, int which, void *window)
 {
-    int64_t repeat;
-    int model_bar = place_in_phrase(e, p, song_bar, &repeat);
+    memcpy(window, e->anchor_tokens[which], (size_t)e->window_tokens * sizeof(int32_t));
+}
 
-    int exact = exact_end(e, p);
-    if (exact >= 0) {
-        memcpy(tokens, e->anchor_tokens[exact] + model_bar * e->steps_per_bar,
-               (size_t)e->steps_per_bar * sizeof(int32_t));
-        return;
+static void play_tokens(const mv_engine *e, void *window, int bar, mv_bar_steps *out)
+{
+    const int32_t *tokens = window;
+    memcpy(out->tokens, tokens + bar * e->steps_per_bar,
+           (size_t)e->steps_per_bar * sizeof(int32_t));
+}
+
+static void roll_anchor_window(const mv_engine *e, int which, void *window)
+{
+    engine_roll_unpack(e, e->anchor_tokens[which], window);
+}
+
+/* The steps of the bar, each made consistent with the one before (the
+ * decoder's are already; an anchor's window may come from anywhere). */
+static void play_roll(const mv_engine *e, void *window, int bar, mv_bar_steps *out)
+{
+    const int K = (int)e->n_classes, P = e->n_pitches, spb = e->steps_per_bar;
+    uint8_t *roll = window;
+    for (int s = 0; s < spb; s++) {
+        int t = bar * spb + s;
+        uint8_t *step = roll + (size_t)t * K;
+        roll_step_normalise(step, t ? step - K : NULL, P);
+        mv_roll_step *played = &out->roll[s];
+        memset(played, 0, sizeof *played);
+        for (int q = 0; q < P; q++) {
+            if (step[q]) played->sounds[q >> 6] |= 1ull << (q & 63);
+            if (step[P + q]) played->starts[q >> 6] |= 1ull << (q & 63);
+        }
     }
+}
 
+static const bar_player token_player = {token_anchor_window, play_tokens};
+static const bar_player roll_player = {roll_anchor_window, play_roll};
+
+/* Bars 0..model_bar of the sequence of p's latent into window, each bar
+ * chained on the last step of the bar before. */
+static void decode_up_to(mv_engine *e, const mv_decode_params *p, int64_t repeat, int model_bar,
+                         char *window)
+{
+    const size_t bar_bytes = (size_t)e->steps_per_bar * e->step_bytes;
     latent_for(e, p);
     mv_rng rng;
     rng_seed(&rng, phrase_seed(p->variation, repeat));
     decoder_conduct(e->decoder, e->z, 1);
-    int32_t prev = -1;
     for (int b = 0; b <= model_bar; b++) {
-        int32_t *bar_tokens = e->seq_tokens + b * e->steps_per_bar;
-        decoder_decode_bar(e->decoder, 1, b, &prev, p->temperature, &rng, bar_tokens);
-        prev = bar_tokens[e->steps_per_bar - 1];
+        char *bar = window + b * bar_bytes;
+        decoder_decode_bar(e->decoder, 1, b, window_for(e->repr, b ? bar - e->step_bytes : NULL),
+                           p->temperature, &rng, window_for(e->repr, bar));
     }
-    memcpy(tokens, e->seq_tokens + model_bar * e->steps_per_bar,
-           (size_t)e->steps_per_bar * sizeof(int32_t));
 }
 
-void engine_decode_bar_roll(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
-                            mv_roll_step *steps)
+void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
+                       mv_bar_steps *out)
 {
-    const int K = (int)e->n_classes, P = e->n_pitches, spb = e->steps_per_bar;
+    const bar_player *player = e->repr == MV_REPR_ROLL ? &roll_player : &token_player;
+    void *window = e->repr == MV_REPR_ROLL ? (void *)e->seq_roll : (void *)e->seq_tokens;
     int64_t repeat;
     int model_bar = place_in_phrase(e, p, song_bar, &repeat);
-    uint8_t *roll = e->seq_roll; /* [n_bars * spb][K] */
-
     int exact = exact_end(e, p);
-    if (exact >= 0) {
-        engine_roll_unpack(e, e->anchor_tokens[exact], roll);
-    } else {
-        latent_for(e, p);
-        mv_rng rng;
-        rng_seed(&rng, phrase_seed(p->variation, repeat));
-        decoder_conduct(e->decoder, e->z, 1);
-        for (int b = 0; b <= model_bar; b++)
-            decoder_decode_bar_roll(e->decoder, 1, b,
-                                    b ? roll + ((size_t)b * spb - 1) * K : NULL,
-                                    p->temperature, &rng, roll + (size_t)b * spb * K);
-    }
-    /* The steps of the bar, each made consistent with the one before (the
-     * decoder's are already; an anchor's window may come from anywhere). */
-    for (int s = 0; s < spb; s++) {
-        int t = model_bar * spb + s;
-        uint8_t *step = roll + (size_t)t * K;
-        roll_step_normalise(step, t ? step - K : NULL, P);
-        mv_roll_step *out = &steps[s];
-        memset(out, 0, sizeof *out);
-        for (int q = 0; q < P; q++) {
-            if (step[q]) out->sounds[q >> 6] |= 1ull << (q & 63);
-            if (step[P + q]) out->starts[q >> 6] |= 1ull << (q & 63);
-        }
-    }
+    if (exact >= 0) player->anchor_window(e, exact, window);
+    else decode_up_to(e, p, repeat, model_bar, window);
+    player->play(e, window, model_bar, out);
 }

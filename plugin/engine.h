@@ -37,6 +37,13 @@ typedef struct mv_roll_step {
     uint64_t sounds[2], starts[2];
 } mv_roll_step;
 
+/* A decoded bar as run() plays it: a token a step (melody, drums), or a roll
+ * model's steps. */
+typedef union mv_bar_steps {
+    int32_t tokens[MV_MAX_STEPS_PER_BAR];
+    mv_roll_step roll[MV_MAX_STEPS_PER_BAR];
+} mv_bar_steps;
+
 static inline int roll_bit(const uint64_t *bits, int p)
 {
     return (int)((bits[p >> 6] >> (p & 63)) & 1u);
@@ -84,6 +91,7 @@ typedef struct mv_engine {
     uint32_t repr, min_pitch, n_classes;
     int n_pitches;                        /* roll: K / 2; token models: 0 */
     int window_tokens;                    /* engine_window_tokens */
+    size_t step_bytes;                    /* one step of the model's windows (core/window.h) */
     const float *attr_vector[MV_N_ATTRS]; /* NULL: the model lacks it */
     float attr_scale[MV_N_ATTRS];         /* std of z.v on the training data */
     const float *default_anchor[2];       /* anchor.a.z / anchor.b.z, or NULL */
@@ -140,22 +148,17 @@ int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z);
  * past the roll). */
 void engine_set_anchor_tokens(mv_engine *e, int which, const int32_t *tokens);
 
-/* Decodes the tokens of song bar `song_bar` for params: the phrase bar is
- * song_bar mod phrase_bars; it is bar (phrase bar mod n_bars) of a sequence
- * sampled with a seed made of the variation and which repeat of the model's
- * bars it is, so the result depends on nothing but its arguments. With
- * exact_ends, morph exactly 0 (1) and every attribute amount 0, an anchor A (B)
- * that has its window plays the window itself.
- * tokens: steps_per_bar int32. No allocation. */
+/* Decodes song bar `song_bar` for params: the phrase bar is song_bar mod
+ * phrase_bars; it is bar (phrase bar mod n_bars) of a sequence sampled with a
+ * seed made of the variation and which repeat of the model's bars it is, each
+ * bar chained on the last step of the bar before, so the result depends on
+ * nothing but its arguments. With exact_ends, morph exactly 0 (1) and every
+ * attribute amount 0, an anchor A (B) that has its window plays the window
+ * itself. out gets steps_per_bar tokens, or for a roll model steps_per_bar
+ * roll steps, each normalised against the one before it in the phrase (the
+ * first step of model bar 0 against none). No allocation. */
 void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
-                       int32_t *tokens);
-
-/* The same for a roll model (decoder_decode_bar_roll, the previous bar's last
- * step chained in as decoder_decode_roll does): steps [steps_per_bar], each
- * step normalised against the one before it in the phrase (the first step of
- * model bar 0 against none). No allocation. */
-void engine_decode_bar_roll(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
-                            mv_roll_step *steps);
+                       mv_bar_steps *out);
 
 /* Bars before the phrase repeats: the control's value, or the model's n_bars
  * for 0 (the control's default). */

@@ -75,13 +75,10 @@ typedef struct mv_msg_bar {
     uint32_t version;
     uint32_t engine_serial; /* the engine that decoded it (engine.h) */
     uint32_t n_steps;
-    uint32_t roll;          /* 1: steps holds the bar (a roll model), 0: tokens */
+    uint32_t roll;          /* 1: played holds roll steps (a roll model), 0: tokens */
     uint32_t reserved;
     int64_t song_bar;
-    union {
-        int32_t tokens[MV_MAX_STEPS_PER_BAR];
-        mv_roll_step steps[MV_MAX_STEPS_PER_BAR];
-    };
+    mv_bar_steps played;
 } mv_msg_bar;
 
 typedef struct mv_msg_engine {
@@ -166,7 +163,7 @@ static inline uint32_t msg_size(const mv_msg *m)
     switch (m->head.type) {
     case MSG_DECODE: return sizeof m->decode;
     case RESP_BAR:
-        return (uint32_t)(offsetof(mv_msg_bar, tokens) +
+        return (uint32_t)(offsetof(mv_msg_bar, played) +
                           m->bar.n_steps * (m->bar.roll ? sizeof(mv_roll_step) : sizeof(int32_t)));
     case MSG_FREE_ENGINES:
     case RESP_ENGINE: return sizeof m->engine;
@@ -216,7 +213,7 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
             return NULL;
         break;
     case RESP_BAR:
-        if (size < offsetof(mv_msg_bar, tokens) || m->bar.n_steps > MV_MAX_STEPS_PER_BAR)
+        if (size < offsetof(mv_msg_bar, played) || m->bar.n_steps > MV_MAX_STEPS_PER_BAR)
             return NULL;
         break;
     default:

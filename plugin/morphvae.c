@@ -271,10 +271,10 @@ static void play_step(mv_plugin *self, int64_t step, int64_t frame)
         return;
     }
     if (e->repr == MV_REPR_ROLL) {
-        play_roll_step(self, e, &slot->steps[k], frame);
+        play_roll_step(self, e, &slot->played.roll[k], frame);
         return;
     }
-    int32_t token = slot->tokens[k];
+    int32_t token = slot->played.tokens[k];
     if (e->repr == MV_REPR_DRUMS) {
         for (int c = 0; c < MV_DRUM_CLASSES; c++)
             if (token & (1 << c))

@@ -80,10 +80,7 @@ typedef struct mv_bar_slot {
     int64_t song_bar;
     uint32_t version;        /* decode_version it was asked with */
     uint32_t engine_serial;  /* the engine that decoded it */
-    union {
-        int32_t tokens[MV_MAX_STEPS_PER_BAR];    /* melody, drums */
-        mv_roll_step steps[MV_MAX_STEPS_PER_BAR]; /* roll */
-    };
+    mv_bar_steps played;
 } mv_bar_slot;
 
 /* What the host is told on the notify port (audio thread's copy, kept up to

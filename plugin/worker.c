@@ -467,8 +467,7 @@ static void decode(mv_plugin *self, const mv_msg_decode *req)
                         .song_bar = req->song_bar};
     /* Decoded with the newest engine: a bar for an engine run() has not been
      * handed yet is dropped there, and asked for again. */
-    if (roll) engine_decode_bar_roll(e, &req->params, req->song_bar, bar->steps);
-    else if (e) engine_decode_bar(e, &req->params, req->song_bar, bar->tokens);
+    if (e) engine_decode_bar(e, &req->params, req->song_bar, &bar->played);
     self->outbox.bar = true;
 }
 
@@ -559,8 +558,8 @@ static void take_bar(mv_plugin *self, const mv_msg_bar *m)
     s->song_bar = m->song_bar;
     s->version = m->version;
     s->engine_serial = m->engine_serial;
-    if (m->roll) memcpy(s->steps, m->steps, m->n_steps * sizeof(mv_roll_step));
-    else memcpy(s->tokens, m->tokens, m->n_steps * sizeof(int32_t));
+    if (m->roll) memcpy(s->played.roll, m->played.roll, m->n_steps * sizeof(mv_roll_step));
+    else memcpy(s->played.tokens, m->played.tokens, m->n_steps * sizeof(int32_t));
 }
 
 static void take_engine(mv_plugin *self, mv_engine *e)

@@ -72,8 +72,8 @@ static int score_candidates(mv_gen_model *g, const mv_corpus *c, int split,
         const int b = n - i0 < PICK_BATCH ? (int)(n - i0) : PICK_BATCH;
         for (int k = 0; k < b; k++)
             memcpy(in + k * W, window_at(&g->hp, c, split, cand[i0 + k]), W);
-        gen_encode_windows(g, in, b, mu, NULL);
-        gen_decode_windows(g, mu, b, 0, 0, out);
+        gen_encode(g, in, b, mu, NULL);
+        gen_decode(g, mu, b, 0, 0, out);
         for (int k = 0; k < b; k++) score[i0 + k] = reconstruction_score(g, in + k * W, out + k * W);
     }
     free(in), free(out), free(mu);

@@ -208,8 +208,8 @@ static int load_set(attr_run *r, window_set *s, int split, int n, int shifted)
     s->base = malloc(sizeof *s->base * n * K);
     int rc = t && s->mu && s->base ? 0 : -1;
     if (!rc) {
-        gen_encode_windows(&r->g, t, n, s->mu, NULL);
-        gen_decode_windows(&r->g, s->mu, n, 0, 0, r->windows);
+        gen_encode(&r->g, t, n, s->mu, NULL);
+        gen_decode(&r->g, s->mu, n, 0, 0, r->windows);
         compute_attributes(&r->g, r->windows, n, s->base);
     }
     free(t);
@@ -249,7 +249,7 @@ static int load(const attr_args *a, attr_run *r, char *err, size_t errlen)
         return -1;
     }
     compute_attributes(&r->g, r->fit_windows, r->n_fit, r->fit_attr);
-    gen_encode_windows(&r->g, r->fit_windows, r->n_fit, r->fit_mu, r->fit_sigma);
+    gen_encode(&r->g, r->fit_windows, r->n_fit, r->fit_mu, r->fit_sigma);
     return 0;
 }
 
@@ -327,7 +327,7 @@ static void decode_moved(attr_run *r, const window_set *s, const float *v, doubl
     int Z = r->g.z_size;
     memcpy(r->z, s->mu, sizeof *r->z * s->n * Z);
     for (int i = 0; i < s->n; i++) latent_add_attribute(r->z + (size_t)i * Z, v, 1.0f, (float)step, Z);
-    gen_decode_windows(&r->g, r->z, s->n, 0, 0, r->windows);
+    gen_decode(&r->g, r->z, s->n, 0, 0, r->windows);
     compute_attributes(&r->g, r->windows, s->n, r->moved);
 }
 

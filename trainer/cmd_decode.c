@@ -54,7 +54,7 @@ int cmd_decode(int argc, char **argv)
     int rc = 1;
     if (!z || !window) snprintf(err, sizeof err, "%s: out of memory", model);
     else if (!latent_file_read(zpath, z, g.z_size, err, sizeof err)) {
-        gen_decode_windows(&g, z, 1, (float)temperature, seed, window);
+        gen_decode(&g, z, 1, (float)temperature, seed, window);
         rc = sequence_write_midi(out, &g.hp, window, 1, NULL, bpm, err, sizeof err) ? 1 : 0;
     }
     if (rc) fprintf(stderr, "morphvae decode: %s\n", err);

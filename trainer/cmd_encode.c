@@ -94,7 +94,7 @@ int cmd_encode(int argc, char **argv)
     if (!window || !mu || !sigma || !z) snprintf(err, sizeof err, "%s: out of memory", model);
     else if (!sequence_read_window(mid, &g.hp, (int)bar - 1, track, window, &found, err,
                                    sizeof err)) {
-        gen_encode_windows(&g, window, 1, mu, sigma);
+        gen_encode(&g, window, 1, mu, sigma);
         if (refine_steps) {
             rc = refine_and_emit(&g, window, (int)refine_steps, mid, found, out, mu, sigma, z, err,
                                  sizeof err);

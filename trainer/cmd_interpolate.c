@@ -141,7 +141,7 @@ static int interpolate(const interp_args *a, mv_gen_model *g, char *err, size_t 
             if (a->lerp) latent_lerp(ends, ends + Z, t, Z, z + i * Z);
             else latent_slerp(ends, ends + Z, t, Z, z + i * Z);
         }
-        gen_decode_windows(g, z, (int)a->steps, (float)a->temperature, a->seed, windows);
+        gen_decode(g, z, (int)a->steps, (float)a->temperature, a->seed, windows);
         rc = write_steps(a, g, windows, err, errlen);
     }
     free(ends);

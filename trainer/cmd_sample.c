@@ -102,7 +102,7 @@ int cmd_sample(int argc, char **argv)
         fprintf(stderr, "morphvae sample: out of memory for %ld samples\n", a.n);
     } else {
         for (long i = 0; i < a.n; i++) prior_z(a.seed, (int)i, g.z_size, z + i * g.z_size);
-        gen_decode_windows(&g, z, (int)a.n, (float)a.temperature, a.seed, windows);
+        gen_decode(&g, z, (int)a.n, (float)a.temperature, a.seed, windows);
         rc = write_samples(&a, &g, windows);
     }
     free(z);

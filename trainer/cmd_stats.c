@@ -428,8 +428,8 @@ static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *
             memcpy(windows + b * W,
                    window_at(&x->hp, c, src->split, chosen_window(i + b, n, want)), W);
         if (src->kind == SRC_RECON) {
-            gen_encode_windows(&x->g, windows, B, mu, NULL);
-            gen_decode_windows(&x->g, mu, B, 0, 0, windows);
+            gen_encode(&x->g, windows, B, mu, NULL);
+            gen_decode(&x->g, mu, B, 0, 0, windows);
         }
         for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, windows + b * W);
     }
@@ -469,8 +469,7 @@ static int prior_phrases(stats_context *x, const stats_source *src, stats_row *r
         /* the sequence seeds of samples i..i+B, as one gen_decode call over all of them */
         for (int b = 0; b < B; b++) rng_seed(&x->g.rngs[b], gen_sequence_seed(x->o->seed, i + b));
         mv_rng *rngs = T > 0 ? x->g.rngs : NULL;
-        if (x->hp.repr == MV_REPR_ROLL) decoder_decode_roll(x->g.decoder, z, B, T, rngs, windows);
-        else decoder_decode(x->g.decoder, z, B, T, rngs, (int32_t *)windows);
+        decoder_decode(x->g.decoder, z, B, T, rngs, window_for(x->hp.repr, windows));
         for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, windows + b * W);
     }
     snprintf(row->label, sizeof row->label, "prior T=%g (%s, seed %llu)", src->temperature,

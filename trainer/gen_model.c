@@ -39,7 +39,7 @@ int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, 
 
 void gen_model_close(mv_gen_model *g)
 {
-    refine_free(g->refine);
+    refine_free(g->refine); /* before the decoder whose matrices it borrows */
     if (g->decoder) decoder_free(g->decoder);
     if (g->weights) weights_free(g->weights);
     free(g->rngs);
@@ -79,57 +79,24 @@ static void keep_encoding(const mv_gen_model *g, int at, int batch, float *mu, f
 }
 
 void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
-                int32_t *tokens)
+                void *windows)
 {
     for (int at = 0; at < n; at += g->max_batch) {
         int batch = batch_from(g, n, at);
         decoder_decode(g->decoder, z + (size_t)at * g->z_size, batch, temperature,
                        seeded_rngs(g, temperature, seed, at, batch),
-                       tokens + (size_t)at * g->seq_len);
+                       window_for(g->hp.repr, (char *)windows + (size_t)at * g->window_bytes));
     }
 }
 
-void gen_encode(mv_gen_model *g, const int32_t *tokens, int n, float *mu, float *sigma)
+void gen_encode(mv_gen_model *g, const void *windows, int n, float *mu, float *sigma)
 {
     for (int at = 0; at < n; at += g->max_batch) {
         int batch = batch_from(g, n, at);
-        decoder_encode(g->decoder, tokens + (size_t)at * g->seq_len, batch, g->mu, g->sigma);
+        const char *first = (const char *)windows + (size_t)at * g->window_bytes;
+        decoder_encode(g->decoder, window_for(g->hp.repr, first), batch, g->mu, g->sigma);
         keep_encoding(g, at, batch, mu, sigma);
     }
-}
-
-void gen_decode_roll(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
-                     uint8_t *roll)
-{
-    for (int at = 0; at < n; at += g->max_batch) {
-        int batch = batch_from(g, n, at);
-        decoder_decode_roll(g->decoder, z + (size_t)at * g->z_size, batch, temperature,
-                            seeded_rngs(g, temperature, seed, at, batch),
-                            roll + (size_t)at * g->window_bytes);
-    }
-}
-
-void gen_encode_roll(mv_gen_model *g, const uint8_t *roll, int n, float *mu, float *sigma)
-{
-    for (int at = 0; at < n; at += g->max_batch) {
-        int batch = batch_from(g, n, at);
-        decoder_encode_roll(g->decoder, roll + (size_t)at * g->window_bytes, batch, g->mu,
-                            g->sigma);
-        keep_encoding(g, at, batch, mu, sigma);
-    }
-}
-
-void gen_decode_windows(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
-                        void *windows)
-{
-    if (g->hp.repr == MV_REPR_ROLL) gen_decode_roll(g, z, n, temperature, seed, windows);
-    else gen_decode(g, z, n, temperature, seed, windows);
-}
-
-void gen_encode_windows(mv_gen_model *g, const void *windows, int n, float *mu, float *sigma)
-{
-    if (g->hp.repr == MV_REPR_ROLL) gen_encode_roll(g, windows, n, mu, sigma);
-    else gen_encode(g, windows, n, mu, sigma);
 }
 
 double gen_default_temperature(const mv_gen_model *g)
@@ -141,21 +108,18 @@ int gen_anchor(mv_gen_model *g, const void *window, int steps, float *z, float *
                mv_refine_report *rep, char *err, size_t errlen)
 {
     if (steps <= 0) {
-        gen_encode_windows(g, window, 1, z, NULL);
+        gen_encode(g, window, 1, z, NULL);
         if (mu) memcpy(mu, z, sizeof *z * g->z_size);
         if (rep) *rep = (mv_refine_report){0};
         return 0;
     }
-    if (!g->refine && !(g->refine = refine_create(&g->model))) {
+    if (!g->refine && !(g->refine = refine_create(g->decoder))) {
         snprintf(err, errlen, "%s: out of memory creating the refiner", g->path);
         return -1;
     }
     mv_refine_options o = refine_defaults();
     o.steps = steps;
-    const int bad = g->hp.repr == MV_REPR_ROLL
-                        ? refine_window_roll(g->refine, window, &o, z, mu, rep)
-                        : refine_window(g->refine, window, &o, z, mu, rep);
-    if (bad) {
+    if (refine_window(g->refine, window_for(g->hp.repr, window), &o, z, mu, rep)) {
         snprintf(err, errlen, "%s: a window %s is outside the model's %u classes", g->path,
                  g->hp.repr == MV_REPR_ROLL ? "byte" : "token", g->hp.n_classes);
         return -1;

@@ -4,8 +4,9 @@
  *
  * A window is what a model encodes and decodes: seq_len int32 tokens (melody,
  * drums) or a piano roll of seq_len x n_classes bytes 0/1 (roll, core/tokens.h).
- * The *_windows functions take either, as the model's representation says, so
- * that commands need not tell them apart; window_bytes is the size of one. */
+ * The functions here take either as plain bytes, as the model's representation
+ * says (core/window.h's window_for), so that commands need not tell them
+ * apart; window_bytes is the size of one. */
 #ifndef MV_GEN_MODEL_H
 #define MV_GEN_MODEL_H
 
@@ -48,26 +49,13 @@ typedef struct mv_gen_model {
 int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, size_t errlen);
 void gen_model_close(mv_gen_model *g);
 
-/* Token models (melody, drums; a roll model leaves the output untouched):
- * decodes n latent vectors z [n, Z] into tokens [n, seq_len] in batches;
- * sequence i samples with the generator seeded from (seed, i) when
+/* Decodes n latent vectors z [n, Z] into windows [n] (window_bytes each) in
+ * batches; sequence i samples with the generator seeded from (seed, i) when
  * temperature > 0, so the result does not depend on the batch size. */
 void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
-                int32_t *tokens);
-/* Encodes n windows [n, seq_len] into mu and sigma [n, Z] (either may be NULL). */
-void gen_encode(mv_gen_model *g, const int32_t *tokens, int n, float *mu, float *sigma);
-
-/* The same for piano-roll models: roll [n, seq_len, n_classes] bytes; sequence
- * i draws its bits from the generator seeded from (seed, i), as gen_decode. */
-void gen_decode_roll(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
-                     uint8_t *roll);
-void gen_encode_roll(mv_gen_model *g, const uint8_t *roll, int n, float *mu, float *sigma);
-
-/* gen_decode or gen_decode_roll (gen_encode or gen_encode_roll) as the model's
- * representation says; windows [n] of window_bytes each. */
-void gen_decode_windows(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
-                        void *windows);
-void gen_encode_windows(mv_gen_model *g, const void *windows, int n, float *mu, float *sigma);
+                void *windows);
+/* Encodes n windows into mu and sigma [n, Z] (either may be NULL). */
+void gen_encode(mv_gen_model *g, const void *windows, int n, float *mu, float *sigma);
 
 /* The sampling temperature of `morphvae sample` for this model. */
 double gen_default_temperature(const mv_gen_model *g);

@@ -113,19 +113,23 @@ static void bench_model(const char *preset, int rounds)
     v[nv++] = (variant){"batch16_greedy", 16, 0.0f, {0}, 0};
     v[nv++] = (variant){"encode_batch1", 1, -1.0f, {0}, 0};
     /* warm caches and page in; a roll decoded at T 1 is a busy input to encode */
-    if (roll) decoder_decode_roll(d, z, 1, 1.0f, rngs, steps);
-    else decoder_decode(d, z, 1, 0.0f, NULL, tokens);
+    if (roll) decoder_decode(d, z, 1, 1.0f, rngs, window_roll(steps));
+    else decoder_decode(d, z, 1, 0.0f, NULL, window_tokens(tokens));
     /* a round is about 20 ms of work per variant so that timer noise is small */
     for (int r = 0; r < rounds; r++) {
         for (int i = 0; i < nv; i++) {
             const int reps = v[i].batch == 1 ? 8 : 2;
             double t0 = now_ms();
             for (int k = 0; k < reps; k++) {
-                if (v[i].temperature < 0 && roll) decoder_encode_roll(d, steps, 1, mu, sigma);
-                else if (v[i].temperature < 0) decoder_encode(d, tokens, 1, mu, sigma);
-                else if (roll) decoder_decode_roll(d, z, v[i].batch, v[i].temperature, rngs,
-                                                   steps + (size_t)T * hp.n_classes);
-                else decoder_decode(d, z, v[i].batch, v[i].temperature, rngs, tokens);
+                if (v[i].temperature < 0 && roll)
+                    decoder_encode(d, window_roll(steps), 1, mu, sigma);
+                else if (v[i].temperature < 0)
+                    decoder_encode(d, window_tokens(tokens), 1, mu, sigma);
+                else if (roll)
+                    decoder_decode(d, z, v[i].batch, v[i].temperature, rngs,
+                                   window_roll(steps + (size_t)T * hp.n_classes));
+                else
+                    decoder_decode(d, z, v[i].batch, v[i].temperature, rngs, window_tokens(tokens));
             }
             v[i].samples[v[i].n++] = (now_ms() - t0) / reps;
         }

@@ -89,16 +89,14 @@ static int bench_decode(const char *model)
         fprintf(stderr, "bench_plugin: %s\n", err);
         return -1;
     }
-    static int32_t tokens[MV_MAX_STEPS_PER_BAR];
-    static mv_roll_step steps[MV_MAX_STEPS_PER_BAR];
+    static mv_bar_steps played;
     static double ns[DECODE_REPEATS];
     mv_decode_params p = {.morph = 0.5f, .phrase_bars = e->n_bars};
     for (int bar = 0; bar < e->n_bars; bar++) {
         for (int r = 0; r < DECODE_REPEATS; r++) {
             p.morph = (float)r / DECODE_REPEATS;
             double t0 = now_ns();
-            if (e->repr == MV_REPR_ROLL) engine_decode_bar_roll(e, &p, bar, steps);
-            else engine_decode_bar(e, &p, bar, tokens);
+            engine_decode_bar(e, &p, bar, &played);
             ns[r] = now_ns() - t0;
         }
         char what[128];

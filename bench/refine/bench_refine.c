@@ -51,7 +51,8 @@ static int bench_model(const char *path, int rounds)
     }
     const mv_hparams *hp = &m.hp;
     double t0 = now_ms();
-    mv_refine *r = refine_create(&m);
+    mv_decoder *d = decoder_create(&m, 1);
+    mv_refine *r = d ? refine_create(d) : NULL;
     const double create_ms = now_ms() - t0;
     const int T = (int)hparams_seq_len(hp), Z = (int)hp->z_size, K = (int)hp->n_classes;
     const int roll = hp->repr == MV_REPR_ROLL;
@@ -76,8 +77,8 @@ static int bench_model(const char *path, int rounds)
     int taken[N_COUNTS] = {0};
     mv_refine_report rep;
     mv_refine_options o = refine_defaults();
-#define REFINE() (roll ? refine_window_roll(r, bits, &o, z, NULL, &rep) \
-                      : refine_window(r, tokens, &o, z, NULL, &rep))
+    const mv_window window = roll ? window_roll(bits) : window_tokens(tokens);
+#define REFINE() refine_window(r, window, &o, z, NULL, &rep)
     REFINE(); /* warm caches and page in */
     for (int round = 0; round < rounds; round++)
         for (int i = 0; i < N_COUNTS; i++) {
@@ -98,6 +99,7 @@ static int bench_model(const char *path, int rounds)
     for (int i = 0; i < N_COUNTS; i++)
         printf("RESULT %s %d %.2f\n", path, step_counts[i], median(samples[i], rounds));
     refine_free(r);
+    decoder_free(d);
     weights_free(w);
     free(tokens);
     free(bits);

@@ -123,13 +123,13 @@ static void anchors(const options *o, mv_refine *r, mv_decoder *d, const mv_hpar
         float *z = s->z + (size_t)w * Z;
         mv_refine_report rep;
         const double t0 = now_ms();
-        refine_window(r, truth, &ro, z, NULL, &rep);
+        refine_window(r, window_tokens(truth), &ro, z, NULL, &rep);
         s->ms_sum += now_ms() - t0;
         s->steps_taken += rep.steps;
         s->improved += rep.correct > rep.correct_start;
         s->kept += rep.kept_start;
         s->norm_sum += norm(z, Z);
-        decoder_decode(d, z, 1, 0, NULL, pred);
+        decoder_decode(d, z, 1, 0, NULL, window_tokens(pred));
         eval_score_add(&s->score, hp->repr, truth, pred, 1, T);
     }
     free(pred);
@@ -158,7 +158,7 @@ static void morphs(const options *o, mv_decoder *d, const mv_hparams *hp, int n,
         for (int j = 1; j <= o->between; j++) {
             const float t = (float)j / (float)(o->between + 1);
             latent_slerp(s->z + (size_t)k * Z, s->z + (size_t)(k + half) * Z, t, Z, z);
-            decoder_decode(d, z, 1, 0, NULL, tokens);
+            decoder_decode(d, z, 1, 0, NULL, window_tokens(tokens));
             phrase_stats_add(&s->between, hp, tokens);
             if (hp->repr == MV_REPR_MELODY) s->single_pitch += single_pitch(tokens, T);
         }
@@ -240,8 +240,8 @@ int main(int argc, char **argv)
     }
     const uint64_t split_n = corpus_count(c, o.split);
     const int n = split_n < (uint64_t)o.max_windows ? (int)split_n : o.max_windows;
-    mv_refine *r = refine_create(&m);
     mv_decoder *d = decoder_create(&m, 1);
+    mv_refine *r = refine_create(d);
     int32_t *windows = malloc(sizeof(int32_t) * (size_t)n * T);
     setting set[MAX_SETTINGS] = {0};
     if (n < 2 || !r || !d || !windows) {
@@ -266,8 +266,8 @@ int main(int argc, char **argv)
     print_report(&o, hp, set, n, split_n);
     for (int i = 0; i < o.n_settings; i++) free(set[i].z);
     free(windows);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     corpus_close(c);
     weights_free(w);
     return 0;

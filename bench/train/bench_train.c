@@ -91,7 +91,8 @@ int main(int argc, char **argv)
             if (i >= lo * Z && i < (lo + share) * Z) eps[i - lo * Z] = e;
         }
         vae_zero_grads(&m);
-        vae_forward(&m, tokens + (size_t)lo * T, eps, share, &loss, VAE_FEED_TRUTH, 0, NULL);
+        vae_forward(&m, window_tokens(tokens + (size_t)lo * T), eps, share, &loss, VAE_FEED_TRUTH,
+                    0, NULL);
         vae_backward(&m, &loss);
         if (procs > 1) {
             /* the wait for the slowest process, then the sum itself */

@@ -194,11 +194,11 @@ static void test_against_reference(const mv_hparams *hp, const char *label)
     mv_decoder *d = decoder_create(&tm.model, 4);
     CHECK(d != NULL);
     if (roll) {
-        decoder_logits_roll(d, z, bits, batch, logits);
-        decoder_encode_roll(d, bits, batch, mu, sigma);
+        decoder_logits(d, z, window_roll(bits), batch, logits);
+        decoder_encode(d, window_roll(bits), batch, mu, sigma);
     } else {
-        decoder_logits(d, z, tokens, batch, logits);
-        decoder_encode(d, tokens, batch, mu, sigma);
+        decoder_logits(d, z, window_tokens(tokens), batch, logits);
+        decoder_encode(d, window_tokens(tokens), batch, mu, sigma);
     }
     double worst_logit = 0, worst_mu = 0, worst_sigma = 0, spread = 0;
     for (int b = 0; b < batch; b++) {
@@ -256,14 +256,14 @@ static void test_determinism(void)
         /* same z, temperature and seeds: same tokens from two decoders */
         seed_rngs(ra, B, 1000);
         seed_rngs(rb, B, 1000);
-        decoder_decode(d1, z, B, temp, ra, a);
-        decoder_decode(d2, z, B, temp, rb, b);
+        decoder_decode(d1, z, B, temp, ra, window_tokens(a));
+        decoder_decode(d2, z, B, temp, rb, window_tokens(b));
         CHECK_MSG(memcmp(a, b, sizeof(int32_t) * B * T) == 0, "T %g: two decoders differ", temp);
         for (int i = 0; i < B * T; i++) CHECK(a[i] >= 0 && a[i] < (int)hp.n_classes);
 
         /* sequence pos decodes the same alone as inside the batch */
         rng_seed(&r1, 1000 + (uint64_t)pos * 7919);
-        decoder_decode(solo, z + pos * Z, 1, temp, &r1, alone);
+        decoder_decode(solo, z + pos * Z, 1, temp, &r1, window_tokens(alone));
         CHECK_MSG(memcmp(alone, a + pos * T, sizeof(int32_t) * T) == 0,
                   "T %g: alone differs from position %d in a batch of %d", temp, pos, B);
 
@@ -272,7 +272,8 @@ static void test_determinism(void)
         decoder_conduct(d2, z, B);
         for (int i = 0; i < B; i++) prev[i] = -1;
         for (int bar = 0; bar < (int)hp.n_bars; bar++) {
-            decoder_decode_bar(d2, B, bar, prev, temp, rb, bar_tokens);
+            decoder_decode_bar(d2, B, bar, window_tokens(prev), temp, rb,
+                               window_tokens(bar_tokens));
             for (int i = 0; i < B; i++) {
                 memcpy(bars + i * T + bar * S, bar_tokens + i * S, sizeof(int32_t) * S);
                 prev[i] = bar_tokens[i * S + S - 1];
@@ -284,26 +285,26 @@ static void test_determinism(void)
 
     /* greedy tokens are the argmax of the teacher-forced logits on themselves */
     const int K = (int)hp.n_classes;
-    decoder_decode(d1, z, B, 0.0f, NULL, a);
+    decoder_decode(d1, z, B, 0.0f, NULL, window_tokens(a));
     float *logits = malloc((size_t)B * T * K * sizeof *logits);
-    decoder_logits(d2, z, a, B, logits);
+    decoder_logits(d2, z, window_tokens(a), B, logits);
     int agree = 0;
     for (int i = 0; i < B * T; i++) agree += argmax(logits + (size_t)i * K, K) == a[i];
     CHECK_MSG(agree == B * T, "greedy decode and teacher-forced logits agree on %d of %d", agree, B * T);
 
     /* sampling at T = 1 does depart from greedy somewhere, and seeds matter */
     seed_rngs(ra, B, 1000);
-    decoder_decode(d1, z, B, 1.0f, ra, b);
+    decoder_decode(d1, z, B, 1.0f, ra, window_tokens(b));
     CHECK(memcmp(a, b, sizeof(int32_t) * B * T) != 0);
     seed_rngs(rb, B, 2000);
     int32_t c[8 * 64];
-    decoder_decode(d1, z, B, 1.0f, rb, c);
+    decoder_decode(d1, z, B, 1.0f, rb, window_tokens(c));
     CHECK(memcmp(b, c, sizeof(int32_t) * B * T) != 0);
 
     /* the encoder too gives a sequence the same bits alone or in a batch */
     float mu[8 * 64], sigma[8 * 64], mu1[64], sigma1[64];
-    decoder_encode(d1, a, B, mu, sigma);
-    decoder_encode(solo, a + pos * T, 1, mu1, sigma1);
+    decoder_encode(d1, window_tokens(a), B, mu, sigma);
+    decoder_encode(solo, window_tokens(a + pos * T), 1, mu1, sigma1);
     CHECK(memcmp(mu1, mu + pos * Z, sizeof(float) * Z) == 0);
     CHECK(memcmp(sigma1, sigma + pos * Z, sizeof(float) * Z) == 0);
 
@@ -359,16 +360,17 @@ static void test_roll_decoding(void)
     const float temps[] = {0.0f, 1.0f};
     for (int ti = 0; ti < 2; ti++) {
         seed_rngs(rngs, B, 300);
-        decoder_decode_roll(d, z, B, temps[ti], rngs, a);
+        decoder_decode(d, z, B, temps[ti], rngs, window_roll(a));
         CHECK_MSG(roll_is_normalised(a, B * T, P), "T %g: a decoded step is not normalised", temps[ti]);
         rng_seed(&r1, 300 + (uint64_t)POS * 7919);
-        decoder_decode_roll(solo, z + POS * Z, 1, temps[ti], &r1, alone);
+        decoder_decode(solo, z + POS * Z, 1, temps[ti], &r1, window_roll(alone));
         CHECK_MSG(memcmp(alone, a + (size_t)POS * T * K, (size_t)T * K) == 0,
                   "T %g: a roll decodes differently alone", temps[ti]);
         seed_rngs(rngs, B, 300);
         decoder_conduct(d, z, B);
         for (int bar = 0; bar < (int)hp.n_bars; bar++) {
-            decoder_decode_bar_roll(d, B, bar, bar ? prev : NULL, temps[ti], rngs, bar_roll);
+            decoder_decode_bar(d, B, bar, window_roll(bar ? prev : NULL), temps[ti], rngs,
+                               window_roll(bar_roll));
             for (int i = 0; i < B; i++) {
                 memcpy(bars + ((size_t)i * T + (size_t)bar * S) * K, bar_roll + (size_t)i * S * K,
                        (size_t)S * K);
@@ -378,12 +380,12 @@ static void test_roll_decoding(void)
         CHECK_MSG(memcmp(a, bars, (size_t)B * T * K) == 0,
                   "T %g: per-bar roll decoding differs from the full decode", temps[ti]);
     }
-    decoder_decode_roll(d, z, B, 0.0f, NULL, a);
+    decoder_decode(d, z, B, 0.0f, NULL, window_roll(a));
     int sounding = 0;
     for (int i = 0; i < B * T * K; i++) sounding += a[i];
     CHECK_MSG(sounding > 0, "greedy rolls are silent: the test shows nothing");
     float *logits = malloc((size_t)B * T * K * sizeof *logits);
-    decoder_logits_roll(d, z, a, B, logits);
+    decoder_logits(d, z, window_roll(a), B, logits);
     int agree = 0;
     for (int i = 0; i < B * T; i++) {
         uint8_t step[64];
@@ -395,7 +397,7 @@ static void test_roll_decoding(void)
               B * T);
     int32_t tokens[64] = {0};
     tokens[0] = 12345;
-    decoder_decode(solo, z, 1, 0.0f, NULL, tokens);
+    decoder_decode(solo, z, 1, 0.0f, NULL, window_tokens(tokens));
     CHECK_MSG(tokens[0] == 12345, "decoder_decode wrote tokens for a roll model");
     free(a), free(bars), free(bar_roll), free(prev), free(alone), free(logits);
     decoder_free(d), decoder_free(solo);
@@ -478,6 +480,13 @@ static void test_bind_errors(void)
         if (!strcmp(t[i].name, "encoder.mu.w")) t[i].dims[1]++;
     CHECK(model_bind(&m, &hp, t, (size_t)tm.n_tensors, err, sizeof err) == -1);
     CHECK_MSG(strstr(err, "encoder.mu.w") && strstr(err, "shape"), "%s", err);
+
+    /* every tensor there, and one more whose name the layout does not know */
+    memcpy(t, tm.tensors, sizeof t);
+    t[tm.n_tensors] = t[0];
+    strcpy(t[tm.n_tensors].name, "decoder.l0.wx");
+    CHECK(model_bind(&m, &hp, t, (size_t)tm.n_tensors + 1, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, "decoder.l0.wx") && strstr(err, "not part"), "%s", err);
 
     memcpy(t, tm.tensors, sizeof t);
     mv_hparams bad = hp;

@@ -32,9 +32,9 @@ static uint64_t decode_hash(void)
     random_z(&rng, z, B * Z);
     for (int i = 0; i < B; i++) rng_seed(&rngs[i], (uint64_t)i);
     mv_decoder *d = decoder_create(&tm.model, B);
-    decoder_decode(d, z, B, 1.0f, rngs, tokens);
-    decoder_logits(d, z, tokens, B, logits);
-    decoder_encode(d, tokens, B, mu, sigma);
+    decoder_decode(d, z, B, 1.0f, rngs, window_tokens(tokens));
+    decoder_logits(d, z, window_tokens(tokens), B, logits);
+    decoder_encode(d, window_tokens(tokens), B, mu, sigma);
     uint64_t h = 1469598103934665603ull;
     h = fnv1a(h, tokens, sizeof(int32_t) * B * T);
     h = fnv1a(h, logits, sizeof(float) * B * T * K);

@@ -103,12 +103,14 @@ static void test_decoding_allocates_nothing(const mv_hparams *hp)
     for (int i = 0; i < 1000; i++) {
         const int batch = 1 + i % max_batch;
         const float temperature = (i % 3) * 0.5f; /* greedy, 0.5, 1.0 */
-        decoder_decode(d, z, batch, temperature, temperature > 0 ? rngs : NULL, tokens);
-        decoder_encode(d, tokens, batch, mu, sigma);
+        decoder_decode(d, z, batch, temperature, temperature > 0 ? rngs : NULL,
+                       window_tokens(tokens));
+        decoder_encode(d, window_tokens(tokens), batch, mu, sigma);
         decoder_conduct(d, z, batch);
         for (int b = 0; b < batch; b++) prev[b] = tokens[b * T + S - 1];
-        decoder_decode_bar(d, batch, (int)hp->n_bars - 1, prev, temperature, rngs, bar_tokens);
-        if (i % 50 == 0) decoder_logits(d, z, tokens, batch, logits);
+        decoder_decode_bar(d, batch, (int)hp->n_bars - 1, window_tokens(prev), temperature, rngs,
+                           window_tokens(bar_tokens));
+        if (i % 50 == 0) decoder_logits(d, z, window_tokens(tokens), batch, logits);
     }
     counting = 0;
     CHECK_MSG(allocations == 0, "%ld allocations while decoding", allocations);
@@ -143,11 +145,12 @@ static void test_roll_decoding_allocates_nothing(void)
     for (int i = 0; i < 200; i++) {
         const int batch = 1 + i % max_batch;
         const float temperature = (i % 2) * 0.8f;
-        decoder_decode_roll(d, z, batch, temperature, temperature > 0 ? rngs : NULL, roll);
-        decoder_encode_roll(d, roll, batch, mu, sigma);
+        decoder_decode(d, z, batch, temperature, temperature > 0 ? rngs : NULL, window_roll(roll));
+        decoder_encode(d, window_roll(roll), batch, mu, sigma);
         decoder_conduct(d, z, batch);
-        decoder_decode_bar_roll(d, batch, 1, roll + (size_t)(S - 1) * K, temperature, rngs, bar);
-        if (i % 20 == 0) decoder_logits_roll(d, z, roll, batch, logits);
+        decoder_decode_bar(d, batch, 1, window_roll(roll + (size_t)(S - 1) * K), temperature, rngs,
+                           window_roll(bar));
+        if (i % 20 == 0) decoder_logits(d, z, window_roll(roll), batch, logits);
     }
     counting = 0;
     CHECK_MSG(allocations == 0, "%ld allocations while decoding piano rolls", allocations);
@@ -163,8 +166,8 @@ static void test_refinement_allocates_nothing(const mv_hparams *hp)
     test_model tm;
     CHECK(test_model_make(&tm, hp, 23) == 0);
     const int Z = (int)hp->z_size, T = (int)hparams_seq_len(hp);
-    mv_refine *r = refine_create(&tm.model);
     mv_decoder *d = decoder_create(&tm.model, 1);
+    mv_refine *r = refine_create(d);
     CHECK(r != NULL && d != NULL);
     float *z = malloc((size_t)Z * sizeof *z), *start = malloc((size_t)Z * sizeof *start);
     float *mu = malloc((size_t)Z * sizeof *mu), *grad = malloc((size_t)Z * sizeof *grad);
@@ -179,23 +182,25 @@ static void test_refinement_allocates_nothing(const mv_hparams *hp)
     allocations = 0;
     for (int i = 0; i < 40; i++) {
         random_z(&rng, start, Z);
-        if (i % 4 == 0) decoder_decode(d, start, 1, 0, NULL, window); /* nothing to do */
-        else random_tokens(&rng, window, T, (int)hp->n_classes);
+        if (i % 4 == 0)
+            decoder_decode(d, start, 1, 0, NULL, window_tokens(window)); /* nothing to do */
+        else
+            random_tokens(&rng, window, T, (int)hp->n_classes);
         if (i % 10 == 9) window[0] = -1;
         o.steps = i % 3 ? 20 : 0;
-        refused += refine_window(r, window, &o, z, mu, &rep) != 0;
+        refused += refine_window(r, window_tokens(window), &o, z, mu, &rep) != 0;
         if (window[0] < 0) continue;
         reproduced += rep.reproduced;
-        refine_latent(r, window, start, &o, start, &rep);
-        refine_objective(r, window, z, o.prior_weight, grad);
+        refine_latent(r, window_tokens(window), start, &o, start, &rep);
+        refine_objective(r, window_tokens(window), z, o.prior_weight, grad);
     }
     counting = 0;
     CHECK_MSG(allocations == 0, "%ld allocations while refining", allocations);
     CHECK(reproduced > 0 && refused == 4);
 
     free(z), free(start), free(mu), free(grad), free(window);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     test_model_free(&tm);
 }
 

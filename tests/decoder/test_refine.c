@@ -54,22 +54,22 @@ static void random_window(mv_rng *rng, const mv_hparams *hp, window *w)
 static double objective(mv_refine *r, const window *w, const float *z, float lambda,
                         float *grad)
 {
-    return w->roll ? refine_objective_roll(r, w->roll, z, lambda, grad)
-                   : refine_objective(r, w->tokens, z, lambda, grad);
+    return w->roll ? refine_objective(r, window_roll(w->roll), z, lambda, grad)
+                   : refine_objective(r, window_tokens(w->tokens), z, lambda, grad);
 }
 
 static int refine(mv_refine *r, const window *w, const float *start, const mv_refine_options *o,
                   float *z, mv_refine_report *rep)
 {
-    return w->roll ? refine_latent_roll(r, w->roll, start, o, z, rep)
-                   : refine_latent(r, w->tokens, start, o, z, rep);
+    return w->roll ? refine_latent(r, window_roll(w->roll), start, o, z, rep)
+                   : refine_latent(r, window_tokens(w->tokens), start, o, z, rep);
 }
 
 /* Greedy decoding of z into w. */
 static void decode(mv_decoder *d, const float *z, window *w)
 {
-    if (w->roll) decoder_decode_roll(d, z, 1, 0, NULL, w->roll);
-    else decoder_decode(d, z, 1, 0, NULL, w->tokens);
+    if (w->roll) decoder_decode(d, z, 1, 0, NULL, window_roll(w->roll));
+    else decoder_decode(d, z, 1, 0, NULL, window_tokens(w->tokens));
 }
 
 static int same_targets(const mv_hparams *hp, const window *a, const window *b)
@@ -80,13 +80,13 @@ static int same_targets(const mv_hparams *hp, const window *a, const window *b)
     return same;
 }
 
-/* Summed sigmoid CE of a roll's bits under decoder_logits_roll (double). */
+/* Summed sigmoid CE of a roll's bits under decoder_logits(double). */
 static double decoder_ce_roll(mv_decoder *d, const mv_hparams *hp, const float *z,
                               const uint8_t *roll)
 {
     const int N = targets(hp);
     float *logits = malloc(sizeof(float) * N);
-    decoder_logits_roll(d, z, roll, 1, logits);
+    decoder_logits(d, z, window_roll(roll), 1, logits);
     double ce = 0;
     for (int i = 0; i < N; i++) ce += log1p(exp(-fabs((double)logits[i]))) +
                                       fmax(logits[i], 0) - (double)logits[i] * roll[i];
@@ -94,14 +94,14 @@ static double decoder_ce_roll(mv_decoder *d, const mv_hparams *hp, const float *
     return ce;
 }
 
-/* Summed CE of the window under decoder_logits (double), the decoder's meaning. */
+/* Summed CE of the window under decoder_logits(double), the decoder's meaning. */
 static double decoder_ce(mv_decoder *d, const mv_hparams *hp, const float *z, const window *w)
 {
     if (w->roll) return decoder_ce_roll(d, hp, z, w->roll);
     const int32_t *tokens = w->tokens;
     const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes;
     float *logits = malloc(sizeof(float) * T * K);
-    decoder_logits(d, z, tokens, 1, logits);
+    decoder_logits(d, z, window_tokens(tokens), 1, logits);
     double ce = 0;
     for (int t = 0; t < T; t++) {
         const float *x = logits + (size_t)t * K;
@@ -145,8 +145,8 @@ static void test_gradient(const mv_hparams *hp, const char *what, uint64_t seed)
     CHECK(test_model_make(&tm, hp, seed) == 0);
     scale_matrices(&tm, 3.0f);
     const int Z = (int)hp->z_size;
-    mv_refine *r = refine_create(&tm.model);
     mv_decoder *d = decoder_create(&tm.model, 1);
+    mv_refine *r = refine_create(d);
     CHECK(r != NULL && d != NULL);
     mv_rng rng;
     rng_seed(&rng, seed + 1);
@@ -201,8 +201,8 @@ static void test_gradient(const mv_hparams *hp, const char *what, uint64_t seed)
     printf("%s: objective %.4f, worst relative gradient error %.1e\n", what, obj, worst);
     free(z), free(grad), free(v), free(zp);
     window_free(&w);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     test_model_free(&tm);
 }
 
@@ -219,8 +219,8 @@ static void test_reproduces(const mv_hparams *hp, const char *what, uint64_t see
     /* a roll model at the init's scale puts every logit near 0 whatever z */
     if (hp->repr == MV_REPR_ROLL) scale_matrices(&tm, 3.0f);
     const int Z = (int)hp->z_size, T = targets(hp);
-    mv_refine *r = refine_create(&tm.model);
     mv_decoder *d = decoder_create(&tm.model, 1);
+    mv_refine *r = refine_create(d);
     mv_rng rng;
     rng_seed(&rng, seed + 2);
     float *target = malloc(sizeof(float) * Z), *start = malloc(sizeof(float) * Z);
@@ -264,8 +264,8 @@ static void test_reproduces(const mv_hparams *hp, const char *what, uint64_t see
     free(target), free(start), free(z);
     window_free(&win);
     window_free(&got);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     test_model_free(&tm);
 }
 
@@ -278,8 +278,8 @@ static void test_contract(void)
     test_model tm;
     CHECK(test_model_make(&tm, &hp, 5) == 0);
     const int Z = (int)hp.z_size, T = (int)hparams_seq_len(&hp);
-    mv_refine *r = refine_create(&tm.model);
     mv_decoder *d = decoder_create(&tm.model, 1);
+    mv_refine *r = refine_create(d);
     mv_rng rng;
     rng_seed(&rng, 6);
     float *start = malloc(sizeof(float) * Z), *z = malloc(sizeof(float) * Z);
@@ -291,13 +291,13 @@ static void test_contract(void)
     mv_refine_report rep;
 
     o.steps = 0;
-    CHECK(refine_latent(r, seq, start, &o, z, &rep) == 0);
+    CHECK(refine_latent(r, window_tokens(seq), start, &o, z, &rep) == 0);
     CHECK(rep.kept_start && rep.steps == 0 && !memcmp(z, start, sizeof(float) * Z));
 
     /* already reproduced: nothing to do */
     o = refine_defaults();
-    decoder_decode(d, start, 1, 0, NULL, seq);
-    CHECK(refine_latent(r, seq, start, &o, z, &rep) == 0);
+    decoder_decode(d, start, 1, 0, NULL, window_tokens(seq));
+    CHECK(refine_latent(r, window_tokens(seq), start, &o, z, &rep) == 0);
     CHECK(rep.reproduced && rep.kept_start && rep.steps == 0 && rep.correct == T);
     CHECK(!memcmp(z, start, sizeof(float) * Z));
 
@@ -305,22 +305,22 @@ static void test_contract(void)
     random_tokens(&rng, seq, T, (int)hp.n_classes);
     memset(z, 0, sizeof(float) * Z);
     seq[T - 1] = (int32_t)hp.n_classes;
-    CHECK(refine_latent(r, seq, start, &o, z, &rep) == -1);
+    CHECK(refine_latent(r, window_tokens(seq), start, &o, z, &rep) == -1);
     seq[T - 1] = -1;
-    CHECK(refine_window(r, seq, &o, z, NULL, &rep) == -1);
+    CHECK(refine_window(r, window_tokens(seq), &o, z, NULL, &rep) == -1);
     seq[T - 1] = 0;
     mv_refine_options bad[] = {{-1, 0.05f, 0}, {MV_REFINE_MAX_STEPS + 1, 0.05f, 0},
                                {10, 0, 0}, {10, NAN, 0}, {10, 0.05f, -1}, {10, 0.05f, INFINITY}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK(refine_latent(r, seq, start, &bad[i], z, &rep) == -1);
+        CHECK(refine_latent(r, window_tokens(seq), start, &bad[i], z, &rep) == -1);
     for (int i = 0; i < Z; i++) CHECK(z[i] == 0);
 
     /* in place, and the same bits as out of place; never worse than the start */
     o.steps = 30;
     mv_refine_report rep2;
-    CHECK(refine_latent(r, seq, start, &o, z, &rep) == 0);
+    CHECK(refine_latent(r, window_tokens(seq), start, &o, z, &rep) == 0);
     memcpy(z2, start, sizeof(float) * Z);
-    CHECK(refine_latent(r, seq, z2, &o, z2, &rep2) == 0);
+    CHECK(refine_latent(r, window_tokens(seq), z2, &o, z2, &rep2) == 0);
     CHECK(!memcmp(z, z2, sizeof(float) * Z));
     CHECK(rep.correct == rep2.correct && rep.steps == rep2.steps);
     CHECK(rep.correct >= rep.correct_start);
@@ -328,15 +328,15 @@ static void test_contract(void)
 
     /* refine_window starts from the encoder's mu */
     float *mu = malloc(sizeof(float) * Z), *sigma = malloc(sizeof(float) * Z);
-    decoder_encode(d, seq, 1, mu, sigma);
-    CHECK(refine_window(r, seq, &o, z, z2, &rep) == 0);
+    decoder_encode(d, window_tokens(seq), 1, mu, sigma);
+    CHECK(refine_window(r, window_tokens(seq), &o, z, z2, &rep) == 0);
     CHECK(!memcmp(z2, mu, sizeof(float) * Z));
-    CHECK(refine_latent(r, seq, mu, &o, mu, &rep2) == 0);
+    CHECK(refine_latent(r, window_tokens(seq), mu, &o, mu, &rep2) == 0);
     CHECK(!memcmp(z, mu, sizeof(float) * Z));
 
     free(mu), free(sigma), free(start), free(z), free(z2), free(seq);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
     test_model_free(&tm);
 }
 
@@ -347,27 +347,31 @@ static void test_roll_contract(const mv_hparams *roll_hp)
     token_hp.repr = MV_REPR_MELODY;
     test_model roll_m, token_m;
     CHECK(test_model_make(&roll_m, roll_hp, 9) == 0 && test_model_make(&token_m, &token_hp, 9) == 0);
-    mv_refine *r = refine_create(&roll_m.model), *t = refine_create(&token_m.model);
+    mv_decoder *roll_d = decoder_create(&roll_m.model, 1);
+    mv_decoder *token_d = decoder_create(&token_m.model, 1);
+    mv_refine *r = refine_create(roll_d), *t = refine_create(token_d);
     CHECK(r != NULL && t != NULL);
     const int Z = (int)roll_hp->z_size;
     float *start = calloc((size_t)Z, sizeof(float)), *z = calloc((size_t)Z, sizeof(float));
     window w = window_alloc(roll_hp);
     int32_t *tokens = calloc(hparams_seq_len(roll_hp), sizeof(int32_t));
     const mv_refine_options o = refine_defaults();
-    CHECK(refine_latent(r, tokens, start, &o, z, NULL) == -1);
-    CHECK(refine_window(r, tokens, &o, z, NULL, NULL) == -1);
-    CHECK(refine_latent_roll(t, w.roll, start, &o, z, NULL) == -1);
+    CHECK(refine_latent(r, window_tokens(tokens), start, &o, z, NULL) == -1);
+    CHECK(refine_window(r, window_tokens(tokens), &o, z, NULL, NULL) == -1);
+    CHECK(refine_latent(t, window_roll(w.roll), start, &o, z, NULL) == -1);
     w.roll[3] = 2;
-    CHECK(refine_latent_roll(r, w.roll, start, &o, z, NULL) == -1);
-    CHECK(refine_window_roll(r, w.roll, &o, z, NULL, NULL) == -1);
+    CHECK(refine_latent(r, window_roll(w.roll), start, &o, z, NULL) == -1);
+    CHECK(refine_window(r, window_roll(w.roll), &o, z, NULL, NULL) == -1);
     w.roll[3] = 1;
     mv_refine_report rep;
-    CHECK(refine_window_roll(r, w.roll, &o, z, start, &rep) == 0);
+    CHECK(refine_window(r, window_roll(w.roll), &o, z, start, &rep) == 0);
     CHECK(rep.correct >= rep.correct_start && rep.correct <= targets(roll_hp));
     free(start), free(z), free(tokens);
     window_free(&w);
     refine_free(r);
     refine_free(t);
+    decoder_free(roll_d);
+    decoder_free(token_d);
     test_model_free(&roll_m);
     test_model_free(&token_m);
 }

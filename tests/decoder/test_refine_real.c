@@ -77,8 +77,8 @@ static void test_real_windows(const mv_model *m, const char *shared)
     CHECK(read_windows(shared, &c) == 0);
     CHECK_MSG(c.n == PER_SONG * (int)(sizeof songs / sizeof songs[0]), "%d windows read", c.n);
     const int T = 32, Z = (int)m->hp.z_size;
-    mv_refine *r = refine_create(m);
     mv_decoder *d = decoder_create(m, 1);
+    mv_refine *r = refine_create(d);
     float *z = malloc(sizeof(float) * Z), *mu = malloc(sizeof(float) * Z);
     int32_t got[32];
     mv_refine_options o = refine_defaults();
@@ -87,10 +87,10 @@ static void test_real_windows(const mv_model *m, const char *shared)
     int wrong_mu = 0, improved = 0, exact_mu = 0, exact = 0;
     for (int w = 0; w < c.n; w++) {
         mv_refine_report rep;
-        CHECK(refine_window(r, c.windows[w], &o, z, mu, &rep) == 0);
-        decoder_decode(d, mu, 1, 0, NULL, got);
+        CHECK(refine_window(r, window_tokens(c.windows[w]), &o, z, mu, &rep) == 0);
+        decoder_decode(d, mu, 1, 0, NULL, window_tokens(got));
         const int from_mu = correct_tokens(got, c.windows[w], T);
-        decoder_decode(d, z, 1, 0, NULL, got);
+        decoder_decode(d, z, 1, 0, NULL, window_tokens(got));
         const int from_z = correct_tokens(got, c.windows[w], T);
         CHECK(from_mu == rep.correct_start && from_z == rep.correct);
         CHECK_MSG(from_z >= from_mu, "window %d: %d tokens right from mu, %d refined", w, from_mu,
@@ -110,16 +110,16 @@ static void test_real_windows(const mv_model *m, const char *shared)
     CHECK(improved * 2 >= wrong_mu);
     CHECK(exact > exact_mu);
     free(z), free(mu);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
 }
 
 static void test_playable_fixture(const mv_model *m)
 {
     enum { N = 9 };
     const int T = 32, Z = (int)m->hp.z_size;
-    mv_refine *r = refine_create(m);
     mv_decoder *d = decoder_create(m, 1);
+    mv_refine *r = refine_create(d);
     float *prior = malloc(sizeof(float) * Z), *z = malloc(sizeof(float) * Z);
     int32_t window[32];
     mv_rng rng;
@@ -127,11 +127,11 @@ static void test_playable_fixture(const mv_model *m)
     int exact_mu = 0, exact = 0;
     for (int i = 0; i < N; i++) {
         for (int k = 0; k < Z; k++) prior[k] = rng_normal(&rng);
-        decoder_decode(d, prior, 1, 0, NULL, window);
+        decoder_decode(d, prior, 1, 0, NULL, window_tokens(window));
         mv_refine_options o = refine_defaults();
         o.steps = 50; /* the sanitizer build runs this too */
         mv_refine_report rep;
-        CHECK(refine_window(r, window, &o, z, NULL, &rep) == 0);
+        CHECK(refine_window(r, window_tokens(window), &o, z, NULL, &rep) == 0);
         exact_mu += rep.correct_start == T;
         exact += rep.reproduced;
     }
@@ -140,8 +140,8 @@ static void test_playable_fixture(const mv_model *m)
     CHECK_MSG(exact * 3 >= N * 2 && exact > exact_mu, "reproduced %d of %d (mu %d)", exact, N,
               exact_mu);
     free(prior), free(z);
-    decoder_free(d);
     refine_free(r);
+    decoder_free(d);
 }
 
 int main(int argc, char **argv)

@@ -305,7 +305,7 @@ static void projections(const mv_weights *w, const float *v, double *proj, float
     int32_t t[32];
     for (int i = 0; i < N_TRAIN; i++) {
         known_window(i, t);
-        decoder_encode(d, t, 1, mu, sigma);
+        decoder_encode(d, window_tokens(t), 1, mu, sigma);
         proj[i] = 0;
         for (int k = 0; k < Z; k++) proj[i] += (double)mu[k] * v[k];
         density[i] = (float)(i % 8 + 1) / 2;
@@ -334,7 +334,7 @@ static double density_quartile_step(const char *model)
         int notes = i % 8 + 1;
         if (notes > 2 && notes < 7) continue;
         known_window(i, t);
-        decoder_encode(d, t, 1, mu, sigma);
+        decoder_encode(d, window_tokens(t), 1, mu, sigma);
         for (int k = 0; k < Z; k++) diff[k] += (notes >= 7 ? mu[k] : -mu[k]) / 4;
     }
     for (int k = 0; k < Z; k++) norm += diff[k] * diff[k];

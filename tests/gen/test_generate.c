@@ -54,7 +54,7 @@ static void decode_notes(model *m, const float *z, mv_midi_file *f)
 {
     int32_t *tokens = malloc(sizeof *tokens * m->L);
     mv_note *notes = malloc(sizeof *notes * m->L * 9);
-    decoder_decode(m->d, z, 1, 0, NULL, tokens);
+    decoder_decode(m->d, z, 1, 0, NULL, window_tokens(tokens));
     int n = sequence_notes(&m->hp, tokens, notes, m->L * 9);
     int tps = midi_ticks_per_step((int)m->hp.steps_per_bar);
     midi_file_init(f, MIDI_WRITE_PPQN, 1);
@@ -135,7 +135,7 @@ static void reference_encoding(model *m, const char *path, float *mu, float *sig
     char e[1024];
     CHECK_MSG(sequence_read_window(path, &m->hp, -1, "MELODY", tokens, &bar, e, sizeof e) == 0,
               "%s", e);
-    decoder_encode(m->d, tokens, 1, mu, sigma);
+    decoder_encode(m->d, window_tokens(tokens), 1, mu, sigma);
     free(tokens);
 }
 
@@ -170,9 +170,9 @@ static void reference_refined(model *m, const char *path, float *z)
     char e[1024];
     CHECK_MSG(sequence_read_window(path, &m->hp, -1, "MELODY", tokens, &bar, e, sizeof e) == 0,
               "%s", e);
-    mv_refine *r = refine_create(&m->m);
+    mv_refine *r = refine_create(m->d);
     mv_refine_options o = refine_defaults();
-    CHECK(r && refine_window(r, tokens, &o, z, NULL, NULL) == 0);
+    CHECK(r && refine_window(r, window_tokens(tokens), &o, z, NULL, NULL) == 0);
     refine_free(r);
     free(tokens);
 }

@@ -110,8 +110,8 @@ static void check_model(const char *path, collected *c, const char *expect_sync)
     float *mu = malloc(sizeof *mu * n * Z), *z = malloc(sizeof *z * n * Z);
     float *sigma = malloc(sizeof *sigma * n * Z);
     int32_t *base = malloc(sizeof *base * n * T), *moved = malloc(sizeof *moved * n * T);
-    decoder_encode(d, &c->windows[0][0], n, mu, sigma);
-    decoder_decode(d, mu, n, 0, NULL, base);
+    decoder_encode(d, window_tokens(&c->windows[0][0]), n, mu, sigma);
+    decoder_decode(d, mu, n, 0, NULL, window_tokens(base));
     for (int knob = 0; knob < 4; knob++) {
         if (!attribute_applies(attribute_find(knob_names[knob][0]), m.hp.repr)) continue;
         const char *name = NULL;
@@ -129,7 +129,7 @@ static void check_model(const char *path, collected *c, const char *expect_sync)
         if (k < 0) continue;
         memcpy(z, mu, sizeof *z * n * Z);
         for (int i = 0; i < n; i++) latent_add_attribute(z + (size_t)i * Z, v, 1.0f, stats[3], Z);
-        decoder_decode(d, z, n, 0, NULL, moved);
+        decoder_decode(d, z, n, 0, NULL, window_tokens(moved));
         double own = mean_change(&m.hp, base, moved, n, k, stats[1]);
         printf("%s: %-16s +1 moves it by %+.2f sd on %d test-split windows\n", path, name, own, n);
         CHECK_MSG(own >= MIN_EFFECT, "%s: %s moves by %+.2f sd", path, name, own);

@@ -1,8 +1,8 @@
 /* Piano-roll models in the CLI (issue 12), on a model of random weights (roll_2bar's
  * pitches and grid, 64 wide: fixture preset small_roll) and real Bach chorales:
- * - gen_decode_roll does not depend on the batch size and seeds sequence i
+ * - gen_decode (a roll model) does not depend on the batch size and seeds sequence i
  *   from (seed, i); a roll anchor is mu, or with refinement a z that decodes
- *   at least as close to the window (core's refine_window_roll);
+ *   at least as close to the window (core's refine_window);
  * - a chorale's window read with a list of tracks is the four voices' roll,
  *   the one `morphvae data --repr roll` extracts, and roll -> MIDI -> window
  *   gives the same bytes back;
@@ -124,7 +124,7 @@ static void write_decode(mv_gen_model *g, const float *z, const char *path)
 {
     uint8_t *roll = malloc(g->window_bytes);
     char e[512];
-    gen_decode_roll(g, z, 1, 0, 0, roll);
+    gen_decode(g, z, 1, 0, 0, roll);
     CHECK_MSG(sequence_write_midi(path, &g->hp, roll, 1, NULL, 120, e, sizeof e) == 0, "%s", e);
     free(roll);
 }
@@ -137,7 +137,7 @@ static void chorale_mu(mv_gen_model *g, const char *path, float *mu, float *sigm
     int bar;
     char e[1024];
     CHECK_MSG(sequence_read_window(path, &g->hp, -1, SATB, roll, &bar, e, sizeof e) == 0, "%s", e);
-    gen_encode_roll(g, roll, 1, mu, sigma);
+    gen_encode(g, roll, 1, mu, sigma);
     free(roll);
 }
 
@@ -157,33 +157,34 @@ static void test_api(const char *model)
     rng_seed(&r, 42);
     for (int i = 0; i < N * Z; i++) z[i] = rng_normal(&r);
     static uint8_t a[N * T * K], b[N * T * K], c[N * T * K], one[T * K];
-    gen_decode_roll(&g1, z, N, 0.5f, 9, a);
-    gen_decode_roll(&g3, z, N, 0.5f, 9, b);
+    gen_decode(&g1, z, N, 0.5f, 9, a);
+    gen_decode(&g3, z, N, 0.5f, 9, b);
     CHECK_MSG(!memcmp(a, b, sizeof a), "sampled rolls depend on the batch size");
     for (int i = 0; i < N; i++) {
         rng_seed(&r, gen_sequence_seed(9, (uint64_t)i));
-        decoder_decode_roll(g1.decoder, z + i * Z, 1, 0.5f, &r, one);
+        decoder_decode(g1.decoder, z + i * Z, 1, 0.5f, &r, window_roll(one));
         CHECK_MSG(!memcmp(one, a + i * T * K, sizeof one), "sequence %d not seeded from (9, %d)",
                   i, i);
     }
-    gen_decode_windows(&g3, z, N, 0.5f, 10, c);
+    gen_decode(&g3, z, N, 0.5f, 10, c);
     CHECK_MSG(memcmp(a, c, sizeof a), "seed 10 gave the rolls of seed 9");
-    gen_encode_roll(&g1, a, N, mu1, NULL);
-    gen_encode_windows(&g3, a, N, mu3, NULL);
+    gen_encode(&g1, a, N, mu1, NULL);
+    gen_encode(&g3, a, N, mu3, NULL);
     for (int i = 0; i < N * Z; i++) CHECK_CLOSE(mu3[i], mu1[i], 1e-5);
 
     float anchor[Z], mu[Z];
     CHECK(gen_anchor(&g1, a, 0, anchor, mu, NULL, e, sizeof e) == 0);
     CHECK(!memcmp(anchor, mu1, sizeof anchor) && !memcmp(mu, mu1, sizeof mu));
-    /* refined: core's refine_window_roll from mu, never decoding worse */
+    /* refined: core's refine_window from mu, never decoding worse */
     float refined[Z], core_z[Z];
     mv_refine_report rep, core_rep;
     CHECK(gen_anchor(&g1, a, 10, refined, mu, &rep, e, sizeof e) == 0);
     CHECK(!memcmp(mu, mu1, sizeof mu));
-    mv_refine *core_refine = refine_create(&g1.model);
+    mv_refine *core_refine = refine_create(g1.decoder);
     mv_refine_options o = refine_defaults();
     o.steps = 10;
-    CHECK(core_refine && refine_window_roll(core_refine, a, &o, core_z, NULL, &core_rep) == 0);
+    CHECK(core_refine &&
+          refine_window(core_refine, window_roll(a), &o, core_z, NULL, &core_rep) == 0);
     CHECK(!memcmp(refined, core_z, sizeof refined) && rep.correct == core_rep.correct);
     CHECK(rep.correct >= rep.correct_start && rep.correct_start > 0);
     refine_free(core_refine);
@@ -489,7 +490,7 @@ static void test_anchors(mv_gen_model *g, const char *model)
     for (int k = 0; k < 2; k++) {
         float mu[Z];
         CHECK(phrase_is_varied(&g->hp, chosen[k].data));
-        gen_encode_roll(g, chosen[k].data, 1, mu, NULL);
+        gen_encode(g, chosen[k].data, 1, mu, NULL);
         check_stored_anchor(w, k ? "anchor.b.z" : "anchor.a.z", mu);
         const mv_meta *source = weights_meta(w, k ? "anchor.b.source" : "anchor.a.source");
         CHECK(source && !strncmp(source->data, chosen[k].source, strlen(chosen[k].source)));

@@ -195,11 +195,12 @@ int main(int argc, char **argv)
     }
     int32_t tokens[256];
     CHECK_MSG(melody_window(hp, tokens) == 0, "%s has no MELODY window", anchor_mid);
-    mv_refine *r = refine_create(&m);
+    mv_decoder *d = decoder_create(&m, 1);
+    mv_refine *r = d ? refine_create(d) : NULL;
     float z[MV_MAX_SIZE], mu[MV_MAX_SIZE];
     mv_refine_report rep;
     mv_refine_options o = refine_defaults();
-    CHECK(r && refine_window(r, tokens, &o, z, mu, &rep) == 0);
+    CHECK(r && refine_window(r, window_tokens(tokens), &o, z, mu, &rep) == 0);
     printf("core: greedy %d -> %d of %d tokens right after %d steps%s\n", rep.correct_start,
            rep.correct, seq_len, rep.steps, rep.kept_start ? " (kept mu)" : "");
 
@@ -297,6 +298,7 @@ int main(int argc, char **argv)
     session_free(&refined);
     session_free(&plain);
     refine_free(r);
+    decoder_free(d);
     weights_free(w);
     return check_report();
 }

@@ -505,7 +505,7 @@ static void test_window_message(void)
 }
 
 /* A MIDI file anchor of a roll model is refined in the worker exactly as core's
- * refine_window_roll refines the file's window (the saved vector, bit for bit). */
+ * refine_window refines the file's window (the saved vector, bit for bit). */
 static void test_file_anchor_refined(void)
 {
     session s = {.host = open_roll_host()};
@@ -528,10 +528,11 @@ static void test_file_anchor_refined(void)
         if (sscanf(hex, "%8x", &bits) != 1) break;
         memcpy(&saved[n], &bits, sizeof bits);
     }
-    mv_refine *r = refine_create(&m);
+    mv_decoder *d = decoder_create(&m, 1);
+    mv_refine *r = d ? refine_create(d) : NULL;
     mv_refine_report rep;
     const mv_refine_options o = refine_defaults();
-    CHECK(r && refine_window_roll(r, window, &o, want, NULL, &rep) == 0);
+    CHECK(r && refine_window(r, window_roll(window), &o, want, NULL, &rep) == 0);
     CHECK_MSG(n == Z && !memcmp(saved, want, sizeof(float) * (size_t)Z),
               "the plugin's roll anchor is not core's refined z (%d floats read)", n);
     CHECK_MSG(rep.correct >= rep.correct_start, "refinement decoded worse than mu");
@@ -542,6 +543,7 @@ static void test_file_anchor_refined(void)
            rep.correct_start, rep.correct, (int)hparams_seq_len(&hp) * (int)hp.n_classes,
            rep.steps);
     refine_free(r);
+    decoder_free(d);
     free(text);
     host_free_state(state);
     weights_free(w);

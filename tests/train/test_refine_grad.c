@@ -29,8 +29,8 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
     for (int t = 0; t < T; t++) tokens[t] = (int32_t)(rng_u32(&rng) % hp->n_classes);
     for (int i = 0; i < T * K; i++) bits[i] = rng_u32(&rng) % 5 == 0;
     vae_loss_cfg loss = {0, 0};
-    vae_stats st = roll ? vae_forward_roll(&m, bits, NULL, 1, &loss, VAE_FEED_TRUTH, 0, NULL)
-                        : vae_forward(&m, tokens, NULL, 1, &loss, VAE_FEED_TRUTH, 0, NULL);
+    const mv_window window = roll ? window_roll(bits) : window_tokens(tokens);
+    vae_stats st = vae_forward(&m, window, NULL, 1, &loss, VAE_FEED_TRUTH, 0, NULL);
     vae_zero_grads(&m);
     vae_backward(&m, &loss);
 
@@ -42,12 +42,13 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
     mv_model model;
     char err[256];
     CHECK_MSG(model_bind(&model, hp, tensors, (size_t)n, err, sizeof err) == 0, "%s", err);
-    mv_refine *r = refine_create(&model);
+    mv_decoder *d = decoder_create(&model, 1);
+    mv_refine *r = d ? refine_create(d) : NULL;
     CHECK(r != NULL);
     float *z = malloc(sizeof(float) * Z), *grad = malloc(sizeof(float) * Z);
     for (int i = 0; i < Z; i++) z[i] = (float)m.mu[i];
-    const double objective = roll ? refine_objective_roll(r, bits, z, 0, grad)
-                                  : refine_objective(r, tokens, z, 0, grad);
+    const double objective = roll ? refine_objective(r, window_roll(bits), z, 0, grad)
+                                  : refine_objective(r, window_tokens(tokens), z, 0, grad);
     CHECK_CLOSE(objective, st.recon, 1e-5);
 
     double largest = 0, worst = 0;
@@ -59,6 +60,7 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
            objective, st.recon, largest, worst);
     free(z), free(grad), free(block), free(tokens), free(bits);
     refine_free(r);
+    decoder_free(d);
     vae_free(&m);
 }
 

@@ -46,7 +46,7 @@ static void compare(const mv_hparams *hp, const char *what)
     int32_t *tokens = malloc(sizeof(int32_t) * B * T);
     for (int i = 0; i < B * T; i++) tokens[i] = (int32_t)(rng_u32(&r) % K);
     vae_loss_cfg loss = {0.2f, 0};
-    vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    vae_forward(&m, window_tokens(tokens), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
 
     mv_tensor tensors[MV_MAX_TENSORS];
     int n = model_carve(hp, m.params, tensors);
@@ -57,7 +57,7 @@ static void compare(const mv_hparams *hp, const char *what)
     CHECK(d != NULL);
 
     float *mu = malloc(sizeof(float) * B * Z), *sigma = malloc(sizeof(float) * B * Z);
-    decoder_encode(d, tokens, B, mu, sigma);
+    decoder_encode(d, window_tokens(tokens), B, mu, sigma);
     double worst_mu = 0, worst_logit = 0;
     for (int i = 0; i < B * Z; i++) {
         CHECK_CLOSE(m.mu[i], mu[i], 1e-4);
@@ -65,7 +65,7 @@ static void compare(const mv_hparams *hp, const char *what)
         worst_mu = fmax(worst_mu, fabs(m.mu[i] - mu[i]));
     }
     float *logits = malloc(sizeof(float) * B * T * K);
-    decoder_logits(d, m.mu, tokens, B, logits);
+    decoder_logits(d, m.mu, window_tokens(tokens), B, logits);
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++)
             for (int k = 0; k < K; k++) {
@@ -76,10 +76,10 @@ static void compare(const mv_hparams *hp, const char *what)
             }
 
     /* greedy decoding from mu: the trainer feeds its argmax back */
-    vae_stats st = vae_forward(&m, tokens, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
-    vae_count_onsets(&m, tokens, NULL, &st);
+    vae_stats st = vae_forward(&m, window_tokens(tokens), NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    vae_count_onsets(&m, window_tokens(tokens), &st);
     int32_t *greedy = malloc(sizeof(int32_t) * B * T);
-    decoder_decode(d, m.mu, B, 0, NULL, greedy);
+    decoder_decode(d, m.mu, B, 0, NULL, window_tokens(greedy));
     long on_true = 0, on_pred = 0, on_both = 0;
     for (int i = 0; i < B * T; i++) {
         on_true += token_onsets(hp, tokens[i]);
@@ -129,7 +129,7 @@ static void compare_roll(const mv_hparams *hp)
     for (int i = 0; i < B * T; i++)
         roll_step_normalise(roll + (size_t)i * K, i % T ? roll + (size_t)(i - 1) * K : NULL, K / 2);
     vae_loss_cfg loss = {0.2f, 0};
-    vae_forward_roll(&m, roll, NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    vae_forward(&m, window_roll(roll), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
     mv_tensor tensors[MV_MAX_TENSORS];
     int n = model_carve(hp, m.params, tensors);
     mv_model model;
@@ -138,20 +138,20 @@ static void compare_roll(const mv_hparams *hp)
     mv_decoder *d = decoder_create(&model, B);
     CHECK(d != NULL);
     float *mu = malloc(sizeof(float) * B * Z), *sigma = malloc(sizeof(float) * B * Z);
-    decoder_encode_roll(d, roll, B, mu, sigma);
+    decoder_encode(d, window_roll(roll), B, mu, sigma);
     for (int i = 0; i < B * Z; i++) {
         CHECK_CLOSE(m.mu[i], mu[i], 1e-4);
         CHECK_CLOSE(m.sigma[i], sigma[i], 1e-4);
     }
     float *logits = malloc(sizeof(float) * B * T * K);
-    decoder_logits_roll(d, m.mu, roll, B, logits);
+    decoder_logits(d, m.mu, window_roll(roll), B, logits);
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++)
             for (int k = 0; k < K; k++)
                 CHECK_CLOSE(vae_logits_at(&m, b, t)[k], logits[((size_t)b * T + t) * K + k], 1e-4);
-    vae_stats st = vae_forward_roll(&m, roll, NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
-    vae_count_onsets(&m, NULL, roll, &st);
-    decoder_decode_roll(d, m.mu, B, 0, NULL, greedy);
+    vae_stats st = vae_forward(&m, window_roll(roll), NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    vae_count_onsets(&m, window_roll(roll), &st);
+    decoder_decode(d, m.mu, B, 0, NULL, window_roll(greedy));
     long on_true = 0, on_pred = 0, on_both = 0; /* the "starts" bits */
     for (int i = 0; i < B * T; i++)
         for (int p = K / 2; p < K; p++) {

@@ -199,13 +199,8 @@ typedef struct case_cfg {
     int roll; /* a piano-roll model */
 } case_cfg;
 
-/* The batch: tokens, or roll steps (normalised, as the data is). */
-typedef struct batch_in {
-    const int32_t *tokens;
-    const uint8_t *roll;
-} batch_in;
-
-static double model_loss(vae *m, const batch_in *in, const double *eps, int B,
+/* in: the batch's tokens, or roll steps (normalised, as the data is). */
+static double model_loss(vae *m, mv_window in, const double *eps, int B,
                          const case_cfg *c)
 {
     mv_rng r[8]; /* one stream per sequence */
@@ -214,8 +209,7 @@ static double model_loss(vae *m, const batch_in *in, const double *eps, int B,
     for (int b = 0; b < B; b++)
         rng_seed(&r[b], 99 + (uint64_t)b); /* the same sampling and dropout draws every time */
     m->word_dropout = c->word_dropout;
-    if (in->roll) return vae_forward_roll(m, in->roll, eps, B, &c->loss, c->feed, c->sample_prob, r).loss;
-    return vae_forward(m, in->tokens, eps, B, &c->loss, c->feed, c->sample_prob, r).loss;
+    return vae_forward(m, in, eps, B, &c->loss, c->feed, c->sample_prob, r).loss;
 }
 
 /* Every parameter of every tensor against central differences. */
@@ -240,12 +234,12 @@ static void check_model(const case_cfg *c)
     for (int i = 0; i < B * T * K; i++) steps[i] = rng_uniform(&r) < 0.3f;
     for (int i = 0; i < B * T; i++)
         roll_step_normalise(steps + i * K, i % T ? steps + (i - 1) * K : NULL, K / 2);
-    const batch_in in = {c->roll ? NULL : tokens, c->roll ? steps : NULL};
+    const mv_window in = c->roll ? window_roll(steps) : window_tokens(tokens);
     double eps[B * 4];
     for (int i = 0; i < B * 4; i++) eps[i] = rng_normal(&r);
 
     vae_zero_grads(&m);
-    model_loss(&m, &in, eps, B, c);
+    model_loss(&m, in, eps, B, c);
     vae_backward(&m, &c->loss);
 
     double worst = 0;
@@ -254,13 +248,13 @@ static void check_model(const case_cfg *c)
         double tensor_worst = 0;
         uint64_t n = tensor_spec_count(&m.specs[t]);
         for (uint64_t i = 0; i < n; i++) {
-            double *p = m.params + m.offsets[t] + i, keep = *p;
+            double *p = m.params + m.specs[t].offset + i, keep = *p;
             *p = keep + step;
-            double up = model_loss(&m, &in, eps, B, c);
+            double up = model_loss(&m, in, eps, B, c);
             *p = keep - step;
-            double down = model_loss(&m, &in, eps, B, c);
+            double down = model_loss(&m, in, eps, B, c);
             *p = keep;
-            double fd = (up - down) / (2 * step), an = m.grads[m.offsets[t] + i];
+            double fd = (up - down) / (2 * step), an = m.grads[m.specs[t].offset + i];
             /* a roll's loss sums T K sigmoid terms: its differences carry ~1e-9
              * of rounding, so tiny gradients are judged absolutely */
             double e = rel_err(fd, an);

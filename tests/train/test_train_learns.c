@@ -48,7 +48,8 @@ int main(int argc, char **argv)
     for (int step = 0; step < STEPS; step++) {
         for (int i = 0; i < WINDOWS * (int)hp.z_size; i++) eps[i] = rng_normal(&r);
         vae_zero_grads(&m);
-        vae_stats s = vae_forward(&m, tokens, eps, WINDOWS, &loss, VAE_FEED_TRUTH, 0, NULL);
+        vae_stats s =
+            vae_forward(&m, window_tokens(tokens), eps, WINDOWS, &loss, VAE_FEED_TRUTH, 0, NULL);
         vae_backward(&m, &loss);
         double norm = sqrt(be_sum_squares(m.grads, m.n_params));
         be_adam(m.params, m.grads, adam_m, adam_v, m.n_params, (real)schedule_lr(1e-2, SCHEDULE_LR_DECAY, SCHEDULE_LR_MIN, step),

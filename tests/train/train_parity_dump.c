@@ -79,8 +79,8 @@ int main(int argc, char **argv)
     /* free bits at the batch's median KL, so that the hinge is active for some
      * sequences and not for others */
     vae_loss_cfg loss = {0.7, 0};
-    if (roll) vae_forward_roll(&m, steps, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
-    else vae_forward(&m, tokens, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    const mv_window window = roll ? window_roll(steps) : window_tokens(tokens);
+    vae_forward(&m, window, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
     double kl[B];
     memcpy(kl, m.kl_b, sizeof kl);
     for (int i = 0; i < B; i++)
@@ -93,8 +93,7 @@ int main(int argc, char **argv)
     loss.free_bits = 0.5 * (kl[B / 2 - 1] + kl[B / 2]) / log(2.0);
 
     vae_zero_grads(&m);
-    vae_stats st = roll ? vae_forward_roll(&m, steps, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL)
-                        : vae_forward(&m, tokens, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    vae_stats st = vae_forward(&m, window, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
     vae_backward(&m, &loss);
 
     snprintf(path, sizeof path, "%s/parity.dump", argv[1]);
@@ -121,7 +120,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < m.n_tensors; i++) {
         char name[MV_TENSOR_NAME_MAX + 8];
         snprintf(name, sizeof name, "grad.%s", m.specs[i].name);
-        dump(f, name, m.grads + m.offsets[i], (int)m.specs[i].ndim, m.specs[i].dims);
+        dump(f, name, m.grads + m.specs[i].offset, (int)m.specs[i].ndim, m.specs[i].dims);
     }
     fclose(f);
     printf("wrote %s: loss %.12g over %d tensors\n", path, st.loss, m.n_tensors);

@@ -148,7 +148,7 @@ static int evaluator_init(evaluator *e, const mv_model *m, long refine_steps)
     e->kl_dim = calloc((size_t)e->Z, sizeof(double));
     e->refine_options = refine_defaults();
     e->refine_options.steps = (int)refine_steps;
-    if (refine_steps) e->refine = refine_create(m);
+    if (refine_steps && e->d) e->refine = refine_create(e->d);
     int ok = e->d && e->truth && e->mu && e->sigma && e->z && e->logits && e->kl_dim &&
              (e->refine || !refine_steps);
     for (int p = 0; p < PREDICTORS; p++) ok = ok && e->pred[p];
@@ -157,6 +157,7 @@ static int evaluator_init(evaluator *e, const mv_model *m, long refine_steps)
 
 static void evaluator_free(evaluator *e)
 {
+    refine_free(e->refine); /* before the decoder whose matrices it borrows */
     decoder_free(e->d);
     free(e->truth);
     for (int p = 0; p < PREDICTORS; p++) free(e->pred[p]);
@@ -165,7 +166,6 @@ static void evaluator_free(evaluator *e)
     free(e->z);
     free(e->logits);
     free(e->kl_dim);
-    refine_free(e->refine);
 }
 
 /* The z each window is decoded from: the encoder's mu, refined with --refine.
@@ -173,11 +173,11 @@ static void evaluator_free(evaluator *e)
  * change it. */
 static void choose_latents(evaluator *e, int B)
 {
-    decoder_encode(e->d, e->truth, B, e->mu, e->sigma);
+    decoder_encode(e->d, window_tokens(e->truth), B, e->mu, e->sigma);
     memcpy(e->z, e->mu, sizeof(float) * (size_t)B * e->Z);
     for (int b = 0; e->refine && b < B; b++)
-        refine_latent(e->refine, e->truth + (size_t)b * e->T, e->mu + (size_t)b * e->Z,
-                      &e->refine_options, e->z + (size_t)b * e->Z, NULL);
+        refine_latent(e->refine, window_tokens(e->truth + (size_t)b * e->T),
+                      e->mu + (size_t)b * e->Z, &e->refine_options, e->z + (size_t)b * e->Z, NULL);
 }
 
 /* KL(N(mu, sigma^2) || N(0, 1)) of the encoder's posterior, per dimension. */
@@ -195,7 +195,7 @@ static void add_kl(evaluator *e, int B)
 /* Teacher-forced argmax into pred[BY_TEACHER], and the CE of the true tokens. */
 static void teacher_forced(evaluator *e, int B)
 {
-    decoder_logits(e->d, e->z, e->truth, B, e->logits);
+    decoder_logits(e->d, e->z, window_tokens(e->truth), B, e->logits);
     for (int i = 0; i < B * e->T; i++) {
         const float *x = e->logits + (size_t)i * e->K;
         int best = 0;
@@ -213,7 +213,7 @@ static void eval_batch(evaluator *e, int B)
     choose_latents(e, B);
     add_kl(e, B);
     teacher_forced(e, B);
-    decoder_decode(e->d, e->z, B, 0, NULL, e->pred[BY_GREEDY]);
+    decoder_decode(e->d, e->z, B, 0, NULL, window_tokens(e->pred[BY_GREEDY]));
     for (int i = 0; i < B * e->T; i++) e->pred[BY_COMMON][i] = e->common_class;
     eval_repeat_previous(e->truth, B, e->T, e->common_class, e->pred[BY_REPEAT]);
     for (int p = 0; p < PREDICTORS; p++)

@@ -76,7 +76,7 @@ static int roll_eval_init(roll_eval *e, const mv_model *m, long refine_steps)
     e->latent = malloc(sizeof(float) * BZ);
     e->refine_options = refine_defaults();
     e->refine_options.steps = (int)refine_steps;
-    if (refine_steps) ok = ok && (e->refine = refine_create(m));
+    if (refine_steps) ok = ok && (e->refine = refine_create(e->d));
     return ok && e->mu && e->sigma && e->z && e->logits && e->rngs && e->kl_dim && e->latent
                ? 0
                : -1;
@@ -84,6 +84,7 @@ static int roll_eval_init(roll_eval *e, const mv_model *m, long refine_steps)
 
 static void roll_eval_free(roll_eval *e)
 {
+    refine_free(e->refine); /* before the decoder whose matrices it borrows */
     decoder_free(e->d);
     free(e->truth);
     free(e->prior);
@@ -95,7 +96,6 @@ static void roll_eval_free(roll_eval *e)
     free(e->rngs);
     free(e->kl_dim);
     free(e->latent);
-    refine_free(e->refine);
 }
 
 static void count_cell(cell_count *c, int truth, int pred)
@@ -135,7 +135,7 @@ static void add_kl(roll_eval *e, int B)
  * it, and the summed sigmoid cross-entropy of the truth. */
 static void teacher_forced(roll_eval *e, int B)
 {
-    decoder_logits_roll(e->d, e->latent, e->truth, B, e->logits);
+    decoder_logits(e->d, e->latent, window_roll(e->truth), B, e->logits);
     for (int i = 0; i < B * e->T; i++) {
         const float *x = e->logits + (size_t)i * e->K;
         const uint8_t *y = e->truth + (size_t)i * e->K;
@@ -171,7 +171,7 @@ static void sample_prior(roll_eval *e, int B)
             for (int j = 0; j < e->Z; j++) e->z[(size_t)b * e->Z + j] = rng_normal(&r);
             e->rngs[b] = r;
         }
-        decoder_decode_roll(e->d, e->z, B, prior_temperatures[ti], e->rngs, e->prior);
+        decoder_decode(e->d, e->z, B, prior_temperatures[ti], e->rngs, window_roll(e->prior));
         for (int b = 0; b < B; b++)
             phrase_stats_add_roll(&e->prior_stats[ti], e->hp, e->prior + (size_t)b * e->T * e->K);
     }
@@ -180,14 +180,14 @@ static void sample_prior(roll_eval *e, int B)
 static void eval_batch(roll_eval *e, int B)
 {
     const size_t window = (size_t)e->T * e->K;
-    decoder_encode_roll(e->d, e->truth, B, e->mu, e->sigma);
+    decoder_encode(e->d, window_roll(e->truth), B, e->mu, e->sigma);
     add_kl(e, B);
     memcpy(e->latent, e->mu, sizeof(float) * (size_t)B * e->Z);
     for (int b = 0; e->refine && b < B; b++)
-        refine_latent_roll(e->refine, e->truth + b * window, e->mu + (size_t)b * e->Z,
-                           &e->refine_options, e->latent + (size_t)b * e->Z, NULL);
+        refine_latent(e->refine, window_roll(e->truth + b * window), e->mu + (size_t)b * e->Z,
+                      &e->refine_options, e->latent + (size_t)b * e->Z, NULL);
     teacher_forced(e, B);
-    decoder_decode_roll(e->d, e->latent, B, 0, NULL, e->pred[BY_GREEDY]);
+    decoder_decode(e->d, e->latent, B, 0, NULL, window_roll(e->pred[BY_GREEDY]));
     repeat_previous(e, B);
     for (int p = 0; p < PREDICTORS; p++) score_add(e, &e->score[p], e->pred[p], B);
     for (int b = 0; b < B; b++) {

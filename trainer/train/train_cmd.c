@@ -422,7 +422,7 @@ static void copy_init_params(run *r)
     for (int i = 0; i < r->m.n_tensors; i++) {
         const mv_tensor *t = weights_tensor(r->init_model, r->m.specs[i].name);
         uint64_t n = tensor_spec_count(&r->m.specs[i]);
-        for (uint64_t j = 0; j < n; j++) r->m.params[r->m.offsets[i] + j] = (real)t->data[j];
+        for (uint64_t j = 0; j < n; j++) r->m.params[r->m.specs[i].offset + j] = (real)t->data[j];
     }
     weights_free(r->init_model);
     r->init_model = NULL;
@@ -554,17 +554,15 @@ static void load_window(run *r, int split, uint64_t i, int b)
 static vae_stats forward_batch(run *r, const real *eps, int n, const vae_loss_cfg *loss,
                                int feed, real p_sample, mv_rng *rngs)
 {
-    if (r->ck.hp.repr == MV_REPR_ROLL)
-        return vae_forward_roll(&r->m, r->batch, eps, n, loss, feed, p_sample, rngs);
-    return vae_forward(&r->m, r->batch, eps, n, loss, feed, p_sample, rngs);
+    return vae_forward(&r->m, window_for(r->ck.hp.repr, r->batch), eps, n, loss, feed, p_sample,
+                       rngs);
 }
 
 /* The same with its onsets counted (validation). */
 static vae_stats forward_batch_onsets(run *r, int n, const vae_loss_cfg *loss, int feed)
 {
     vae_stats s = forward_batch(r, NULL, n, loss, feed, 0, NULL);
-    const int roll = r->ck.hp.repr == MV_REPR_ROLL;
-    vae_count_onsets(&r->m, roll ? NULL : r->batch, roll ? r->batch : NULL, &s);
+    vae_count_onsets(&r->m, window_for(r->ck.hp.repr, r->batch), &s);
     return s;
 }
 

@@ -88,8 +88,7 @@ void train_write_samples(const float *params, const mv_hparams *hp, const mv_cor
     rng_seed(&prior, (uint64_t)step);
     for (int i = 0; i < N * Z; i++) z[i] = rng_normal(&prior);
     for (int i = 0; i < N; i++) rng_seed(&rngs[i], (uint64_t)step * 16 + (uint64_t)i);
-    if (is_roll(hp)) decoder_decode_roll(d, z, N, TRAIN_SAMPLE_TEMPERATURE, rngs, (uint8_t *)out);
-    else decoder_decode(d, z, N, TRAIN_SAMPLE_TEMPERATURE, rngs, (int32_t *)out);
+    decoder_decode(d, z, N, TRAIN_SAMPLE_TEMPERATURE, rngs, window_for(hp->repr, out));
     for (int i = 0; i < N; i++) {
         snprintf(path, sizeof path, "%s/step%07ld-prior-%d.mid", dir, step, i);
         const void *seq = out + (size_t)i * wb;
@@ -107,13 +106,8 @@ void train_write_samples(const float *params, const mv_hparams *hp, const mv_cor
                            : (const void *)corpus_window(c, split, w),
                wb);
     }
-    if (is_roll(hp)) {
-        decoder_encode_roll(d, (const uint8_t *)in, N, z, sigma);
-        decoder_decode_roll(d, z, N, 0, NULL, (uint8_t *)out);
-    } else {
-        decoder_encode(d, (const int32_t *)in, N, z, sigma);
-        decoder_decode(d, z, N, 0, NULL, (int32_t *)out);
-    }
+    decoder_encode(d, window_for(hp->repr, in), N, z, sigma);
+    decoder_decode(d, z, N, 0, NULL, window_for(hp->repr, out));
     for (int i = 0; i < N; i++) {
         snprintf(path, sizeof path, "%s/step%07ld-recon-%d.mid", dir, step, i);
         const void *seqs[2] = {in + (size_t)i * wb, out + (size_t)i * wb};

@@ -2,6 +2,7 @@
 #include "vae.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,81 +88,30 @@ static void carve_acts(vae *m, arena *a)
     m->dc_scratch = take(a, scratch);
 }
 
-int vae_tensor_index(const vae *m, const char *name)
-{
-    for (int i = 0; i < m->n_tensors; i++)
-        if (!strcmp(m->specs[i].name, name)) return i;
-    return -1;
-}
+/* The named layers are the arrays' entries (vae_tensors' unions). */
+_Static_assert(offsetof(vae_tensors, dec) == offsetof(vae_tensors, lstm[MV_DEC]), "lstm order");
+_Static_assert(offsetof(vae_tensors, dec_out) == offsetof(vae_tensors, dense[MV_DEC_OUT]),
+               "dense order");
 
-static real *tensor_at(const vae *m, real *block, const char *name)
-{
-    int i = vae_tensor_index(m, name);
-    return i < 0 ? NULL : block + m->offsets[i];
-}
-
-static void bind_lstm(const vae *m, real *block, vae_lstm *l, const char *prefix, int layer,
-                      int n_in, int n_hidden)
-{
-    char name[MV_TENSOR_NAME_MAX];
-    snprintf(name, sizeof name, "%s.l%d.w_x", prefix, layer);
-    l->w_x = n_in ? tensor_at(m, block, name) : NULL;
-    snprintf(name, sizeof name, "%s.l%d.w_h", prefix, layer);
-    l->w_h = tensor_at(m, block, name);
-    snprintf(name, sizeof name, "%s.l%d.b", prefix, layer);
-    l->b = tensor_at(m, block, name);
-    l->n_in = n_in;
-    l->n_hidden = n_hidden;
-}
-
-static void bind_dense(const vae *m, real *block, vae_dense *d, const char *prefix, int n_in,
-                       int n_out)
-{
-    char name[MV_TENSOR_NAME_MAX];
-    snprintf(name, sizeof name, "%s.w", prefix);
-    d->w = tensor_at(m, block, name);
-    snprintf(name, sizeof name, "%s.b", prefix);
-    d->b = tensor_at(m, block, name);
-    d->n_in = n_in;
-    d->n_out = n_out;
-}
-
+/* Points the layer field of every tensor of the layout into block at its
+ * offset, and sets the layers' sizes from the shapes. */
 static void bind_tensors(const vae *m, real *block, vae_tensors *t)
 {
-    const mv_hparams *hp = &m->hp;
-    const int E = (int)hp->enc_size, Z = (int)hp->z_size, C = (int)hp->cond_size;
-    const int D = (int)hp->dec_size, K = (int)hp->n_classes;
-    for (int l = 0; l < (int)hp->enc_layers; l++) {
-        bind_lstm(m, block, &t->enc_fw[l], "encoder.fw", l, l ? 2 * E : K, E);
-        bind_lstm(m, block, &t->enc_bw[l], "encoder.bw", l, l ? 2 * E : K, E);
-    }
-    bind_dense(m, block, &t->enc_mu, "encoder.mu", 2 * E, Z);
-    bind_dense(m, block, &t->enc_sigma, "encoder.sigma", 2 * E, Z);
-    bind_dense(m, block, &t->cond_init, "conductor.init", Z, 2 * C * (int)hp->cond_layers);
-    for (int l = 0; l < (int)hp->cond_layers; l++)
-        bind_lstm(m, block, &t->cond[l], "conductor", l, l ? C : 0, C);
-    bind_dense(m, block, &t->dec_init, "decoder.init", C, 2 * D * (int)hp->dec_layers);
-    for (int l = 0; l < (int)hp->dec_layers; l++)
-        bind_lstm(m, block, &t->dec[l], "decoder", l, l ? D : K + C, D);
-    bind_dense(m, block, &t->dec_out, "decoder.out", D, K);
-}
-
-/* The element offsets of core's model_carve, so that a block laid out here can
- * be bound by core (for float) and written as the weights file's tensors. */
-static int layout_offsets(vae *m)
-{
-    m->n_params = model_block_floats(&m->hp);
-    float *probe = aligned_alloc(64, (m->n_params * sizeof(float) + 63) / 64 * 64);
-    if (!probe) return -1;
-    mv_tensor tensors[MV_MAX_TENSORS];
-    int n = model_carve(&m->hp, probe, tensors);
+    memset(t, 0, sizeof *t);
     for (int i = 0; i < m->n_tensors; i++) {
-        for (int j = 0; j < n; j++)
-            if (!strcmp(tensors[j].name, m->specs[i].name))
-                m->offsets[i] = (uint64_t)(tensors[j].data - probe);
+        const mv_tensor_spec *s = &m->specs[i];
+        real *data = block + s->offset;
+        const int rows = (int)s->dims[0], cols = (int)s->dims[1];
+        vae_lstm *l = s->role <= MV_ROLE_LSTM_BIAS ? &t->lstm[s->part][s->layer] : NULL;
+        vae_dense *d = l ? NULL : &t->dense[s->part];
+        switch (s->role) {
+        case MV_ROLE_LSTM_W_X: l->w_x = data, l->n_in = rows; break;
+        case MV_ROLE_LSTM_W_H: l->w_h = data, l->n_hidden = rows; break;
+        case MV_ROLE_LSTM_BIAS: l->b = data; break;
+        case MV_ROLE_DENSE_W: d->w = data, d->n_in = rows, d->n_out = cols; break;
+        case MV_ROLE_DENSE_BIAS: d->b = data; break;
+        }
     }
-    free(probe);
-    return 0;
 }
 
 int vae_create(vae *m, const mv_hparams *hp, int max_batch)
@@ -170,7 +120,7 @@ int vae_create(vae *m, const mv_hparams *hp, int max_batch)
     m->hp = *hp;
     m->max_batch = max_batch;
     m->n_tensors = model_layout(hp, m->specs);
-    if (layout_offsets(m)) return -1;
+    m->n_params = model_block_floats(hp);
     m->params = be_alloc(m->n_params);
     m->grads = be_alloc(m->n_params);
     arena count = {NULL, 0};
@@ -326,15 +276,20 @@ static void join_init_grads(real *dinit, const vae_lstm_acts *a, int l, int n_la
 
 /* ---- the model ---- */
 
-/* A batch of sequences: tokens [B][T], or roll steps [B][T][K] (roll models). */
-typedef struct vae_input {
-    const int32_t *tokens;
-    const uint8_t *roll;
-} vae_input;
-
 static int is_roll(const vae *m)
 {
     return m->hp.repr == MV_REPR_ROLL;
+}
+
+/* A batch's steps (core/window.h): tokens [B][T], or roll steps [B][T][K]. */
+static const int32_t *tokens_of(const mv_window *in)
+{
+    return in->steps;
+}
+
+static const uint8_t *roll_of(const mv_window *in)
+{
+    return in->steps;
 }
 
 /* x[0..K) = step t of sequence b, as reals */
@@ -347,18 +302,18 @@ static void step_to_real(const vae *m, const uint8_t *roll, int b, int t, real *
 
 /* Layer 0 of the encoder, both directions: gates = b + x W_x, the input one-hot
  * (a gather) or multi-hot (a product with the 0/1 matrix). */
-static void encoder_input_forward(vae *m, const vae_input *in, int B)
+static void encoder_input_forward(vae *m, const mv_window *in, int B)
 {
     const mv_hparams *hp = &m->hp;
     const int T = (int)hparams_seq_len(hp), E = (int)hp->enc_size, K = (int)hp->n_classes;
     vae_lstm_acts *af = &m->enc_fw[0], *ab = &m->enc_bw[0];
     be_rows_set(af->gates, m->p.enc_fw[0].b, T * B, 4 * E);
     be_rows_set(ab->gates, m->p.enc_bw[0].b, T * B, 4 * E);
-    if (in->roll) {
+    if (is_roll(m)) {
         for (int t = 0; t < T; t++)
             for (int b = 0; b < B; b++) {
-                step_to_real(m, in->roll, b, t, m->enc_x_fw + ((size_t)t * B + b) * K);
-                step_to_real(m, in->roll, b, T - 1 - t, m->enc_x_bw + ((size_t)t * B + b) * K);
+                step_to_real(m, roll_of(in), b, t, m->enc_x_fw + ((size_t)t * B + b) * K);
+                step_to_real(m, roll_of(in), b, T - 1 - t, m->enc_x_bw + ((size_t)t * B + b) * K);
             }
         be_gemm(0, 0, T * B, 4 * E, K, 1, m->enc_x_fw, K, m->p.enc_fw[0].w_x, 4 * E, 1,
                 af->gates, 4 * E);
@@ -368,14 +323,14 @@ static void encoder_input_forward(vae *m, const vae_input *in, int B)
     }
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++) {
-            m->enc_tok_fw[t * B + b] = in->tokens[(size_t)b * T + t];
-            m->enc_tok_bw[t * B + b] = in->tokens[(size_t)b * T + (T - 1 - t)];
+            m->enc_tok_fw[t * B + b] = tokens_of(in)[(size_t)b * T + t];
+            m->enc_tok_bw[t * B + b] = tokens_of(in)[(size_t)b * T + (T - 1 - t)];
         }
     be_rows_gather_acc(af->gates, m->p.enc_fw[0].w_x, 4 * E, m->enc_tok_fw, T * B);
     be_rows_gather_acc(ab->gates, m->p.enc_bw[0].w_x, 4 * E, m->enc_tok_bw, T * B);
 }
 
-static void encoder_forward(vae *m, const vae_input *in, int B)
+static void encoder_forward(vae *m, const mv_window *in, int B)
 {
     const mv_hparams *hp = &m->hp;
     const int T = (int)hparams_seq_len(hp), E = (int)hp->enc_size, L = (int)hp->enc_layers;
@@ -475,11 +430,11 @@ static void decoder_forward_truth(vae *m, int B)
 }
 
 /* The token fed after step t of sequence b, whose logits are `logits`. */
-static int32_t next_token(vae *m, const vae_input *in, int b, int t, const real *logits, int feed,
+static int32_t next_token(vae *m, const mv_window *in, int b, int t, const real *logits, int feed,
                           real p_sample, mv_rng *rngs)
 {
     const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
-    int32_t next = in->tokens[(size_t)b * T + t];
+    int32_t next = tokens_of(in)[(size_t)b * T + t];
     if (feed == VAE_FEED_GREEDY) next = argmax_of(logits, K);
     else if (rng_uniform(&rngs[b]) < p_sample) next = sample_from(logits, K, &rngs[b], m->probs);
     if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0 && rng_uniform(&rngs[b]) < m->word_dropout)
@@ -490,7 +445,7 @@ static int32_t next_token(vae *m, const vae_input *in, int b, int t, const real 
 /* The step fed after step t of sequence b (roll): the true one, or one made from
  * the logits and normalised against the step fed before it (`cur`); zeros when
  * dropped. */
-static void next_step(vae *m, const vae_input *in, int b, int t, const real *logits,
+static void next_step(vae *m, const mv_window *in, int b, int t, const real *logits,
                       const real *cur, int feed, real p_sample, mv_rng *rngs, real *next)
 {
     const int K = (int)m->hp.n_classes;
@@ -506,7 +461,7 @@ static void next_step(vae *m, const vae_input *in, int b, int t, const real *log
         roll_step_normalise(step, prev, K / 2);
         for (int k = 0; k < K; k++) next[k] = step[k];
     } else {
-        step_to_real(m, in->roll, b, t, next);
+        step_to_real(m, roll_of(in), b, t, next);
     }
     if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0 && rng_uniform(&rngs[b]) < m->word_dropout)
         be_zero(next, (size_t)K);
@@ -514,7 +469,7 @@ static void next_step(vae *m, const vae_input *in, int b, int t, const real *log
 
 /* Feeding back the model's own tokens: bar after bar, step by step through all
  * layers, since a bar's first input is the previous bar's last token. */
-static void decoder_forward_fed(vae *m, const vae_input *in, int B, int feed, real p_sample,
+static void decoder_forward_fed(vae *m, const mv_window *in, int B, int feed, real p_sample,
                                 mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
@@ -554,7 +509,7 @@ static void decoder_forward_fed(vae *m, const vae_input *in, int B, int feed, re
 }
 
 /* Teacher-forced inputs and targets of the decoder rows (q = bar B + b). */
-static void decoder_truth(vae *m, const vae_input *in, int B)
+static void decoder_truth(vae *m, const mv_window *in, int B)
 {
     const mv_hparams *hp = &m->hp;
     const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, S = (int)hp->steps_per_bar;
@@ -563,14 +518,14 @@ static void decoder_truth(vae *m, const vae_input *in, int B)
         for (int q = 0; q < R; q++) {
             const int b = q % B, t = (q / B) * S + s;
             const size_t i = (size_t)s * R + q;
-            if (in->roll) {
-                step_to_real(m, in->roll, b, t, m->target_bits + i * K);
-                if (t) step_to_real(m, in->roll, b, t - 1, m->dec_x + i * K);
+            if (is_roll(m)) {
+                step_to_real(m, roll_of(in), b, t, m->target_bits + i * K);
+                if (t) step_to_real(m, roll_of(in), b, t - 1, m->dec_x + i * K);
                 else be_zero(m->dec_x + i * K, (size_t)K);
                 continue;
             }
-            m->target[i] = in->tokens[(size_t)b * T + t];
-            m->prev_tok[i] = t ? in->tokens[(size_t)b * T + t - 1] : -1;
+            m->target[i] = tokens_of(in)[(size_t)b * T + t];
+            m->prev_tok[i] = t ? tokens_of(in)[(size_t)b * T + t - 1] : -1;
         }
 }
 
@@ -587,7 +542,7 @@ static void drop_words(vae *m, int B, mv_rng *rngs)
     }
 }
 
-static void decoder_forward(vae *m, const vae_input *in, int B, int feed, real p_sample,
+static void decoder_forward(vae *m, const mv_window *in, int B, int feed, real p_sample,
                             mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
@@ -637,11 +592,11 @@ const real *vae_input_step_at(const vae *m, int b, int t)
  * bits of positive logits normalised against the step fed before it, as
  * decoding makes them) and both. Hold steps count for nothing here, so a model
  * that only sustains notes scores low however many steps it gets right. */
-static void count_step_onsets(vae *m, const vae_input *in, int b, int t, vae_stats *st)
+static void count_step_onsets(vae *m, const mv_window *in, int b, int t, vae_stats *st)
 {
     const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
     const real *logits = vae_logits_at(m, b, t);
-    if (in->roll) {
+    if (is_roll(m)) {
         const int P = K / 2;
         uint8_t *out = m->step_scratch, *fed = m->step_scratch + K;
         const real *x = vae_input_step_at(m, b, t);
@@ -650,7 +605,7 @@ static void count_step_onsets(vae *m, const vae_input *in, int b, int t, vae_sta
             fed[k] = x[k] > (real)0.5;
         }
         roll_step_normalise(out, fed, P);
-        const uint8_t *truth = in->roll + ((size_t)b * T + (size_t)t) * K + P;
+        const uint8_t *truth = roll_of(in) + ((size_t)b * T + (size_t)t) * K + P;
         for (int p = 0; p < P; p++) {
             st->onsets_true += truth[p];
             st->onsets_pred += out[P + p];
@@ -658,7 +613,7 @@ static void count_step_onsets(vae *m, const vae_input *in, int b, int t, vae_sta
         }
         return;
     }
-    const int32_t truth = in->tokens[(size_t)b * T + t], pred = argmax_of(logits, K);
+    const int32_t truth = tokens_of(in)[(size_t)b * T + t], pred = argmax_of(logits, K);
     if (m->hp.repr == MV_REPR_DRUMS) {
         st->onsets_true += __builtin_popcount((unsigned)truth);
         st->onsets_pred += __builtin_popcount((unsigned)pred);
@@ -671,7 +626,7 @@ static void count_step_onsets(vae *m, const vae_input *in, int b, int t, vae_sta
     }
 }
 
-static vae_stats forward(vae *m, const vae_input *in, const real *eps, int B,
+static vae_stats forward(vae *m, const mv_window *in, const real *eps, int B,
                          const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
@@ -689,7 +644,7 @@ static vae_stats forward(vae *m, const vae_input *in, const real *eps, int B,
     vae_stats st = {0};
     double ce = 0;
     long correct = 0;
-    if (in->roll)
+    if (is_roll(m))
         be_sigmoid_xent(m->logits, m->target_bits, T * B, K, (real)(1.0 / B), m->dlogits, &ce,
                         &correct);
     else
@@ -708,23 +663,14 @@ static vae_stats forward(vae *m, const vae_input *in, const real *eps, int B,
     return st;
 }
 
-vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
-                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
+vae_stats vae_forward(vae *m, mv_window in, const real *eps, int B, const vae_loss_cfg *loss,
+                      int feed, real sample_prob, mv_rng *rngs)
 {
-    vae_input in = {tokens, NULL};
     return forward(m, &in, eps, B, loss, feed, sample_prob, rngs);
 }
 
-vae_stats vae_forward_roll(vae *m, const uint8_t *roll, const real *eps, int B,
-                           const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
+void vae_count_onsets(vae *m, mv_window in, vae_stats *st)
 {
-    vae_input in = {NULL, roll};
-    return forward(m, &in, eps, B, loss, feed, sample_prob, rngs);
-}
-
-void vae_count_onsets(vae *m, const int32_t *tokens, const uint8_t *roll, vae_stats *st)
-{
-    const vae_input in = {tokens, roll};
     const int T = (int)hparams_seq_len(&m->hp);
     for (int b = 0; b < m->B; b++)
         for (int t = 0; t < T; t++) count_step_onsets(m, &in, b, t, st);

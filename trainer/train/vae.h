@@ -1,6 +1,6 @@
 /* The MusicVAE model of design.md §2 for training: forward and backward through
  * time, written out plainly (llm.c style). One parameter block carved into the
- * tensors of model_layout() at the offsets of core's model_carve, so the block IS
+ * tensors of model_layout() at the layout's offsets (core's model_carve), so the block IS
  * the weights file's tensors (and core's decoder can bind it directly); the
  * gradients and Adam's moments are blocks of the same layout. Activations live in
  * one block sized for the largest batch. Conventions: core/model_layout.h.
@@ -20,6 +20,7 @@
 #include "hparams.h"
 #include "model_layout.h"
 #include "rng.h"
+#include "window.h"
 
 typedef struct vae_lstm {
     real *w_x, *w_h, *b; /* w_x NULL when n_in == 0 */
@@ -31,15 +32,26 @@ typedef struct vae_dense {
     int n_in, n_out;
 } vae_dense;
 
-/* Named views into one block (parameters or gradients). */
+/* Named views into one block (parameters or gradients), the same layers as
+ * core's mv_model (and as arrays, filled from the layout table). */
 typedef struct vae_tensors {
-    vae_lstm enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
-    vae_dense enc_mu, enc_sigma;
-    vae_dense cond_init;
-    vae_lstm cond[MV_MAX_LAYERS];
-    vae_dense dec_init;
-    vae_lstm dec[MV_MAX_LAYERS];
-    vae_dense dec_out;
+    union {
+        struct {
+            vae_lstm enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
+            vae_lstm cond[MV_MAX_LAYERS];
+            vae_lstm dec[MV_MAX_LAYERS];
+        };
+        vae_lstm lstm[MV_LSTM_STACKS][MV_MAX_LAYERS];
+    };
+    union {
+        struct {
+            vae_dense enc_mu, enc_sigma;
+            vae_dense cond_init;
+            vae_dense dec_init;
+            vae_dense dec_out;
+        };
+        vae_dense dense[MV_DENSE_LAYERS];
+    };
 } vae_tensors;
 
 /* Activations of one LSTM layer over a sequence of T steps in processing order
@@ -85,9 +97,8 @@ typedef struct vae {
     mv_hparams hp;
     int max_batch;
     int n_tensors;
-    mv_tensor_spec specs[MV_MAX_TENSORS];
-    uint64_t offsets[MV_MAX_TENSORS]; /* in elements, those of model_carve */
-    uint64_t n_params;                /* block size in elements (model_block_floats) */
+    mv_tensor_spec specs[MV_MAX_TENSORS]; /* the layout; offsets those of model_carve */
+    uint64_t n_params;                    /* block size in elements (model_block_floats) */
     real *params, *grads;
     vae_tensors p, g;
 
@@ -132,27 +143,24 @@ void vae_free(vae *m);
 
 /* Parameters from core's model_init_params (the same numbers a float block gets). */
 void vae_init_params(vae *m, uint64_t seed);
-/* Index of a tensor of the layout by name, or -1. */
-int vae_tensor_index(const vae *m, const char *name);
 
-/* Forward pass and loss: tokens [B][T] (batch-major, as in the corpus), eps [B][Z]
- * (NULL: zeros, i.e. z = mu). feed and sample_prob choose the decoder's inputs.
+/* Forward pass and loss of a batch of windows in (core/window.h, the model's
+ * kind): tokens [B][T] or roll [B][T][K] bytes 0/1, batch-major as in the
+ * corpus. eps [B][Z] (NULL: zeros, i.e. z = mu). feed and sample_prob choose
+ * the decoder's inputs; in the fed modes a generated roll step (threshold at
+ * 0 for GREEDY, Bernoulli draws for SCHEDULED) is normalised
+ * (roll_step_normalise) before it is fed back, as core decodes.
  * rngs: one stream per sequence; rngs[b] draws sequence b's scheduled-sampling
  * coins, samples and word dropout, so that a sequence's draws do not depend on
  * which sequences share its batch (data-parallel processes each holding part of
  * a batch draw what one process would). Unused (may be NULL) for TRUTH and GREEDY.
  * Keeps what the backward pass needs (and the logits, see vae_logits_at). */
-vae_stats vae_forward(vae *m, const int32_t *tokens, const real *eps, int B,
-                      const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs);
-/* The same for a piano-roll model: roll [B][T][K] bytes 0/1. In the fed modes a
- * generated step (threshold at 0 for GREEDY, Bernoulli draws for SCHEDULED) is
- * normalised (roll_step_normalise) before it is fed back, as core decodes. */
-vae_stats vae_forward_roll(vae *m, const uint8_t *roll, const real *eps, int B,
-                           const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs);
-/* Adds the onsets of the last forward pass (its batch, its inputs: tokens, or
- * roll for a piano-roll model) to st's counts. Apart from the forward pass so
- * that the training step does not pay for what only validation reports. */
-void vae_count_onsets(vae *m, const int32_t *tokens, const uint8_t *roll, vae_stats *st);
+vae_stats vae_forward(vae *m, mv_window in, const real *eps, int B, const vae_loss_cfg *loss,
+                      int feed, real sample_prob, mv_rng *rngs);
+/* Adds the onsets of the last forward pass (its batch, its windows in) to st's
+ * counts. Apart from the forward pass so that the training step does not pay
+ * for what only validation reports. */
+void vae_count_onsets(vae *m, mv_window in, vae_stats *st);
 /* The last forward pass's logits [K] of sequence b at step t, and the token the
  * decoder was fed at step t (-1: the zero input; token models), or the step it
  * was fed [K] (roll models). */

@@ -1,0 +1,146 @@
+/* The representations' tables (core/repr.h) against their contract, each
+ * table the same checks: a new representation adds its fixture here.
+ *  - a "none" step is the zero input, and a step's input is the sum of the
+ *    kernel rows it selects (one for a token, one per set bit of a roll step);
+ *  - greedy sampling is the argmax (a roll: the logits' signs, normalised
+ *    against the step before);
+ *  - the loss's gradient agrees with central differences, and its "correct"
+ *    count with count_equal of the greedy step;
+ *  - valid refuses a value the model cannot take. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "hparams.h"
+#include "repr.h"
+#include "tokens.h"
+
+enum { K = 6, N_OUT = 5, STEPS = 3 };
+
+typedef struct fixture {
+    const char *name;
+    const mv_repr_io *io;
+    uint32_t repr;
+    /* STEPS steps of the representation, and a value it cannot take at byte 0 */
+    union {
+        int32_t tokens[STEPS];
+        uint8_t roll[STEPS * K];
+    } window;
+    int32_t bad_token;
+} fixture;
+
+static const float logits[STEPS * K] = {0.3f, -1.2f, 2.0f,  0.1f, -0.4f, 0.9f,
+                                        -0.2f, 1.5f, -0.7f, 0.6f, 1.1f,  -2.0f,
+                                        0.8f,  0.4f, -0.3f, -1.0f, 0.2f, 0.5f};
+
+static void test_input(const fixture *f)
+{
+    float w[K * N_OUT], got[N_OUT], want[N_OUT];
+    for (int i = 0; i < K * N_OUT; i++) w[i] = (float)(i % 7) - 3.0f;
+    int32_t scratch[1];
+    char none[K * 4];
+    f->io->set_none(none, 1, K);
+    memset(got, 0, sizeof got);
+    f->io->add_input(got, N_OUT, w, N_OUT, none, 0, K, 1, scratch);
+    f->io->add_input(got, N_OUT, w, N_OUT, NULL, 0, K, 1, scratch);
+    for (int j = 0; j < N_OUT; j++) CHECK_MSG(got[j] == 0, "%s: none is not the zero input", f->name);
+
+    const size_t step = f->io->step_bytes(K);
+    const char *second = (const char *)&f->window + step;
+    memset(got, 0, sizeof got);
+    memset(want, 0, sizeof want);
+    f->io->add_input(got, N_OUT, w, N_OUT, second, step, K, 1, scratch);
+    for (int k = 0; k < K; k++) {
+        const int selected = f->io->kind == MV_STEPS_TOKENS ? f->window.tokens[1] == k
+                                                             : f->window.roll[K + k] != 0;
+        if (selected)
+            for (int j = 0; j < N_OUT; j++) want[j] += w[k * N_OUT + j];
+    }
+    CHECK_MSG(!memcmp(got, want, sizeof got), "%s: a step's input is not its rows' sum", f->name);
+}
+
+static void test_greedy(const fixture *f)
+{
+    float probs[K];
+    char step[K * 4], prev[K * 4];
+    f->io->set_none(prev, 1, K);
+    f->io->sample(logits, K, 0.0f, NULL, probs, step, prev);
+    if (f->io->kind == MV_STEPS_TOKENS) {
+        int32_t token;
+        memcpy(&token, step, sizeof token);
+        CHECK_MSG(token == 2, "%s: greedy token %d, the argmax is 2", f->name, token);
+        return;
+    }
+    uint8_t want[K];
+    for (int k = 0; k < K; k++) want[k] = logits[k] > 0;
+    roll_step_normalise(want, NULL, K / 2);
+    CHECK_MSG(!memcmp(step, want, K), "%s: greedy step is not the normalised signs", f->name);
+}
+
+static void test_loss(const fixture *f)
+{
+    float probs[STEPS * K], grad[STEPS * K], moved[STEPS * K];
+    int correct;
+    f->io->loss(logits, probs, &f->window, STEPS, K, &correct);
+    memcpy(grad, probs, sizeof grad);
+    f->io->loss_grad(grad, &f->window, STEPS, K);
+    const float h = 1e-2f;
+    for (int i = 0; i < STEPS * K; i++) {
+        int unused;
+        memcpy(moved, logits, sizeof moved);
+        moved[i] += h;
+        const double up = f->io->loss(moved, probs, &f->window, STEPS, K, &unused);
+        moved[i] -= 2 * h;
+        const double down = f->io->loss(moved, probs, &f->window, STEPS, K, &unused);
+        const double fd = (up - down) / (2 * h);
+        CHECK_MSG(fabs(fd - grad[i]) < 1e-3, "%s: dloss/dlogit %d is %g, differences say %g",
+                  f->name, i, grad[i], fd);
+    }
+    /* the teacher-forced predictions' count is count_equal of the greedy steps */
+    char greedy[STEPS * K * 4], none[K * 4];
+    const size_t step = f->io->step_bytes(K);
+    f->io->set_none(none, 1, K);
+    for (int t = 0; t < STEPS; t++) {
+        float scratch[K];
+        uint8_t bits[K];
+        f->io->sample(logits + t * K, K, 0.0f, NULL, scratch, greedy + t * step, none);
+        if (f->io->kind == MV_STEPS_ROLL) { /* the loss scores the raw signs */
+            for (int k = 0; k < K; k++) bits[k] = logits[t * K + k] > 0;
+            memcpy(greedy + t * step, bits, K);
+        }
+    }
+    const int equal = f->io->count_equal(greedy, &f->window, STEPS, K);
+    CHECK_MSG(equal == correct, "%s: loss counts %d right, count_equal %d", f->name, correct,
+              equal);
+    CHECK(f->io->count_equal(&f->window, &f->window, STEPS, K) ==
+          STEPS * f->io->targets_per_step(K));
+}
+
+static void test_valid(const fixture *f)
+{
+    CHECK_MSG(f->io->valid(&f->window, STEPS, K), "%s: a fixture window is refused", f->name);
+    fixture bad = *f;
+    if (f->io->kind == MV_STEPS_TOKENS) bad.window.tokens[0] = f->bad_token;
+    else bad.window.roll[0] = 2;
+    CHECK_MSG(!f->io->valid(&bad.window, STEPS, K), "%s: a bad value is taken", f->name);
+    CHECK_MSG(repr_io_of(f->repr) == f->io, "%s: repr_io_of gives another table", f->name);
+    CHECK(window_for(f->repr, &f->window).kind == f->io->kind);
+}
+
+int main(void)
+{
+    fixture fixtures[] = {
+        {"tokens", &repr_io_tokens, MV_REPR_MELODY, {.tokens = {4, 1, 0}}, K},
+        {"drum tokens", &repr_io_tokens, MV_REPR_DRUMS, {.tokens = {5, 5, 3}}, -1},
+        {"roll", &repr_io_roll, MV_REPR_ROLL,
+         {.roll = {1, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1}}, 0},
+    };
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+        test_input(&fixtures[i]);
+        test_greedy(&fixtures[i]);
+        test_loss(&fixtures[i]);
+        test_valid(&fixtures[i]);
+    }
+    return check_report();
+}
