@@ -117,7 +117,7 @@ static void page_tokens(mv_display *d, const mv_engine *e, const notes_key *k)
         for (int s = 0; s < k->bar_steps; s++) {
             int32_t t = e->repr == MV_REPR_DRUMS ? 0 : s == 0 || s == e->steps_per_bar
                                                         ? MV_MELODY_NOTE_OFF : MV_MELODY_NO_EVENT;
-            d->page_tokens[i * k->bar_steps + s] = b && s < e->steps_per_bar ? b->tokens[s] : t;
+            d->page_tokens[i * k->bar_steps + s] = b && s < e->steps_per_bar ? b->played.tokens[s] : t;
         }
     }
 }
@@ -127,7 +127,7 @@ static const mv_roll_step *roll_step_at(const mv_display *d, const mv_engine *e,
 {
     const mv_bar_slot *b = page_bar(d, k, s / k->bar_steps);
     int in_bar = s % k->bar_steps;
-    return b && in_bar < e->steps_per_bar ? &b->steps[in_bar] : NULL;
+    return b && in_bar < e->steps_per_bar ? &b->played.roll[in_bar] : NULL;
 }
 
 static int add_note(mv_display *d, int n, int start, int end, int pitch)

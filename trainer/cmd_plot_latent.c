@@ -202,7 +202,7 @@ static int encode_windows(const latent_args *a, latent_run *r)
             r->window_index[at + b] = (uint64_t)(at + b) * count / (uint64_t)r->n_windows;
             memcpy(batch + b * wb, window_of(r, a->split, r->window_index[at + b]), wb);
         }
-        gen_encode_windows(&r->g, batch, n, r->z + (size_t)at * r->g.z_size, NULL);
+        gen_encode(&r->g, batch, n, r->z + (size_t)at * r->g.z_size, NULL);
     }
     free(batch);
     return 0;
