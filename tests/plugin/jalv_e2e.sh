@@ -82,6 +82,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# Frames of audio the dump holds from its first note-on after line `mark` to
+# its last event: what is waited for while rolling, since a loaded machine
+# slows the synchronous cycles down and seconds would hold fewer frames.
+dump_span_from() { # mark
+    tail -n +$(($1 + 1)) "$tmp/dump.log" |
+        awk '/ note o/ { sub(":", "", $1); if (first == "") first = $1; last = $1 }
+             END { print first == "" ? 0 : last - first }'
+}
+
 wait_for() { # command, what[, seconds]: polls for up to 10 s (or seconds)
     i=0
     until eval "$1" >/dev/null 2>&1; do
@@ -123,11 +132,12 @@ stopped_notes=$(grep -c ' note on ' "$tmp/dump.log")
 [ "$stopped_notes" -eq 0 ] || fail "$stopped_notes note-ons while the transport was stopped"
 printf 'play\n' >&4
 
-sleep 5 # two and a half bars with morph 0
+wait_for '[ "$(dump_span_from 0)" -ge 240000 ]' "two and a half bars with morph 0" 60
 events_before=$(grep -c ' note on ' "$tmp/dump.log")
 [ "$events_before" -ge 3 ] || fail "only $events_before note-ons before the morph change"
 echo "morph = 1" >&3
-sleep 7
+mark=$(wc -l <"$tmp/dump.log")
+wait_for '[ "$(dump_span_from $mark)" -ge 300000 ]' "three bars after morph = 1" 60
 printf 'stop\n' >&4
 sleep 1.5
 
@@ -197,7 +207,7 @@ wait_for "grep -q 'captured 9 notes -> anchor A' '$tmp/jalv.log'" "the captured 
 echo "capture = 0" >&3
 echo "morph = 0" >&3
 mark=$(wc -l <"$tmp/dump.log")
-sleep 6.5
+wait_for '[ "$(dump_span_from $mark)" -ge 312000 ]' "three bars after capture" 60
 printf 'stop\n' >&4
 sleep 1
 grep -q 'not changed' "$tmp/jalv.log" && fail "a captured phrase was refused"
