@@ -129,7 +129,10 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     self->last_requested_bar = INT64_MIN; /* none yet (every bar, negative too, is a bar) */
     snprintf(self->reported.path[0], MV_PATH_MAX, "%s",
              self->work_engine ? self->work_engine->path : "");
-    self->reported.due = REPORT_ALL; /* hosts learn the values at the first run */
+    /* Hosts learn the values at the first run; the capture status once there
+     * is one (Ardour 7 knows only patch:writable properties and warns about a
+     * patch:Set of the read-only captureStatus at every session load). */
+    self->reported.due = REPORT_ALL & ~REPORT_CAPTURE;
     worker_publish(self);
     return self;
 fail:

@@ -2,10 +2,12 @@
 # Decode speed, C against PyTorch, on this machine: builds nothing, runs the
 # C benchmark and the PyTorch one in turns and prints one table.
 # Usage: bench/decode/run.sh [build folder, default build] [rounds, default 30]
+#        [passes, default 3]
 set -e
 here=$(dirname "$0")
 build=${1:-build}
 rounds=${2:-30}
+passes=${3:-3}
 bench="$build/bench/decode/bench_decode"
 if [ ! -x "$bench" ]; then
     echo "run.sh: $bench not found; build first (meson setup $build && ninja -C $build)" >&2
@@ -13,9 +15,8 @@ if [ ! -x "$bench" ]; then
 fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-passes=3
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-# C and PyTorch take turns, three passes each, so that both see the same load
+# C and PyTorch take turns, a pass each, so that both see the same load
 # on a shared machine; the table takes the median of the passes.
 for pass in $(seq $passes); do
     echo "== pass $pass of $passes"

@@ -67,7 +67,7 @@ def main():
             t0 = time.perf_counter()
         eps = torch.randn(a.batch, hp["z_size"])
         opt.zero_grad()
-        loss, _, _, _ = forward(hp, P, tokens, eps, 0.2, 48.0)
+        loss, _, _, _ = forward(hp, P, tokens, None, eps, 0.2, 48.0)  # melody: no roll
         loss.backward()
         torch.nn.utils.clip_grad_norm_(P.values(), 1.0)
         opt.step()

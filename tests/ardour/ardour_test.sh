@@ -4,7 +4,8 @@
 # renders it, and the WAV must have sound in every bar with the last bars'
 # melody differing from the first bars'. The session is then reopened: the
 # controls must be back (check_session.lua), and the anchors Ardour saves again
-# must be the preset's, not the defaults a fresh instance has.
+# must be the preset's, not the defaults a fresh instance has. With
+# ARDOUR_EXPORTS=N its first 4 bars are then exported N times, none may fail.
 # usage: ardour_test.sh BUNDLE PRESETS_BUNDLE WORK_DIR
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -74,4 +75,28 @@ print("anchor labels saved:", saved.get("anchorALabel"), "/", saved.get("anchorB
       "; defaults:", defaults.get("anchorALabel"), "/", defaults.get("anchorBLabel"))
 sys.exit(fail)
 PY
+
+# With ARDOUR_EXPORTS=N, the same session exported N times more (its first 4
+# bars, 8 s), and every export must end well: a failure in one export of 30
+# shows in 40 with a probability of 1 - (29/30)^40 = 74 %. Not by default:
+# Debian's Ardour 7.3 itself aborts about one short export in 20 to 45 at its
+# end, with or without morphvae in the session (docs/plugin.md, Ardour 7).
+exports=${ARDOUR_EXPORTS:-0}
+[ "$exports" -gt 0 ] || exit $fail
+echo "== exporting 4 bars $exports times"
+loop="$work/loop-session"
+cp -r "$SESSION_DIR" "$loop" || exit 1
+rate=$(sed -n 's/.*superclocks-per-second="\([0-9]*\)".*/\1/p' "$loop/morph16.ardour" | head -1)
+sed -i "s/\(name=\"session\" start=\"a0\" end=\"a\)[0-9]*/\1$((8 * rate))/" "$loop/morph16.ardour"
+crashed=0 too_late=0 i=0
+while [ $i -lt "$exports" ]; do
+    i=$((i + 1))
+    if ! ardour7-export -o "$work/loop.wav" "$loop" morph16 >"$work/loop.log" 2>&1; then
+        crashed=$((crashed + 1))
+        echo "FAILED: export $i of $exports: $(tr '\r' '\n' <"$work/loop.log" | tail -2 | tr '\n' ' ')"
+    fi
+    grep -aq "too late for this event" "$work/loop.log" && too_late=$((too_late + 1))
+done
+echo "$exports exports: $crashed failed; Ardour's 'DummyMidiBuffer: it's too late' in $too_late"
+[ "$crashed" -eq 0 ] || fail=1
 exit $fail
