@@ -39,6 +39,7 @@ typedef struct stats_options {
     int n_src;
     const char *model, *config, *track;
     long prior_n, max;
+    long chain; /* prior phrases: this many model phrases in a row from one z */
     double temperatures[STATS_MAX_TEMPERATURES];
     int n_temperatures, json;
     uint64_t seed;
@@ -58,6 +59,7 @@ typedef struct stats_row {
     char label[512];
     phrase_stats s;
     long files, files_unread; /* MIDI sources */
+    long chain;               /* prior: model phrases per phrase */
 } stats_row;
 
 static const char *const split_names[MV_SPLITS] = {"train", "valid", "test"};
@@ -66,7 +68,7 @@ static int usage(FILE *f, int status)
 {
     fprintf(f,
             "usage: morphvae stats [SOURCE...] [--model M.mvae [--prior N] [--temperature T[,T...]]\n"
-            "                      [--seed S] [--recon CORPUS.bin:SPLIT]] [--max N]\n"
+            "                      [--chain K] [--seed S] [--recon CORPUS.bin:SPLIT]] [--max N]\n"
             "                      [--config PRESET] [--track NAME] [--json]\n"
             "Phrase statistics, one row per source; a phrase is one model window (n_bars bars).\n"
             "Sources:\n"
@@ -78,6 +80,11 @@ static int usage(FILE *f, int status)
             "                         of --temperature (default as sample: %g, piano roll %g;\n"
             "                         0 = greedy), seed --seed (default 1): the phrases\n"
             "                         `morphvae sample` writes\n"
+            "  --chain K              each prior phrase is K of the model's phrases in a row,\n"
+            "                         all from one z, each decoded under its own seed: what\n"
+            "                         the plugin plays with Phrase length K x the model's bars\n"
+            "                         (the table's phrases are then K x the model's bars long;\n"
+            "                         not with --recon)\n"
             "  --recon CORPUS.bin:SPLIT  greedy reconstructions from mu of a split's windows\n"
             "                         by --model (repeatable)\n"
             "  --max N                at most N evenly spaced windows of each corpus split\n"
@@ -155,7 +162,7 @@ static int add_source(stats_options *o, stats_source s)
 static int parse_options(int argc, char **argv, stats_options *o)
 {
     *o = (stats_options){.temperatures = {-1 /* the model's default */}, .n_temperatures = 1,
-                         .seed = 1};
+                         .seed = 1, .chain = 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) return usage(stdout, 0) - 1;
@@ -177,6 +184,8 @@ static int parse_options(int argc, char **argv, stats_options *o)
         else if (!strcmp(a, "--track")) o->track = v;
         else if (!strcmp(a, "--prior")) {
             if (cli_long("stats", a, v, 1, 1000000, &o->prior_n)) return 2;
+        } else if (!strcmp(a, "--chain")) {
+            if (cli_long("stats", a, v, 1, 64, &o->chain)) return 2;
         } else if (!strcmp(a, "--max")) {
             if (cli_long("stats", a, v, 1, 1L << 40, &o->max)) return 2;
         } else if (!strcmp(a, "--seed")) {
@@ -200,6 +209,18 @@ static int parse_options(int argc, char **argv, stats_options *o)
     for (int i = 0; i < o->n_src; i++)
         if (o->src[i].kind >= SRC_RECON && !o->model) {
             fprintf(stderr, "morphvae stats: --prior and --recon need --model\n");
+            return 2;
+        }
+    if (o->chain > 1 && !o->prior_n) {
+        fprintf(stderr, "morphvae stats: --chain %ld chains prior samples: it needs --prior N\n",
+                o->chain);
+        return 2;
+    }
+    for (int i = 0; o->chain > 1 && i < o->n_src; i++)
+        if (o->src[i].kind == SRC_RECON) {
+            fprintf(stderr, "morphvae stats: --chain %ld makes phrases of %ld model phrases; "
+                            "a reconstruction is one: run --recon without --chain\n",
+                    o->chain, o->chain);
             return 2;
         }
     if (!o->n_src) {
@@ -239,6 +260,7 @@ static int resolve_shape(stats_context *x)
         }
         x->have_model = 1;
         x->hp = x->g.hp;
+        x->hp.n_bars *= (uint32_t)o->chain; /* the phrases are chains of model phrases */
         return 0;
     }
     for (int i = 0; i < o->n_src; i++) {
@@ -450,32 +472,48 @@ static void prior_z(uint64_t seed, long i, int z_size, float *z)
     for (int k = 0; k < z_size; k++) z[k] = rng_normal(&r);
 }
 
+/* Prior phrases: from each z, K = --chain model phrases in a row (one when
+ * not chained), phrase k of sample i decoded under the sequence seed of
+ * i * K + k (with K = 1 exactly the phrases `morphvae sample` writes). The
+ * model's window is its steps in order, so K windows one after the other are
+ * one window K times as long. */
 static int prior_phrases(stats_context *x, const stats_source *src, stats_row *row)
 {
     const int Z = x->g.z_size;
+    const long K = x->o->chain;
     const size_t W = x->g.window_bytes;
     const float T = (float)src->temperature;
     float *z = malloc(sizeof(float) * STATS_BATCH * Z);
-    uint8_t *windows = malloc(W * STATS_BATCH);
-    if (!z || !windows) {
+    uint8_t *windows = malloc(W * STATS_BATCH), *chains = malloc(W * K * STATS_BATCH);
+    if (!z || !windows || !chains) {
         fprintf(stderr, "morphvae stats: out of memory\n");
         free(z);
         free(windows);
+        free(chains);
         return -1;
     }
     for (long i = 0; i < x->o->prior_n; i += STATS_BATCH) {
         const int B = x->o->prior_n - i < STATS_BATCH ? (int)(x->o->prior_n - i) : STATS_BATCH;
         for (int b = 0; b < B; b++) prior_z(x->o->seed, i + b, Z, z + (size_t)b * Z);
-        /* the sequence seeds of samples i..i+B, as one gen_decode call over all of them */
-        for (int b = 0; b < B; b++) rng_seed(&x->g.rngs[b], gen_sequence_seed(x->o->seed, i + b));
-        mv_rng *rngs = T > 0 ? x->g.rngs : NULL;
-        decoder_decode(x->g.decoder, z, B, T, rngs, window_for(x->hp.repr, windows));
-        for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, windows + b * W);
+        for (long k = 0; k < K; k++) {
+            /* the sequence seeds of the batch's k-th phrases, one decode over all */
+            for (int b = 0; b < B; b++)
+                rng_seed(&x->g.rngs[b], gen_sequence_seed(x->o->seed, (uint64_t)((i + b) * K + k)));
+            mv_rng *rngs = T > 0 ? x->g.rngs : NULL;
+            decoder_decode(x->g.decoder, z, B, T, rngs, window_for(x->g.hp.repr, windows));
+            for (int b = 0; b < B; b++)
+                memcpy(chains + ((size_t)b * K + k) * W, windows + (size_t)b * W, W);
+        }
+        for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, chains + (size_t)b * K * W);
     }
-    snprintf(row->label, sizeof row->label, "prior T=%g (%s, seed %llu)", src->temperature,
-             x->o->model, (unsigned long long)x->o->seed);
+    row->chain = K;
+    char chained[48] = "";
+    if (K > 1) snprintf(chained, sizeof chained, " chained x%ld", K);
+    snprintf(row->label, sizeof row->label, "prior T=%g%s (%s, seed %llu)", src->temperature,
+             chained, x->o->model, (unsigned long long)x->o->seed);
     free(z);
     free(windows);
+    free(chains);
     return 0;
 }
 
@@ -553,6 +591,7 @@ static void print_json_row(const mv_hparams *hp, const stats_source *src, const 
     }
     printf("\",\"kind\":\"%s\"", kinds[src->kind]);
     if (src->kind == SRC_PRIOR) json_pair("temperature", src->temperature);
+    if (src->kind == SRC_PRIOR) json_pair("chain", (double)r->chain);
     json_pair("phrases", (double)r->s.phrases);
     json_pair("empty", f.empty);
     if (hp->repr == MV_REPR_ROLL) {

@@ -2,8 +2,9 @@
  * figures; `morphvae stats` gives the same figures for them as a corpus split
  * and as a folder of MIDI files (written by the real MIDI writer, extracted as
  * `morphvae data` extracts them); its --prior row equals the statistics of the
- * files `morphvae sample` writes with the same seed and temperature; its
- * errors name the source. */
+ * files `morphvae sample` writes with the same seed and temperature, and
+ * --chain strings prior phrases as the plugin does; its errors name the
+ * source. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -244,6 +245,47 @@ static void test_prior_matches_sample(void)
     CHECK_CLOSE(json_value(out, 3, "temperature"), 0, 0);
 }
 
+/* --chain K: prior phrases K model phrases long, all from one z, each under
+ * its own seed (the plugin's phrase length beyond the model's). Greedy, the
+ * K phrases are one phrase K times: every bar after the first chain link is
+ * an echo, so at least half the later bars with a note-on are echoes; K = 1
+ * is the plain prior. */
+static void test_chain(void)
+{
+    const char *model = fixture_path("tiny.mvae"), *corpus = fixture_path("mel.bin");
+    static char out[16384], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "stats --model '%s' --prior 40 --temperature 0 --chain 2 --json",
+                          model) == 0, "%s", err);
+    CHECK_CLOSE(json_value(out, 0, "phrases"), 40, 0);
+    CHECK_CLOSE(json_value(out, 0, "chain"), 2, 0);
+    CHECK_MSG(json_value(out, 0, "echoed_bars") >= 0.5, "greedy chain echoes %g",
+              json_value(out, 0, "echoed_bars"));
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "stats --model '%s' --prior 40 --temperature 0 --chain 2", model) == 0,
+              "%s", err);
+    CHECK_MSG(strstr(out, "phrases of 4 bars") && strstr(out, "chained x2"), "%s", out);
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "stats --model '%s' --prior 30 --temperature 1 --seed 3 --chain 1 --json",
+                          model) == 0, "%s", err);
+    static char plain[16384];
+    CHECK_MSG(fixture_run(exe, plain, sizeof plain, err, sizeof err,
+                          "stats --model '%s' --prior 30 --temperature 1 --seed 3 --json",
+                          model) == 0, "%s", err);
+    CHECK_MSG(!strcmp(out, plain), "--chain 1:\n%s\nplain:\n%s", out, plain);
+    /* a 2-bar corpus does not fit chains of 4 bars; --chain needs --prior, not --recon */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err,
+                      "stats '%s:test' --model '%s' --prior 5 --chain 2", corpus, model) == 1);
+    CHECK_MSG(strstr(err, "4 bars"), "%s", err);
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "stats --model '%s' --chain 2",
+                      model) == 2);
+    CHECK_MSG(strstr(err, "--prior"), "%s", err);
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err,
+                      "stats --model '%s' --prior 5 --chain 2 --recon '%s:test'", model,
+                      corpus) == 2);
+    CHECK_MSG(strstr(err, "--recon"), "%s", err);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -257,6 +299,7 @@ int main(int argc, char **argv)
     test_structure();
     test_cli_sources();
     test_prior_matches_sample();
+    test_chain();
     fixture_cleanup();
     return check_report();
 }
