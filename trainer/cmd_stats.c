@@ -4,12 +4,10 @@
  * corpus split, a model's prior samples at a temperature, or a model's greedy
  * reconstructions of a corpus split. Melody, drum and piano-roll phrases each
  * have their own columns. */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -17,6 +15,7 @@
 #include "data/corpus.h"
 #include "extract.h"
 #include "gen_model.h"
+#include "midi_folder.h"
 #include "midi_read.h"
 #include "phrase_stats.h"
 #include "sequence_io.h"
@@ -286,67 +285,6 @@ static int resolve_shape(stats_context *x)
 
 /* ---- MIDI files ---- */
 
-typedef struct path_list {
-    char **items;
-    size_t n, cap;
-} path_list;
-
-static int path_list_add(path_list *l, const char *path)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        char **items = realloc(l->items, cap * sizeof *items);
-        if (!items) return -1;
-        l->items = items;
-        l->cap = cap;
-    }
-    if (!(l->items[l->n] = strdup(path))) return -1;
-    l->n++;
-    return 0;
-}
-
-static void path_list_free(path_list *l)
-{
-    for (size_t i = 0; i < l->n; i++) free(l->items[i]);
-    free(l->items);
-}
-
-static int cmp_path(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_midi_name(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    return dot && (!strcasecmp(dot, ".mid") || !strcasecmp(dot, ".midi") ||
-                   !strcasecmp(dot, ".kar") || !strcasecmp(dot, ".rmi"));
-}
-
-/* The MIDI files under dir, recursively (not in sorted order: sorted after). */
-static int collect_midi(const char *dir, path_list *out, int depth)
-{
-    if (depth > 32) return 0; /* a symlink loop */
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "morphvae stats: %s: cannot read the folder\n", dir);
-        return -1;
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (!rc && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
-                 e->d_name);
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) rc = collect_midi(path, out, depth + 1);
-        else if (is_midi_name(e->d_name)) rc = path_list_add(out, path);
-    }
-    closedir(d);
-    return rc;
-}
-
 /* Adds one window (tokens, or a roll) to the statistics. */
 static void add_phrase(phrase_stats *s, const mv_hparams *hp, const void *window)
 {
@@ -396,19 +334,20 @@ static int midi_phrases(const stats_context *x, const char *path, stats_row *row
                         "folders, or CORPUS.bin:train|valid|test)\n", path);
         return -1;
     }
-    path_list files = {0};
-    int rc = S_ISDIR(st.st_mode) ? collect_midi(path, &files, 0) : path_list_add(&files, path);
+    mv_midi_paths files = {0};
+    int rc = S_ISDIR(st.st_mode) ? midi_folder_list(path, &files, "morphvae stats")
+                                 : midi_paths_add(&files, path);
+    if (rc) fprintf(stderr, "morphvae stats: out of memory listing %s\n", path);
     if (!rc && files.n == 0) {
         fprintf(stderr, "morphvae stats: %s: no MIDI files (.mid, .midi, .kar, .rmi)\n", path);
         rc = -1;
     }
     if (!rc) {
-        qsort(files.items, files.n, sizeof *files.items, cmp_path);
-        for (size_t i = 0; i < files.n; i++) midi_file_phrases(x, files.items[i], row);
+        for (size_t i = 0; i < files.n; i++) midi_file_phrases(x, files.paths[i], row);
         snprintf(row->label, sizeof row->label, "%s (%ld MIDI files%s)", path, row->files,
-                 row->files_unread ? ", some unread" : "");
+                 row->files_unread || files.unreadable ? ", some unread" : "");
     }
-    path_list_free(&files);
+    midi_paths_free(&files);
     return rc;
 }
 

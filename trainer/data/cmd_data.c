@@ -1,6 +1,5 @@
 /* `morphvae data`: MIDI files -> a corpus of training windows, with a summary
  * of what was read, skipped and filtered. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include "corpus.h"
 #include "extract.h"
 #include "hparams.h"
+#include "midi_folder.h"
 #include "midi_read.h"
 #include "regular_file.h"
 #include "tokens.h"
@@ -72,58 +72,6 @@ static void str_list_free(str_list *l)
     free(l->items);
     free(l->key_at);
     memset(l, 0, sizeof *l);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* ---- finding files ---- */
-
-static int has_midi_extension(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    if (!dot) return 0;
-    return !strcasecmp(dot, ".mid") || !strcasecmp(dot, ".midi") || !strcasecmp(dot, ".kar") ||
-           !strcasecmp(dot, ".rmi");
-}
-
-/* Adds the MIDI files under dir (recursively) to out, each keyed by its path
- * below the folder the user named (key_at: that folder's length with its
- * separator), so that the split does not depend on how the folder was spelled. */
-static int collect_dir(const char *dir, str_list *out, int depth, size_t key_at)
-{
-    if (depth > 32) return 0; /* a symlink loop; deeper music folders do not exist */
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "morphvae data: %s: cannot read the folder: %s\n", dir, strerror(errno));
-        return 0;
-    }
-    str_list names = {0};
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d)) && !rc)
-        if (e->d_name[0] != '.') rc = str_list_add(&names, e->d_name);
-    closedir(d);
-    if (names.n) qsort(names.items, names.n, sizeof *names.items, cmp_str); /* (NULL when empty) */
-    for (size_t i = 0; i < names.n && !rc; i++) {
-        size_t len = strlen(dir) + strlen(names.items[i]) + 2;
-        char *path = malloc(len);
-        if (!path) {
-            rc = -1;
-            break;
-        }
-        snprintf(path, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
-                 names.items[i]);
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            rc = collect_dir(path, out, depth + 1, key_at);
-        else if (has_midi_extension(path)) rc = str_list_add_keyed(out, path, key_at);
-        free(path);
-    }
-    str_list_free(&names);
-    return rc;
 }
 
 /* ---- the POP909 meter table: song id -> measure length ---- */
@@ -309,6 +257,7 @@ static const char *const density_names[DENSITY_BUCKETS] = {"<1",  "1-1.9", "2-3.
 
 typedef struct tally {
     size_t files, files_read, files_no_windows;
+    size_t entries_unreadable; /* folders or entries the walk could not read */
     reason_group *groups;
     size_t n_groups;
     size_t rule_files[RULES];
@@ -541,6 +490,8 @@ static void print_summary(const data_options *o, const tally *t, double seconds)
            "(%.1f s)\n",
            t->files, t->files_read - t->files_no_windows, t->files_no_windows,
            t->files - t->files_read, seconds);
+    if (t->entries_unreadable)
+        printf("  %zu folders or entries could not be read (warned above)\n", t->entries_unreadable);
     for (size_t i = 0; i < t->n_groups; i++) {
         const reason_group *g = &t->groups[i];
         printf("  skipped %zu: %s\n", g->count, g->example);
@@ -749,7 +700,20 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
     return -1; /* go on */
 }
 
-static int collect_inputs(const str_list *inputs, str_list *files)
+/* Adds the MIDI files under dir (midi_folder_list) to out, each keyed by its
+ * path below the folder the user named (key_at: that folder's length with its
+ * separator), so that the split does not depend on how the folder was spelled. */
+static int add_folder(const char *dir, str_list *out, size_t key_at, size_t *unreadable)
+{
+    mv_midi_paths found = {0};
+    int rc = midi_folder_list(dir, &found, "morphvae data");
+    for (size_t i = 0; i < found.n && !rc; i++) rc = str_list_add_keyed(out, found.paths[i], key_at);
+    *unreadable += found.unreadable;
+    midi_paths_free(&found);
+    return rc;
+}
+
+static int collect_inputs(const str_list *inputs, str_list *files, size_t *unreadable)
 {
     for (size_t i = 0; i < inputs->n; i++) {
         struct stat st;
@@ -762,7 +726,7 @@ static int collect_inputs(const str_list *inputs, str_list *files)
         size_t key_at = S_ISDIR(st.st_mode) ? len + (len && given[len - 1] == '/' ? 0 : 1)
                         : slash                ? (size_t)(slash + 1 - given)
                                                : 0;
-        if (S_ISDIR(st.st_mode) ? collect_dir(given, files, 0, key_at)
+        if (S_ISDIR(st.st_mode) ? add_folder(given, files, key_at, unreadable)
                                 : str_list_add_keyed(files, given, key_at)) {
             fprintf(stderr, "morphvae data: out of memory listing %s\n", inputs->items[i]);
             return -1;
@@ -781,7 +745,7 @@ int cmd_data(int argc, char **argv)
     int rc = parse_options(argc, argv, &o, &inputs);
     if (rc >= 0) goto done;
     rc = 1;
-    if (collect_inputs(&inputs, &files)) goto done;
+    if (collect_inputs(&inputs, &files, &t.entries_unreadable)) goto done;
     if (o.meter_table && meter_table_load(o.meter_table, &mt)) goto done;
     uint32_t n_classes = o.cfg.repr == MV_REPR_MELODY ? (uint32_t)o.cfg.n_pitches + 2
                          : o.cfg.repr == MV_REPR_DRUMS ? 512u
