@@ -192,3 +192,9 @@ phrase_figures phrase_stats_figures(const phrase_stats *s)
         .polyphony = ratio(s->sounding_pitches, s->sounding_steps),
     };
 }
+
+double onset_f1(double hits, double misses, double false_alarms)
+{
+    const double wrong = misses + false_alarms;
+    return hits > 0 || wrong > 0 ? 2.0 * hits / (2.0 * hits + wrong) : 1.0;
+}

@@ -60,4 +60,11 @@ void phrase_stats_add(phrase_stats *s, const mv_hparams *hp, const int32_t *toke
 void phrase_stats_add_roll(phrase_stats *s, const mv_hparams *hp, const uint8_t *roll);
 phrase_figures phrase_stats_figures(const phrase_stats *s);
 
+/* The F1 score of predicted cells (onsets, or sounding cells) against the
+ * true ones, from the counts: hits (in both), misses (true only) and false
+ * alarms (predicted only): 2 hits / (2 hits + misses + false alarms). The one
+ * convention of the project: with no cell in either (all counts 0) the
+ * prediction is exact and F1 is 1, never NaN. */
+double onset_f1(double hits, double misses, double false_alarms);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phrase_stats.h"
 #include "phrase_variety.h"
 
 #define PICK_BATCH 64
@@ -35,25 +36,25 @@ static double differing_share(const mv_gen_model *g, const void *a, const void *
     return (double)d / g->seq_len;
 }
 
-/* F1 of the onset bits of a predicted roll against the true one (1 when
- * neither has any). */
-static double onset_f1(const mv_hparams *hp, const uint8_t *truth, const uint8_t *pred)
+/* F1 of the onset bits of a predicted roll against the true one (onset_f1). */
+static double roll_onset_f1(const mv_hparams *hp, const uint8_t *truth, const uint8_t *pred)
 {
     const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, P = K / 2;
-    long hits = 0, wrong = 0; /* wrong: false alarms and misses */
+    long hits = 0, misses = 0, false_alarms = 0;
     for (int t = 0; t < T; t++)
         for (int p = P; p < K; p++) {
             const size_t at = (size_t)t * K + p;
             hits += truth[at] && pred[at];
-            wrong += truth[at] != pred[at];
+            misses += truth[at] && !pred[at];
+            false_alarms += !truth[at] && pred[at];
         }
-    return hits || wrong ? 2.0 * hits / (2.0 * hits + wrong) : 1.0;
+    return onset_f1((double)hits, (double)misses, (double)false_alarms);
 }
 
 /* How well greedy decoding from mu gives a window back. */
 static double reconstruction_score(const mv_gen_model *g, const void *truth, const void *pred)
 {
-    if (g->hp.repr == MV_REPR_ROLL) return onset_f1(&g->hp, truth, pred);
+    if (g->hp.repr == MV_REPR_ROLL) return roll_onset_f1(&g->hp, truth, pred);
     return 1 - differing_share(g, truth, pred);
 }
 

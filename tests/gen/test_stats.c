@@ -4,7 +4,7 @@
  * `morphvae data` extracts them); its --prior row equals the statistics of the
  * files `morphvae sample` writes with the same seed and temperature, and
  * --chain strings prior phrases as the plugin does; its errors name the
- * source. */
+ * source. onset_f1's convention. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -286,6 +286,20 @@ static void test_chain(void)
     CHECK_MSG(strstr(err, "--recon"), "%s", err);
 }
 
+/* onset_f1, the one F1 of the project (anchors, train's CSV, eval): nothing
+ * true and nothing predicted is exact (1, never NaN); otherwise
+ * 2 hits / (2 hits + misses + false alarms). */
+static void test_onset_f1(void)
+{
+    CHECK(onset_f1(0, 0, 0) == 1.0);
+    CHECK(onset_f1(0, 3, 0) == 0.0);
+    CHECK(onset_f1(0, 0, 2) == 0.0);
+    CHECK(onset_f1(5, 0, 0) == 1.0);
+    CHECK_CLOSE(onset_f1(12, 4, 3), 24.0 / 31, 1e-15);
+    /* as train's CSV had it from totals: 2 both / (true + predicted) */
+    CHECK(onset_f1(7, 11 - 7, 9 - 7) == 2.0 * 7 / (11 + 9));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -293,6 +307,7 @@ int main(int argc, char **argv)
         return 2;
     }
     exe = argv[1];
+    test_onset_f1();
     make_melodies();
     make_drums();
     test_figures();

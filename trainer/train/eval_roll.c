@@ -217,7 +217,7 @@ static double recall(const cell_count *c)
 
 static double f1(const cell_count *c)
 {
-    return ratio(2.0 * (double)c->hits, (double)(2 * c->hits + c->false_alarms + c->misses));
+    return onset_f1((double)c->hits, (double)c->misses, (double)c->false_alarms);
 }
 
 static int active_dimensions(const roll_eval *e)

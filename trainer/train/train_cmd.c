@@ -27,6 +27,7 @@
 #include "decoder.h"
 #include "dist.h"
 #include "model.h"
+#include "phrase_stats.h"
 #include "schedule.h"
 #include "train_config.h"
 #include "train_samples.h"
@@ -599,11 +600,6 @@ static void draw_noise(run *r)
     }
 }
 
-static double onset_f1(double both, double truth, double pred)
-{
-    return truth + pred > 0 ? 2 * both / (truth + pred) : NAN;
-}
-
 /* Validation on evenly spaced windows of the valid split (the train split if it
  * has none): teacher-forced loss, accuracy and onset counts at z = mu, and the
  * accuracy and onset F1 of greedy decoding from mu. The windows are shared out
@@ -638,7 +634,7 @@ static vae_stats validate(run *r, double *acc_sampled, double *onset_f1_sampled)
     }
     dist_sum_double(sum, 10);
     *acc_sampled = sum[4] / (double)want;
-    *onset_f1_sampled = onset_f1(sum[9], sum[5], sum[8]);
+    *onset_f1_sampled = onset_f1(sum[9], sum[5] - sum[9], sum[8] - sum[9]);
     return (vae_stats){.recon = sum[0] / (double)want, .kl = sum[1] / (double)want,
                        .loss = sum[2] / (double)want, .accuracy = sum[3] / (double)want,
                        .onsets_true = (long)sum[5], .onsets_pred = (long)sum[6],
@@ -718,8 +714,8 @@ static void evaluate_and_log(run *r, const vae_stats *train_mean, double lr, dou
     r->validated = 1;
     if (!r->root) return;
     const vae_stats *v = &r->last_valid;
-    const double f1_tf = onset_f1((double)v->onsets_both, (double)v->onsets_true,
-                                  (double)v->onsets_pred);
+    const double f1_tf = onset_f1((double)v->onsets_both, (double)(v->onsets_true - v->onsets_both),
+                                  (double)(v->onsets_pred - v->onsets_both));
     char sampled[32], f1s[64];
     snprintf(sampled, sizeof sampled, "%.6f", r->last_acc_sampled);
     snprintf(f1s, sizeof f1s, "%.6f,%.6f", f1_tf, r->last_onset_f1_sampled);
