@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "checksum.h"
 #include "regular_file.h"
 
@@ -965,65 +966,40 @@ static int write_all(int fd, const void *bytes, uint64_t n)
 static int write_body(int fd, const unsigned char *head, uint64_t head_size,
                       const mv_tensor *const *by_spec, int ns)
 {
-    if (fchmod(fd, 0644) != 0 || write_all(fd, head, head_size) != 0) return -1;
+    if (write_all(fd, head, head_size) != 0) return -1;
     for (int s = 0; s < ns; s++) {
         uint64_t nbytes = tensor_floats(by_spec[s]) * sizeof(float);
         if (write_all(fd, by_spec[s]->data, nbytes) != 0 ||
             write_all(fd, zeros, round_up(nbytes, ALIGN) - nbytes) != 0)
             return -1;
     }
-    return fsync(fd);
+    return 0; /* atomic_file_commit syncs it */
 }
 
-/* fsync the folder holding path, so that the rename itself is durable. */
-static int sync_parent(const char *path)
-{
-    size_t len = strlen(path);
-    char *dir = malloc(len + 2);
-    if (!dir) return -1;
-    memcpy(dir, path, len + 1);
-    char *slash = strrchr(dir, '/');
-    if (!slash) strcpy(dir, ".");
-    else slash[slash == dir ? 1 : 0] = 0;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(dir);
-    if (fd < 0) return -1;
-    /* some file systems cannot sync a folder; the data itself is synced */
-    int rc = fsync(fd) != 0 && errno != EINVAL ? -1 : 0;
-    close(fd);
-    return rc;
-}
-
-/* Temporary file next to path, written and synced, then renamed over path:
- * path holds either its old content or the complete new file. */
+/* Through a temporary file beside path, written, synced and renamed over it
+ * (atomic_file.h): path holds either its old content or the complete new file. */
 static int write_atomically(const report *r, const char *path, const unsigned char *head,
                             uint64_t head_size, const mv_tensor *const *by_spec, int ns)
 {
-    size_t len = strlen(path);
-    char *tmp = malloc(len + sizeof ".XXXXXX");
+    size_t tmplen = strlen(path) + ATOMIC_FILE_TMP_EXTRA;
+    char *tmp = malloc(tmplen);
     if (!tmp) return fail(r, MV_WEIGHTS_ERR_NOMEM, "out of memory");
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".XXXXXX", sizeof ".XXXXXX");
-    int fd = mkstemp(tmp);
+    int fd = atomic_file_open(path, tmp, tmplen, r->err, r->errlen);
     if (fd < 0) {
-        int e = errno;
         free(tmp);
-        return fail(r, MV_WEIGHTS_ERR_IO, "cannot create a temporary file next to it: %s",
-                    strerror(e));
+        return MV_WEIGHTS_ERR_IO;
     }
     int ok = write_body(fd, head, head_size, by_spec, ns) == 0, e = errno;
     if (close(fd) != 0 && ok) ok = 0, e = errno;
-    if (ok && rename(tmp, path) != 0) ok = 0, e = errno;
+    int rc = MV_WEIGHTS_OK;
     if (!ok) {
-        unlink(tmp);
-        free(tmp);
-        return fail(r, MV_WEIGHTS_ERR_IO, "cannot write: %s", strerror(e));
+        atomic_file_abort(tmp);
+        rc = fail(r, MV_WEIGHTS_ERR_IO, "cannot write: %s", strerror(e));
+    } else if (atomic_file_commit(tmp, path, r->err, r->errlen) != 0) {
+        rc = MV_WEIGHTS_ERR_IO;
     }
     free(tmp);
-    if (sync_parent(path) != 0)
-        return fail(r, MV_WEIGHTS_ERR_IO, "written, but syncing its folder failed: %s",
-                    strerror(errno));
-    return MV_WEIGHTS_OK;
+    return rc;
 }
 
 int weights_write(const char *path, const mv_hparams *hp, const mv_tensor *tensors,
