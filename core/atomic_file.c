@@ -2,7 +2,6 @@
 #include "atomic_file.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void say(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "fail.h"
 
 int atomic_file_open(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen)
 {
@@ -28,7 +17,7 @@ int atomic_file_open(const char *path, char *tmp, size_t tmplen, char *err, size
     for (int attempt = 0; attempt < 100; attempt++) {
         unsigned n = __atomic_fetch_add(&counter, 1u, __ATOMIC_RELAXED);
         if ((size_t)snprintf(tmp, tmplen, "%s.tmp.%ld.%u", path, (long)getpid(), n) >= tmplen) {
-            say(err, errlen, "%s: cannot create a temporary file beside it: %s", path,
+            fail(err, errlen, "%s: cannot create a temporary file beside it: %s", path,
                 strerror(ENAMETOOLONG));
             return -1;
         }
@@ -37,7 +26,7 @@ int atomic_file_open(const char *path, char *tmp, size_t tmplen, char *err, size
         if (fd >= 0) return fd;
         if (errno != EEXIST) break;
     }
-    say(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
+    fail(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
     return -1;
 }
 
@@ -78,7 +67,7 @@ int atomic_file_commit(const char *tmp, const char *path, char *err, size_t errl
     int fd = open(tmp, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fsync(fd) != 0) {
         int e = errno;
-        say(err, errlen, "%s: cannot write (syncing %s): %s", path, tmp, strerror(e));
+        fail(err, errlen, "%s: cannot write (syncing %s): %s", path, tmp, strerror(e));
         if (fd >= 0) close(fd);
         unlink(tmp);
         return -1;
@@ -86,12 +75,12 @@ int atomic_file_commit(const char *tmp, const char *path, char *err, size_t errl
     close(fd);
     if (rename(tmp, path) != 0) {
         int e = errno;
-        say(err, errlen, "%s: cannot write (renaming %s over it): %s", path, tmp, strerror(e));
+        fail(err, errlen, "%s: cannot write (renaming %s over it): %s", path, tmp, strerror(e));
         unlink(tmp);
         return -1;
     }
     if (sync_parent(path) != 0) {
-        say(err, errlen, "%s: written, but syncing its folder failed: %s", path, strerror(errno));
+        fail(err, errlen, "%s: written, but syncing its folder failed: %s", path, strerror(errno));
         return -1;
     }
     return 0;

@@ -7,18 +7,10 @@
  * notes still sounding at the track's end end there. */
 #include "midi_track.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#include "fail.h"
 
 /* Reads a variable-length quantity of at most 4 bytes from p[*pos, end). */
 static int read_vlq(const uint8_t *p, size_t end, size_t *pos, uint32_t *v)
