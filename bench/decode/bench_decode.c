@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_time.h"
 #include "decoder.h"
 #include "model.h"
 #include "model_layout.h"
@@ -23,25 +24,6 @@ typedef struct variant {
     double samples[1000];
     int n;
 } variant;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *x, int n)
-{
-    qsort(x, (size_t)n, sizeof *x, compare_doubles);
-    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
-}
 
 static double lstm_bytes(const mv_lstm_weights *w, int with_input)
 {
@@ -119,7 +101,7 @@ static void bench_model(const char *preset, int rounds)
     for (int r = 0; r < rounds; r++) {
         for (int i = 0; i < nv; i++) {
             const int reps = v[i].batch == 1 ? 8 : 2;
-            double t0 = now_ms();
+            double t0 = bench_now_ms();
             for (int k = 0; k < reps; k++) {
                 if (v[i].temperature < 0 && roll)
                     decoder_encode(d, window_roll(steps), 1, mu, sigma);
@@ -131,7 +113,7 @@ static void bench_model(const char *preset, int rounds)
                 else
                     decoder_decode(d, z, v[i].batch, v[i].temperature, rngs, window_tokens(tokens));
             }
-            v[i].samples[v[i].n++] = (now_ms() - t0) / reps;
+            v[i].samples[v[i].n++] = (bench_now_ms() - t0) / reps;
         }
     }
     const double weight_bytes = decode_weight_bytes(&m);
@@ -139,7 +121,7 @@ static void bench_model(const char *preset, int rounds)
            preset, hp.z_size, hp.enc_size, hp.cond_size, hp.dec_layers, hp.dec_size,
            hp.n_classes, hp.n_bars, hp.steps_per_bar, model_param_count(&hp) / 1e6);
     for (int i = 0; i < nv; i++) {
-        double ms = median(v[i].samples, v[i].n);
+        double ms = bench_median(v[i].samples, v[i].n);
         if (v[i].temperature < 0) {
             printf("  %-16s %8.3f ms per sequence\n", v[i].name, ms);
         } else if (v[i].batch == 1) {

@@ -12,25 +12,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_time.h"
 #include "engine.h"
 #include "lilv_host.h"
 
 #define BLOCK 256
 #define RUN_BLOCKS 20000
 #define DECODE_REPEATS 50
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double run_started, run_ns[RUN_BLOCKS];
 static int run_count;
@@ -39,15 +27,15 @@ static void time_run(bool in_plugin, bool is_run)
 {
     if (!is_run) return; /* work_response: not part of run() */
     if (in_plugin) {
-        run_started = now_ns();
+        run_started = bench_now_ns();
     } else if (run_count < RUN_BLOCKS) {
-        run_ns[run_count++] = now_ns() - run_started;
+        run_ns[run_count++] = bench_now_ns() - run_started;
     }
 }
 
 static void report(const char *what, double *ns, int n)
 {
-    qsort(ns, (size_t)n, sizeof *ns, cmp_double);
+    bench_sort(ns, n);
     printf("  %-44s median %9.0f  p99 %9.0f  p99.9 %9.0f  worst %9.0f ns  (%d runs)\n",
            what, ns[n / 2], ns[(int)(n * 0.99)], ns[(int)(n * 0.999)], ns[n - 1], n);
 }
@@ -95,9 +83,9 @@ static int bench_decode(const char *model)
     for (int bar = 0; bar < e->n_bars; bar++) {
         for (int r = 0; r < DECODE_REPEATS; r++) {
             p.morph = (float)r / DECODE_REPEATS;
-            double t0 = now_ns();
+            double t0 = bench_now_ns();
             engine_decode_bar(e, &p, bar, &played);
-            ns[r] = now_ns() - t0;
+            ns[r] = bench_now_ns() - t0;
         }
         char what[128];
         snprintf(what, sizeof what, "worker decode of bar %d (%s, z %d, %d steps/bar)", bar + 1,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_time.h"
 #include "model.h"
 #include "refine.h"
 #include "weights.h"
@@ -19,25 +20,6 @@
 #define MAX_ROUNDS 100
 static const int step_counts[] = {25, 50, 100, 200};
 #define N_COUNTS (int)(sizeof step_counts / sizeof step_counts[0])
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *x, int n)
-{
-    qsort(x, (size_t)n, sizeof *x, compare_doubles);
-    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
-}
 
 static int bench_model(const char *path, int rounds)
 {
@@ -50,10 +32,10 @@ static int bench_model(const char *path, int rounds)
         return 1;
     }
     const mv_hparams *hp = &m.hp;
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     mv_decoder *d = decoder_create(&m, 1);
     mv_refine *r = d ? refine_create(d) : NULL;
-    const double create_ms = now_ms() - t0;
+    const double create_ms = bench_now_ms() - t0;
     const int T = (int)hparams_seq_len(hp), Z = (int)hp->z_size, K = (int)hp->n_classes;
     const int roll = hp->repr == MV_REPR_ROLL;
     int32_t *tokens = malloc(sizeof(int32_t) * T);
@@ -83,21 +65,21 @@ static int bench_model(const char *path, int rounds)
     for (int round = 0; round < rounds; round++)
         for (int i = 0; i < N_COUNTS; i++) {
             o.steps = step_counts[i];
-            t0 = now_ms();
+            t0 = bench_now_ms();
             REFINE();
-            samples[i][round] = now_ms() - t0;
+            samples[i][round] = bench_now_ms() - t0;
             taken[i] = rep.steps;
         }
     printf("%s: %s, z %u, cond %u, dec %ux%u, %u classes, %u bars (refiner made in %.0f ms)\n",
            path, repr_name(hp->repr), hp->z_size, hp->cond_size, hp->dec_layers, hp->dec_size,
            hp->n_classes, hp->n_bars, create_ms);
     for (int i = 0; i < N_COUNTS; i++) {
-        const double ms = median(samples[i], rounds);
+        const double ms = bench_median(samples[i], rounds);
         printf("  %4d steps (%d taken): %8.1f ms per anchor, %.2f ms per step\n", step_counts[i],
                taken[i], ms, ms / step_counts[i]);
     }
     for (int i = 0; i < N_COUNTS; i++)
-        printf("RESULT %s %d %.2f\n", path, step_counts[i], median(samples[i], rounds));
+        printf("RESULT %s %d %.2f\n", path, step_counts[i], bench_median(samples[i], rounds));
     refine_free(r);
     decoder_free(d);
     weights_free(w);

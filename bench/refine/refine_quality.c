@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_time.h"
 #include "corpus.h"
 #include "decoder.h"
 #include "eval_score.h"
@@ -41,13 +42,6 @@ typedef struct setting {
     phrase_stats between;
     long single_pitch; /* in-between melody phrases with notes of one pitch only */
 } setting;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
 
 static int usage(void)
 {
@@ -122,9 +116,9 @@ static void anchors(const options *o, mv_refine *r, mv_decoder *d, const mv_hpar
         const int32_t *truth = windows + (size_t)w * T;
         float *z = s->z + (size_t)w * Z;
         mv_refine_report rep;
-        const double t0 = now_ms();
+        const double t0 = bench_now_ms();
         refine_window(r, window_tokens(truth), &ro, z, NULL, &rep);
-        s->ms_sum += now_ms() - t0;
+        s->ms_sum += bench_now_ms() - t0;
         s->steps_taken += rep.steps;
         s->improved += rep.correct > rep.correct_start;
         s->kept += rep.kept_start;

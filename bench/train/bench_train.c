@@ -14,16 +14,10 @@
 #include <time.h>
 
 #include "backend.h"
+#include "bench_time.h"
 #include "dist.h"
 #include "schedule.h"
 #include "vae.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* GFLOP/s of one n x n x n sgemm, best of a few. */
 static double sgemm_peak(int n)
@@ -32,9 +26,9 @@ static double sgemm_peak(int n)
     for (size_t i = 0; i < (size_t)n * n; i++) a[i] = b[i] = (real)((i % 7) * 0.01);
     double best = 0;
     for (int rep = 0; rep < 5; rep++) {
-        double t = now();
+        double t = bench_now_s();
         be_gemm(0, 0, n, n, n, 1, a, n, b, n, 0, c, n);
-        t = now() - t;
+        t = bench_now_s() - t;
         double g = 2.0 * n * n * n / t / 1e9;
         best = g > best ? g : best;
     }
@@ -42,12 +36,6 @@ static double sgemm_peak(int n)
     be_free(b);
     be_free(c);
     return best;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)
@@ -84,7 +72,7 @@ int main(int argc, char **argv)
     double t0 = 0, waiting = 0, summing = 0;
     double *step_s = calloc((size_t)steps, sizeof *step_s);
     for (int step = -2; step < steps; step++) { /* two warm-up steps */
-        double t_step = now();
+        double t_step = bench_now_s();
         if (step == 0) t0 = t_step;
         for (int i = 0; i < batch * Z; i++) { /* the whole batch's noise, as the trainer */
             real e = rng_normal(&r);
@@ -96,22 +84,22 @@ int main(int argc, char **argv)
         vae_backward(&m, &loss);
         if (procs > 1) {
             /* the wait for the slowest process, then the sum itself */
-            double tw = now();
+            double tw = bench_now_s();
             dist_any(0);
-            double ts = now();
+            double ts = bench_now_s();
             for (uint64_t i = 0; i < m.n_params; i++) m.grads[i] *= (real)share / (real)batch;
             dist_sum_real(m.grads, m.n_params);
-            if (step >= 0) waiting += ts - tw, summing += now() - ts;
+            if (step >= 0) waiting += ts - tw, summing += bench_now_s() - ts;
         }
         double norm = sqrt(be_sum_squares(m.grads, m.n_params));
         be_adam(m.params, m.grads, adam_m, adam_v, m.n_params,
                 (real)schedule_lr(1e-3, SCHEDULE_LR_DECAY, SCHEDULE_LR_MIN, step + 2), 0.9f, 0.999f, 1e-8f,
                 norm > 1 ? (real)(1 / norm) : 1, step + 3);
-        if (step >= 0) step_s[step] = now() - t_step;
+        if (step >= 0) step_s[step] = bench_now_s() - t_step;
     }
-    double secs = now() - t0;
+    double secs = bench_now_s() - t0;
     double seq_s = (double)steps * batch / secs;
-    qsort(step_s, (size_t)steps, sizeof *step_s, compare_doubles);
+    bench_sort(step_s, steps);
     double median_seq_s = batch / step_s[steps / 2]; /* what a quiet moment gives */
     double gflops = seq_s * vae_flops_per_sequence(&hp) / 1e9;
     double peak = sgemm_peak(2048); /* every process at once: the cores they share */
