@@ -95,13 +95,6 @@ void midi_out_end_all(mv_midi_out *o, int64_t frame)
     for (int i = o->n_sounding - 1; i >= 0; i--) end_note(o, i, frame);
 }
 
-bool midi_out_has_open(const mv_midi_out *o)
-{
-    for (int i = 0; i < o->n_sounding; i++)
-        if (o->sounding[i].off_step == MV_OFF_OPEN) return true;
-    return false;
-}
-
 void midi_out_roll_held(const mv_midi_out *o, uint64_t held[2])
 {
     held[0] = held[1] = 0;

@@ -49,7 +49,6 @@ void midi_out_end_due(mv_midi_out *o, int64_t step, int64_t frame);
 /* Note-offs at frame for the open (melody) notes; for every note. */
 void midi_out_end_open(mv_midi_out *o, int64_t frame);
 void midi_out_end_all(mv_midi_out *o, int64_t frame);
-bool midi_out_has_open(const mv_midi_out *o);
 
 /* Piano-roll notes (open notes, ended by the roll or by the calls above): an
  * output note sounds for the model pitches that hold it, so that two model

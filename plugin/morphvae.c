@@ -43,9 +43,7 @@ static void map_uris(LV2_URID_Map *map, mv_uris *u)
     u->atom_Double = MAP(LV2_ATOM__Double);
     u->atom_Long = MAP(LV2_ATOM__Long);
     u->atom_String = MAP(LV2_ATOM__String);
-    u->atom_Chunk = MAP(LV2_ATOM__Chunk);
     u->atom_Vector = MAP(LV2_ATOM__Vector);
-    u->atom_Sequence = MAP(LV2_ATOM__Sequence);
     u->atom_URID = MAP(LV2_ATOM__URID);
     u->midi_Event = MAP(LV2_MIDI__MidiEvent);
     u->patch_Set = MAP(LV2_PATCH__Set);

@@ -65,7 +65,7 @@ enum mv_port {
 /* URIDs, mapped once in instantiate. */
 typedef struct mv_uris {
     LV2_URID atom_Blank, atom_Object, atom_Path, atom_Int, atom_Float, atom_Double,
-        atom_Long, atom_String, atom_Chunk, atom_Vector, atom_Sequence, atom_URID;
+        atom_Long, atom_String, atom_Vector, atom_URID;
     LV2_URID midi_Event;
     LV2_URID patch_Set, patch_Get, patch_property, patch_value;
     LV2_URID time_Position, time_bar, time_barBeat, time_beat, time_beatUnit,
