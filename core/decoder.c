@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "carver.h"
+#include "decoder_testing.h"
 #include "kernels.h"
 #include "packed_model.h"
 #include "repr.h"

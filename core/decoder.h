@@ -20,7 +20,6 @@ mv_decoder *decoder_create(const mv_model *m, int max_batch);
  * threads hold one packed copy. NULL when out of memory. */
 mv_decoder *decoder_create_sharing(const mv_decoder *other, int max_batch);
 void decoder_free(mv_decoder *d);
-int decoder_max_batch(const mv_decoder *d);
 /* A window (window.h) holds the model's kind of steps: a token a step for
  * melody and drum models, K = 2P bytes 0/1 for piano-roll models (P "sounds"
  * bits then P "starts" bits, core/tokens.h), decoded as a softmax over the

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "decoder.h"
+#include "decoder_testing.h"
 #include "kernels.h"
 #include "model_layout.h"
 #include "test_model.h"

@@ -10,7 +10,7 @@
 #include "decoder.h"
 #include "model.h"
 #include "tokens.h"
-#include "vae.h"
+#include "vae_testing.h"
 
 /* The trainer's onset counts of a greedy pass (what validation's onset F1 is
  * made of) against counts made here from core's greedy decode. */

@@ -14,7 +14,7 @@
 
 #include "model.h"
 #include "tokens.h"
-#include "vae.h"
+#include "vae_testing.h"
 #include "weights.h"
 
 #ifndef MV_TRAIN_DOUBLE

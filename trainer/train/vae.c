@@ -9,6 +9,7 @@
 
 #include "model.h"
 #include "tokens.h"
+#include "vae_testing.h"
 
 /* A bump allocator over one block; with base NULL it only counts. */
 typedef struct arena {

@@ -161,12 +161,7 @@ vae_stats vae_forward(vae *m, mv_window in, const real *eps, int B, const vae_lo
  * counts. Apart from the forward pass so that the training step does not pay
  * for what only validation reports. */
 void vae_count_onsets(vae *m, mv_window in, vae_stats *st);
-/* The last forward pass's logits [K] of sequence b at step t, and the token the
- * decoder was fed at step t (-1: the zero input; token models), or the step it
- * was fed [K] (roll models). */
-const real *vae_logits_at(const vae *m, int b, int t);
-int32_t vae_input_token_at(const vae *m, int b, int t);
-const real *vae_input_step_at(const vae *m, int b, int t);
+/* (vae_testing.h: the last pass's logits and inputs, for the tests.) */
 
 /* Adds the gradient of the last forward pass's loss to m->grads. */
 void vae_backward(vae *m, const vae_loss_cfg *loss);
