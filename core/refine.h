@@ -37,9 +37,9 @@ typedef struct mv_refine_options {
     float prior_weight;  /* lambda */
 } mv_refine_options;
 
-/* The defaults: 100 steps take 0.26 s (melody) and 0.29 s (drums) per anchor
- * on one core for the shipped 2-bar models, inside the plugin's budget of
- * 0.5 s (bench/refine; 200 steps would not fit). lr 0.05 with the prior keeps
+/* The defaults: 100 steps per anchor fit the plugin's budget of 0.5 s on one
+ * core for the shipped 2-bar models, 200 would not (measured by bench/refine;
+ * the times are in the README's measured tables). lr 0.05 with the prior keeps
  * |z| near the prior's typical norm sqrt(Z) (docs/refine.md). */
 #define MV_REFINE_DEFAULT_STEPS 100
 #define MV_REFINE_DEFAULT_LR 0.05f
