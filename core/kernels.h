@@ -49,8 +49,14 @@ void softplus_inplace(float *x, int n);
 void lstm_cell(const float *gates, float *c, float *h, int batch, int n_hidden);
 /* An LSTM layer whose w_x and w_h are packed (w_x NULL when the caller forms the
  * input part itself: no input, or a one-hot input gathered from the row-major
- * kernel). */
-typedef mv_lstm_weights mv_lstm_packed;
+ * kernel): a type of its own, not the row-major mv_lstm_weights of model.h, so
+ * that the compiler tells the two layouts apart (packed_model.c makes them). */
+typedef struct mv_lstm_packed {
+    const float *w_x; /* packed [n_in, 4H], or NULL (above) */
+    const float *w_h; /* packed [H, 4H] */
+    const float *b;   /* [4H], as in the model */
+    int n_in, n_hidden;
+} mv_lstm_packed;
 /* One LSTM step for a batch whose gates [batch, 4H] hold the input part
  * (x W_x + b): adds h W_h and applies the cell. */
 void lstm_step_from_gates(const mv_lstm_packed *w, float *gates, float *c, float *h,

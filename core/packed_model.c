@@ -15,7 +15,7 @@ static const float *pack_one(carver *cv, const float *w, int n_in, int n_out)
 
 static mv_lstm_packed pack_lstm(carver *cv, const mv_lstm_weights *w, int input_packed)
 {
-    mv_lstm_packed p = *w;
+    mv_lstm_packed p = {.b = w->b, .n_in = w->n_in, .n_hidden = w->n_hidden};
     p.w_x = input_packed ? pack_one(cv, w->w_x, w->n_in, 4 * w->n_hidden) : NULL;
     p.w_h = pack_one(cv, w->w_h, w->n_hidden, 4 * w->n_hidden);
     return p;
