@@ -909,7 +909,7 @@ int host_report_count(const mv_host *h)
 /* Walks an output sequence checking that every event lies inside atom.size
  * and inside the block; MIDI goes to out, patch:Set to the reported table. */
 static int read_output(mv_host *h, const LV2_Atom_Sequence *seq, uint32_t capacity, uint32_t n,
-                       mv_midi_out *out, int max_out, int *count)
+                       mv_host_midi_event *out, int max_out, int *count)
 {
     if (seq->atom.type != h->atom_Sequence || seq->atom.size > capacity ||
         seq->atom.size < sizeof(LV2_Atom_Sequence_Body))
@@ -939,7 +939,7 @@ static int read_output(mv_host *h, const LV2_Atom_Sequence *seq, uint32_t capaci
     return rc;
 }
 
-int host_run(mv_host *h, uint32_t n, mv_midi_out *out, int max_out, int *n_out)
+int host_run(mv_host *h, uint32_t n, mv_host_midi_event *out, int max_out, int *n_out)
 {
     lv2_atom_forge_pop(&h->forge, &h->seq_frame);
     for (uint32_t i = 0; i < h->n_atom_out; i++) {

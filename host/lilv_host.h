@@ -23,10 +23,12 @@
 
 typedef struct mv_host mv_host;
 
-typedef struct mv_midi_out {
+/* One MIDI message the plugin wrote in a block (the plugin's own note writer
+ * is plugin/midi_out.h's mv_midi_out). */
+typedef struct mv_host_midi_event {
     uint32_t frame;  /* within the block */
     uint8_t msg[3];
-} mv_midi_out;
+} mv_host_midi_event;
 
 typedef enum mv_worker_mode {
     HOST_WORKER_AFTER_RUN,   /* requests served right after run(), responses delivered then */
@@ -98,7 +100,7 @@ void host_send_get(mv_host *h, uint32_t frame, const char *property_uri);
  * The MIDI written lands in out[0..*n_out) (at most max_out). Returns 0, or -1
  * if an output was not a valid sequence (an event past its end, an event out
  * of the block, an event of the wrong size). */
-int host_run(mv_host *h, uint32_t n, mv_midi_out *out, int max_out, int *n_out);
+int host_run(mv_host *h, uint32_t n, mv_host_midi_event *out, int max_out, int *n_out);
 
 /* The inline display (Ardour's extension, plugin/lv2_inline_display.h): how
  * often run() asked for a redraw (the host offers queue_draw as Ardour does),

@@ -75,7 +75,7 @@ static int encode(mv_engine *e, const char *data_dir, const char *file, float *z
 /* Note-ons the plugin plays in the first two bars at a morph value. */
 static int notes_in_two_bars(mv_host *h, float morph)
 {
-    static mv_midi_out midi[1024];
+    static mv_host_midi_event midi[1024];
     int n_midi = 0, notes = 0;
     host_set_control(h, "morph", morph);
     host_send_position(h, 0, 0, 0, 120, 0);
@@ -112,7 +112,7 @@ static int make_preset(const char *bundle, const char *out, const char *name, co
     host_send_string(h, 0, MV_PLUGIN_NS "anchorBTokens", window_b);
     host_send_string(h, 0, MV_PLUGIN_NS "anchorALabel", song_a);
     host_send_string(h, 0, MV_PLUGIN_NS "anchorBLabel", song_b);
-    mv_midi_out midi[64];
+    mv_host_midi_event midi[64];
     int n_midi = 0;
     host_run(h, 512, midi, 64, &n_midi);
     host_wait_worker(h);

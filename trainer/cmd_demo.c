@@ -68,7 +68,7 @@ static void close_note(demo_notes *d, int ch, int pitch, int64_t frame)
                                  .velocity = o->velocity};
 }
 
-static void collect(demo_notes *d, const mv_midi_out *out, int n_out, int64_t block_start)
+static void collect(demo_notes *d, const mv_host_midi_event *out, int n_out, int64_t block_start)
 {
     for (int i = 0; i < n_out; i++) {
         int type = out[i].msg[0] & 0xF0, ch = out[i].msg[0] & 0x0F, pitch = out[i].msg[1] & 0x7F;
@@ -114,7 +114,7 @@ static const char *find_bundle(const char *given, char *found, size_t n)
  * 0, or -1 with the plugin's reason on stderr. */
 static int load_model(mv_host *h, const char *model)
 {
-    static mv_midi_out out[64];
+    static mv_host_midi_event out[64];
     int n_out = 0;
     host_clear_log(h);
     host_send_path(h, 0, MV_PLUGIN_NS "model", model);
@@ -146,7 +146,7 @@ static int play_sweep(const char *bundle, const char *model, int bars, double bp
     }
     d->frames_per_step = DEMO_RATE * 60.0 / bpm / 4.0;
     int64_t end = (int64_t)(bars * DEMO_STEPS_PER_BAR * d->frames_per_step + 0.5);
-    static mv_midi_out out[4096];
+    static mv_host_midi_event out[4096];
     int n_out = 0, rc = 0;
     /* Stopped at bar 1 first, so the worker has decoded the opening bars. */
     host_send_position(h, 0, 0, 0, bpm, 0);

@@ -48,7 +48,7 @@ static int bench_run(const char *bundle, const char *model, bool automate)
         fprintf(stderr, "bench_plugin: %s\n", err);
         return -1;
     }
-    static mv_midi_out out[1024];
+    static mv_host_midi_event out[1024];
     int n_out;
     host_send_path(h, 0, MV_PLUGIN_NS "model", model);
     host_send_position(h, 0, 0, 0, 120, 1);

@@ -83,7 +83,7 @@ static inline bool is_note_off(const rec_event *e)
 /* Runs one block and appends its MIDI. */
 static inline void session_block(session *s, uint32_t n)
 {
-    mv_midi_out out[1024];
+    mv_host_midi_event out[1024];
     int n_out = 0;
     if (host_run(s->host, n, out, 1024, &n_out)) s->bad_blocks++;
     for (int i = 0; i < n_out; i++) {

@@ -27,7 +27,7 @@ static mv_host *open_phrase_host(float phrase_bars)
     host_set_control(h, "temperature", 0.0f);
     host_set_control(h, "phrase_bars", phrase_bars);
     host_send_position(h, 0, 0, 0, 120, 0);
-    mv_midi_out out[64];
+    mv_host_midi_event out[64];
     int n_out = 0;
     for (int i = 0; i < 24; i++) { /* a stale bar is asked again once a 16th */
         host_run(h, 1024, out, 64, &n_out);

@@ -52,7 +52,7 @@ static mv_host *open_roll_host(void)
     mv_host *h = session_open_host(bundle, RATE, MAX_BLOCK, mode, count_run);
     if (!h) return NULL;
     host_send_path(h, 0, MV_PLUGIN_NS "model", roll_model);
-    mv_midi_out out[64];
+    mv_host_midi_event out[64];
     int n_out = 0;
     host_run(h, 64, out, 64, &n_out);
     host_wait_worker(h);
