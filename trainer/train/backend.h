@@ -1,7 +1,9 @@
 /* The maths the trainer's model is written in: a small backend interface.
- * The CPU backend (backend_cpu.c) runs it on OpenBLAS; a CUDA backend can
- * implement the same functions as a build option without touching the model.
- * Buffers passed here come from be_alloc (device memory for a GPU backend).
+ * The CPU backend (backend_cpu.c, OpenBLAS) is the only one. Buffers passed
+ * here come from be_alloc; the model code (vae.c, train_cmd.c) also reads and
+ * writes them directly on the host (inputs, logits, onset counts, parameter
+ * blocks), so a GPU backend would need those accesses routed through be_*
+ * first: it is not a drop-in file today (docs/training-mpi.md).
  *
  * `real` is float for training. The same sources compile a second time with
  * MV_TRAIN_DOUBLE defined (real = double, dgemm) for the gradient checks and the
