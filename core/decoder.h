@@ -1,6 +1,11 @@
 /* Encoding and decoding with a bound model. A decoder is sized at creation for a
  * maximum batch and owns every buffer it will ever use: after decoder_create,
- * no function here allocates, locks or makes a system call. */
+ * no function here allocates, locks or makes a system call.
+ *
+ * The name is narrower than the thing: an mv_decoder runs the whole model,
+ * encoder (decoder_encode) and conductor included. It is kept because the
+ * plugin engine, the refiner, the trainer's generators and the tests all call
+ * it by this name; read it as "the model runtime". */
 #ifndef MV_DECODER_H
 #define MV_DECODER_H
 
