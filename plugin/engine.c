@@ -49,21 +49,39 @@ static void bind_attributes(mv_engine *e)
     }
 }
 
+/* Whether the plugin plays w's model; 0, or -1 with a message in err. */
+static int check_playable(const mv_weights *w, const char *path, char *err, size_t errlen)
+{
+    const mv_hparams *hp = weights_hparams(w);
+    if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS && hp->repr != MV_REPR_ROLL) {
+        snprintf(err, errlen, "%s: the plugin plays melody, drum and piano-roll models, not %s",
+                 path, repr_name(hp->repr));
+        return -1;
+    }
+    if (hp->steps_per_bar > MV_MAX_STEPS_PER_BAR) {
+        snprintf(err, errlen, "%s: %u steps per bar, the plugin plays at most %d", path,
+                 hp->steps_per_bar, MV_MAX_STEPS_PER_BAR);
+        return -1;
+    }
+    return 0;
+}
+
+int engine_check_model(const char *path, char *err, size_t errlen)
+{
+    mv_weights *w = NULL;
+    if (weights_read(path, &w, err, errlen) != MV_WEIGHTS_OK) return -1;
+    int rc = check_playable(w, path, err, errlen);
+    weights_free(w);
+    return rc;
+}
+
 mv_engine *engine_load(const char *path, char *err, size_t errlen)
 {
     static atomic_uint serials;
     mv_weights *w = NULL;
     if (weights_read(path, &w, err, errlen) != MV_WEIGHTS_OK) return NULL;
     const mv_hparams *hp = weights_hparams(w);
-    if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS && hp->repr != MV_REPR_ROLL) {
-        snprintf(err, errlen, "%s: the plugin plays melody, drum and piano-roll models, not %s",
-                 path, repr_name(hp->repr));
-        weights_free(w);
-        return NULL;
-    }
-    if (hp->steps_per_bar > MV_MAX_STEPS_PER_BAR) {
-        snprintf(err, errlen, "%s: %u steps per bar, the plugin plays at most %d", path,
-                 hp->steps_per_bar, MV_MAX_STEPS_PER_BAR);
+    if (check_playable(w, path, err, errlen)) {
         weights_free(w);
         return NULL;
     }

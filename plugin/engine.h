@@ -143,6 +143,9 @@ static inline int engine_window_tokens(const mv_engine *e)
  * before anything could block on it). Anchors start as the model's defaults. */
 mv_engine *engine_load(const char *path, char *err, size_t errlen);
 void engine_free(mv_engine *e);
+/* Whether engine_load would take the model file, without keeping it: 0, or
+ * -1 with engine_load's message in err. */
+int engine_check_model(const char *path, char *err, size_t errlen);
 
 /* The model's hyperparameters, and its payload checksum (weights.h). */
 const mv_hparams *engine_hparams(const mv_engine *e);
