@@ -8,12 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decoder.h"
 #include "hparams.h"
-#include "midi_events.h"
-#include "model.h"
-#include "refine.h"
-#include "weights.h"
 
 #define MV_MAX_STEPS_PER_BAR 64 /* the plugin plays models with up to 64 steps a bar */
 #define MV_MAX_PHRASE_BARS 16

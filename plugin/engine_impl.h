@@ -4,7 +4,11 @@
 #ifndef MV_ENGINE_IMPL_H
 #define MV_ENGINE_IMPL_H
 
+#include "decoder.h"
 #include "engine.h"
+#include "model.h"
+#include "refine.h"
+#include "weights.h"
 
 struct mv_engine {
     mv_engine_info info;                  /* first: engine_info() casts to it */
