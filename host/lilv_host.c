@@ -1053,11 +1053,8 @@ int host_call_restore(mv_host *h, LV2_State_Retrieve_Function retrieve, void *ha
     const LV2_State_Interface *iface =
         lilv_instance_get_extension_data(h->instance, LV2_STATE__interface);
     if (!iface) return -1;
-    return iface->restore(lilv_instance_get_handle(h->instance), retrieve, handle,
-                          LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE,
-                          h->features) == LV2_STATE_SUCCESS
-               ? 0
-               : -1;
+    return (int)iface->restore(lilv_instance_get_handle(h->instance), retrieve, handle,
+                               LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE, h->features);
 }
 
 char *host_state_string(mv_host *h, void *state)

@@ -142,7 +142,8 @@ int host_restore_state_features(mv_host *h, void *state, bool with_schedule);
 /* Calls the plugin's save() directly with store (any thread may call it). */
 int host_call_save(mv_host *h, LV2_State_Store_Function store, void *handle);
 /* Calls the plugin's restore() directly with retrieve, as a host that keeps
- * the values itself does (Carla), with the host's features. */
+ * the values itself does (Carla), with the host's features. Returns what
+ * restore() returned (an LV2_State_Status: 0 success), or -1 without state. */
 int host_call_restore(mv_host *h, LV2_State_Retrieve_Function retrieve, void *handle);
 /* Same Turtle (vectors are stored as exact bytes, so this compares values). */
 bool host_states_equal(mv_host *h, void *a, void *b);

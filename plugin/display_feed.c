@@ -87,7 +87,7 @@ static void keep_page_bars(mv_display *d, const mv_plugin *self, int64_t page_st
     for (int i = 0; i < 2; i++) {
         const mv_bar_slot *s = &self->slot[i];
         int64_t at = s->song_bar - page_start;
-        if (!s->valid || s->engine_serial != self->engine->serial || at < 0 || at >= page_bars)
+        if (!s->valid || s->engine_serial != engine_info(self->engine)->serial || at < 0 || at >= page_bars)
             continue;
         mv_bar_slot *kept = &d->bars[at];
         if (kept->valid && kept->song_bar == s->song_bar && kept->version == s->version &&
@@ -110,7 +110,7 @@ static const mv_bar_slot *page_bar(const mv_display *d, const notes_key *k, int 
 
 /* The page's tokens: each bar's own steps, then silence (a note-off where a
  * bar ends early or is missing, as run() ends its notes). */
-static void page_tokens(mv_display *d, const mv_engine *e, const notes_key *k)
+static void page_tokens(mv_display *d, const mv_engine_info *e, const notes_key *k)
 {
     for (int i = 0; i < k->page_bars; i++) {
         const mv_bar_slot *b = page_bar(d, k, i);
@@ -122,7 +122,7 @@ static void page_tokens(mv_display *d, const mv_engine *e, const notes_key *k)
     }
 }
 
-static const mv_roll_step *roll_step_at(const mv_display *d, const mv_engine *e,
+static const mv_roll_step *roll_step_at(const mv_display *d, const mv_engine_info *e,
                                         const notes_key *k, int s)
 {
     const mv_bar_slot *b = page_bar(d, k, s / k->bar_steps);
@@ -139,7 +139,7 @@ static int add_note(mv_display *d, int n, int start, int end, int pitch)
 
 /* A roll's notes as run() plays them: a pitch's note starts where it begins
  * to sound or is struck again, and lasts while it sounds. */
-static int roll_notes(mv_display *d, const mv_engine *e, const notes_key *k, int steps)
+static int roll_notes(mv_display *d, const mv_engine_info *e, const notes_key *k, int steps)
 {
     int n = 0;
     for (int p = 0; p < e->n_pitches; p++) {
@@ -158,7 +158,7 @@ static int roll_notes(mv_display *d, const mv_engine *e, const notes_key *k, int
     return n;
 }
 
-static void build_notes(mv_display *d, const mv_engine *e, const notes_key *k)
+static void build_notes(mv_display *d, const mv_engine_info *e, const notes_key *k)
 {
     int steps = k->page_bars * k->bar_steps, n;
     if (e->repr == MV_REPR_ROLL) {
@@ -222,7 +222,7 @@ static bool key_now(const mv_plugin *self, int transpose, int key, int scale, no
     page_of(bar, engine_phrase_bars(self->engine, &self->params), &k->page_start,
             &k->page_bars);
     k->bar_steps = c->bar_steps < MV_MAX_STEPS_PER_BAR ? c->bar_steps : MV_MAX_STEPS_PER_BAR;
-    k->engine_serial = self->engine->serial;
+    k->engine_serial = engine_info(self->engine)->serial;
     k->transpose = transpose, k->key = key, k->scale = scale;
     *playhead = in_bar < k->bar_steps ? (int32_t)(bar - k->page_start) * k->bar_steps + in_bar : -1;
     return true;
@@ -237,7 +237,7 @@ void display_update(mv_display *d, const mv_plugin *self, int transpose, int key
         keep_page_bars(d, self, k.page_start, k.page_bars);
         k.bar_changes = d->bar_changes;
         if (memcmp(&k, &d->built_for, sizeof k)) {
-            build_notes(d, self->engine, &k);
+            build_notes(d, engine_info(self->engine), &k);
             d->built_for = k;
             changed = true;
         }

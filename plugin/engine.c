@@ -1,5 +1,6 @@
-#include "engine.h"
+#include "engine_impl.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static void bind_attributes(mv_engine *e)
         for (int i = 0; attr_names[a][i]; i++) {
             char key[MV_META_KEY_MAX];
             snprintf(key, sizeof key, "attribute.%s.vector", attr_names[a][i]);
-            const mv_meta *v = meta_f32(e->weights, key, (uint64_t)e->z_size);
+            const mv_meta *v = meta_f32(e->weights, key, (uint64_t)e->info.z_size);
             snprintf(key, sizeof key, "attribute.%s.stats", attr_names[a][i]);
             const mv_meta *s = meta_f32(e->weights, key, 4);
             if (!v) continue;
@@ -43,9 +44,35 @@ static void bind_attributes(mv_engine *e)
     }
     for (int which = 0; which < 2; which++) {
         const mv_meta *m = meta_f32(e->weights, which ? "anchor.b.z" : "anchor.a.z",
-                                    (uint64_t)e->z_size);
+                                    (uint64_t)e->info.z_size);
         e->default_anchor[which] = m ? m->data : NULL;
     }
+}
+
+/* Whether the plugin plays w's model; 0, or -1 with a message in err. */
+static int check_playable(const mv_weights *w, const char *path, char *err, size_t errlen)
+{
+    const mv_hparams *hp = weights_hparams(w);
+    if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS && hp->repr != MV_REPR_ROLL) {
+        snprintf(err, errlen, "%s: the plugin plays melody, drum and piano-roll models, not %s",
+                 path, repr_name(hp->repr));
+        return -1;
+    }
+    if (hp->steps_per_bar > MV_MAX_STEPS_PER_BAR) {
+        snprintf(err, errlen, "%s: %u steps per bar, the plugin plays at most %d", path,
+                 hp->steps_per_bar, MV_MAX_STEPS_PER_BAR);
+        return -1;
+    }
+    return 0;
+}
+
+int engine_check_model(const char *path, char *err, size_t errlen)
+{
+    mv_weights *w = NULL;
+    if (weights_read(path, &w, err, errlen) != MV_WEIGHTS_OK) return -1;
+    int rc = check_playable(w, path, err, errlen);
+    weights_free(w);
+    return rc;
 }
 
 mv_engine *engine_load(const char *path, char *err, size_t errlen)
@@ -54,49 +81,41 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
     mv_weights *w = NULL;
     if (weights_read(path, &w, err, errlen) != MV_WEIGHTS_OK) return NULL;
     const mv_hparams *hp = weights_hparams(w);
-    if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS && hp->repr != MV_REPR_ROLL) {
-        snprintf(err, errlen, "%s: the plugin plays melody, drum and piano-roll models, not %s",
-                 path, repr_name(hp->repr));
-        weights_free(w);
-        return NULL;
-    }
-    if (hp->steps_per_bar > MV_MAX_STEPS_PER_BAR) {
-        snprintf(err, errlen, "%s: %u steps per bar, the plugin plays at most %d", path,
-                 hp->steps_per_bar, MV_MAX_STEPS_PER_BAR);
+    if (check_playable(w, path, err, errlen)) {
         weights_free(w);
         return NULL;
     }
     mv_engine *e = calloc(1, sizeof *e);
     if (!e) goto nomem;
     e->weights = w;
-    e->serial = atomic_fetch_add(&serials, 1) + 1;
-    snprintf(e->path, sizeof e->path, "%s", path);
+    e->info.serial = atomic_fetch_add(&serials, 1) + 1;
+    snprintf(e->info.path, sizeof e->info.path, "%s", path);
     if (model_bind_weights(&e->model, w, err, errlen)) {
         engine_free(e);
         return NULL;
     }
-    e->z_size = (int)hp->z_size;
-    e->steps_per_bar = (int)hp->steps_per_bar;
-    e->n_bars = (int)hp->n_bars;
-    e->repr = hp->repr;
-    e->min_pitch = hp->min_pitch;
-    e->n_classes = hp->n_classes;
+    e->info.z_size = (int)hp->z_size;
+    e->info.steps_per_bar = (int)hp->steps_per_bar;
+    e->info.n_bars = (int)hp->n_bars;
+    e->info.repr = hp->repr;
+    e->info.min_pitch = hp->min_pitch;
+    e->info.n_classes = hp->n_classes;
     bool roll = hp->repr == MV_REPR_ROLL;
-    size_t steps = (size_t)e->n_bars * (size_t)e->steps_per_bar;
+    size_t steps = (size_t)e->info.n_bars * (size_t)e->info.steps_per_bar;
     /* hparams_check keeps a roll's pitches within 0..127 (n_pitches <= 128). */
-    e->n_pitches = roll ? (int)hp->n_classes / 2 : 0;
+    e->info.n_pitches = roll ? (int)hp->n_classes / 2 : 0;
     e->step_bytes = roll ? hp->n_classes : sizeof(int32_t);
-    e->window_tokens = roll ? (int)((steps * hp->n_classes + MV_ROLL_TOKEN_BITS - 1) /
+    e->info.window_tokens = roll ? (int)((steps * hp->n_classes + MV_ROLL_TOKEN_BITS - 1) /
                                     MV_ROLL_TOKEN_BITS)
                             : (int)steps;
     e->decoder = decoder_create(&e->model, 1);
     e->refine = e->decoder ? refine_create(e->decoder) : NULL;
-    e->anchor_z[0] = calloc((size_t)e->z_size, sizeof(float));
-    e->anchor_z[1] = calloc((size_t)e->z_size, sizeof(float));
-    e->z = calloc((size_t)e->z_size, sizeof(float));
+    e->anchor_z[0] = calloc((size_t)e->info.z_size, sizeof(float));
+    e->anchor_z[1] = calloc((size_t)e->info.z_size, sizeof(float));
+    e->z = calloc((size_t)e->info.z_size, sizeof(float));
     for (int which = 0; which < 2; which++)
-        e->anchor_tokens[which] = calloc((size_t)e->window_tokens, sizeof(int32_t));
-    e->seq_tokens = calloc((size_t)e->window_tokens, sizeof(int32_t));
+        e->anchor_tokens[which] = calloc((size_t)e->info.window_tokens, sizeof(int32_t));
+    e->seq_tokens = calloc((size_t)e->info.window_tokens, sizeof(int32_t));
     e->seq_roll = roll ? calloc(steps * hp->n_classes, 1) : NULL;
     if (!e->decoder || !e->refine || (roll && !e->seq_roll) || !e->anchor_z[0] ||
         !e->anchor_z[1] || !e->z || !e->seq_tokens || !e->anchor_tokens[0] ||
@@ -105,8 +124,8 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
         goto nomem;
     }
     bind_attributes(e);
-    engine_anchor_default(e, 0, e->anchor_z[0]);
-    engine_anchor_default(e, 1, e->anchor_z[1]);
+    engine_anchor_default(e, MV_SLOT_ANCHOR_A);
+    engine_anchor_default(e, MV_SLOT_ANCHOR_B);
     return e;
 nomem:
     if (!e) weights_free(w);
@@ -130,32 +149,45 @@ void engine_free(mv_engine *e)
     free(e);
 }
 
-void engine_anchor_from_seed(const mv_engine *e, uint32_t seed, float *z)
+const mv_hparams *engine_hparams(const mv_engine *e)
 {
-    mv_rng r;
-    rng_seed(&r, seed);
-    for (int i = 0; i < e->z_size; i++) z[i] = rng_normal(&r);
+    return &e->model.hp;
 }
 
-void engine_anchor_default(const mv_engine *e, int which, float *z)
+uint64_t engine_checksum(const mv_engine *e)
 {
-    if (e->default_anchor[which])
-        memcpy(z, e->default_anchor[which], (size_t)e->z_size * sizeof(float));
-    else
-        engine_anchor_from_seed(e, which ? 2u : 1u, z);
+    return weights_checksum(e->weights);
+}
+
+bool engine_windows_match(const mv_engine *a, const mv_engine *b)
+{
+    const mv_engine_info *x = &a->info, *y = &b->info;
+    return x->repr == y->repr && x->n_bars == y->n_bars && x->steps_per_bar == y->steps_per_bar &&
+           x->min_pitch == y->min_pitch && x->n_classes == y->n_classes;
+}
+
+void engine_list_push(mv_engine **list, mv_engine *e)
+{
+    e->free_next = *list;
+    *list = e;
+}
+
+mv_engine *engine_list_next(const mv_engine *e)
+{
+    return e->free_next;
 }
 
 void engine_roll_pack(const mv_engine *e, const uint8_t *roll, int32_t *tokens)
 {
-    size_t bits = (size_t)e->n_bars * (size_t)e->steps_per_bar * e->n_classes;
-    memset(tokens, 0, (size_t)e->window_tokens * sizeof(int32_t));
+    size_t bits = (size_t)e->info.n_bars * (size_t)e->info.steps_per_bar * e->info.n_classes;
+    memset(tokens, 0, (size_t)e->info.window_tokens * sizeof(int32_t));
     for (size_t i = 0; i < bits; i++)
         if (roll[i]) tokens[i / MV_ROLL_TOKEN_BITS] |= (int32_t)(1u << (i % MV_ROLL_TOKEN_BITS));
 }
 
 void engine_roll_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *roll)
 {
-    size_t bits = (size_t)e->n_bars * (size_t)e->steps_per_bar * e->n_classes;
+    size_t bits = (size_t)e->info.n_bars * (size_t)e->info.steps_per_bar * e->info.n_classes;
     for (size_t i = 0; i < bits; i++)
         roll[i] = (uint8_t)(((uint32_t)tokens[i / MV_ROLL_TOKEN_BITS] >>
                              (i % MV_ROLL_TOKEN_BITS)) & 1u);
@@ -164,26 +196,84 @@ void engine_roll_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *roll
 /* A packed roll: 16-bit values, nothing past the roll's last bit. */
 static bool roll_window_ok(const mv_engine *e, const int32_t *tokens)
 {
-    size_t bits = (size_t)e->n_bars * (size_t)e->steps_per_bar * e->n_classes;
-    for (int i = 0; i < e->window_tokens; i++)
+    size_t bits = (size_t)e->info.n_bars * (size_t)e->info.steps_per_bar * e->info.n_classes;
+    for (int i = 0; i < e->info.window_tokens; i++)
         if (tokens[i] < 0 || tokens[i] >= (1 << MV_ROLL_TOKEN_BITS)) return false;
     size_t used = bits % MV_ROLL_TOKEN_BITS;
-    return !used || !((uint32_t)tokens[e->window_tokens - 1] >> used);
+    return !used || !((uint32_t)tokens[e->info.window_tokens - 1] >> used);
 }
 
-void engine_set_anchor_tokens(mv_engine *e, int which, const int32_t *tokens)
+bool engine_window_ok(const mv_engine *e, const int32_t *tokens)
 {
-    int n = e->window_tokens;
-    e->anchor_has_tokens[which] = 0;
-    if (!tokens || n > MV_MAX_ANCHOR_TOKENS) return;
-    if (e->repr == MV_REPR_ROLL) {
-        if (!roll_window_ok(e, tokens)) return;
-    } else {
-        for (int i = 0; i < n; i++)
-            if (tokens[i] < 0 || (uint32_t)tokens[i] >= e->n_classes) return;
-    }
-    memcpy(e->anchor_tokens[which], tokens, (size_t)n * sizeof(int32_t));
-    e->anchor_has_tokens[which] = 1;
+    if (e->info.repr == MV_REPR_ROLL) return roll_window_ok(e, tokens);
+    for (int i = 0; i < e->info.window_tokens; i++)
+        if (tokens[i] < 0 || (uint32_t)tokens[i] >= e->info.n_classes) return false;
+    return true;
+}
+
+/* A window is kept only when it fits the model and MV_MAX_ANCHOR_TOKENS. */
+static bool window_keepable(const mv_engine *e, const int32_t *tokens)
+{
+    return tokens && e->info.window_tokens <= MV_MAX_ANCHOR_TOKENS && engine_window_ok(e, tokens);
+}
+
+void engine_commit_anchor(mv_engine *e, mv_slot s, const float *z, const int32_t *tokens)
+{
+    int which = slot_anchor(s);
+    if (z != e->anchor_z[which])
+        memcpy(e->anchor_z[which], z, (size_t)e->info.z_size * sizeof(float));
+    e->anchor_has_tokens[which] = window_keepable(e, tokens);
+    if (e->anchor_has_tokens[which] && tokens != e->anchor_tokens[which])
+        memcpy(e->anchor_tokens[which], tokens, (size_t)e->info.window_tokens * sizeof(int32_t));
+}
+
+static void prior_sample(const mv_engine *e, uint32_t seed, float *z)
+{
+    mv_rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < e->info.z_size; i++) z[i] = rng_normal(&r);
+}
+
+void engine_anchor_seed(mv_engine *e, mv_slot s, uint32_t seed)
+{
+    prior_sample(e, seed, e->z);
+    engine_commit_anchor(e, s, e->z, NULL);
+}
+
+void engine_anchor_default(mv_engine *e, mv_slot s)
+{
+    int which = slot_anchor(s);
+    if (e->default_anchor[which]) engine_commit_anchor(e, s, e->default_anchor[which], NULL);
+    else engine_anchor_seed(e, s, which ? 2u : 1u);
+}
+
+int engine_anchor_from_vector(mv_engine *e, mv_slot s, const float *z, int n,
+                              const int32_t *tokens, int n_tokens)
+{
+    if (n != e->info.z_size) return -1;
+    for (int i = 0; i < n; i++)
+        if (!isfinite(z[i])) return -1;
+    engine_commit_anchor(e, s, z, n_tokens == e->info.window_tokens ? tokens : NULL);
+    return 0;
+}
+
+int engine_anchor_set_window(mv_engine *e, mv_slot s, const int32_t *tokens, int n)
+{
+    int which = slot_anchor(s);
+    const int32_t *keep = n == e->info.window_tokens ? tokens : NULL;
+    engine_commit_anchor(e, s, e->anchor_z[which], keep);
+    return e->anchor_has_tokens[which] ? 0 : -1;
+}
+
+const float *engine_anchor_z(const mv_engine *e, mv_slot s)
+{
+    return e->anchor_z[slot_anchor(s)];
+}
+
+const int32_t *engine_anchor_window(const mv_engine *e, mv_slot s)
+{
+    int which = slot_anchor(s);
+    return e->anchor_has_tokens[which] ? e->anchor_tokens[which] : NULL;
 }
 
 /* The anchor whose own notes p plays (exact ends), or -1. */
@@ -198,7 +288,7 @@ static int exact_end(const mv_engine *e, const mv_decode_params *p)
 
 int engine_phrase_bars(const mv_engine *e, const mv_decode_params *p)
 {
-    return p->phrase_bars < 1 ? e->n_bars : p->phrase_bars; /* 0: the model's own */
+    return p->phrase_bars < 1 ? e->info.n_bars : p->phrase_bars; /* 0: the model's own */
 }
 
 /* splitmix64 of the variation and the repeat index: a seed per repeat. */
@@ -218,18 +308,18 @@ static int place_in_phrase(const mv_engine *e, const mv_decode_params *p, int64_
     int64_t phrase_bars = engine_phrase_bars(e, p);
     int64_t phrase_bar = song_bar % phrase_bars;
     if (phrase_bar < 0) phrase_bar += phrase_bars;
-    *repeat = phrase_bar / e->n_bars;
-    return (int)(phrase_bar % e->n_bars);
+    *repeat = phrase_bar / e->info.n_bars;
+    return (int)(phrase_bar % e->info.n_bars);
 }
 
 /* e->z: the slerp of the anchors moved along the attribute vectors. */
 static void latent_for(mv_engine *e, const mv_decode_params *p)
 {
-    latent_slerp(e->anchor_z[0], e->anchor_z[1], p->morph, e->z_size, e->z);
+    latent_slerp(e->anchor_z[0], e->anchor_z[1], p->morph, e->info.z_size, e->z);
     for (int a = 0; a < MV_N_ATTRS; a++)
         if (e->attr_vector[a] && p->attr[a] != 0.0f)
             latent_add_attribute(e->z, e->attr_vector[a], p->attr[a], e->attr_scale[a],
-                                 e->z_size);
+                                 e->info.z_size);
 }
 
 /* How a representation's bars reach run(): an anchor's own window (the
@@ -241,14 +331,14 @@ typedef struct bar_player {
 
 static void token_anchor_window(const mv_engine *e, int which, void *window)
 {
-    memcpy(window, e->anchor_tokens[which], (size_t)e->window_tokens * sizeof(int32_t));
+    memcpy(window, e->anchor_tokens[which], (size_t)e->info.window_tokens * sizeof(int32_t));
 }
 
 static void play_tokens(const mv_engine *e, void *window, int bar, mv_bar_steps *out)
 {
     const int32_t *tokens = window;
-    memcpy(out->tokens, tokens + bar * e->steps_per_bar,
-           (size_t)e->steps_per_bar * sizeof(int32_t));
+    memcpy(out->tokens, tokens + bar * e->info.steps_per_bar,
+           (size_t)e->info.steps_per_bar * sizeof(int32_t));
 }
 
 static void roll_anchor_window(const mv_engine *e, int which, void *window)
@@ -260,7 +350,7 @@ static void roll_anchor_window(const mv_engine *e, int which, void *window)
  * decoder's are already; an anchor's window may come from anywhere). */
 static void play_roll(const mv_engine *e, void *window, int bar, mv_bar_steps *out)
 {
-    const int K = (int)e->n_classes, P = e->n_pitches, spb = e->steps_per_bar;
+    const int K = (int)e->info.n_classes, P = e->info.n_pitches, spb = e->info.steps_per_bar;
     uint8_t *roll = window;
     for (int s = 0; s < spb; s++) {
         int t = bar * spb + s;
@@ -283,23 +373,23 @@ static const bar_player roll_player = {roll_anchor_window, play_roll};
 static void decode_up_to(mv_engine *e, const mv_decode_params *p, int64_t repeat, int model_bar,
                          char *window)
 {
-    const size_t bar_bytes = (size_t)e->steps_per_bar * e->step_bytes;
+    const size_t bar_bytes = (size_t)e->info.steps_per_bar * e->step_bytes;
     latent_for(e, p);
     mv_rng rng;
     rng_seed(&rng, phrase_seed(p->variation, repeat));
     decoder_conduct(e->decoder, e->z, 1);
     for (int b = 0; b <= model_bar; b++) {
         char *bar = window + b * bar_bytes;
-        decoder_decode_bar(e->decoder, 1, b, window_for(e->repr, b ? bar - e->step_bytes : NULL),
-                           p->temperature, &rng, window_for(e->repr, bar));
+        decoder_decode_bar(e->decoder, 1, b, window_for(e->info.repr, b ? bar - e->step_bytes : NULL),
+                           p->temperature, &rng, window_for(e->info.repr, bar));
     }
 }
 
 void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
                        mv_bar_steps *out)
 {
-    const bar_player *player = e->repr == MV_REPR_ROLL ? &roll_player : &token_player;
-    void *window = e->repr == MV_REPR_ROLL ? (void *)e->seq_roll : (void *)e->seq_tokens;
+    const bar_player *player = e->info.repr == MV_REPR_ROLL ? &roll_player : &token_player;
+    void *window = e->info.repr == MV_REPR_ROLL ? (void *)e->seq_roll : (void *)e->seq_tokens;
     int64_t repeat;
     int model_bar = place_in_phrase(e, p, song_bar, &repeat);
     int exact = exact_end(e, p);

@@ -8,12 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decoder.h"
 #include "hparams.h"
-#include "midi_events.h"
-#include "model.h"
-#include "refine.h"
-#include "weights.h"
 
 #define MV_MAX_STEPS_PER_BAR 64 /* the plugin plays models with up to 64 steps a bar */
 #define MV_MAX_PHRASE_BARS 16
@@ -79,36 +74,63 @@ typedef struct mv_anchor_source {
     char label[256];  /* what the user sees: "seed 7", a file name, a preset's text */
 } mv_anchor_source;
 
-typedef struct mv_engine {
+/* The engine's slots: its model and its two anchors. What the plugin keeps
+ * per slot (state keys, reported paths, pending responses) is indexed by
+ * them, and sets of slots are masks of MV_SLOT_BIT. */
+typedef enum mv_slot {
+    MV_SLOT_MODEL = 0,
+    MV_SLOT_ANCHOR_A = 1,
+    MV_SLOT_ANCHOR_B = 2,
+    MV_N_SLOTS
+} mv_slot;
+#define MV_N_ANCHORS 2
+#define MV_SLOT_BIT(s) (1u << (s))
+#define MV_SLOTS_ANCHORS (MV_SLOT_BIT(MV_SLOT_ANCHOR_A) | MV_SLOT_BIT(MV_SLOT_ANCHOR_B))
+#define MV_SLOTS_ALL (MV_SLOT_BIT(MV_SLOT_MODEL) | MV_SLOTS_ANCHORS)
+
+/* Anchor `which` (0: A, 1: B, as messages, ports and the state number them)
+ * as a slot, and back. */
+static inline mv_slot anchor_slot(int which)
+{
+    return (mv_slot)(MV_SLOT_ANCHOR_A + (which & 1));
+}
+static inline int slot_anchor(mv_slot s)
+{
+    return (int)s - MV_SLOT_ANCHOR_A;
+}
+/* 'A' or 'B', for messages. */
+static inline char slot_letter(mv_slot s)
+{
+    return (char)('A' + slot_anchor(s));
+}
+
+/* An engine is opaque: what its model is can be read (engine_info), its
+ * anchors are changed only through the engine_anchor_* functions below, and
+ * everything else is engine.c's and anchor_file.c's (engine_impl.h). */
+typedef struct mv_engine mv_engine;
+
+/* What an engine's model is: fixed by engine_load, read-only. */
+typedef struct mv_engine_info {
     char path[1024];
     uint32_t serial;                      /* unique per load: names the engine in messages */
-    struct mv_engine *free_next;          /* run()'s list of engines to free */
-    mv_weights *weights;
-    mv_model model;
-    mv_decoder *decoder;
-    mv_refine *refine;                    /* turns a file's window into its anchor z */
     int z_size, steps_per_bar, n_bars;
     uint32_t repr, min_pitch, n_classes;
     int n_pitches;                        /* roll: K / 2; token models: 0 */
-    int window_tokens;                    /* engine_window_tokens */
-    size_t step_bytes;                    /* one step of the model's windows (core/window.h) */
-    const float *attr_vector[MV_N_ATTRS]; /* NULL: the model lacks it */
-    float attr_scale[MV_N_ATTRS];         /* std of z.v on the training data */
-    const float *default_anchor[2];       /* anchor.a.z / anchor.b.z, or NULL */
-    float *anchor_z[2];                   /* the anchors in use, [z_size] each */
-    int32_t *anchor_tokens[2];            /* an anchor's own window [window_tokens] */
-    int anchor_has_tokens[2];             /* anchor_tokens holds the notes it came from */
-    float *z;                             /* scratch [z_size] */
-    int32_t *seq_tokens;                  /* scratch [window_tokens] */
-    uint8_t *seq_roll;                    /* roll scratch [n_bars * steps_per_bar * K] */
-    uint32_t seq_bar;                     /* bar (from 0) where the window encoded last starts */
-} mv_engine;
+    int window_tokens;                    /* int32 values in an anchor's window, below */
+} mv_engine_info;
+
+/* The info is the engine's first member (engine_impl.h): no call, no lock,
+ * safe on the audio thread. */
+static inline const mv_engine_info *engine_info(const mv_engine *e)
+{
+    return (const mv_engine_info *)(const void *)e;
+}
 
 /* Int32 values in an anchor's window: a token a step (melody, drums), or the
  * packed roll (MV_ROLL_TOKEN_BITS a value) of a roll model. */
 static inline int engine_window_tokens(const mv_engine *e)
 {
-    return e->window_tokens;
+    return engine_info(e)->window_tokens;
 }
 
 /* Reads and checks a model file for the plugin. NULL with a message naming the
@@ -116,37 +138,80 @@ static inline int engine_window_tokens(const mv_engine *e)
  * before anything could block on it). Anchors start as the model's defaults. */
 mv_engine *engine_load(const char *path, char *err, size_t errlen);
 void engine_free(mv_engine *e);
+/* Whether engine_load would take the model file, without keeping it: 0, or
+ * -1 with engine_load's message in err. */
+int engine_check_model(const char *path, char *err, size_t errlen);
 
-/* Fills z (z_size floats) for an anchor source; the file kind is done by
- * engine_encode_file. */
-void engine_anchor_from_seed(const mv_engine *e, uint32_t seed, float *z);
-void engine_anchor_default(const mv_engine *e, int which, float *z);
+/* The model's hyperparameters, and its payload checksum (weights.h). */
+const mv_hparams *engine_hparams(const mv_engine *e);
+uint64_t engine_checksum(const mv_engine *e);
 
-/* Encodes the first varied window of a MIDI file (core/phrase_variety.h; else
- * its first usable one) (a roll model: of its PIANO
- * track, else of all its tracks but the drums, as `morphvae data --repr roll`
- * cuts them) and refines mu (core/refine.h, MV_REFINE_DEFAULT_STEPS Adam steps
- * at most: 0.26 s for the shipped melody model on one core, bench/refine) so
- * that z decodes back to the
- * window; the window's tokens are left in e->seq_tokens. Returns 0, or -1
- * with a message in err (unreadable file, no usable window). */
-int engine_encode_file(mv_engine *e, const char *path, float *z, char *err, size_t errlen);
+/* Whether a window of a's means the same notes to b (same representation,
+ * length and pitches), so an anchor's window can go from one to the other. */
+bool engine_windows_match(const mv_engine *a, const mv_engine *b);
 
-/* The same for notes already read (a MIDI file, a captured phrase); `what`
- * names them in messages. */
-int engine_encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, float *z,
-                       char *err, size_t errlen);
+/* Engines run() has given up, chained until the worker frees them: push
+ * (no allocation, the audio thread may) and walk the chain. */
+void engine_list_push(mv_engine **list, mv_engine *e);
+mv_engine *engine_list_next(const mv_engine *e);
 
-/* z for a window of the model's length (tokens [window_tokens]; a roll's
- * packed, below), as for a file's window: refined from mu. Returns 0, or -1
- * when a token is outside the model's classes. */
-int engine_encode_window(mv_engine *e, const int32_t *tokens, float *z);
+/* ---- Anchors (s: MV_SLOT_ANCHOR_A or MV_SLOT_ANCHOR_B). Each call that
+ * succeeds sets the anchor's z and the window it came from together (or
+ * forgets the window when it has none); one that fails leaves the anchor as
+ * it was. The window is kept only when it fits MV_MAX_ANCHOR_TOKENS. */
 
-/* Keeps the window an anchor came from (tokens [window_tokens]), or forgets it
- * (tokens NULL, or a window longer than MV_MAX_ANCHOR_TOKENS or with a token
- * outside the model's classes; a roll: a value above 16 bits or a bit set
- * past the roll). */
-void engine_set_anchor_tokens(mv_engine *e, int which, const int32_t *tokens);
+/* The model's anchor.a.z / anchor.b.z (prior seed 1 / 2 without); no window. */
+void engine_anchor_default(mv_engine *e, mv_slot s);
+/* z drawn from the prior N(0, I) with seed; no window. */
+void engine_anchor_seed(mv_engine *e, mv_slot s, uint32_t seed);
+
+/* The first varied window of a MIDI file (core/phrase_variety.h; else its
+ * first usable one) (a roll model: of its PIANO track, else of all its tracks
+ * but the drums, as `morphvae data --repr roll` cuts them), encoded to mu and
+ * refined (core/refine.h, MV_REFINE_DEFAULT_STEPS Adam steps at most; the
+ * README's measured tables give the time) so that z decodes back to the
+ * window. *bar (if not NULL) gets the bar (from 0) the window starts at.
+ * Returns 0, or -1 with a message in err (unreadable file, no usable window). */
+int engine_anchor_from_file(mv_engine *e, mv_slot s, const char *path, uint32_t *bar,
+                            char *err, size_t errlen);
+
+/* A note of a phrase captured from the MIDI input: steps from the phrase's
+ * start (a bar line of the model's bars). */
+typedef struct mv_captured_note {
+    uint16_t step, length; /* step in the phrase; length >= 1, ending within it */
+    uint8_t pitch, velocity;
+} mv_captured_note;
+
+/* A captured phrase of the model's length, made into a MIDI file of one
+ * voice (channel 10 for a drum model) on a grid of one tick a 16th and cut,
+ * encoded and refined exactly as a file's window (notes that do not end
+ * within the phrase are left out); `what` names it in messages. Returns 0,
+ * or -1 with a message in err. */
+int engine_anchor_from_capture(mv_engine *e, mv_slot s, const mv_captured_note *notes,
+                               uint32_t n_notes, const char *what, char *err, size_t errlen);
+
+/* A window of the model's length (tokens [n], n = engine_window_tokens; a
+ * roll's packed, above), refined from mu as a file's window. Returns 0, or -1
+ * when n is not the model's or a value is outside the model's classes (a
+ * roll: above 16 bits or a bit set past the roll). */
+int engine_anchor_from_window(mv_engine *e, mv_slot s, const int32_t *tokens, int n);
+
+/* A stored vector z [n], with the window it came from (tokens [n_tokens], or
+ * NULL), kept when it fits the model (else forgotten). Returns 0, or -1 when
+ * n is not the model's z_size or a value is not finite. */
+int engine_anchor_from_vector(mv_engine *e, mv_slot s, const float *z, int n,
+                              const int32_t *tokens, int n_tokens);
+
+/* Only the window the anchor's vector came from (a preset's notes): the
+ * anchor's z is kept. Returns 0, or -1 (and the anchor keeps no window) when
+ * the window does not fit the model. */
+int engine_anchor_set_window(mv_engine *e, mv_slot s, const int32_t *tokens, int n);
+
+/* The anchor's z [z_size], and its window [window_tokens] or NULL. */
+const float *engine_anchor_z(const mv_engine *e, mv_slot s);
+const int32_t *engine_anchor_window(const mv_engine *e, mv_slot s);
+
+/* ---- Decoding (worker) */
 
 /* Decodes song bar `song_bar` for params: the phrase bar is song_bar mod
  * phrase_bars; it is bar (phrase bar mod n_bars) of a sequence sampled with a
@@ -163,9 +228,5 @@ void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar
 /* Bars before the phrase repeats: the control's value, or the model's n_bars
  * for 0 (the control's default). */
 int engine_phrase_bars(const mv_engine *e, const mv_decode_params *p);
-
-/* A roll [n_bars * steps_per_bar][K] <-> its packed window [window_tokens]. */
-void engine_roll_pack(const mv_engine *e, const uint8_t *roll, int32_t *tokens);
-void engine_roll_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *roll);
 
 #endif

@@ -60,15 +60,19 @@ static int encode(mv_engine *e, const char *data_dir, const char *file, float *z
                   char *notes, char *name, size_t name_size)
 {
     char path[2048], err[1024];
+    uint32_t bar = 0;
     snprintf(path, sizeof path, "%s/%s", data_dir, file);
-    if (engine_encode_file(e, path, z, err, sizeof err)) {
+    if (engine_anchor_from_file(e, MV_SLOT_ANCHOR_A, path, &bar, err, sizeof err)) {
         fprintf(stderr, "make_presets: %s\n", err);
         return -1;
     }
-    token_text_write(e->seq_tokens, engine_window_tokens(e), notes);
+    memcpy(z, engine_anchor_z(e, MV_SLOT_ANCHOR_A), (size_t)engine_info(e)->z_size * sizeof *z);
+    const int32_t *window = engine_anchor_window(e, MV_SLOT_ANCHOR_A);
+    if (window) token_text_write(window, engine_window_tokens(e), notes);
+    else notes[0] = '\0';
     song_name(data_dir, file, name, name_size);
     const size_t n = strlen(name);
-    snprintf(name + n, name_size - n, ", bar %u", e->seq_bar + 1);
+    snprintf(name + n, name_size - n, ", bar %u", bar + 1);
     return 0;
 }
 
@@ -102,9 +106,10 @@ static int make_preset(const char *bundle, const char *out, const char *name, co
         fprintf(stderr, "make_presets: %s\n", err);
         return -1;
     }
-    const int z_size = e->z_size;
-    if (strcmp(strrchr(e->path, '/') + 1, DEFAULT_MODEL)) {
-        host_send_path(h, 0, MV_PLUGIN_NS "model", e->path);
+    const int z_size = engine_info(e)->z_size;
+    const char *model = engine_info(e)->path;
+    if (strcmp(strrchr(model, '/') + 1, DEFAULT_MODEL)) {
+        host_send_path(h, 0, MV_PLUGIN_NS "model", model);
     }
     host_send_vector(h, 0, MV_PLUGIN_NS "anchorAZ", za, (uint32_t)z_size);
     host_send_vector(h, 0, MV_PLUGIN_NS "anchorBZ", zb, (uint32_t)z_size);
@@ -142,7 +147,7 @@ static mv_engine *model_engine(mv_engine **current, const char *bundle, const ch
 {
     char path[PATH_MAX + 256], err[1024];
     snprintf(path, sizeof path, "%s/%s", bundle, file);
-    if (*current && !strcmp((*current)->path, path)) return *current;
+    if (*current && !strcmp(engine_info(*current)->path, path)) return *current;
     engine_free(*current);
     *current = engine_load(path, err, sizeof err);
     if (!*current) fprintf(stderr, "make_presets: %s\n", err);

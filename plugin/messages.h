@@ -25,7 +25,7 @@ enum mv_msg_type {
     /* audio -> worker */
     MSG_DECODE = 1,    /* mv_msg_decode: decode a bar */
     MSG_LOAD_MODEL,    /* mv_msg_path (which unused) */
-    MSG_FREE_ENGINES,  /* mv_msg_engine: engines run() gave up, chained by free_next */
+    MSG_FREE_ENGINES,  /* mv_msg_engine: engines run() gave up, chained (engine_list_push) */
     MSG_ANCHOR_SEED,   /* mv_msg_seed */
     MSG_ANCHOR_FILE,   /* mv_msg_path */
     MSG_ANCHOR_VECTOR, /* mv_msg_vector */
@@ -104,8 +104,8 @@ typedef struct mv_msg_tokens {
     uint16_t tokens[MV_MAX_ANCHOR_TOKENS];
 } mv_msg_tokens;
 
-/* Paths and labels. which: the anchor (MSG_ANCHOR_FILE, MSG_ANCHOR_LABEL) or
- * what is reported (RESP_PATH: 0 model, 1 anchor A file, 2 anchor B file). */
+/* Paths and labels. which: the anchor (MSG_ANCHOR_FILE, MSG_ANCHOR_LABEL: 0 A,
+ * 1 B) or the slot whose path is reported (RESP_PATH: enum mv_slot, engine.h). */
 typedef struct mv_msg_path {
     mv_msg_head head;
     int32_t which;
@@ -130,10 +130,7 @@ typedef struct mv_msg_anchors {
  * line), to become anchor `which`. At most MV_CAPTURE_MAX_NOTES notes: 1.5 KiB. */
 #define MV_CAPTURE_MAX_NOTES 256
 
-typedef struct mv_capture_msg_note {
-    uint16_t step, length; /* step in the phrase; length >= 1, ending within it */
-    uint8_t pitch, velocity;
-} mv_capture_msg_note;
+typedef mv_captured_note mv_capture_msg_note; /* engine.h */
 
 typedef struct mv_msg_capture {
     mv_msg_head head;

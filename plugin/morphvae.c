@@ -126,7 +126,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     self->engine = self->handed_engine = self->work_engine;
     self->last_requested_bar = INT64_MIN; /* none yet (every bar, negative too, is a bar) */
     snprintf(self->reported.path[0], MV_PATH_MAX, "%s",
-             self->work_engine ? self->work_engine->path : "");
+             self->work_engine ? engine_info(self->work_engine)->path : "");
     /* Hosts learn the values at the first run; the capture status once there
      * is one (Ardour 7 knows only patch:writable properties and warns about a
      * patch:Set of the read-only captureStatus at every session load). */
@@ -208,7 +208,7 @@ static const mv_bar_slot *bar_for(const mv_plugin *self, int64_t bar)
 {
     const mv_bar_slot *s = &self->slot[bar & 1];
     return s->valid && s->song_bar == bar && self->engine &&
-                   s->engine_serial == self->engine->serial
+                   s->engine_serial == engine_info(self->engine)->serial
                ? s
                : NULL;
 }
@@ -226,7 +226,7 @@ static void note_on(mv_plugin *self, int64_t frame, uint8_t channel, int pitch, 
  * it starts (a held note keeps its pitch, as a melody's does). Model pitches
  * that land on one output pitch share its note (midi_out.h): struck at once
  * they make one note-on, and the note ends when the last of them ends. */
-static void play_roll_step(mv_plugin *self, const mv_engine *e, const mv_roll_step *st,
+static void play_roll_step(mv_plugin *self, const mv_engine_info *e, const mv_roll_step *st,
                            int64_t frame)
 {
     uint64_t held[2];
@@ -263,7 +263,7 @@ static void play_step(mv_plugin *self, int64_t step, int64_t frame)
     }
     midi_out_end_due(&self->out, step, frame);
 
-    const mv_engine *e = self->engine;
+    const mv_engine_info *e = self->engine ? engine_info(self->engine) : NULL;
     int64_t bar = clock_bar_of(&self->clock, step);
     int k = clock_step_in_bar(&self->clock, step);
     const mv_bar_slot *slot = bar_for(self, bar);
@@ -302,9 +302,9 @@ static void capture_follow_controls(mv_plugin *self)
 {
     mv_capture *c = &self->capture;
     int target = port_int(self, PORT_CAPTURE);
-    const mv_engine *e = self->engine;
+    const mv_engine_info *e = self->engine ? engine_info(self->engine) : NULL;
     /* (A window an anchor can keep: a roll's is packed, engine.h.) */
-    int steps = e && engine_window_tokens(e) <= MV_MAX_ANCHOR_TOKENS
+    int steps = e && e->window_tokens <= MV_MAX_ANCHOR_TOKENS
                     ? e->n_bars * e->steps_per_bar
                     : 0;
     if (target == c->target && steps == c->phrase_steps) return;
@@ -618,10 +618,12 @@ static void on_patch_get(mv_plugin *self, const LV2_Atom_Object *obj)
         return;
     }
     if (property->atom.type != u->atom_URID) return;
-    const LV2_URID keys[6] = {u->mv_model,          u->mv_anchor_file[0], u->mv_anchor_file[1],
-                              u->mv_anchor_seed[0], u->mv_anchor_seed[1], u->mv_capture_status};
-    for (int i = 0; i < 6; i++)
-        if (property->body == keys[i]) self->reported.due |= 1u << i;
+    for (mv_slot s = MV_SLOT_MODEL; s < MV_N_SLOTS; s++)
+        if (property->body == slot_path_key(u, s)) self->reported.due |= report_path_bit(s);
+    for (mv_slot s = MV_SLOT_ANCHOR_A; s <= MV_SLOT_ANCHOR_B; s++)
+        if (property->body == u->mv_anchor_seed[slot_anchor(s)])
+            self->reported.due |= report_seed_bit(s);
+    if (property->body == u->mv_capture_status) self->reported.due |= REPORT_CAPTURE;
 }
 
 static void on_event(mv_plugin *self, const LV2_Atom_Event *ev, int64_t frame)
@@ -696,7 +698,7 @@ static void cleanup(LV2_Handle instance)
     mv_plugin *self = instance;
     mv_engine *e = self->free_list;
     while (e) {
-        mv_engine *next = e->free_next;
+        mv_engine *next = engine_list_next(e);
         if (e != self->engine && e != self->work_engine) engine_free(e);
         e = next;
     }

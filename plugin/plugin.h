@@ -83,21 +83,39 @@ typedef struct mv_bar_slot {
     mv_bar_steps played;
 } mv_bar_slot;
 
+/* The state key and patch property of slot s's path: the model, or an
+ * anchor's MIDI file. */
+static inline LV2_URID slot_path_key(const mv_uris *u, mv_slot s)
+{
+    return s == MV_SLOT_MODEL ? u->mv_model : u->mv_anchor_file[slot_anchor(s)];
+}
+
 /* What the host is told on the notify port (audio thread's copy, kept up to
- * date by the worker's RESP_PATH and RESP_ANCHORS). */
+ * date by the worker's RESP_PATH and RESP_ANCHORS): a slot's path (bit
+ * MV_SLOT_BIT(s): report_path_bit), an anchor's seed, the capture status. */
 enum mv_report {
-    REPORT_MODEL = 1u << 0,
-    REPORT_FILE_A = 1u << 1,
-    REPORT_FILE_B = 1u << 2,
-    REPORT_SEED_A = 1u << 3,
-    REPORT_SEED_B = 1u << 4,
-    REPORT_CAPTURE = 1u << 5,
-    REPORT_ALL = (1u << 6) - 1,
+    REPORT_MODEL = MV_SLOT_BIT(MV_SLOT_MODEL),
+    REPORT_FILE_A = MV_SLOT_BIT(MV_SLOT_ANCHOR_A),
+    REPORT_FILE_B = MV_SLOT_BIT(MV_SLOT_ANCHOR_B),
+    REPORT_SEED_A = 1u << MV_N_SLOTS,
+    REPORT_SEED_B = REPORT_SEED_A << 1,
+    REPORT_CAPTURE = REPORT_SEED_A << 2,
+    REPORT_ALL = (REPORT_CAPTURE << 1) - 1,
 };
 
+static inline uint32_t report_path_bit(mv_slot s)
+{
+    return MV_SLOT_BIT(s);
+}
+
+static inline uint32_t report_seed_bit(mv_slot s)
+{
+    return (uint32_t)REPORT_SEED_A << slot_anchor(s);
+}
+
 typedef struct mv_reported {
-    char path[3][MV_PATH_MAX]; /* model, anchor A file, anchor B file ("" : none) */
-    uint32_t seed[2];
+    char path[MV_N_SLOTS][MV_PATH_MAX]; /* by slot: the model, each anchor's file ("" : none) */
+    uint32_t seed[MV_N_ANCHORS];
     char capture_status[MV_PATH_MAX]; /* what the last captured phrase became */
     uint32_t due;              /* enum mv_report bits still to send */
 } mv_reported;
@@ -113,12 +131,12 @@ typedef struct mv_retry_queue {
 /* What restore() stages for the worker (main thread -> worker). */
 typedef struct mv_restore_data {
     char model_path[MV_PATH_MAX]; /* the default model when the state names none */
-    mv_anchor_source anchor[2];
-    float *anchor_z[2];           /* [MV_MAX_SIZE] each */
-    int anchor_z_size[2];         /* 0: no vector stored */
+    mv_anchor_source anchor[MV_N_ANCHORS];
+    float *anchor_z[MV_N_ANCHORS];   /* [MV_MAX_SIZE] each */
+    int anchor_z_size[MV_N_ANCHORS]; /* 0: no vector stored */
     uint64_t model_checksum;      /* of the model the vectors were saved with; 0: unknown */
-    int anchor_n_tokens[2];       /* 0: no window stored */
-    int32_t anchor_tokens[2][MV_MAX_ANCHOR_TOKENS];
+    int anchor_n_tokens[MV_N_ANCHORS]; /* 0: no window stored */
+    int32_t anchor_tokens[MV_N_ANCHORS][MV_MAX_ANCHOR_TOKENS];
 } mv_restore_data;
 
 /* Responses the host refused (respond() failed), kept by the worker until a
@@ -126,7 +144,7 @@ typedef struct mv_restore_data {
 typedef struct mv_outbox {
     bool engine;        /* work_engine is not handed to run() yet */
     bool anchors;       /* RESP_ANCHORS */
-    uint32_t paths;     /* RESP_PATH, bit i: path i */
+    uint32_t paths;     /* RESP_PATH of the slots in this mask (MV_SLOT_BIT) */
     bool capture_status; /* RESP_CAPTURE_STATUS of capture_status */
     bool bar;           /* RESP_BAR in bar_msg */
     mv_msg_bar bar_msg;
@@ -172,7 +190,7 @@ typedef struct mv_plugin {
     /* --- Worker only (and instantiate, restore, cleanup) --- */
     mv_engine *work_engine;    /* the newest engine; anchors are changed here */
     mv_engine *handed_engine;  /* the last engine run() was sent */
-    mv_anchor_source anchor[2];
+    mv_anchor_source anchor[MV_N_ANCHORS]; /* what each anchor came from (slot_anchor) */
     mv_outbox outbox;
     char capture_status[MV_PATH_MAX]; /* the last captured phrase's outcome */
     bool publish_paused;       /* a restore is staged: what save() sees is its data */

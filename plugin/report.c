@@ -75,14 +75,13 @@ void report_write(mv_plugin *self)
     lv2_atom_forge_set_buffer(f, (uint8_t *)port, port->atom.size);
     if (!lv2_atom_forge_sequence_head(f, &seq, 0)) return;
     const mv_uris *u = &self->uris;
-    const LV2_URID path_keys[3] = {u->mv_model, u->mv_anchor_file[0], u->mv_anchor_file[1]};
-    for (int i = 0; i < 3; i++)
-        if ((r->due & (REPORT_MODEL << i)) && report_path(self, path_keys[i], r->path[i]))
-            r->due &= ~(REPORT_MODEL << i);
-    for (int which = 0; which < 2; which++)
-        if ((r->due & (REPORT_SEED_A << which)) &&
-            report_int(self, u->mv_anchor_seed[which], (int32_t)r->seed[which]))
-            r->due &= ~(REPORT_SEED_A << which);
+    for (mv_slot s = MV_SLOT_MODEL; s < MV_N_SLOTS; s++)
+        if ((r->due & report_path_bit(s)) && report_path(self, slot_path_key(u, s), r->path[s]))
+            r->due &= ~report_path_bit(s);
+    for (mv_slot s = MV_SLOT_ANCHOR_A; s <= MV_SLOT_ANCHOR_B; s++)
+        if ((r->due & report_seed_bit(s)) &&
+            report_int(self, u->mv_anchor_seed[slot_anchor(s)], (int32_t)r->seed[slot_anchor(s)]))
+            r->due &= ~report_seed_bit(s);
     if ((r->due & REPORT_CAPTURE) && report_string(self, u->mv_capture_status, r->capture_status))
         r->due &= ~REPORT_CAPTURE;
     lv2_atom_forge_pop(f, &seq);

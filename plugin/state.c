@@ -10,7 +10,15 @@
  * runs then), else through the worker, which the next run() asks.
  * The plugin does not declare state:threadSafeRestore, so it never calls the
  * work:schedule a host may pass to restore(): jalv 1.6 passes one that is not
- * set up for such plugins, and calling it crashes the host. */
+ * set up for such plugins, and calling it crashes the host.
+ *
+ * restore() returns, as eg-sampler does, what it could not use (the first
+ * problem met; docs/plugin.md's table): LV2_STATE_ERR_BAD_TYPE for a key of
+ * another type or size than save() stores, LV2_STATE_ERR_NO_PROPERTY for an
+ * anchor without what its kind is made from, LV2_STATE_ERR_UNKNOWN for a
+ * value it cannot use (a model that does not load, a number out of range,
+ * text or a vector that does not parse). The plugin stays usable: the model
+ * that played plays on, such an anchor is the model's default. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +160,7 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
         const int64_t checksum = (int64_t)s->model_checksum;
         store(handle, u->mv_model_checksum, &checksum, sizeof checksum, u->atom_Long, pod);
     }
-    for (int which = 0; which < 2; which++) {
+    for (int which = 0; which < MV_N_ANCHORS; which++) {
         const mv_anchor_source *a = &s->anchor[which];
         const int32_t kind = a->kind, seed = (int32_t)a->seed;
         store(handle, u->mv_anchor_kind[which], &kind, sizeof kind, u->atom_Int, pod);
@@ -171,96 +179,140 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
     return LV2_STATE_SUCCESS;
 }
 
-static const void *retrieve_typed(LV2_State_Retrieve_Function retrieve, LV2_State_Handle handle,
-                                  LV2_URID key, LV2_URID want_type, size_t *size)
+/* One restore() call: what it reads from, and the first problem it met,
+ * which decides the status it returns (the header comment). */
+typedef struct restore_ctx {
+    mv_plugin *self;
+    LV2_State_Retrieve_Function retrieve;
+    LV2_State_Handle handle;
+    const LV2_Feature *const *features;
+    LV2_State_Status status;
+} restore_ctx;
+
+/* A property restore() could not use: logged, and the first one's status
+ * is what restore() returns. */
+static void problem(restore_ctx *c, LV2_State_Status status, const char *key, const char *why)
+{
+    if (c->status == LV2_STATE_SUCCESS) c->status = status;
+    lv2_log_warning(&c->self->logger, "morphvae: restoring: %s %s\n", key, why);
+}
+
+/* The value of key if it has want_type (NULL if absent, or of another type:
+ * a problem, LV2_STATE_ERR_BAD_TYPE). */
+static const void *retrieve_typed(restore_ctx *c, LV2_URID key, const char *name,
+                                  LV2_URID want_type, size_t *size)
 {
     uint32_t type = 0, flags = 0;
-    const void *value = retrieve(handle, key, size, &type, &flags);
-    return value && type == want_type ? value : NULL;
+    *size = 0;
+    const void *value = c->retrieve(c->handle, key, size, &type, &flags);
+    if (!value) return NULL;
+    if (type == want_type) return value;
+    problem(c, LV2_STATE_ERR_BAD_TYPE, name, "has another type than the plugin saves; ignored");
+    return NULL;
+}
+
+/* A number of want_type and `bytes` bytes, or NULL (another size is a bad
+ * type too: an atom:Int is 4 bytes). */
+static const void *retrieve_number(restore_ctx *c, LV2_URID key, const char *name,
+                                   LV2_URID want_type, size_t bytes)
+{
+    size_t size = 0;
+    const void *value = retrieve_typed(c, key, name, want_type, &size);
+    if (!value || size == bytes) return value;
+    problem(c, LV2_STATE_ERR_BAD_TYPE, name, "is not a number of the size the plugin saves; ignored");
+    return NULL;
 }
 
 /* A text value (atom:String or atom:Path) copied into out with its NUL.
  * Hosts hand text back with a size that counts the trailing NUL (lilv, as
  * save() stored it) or not (Carla: strlen()), and the value may then end
  * without one: both are taken. Text with a NUL inside, or longer than out
- * holds, is not (false, out ""). */
-static bool retrieve_text(LV2_State_Retrieve_Function retrieve, LV2_State_Handle handle,
-                          LV2_URID key, LV2_URID type, char *out, size_t out_size)
+ * holds, is not (false, out "": a problem, LV2_STATE_ERR_UNKNOWN). */
+static bool retrieve_text(restore_ctx *c, LV2_URID key, const char *name, LV2_URID type,
+                          char *out, size_t out_size)
 {
     size_t size = 0;
-    const char *value = retrieve_typed(retrieve, handle, key, type, &size);
+    const char *value = retrieve_typed(c, key, name, type, &size);
     out[0] = '\0';
     if (!value) return false;
     size_t length = size && value[size - 1] == '\0' ? size - 1 : size;
-    if (length >= out_size || memchr(value, '\0', length)) return false;
+    if (length >= out_size || memchr(value, '\0', length)) {
+        problem(c, LV2_STATE_ERR_UNKNOWN, name,
+                length >= out_size ? "is too long; ignored" : "holds a NUL; ignored");
+        return false;
+    }
     memcpy(out, value, length);
     out[length] = '\0';
     return true;
 }
 
 /* Copies a restored path, mapped to an absolute one, into out ("" if absent). */
-static void restore_path(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
-                         LV2_State_Handle handle, LV2_URID key,
-                         const LV2_Feature *const *features, char *out, size_t out_size)
+static void restore_path(restore_ctx *c, LV2_URID key, const char *name, char *out,
+                         size_t out_size)
 {
     char value[MV_PATH_MAX];
     out[0] = '\0';
-    if (!retrieve_text(retrieve, handle, key, self->uris.atom_Path, value, sizeof value) ||
-        !value[0])
+    if (!retrieve_text(c, key, name, c->self->uris.atom_Path, value, sizeof value) || !value[0])
         return;
-    const LV2_Feature *f = find_feature(features, LV2_STATE__mapPath);
+    const LV2_Feature *f = find_feature(c->features, LV2_STATE__mapPath);
     const LV2_State_Map_Path *map_path = f ? f->data : NULL;
     char *absolute = map_path ? map_path->absolute_path(map_path->handle, value) : NULL;
     snprintf(out, out_size, "%s", absolute ? absolute : value);
-    if (absolute) free_path(features, absolute);
+    if (absolute) free_path(c->features, absolute);
 }
 
 /* A model of the bundle named by its file name (save()): found in the bundle
  * this plugin runs from. A name that is not a plain file name (or not UTF-8:
  * it is saved as a string again), or too long for a path, is ignored. */
-static void restore_bundle_model(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
-                                 LV2_State_Handle handle)
+static void restore_bundle_model(restore_ctx *c)
 {
+    mv_plugin *self = c->self;
     char name[MV_PATH_MAX];
-    if (!retrieve_text(retrieve, handle, self->uris.mv_bundle_model, self->uris.atom_String, name,
-                       sizeof name) ||
-        !name[0] || strchr(name, '/') || name[0] == '.' ||
-        utf8_prefix(name, strlen(name), sizeof name) != strlen(name))
+    if (!retrieve_text(c, self->uris.mv_bundle_model, "bundleModel", self->uris.atom_String,
+                       name, sizeof name) ||
+        !name[0])
         return;
     mv_restore_data *r = &self->restore;
     size_t dir = bundle_dir_length(self), length = strlen(name);
-    if (dir + length >= sizeof r->model_path) return;
+    if (strchr(name, '/') || name[0] == '.' || utf8_prefix(name, length, sizeof name) != length ||
+        dir + length >= sizeof r->model_path) {
+        problem(c, LV2_STATE_ERR_UNKNOWN, "bundleModel", "is not a file name of the bundle; ignored");
+        return;
+    }
     memcpy(r->model_path, self->default_model, dir);
     memcpy(r->model_path + dir, name, length + 1);
 }
 
-static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve,
-                           LV2_State_Handle handle, const LV2_Feature *const *features,
-                           int which)
+static void restore_anchor(restore_ctx *c, mv_slot slot)
 {
+    mv_plugin *self = c->self;
     const mv_uris *u = &self->uris;
     mv_restore_data *r = &self->restore;
+    const int which = slot_anchor(slot);
     mv_anchor_source *a = &r->anchor[which];
     memset(a, 0, sizeof *a);
+    char name[32];
+#define KEY(what) (snprintf(name, sizeof name, "anchor%c" what, slot_letter(slot)), name)
     size_t size = 0;
-    const int32_t *kind = retrieve_typed(retrieve, handle, u->mv_anchor_kind[which], u->atom_Int,
-                                         &size);
-    if (kind && size == sizeof *kind && *kind >= ANCHOR_DEFAULT && *kind <= ANCHOR_CAPTURE)
-        a->kind = *kind;
-    const int32_t *seed = retrieve_typed(retrieve, handle, u->mv_anchor_seed[which], u->atom_Int,
-                                         &size);
-    if (seed && size == sizeof *seed)
-        a->seed = *seed < 0 ? 0 : *seed > MV_SEED_MAX ? MV_SEED_MAX : (uint32_t)*seed;
+    const int32_t *kind = retrieve_number(c, u->mv_anchor_kind[which], KEY("Kind"), u->atom_Int,
+                                          sizeof *kind);
+    if (kind && *kind >= ANCHOR_DEFAULT && *kind <= ANCHOR_CAPTURE) a->kind = *kind;
+    else if (kind) problem(c, LV2_STATE_ERR_UNKNOWN, KEY("Kind"), "is no kind of anchor; the model's default");
+    const int32_t *seed = retrieve_number(c, u->mv_anchor_seed[which], KEY("Seed"), u->atom_Int,
+                                          sizeof *seed);
+    if (seed && (*seed < 0 || *seed > MV_SEED_MAX))
+        problem(c, LV2_STATE_ERR_UNKNOWN, KEY("Seed"), "is out of range; clamped");
+    if (seed) a->seed = *seed < 0 ? 0 : *seed > MV_SEED_MAX ? MV_SEED_MAX : (uint32_t)*seed;
     char label[MV_PATH_MAX]; /* a longer one is cut to fit a->label */
-    if (retrieve_text(retrieve, handle, u->mv_anchor_label[which], u->atom_String, label,
+    if (retrieve_text(c, u->mv_anchor_label[which], KEY("Label"), u->atom_String, label,
                       sizeof label))
         utf8_copy(a->label, sizeof a->label, label, strlen(label));
-    restore_path(self, retrieve, handle, u->mv_anchor_file[which], features, a->path,
-                 sizeof a->path);
+    restore_path(c, u->mv_anchor_file[which], KEY("File"), a->path, sizeof a->path);
 
-    const char *z = retrieve_typed(retrieve, handle, u->mv_anchor_z[which], u->atom_String,
-                                   &size);
+    const char *z = retrieve_typed(c, u->mv_anchor_z[which], KEY("Z"), u->atom_String, &size);
     r->anchor_z_size[which] = z ? parse_vector(z, size, r->anchor_z[which], MV_MAX_SIZE) : 0;
+    if (z && !r->anchor_z_size[which])
+        problem(c, LV2_STATE_ERR_UNKNOWN, KEY("Z"), "is not a vector; not used");
     /* Made again from what else the state holds (its file, its window), or
      * the model's default: a vector with NaN or Inf decodes to nothing. */
     int bad = first_nonfinite(r->anchor_z[which], r->anchor_z_size[which]);
@@ -268,17 +320,34 @@ static void restore_anchor(mv_plugin *self, LV2_State_Retrieve_Function retrieve
         lv2_log_error(&self->logger,
                       "morphvae: anchor %c: value %d of the stored vector is not a finite "
                       "number; not used\n",
-                      'A' + which, bad);
+                      slot_letter(slot), bad);
+        if (c->status == LV2_STATE_SUCCESS) c->status = LV2_STATE_ERR_UNKNOWN;
         r->anchor_z_size[which] = 0;
     }
-    const char *tokens = retrieve_typed(retrieve, handle, u->mv_anchor_tokens[which],
+    const char *tokens = retrieve_typed(c, u->mv_anchor_tokens[which], KEY("Tokens"),
                                         u->atom_String, &size);
     /* The engine checks that the window fits its model. */
-    r->anchor_n_tokens[which] = tokens && (a->kind == ANCHOR_FILE || a->kind == ANCHOR_VECTOR ||
-                                           a->kind == ANCHOR_CAPTURE)
-                                    ? token_text_parse(tokens, size, r->anchor_tokens[which],
-                                                       MV_MAX_ANCHOR_TOKENS)
-                                    : 0;
+    bool from_notes = a->kind == ANCHOR_FILE || a->kind == ANCHOR_VECTOR ||
+                      a->kind == ANCHOR_CAPTURE;
+    r->anchor_n_tokens[which] =
+        tokens && from_notes
+            ? token_text_parse(tokens, size, r->anchor_tokens[which], MV_MAX_ANCHOR_TOKENS)
+            : 0;
+    if (tokens && from_notes && !r->anchor_n_tokens[which])
+        problem(c, LV2_STATE_ERR_UNKNOWN, KEY("Tokens"), "is not a window; not used");
+    /* What the kind needs to be made again: a file anchor its file or its
+     * vector, a vector its vector, a captured phrase its vector or its notes. */
+    bool have_z = r->anchor_z_size[which] > 0, have_notes = r->anchor_n_tokens[which] > 0;
+    const char *missing = a->kind == ANCHOR_FILE && !a->path[0] && !have_z ? "File"
+                          : a->kind == ANCHOR_VECTOR && !have_z           ? "Z"
+                          : a->kind == ANCHOR_CAPTURE && !have_z && !have_notes ? "Z"
+                                                                                 : NULL;
+    if (missing) {
+        snprintf(name, sizeof name, "anchor%c%s", slot_letter(slot), missing);
+        problem(c, LV2_STATE_ERR_NO_PROPERTY, name,
+                "is missing and the anchor needs it; the model's default");
+    }
+#undef KEY
 }
 
 /* What a save() right after this restore() stores: the restored state. */
@@ -289,7 +358,7 @@ static void publish_restored(mv_plugin *self)
     snprintf(s->model_path, sizeof s->model_path, "%s",
              strcmp(r->model_path, self->default_model) ? r->model_path : "");
     s->model_checksum = r->model_checksum;
-    for (int which = 0; which < 2; which++) {
+    for (int which = 0; which < MV_N_ANCHORS; which++) {
         s->anchor[which] = r->anchor[which];
         s->z_size[which] = r->anchor_z_size[which];
         memcpy(s->z[which], r->anchor_z[which], (size_t)r->anchor_z_size[which] * sizeof(float));
@@ -336,29 +405,35 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 {
     (void)flags;
     mv_plugin *self = instance;
-    restore_path(self, retrieve, handle, self->uris.mv_model, features,
-                 self->restore.model_path, sizeof self->restore.model_path);
-    restore_bundle_model(self, retrieve, handle);
-    if (!self->restore.model_path[0])
-        snprintf(self->restore.model_path, sizeof self->restore.model_path, "%s",
-                 self->default_model);
-    size_t size = 0;
-    const int64_t *checksum = retrieve_typed(retrieve, handle, self->uris.mv_model_checksum,
-                                             self->uris.atom_Long, &size);
-    self->restore.model_checksum = checksum && size == sizeof *checksum ? (uint64_t)*checksum : 0;
-    restore_anchor(self, retrieve, handle, features, 0);
-    restore_anchor(self, retrieve, handle, features, 1);
+    restore_ctx c = {self, retrieve, handle, features, LV2_STATE_SUCCESS};
+    mv_restore_data *r = &self->restore;
+    restore_path(&c, self->uris.mv_model, "model", r->model_path, sizeof r->model_path);
+    restore_bundle_model(&c);
+    if (!r->model_path[0])
+        snprintf(r->model_path, sizeof r->model_path, "%s", self->default_model);
+    const int64_t *checksum = retrieve_number(&c, self->uris.mv_model_checksum, "modelChecksum",
+                                              self->uris.atom_Long, sizeof *checksum);
+    r->model_checksum = checksum ? (uint64_t)*checksum : 0;
+    restore_anchor(&c, MV_SLOT_ANCHOR_A);
+    restore_anchor(&c, MV_SLOT_ANCHOR_B);
     publish_restored(self);
 
     if (!self->active) {
         apply_at_once(self);
-        return LV2_STATE_SUCCESS;
+        /* The worker could not load the model: the one before plays on. */
+        if (self->missing_model[0] && c.status == LV2_STATE_SUCCESS)
+            c.status = LV2_STATE_ERR_UNKNOWN;
+        return c.status;
     }
     /* Active: the next run() asks the worker to apply it, and until it has,
-     * the worker publishes nothing older. */
+     * the worker publishes nothing older. Whether the model can be loaded is
+     * checked here (the worker loads it again). */
     self->publish_paused = true;
     atomic_store_explicit(&self->restore_forward, true, memory_order_release);
-    return LV2_STATE_SUCCESS;
+    char err[512];
+    if (c.status == LV2_STATE_SUCCESS && engine_check_model(r->model_path, err, sizeof err))
+        c.status = LV2_STATE_ERR_UNKNOWN;
+    return c.status;
 }
 
 const void *mv_state_interface(void)

@@ -20,11 +20,17 @@
 #include "plugin.h"
 #include "utf8_text.h"
 
-static const char *const default_labels[2] = {"model default A", "model default B"};
+static const char *const default_labels[MV_N_ANCHORS] = {"model default A", "model default B"};
 /* A file anchor's label: at most this many bytes of the file name, then ", bar N". */
 #define MV_FILE_LABEL_MAX 200
 
 /* ------------------------------------------------------------ anchors */
+
+/* Where the worker keeps what anchor slot s came from. */
+static mv_anchor_source *source_of(mv_plugin *self, mv_slot s)
+{
+    return &self->anchor[slot_anchor(s)];
+}
 
 /* Cut to valid UTF-8 (utf8_text.h): a label from patch:Set may be cut
  * inside a character, or hold bytes that are no text. */
@@ -33,106 +39,93 @@ static void set_label(mv_anchor_source *a, const char *text)
     utf8_copy(a->label, sizeof a->label, text, strlen(text));
 }
 
-/* Whether a window of a's tokens means the same notes to b. */
-static bool same_window(const mv_engine *a, const mv_engine *b)
+/* Makes anchor s of e from its source; a MIDI file that cannot be encoded
+ * (any more) falls back to the model's default. prev: the engine the anchor
+ * vector (and a captured anchor's window) was in before (for ANCHOR_VECTOR
+ * and ANCHOR_CAPTURE), or NULL. */
+static void anchor_apply(mv_plugin *self, mv_engine *e, mv_slot s, const mv_engine *prev)
 {
-    return a->repr == b->repr && a->n_bars == b->n_bars && a->steps_per_bar == b->steps_per_bar &&
-           a->min_pitch == b->min_pitch && a->n_classes == b->n_classes;
-}
-
-/* Makes anchor `which` of e from its source; a MIDI file that cannot be
- * encoded (any more) falls back to the model's default. prev: the engine the
- * anchor vector (and a captured anchor's window) was in before (for
- * ANCHOR_VECTOR and ANCHOR_CAPTURE), or NULL. */
-static void anchor_apply(mv_plugin *self, mv_engine *e, int which, const mv_engine *prev)
-{
-    mv_anchor_source *a = &self->anchor[which];
+    mv_anchor_source *a = source_of(self, s);
+    const char *model = engine_info(e)->path;
     char err[512];
-    engine_set_anchor_tokens(e, which, NULL);
     switch (a->kind) {
     case ANCHOR_SEED:
-        engine_anchor_from_seed(e, a->seed, e->anchor_z[which]);
+        engine_anchor_seed(e, s, a->seed);
         return;
     case ANCHOR_FILE:
-        if (engine_encode_file(e, a->path, e->anchor_z[which], err, sizeof err) == 0) {
-            engine_set_anchor_tokens(e, which, e->seq_tokens);
-            return;
-        }
-        lv2_log_error(&self->logger, "morphvae: anchor %c: %s\n", 'A' + which, err);
+        if (engine_anchor_from_file(e, s, a->path, NULL, err, sizeof err) == 0) return;
+        lv2_log_error(&self->logger, "morphvae: anchor %c: %s\n", slot_letter(s), err);
         break;
-    case ANCHOR_CAPTURE:
+    case ANCHOR_CAPTURE: {
         /* The captured notes, encoded again with this model when they fit it. */
-        if (prev && prev != e && prev->anchor_has_tokens[which] && same_window(prev, e) &&
-            engine_encode_window(e, prev->anchor_tokens[which], e->anchor_z[which]) == 0) {
-            engine_set_anchor_tokens(e, which, prev->anchor_tokens[which]);
-            return;
-        }
         if (prev == e) return;
+        const int32_t *window = prev ? engine_anchor_window(prev, s) : NULL;
+        if (window && engine_windows_match(prev, e) &&
+            engine_anchor_from_window(e, s, window, engine_window_tokens(prev)) == 0)
+            return;
         lv2_log_warning(&self->logger,
                         "morphvae: anchor %c: the captured phrase does not fit %s; using the "
                         "model's default\n",
-                        'A' + which, e->path);
+                        slot_letter(s), model);
         break;
-    case ANCHOR_VECTOR:
-        if (prev && prev != e && prev->z_size == e->z_size) {
-            memcpy(e->anchor_z[which], prev->anchor_z[which], (size_t)e->z_size * sizeof(float));
-            if (prev->anchor_has_tokens[which] && same_window(prev, e))
-                engine_set_anchor_tokens(e, which, prev->anchor_tokens[which]);
-            return;
-        }
+    }
+    case ANCHOR_VECTOR: {
         if (prev == e) return;
+        const int32_t *window =
+            prev && engine_windows_match(prev, e) ? engine_anchor_window(prev, s) : NULL;
+        if (prev && engine_anchor_from_vector(e, s, engine_anchor_z(prev, s),
+                                              engine_info(prev)->z_size, window,
+                                              window ? engine_window_tokens(prev) : 0) == 0)
+            return;
         lv2_log_warning(&self->logger,
                         "morphvae: anchor %c: the stored vector does not fit %s; using the "
                         "model's default\n",
-                        'A' + which, e->path);
+                        slot_letter(s), model);
         break;
+    }
     default:
         break;
     }
     a->kind = ANCHOR_DEFAULT;
     a->path[0] = '\0';
-    set_label(a, default_labels[which]);
-    engine_anchor_default(e, which, e->anchor_z[which]);
+    set_label(a, default_labels[slot_anchor(s)]);
+    engine_anchor_default(e, s);
 }
 
-static void anchor_seed(mv_plugin *self, int which, uint32_t seed)
+static void anchor_seed(mv_plugin *self, mv_slot s, uint32_t seed)
 {
-    mv_anchor_source *a = &self->anchor[which];
+    mv_anchor_source *a = source_of(self, s);
     a->kind = ANCHOR_SEED;
     a->seed = seed;
     a->path[0] = '\0';
     snprintf(a->label, sizeof a->label, "seed %u", seed);
-    if (!self->work_engine) return;
-    engine_anchor_from_seed(self->work_engine, seed, self->work_engine->anchor_z[which]);
-    engine_set_anchor_tokens(self->work_engine, which, NULL);
+    if (self->work_engine) engine_anchor_seed(self->work_engine, s, seed);
 }
 
-/* Returns 0 when the anchor changed. */
-static int anchor_file(mv_plugin *self, int which, const char *path)
+/* Returns 0 when the anchor changed; a refused file leaves it as it was. */
+static int anchor_file(mv_plugin *self, mv_slot s, const char *path)
 {
     if (!self->work_engine) {
         lv2_log_error(&self->logger, "morphvae: anchor %c: %s: no model loaded to encode it\n",
-                      'A' + which, path);
+                      slot_letter(s), path);
         return -1;
     }
     char err[512];
-    mv_engine *e = self->work_engine;
-    /* Encode into scratch first so a refused file leaves the anchor as it was. */
-    if (engine_encode_file(e, path, e->z, err, sizeof err)) {
-        lv2_log_error(&self->logger, "morphvae: anchor %c not changed: %s\n", 'A' + which, err);
+    uint32_t bar = 0;
+    if (engine_anchor_from_file(self->work_engine, s, path, &bar, err, sizeof err)) {
+        lv2_log_error(&self->logger, "morphvae: anchor %c not changed: %s\n", slot_letter(s),
+                      err);
         return -1;
     }
-    memcpy(e->anchor_z[which], e->z, (size_t)e->z_size * sizeof(float));
-    engine_set_anchor_tokens(e, which, e->seq_tokens);
-    mv_anchor_source *a = &self->anchor[which];
+    mv_anchor_source *a = source_of(self, s);
     a->kind = ANCHOR_FILE;
     snprintf(a->path, sizeof a->path, "%s", path);
     const char *base = strrchr(path, '/');
     const char *name = base ? base + 1 : path;
     snprintf(a->label, sizeof a->label, "%.*s, bar %u",
-             (int)utf8_prefix(name, strlen(name), MV_FILE_LABEL_MAX), name, e->seq_bar + 1);
-    lv2_log_note(&self->logger, "morphvae: anchor %c is now %s, bar %u\n", 'A' + which, path,
-                 e->seq_bar + 1);
+             (int)utf8_prefix(name, strlen(name), MV_FILE_LABEL_MAX), name, bar + 1);
+    lv2_log_note(&self->logger, "morphvae: anchor %c is now %s, bar %u\n", slot_letter(s), path,
+                 bar + 1);
     return 0;
 }
 
@@ -148,24 +141,24 @@ int first_nonfinite(const float *z, int n)
 static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
 {
     mv_engine *e = self->work_engine;
-    if (!e || (int)m->n != e->z_size) {
+    mv_slot s = anchor_slot(m->which);
+    int z_size = e ? engine_info(e)->z_size : 0;
+    if (!e || (int)m->n != z_size) {
         lv2_log_error(&self->logger,
                       "morphvae: anchor %c not changed: a vector of %u values, the model "
                       "needs %d\n",
-                      'A' + m->which, m->n, e ? e->z_size : 0);
+                      slot_letter(s), m->n, z_size);
         return -1;
     }
     int bad = first_nonfinite(m->z, (int)m->n);
-    if (bad >= 0) {
+    if (bad >= 0 || engine_anchor_from_vector(e, s, m->z, (int)m->n, NULL, 0)) {
         lv2_log_error(&self->logger,
                       "morphvae: anchor %c not changed: value %d of the vector is not a finite "
                       "number\n",
-                      'A' + m->which, bad);
+                      slot_letter(s), bad);
         return -1;
     }
-    memcpy(e->anchor_z[m->which], m->z, m->n * sizeof(float));
-    engine_set_anchor_tokens(e, m->which, NULL);
-    mv_anchor_source *a = &self->anchor[m->which];
+    mv_anchor_source *a = source_of(self, s);
     a->kind = ANCHOR_VECTOR;
     a->path[0] = '\0';
     set_label(a, "latent vector");
@@ -177,76 +170,55 @@ static int anchor_vector(mv_plugin *self, const mv_msg_vector *m)
 static int anchor_tokens(mv_plugin *self, const mv_msg_tokens *m)
 {
     mv_engine *e = self->work_engine;
+    mv_slot s = anchor_slot(m->which);
     int n = e ? engine_window_tokens(e) : 0;
     if (e && m->n == (uint32_t)n) {
-        for (int i = 0; i < n; i++) e->seq_tokens[i] = m->tokens[i];
-        engine_set_anchor_tokens(e, m->which & 1, e->seq_tokens);
-        if (e->anchor_has_tokens[m->which & 1]) return 0;
+        int32_t tokens[MV_MAX_ANCHOR_TOKENS];
+        for (int i = 0; i < n; i++) tokens[i] = m->tokens[i];
+        if (engine_anchor_set_window(e, s, tokens, n) == 0) return 0;
     }
     lv2_log_error(&self->logger,
                   "morphvae: anchor %c: notes not changed: not a window of %d tokens of the "
                   "model's classes\n",
-                  'A' + (m->which & 1), n);
+                  slot_letter(s), n);
     return -1;
 }
 
-/* A phrase captured from the MIDI input (capture.h): made into a MIDI file
- * of one voice (channel 10 for a drum model) on a grid of one tick a 16th,
- * in the model's bars, and cut, encoded and refined exactly as a file's
- * window. Returns 0 when the anchor changed; a phrase without a usable window
- * changes nothing and the log says why. */
+/* A phrase captured from the MIDI input (capture.h), encoded by the engine
+ * exactly as a file's window (engine_anchor_from_capture). Returns 0 when
+ * the anchor changed; a phrase without a usable window changes nothing and
+ * the log says why. */
 static int anchor_capture(mv_plugin *self, const mv_msg_capture *m)
 {
-    int which = m->which & 1;
+    mv_slot s = anchor_slot(m->which);
     mv_engine *e = self->work_engine;
     char err[512], dropped[128] = "";
     if (m->dropped)
         snprintf(dropped, sizeof dropped, " (%u more dropped: capture holds %d notes a phrase)",
                  m->dropped, MV_CAPTURE_MAX_NOTES);
-    int length = e ? e->n_bars * e->steps_per_bar : 0;
+    int length = e ? engine_info(e)->n_bars * engine_info(e)->steps_per_bar : 0;
     self->outbox.capture_status = true;
     if (!e || m->phrase_steps != (uint32_t)length) {
         snprintf(self->capture_status, sizeof self->capture_status,
                  "anchor %c not changed: the phrase of %u steps does not fit the model (%d steps)",
-                 'A' + which, m->phrase_steps, length);
+                 slot_letter(s), m->phrase_steps, length);
         lv2_log_error(&self->logger, "morphvae: capture: %s\n", self->capture_status);
         return -1;
     }
-    mv_midi_file f;
-    int rc = midi_file_init(&f, 4, 1); /* 4 ticks a quarter: a tick a 16th */
-    if (!rc) rc = midi_file_add_meter(&f, 0, e->steps_per_bar, 16); /* the model's bar */
-    for (uint32_t i = 0; !rc && i < m->n_notes; i++) {
-        const mv_capture_msg_note *n = &m->notes[i];
-        if (n->step >= length || n->length == 0 || n->step + n->length > length) continue;
-        mv_midi_note note = {.start = n->step,
-                             .end = n->step + n->length,
-                             .track = 0,
-                             .channel = e->repr == MV_REPR_DRUMS ? MV_MIDI_DRUM_CHANNEL : 0,
-                             .pitch = n->pitch,
-                             .velocity = n->velocity};
-        rc = midi_file_add_note(&f, &note);
-    }
-    if (!rc) {
-        midi_file_finish(&f);
-        rc = engine_encode_midi(e, &f, "the captured phrase", e->z, err, sizeof err);
-    } else {
-        snprintf(err, sizeof err, "out of memory");
-    }
-    midi_file_free(&f);
-    if (rc) {
+    if (engine_anchor_from_capture(e, s, m->notes, m->n_notes, "the captured phrase", err,
+                                   sizeof err)) {
         snprintf(self->capture_status, sizeof self->capture_status,
-                 "anchor %c not changed: %s, %u notes%s", 'A' + which, err, m->n_notes, dropped);
+                 "anchor %c not changed: %s, %u notes%s", slot_letter(s), err, m->n_notes,
+                 dropped);
         lv2_log_error(&self->logger, "morphvae: capture: %s\n", self->capture_status);
         return -1;
     }
-    memcpy(e->anchor_z[which], e->z, (size_t)e->z_size * sizeof(float));
-    engine_set_anchor_tokens(e, which, e->seq_tokens);
-    mv_anchor_source *a = &self->anchor[which];
+    mv_anchor_source *a = source_of(self, s);
     a->kind = ANCHOR_CAPTURE;
     a->path[0] = '\0';
     snprintf(a->label, sizeof a->label, "captured phrase (%u notes)", m->n_notes);
     snprintf(self->capture_status, sizeof self->capture_status, "captured %u notes%s -> anchor %c",
-             m->n_notes, dropped, 'A' + which);
+             m->n_notes, dropped, slot_letter(s));
     lv2_log_note(&self->logger, "morphvae: %s\n", self->capture_status);
     return 0;
 }
@@ -258,31 +230,35 @@ void worker_publish(mv_plugin *self)
     if (self->publish_paused || self->missing_model[0]) return;
     mv_saved_state *s = snapshot_back(&self->saved);
     const mv_engine *e = self->work_engine;
+    const char *path = e ? engine_info(e)->path : "";
     snprintf(s->model_path, sizeof s->model_path, "%s",
-             e && strcmp(e->path, self->default_model) ? e->path : "");
-    s->model_checksum = e ? weights_checksum(e->weights) : 0;
-    for (int which = 0; which < 2; which++) {
+             e && strcmp(path, self->default_model) ? path : "");
+    s->model_checksum = e ? engine_checksum(e) : 0;
+    for (mv_slot slot = MV_SLOT_ANCHOR_A; slot <= MV_SLOT_ANCHOR_B; slot++) {
+        int which = slot_anchor(slot);
         s->anchor[which] = self->anchor[which];
-        s->z_size[which] = e ? e->z_size : 0;
-        if (e) memcpy(s->z[which], e->anchor_z[which], (size_t)e->z_size * sizeof(float));
-        s->n_tokens[which] = e && e->anchor_has_tokens[which] ? engine_window_tokens(e) : 0;
-        if (s->n_tokens[which])
-            memcpy(s->tokens[which], e->anchor_tokens[which],
-                   (size_t)s->n_tokens[which] * sizeof(int32_t));
+        s->z_size[which] = e ? engine_info(e)->z_size : 0;
+        if (e)
+            memcpy(s->z[which], engine_anchor_z(e, slot),
+                   (size_t)s->z_size[which] * sizeof(float));
+        const int32_t *window = e ? engine_anchor_window(e, slot) : NULL;
+        s->n_tokens[which] = window ? engine_window_tokens(e) : 0;
+        if (window)
+            memcpy(s->tokens[which], window, (size_t)s->n_tokens[which] * sizeof(int32_t));
     }
     snapshot_publish(&self->saved);
 }
 
 /* ------------------------------------------------------------ responses */
 
-/* What the host is told a path is: 0 the model, 1 and 2 the anchor files. */
-static const char *path_of(const mv_plugin *self, int i)
+/* What the host is told slot s's path is: the model, or an anchor's file. */
+static const char *path_of(const mv_plugin *self, mv_slot s)
 {
-    if (i == 0)
+    if (s == MV_SLOT_MODEL)
         return self->missing_model[0] ? self->missing_model
-               : self->work_engine    ? self->work_engine->path
+               : self->work_engine    ? engine_info(self->work_engine)->path
                                       : "";
-    const mv_anchor_source *a = &self->anchor[i - 1];
+    const mv_anchor_source *a = &self->anchor[slot_anchor(s)];
     return a->kind == ANCHOR_FILE ? a->path : "";
 }
 
@@ -306,14 +282,14 @@ static void flush(mv_plugin *self, LV2_Worker_Respond_Function respond,
         self->handed_engine = self->work_engine;
         o->engine = false;
     }
-    for (int i = 0; i < 3; i++) {
-        if (!(o->paths & (1u << i))) continue;
+    for (mv_slot s = MV_SLOT_MODEL; s < MV_N_SLOTS; s++) {
+        if (!(o->paths & MV_SLOT_BIT(s))) continue;
         m.path.head.type = RESP_PATH;
-        m.path.which = i;
-        snprintf(m.path.text, sizeof m.path.text, "%s", path_of(self, i));
+        m.path.which = (int32_t)s;
+        snprintf(m.path.text, sizeof m.path.text, "%s", path_of(self, s));
         m.path.length = (uint32_t)strlen(m.path.text);
         if (!send(self, respond, handle, &m)) goto refused;
-        o->paths &= ~(1u << i);
+        o->paths &= ~MV_SLOT_BIT(s);
     }
     if (o->capture_status) {
         m.path.head.type = RESP_CAPTURE_STATUS;
@@ -325,7 +301,7 @@ static void flush(mv_plugin *self, LV2_Worker_Respond_Function respond,
     }
     if (o->anchors) {
         m.anchors = (mv_msg_anchors){.head.type = RESP_ANCHORS};
-        for (int which = 0; which < 2; which++) {
+        for (int which = 0; which < MV_N_ANCHORS; which++) {
             m.anchors.kind[which] = self->anchor[which].kind;
             m.anchors.seed[which] = self->anchor[which].seed;
         }
@@ -348,7 +324,7 @@ static void anchors_changed(mv_plugin *self)
 {
     self->missing_model[0] = '\0';
     self->outbox.anchors = true;
-    self->outbox.paths |= 6u; /* both anchor files */
+    self->outbox.paths |= MV_SLOTS_ANCHORS; /* both anchor files */
 }
 
 /* e becomes the newest engine, to be handed to run(). The one it replaces
@@ -360,7 +336,7 @@ static void replace_work_engine(mv_plugin *self, mv_engine *e)
         engine_free(self->work_engine);
     self->work_engine = e;
     self->outbox.engine = true;
-    self->outbox.paths |= 1u;
+    self->outbox.paths |= MV_SLOT_BIT(MV_SLOT_MODEL);
     anchors_changed(self);
 }
 
@@ -375,14 +351,15 @@ static void load_model(mv_plugin *self, const char *path)
     mv_engine *e = engine_load(path, err, sizeof err);
     if (!e) {
         lv2_log_error(&self->logger, "morphvae: model not changed: %s\n", err);
-        self->outbox.paths |= 1u;
+        self->outbox.paths |= MV_SLOT_BIT(MV_SLOT_MODEL);
         return;
     }
-    anchor_apply(self, e, 0, self->work_engine);
-    anchor_apply(self, e, 1, self->work_engine);
+    anchor_apply(self, e, MV_SLOT_ANCHOR_A, self->work_engine);
+    anchor_apply(self, e, MV_SLOT_ANCHOR_B, self->work_engine);
     replace_work_engine(self, e);
+    const mv_engine_info *info = engine_info(e);
     lv2_log_note(&self->logger, "morphvae: loaded %s (%s, %d bars, z %d)\n", path,
-                 repr_name(e->repr), e->n_bars, e->z_size);
+                 repr_name(info->repr), info->n_bars, info->z_size);
 }
 
 /* Applies what restore() staged: the model (if it names another one), then
@@ -392,7 +369,7 @@ static void apply_restore(mv_plugin *self)
     mv_restore_data *r = &self->restore;
     mv_engine *e = self->work_engine;
     self->missing_model[0] = '\0';
-    if (!e || strcmp(r->model_path, e->path)) {
+    if (!e || strcmp(r->model_path, engine_info(e)->path)) {
         char err[512];
         mv_engine *loaded = engine_load(r->model_path, err, sizeof err);
         if (loaded) {
@@ -403,51 +380,49 @@ static void apply_restore(mv_plugin *self)
             lv2_log_error(&self->logger,
                           "morphvae: restoring: %s; playing %s until it is found (the "
                           "session keeps naming it)\n",
-                          err, e ? e->path : "nothing");
+                          err, e ? engine_info(e)->path : "nothing");
         }
     }
-    self->outbox.paths |= 7u;
+    self->outbox.paths |= MV_SLOTS_ALL;
     self->outbox.anchors = true;
-    for (int which = 0; which < 2; which++) self->anchor[which] = r->anchor[which];
+    for (int which = 0; which < MV_N_ANCHORS; which++) self->anchor[which] = r->anchor[which];
     if (!e) return;
-    bool same_model = r->model_checksum == 0 || r->model_checksum == weights_checksum(e->weights);
-    for (int which = 0; which < 2; which++) {
+    const mv_engine_info *info = engine_info(e);
+    bool same_model = r->model_checksum == 0 || r->model_checksum == engine_checksum(e);
+    for (mv_slot s = MV_SLOT_ANCHOR_A; s <= MV_SLOT_ANCHOR_B; s++) {
+        int which = slot_anchor(s);
         int kind = r->anchor[which].kind;
-        bool fits = r->anchor_z_size[which] == e->z_size;
+        bool fits = r->anchor_z_size[which] == info->z_size;
         /* A MIDI anchor saved with another model is encoded again with this one;
          * otherwise the stored vector is what was heard: use it when it fits. */
         if (kind == ANCHOR_FILE && !same_model) {
             char err[512];
-            if (engine_encode_file(e, r->anchor[which].path, e->z, err, sizeof err) == 0) {
-                memcpy(e->anchor_z[which], e->z, (size_t)e->z_size * sizeof(float));
-                engine_set_anchor_tokens(e, which, e->seq_tokens);
+            if (engine_anchor_from_file(e, s, r->anchor[which].path, NULL, err, sizeof err) == 0)
                 continue;
-            }
-            lv2_log_warning(&self->logger, "morphvae: anchor %c: %s\n", 'A' + which, err);
+            lv2_log_warning(&self->logger, "morphvae: anchor %c: %s\n", slot_letter(s), err);
         }
         /* A captured anchor's notes, encoded again when the model is another. */
-        bool notes_fit = r->anchor_n_tokens[which] == engine_window_tokens(e);
-        if (kind == ANCHOR_CAPTURE && notes_fit && (!same_model || !fits)) {
-            engine_set_anchor_tokens(e, which, r->anchor_tokens[which]);
-            if (e->anchor_has_tokens[which] &&
-                engine_encode_window(e, r->anchor_tokens[which], e->anchor_z[which]) == 0)
-                continue;
-        }
+        bool notes_fit = r->anchor_n_tokens[which] == info->window_tokens;
+        if (kind == ANCHOR_CAPTURE && notes_fit && (!same_model || !fits) &&
+            engine_anchor_from_window(e, s, r->anchor_tokens[which], r->anchor_n_tokens[which]) ==
+                0)
+            continue;
         if ((kind == ANCHOR_VECTOR || kind == ANCHOR_FILE || kind == ANCHOR_CAPTURE) && fits) {
             if (!same_model)
                 lv2_log_warning(&self->logger,
                                 "morphvae: anchor %c was saved with another model than %s; "
                                 "its vector will not sound as it did (regenerate presets "
                                 "made for an older model)\n",
-                                'A' + which, e->path);
-            memcpy(e->anchor_z[which], r->anchor_z[which], (size_t)e->z_size * sizeof(float));
-            /* The notes the anchor came from, when they fit this model. */
-            engine_set_anchor_tokens(e, which, notes_fit ? r->anchor_tokens[which] : NULL);
-            continue;
+                                slot_letter(s), info->path);
+            /* With the notes the anchor came from, when they fit this model. */
+            if (engine_anchor_from_vector(e, s, r->anchor_z[which], r->anchor_z_size[which],
+                                          r->anchor_tokens[which],
+                                          r->anchor_n_tokens[which]) == 0)
+                continue;
         }
-        anchor_apply(self, e, which, NULL);
+        anchor_apply(self, e, s, NULL);
     }
-    lv2_log_note(&self->logger, "morphvae: restored %s, anchors \"%s\" and \"%s\"\n", e->path,
+    lv2_log_note(&self->logger, "morphvae: restored %s, anchors \"%s\" and \"%s\"\n", info->path,
                  self->anchor[0].label, self->anchor[1].label);
 }
 
@@ -457,12 +432,13 @@ static void decode(mv_plugin *self, const mv_msg_decode *req)
 {
     mv_msg_bar *bar = &self->outbox.bar_msg;
     mv_engine *e = self->work_engine;
-    bool roll = e && e->repr == MV_REPR_ROLL;
+    const mv_engine_info *info = e ? engine_info(e) : NULL;
+    bool roll = info && info->repr == MV_REPR_ROLL;
     *bar = (mv_msg_bar){.head.type = RESP_BAR,
                         .request = req->request,
                         .version = req->version,
-                        .engine_serial = e ? e->serial : 0,
-                        .n_steps = e ? (uint32_t)e->steps_per_bar : 0,
+                        .engine_serial = info ? info->serial : 0,
+                        .n_steps = info ? (uint32_t)info->steps_per_bar : 0,
                         .roll = roll,
                         .song_bar = req->song_bar};
     /* Decoded with the newest engine: a bar for an engine run() has not been
@@ -474,7 +450,7 @@ static void decode(mv_plugin *self, const mv_msg_decode *req)
 static void free_engines(mv_engine *e)
 {
     while (e) {
-        mv_engine *next = e->free_next;
+        mv_engine *next = engine_list_next(e);
         engine_free(e);
         e = next;
     }
@@ -500,18 +476,20 @@ LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respo
         changed = false;
         break;
     case MSG_ANCHOR_SEED:
-        anchor_seed(self, m->seed.which & 1, m->seed.seed);
+        anchor_seed(self, anchor_slot(m->seed.which), m->seed.seed);
         anchors_changed(self);
         break;
-    case MSG_ANCHOR_FILE:
-        if (anchor_file(self, m->path.which & 1, m->path.text) == 0) anchors_changed(self);
-        else self->outbox.paths |= 2u << (m->path.which & 1); /* the file that still counts */
+    case MSG_ANCHOR_FILE: {
+        mv_slot s = anchor_slot(m->path.which);
+        if (anchor_file(self, s, m->path.text) == 0) anchors_changed(self);
+        else self->outbox.paths |= MV_SLOT_BIT(s); /* the file that still counts */
         break;
+    }
     case MSG_ANCHOR_VECTOR:
         if (anchor_vector(self, &m->vector) == 0) anchors_changed(self);
         break;
     case MSG_ANCHOR_LABEL:
-        set_label(&self->anchor[m->path.which & 1], m->path.text);
+        set_label(source_of(self, anchor_slot(m->path.which)), m->path.text);
         self->missing_model[0] = '\0';
         break;
     case MSG_ANCHOR_TOKENS:
@@ -541,15 +519,13 @@ LV2_Worker_Status mv_work(LV2_Handle instance, LV2_Worker_Respond_Function respo
 /* run() hands an engine it no longer plays to the worker at its next start. */
 static void give_up_engine(mv_plugin *self, mv_engine *e)
 {
-    if (!e) return;
-    e->free_next = self->free_list;
-    self->free_list = e;
+    if (e) engine_list_push(&self->free_list, e);
 }
 
 static void take_bar(mv_plugin *self, const mv_msg_bar *m)
 {
     if (m->request == self->request_in_flight) self->request_in_flight = 0;
-    const mv_engine *e = self->engine;
+    const mv_engine_info *e = self->engine ? engine_info(self->engine) : NULL;
     if (!e || m->engine_serial != e->serial || m->n_steps != (uint32_t)e->steps_per_bar ||
         m->roll != (e->repr == MV_REPR_ROLL))
         return; /* decoded by an engine run() does not play (yet) */
@@ -592,8 +568,9 @@ LV2_Worker_Status mv_work_response(LV2_Handle instance, uint32_t size, const voi
     case RESP_ANCHORS:
         if (stale) break;
         self->decode_version++;
-        for (int which = 0; which < 2; which++) {
-            if (m->anchors.seed[which] != r->seed[which]) r->due |= REPORT_SEED_A << which;
+        for (int which = 0; which < MV_N_ANCHORS; which++) {
+            if (m->anchors.seed[which] != r->seed[which])
+                r->due |= report_seed_bit(anchor_slot(which));
             r->seed[which] = m->anchors.seed[which];
         }
         break;
@@ -603,9 +580,9 @@ LV2_Worker_Status mv_work_response(LV2_Handle instance, uint32_t size, const voi
         r->due |= REPORT_CAPTURE;
         break;
     case RESP_PATH:
-        if (stale || m->path.which < 0 || m->path.which > 2) break;
+        if (stale || m->path.which < MV_SLOT_MODEL || m->path.which >= MV_N_SLOTS) break;
         memcpy(r->path[m->path.which], m->path.text, m->path.length + 1);
-        r->due |= REPORT_MODEL << m->path.which;
+        r->due |= report_path_bit((mv_slot)m->path.which);
         break;
     default:
         return LV2_WORKER_ERR_UNKNOWN;

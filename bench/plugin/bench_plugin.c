@@ -79,8 +79,9 @@ static int bench_decode(const char *model)
     }
     static mv_bar_steps played;
     static double ns[DECODE_REPEATS];
-    mv_decode_params p = {.morph = 0.5f, .phrase_bars = e->n_bars};
-    for (int bar = 0; bar < e->n_bars; bar++) {
+    const mv_engine_info *info = engine_info(e);
+    mv_decode_params p = {.morph = 0.5f, .phrase_bars = info->n_bars};
+    for (int bar = 0; bar < info->n_bars; bar++) {
         for (int r = 0; r < DECODE_REPEATS; r++) {
             p.morph = (float)r / DECODE_REPEATS;
             double t0 = bench_now_ns();
@@ -89,7 +90,7 @@ static int bench_decode(const char *model)
         }
         char what[128];
         snprintf(what, sizeof what, "worker decode of bar %d (%s, z %d, %d steps/bar)", bar + 1,
-                 repr_name(e->repr), e->z_size, e->steps_per_bar);
+                 repr_name(info->repr), info->z_size, info->steps_per_bar);
         report(what, ns, DECODE_REPEATS);
     }
     engine_free(e);

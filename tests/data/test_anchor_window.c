@@ -42,16 +42,18 @@ static void check_anchor_is_window(const char *model, const char *mid, const cha
     mv_corpus *c = NULL;
     CHECK_MSG(corpus_open(corpus_path, &c, err, sizeof err) == 0, "%s", err);
     if (!e || !c) return;
-    const int32_t *want = anchor_corpus_window(c, &e->model.hp);
+    const mv_engine_info *info = engine_info(e);
+    const int32_t *want = anchor_corpus_window(c, engine_hparams(e));
     CHECK_MSG(want != NULL, "%s has no window", corpus_path);
-    int seq_len = e->n_bars * e->steps_per_bar;
-    CHECK((uint32_t)seq_len == corpus_seq_len(c) && e->repr == corpus_repr(c));
-    float z[512];
-    CHECK(e->z_size <= 512);
-    CHECK_MSG(engine_encode_file(e, mid, z, err, sizeof err) == 0, "%s", err);
-    if (want) {
-        int same = memcmp(e->seq_tokens, want, (size_t)seq_len * sizeof *want) == 0, notes = 0;
-        for (int s = 0; s < seq_len; s++) notes += want[s] > 1 || (e->repr != MV_REPR_MELODY && want[s]);
+    int seq_len = info->n_bars * info->steps_per_bar;
+    CHECK((uint32_t)seq_len == corpus_seq_len(c) && info->repr == corpus_repr(c));
+    CHECK_MSG(engine_anchor_from_file(e, MV_SLOT_ANCHOR_A, mid, NULL, err, sizeof err) == 0, "%s",
+              err);
+    const int32_t *window = engine_anchor_window(e, MV_SLOT_ANCHOR_A);
+    CHECK_MSG(window != NULL, "%s: the anchor keeps no window", mid);
+    if (want && window) {
+        int same = memcmp(window, want, (size_t)seq_len * sizeof *want) == 0, notes = 0;
+        for (int s = 0; s < seq_len; s++) notes += want[s] > 1 || (info->repr != MV_REPR_MELODY && want[s]);
         CHECK_MSG(same, "%s: the anchor's tokens differ from the corpus's first varied window",
                   mid);
         CHECK_MSG(notes > 0, "%s: the window holds no note", mid);
@@ -120,21 +122,29 @@ static void check_skips_stutter(const char *model, const char *work_dir)
     }
     snprintf(path, sizeof path, "%s/stutter_then_tune.mid", work_dir);
     CHECK(write_notes_mid(path, pitch, ticks, 24) == 0);
-    float z[512];
-    CHECK(e->z_size <= 512);
+    const mv_engine_info *info = engine_info(e);
     mv_note notes[64];
-    const int T = e->n_bars * e->steps_per_bar;
-    CHECK_MSG(engine_encode_file(e, path, z, err, sizeof err) == 0, "%s", err);
-    int n = melody_to_notes(e->seq_tokens, T, (int)e->min_pitch, (int)e->n_classes, 100, notes, 64);
+    const int T = info->n_bars * info->steps_per_bar;
+    uint32_t bar = 0;
+    CHECK_MSG(engine_anchor_from_file(e, MV_SLOT_ANCHOR_B, path, &bar, err, sizeof err) == 0, "%s",
+              err);
+    const int32_t *window = engine_anchor_window(e, MV_SLOT_ANCHOR_B);
+    CHECK(window != NULL);
+    if (!window) return;
+    int n = melody_to_notes(window, T, (int)info->min_pitch, (int)info->n_classes, 100, notes, 64);
     int same = n == 16;
     for (int i = 0; same && i < 16; i++) same = notes[i].pitch == tune[i] && notes[i].step == 2 * i;
     CHECK_MSG(same, "the anchor of %s is not the tune of bars 3-4 (%d notes, first pitch %d)",
               path, n, n ? notes[0].pitch : -1);
-    CHECK_MSG(e->seq_bar == 2, "the tune's window starts at bar 3, not %u", e->seq_bar + 1);
+    CHECK_MSG(bar == 2, "the tune's window starts at bar 3, not %u", bar + 1);
     snprintf(path, sizeof path, "%s/stutter.mid", work_dir);
     CHECK(write_notes_mid(path, pitch, ticks, 8) == 0);
-    CHECK_MSG(engine_encode_file(e, path, z, err, sizeof err) == 0, "%s", err);
-    n = melody_to_notes(e->seq_tokens, T, (int)e->min_pitch, (int)e->n_classes, 100, notes, 64);
+    CHECK_MSG(engine_anchor_from_file(e, MV_SLOT_ANCHOR_B, path, NULL, err, sizeof err) == 0, "%s",
+              err);
+    window = engine_anchor_window(e, MV_SLOT_ANCHOR_B);
+    CHECK(window != NULL);
+    if (!window) return;
+    n = melody_to_notes(window, T, (int)info->min_pitch, (int)info->n_classes, 100, notes, 64);
     same = n == 8;
     for (int i = 0; same && i < 8; i++) same = notes[i].pitch == 60 && notes[i].step == 4 * i;
     CHECK_MSG(same, "the anchor of %s is not its stutter (%d notes)", path, n);
@@ -152,12 +162,20 @@ static void check_not_regular_refused(const char *model, const char *work_dir)
     unlink(fifo);
     rmdir(folder);
     CHECK(mkfifo(fifo, 0600) == 0 && mkdir(folder, 0700) == 0);
+    /* Anchor A: a seed's z, no window. A refused file leaves both as they were. */
+    const int z_size = engine_info(e)->z_size;
     float z[512];
+    CHECK(z_size <= 512);
+    engine_anchor_seed(e, MV_SLOT_ANCHOR_A, 7);
+    memcpy(z, engine_anchor_z(e, MV_SLOT_ANCHOR_A), (size_t)z_size * sizeof *z);
     /* Without O_NONBLOCK, opening a FIFO with no writer would block here. */
-    CHECK(engine_encode_file(e, fifo, z, err, sizeof err) == -1);
+    CHECK(engine_anchor_from_file(e, MV_SLOT_ANCHOR_A, fifo, NULL, err, sizeof err) == -1);
     CHECK_MSG(strstr(err, fifo) && strstr(err, "FIFO"), "%s", err);
-    CHECK(engine_encode_file(e, folder, z, err, sizeof err) == -1);
+    CHECK(engine_anchor_from_file(e, MV_SLOT_ANCHOR_A, folder, NULL, err, sizeof err) == -1);
     CHECK_MSG(strstr(err, folder) && strstr(err, "a folder") && !strstr(err, "MiB"), "%s", err);
+    CHECK_MSG(!memcmp(z, engine_anchor_z(e, MV_SLOT_ANCHOR_A), (size_t)z_size * sizeof *z) &&
+                  !engine_anchor_window(e, MV_SLOT_ANCHOR_A),
+              "a refused file changed the anchor");
     unlink(fifo);
     rmdir(folder);
     engine_free(e);

@@ -100,6 +100,7 @@ static inline int state_table_save(state_table *t, mv_host *h)
     return host_call_save(h, state_table_store, t);
 }
 
+/* The plugin's restore() from t: its LV2_State_Status (0 success). */
 static inline int state_table_restore(state_table *t, mv_host *h)
 {
     return host_call_restore(h, state_table_retrieve, t);

@@ -5,7 +5,10 @@
  * out, restored into a running instance through the lilv host. After each:
  * the plugin saves a state that it would take back (text NUL-terminated,
  * valid UTF-8 and without NULs for strings, numbers in range, vectors
- * finite), and at the end the good state still restores exactly and plays.
+ * finite), restore() returned one of the codes docs/plugin.md lists
+ * (LV2_STATE_ERR_BAD_TYPE for every value of another type than the key's),
+ * and at the end the good state still restores exactly, with success, and
+ * plays.
  * Meant for the ASan/UBSan build, where it runs in seconds.
  * usage: test_plugin_state_fuzz BUNDLE_DIR ALT_MODEL ANCHOR_MID */
 #include <limits.h>
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <lv2/state/state.h>
 
 #include "check.h"
 #include "session.h"
@@ -30,6 +35,21 @@ static const char *const keys[] = {
     "anchorBFile",   "anchorAZ",     "anchorBZ",      "anchorATokens", "anchorBTokens",
 };
 #define N_KEYS (int)(sizeof keys / sizeof keys[0])
+/* The type save() stores each key with. */
+static const char *const key_types[] = {
+    ATOM "Path",   ATOM "String", ATOM "Long",   ATOM "Int",    ATOM "Int",
+    ATOM "Int",    ATOM "Int",    ATOM "String", ATOM "String", ATOM "Path",
+    ATOM "Path",   ATOM "String", ATOM "String", ATOM "String", ATOM "String",
+};
+_Static_assert(sizeof key_types / sizeof key_types[0] == sizeof keys / sizeof keys[0],
+               "a type for each key");
+
+/* Whether restore() returned what docs/plugin.md says it may. */
+static bool documented_status(int status)
+{
+    return status == LV2_STATE_SUCCESS || status == LV2_STATE_ERR_BAD_TYPE ||
+           status == LV2_STATE_ERR_NO_PROPERTY || status == LV2_STATE_ERR_UNKNOWN;
+}
 
 /* A hostile value: type (an atom URI, NULL: the key left out) and bytes. */
 typedef struct hostile {
@@ -205,7 +225,10 @@ int main(int argc, char **argv)
             if (values[v].type)
                 state_table_set(&t, key, values[v].bytes, values[v].size,
                                 host_map(h, values[v].type));
-            CHECK(state_table_restore(&t, h) == 0);
+            int status = state_table_restore(&t, h);
+            bool wrong_type = values[v].type && strcmp(values[v].type, key_types[k]);
+            CHECK_MSG(wrong_type ? status == LV2_STATE_ERR_BAD_TYPE : documented_status(status),
+                      "%s as %s: restore() returned %d", keys[k], values[v].what, status);
             session_settle(h, 2);
             CHECK(state_table_save(&saved, h) == 0);
             char why[512];

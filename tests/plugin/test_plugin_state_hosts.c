@@ -9,7 +9,11 @@
  *  - anchor vectors with NaN or Inf, by patch:Set and in a state: refused
  *    with a message, never saved back;
  *  - a session whose model file is missing keeps naming it (state, notify
- *    port) and plays it again once it is back.
+ *    port) and plays it again once it is back;
+ *  - restore() returns the codes docs/plugin.md lists: a model it cannot
+ *    load (no file, a corrupt file), a property of another type, an anchor
+ *    without what it is made from, running and deactivated; the model
+ *    before plays on.
  * usage: test_plugin_state_hosts BUNDLE_DIR ALT_MODEL ANCHOR_MID TMP_DIR */
 #include <limits.h>
 #include <math.h>
@@ -18,6 +22,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <lv2/atom/atom.h>
+#include <lv2/state/state.h>
 #include <serd/serd.h>
 
 #include "check.h"
@@ -150,7 +156,7 @@ static void test_nonfinite_vectors(void)
         CHECK(state_table_save(&t, h) == 0);
         state_entry *e = state_table_find(&t, host_map(h, NS "anchorAZ"));
         if (e && e->size >= 8) memcpy(e->value, i ? "7f800000" : "7fc00000", 8);
-        CHECK(state_table_restore(&t, b) == 0);
+        CHECK(state_table_restore(&t, b) == LV2_STATE_ERR_UNKNOWN);
         settle(b);
         CHECK_MSG(strstr(host_log(b), "not a finite number"), "a state vector with %g: "
                   "no message in the log: %s", bad[i], host_log(b));
@@ -334,6 +340,102 @@ static void test_missing_model(void)
     free(absolute);
 }
 
+/* ------------------------------------------------------------ restore codes */
+
+/* t: good with key's value replaced (type 0: left out). */
+static void table_with(state_table *t, const state_table *good, uint32_t key, const void *value,
+                       size_t size, uint32_t type)
+{
+    state_table_free(t);
+    for (int i = 0; i < good->n; i++)
+        if (good->entry[i].key != key)
+            state_table_set(t, good->entry[i].key, good->entry[i].value, good->entry[i].size,
+                            good->entry[i].type);
+    if (type) state_table_set(t, key, value, size, type);
+}
+
+/* What restore() returns when it cannot use what it is given, running and
+ * deactivated (docs/plugin.md): a model path naming no file or a corrupt
+ * file: LV2_STATE_ERR_UNKNOWN, and the model that played plays on; a
+ * property of another type than saved: LV2_STATE_ERR_BAD_TYPE; an anchor
+ * that is a vector without its vector: LV2_STATE_ERR_NO_PROPERTY (the
+ * model's default plays). The good state: LV2_STATE_SUCCESS. */
+static void test_restore_codes(void)
+{
+    char missing[PATH_MAX], corrupt[PATH_MAX];
+    mkdir(tmp_dir, 0755);
+    snprintf(missing, sizeof missing, "%s/no_such_model.mvae", tmp_dir);
+    snprintf(corrupt, sizeof corrupt, "%s/corrupt.mvae", tmp_dir);
+    remove(missing);
+    FILE *f = fopen(corrupt, "wb");
+    CHECK(f && fputs("MVAE this is no model file", f) >= 0 && fclose(f) == 0);
+    mv_host *a = open_host(), *b = open_host();
+    if (!a || !b) {
+        CHECK(false);
+        return;
+    }
+    host_send_path(a, 0, NS "model", alt_model);
+    host_send_path(a, 0, NS "anchorAFile", anchor_mid);
+    host_send_int(a, 0, NS "anchorBSeed", 11);
+    settle(a);
+    state_table good, t;
+    state_table_init(&good, a, false);
+    state_table_init(&t, a, false);
+    CHECK(state_table_save(&good, a) == 0);
+    const uint32_t path = host_map(b, LV2_ATOM__Path), atom_float = host_map(b, LV2_ATOM__Float),
+                   atom_int = host_map(b, LV2_ATOM__Int);
+    const uint32_t model = host_map(b, NS "model"), kind_a = host_map(b, NS "anchorAKind"),
+                   z_b = host_map(b, NS "anchorBZ"), kind_b = host_map(b, NS "anchorBKind");
+    for (int active = 1; active >= 0; active--) {
+        const char *how = active ? "running" : "deactivated";
+        if (!active) host_deactivate(b);
+        int st = state_table_restore(&good, b);
+        CHECK_MSG(st == LV2_STATE_SUCCESS, "%s: the good state: restore() returned %d", how, st);
+        if (active) settle(b);
+        const char *bad_models[2] = {missing, corrupt};
+        for (int i = 0; i < 2; i++) {
+            table_with(&t, &good, model, bad_models[i], strlen(bad_models[i]) + 1, path);
+            host_clear_log(b);
+            st = state_table_restore(&t, b);
+            CHECK_MSG(st == LV2_STATE_ERR_UNKNOWN, "%s: model %s: restore() returned %d, not "
+                      "LV2_STATE_ERR_UNKNOWN", how, bad_models[i], st);
+            if (active) settle(b);
+            char playing[PATH_MAX + 32];
+            snprintf(playing, sizeof playing, "playing %s until", alt_model);
+            CHECK_MSG(strstr(host_log(b), playing), "%s: model %s: the model before does not "
+                      "play on: %s", how, bad_models[i], host_log(b));
+        }
+        const float one = 1.0f;
+        table_with(&t, &good, kind_a, &one, sizeof one, atom_float);
+        st = state_table_restore(&t, b);
+        CHECK_MSG(st == LV2_STATE_ERR_BAD_TYPE, "%s: anchorAKind as a float: restore() returned "
+                  "%d, not LV2_STATE_ERR_BAD_TYPE", how, st);
+        if (active) settle(b);
+        const int32_t vector_kind = 3; /* ANCHOR_VECTOR (plugin/engine.h) */
+        table_with(&t, &good, z_b, NULL, 0, 0);
+        state_table_set(&t, kind_b, &vector_kind, sizeof vector_kind, atom_int);
+        st = state_table_restore(&t, b);
+        CHECK_MSG(st == LV2_STATE_ERR_NO_PROPERTY, "%s: anchor B a vector without anchorBZ: "
+                  "restore() returned %d, not LV2_STATE_ERR_NO_PROPERTY", how, st);
+        if (active) settle(b);
+        st = state_table_restore(&good, b);
+        CHECK_MSG(st == LV2_STATE_SUCCESS, "%s: the good state again: restore() returned %d", how,
+                  st);
+        if (active) settle(b);
+        void *saved = host_save_state(a), *again = host_save_state(b);
+        CHECK_MSG(host_states_equal(a, saved, again), "%s: the good state restores differently "
+                  "after the bad ones", how);
+        host_free_state(saved);
+        host_free_state(again);
+    }
+    host_activate(b);
+    state_table_free(&good);
+    state_table_free(&t);
+    host_close(a);
+    host_close(b);
+    remove(corrupt);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -359,5 +461,6 @@ int main(int argc, char **argv)
     test_labels_cut();
     test_nonfinite_vectors();
     test_missing_model();
+    test_restore_codes();
     return check_report();
 }
