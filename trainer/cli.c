@@ -88,6 +88,37 @@ int cli_make_dir(const char *cmd, const char *dir, bool *created)
     return 0;
 }
 
+int cli_make_path(const char *cmd, const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (!n || n >= sizeof path) {
+        fprintf(stderr, "morphvae %s: '%s': not a usable folder name\n", cmd, dir);
+        return -1;
+    }
+    memcpy(path, dir, n + 1);
+    /* every prefix that ends before a '/', then the whole path */
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && path[i] != '/') continue;
+        if (i < n && path[i - 1] == '/') continue; /* "a//b" */
+        char keep = path[i];
+        path[i] = 0;
+        struct stat st;
+        if (stat(path, &st)) {
+            if (mkdir(path, 0777) && errno != EEXIST) {
+                fprintf(stderr, "morphvae %s: %s: cannot create the folder: %s\n", cmd, path,
+                        strerror(errno));
+                return -1;
+            }
+        } else if (!S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "morphvae %s: %s: exists and is not a folder\n", cmd, path);
+            return -1;
+        }
+        path[i] = keep;
+    }
+    return 0;
+}
+
 void cli_drop_dir(const char *dir, bool created)
 {
     if (created) rmdir(dir); /* refused unless empty: what was written stays */

@@ -26,6 +26,9 @@ int cli_make_dir(const char *cmd, const char *dir, bool *created);
 /* After a command failed: removes dir if it made it and it is still empty,
  * so that a failed command leaves no empty folder behind. */
 void cli_drop_dir(const char *dir, bool created);
+/* Creates dir and any missing parents (as mkdir -p); returns 0, or prints
+ * which folder could not be made and why and returns -1. */
+int cli_make_path(const char *cmd, const char *dir);
 
 /* Whether argv[i] is -h or --help. */
 int cli_is_help(const char *arg);
