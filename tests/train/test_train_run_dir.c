@@ -1,6 +1,7 @@
 /* Where a run's files go and what it says (issue 26): `--run-dir DIR` creates
  * DIR and its missing parents (as `sample -o` creates its folder) and puts the
- * checkpoint and CSV log there; a file in the way is refused with its name.
+ * checkpoint and CSV log there; a file in the way is refused with its name;
+ * `--resume CKPT` says which checkpoint it resumed and at which step.
  * usage: test_train_run_dir MORPHVAE WORKDIR */
 #include <unistd.h>
 
@@ -70,6 +71,17 @@ static void test_run_dir_created(void)
     CHECK_MSG(strstr(log, "not-a-folder") && strstr(log, "not a folder"), "%s", log);
 }
 
+static void test_resume_says_where(void)
+{
+    CHECK_MSG(train("rs", "--steps 4") == 0, "%s", log_of("rs"));
+    char extra[1400], want[1400];
+    snprintf(extra, sizeof extra, "--steps 6 --resume '%s/rs.ckpt'", dir);
+    CHECK_MSG(train("rs", extra) == 0, "%s", log_of("rs"));
+    snprintf(want, sizeof want, "resumed %s/rs.ckpt at step 4 of 6", dir);
+    const char *log = log_of("rs");
+    CHECK_MSG(strstr(log, want), "no '%s' in:\n%s", want, log);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -81,5 +93,6 @@ int main(int argc, char **argv)
     snprintf(corpus, sizeof corpus, "%s/corpus.bin", dir);
     CHECK(write_synthetic_melody_corpus(corpus, 64, 16) == 0);
     test_run_dir_created();
+    test_resume_says_where();
     return check_report();
 }

@@ -539,6 +539,10 @@ static int setup(run *r)
     if (r->o.init)
         fprintf(stderr, "morphvae train: starting from the parameters of %s (fresh optimiser, "
                         "step 0)\n", r->o.init);
+    if (r->o.resume)
+        fprintf(stderr, "morphvae train: resumed %s at step %lld of %lld (epoch %lld)\n",
+                r->o.resume, (long long)r->ck.st.step, (long long)r->ck.st.total_steps,
+                (long long)r->ck.st.epoch);
     return 0;
 }
 
