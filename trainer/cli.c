@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int cli_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
@@ -88,9 +90,132 @@ int cli_make_dir(const char *cmd, const char *dir, bool *created)
     return 0;
 }
 
+int cli_make_path(const char *cmd, const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (!n || n >= sizeof path) {
+        fprintf(stderr, "morphvae %s: '%s': not a usable folder name\n", cmd, dir);
+        return -1;
+    }
+    memcpy(path, dir, n + 1);
+    /* every prefix that ends before a '/', then the whole path */
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && path[i] != '/') continue;
+        if (i < n && path[i - 1] == '/') continue; /* "a//b" */
+        char keep = path[i];
+        path[i] = 0;
+        struct stat st;
+        if (stat(path, &st)) {
+            if (mkdir(path, 0777) && errno != EEXIST) {
+                fprintf(stderr, "morphvae %s: %s: cannot create the folder: %s\n", cmd, path,
+                        strerror(errno));
+                return -1;
+            }
+        } else if (!S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "morphvae %s: %s: exists and is not a folder\n", cmd, path);
+            return -1;
+        }
+        path[i] = keep;
+    }
+    return 0;
+}
+
 void cli_drop_dir(const char *dir, bool created)
 {
     if (created) rmdir(dir); /* refused unless empty: what was written stays */
+}
+
+void cli_wrote(const char *path, const char *fmt, ...)
+{
+    printf("wrote %s", path);
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs(": ", stdout);
+        vprintf(fmt, ap);
+        va_end(ap);
+    }
+    putchar('\n');
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+#define CLI_PROGRESS_TTY_SECONDS 0.2
+#define CLI_PROGRESS_LOG_SECONDS 5.0
+
+void cli_progress_start(cli_progress *p, const char *cmd, const char *what, uint64_t total,
+                        bool quiet)
+{
+    p->cmd = cmd;
+    p->what = what;
+    p->total = total;
+    p->quiet = quiet;
+    p->tty = isatty(STDERR_FILENO);
+    p->shown = false;
+    p->started = p->last = cli_now();
+    p->interval = p->tty ? CLI_PROGRESS_TTY_SECONDS : CLI_PROGRESS_LOG_SECONDS;
+    const char *env = getenv("MORPHVAE_PROGRESS_SECONDS");
+    char *end;
+    double v;
+    if (!p->tty && env && *env && (v = strtod(env, &end), !*end) && isfinite(v) && v >= 0)
+        p->interval = v;
+}
+
+static void progress_time(double s, char *out, size_t n)
+{
+    if (!isfinite(s) || s < 0) snprintf(out, n, "?");
+    else if (s < 60) snprintf(out, n, "%.0f s", s);
+    else if (s < 3600) snprintf(out, n, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else snprintf(out, n, "%dh%02dm", (int)s / 3600, (int)s % 3600 / 60);
+}
+
+static void progress_show(cli_progress *p, uint64_t done)
+{
+    double now = cli_now(), elapsed = now - p->started;
+    char spent[32], left[32];
+    progress_time(elapsed, spent, sizeof spent);
+    progress_time(done ? elapsed * (double)(p->total - done) / (double)done : NAN, left,
+                  sizeof left);
+    p->last = now;
+    p->shown = true;
+    if (p->tty) {
+        const int width = 30;
+        int filled = p->total ? (int)((uint64_t)width * done / p->total) : width;
+        fprintf(stderr, "\r[%.*s%*s] %llu/%llu %s, %s left   ", filled,
+                "##############################", width - filled, "",
+                (unsigned long long)done, (unsigned long long)p->total, p->what, left);
+    } else {
+        fprintf(stderr, "morphvae %s: %llu/%llu %s (%.0f %%), %s, about %s left\n", p->cmd,
+                (unsigned long long)done, (unsigned long long)p->total, p->what,
+                p->total ? 100.0 * (double)done / (double)p->total : 100.0, spent, left);
+    }
+    fflush(stderr);
+}
+
+void cli_progress_update(cli_progress *p, uint64_t done)
+{
+    if (p->quiet || done > p->total) return;
+    if (cli_now() - p->last >= p->interval && done < p->total) progress_show(p, done);
+}
+
+void cli_progress_done(cli_progress *p)
+{
+    if (p->quiet || !p->shown) return;
+    if (p->tty) {
+        progress_show(p, p->total);
+        fputc('\n', stderr);
+    } else {
+        char spent[32];
+        progress_time(cli_now() - p->started, spent, sizeof spent);
+        fprintf(stderr, "morphvae %s: %llu %s in %s\n", p->cmd, (unsigned long long)p->total,
+                p->what, spent);
+    }
 }
 
 int cli_is_help(const char *arg)

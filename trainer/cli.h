@@ -26,6 +26,36 @@ int cli_make_dir(const char *cmd, const char *dir, bool *created);
 /* After a command failed: removes dir if it made it and it is still empty,
  * so that a failed command leaves no empty folder behind. */
 void cli_drop_dir(const char *dir, bool created);
+/* Creates dir and any missing parents (as mkdir -p); returns 0, or prints
+ * which folder could not be made and why and returns -1. */
+int cli_make_path(const char *cmd, const char *dir);
+
+/* Says "wrote PATH" on stdout, with ": DETAIL" when fmt is not NULL: every
+ * command that writes a file says so, one line a file. */
+void cli_wrote(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Seconds on a monotonic clock. */
+double cli_now(void);
+
+/* Progress of a long loop on stderr, the one helper of the commands: on a
+ * terminal one line redrawn at most 5 times a second (a bar, done/total,
+ * time left); without one (a log, a pipe) a line at most every 5 seconds
+ * (MORPHVAE_PROGRESS_SECONDS in the environment sets the interval; 0: a line
+ * per update). `what` names the units ("windows refined"). Nothing when
+ * quiet is set. */
+typedef struct {
+    const char *cmd, *what;
+    uint64_t total;
+    bool tty, quiet, shown;
+    double started, last, interval;
+} cli_progress;
+void cli_progress_start(cli_progress *p, const char *cmd, const char *what, uint64_t total,
+                        bool quiet);
+void cli_progress_update(cli_progress *p, uint64_t done);
+/* After the loop: ends a terminal's line, or on a log says the total once a
+ * line was shown. */
+void cli_progress_done(cli_progress *p);
 
 /* Whether argv[i] is -h or --help. */
 int cli_is_help(const char *arg);

@@ -163,8 +163,11 @@ int cmd_anchors(int argc, char **argv)
             {.key = "anchor.b.source", .type = MV_META_STR, .count = strlen(in[1].source), .data = in[1].source},
         };
         rc = meta_rewrite(model, g.weights, "anchor.", meta, 4, err, sizeof err) ? 1 : 0;
-        if (!rc) printf("%s: anchor A = %s\n%s: anchor B = %s\n", model, in[0].source, model,
-                        in[1].source);
+        if (!rc) {
+            cli_wrote(model, "default anchors stored");
+            printf("%s: anchor A = %s\n%s: anchor B = %s\n", model, in[0].source, model,
+                   in[1].source);
+        }
     }
     if (rc) fprintf(stderr, "morphvae anchors: %s\n", err);
     free(window);

@@ -248,6 +248,7 @@ static int load(const attr_args *a, attr_run *r, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory for %d windows", a->corpus, r->n_fit);
         return -1;
     }
+    fprintf(stderr, "morphvae attributes: encoding %d training windows\n", r->n_fit);
     compute_attributes(&r->g, r->fit_windows, r->n_fit, r->fit_attr);
     gen_encode(&r->g, r->fit_windows, r->n_fit, r->fit_mu, r->fit_sigma);
     return 0;
@@ -255,6 +256,8 @@ static int load(const attr_args *a, attr_run *r, char *err, size_t errlen)
 
 static void fit_all(attr_run *r)
 {
+    fprintf(stderr, "morphvae attributes: fitting %d attributes by %d methods\n", K,
+            MV_FIT_QUARTILES - MV_FIT_REGRESSION + 1);
     int Z = r->g.z_size;
     float *column = malloc(sizeof *column * r->n_fit);
     for (int k = 0; column && k < K; k++) {
@@ -388,13 +391,23 @@ static void measure(attr_run *r, int k, attr_result *res)
 /* Calibrates and measures the fitted vectors of methods [m0, m1]. */
 static void evaluate(attr_run *r, int calibrated, int m0, int m1)
 {
+    uint64_t total = 0, done = 0;
+    for (int k = 0; k < K; k++)
+        for (int m = m0; m <= m1; m++) total += r->res[k][m].ok != 0;
+    fprintf(stderr, "morphvae attributes: %s %llu vectors (%s) on %d + %d windows\n",
+            calibrated ? "calibrating and measuring" : "measuring", (unsigned long long)total,
+            m0 == m1 ? fit_method_name(m0) : "every method", r->cal.n, r->measure.n);
+    cli_progress progress;
+    cli_progress_start(&progress, "attributes", "vectors", total, false);
     for (int k = 0; k < K; k++)
         for (int m = m0; m <= m1; m++) {
             attr_result *res = &r->res[k][m];
             if (!res->ok) continue;
             if (calibrated) calibrate(r, k, res);
             measure(r, k, res);
+            cli_progress_update(&progress, ++done);
         }
+    cli_progress_done(&progress);
 }
 
 /* The best method: forced, or the one whose own change beats its leak most;
@@ -585,7 +598,10 @@ int cmd_attributes(int argc, char **argv)
         print_tables(&a, r);
         if (a.store) {
             rc = store(&a, r, err, sizeof err);
-            if (!rc) printf("\n%s: attribute vectors stored\n", a.model);
+            if (!rc) {
+                putchar('\n');
+                cli_wrote(a.model, "attribute vectors stored");
+            }
         }
     }
     if (rc) fprintf(stderr, "morphvae attributes: %s\n", err);

@@ -56,6 +56,7 @@ int cmd_decode(int argc, char **argv)
     else if (!latent_file_read(zpath, z, g.z_size, err, sizeof err)) {
         gen_decode(&g, z, 1, (float)temperature, seed, window);
         rc = sequence_write_midi(out, &g.hp, window, 1, NULL, bpm, err, sizeof err) ? 1 : 0;
+        if (!rc) cli_wrote(out, "decoded from %s", zpath);
     }
     if (rc) fprintf(stderr, "morphvae decode: %s\n", err);
     free(z);

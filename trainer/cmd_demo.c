@@ -249,7 +249,9 @@ int cmd_demo(int argc, char **argv)
     }
     printf("morphvae demo: %s played %d notes over %ld bars at %.0f BPM (morph 0 -> 1)\n",
            bundle, d->n, bars, bpm);
-    printf("  %s\n  %s\n  %s\n", mid, wav, png);
+    cli_wrote(mid, NULL);
+    cli_wrote(wav, NULL);
+    cli_wrote(png, NULL);
     rc = 0;
 done:
     if (rc) cli_drop_dir(out_dir, created);

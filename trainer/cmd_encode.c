@@ -46,8 +46,8 @@ static int refine_and_emit(mv_gen_model *g, const void *window, int steps, const
     gen_describe_refinement(g, &rep, how, sizeof how);
     if (out) {
         if (latent_file_write(out, z, NULL, g->z_size, err, errlen)) return 1;
-        printf("%s: z (%d values) of %s from bar %d, refined: %s\n", out, g->z_size, mid,
-               bar + 1, how);
+        cli_wrote(out, "z (%d values) of %s from bar %d, refined: %s", g->z_size, mid, bar + 1,
+                  how);
         return 0;
     }
     printf("# %s, window from bar %d, refined: %s\n# index z mu sigma\n", mid, bar + 1, how);
@@ -100,8 +100,9 @@ int cmd_encode(int argc, char **argv)
                                  sizeof err);
         } else if (out) {
             rc = latent_file_write(out, mu, sigma, g.z_size, err, sizeof err) ? 1 : 0;
-            if (!rc) printf("%s: mu and sigma (%d values each) of %s from bar %d\n", out,
-                            g.z_size, mid, found + 1);
+            if (!rc)
+                cli_wrote(out, "mu and sigma (%d values each) of %s from bar %d", g.z_size, mid,
+                          found + 1);
         } else {
             print_latent(mid, found, mu, sigma, g.z_size);
             rc = 0;

@@ -61,7 +61,7 @@ int cmd_init(int argc, char **argv)
         fprintf(stderr, "morphvae init: %s\n", err);
         return 1;
     }
-    printf("%s: %s model, %llu parameters, untrained (seed %llu)\n", out, config,
+    cli_wrote(out, "%s model, %llu parameters, untrained (seed %llu)", config,
            (unsigned long long)model_param_count(&hp), (unsigned long long)seed);
     return 0;
 }

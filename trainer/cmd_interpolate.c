@@ -116,11 +116,13 @@ static int write_steps(const interp_args *a, const mv_gen_model *g, const uint8_
         name_ptrs[i] = names[i];
         rc = sequence_write_midi(path, &g->hp, windows + i * g->window_bytes, 1, &name_ptrs[i],
                                  a->bpm, err, errlen);
+        if (!rc) cli_wrote(path, NULL);
     }
     if (!rc) {
         snprintf(path, sizeof path, "%s/morph.mid", a->out);
         rc = sequence_write_midi(path, &g->hp, windows, (int)a->steps, name_ptrs, a->bpm, err,
                                  errlen);
+        if (!rc) cli_wrote(path, "the %ld steps one after the other", a->steps);
     }
     if (!names || !name_ptrs) snprintf(err, errlen, "%s: out of memory", a->out);
     free(names);

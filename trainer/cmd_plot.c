@@ -40,6 +40,6 @@ int cmd_plot(int argc, char **argv)
         fprintf(stderr, "morphvae plot %s: %s\n", kind, err);
         return 1;
     }
-    printf("%s: %s of %s\n", out, kind, in);
+    cli_wrote(out, "%s of %s", kind, in);
     return 0;
 }

@@ -485,8 +485,8 @@ int cmd_plot_latent(int argc, char **argv)
     rc = build(&a, &r, err, sizeof err) || draw(&a, &r, err, sizeof err);
     if (rc) fprintf(stderr, "morphvae plot latent: %s\n", err);
     else {
-        printf("%s: %s of %d points (%d windows, %d on the morph path, %d prior samples) in "
-               "%.2f s (processor time %.2f s, one thread)\n", a.out,
+        cli_wrote(a.out, "%s of %d points (%d windows, %d on the morph path, %d prior samples) "
+                  "in %.2f s (processor time %.2f s, one thread)",
                a.method_pca ? "PCA" : "t-SNE", r.n_points, r.n_windows, r.path_n,
                r.n_points - r.prior_at, r.seconds, r.cpu_seconds);
         if (r.label) print_agreement(&a, &r);

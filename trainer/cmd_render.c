@@ -36,6 +36,6 @@ int cmd_render(int argc, char **argv)
         fprintf(stderr, "morphvae render: %s\n", err);
         return 1;
     }
-    printf("%s: rendered from %s\n", out, in);
+    cli_wrote(out, "rendered from %s", in);
     return 0;
 }

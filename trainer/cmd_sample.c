@@ -72,6 +72,7 @@ static int write_samples(const sample_args *a, const mv_gen_model *g, const uint
             fprintf(stderr, "morphvae sample: %s\n", err);
             return 1;
         }
+        cli_wrote(path, NULL);
     }
     printf("%s: %ld samples at temperature %g, seed %llu\n", a->out, a->n, a->temperature,
            (unsigned long long)a->seed);

@@ -343,7 +343,13 @@ static int midi_phrases(const stats_context *x, const char *path, stats_row *row
         rc = -1;
     }
     if (!rc) {
-        for (size_t i = 0; i < files.n; i++) midi_file_phrases(x, files.paths[i], row);
+        cli_progress progress;
+        cli_progress_start(&progress, "stats", "MIDI files read", files.n, false);
+        for (size_t i = 0; i < files.n; i++) {
+            midi_file_phrases(x, files.paths[i], row);
+            cli_progress_update(&progress, i + 1);
+        }
+        cli_progress_done(&progress);
         snprintf(row->label, sizeof row->label, "%s (%ld MIDI files%s)", path, row->files,
                  row->files_unread || files.unreadable ? ", some unread" : "");
     }
@@ -383,6 +389,9 @@ static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *
         fprintf(stderr, "morphvae stats: out of memory\n");
         rc = -1;
     }
+    cli_progress progress;
+    cli_progress_start(&progress, "stats",
+                       src->kind == SRC_RECON ? "windows reconstructed" : "windows", want, false);
     for (uint64_t i = 0; !rc && i < want; i += STATS_BATCH) {
         const int B = want - i < STATS_BATCH ? (int)(want - i) : STATS_BATCH;
         for (int b = 0; b < B; b++)
@@ -393,7 +402,9 @@ static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *
             gen_decode(&x->g, mu, B, 0, 0, windows);
         }
         for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, windows + b * W);
+        cli_progress_update(&progress, i + (uint64_t)B);
     }
+    cli_progress_done(&progress);
     snprintf(row->label, sizeof row->label, "%s%s:%s%s", src->kind == SRC_RECON ? "recon " : "",
              src->path, split_names[src->split],
              src->kind == SRC_RECON ? " (greedy from mu)" : "");
@@ -431,6 +442,8 @@ static int prior_phrases(stats_context *x, const stats_source *src, stats_row *r
         free(chains);
         return -1;
     }
+    cli_progress progress;
+    cli_progress_start(&progress, "stats", "prior samples", (uint64_t)x->o->prior_n, false);
     for (long i = 0; i < x->o->prior_n; i += STATS_BATCH) {
         const int B = x->o->prior_n - i < STATS_BATCH ? (int)(x->o->prior_n - i) : STATS_BATCH;
         for (int b = 0; b < B; b++) prior_z(x->o->seed, i + b, Z, z + (size_t)b * Z);
@@ -444,7 +457,9 @@ static int prior_phrases(stats_context *x, const stats_source *src, stats_row *r
                 memcpy(chains + ((size_t)b * K + k) * W, windows + (size_t)b * W, W);
         }
         for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, chains + (size_t)b * K * W);
+        cli_progress_update(&progress, (uint64_t)(i + B));
     }
+    cli_progress_done(&progress);
     row->chain = K;
     char chained[48] = "";
     if (K > 1) snprintf(chained, sizeof chained, " chained x%ld", K);

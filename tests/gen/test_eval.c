@@ -292,11 +292,18 @@ static void test_refine(void)
     CHECK(json_value(out, "exact_greedy") >= json_value(mu_json, "exact_greedy"));
     CHECK(json_value(out, "recon") < json_value(mu_json, "recon"));
     CHECK_FIG(out, "kl", json_value(mu_json, "kl"));
+    /* progress on stderr without a terminal: here a line per window (issue 26) */
+    setenv("MORPHVAE_PROGRESS_SECONDS", "0", 1);
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --refine", model,
                       corpus) == 0);
+    unsetenv("MORPHVAE_PROGRESS_SECONDS");
     char want[64];
     snprintf(want, sizeof want, "z = mu refined (at most %d steps)", MV_REFINE_DEFAULT_STEPS);
     CHECK_MSG(strstr(out, want) != NULL, "%s", out);
+    CHECK_MSG(strstr(err, "morphvae eval: 1/4 windows refined (25 %)") &&
+                  strstr(err, "morphvae eval: 3/4 windows refined") &&
+                  strstr(err, "morphvae eval: 4 windows refined in"),
+              "progress: %s", err);
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --refine 0", model,
                       corpus) == 2);
 }

@@ -205,6 +205,10 @@ static void test_encode_refined(model *m, const char *tiny, const float *mu_a,
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err, "decode '%s' '%s' -o '%s'", tiny,
                       zr, dr) == 0);
     CHECK(same_notes_as_file(want, dr));
+    /* what it wrote, one line (issue 26) */
+    char wrote[2048];
+    snprintf(wrote, sizeof wrote, "wrote %s: decoded from %s\n", dr, zr);
+    CHECK_MSG(!strcmp(out, wrote), "decode said '%s', not '%s'", out, wrote);
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
                       "encode '%s' '%s' --refine 0", tiny, a_mid) == 2);
     CHECK_MSG(strstr(err, "--refine") != NULL, "%s", err);
@@ -238,6 +242,7 @@ static void test_encode_decode_interpolate(const char *tiny)
     const char *za = fixture_path("za.bin"), *da = fixture_path("da.mid");
     CHECK(fixture_run(morphvae, out, sizeof out, err, sizeof err,
                       "encode '%s' '%s' --track MELODY -o '%s'", tiny, a_mid, za) == 0);
+    CHECK_MSG(!strncmp(out, "wrote ", 6) && strstr(out, za), "encode said '%s'", out);
     FILE *f = fopen(za, "rb");
     float *both = malloc(sizeof(float) * 2 * m.Z);
     CHECK(f && fread(both, sizeof(float), 2 * m.Z, f) == (size_t)(2 * m.Z) && fgetc(f) == EOF);

@@ -461,25 +461,6 @@ static void process_file(const data_options *o, const meter_table *mt, const cha
                 split_names[split]);
 }
 
-/* ---- progress on a terminal ---- */
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void show_progress(size_t done, size_t total, double started)
-{
-    double elapsed = now_seconds() - started;
-    double eta = done ? elapsed * (double)(total - done) / (double)done : 0;
-    int width = 30, filled = total ? (int)(width * done / total) : width;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu files, %.0f s left   ", filled,
-            "##############################", width - filled, "", done, total, eta);
-    if (done == total) fputc('\n', stderr);
-}
-
 /* ---- summary ---- */
 
 static void print_summary(const data_options *o, const tally *t, double seconds)
@@ -762,18 +743,17 @@ int cmd_data(int argc, char **argv)
         goto done;
     }
     t.files = files.n;
-    int progress = !o.quiet && isatty(STDERR_FILENO);
-    double started = now_seconds(), last_shown = 0;
+    double started = cli_now();
+    cli_progress progress;
+    cli_progress_start(&progress, "data", "files", files.n, o.quiet);
     for (size_t i = 0; i < files.n; i++) {
         process_file(&o, &mt, files.items[i], files.items[i] + files.key_at[i], &sink, &t);
-        if (progress && (now_seconds() - last_shown > 0.2 || i + 1 == files.n)) {
-            show_progress(i + 1, files.n, started);
-            last_shown = now_seconds();
-        }
+        cli_progress_update(&progress, i + 1);
     }
+    cli_progress_done(&progress);
     if (t.windows[0] + t.windows[1] + t.windows[2] == 0) {
         corpus_writer_discard(sink.writer);
-        print_summary(&o, &t, now_seconds() - started);
+        print_summary(&o, &t, cli_now() - started);
         report_no_windows(&o, &inputs, &t);
         goto done;
     }
@@ -781,8 +761,8 @@ int cmd_data(int argc, char **argv)
         fprintf(stderr, "morphvae data: %s\n", err);
         goto done;
     }
-    print_summary(&o, &t, now_seconds() - started);
-    printf("wrote %s\n", o.out);
+    print_summary(&o, &t, cli_now() - started);
+    cli_wrote(o.out, NULL);
     rc = 0;
 done:
     for (int k = 0; k < MV_SPLITS; k++) free(sink.seen[k].slots);

@@ -47,6 +47,8 @@ typedef struct evaluator {
     eval_score score[PREDICTORS];
     mv_refine *refine; /* with --refine */
     mv_refine_options refine_options;
+    cli_progress progress; /* windows done, updated window by window when refining */
+    uint64_t done;
 } evaluator;
 
 static const char *const predictor_names[PREDICTORS] = {"tf", "greedy", "common", "repeat"};
@@ -175,9 +177,11 @@ static void choose_latents(evaluator *e, int B)
 {
     decoder_encode(e->d, window_tokens(e->truth), B, e->mu, e->sigma);
     memcpy(e->z, e->mu, sizeof(float) * (size_t)B * e->Z);
-    for (int b = 0; e->refine && b < B; b++)
+    for (int b = 0; e->refine && b < B; b++) {
         refine_latent(e->refine, window_tokens(e->truth + (size_t)b * e->T),
                       e->mu + (size_t)b * e->Z, &e->refine_options, e->z + (size_t)b * e->Z, NULL);
+        cli_progress_update(&e->progress, e->done + (uint64_t)b + 1);
+    }
 }
 
 /* KL(N(mu, sigma^2) || N(0, 1)) of the encoder's posterior, per dimension. */
@@ -218,6 +222,8 @@ static void eval_batch(evaluator *e, int B)
     eval_repeat_previous(e->truth, B, e->T, e->common_class, e->pred[BY_REPEAT]);
     for (int p = 0; p < PREDICTORS; p++)
         eval_score_add(&e->score[p], e->hp->repr, e->truth, e->pred[p], B, e->T);
+    e->done += (uint64_t)B;
+    cli_progress_update(&e->progress, e->done);
 }
 
 static int32_t split_common_class(const mv_corpus *c, int split, int T, int K)
@@ -417,6 +423,9 @@ static int run_eval(const eval_options *o, const mv_model *m, const mv_corpus *c
         goto done;
     }
     e.common_class = split_common_class(c, o->split, e.T, e.K);
+    e.done = 0;
+    cli_progress_start(&e.progress, "eval", o->refine_steps ? "windows refined" : "windows",
+                       want, false);
     for (uint64_t i = 0; i < want; i += EVAL_BATCH) {
         const int B = want - i < EVAL_BATCH ? (int)(want - i) : EVAL_BATCH;
         for (int b = 0; b < B; b++)
@@ -424,6 +433,7 @@ static int run_eval(const eval_options *o, const mv_model *m, const mv_corpus *c
                    sizeof(int32_t) * e.T);
         eval_batch(&e, B);
     }
+    cli_progress_done(&e.progress);
     if (o->json) print_json(o, &e, n);
     else print_text(o, &e, n);
     status = 0;

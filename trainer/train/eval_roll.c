@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "decoder.h"
 #include "json_fields.h"
 #include "phrase_stats.h"
@@ -46,6 +47,7 @@ typedef struct roll_eval {
     float *latent;                             /* [B, Z] decoded from: mu or refined */
     mv_refine *refine;                         /* with --refine */
     mv_refine_options refine_options;
+    cli_progress progress; /* windows done, updated window by window when refining */
     mv_rng *rngs;                              /* [B] */
     double bce, kl, *kl_dim;                   /* sums over windows; kl_dim [Z] */
     long done;                                 /* windows so far: prior sample seeds */
@@ -183,9 +185,11 @@ static void eval_batch(roll_eval *e, int B)
     decoder_encode(e->d, window_roll(e->truth), B, e->mu, e->sigma);
     add_kl(e, B);
     memcpy(e->latent, e->mu, sizeof(float) * (size_t)B * e->Z);
-    for (int b = 0; e->refine && b < B; b++)
+    for (int b = 0; e->refine && b < B; b++) {
         refine_latent(e->refine, window_roll(e->truth + b * window), e->mu + (size_t)b * e->Z,
                       &e->refine_options, e->latent + (size_t)b * e->Z, NULL);
+        cli_progress_update(&e->progress, (uint64_t)e->done + (uint64_t)b + 1);
+    }
     teacher_forced(e, B);
     decoder_decode(e->d, e->latent, B, 0, NULL, window_roll(e->pred[BY_GREEDY]));
     repeat_previous(e, B);
@@ -196,6 +200,7 @@ static void eval_batch(roll_eval *e, int B)
     }
     sample_prior(e, B);
     e->done += B;
+    cli_progress_update(&e->progress, (uint64_t)e->done);
 }
 
 /* ---- figures ---- */
@@ -368,6 +373,8 @@ int eval_roll(const eval_roll_options *o, const mv_model *m, const mv_corpus *c)
         return 1;
     }
     const size_t window = (size_t)e.T * e.K;
+    cli_progress_start(&e.progress, "eval", o->refine_steps ? "windows refined" : "windows",
+                       want, false);
     for (uint64_t i = 0; i < want; i += ROLL_EVAL_BATCH) {
         const int B = want - i < ROLL_EVAL_BATCH ? (int)(want - i) : ROLL_EVAL_BATCH;
         for (int b = 0; b < B; b++)
@@ -375,6 +382,7 @@ int eval_roll(const eval_roll_options *o, const mv_model *m, const mv_corpus *c)
                    window);
         eval_batch(&e, B);
     }
+    cli_progress_done(&e.progress);
     if (o->json) print_json(o, &e, n);
     else print_text(o, &e, n);
     roll_eval_free(&e);

@@ -91,7 +91,8 @@ static int usage(FILE *f, int status)
             "                      fresh optimiser state, step 0); with a --config of another\n"
             "                      phrase length and the same tensors, a model of that length\n"
             "  --run-dir DIR       where the checkpoint, CSV log and samples go\n"
-            "                      (default: the folder of MODEL.mvae)\n"
+            "                      (default: the folder of MODEL.mvae; created, with its\n"
+            "                      parents, if missing)\n"
             "  --eval-every N      validate every N steps (500)\n"
             "  --eval-windows N    validation windows used (1024)\n"
             "  --checkpoint-every N  (1000)    --sample-every M  MIDI samples (5000; 0 off)\n"
@@ -458,7 +459,7 @@ static int start_params(run *r)
 
 static int open_log(run *r)
 {
-    if (r->o.run_dir) mkdir(r->o.run_dir, 0777);
+    if (r->o.run_dir && cli_make_path("train", r->o.run_dir)) return -1;
     int fresh = access(r->csv_path, F_OK) != 0 || !r->o.resume;
     r->csv = fopen(r->csv_path, fresh ? "w" : "a");
     if (!r->csv) {
@@ -539,6 +540,10 @@ static int setup(run *r)
     if (r->o.init)
         fprintf(stderr, "morphvae train: starting from the parameters of %s (fresh optimiser, "
                         "step 0)\n", r->o.init);
+    if (r->o.resume)
+        fprintf(stderr, "morphvae train: resumed %s at step %lld of %lld (epoch %lld)\n",
+                r->o.resume, (long long)r->ck.st.step, (long long)r->ck.st.total_steps,
+                (long long)r->ck.st.epoch);
     return 0;
 }
 
