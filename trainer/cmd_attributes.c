@@ -119,7 +119,7 @@ static int parse(int argc, char **argv, attr_args *a)
         if (o[0] != '-') {
             if (!a->model) a->model = o;
             else if (!a->corpus) a->corpus = o;
-            else return usage(stderr, 2);
+            else return cli_extra_argument("attributes", o);
             continue;
         }
         if (!strcmp(o, "--no-store")) {
@@ -130,8 +130,10 @@ static int parse(int argc, char **argv, attr_args *a)
             a->calibrate = 0;
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        const char *v = argv[++i];
+        static const char *const with_value[] = {"--max-windows", "--eval", "--min-effect",
+                                                 "--method", NULL};
+        const char *v = cli_option_value("attributes", with_value, argc, argv, &i);
+        if (!v) return 2;
         if (!strcmp(o, "--max-windows")) {
             if (cli_long("attributes", o, v, 8, 10000000, &a->max_windows)) return 2;
         } else if (!strcmp(o, "--eval")) {
@@ -143,10 +145,14 @@ static int parse(int argc, char **argv, attr_args *a)
             else if (!strcmp(v, "regression")) a->method = MV_FIT_REGRESSION;
             else if (!strcmp(v, "quartiles")) a->method = MV_FIT_QUARTILES;
             else if (!strcmp(v, "partial")) a->method = MV_FIT_PARTIAL;
-            else return usage(stderr, 2);
-        } else return usage(stderr, 2);
+            else
+                return cli_misuse("attributes",
+                                  "unknown --method '%s' (best, regression, quartiles or partial)",
+                                  v);
+        }
     }
-    return a->model && a->corpus ? 0 : usage(stderr, 2);
+    if (!a->model) return cli_required("attributes", "MODEL");
+    return a->corpus ? 0 : cli_required("attributes", "corpus.bin");
 }
 
 static int check_corpus_fits(const attr_args *a, attr_run *r, char *err, size_t errlen)
