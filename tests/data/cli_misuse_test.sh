@@ -97,6 +97,27 @@ misuse 1 "morphvae interpolate: beat.mid: the model's representation does not ma
 misuse 1 "morphvae eval: the model's representation or sizes do not match the corpus's: beat.bin holds drums windows of 2 bars x 16 steps with 512 classes (lowest pitch 0), but the model is melody with 2 bars x 16 steps and 90 classes (lowest pitch 21); evaluate m.mvae on a corpus made by \`morphvae data\` with its --repr and --bars (morphvae info m.mvae shows them)" \
     eval m.mvae beat.bin
 
+# attributes: a vector whose effect is undefined (an undertrained model whose
+# decodes have no notes) is not stored and the table says why, never "+nan";
+# when no vector is usable, nothing is stored, the model stays as it was, exit 1
+"$morphvae" data --repr melody --bars 2 --quiet "$data/pop909/002" "$data/pop909/003" \
+    -o mel.bin > /dev/null 2>&1
+"$morphvae" train mel.bin --config tiny --steps 20 --batch 16 -o under.mvae --eval-every 1000 \
+    --sample-every 0 > train.log 2>&1 || { echo "FAILED: training the undertrained model"; fail=1; }
+cp under.mvae under.before
+none_usable="morphvae attributes: no attribute vector is usable (see 'stored' in the table: undefined, unusable or moving its attribute by less than --min-effect 0.50 sd); nothing stored: the model is left as it was"
+misuse 1 "$none_usable" attributes under.mvae mel.bin --max-windows 64 --eval 16
+check "attributes: says why an undefined vector is not stored" \
+    grep -q "none (regression unusable: its effect is undefined" "out.$n"
+check "attributes: never prints nan" sh -c "! grep -qiw nan out.$n"
+check "attributes: claims nothing stored" sh -c "! grep -q 'vectors stored' out.$n"
+check "attributes: the model is left as it was" cmp -s under.mvae under.before
+"$morphvae" attributes under.mvae mel.bin --max-windows 64 --eval 16 --min-effect 0 \
+    > store0.out 2>&1
+check "attributes --min-effect 0: stores no undefined vector" \
+    sh -c "! \"$morphvae\" info under.mvae | grep -q 'attribute.mean_pitch'"
+check "attributes --min-effect 0: says how many it stored" grep -q "attribute vectors stored (" store0.out
+
 # the preset lists of `train --help` and `init --help` are the table's
 for cmd in train init; do
     "$morphvae" $cmd --help > "help.$cmd"
