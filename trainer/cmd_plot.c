@@ -8,9 +8,11 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae plot roll in.mid -o roll.png     piano roll of a MIDI file\n"
+    fprintf(f, "usage: morphvae plot roll in.mid -o roll.png     piano roll of a MIDI file (a drum\n"
+               "                                 file: one lane per instrument, kick .. ride)\n"
                "       morphvae plot interp DIR -o grid.png     a morph folder as a column of rolls\n"
-               "       morphvae plot curves run.csv -o curves.png  loss, KL and accuracy curves\n"
+               "       morphvae plot curves run.csv -o curves.png  loss, KL, ELBO, accuracy, onset\n"
+               "                                 F1, learning rate and schedule curves\n"
                "       morphvae plot latent MODEL CORPUS.bin[:SPLIT] -o map.png  a map of the\n"
                "                                 latent space (morphvae plot latent --help)\n");
     return status;

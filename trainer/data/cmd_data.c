@@ -579,14 +579,11 @@ static void print_summary(const data_options *o, const tally *t, double seconds)
     uint64_t peak = 1;
     for (int p = 0; p < 128; p++)
         if (t->pitch_hist[p] > peak) peak = t->pitch_hist[p];
-    static const char *const drum_names[MV_DRUM_CLASSES] = {
-        "kick", "snare", "closed hat", "open hat", "low tom", "mid tom", "high tom", "crash",
-        "ride"};
     int drums = o->cfg.repr == MV_REPR_DRUMS; /* counted under each class's first pitch */
     for (int k = 0; k < (drums ? MV_DRUM_CLASSES : 128); k++) {
         int p = drums ? drum_pitch_of_class(k) : k;
         if (!t->pitch_hist[p]) continue;
-        if (drums) printf("  %-10s", drum_names[k]);
+        if (drums) printf("  %-10s", drum_class_name(k));
         else printf("  %3d", p);
         printf(" %9llu %.*s\n", (unsigned long long)t->pitch_hist[p],
                (int)(40 * t->pitch_hist[p] / peak), "########################################");
