@@ -136,24 +136,25 @@ static int explain_no_notes(const char *path, const mv_hparams *hp, const char *
         if (track && n->track < f->n_tracks && track_named(f->tracks[n->track].name, track))
             on_track++;
     }
-    char tracks[600];
+    char tracks[600], none[64];
     list_tracks(f, tracks, sizeof tracks);
+    snprintf(none, sizeof none, "no usable %u-bar %s window", hp->n_bars, repr_name(hp->repr));
     if (hp->repr == MV_REPR_DRUMS && !drum) {
         snprintf(err, errlen,
-                 "%s: the model's representation does not match the file's content: it is a "
-                 "drum model (it reads notes on MIDI channel 10) and the file has none (%llu "
+                 "%s: %s: the model's representation does not match the file's content: it "
+                 "is a drum model (it reads notes on MIDI channel 10) and the file has none (%llu "
                  "pitched notes); give it a drum file, or this file to a melody or piano-roll "
                  "model",
-                 path, (unsigned long long)pitched);
+                 path, none, (unsigned long long)pitched);
         return 1;
     }
     if (hp->repr == MV_REPR_DRUMS) return 0;
     if (!pitched) {
         snprintf(err, errlen,
-                 "%s: the model's representation does not match the file's content: it is a "
-                 "%s model and all the file's %llu notes are drums (MIDI channel 10); give it "
+                 "%s: %s: the model's representation does not match the file's content: it "
+                 "is a %s model and all the file's %llu notes are drums (MIDI channel 10); give it "
                  "a file with a melody, or this file to a drum model",
-                 path, repr_name(hp->repr), (unsigned long long)drum);
+                 path, none, repr_name(hp->repr), (unsigned long long)drum);
         return 1;
     }
     if (track && !on_track) {
@@ -162,19 +163,19 @@ static int explain_no_notes(const char *path, const mv_hparams *hp, const char *
             any |= track_named(f->tracks[t].name, track);
         if (!any && tracks[0])
             snprintf(err, errlen,
-                     "%s: no track matched --track %s (the file's tracks: %s); give one of "
+                     "%s: %s: no track matched --track %s (the file's tracks: %s); give one of "
                      "these names, or leave --track out to read every track",
-                     path, track, tracks);
+                     path, none, track, tracks);
         else if (!any)
             snprintf(err, errlen,
-                     "%s: no track matched --track %s (the file's tracks have no names); leave "
+                     "%s: %s: no track matched --track %s (the file's tracks have no names); leave "
                      "--track out to read every track",
-                     path, track);
+                     path, none, track);
         else
             snprintf(err, errlen,
-                     "%s: the tracks matching --track %s hold no notes off MIDI channel 10 "
+                     "%s: %s: the tracks matching --track %s hold no notes off MIDI channel 10 "
                      "(the file's tracks: %s)",
-                     path, track, tracks);
+                     path, none, track, tracks);
         return 1;
     }
     return 0;

@@ -84,14 +84,14 @@ misuse 2 "morphvae data: unknown option '--bar' $(H data)" data --repr melody --
 
 # wrong track, wrong model: the cause and the fix, not "0 notes considered"
 tracks="(the file's tracks: 'MELODY', 'BRIDGE', 'PIANO'); give one of these names, or leave --track out to read every track"
-misuse 1 "morphvae encode: song.mid: no track matched --track Melodie $tracks" \
+misuse 1 "morphvae encode: song.mid: no usable 2-bar melody window: no track matched --track Melodie $tracks" \
     encode m.mvae song.mid --track Melodie
-misuse 1 "morphvae anchors: song.mid: no track matched --track PIANOS $tracks" \
+misuse 1 "morphvae anchors: song.mid: no usable 2-bar melody window: no track matched --track PIANOS $tracks" \
     anchors m.mvae --a song.mid --b song.mid --track PIANOS
 drum_on_melody="the model's representation does not match the file's content: it is a drum model (it reads notes on MIDI channel 10) and the file has none (1408 pitched notes); give it a drum file, or this file to a melody or piano-roll model"
-misuse 1 "morphvae encode: song.mid: $drum_on_melody" encode d.mvae song.mid
-misuse 1 "morphvae anchors: song.mid: $drum_on_melody" anchors d.mvae --a song.mid --b song.mid
-misuse 1 "morphvae interpolate: beat.mid: the model's representation does not match the file's content: it is a melody model and all the file's 773 notes are drums (MIDI channel 10); give it a file with a melody, or this file to a drum model" \
+misuse 1 "morphvae encode: song.mid: no usable 2-bar drums window: $drum_on_melody" encode d.mvae song.mid
+misuse 1 "morphvae anchors: song.mid: no usable 2-bar drums window: $drum_on_melody" anchors d.mvae --a song.mid --b song.mid
+misuse 1 "morphvae interpolate: beat.mid: no usable 2-bar melody window: the model's representation does not match the file's content: it is a melody model and all the file's 773 notes are drums (MIDI channel 10); give it a file with a melody, or this file to a drum model" \
     interpolate m.mvae --start beat.mid --end song.mid -o i
 "$morphvae" data --repr drums --bars 2 --quiet beat.mid -o beat.bin > /dev/null 2>&1
 misuse 1 "morphvae eval: the model's representation or sizes do not match the corpus's: beat.bin holds drums windows of 2 bars x 16 steps with 512 classes (lowest pitch 0), but the model is melody with 2 bars x 16 steps and 90 classes (lowest pitch 21); evaluate m.mvae on a corpus made by \`morphvae data\` with its --repr and --bars (morphvae info m.mvae shows them)" \
