@@ -29,6 +29,23 @@ int hparams_preset(const char *name, mv_hparams *hp)
     return -1;
 }
 
+const char *hparams_preset_name(size_t i)
+{
+    return i < sizeof presets / sizeof presets[0] ? presets[i].name : NULL;
+}
+
+size_t hparams_preset_list(char *buf, size_t n, const char *sep)
+{
+    size_t len = 0;
+    if (n) buf[0] = 0;
+    for (size_t i = 0; hparams_preset_name(i); i++) {
+        int k = snprintf(buf + (len < n ? len : n), len < n ? n - len : 0, "%s%s", i ? sep : "",
+                         hparams_preset_name(i));
+        if (k > 0) len += (size_t)k;
+    }
+    return len;
+}
+
 const char *repr_name(uint32_t repr)
 {
     switch (repr) {

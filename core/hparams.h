@@ -34,9 +34,14 @@ typedef struct mv_hparams {
 
 #define MV_HPARAMS_FIELDS 12
 
-/* Named reference configurations ("mel_2bar", "mel_4bar", "drums_2bar", "large", "tiny").
- * Returns 0 and fills *hp, or -1 if the name is unknown. */
+/* Named reference configurations ("mel_2bar", "mel_4bar", "drums_2bar", "roll_2bar",
+ * "large", "tiny"). Returns 0 and fills *hp, or -1 if the name is unknown. */
 int hparams_preset(const char *name, mv_hparams *hp);
+/* The name of preset i, or NULL past the last: the list hparams_preset accepts. */
+const char *hparams_preset_name(size_t i);
+/* Writes the preset names joined by sep into buf (snprintf's truncation);
+ * returns the length the whole list needs. */
+size_t hparams_preset_list(char *buf, size_t n, const char *sep);
 
 /* Checks ranges and consistency. Returns 0, or -1 with a plain-words reason in err. */
 int hparams_check(const mv_hparams *hp, char *err, size_t errlen);

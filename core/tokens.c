@@ -34,6 +34,14 @@ int drum_pitch_of_class(int cls)
     return drum_class_pitches[cls][0];
 }
 
+const char *drum_class_name(int cls)
+{
+    static const char *const names[MV_DRUM_CLASSES] = {
+        "kick", "snare", "closed hat", "open hat", "low tom", "mid tom", "high tom", "crash",
+        "ride"};
+    return cls >= 0 && cls < MV_DRUM_CLASSES ? names[cls] : NULL;
+}
+
 static mv_note make_note(int step, int duration, int pitch, uint8_t velocity)
 {
     mv_note n = {step, duration, (uint8_t)pitch, velocity};

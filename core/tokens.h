@@ -29,6 +29,9 @@ int melody_from_notes(const mv_note *notes, int n_notes, int n_steps, int min_pi
 
 int drum_class_of_pitch(int pitch); /* 0..8, or -1 for a pitch in no class */
 int drum_pitch_of_class(int cls);   /* the class's first pitch */
+/* The class's instrument in words ("kick", "snare", "closed hat", "open hat",
+ * "low tom", "mid tom", "high tom", "crash", "ride"), or NULL. */
+const char *drum_class_name(int cls);
 /* Drum tokens (bit i = class i hit) -> one-step notes; returns the count. */
 int drums_to_notes(const int32_t *tokens, int n_steps, uint8_t velocity, mv_note *out,
                    int max);

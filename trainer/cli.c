@@ -222,3 +222,51 @@ int cli_is_help(const char *arg)
 {
     return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
+
+int cli_misuse(const char *cmd, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "morphvae %s: %s (morphvae %s --help)\n", cmd, what, cmd);
+    return 2;
+}
+
+static int listed(const char *const *names, const char *s)
+{
+    for (; names && *names; names++)
+        if (!strcmp(*names, s)) return 1;
+    return 0;
+}
+
+const char *cli_option_value(const char *cmd, const char *const *value_options, int argc,
+                             char **argv, int *i)
+{
+    const char *o = argv[*i];
+    if (!listed(value_options, o)) {
+        cli_misuse(cmd, "unknown option '%s'", o);
+        return NULL;
+    }
+    if (*i + 1 >= argc) {
+        cli_misuse(cmd, "%s needs a value", o);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int cli_unknown_option(const char *cmd, const char *opt)
+{
+    return cli_misuse(cmd, "unknown option '%s'", opt);
+}
+
+int cli_extra_argument(const char *cmd, const char *arg)
+{
+    return cli_misuse(cmd, "unexpected argument '%s'", arg);
+}
+
+int cli_required(const char *cmd, const char *what)
+{
+    return cli_misuse(cmd, "%s is required", what);
+}

@@ -60,4 +60,20 @@ void cli_progress_done(cli_progress *p);
 /* Whether argv[i] is -h or --help. */
 int cli_is_help(const char *arg);
 
+/* Usage errors, one line each on stderr, "morphvae CMD: WHAT (morphvae CMD
+ * --help)", instead of the usage text; each returns 2, the exit status of a
+ * usage error. */
+int cli_misuse(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "unknown option 'OPT'" */
+int cli_unknown_option(const char *cmd, const char *opt);
+/* "unexpected argument 'ARG'" (one positional argument too many) */
+int cli_extra_argument(const char *cmd, const char *arg);
+/* "WHAT is required" (WHAT: "-o FILE", "MODEL", "--end b.mid") */
+int cli_required(const char *cmd, const char *what);
+/* argv[*i] is an option that takes a value: returns the value and steps *i
+ * past it, or, for an option not in value_options (NULL-terminated) or one
+ * at the end of the line, says so (cli_misuse) and returns NULL. */
+const char *cli_option_value(const char *cmd, const char *const *value_options, int argc,
+                             char **argv, int *i);
+
 #endif

@@ -120,22 +120,26 @@ int cmd_anchors(int argc, char **argv)
             continue;
         }
         if (o[0] != '-') {
-            if (model) return usage(stderr, 2);
+            if (model) return cli_extra_argument("anchors", o);
             model = o;
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        const char *v = argv[++i];
+        static const char *const with_value[] = {"--a", "--b", "--bar-a", "--bar-b",
+                                                 "--track", "--pick", NULL};
+        const char *v = cli_option_value("anchors", with_value, argc, argv, &i);
+        if (!v) return 2;
         if (!strcmp(o, "--a")) in[0].path = v;
         else if (!strcmp(o, "--b")) in[1].path = v;
         else if (!strcmp(o, "--bar-a")) { if (cli_long("anchors", o, v, 1, 1000000, &in[0].bar)) return 2; }
         else if (!strcmp(o, "--bar-b")) { if (cli_long("anchors", o, v, 1, 1000000, &in[1].bar)) return 2; }
         else if (!strcmp(o, "--track")) track = v;
         else if (!strcmp(o, "--pick")) pick = v;
-        else return usage(stderr, 2);
     }
-    if (!model || (pick ? in[0].path || in[1].path : !in[0].path || !in[1].path))
-        return usage(stderr, 2);
+    if (!model) return cli_required("anchors", "MODEL");
+    if (pick && (in[0].path || in[1].path))
+        return cli_misuse("anchors", "--pick chooses both anchors: give it without --a and --b");
+    if (!pick && !in[0].path) return cli_required("anchors", "--a a.mid (or --pick CORPUS)");
+    if (!pick && !in[1].path) return cli_required("anchors", "--b b.mid (or --pick CORPUS)");
 
     mv_gen_model g;
     char err[1024];

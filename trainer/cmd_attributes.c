@@ -64,8 +64,10 @@ static int usage(FILE *f, int status)
                "other validation windows): the effect on their own attribute and the\n"
                "leakage into the others, in sd per +1 sd. The best vector of each\n"
                "attribute is stored in MODEL with its statistics and step if it moves its\n"
-               "attribute by at least --min-effect sd (0: store it whatever it does); the\n"
-               "model's other attribute vectors are removed.\n");
+               "attribute by at least --min-effect sd (0: store it whatever it does) and its\n"
+               "vector, step and effect are finite numbers; the model's other attribute\n"
+               "vectors are removed. When no vector is usable, nothing is written and the\n"
+               "exit status is 1.\n");
     return status;
 }
 
@@ -119,7 +121,7 @@ static int parse(int argc, char **argv, attr_args *a)
         if (o[0] != '-') {
             if (!a->model) a->model = o;
             else if (!a->corpus) a->corpus = o;
-            else return usage(stderr, 2);
+            else return cli_extra_argument("attributes", o);
             continue;
         }
         if (!strcmp(o, "--no-store")) {
@@ -130,8 +132,10 @@ static int parse(int argc, char **argv, attr_args *a)
             a->calibrate = 0;
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        const char *v = argv[++i];
+        static const char *const with_value[] = {"--max-windows", "--eval", "--min-effect",
+                                                 "--method", NULL};
+        const char *v = cli_option_value("attributes", with_value, argc, argv, &i);
+        if (!v) return 2;
         if (!strcmp(o, "--max-windows")) {
             if (cli_long("attributes", o, v, 8, 10000000, &a->max_windows)) return 2;
         } else if (!strcmp(o, "--eval")) {
@@ -143,10 +147,14 @@ static int parse(int argc, char **argv, attr_args *a)
             else if (!strcmp(v, "regression")) a->method = MV_FIT_REGRESSION;
             else if (!strcmp(v, "quartiles")) a->method = MV_FIT_QUARTILES;
             else if (!strcmp(v, "partial")) a->method = MV_FIT_PARTIAL;
-            else return usage(stderr, 2);
-        } else return usage(stderr, 2);
+            else
+                return cli_misuse("attributes",
+                                  "unknown --method '%s' (best, regression, quartiles or partial)",
+                                  v);
+        }
     }
-    return a->model && a->corpus ? 0 : usage(stderr, 2);
+    if (!a->model) return cli_required("attributes", "MODEL");
+    return a->corpus ? 0 : cli_required("attributes", "corpus.bin");
 }
 
 static int check_corpus_fits(const attr_args *a, attr_run *r, char *err, size_t errlen)
@@ -410,8 +418,25 @@ static void evaluate(attr_run *r, int calibrated, int m0, int m1)
     cli_progress_done(&progress);
 }
 
+/* Why a fitted vector cannot be stored whatever --min-effect says, or NULL:
+ * a vector, step or statistic that is not a finite number (a fit on an
+ * undertrained model's latents), or an effect that could not be measured
+ * (its decodes leave the attribute undefined, e.g. no notes to have a pitch). */
+static const char *unusable(const attr_result *res, int Z)
+{
+    if (!res->ok) return "not fitted";
+    for (int i = 0; i < Z; i++)
+        if (!isfinite(res->v[i])) return "its vector is not finite";
+    if (!isfinite(res->step) || !isfinite(res->fit.attr_mean) || !isfinite(res->fit.attr_std) ||
+        !isfinite(res->fit.proj_mean))
+        return "its step or statistics are not finite";
+    if (isnan(res->own)) return "its effect is undefined (its decodes leave the attribute undefined)";
+    return NULL;
+}
+
 /* The best method: forced, or the one whose own change beats its leak most;
- * stored if its own change reaches min_effect (when that is > 0). */
+ * stored if it is usable and its own change reaches min_effect (when that is
+ * > 0). */
 static void choose(attr_run *r, int forced, double min_effect)
 {
     for (int k = 0; k < K; k++) {
@@ -428,7 +453,10 @@ static void choose(attr_run *r, int forced, double min_effect)
             }
         }
         int b = r->best[k];
-        r->chosen[k] = b >= 0 && (min_effect <= 0 || r->res[k][b].own >= min_effect) ? b : -1;
+        r->chosen[k] = b >= 0 && !unusable(&r->res[k][b], r->g.z_size) &&
+                               (min_effect <= 0 || r->res[k][b].own >= min_effect)
+                           ? b
+                           : -1;
     }
 }
 
@@ -485,7 +513,9 @@ static void print_tables(const attr_args *a, const attr_run *r)
         printf("%-18s %-21s %8.3f %8.3f |", info->name, info->unit, g->fit.attr_mean,
                r->base_attr_sd[k]);
         for (int m = 0; m < MV_FIT_METHODS; m++) print_method(&r->res[k][m]);
+        const char *why = r->best[k] >= 0 ? unusable(&r->res[k][r->best[k]], r->g.z_size) : NULL;
         if (r->chosen[k] >= 0) printf(" %s\n", fit_method_name(r->chosen[k]));
+        else if (why) printf(" none (%s unusable: %s)\n", fit_method_name(r->best[k]), why);
         else if (r->best[k] >= 0)
             printf(" none (%s moves it by %+.2f < %.2f sd)\n", fit_method_name(r->best[k]),
                    r->res[k][r->best[k]].own, a->min_effect);
@@ -596,11 +626,33 @@ int cmd_attributes(int argc, char **argv)
         evaluate(r, a.calibrate, MV_FIT_PARTIAL, MV_FIT_PARTIAL);
         choose(r, a.method, a.min_effect);
         print_tables(&a, r);
-        if (a.store) {
+        int n_stored = 0, n_applies = 0;
+        char names[512] = "";
+        for (int k = 0; k < K; k++) {
+            if (!attribute_applies(k, r->g.hp.repr)) continue;
+            n_applies++;
+            if (r->chosen[k] < 0) continue;
+            size_t len = strlen(names);
+            snprintf(names + len, sizeof names - len, "%s%s", n_stored ? ", " : "",
+                     attribute_info(k)->name);
+            n_stored++;
+        }
+        if (!n_stored) {
+            snprintf(err, sizeof err,
+                     "no attribute vector is usable (see 'stored' in the table: undefined, "
+                     "unusable or moving its attribute by less than --min-effect %.2f sd)%s",
+                     a.min_effect,
+                     a.store ? "; nothing stored: the model is left as it was" : "");
+            rc = a.store ? -1 : 0;
+            if (!a.store) printf("\n%s\n", err);
+        } else if (a.store) {
             rc = store(&a, r, err, sizeof err);
             if (!rc) {
                 putchar('\n');
-                cli_wrote(a.model, "attribute vectors stored");
+                cli_wrote(a.model,
+                          "%d of %d attribute vectors stored (%s); none for the others (see "
+                          "'stored' in the table)",
+                          n_stored, n_applies, names);
             }
         }
     }

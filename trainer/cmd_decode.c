@@ -29,19 +29,21 @@ int cmd_decode(int argc, char **argv)
         if (o[0] != '-') {
             if (!model) model = o;
             else if (!zpath) zpath = o;
-            else return usage(stderr, 2);
+            else return cli_extra_argument("decode", o);
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        const char *v = argv[++i];
+        static const char *const with_value[] = {"-o", "--temperature", "--seed", "--bpm", NULL};
+        const char *v = cli_option_value("decode", with_value, argc, argv, &i);
+        if (!v) return 2;
         if (!strcmp(o, "-o")) out = v;
         else if (!strcmp(o, "--temperature")) {
             if (cli_double("decode", o, v, 0, 100, &temperature)) return 2;
         } else if (!strcmp(o, "--seed")) { if (cli_u64("decode", o, v, &seed)) return 2; }
         else if (!strcmp(o, "--bpm")) { if (cli_double("decode", o, v, 1, 1000, &bpm)) return 2; }
-        else return usage(stderr, 2);
     }
-    if (!model || !zpath || !out) return usage(stderr, 2);
+    if (!model) return cli_required("decode", "MODEL");
+    if (!zpath) return cli_required("decode", "z.bin");
+    if (!out) return cli_required("decode", "-o FILE");
 
     mv_gen_model g;
     char err[512];

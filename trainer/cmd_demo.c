@@ -242,7 +242,8 @@ int cmd_demo(int argc, char **argv)
     if (midi_write_notes(mid, d->notes, d->n, DEMO_STEPS_PER_BAR, n_steps, bpm, d->channel, err,
                          sizeof err) ||
         render_midi_to_wav(mid, wav, NULL, err, sizeof err) ||
-        plot_roll_notes(d->notes, d->n, DEMO_STEPS_PER_BAR, n_steps, png, NULL, err,
+        plot_roll_notes(d->notes, d->n, DEMO_STEPS_PER_BAR, n_steps, d->channel == 9,
+                        "morphvae demo: morph sweep from anchor A to anchor B", png, NULL, err,
                         sizeof err)) {
         fprintf(stderr, "morphvae demo: %s\n", err);
         goto done;

@@ -69,17 +69,18 @@ int cmd_encode(int argc, char **argv)
         if (o[0] != '-') {
             if (!model) model = o;
             else if (!mid) mid = o;
-            else return usage(stderr, 2);
+            else return cli_extra_argument("encode", o);
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        const char *v = argv[++i];
+        static const char *const with_value[] = {"-o", "--bar", "--track", NULL};
+        const char *v = cli_option_value("encode", with_value, argc, argv, &i);
+        if (!v) return 2;
         if (!strcmp(o, "-o")) out = v;
         else if (!strcmp(o, "--bar")) { if (cli_long("encode", o, v, 1, 1000000, &bar)) return 2; }
         else if (!strcmp(o, "--track")) track = v;
-        else return usage(stderr, 2);
     }
-    if (!model || !mid) return usage(stderr, 2);
+    if (!model) return cli_required("encode", "MODEL");
+    if (!mid) return cli_required("encode", "in.mid");
 
     mv_gen_model g;
     char err[1024];

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "tokens.h"
 #include "weights.h"
@@ -144,10 +145,8 @@ int cmd_info(int argc, char **argv)
         print_usage(stdout);
         return 0;
     }
-    if (argc != 2) {
-        print_usage(stderr);
-        return 2;
-    }
+    if (argc < 2) return cli_required("info", "FILE");
+    if (argc > 2) return cli_extra_argument("info", argv[2]);
     mv_weights *w = NULL;
     char err[512];
     if (weights_read(argv[1], &w, err, sizeof err) != MV_WEIGHTS_OK) {

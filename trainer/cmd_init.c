@@ -12,9 +12,12 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae init [--config mel_2bar|mel_4bar|drums_2bar|roll_2bar|large|tiny]\n"
+    char names[256];
+    hparams_preset_list(names, sizeof names, "|");
+    fprintf(f, "usage: morphvae init [--config %s]\n"
                "                     [--seed S] -o MODEL.mvae\n"
-               "Writes a model of the given configuration with random initial weights.\n");
+               "Writes a model of the given configuration with random initial weights.\n",
+            names);
     return status;
 }
 
@@ -24,20 +27,23 @@ int cmd_init(int argc, char **argv)
     uint64_t seed = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout, 0);
-        if (i + 1 >= argc) return usage(stderr, 2);
-        if (!strcmp(argv[i], "--config")) config = argv[++i];
-        else if (!strcmp(argv[i], "--seed")) {
-            if (cli_u64("init", "--seed", argv[++i], &seed)) return 2;
+        if (argv[i][0] != '-') return cli_extra_argument("init", argv[i]);
+        static const char *const with_value[] = {"--config", "--seed", "-o", NULL};
+        const char *o = argv[i], *v = cli_option_value("init", with_value, argc, argv, &i);
+        if (!v) return 2;
+        if (!strcmp(o, "--config")) config = v;
+        else if (!strcmp(o, "--seed")) {
+            if (cli_u64("init", "--seed", v, &seed)) return 2;
         }
-        else if (!strcmp(argv[i], "-o")) out = argv[++i];
-        else return usage(stderr, 2);
+        else if (!strcmp(o, "-o")) out = v;
     }
-    if (!out) return usage(stderr, 2);
+    if (!out) return cli_required("init", "-o MODEL.mvae");
 
     mv_hparams hp;
     if (hparams_preset(config, &hp) != 0) {
-        fprintf(stderr, "morphvae init: unknown configuration '%s'\n", config);
-        return 2;
+        char names[256];
+        hparams_preset_list(names, sizeof names, ", ");
+        return cli_misuse("init", "unknown configuration '%s' (%s)", config, names);
     }
     float *block = aligned_alloc(64, model_block_floats(&hp) * sizeof(float));
     if (!block) {

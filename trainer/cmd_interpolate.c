@@ -44,7 +44,7 @@ static int parse(int argc, char **argv, interp_args *a)
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0) - 1;
         if (o[0] != '-') {
-            if (a->model) return usage(stderr, 2);
+            if (a->model) return cli_extra_argument("interpolate", o);
             a->model = o;
             continue;
         }
@@ -60,8 +60,11 @@ static int parse(int argc, char **argv, interp_args *a)
             a->refine_steps = 0;
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        const char *v = argv[++i];
+        static const char *const with_value[] = {"--start", "--end", "-o", "--track", "--steps",
+                                                 "--bar", "--temperature", "--seed", "--bpm",
+                                                 NULL};
+        const char *v = cli_option_value("interpolate", with_value, argc, argv, &i);
+        if (!v) return 2;
         if (!strcmp(o, "--start")) a->start = v;
         else if (!strcmp(o, "--end")) a->end = v;
         else if (!strcmp(o, "-o")) a->out = v;
@@ -72,9 +75,11 @@ static int parse(int argc, char **argv, interp_args *a)
             if (cli_double("interpolate", o, v, 0, 100, &a->temperature)) return 2;
         } else if (!strcmp(o, "--seed")) { if (cli_u64("interpolate", o, v, &a->seed)) return 2; }
         else if (!strcmp(o, "--bpm")) { if (cli_double("interpolate", o, v, 1, 1000, &a->bpm)) return 2; }
-        else return usage(stderr, 2);
     }
-    return a->model && a->start && a->end && a->out ? 0 : usage(stderr, 2);
+    if (!a->model) return cli_required("interpolate", "MODEL");
+    if (!a->start) return cli_required("interpolate", "--start");
+    if (!a->end) return cli_required("interpolate", "--end");
+    return a->out ? 0 : cli_required("interpolate", "-o DIR");
 }
 
 /* The anchor of the window of each end (mu, refined unless refine_steps is 0)

@@ -8,9 +8,11 @@
 
 static int usage(FILE *f, int status)
 {
-    fprintf(f, "usage: morphvae plot roll in.mid -o roll.png     piano roll of a MIDI file\n"
+    fprintf(f, "usage: morphvae plot roll in.mid -o roll.png     piano roll of a MIDI file (a drum\n"
+               "                                 file: one lane per instrument, kick .. ride)\n"
                "       morphvae plot interp DIR -o grid.png     a morph folder as a column of rolls\n"
-               "       morphvae plot curves run.csv -o curves.png  loss, KL and accuracy curves\n"
+               "       morphvae plot curves run.csv -o curves.png  loss, KL, ELBO, accuracy, onset\n"
+               "                                 F1, learning rate and schedule curves\n"
                "       morphvae plot latent MODEL CORPUS.bin[:SPLIT] -o map.png  a map of the\n"
                "                                 latent space (morphvae plot latent --help)\n");
     return status;
@@ -24,18 +26,23 @@ int cmd_plot(int argc, char **argv)
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);
         if (!strcmp(o, "-o") && i + 1 < argc) out = argv[++i];
-        else if (o[0] == '-') return usage(stderr, 2);
+        else if (!strcmp(o, "-o")) return cli_misuse("plot", "-o needs a value");
+        else if (o[0] == '-') return cli_unknown_option("plot", o);
         else if (!kind) kind = o;
         else if (!in) in = o;
-        else return usage(stderr, 2);
+        else return cli_extra_argument("plot", o);
     }
-    if (!kind || !in || !out) return usage(stderr, 2);
+    static const char kinds[] = "roll, interp, curves or latent";
+    if (!kind) return cli_required("plot", "a kind (roll, interp, curves or latent)");
+    if (strcmp(kind, "roll") && strcmp(kind, "interp") && strcmp(kind, "curves"))
+        return cli_misuse("plot", "unknown kind '%s' (%s)", kind, kinds);
+    if (!in) return cli_misuse("plot", "%s: the input is required", kind);
+    if (!out) return cli_required("plot", "-o FILE.png");
     char err[1024];
     int rc;
     if (!strcmp(kind, "roll")) rc = plot_roll_midi(in, out, NULL, err, sizeof err);
     else if (!strcmp(kind, "interp")) rc = plot_interp(in, out, NULL, NULL, err, sizeof err);
-    else if (!strcmp(kind, "curves")) rc = plot_curves(in, out, err, sizeof err);
-    else return usage(stderr, 2);
+    else rc = plot_curves(in, out, err, sizeof err);
     if (rc) {
         fprintf(stderr, "morphvae plot %s: %s\n", kind, err);
         return 1;

@@ -115,7 +115,7 @@ static int parse(int argc, char **argv, latent_args *a)
         if (o[0] != '-') {
             if (!a->model) a->model = o;
             else if (!a->corpus) parse_corpus(argv[i], a);
-            else return usage(stderr, 2);
+            else return cli_extra_argument("plot latent", o);
             continue;
         }
         if (!strcmp(o, "--no-refine")) {
@@ -127,8 +127,12 @@ static int parse(int argc, char **argv, latent_args *a)
             a->anchor_file[1] = argv[++i];
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        const char *v = argv[++i];
+        static const char *const with_value[] = {
+            "--max", "--prior", "--perplexity", "--seed", "--iterations", "-o", "--track",
+            "--info", "--color", "--colour", "--method", "--anchors", NULL};
+        const char *v = cli_option_value("plot latent", with_value, argc, argv, &i);
+        if (!v) return 2;
+        if (!strcmp(o, "--anchors")) return cli_misuse("plot latent", "--anchors needs two files");
         int number = parse_number_option(o, v, a);
         if (number < 0) return 2;
         if (number == 0) continue;
@@ -139,9 +143,12 @@ static int parse(int argc, char **argv, latent_args *a)
             if (parse_colour(v, a)) return 2;
         } else if (!strcmp(o, "--method") && (!strcmp(v, "tsne") || !strcmp(v, "pca")))
             a->method_pca = !strcmp(v, "pca");
-        else return usage(stderr, 2);
+        else if (!strcmp(o, "--method"))
+            return cli_misuse("plot latent", "unknown --method '%s' (tsne or pca)", v);
     }
-    return a->model && a->corpus && a->out ? 0 : usage(stderr, 2);
+    if (!a->model) return cli_required("plot latent", "MODEL");
+    if (!a->corpus) return cli_required("plot latent", "CORPUS.bin");
+    return a->out ? 0 : cli_required("plot latent", "-o FILE.png");
 }
 
 /* Everything the map is made of. */

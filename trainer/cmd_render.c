@@ -21,16 +21,18 @@ int cmd_render(int argc, char **argv)
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);
         if (o[0] != '-') {
-            if (in) return usage(stderr, 2);
+            if (in) return cli_extra_argument("render", o);
             in = o;
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        if (!strcmp(o, "-o")) out = argv[++i];
-        else if (!strcmp(o, "--soundfont")) soundfont = argv[++i];
-        else return usage(stderr, 2);
+        static const char *const with_value[] = {"-o", "--soundfont", NULL};
+        const char *v = cli_option_value("render", with_value, argc, argv, &i);
+        if (!v) return 2;
+        if (!strcmp(o, "-o")) out = v;
+        else soundfont = v;
     }
-    if (!in || !out) return usage(stderr, 2);
+    if (!in) return cli_required("render", "in.mid");
+    if (!out) return cli_required("render", "-o FILE.wav");
     char err[1024];
     if (render_midi_to_wav(in, out, soundfont, err, sizeof err)) {
         fprintf(stderr, "morphvae render: %s\n", err);

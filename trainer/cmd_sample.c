@@ -37,21 +37,23 @@ static int parse(int argc, char **argv, sample_args *a)
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0) - 1;
         if (o[0] != '-') {
-            if (a->model) return usage(stderr, 2);
+            if (a->model) return cli_extra_argument("sample", o);
             a->model = o;
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        const char *v = argv[++i];
+        static const char *const with_value[] = {"-n", "--temperature", "--seed", "--bpm", "-o",
+                                                 NULL};
+        const char *v = cli_option_value("sample", with_value, argc, argv, &i);
+        if (!v) return 2;
         if (!strcmp(o, "-n")) { if (cli_long("sample", o, v, 1, 100000, &a->n)) return 2; }
         else if (!strcmp(o, "--temperature")) {
             if (cli_double("sample", o, v, 0, 100, &a->temperature)) return 2;
         } else if (!strcmp(o, "--seed")) { if (cli_u64("sample", o, v, &a->seed)) return 2; }
         else if (!strcmp(o, "--bpm")) { if (cli_double("sample", o, v, 1, 1000, &a->bpm)) return 2; }
         else if (!strcmp(o, "-o")) a->out = v;
-        else return usage(stderr, 2);
     }
-    return a->model && a->out ? 0 : usage(stderr, 2);
+    if (!a->model) return cli_required("sample", "MODEL");
+    return a->out ? 0 : cli_required("sample", "-o FILE");
 }
 
 /* z of sample i: standard normal draws from its own generator. */

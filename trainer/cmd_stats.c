@@ -176,8 +176,11 @@ static int parse_options(int argc, char **argv, stats_options *o)
             if (!s.path || add_source(o, s)) return 2;
             continue;
         }
-        if (i + 1 >= argc) return usage(stderr, 2);
-        const char *v = argv[++i];
+        static const char *const with_value[] = {"--model", "--config", "--track", "--prior",
+                                                 "--chain", "--max", "--seed", "--temperature",
+                                                 "--recon", NULL};
+        const char *v = cli_option_value("stats", with_value, argc, argv, &i);
+        if (!v) return 2;
         if (!strcmp(a, "--model")) o->model = v;
         else if (!strcmp(a, "--config")) o->config = v;
         else if (!strcmp(a, "--track")) o->track = v;
@@ -199,8 +202,6 @@ static int parse_options(int argc, char **argv, stats_options *o)
                 return 2;
             }
             if (add_source(o, s)) return 2;
-        } else {
-            return usage(stderr, 2);
         }
     }
     for (int t = 0; o->prior_n && t < o->n_temperatures; t++)
@@ -222,11 +223,9 @@ static int parse_options(int argc, char **argv, stats_options *o)
                     o->chain, o->chain);
             return 2;
         }
-    if (!o->n_src) {
-        fprintf(stderr, "morphvae stats: no source (a MIDI folder, CORPUS.bin:SPLIT, --prior "
-                        "or --recon)\n");
-        return usage(stderr, 2);
-    }
+    if (!o->n_src)
+        return cli_required("stats", "a source (a MIDI folder, CORPUS.bin:SPLIT, --prior or "
+                                     "--recon)");
     return 0;
 }
 

@@ -40,6 +40,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
+        fprintf(stderr, "morphvae: a command is required\n\n");
         usage(stderr);
         return 2;
     }
@@ -49,7 +50,6 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "morphvae: unknown command '%s'\n\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "morphvae: unknown command '%s' (morphvae --help lists them)\n", argv[1]);
     return 2;
 }

@@ -1,6 +1,8 @@
 /* Training curves: the CSV a training run writes, as line plots in panels
- * (loss, KL, ELBO, accuracy, onset F1, learning rate, schedule) with ticked axes and a legend. Columns are found by
- * their names in the header, so older or newer logs still plot. */
+ * (loss, KL, ELBO, accuracy, onset F1, learning rate, schedule) with ticked
+ * axes, under a title naming the log; each panel's legend sits in a strip
+ * right of its plot area, never over the data. Columns are found by their
+ * names in the header, so older or newer logs still plot. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,10 @@
 
 #define CURVES_W 900
 #define PANEL_H 240
+#define CURVES_TITLE_H 20 /* the title line above the panels */
 #define PLOT_LEFT 70
-#define PLOT_RIGHT 20
+#define PLOT_RIGHT 180 /* the legend strip: "onset_f1_sampled valid" and room */
+#define LEGEND_GAP 14
 #define PLOT_TOP 22
 #define PLOT_BOTTOM 30
 #define MAX_SPLITS 4
@@ -226,12 +230,13 @@ static void draw_axes(mv_image *im, const axes *a, const char *title)
     image_text(im, a->x1 - image_text_width("step"), a->y1 + 18, "step", tick_grey);
 }
 
-/* Validation (split 1 and later) is lighter and marked, as it has few points. */
+/* Validation (split 1 and later) is a darker shade of the same hue, marked
+ * at each point, as it has few points; readable as text too. */
 static mv_rgb series_colour(int column, int split)
 {
     mv_rgb h = series_hues[column];
     if (split == 0) return h;
-    return (mv_rgb){(uint8_t)((h.r + 255) / 2), (uint8_t)((h.g + 255) / 2), (uint8_t)((h.b + 255) / 2)};
+    return (mv_rgb){(uint8_t)(h.r * 11 / 20), (uint8_t)(h.g * 11 / 20), (uint8_t)(h.b * 11 / 20)};
 }
 
 static void draw_series(mv_image *im, const axes *a, const curves *c, int column, int split)
@@ -280,7 +285,8 @@ static int series_has_values(const curves *c, int column, int split)
     return 0;
 }
 
-/* Series first, then the legend of those with values on a white box over them. */
+/* Series, then the legend of those with values in the strip right of the plot
+ * area (a short line of the series' colour, then its name). */
 static void draw_panel(mv_image *im, int top, const curves *c, const panel_spec *p)
 {
     range xr, yr;
@@ -290,7 +296,7 @@ static void draw_panel(mv_image *im, int top, const curves *c, const panel_spec 
     draw_axes(im, &a, p->title);
     char labels[2 * MAX_SPLITS][48];
     mv_rgb colours[2 * MAX_SPLITS];
-    int n_labels = 0, widest = 0;
+    int n_labels = 0;
     for (int j = 0; j < 2 && p->columns[j]; j++) {
         int k = column_index(p->columns[j]);
         for (int s = 0; s < c->n_splits; s++) {
@@ -298,13 +304,15 @@ static void draw_panel(mv_image *im, int top, const curves *c, const panel_spec 
             draw_series(im, &a, c, k, s);
             snprintf(labels[n_labels], sizeof labels[0], "%s %s", p->columns[j], c->split_names[s]);
             colours[n_labels] = series_colour(k, s);
-            int w = image_text_width(labels[n_labels++]);
-            if (w > widest) widest = w;
+            n_labels++;
         }
     }
-    int line_h = RASTER_GLYPH_H + 2, x = a.x1 - 6 - widest, y = a.y0 + 6;
-    image_fill(im, x - 4, y - 3, a.x1 - 2, y + n_labels * line_h + 1, page);
-    for (int i = 0; i < n_labels; i++) image_text(im, x, y + i * line_h, labels[i], colours[i]);
+    int line_h = RASTER_GLYPH_H + 4, x = a.x1 + LEGEND_GAP, y = a.y0 + 2;
+    for (int i = 0; i < n_labels; i++) {
+        int yl = y + i * line_h;
+        image_fill(im, x, yl + 2, x + 12, yl + 4, colours[i]);
+        image_text(im, x + 16, yl, labels[i], colours[i]);
+    }
 }
 
 int plot_curves(const char *csv_path, const char *png_path, char *err, size_t errlen)
@@ -324,10 +332,17 @@ int plot_curves(const char *csv_path, const char *png_path, char *err, size_t er
     if (n_shown == 0)
         snprintf(err, errlen, "%s: none of the columns recon, loss, kl, elbo, acc_tf, "
                  "acc_sampled, beta, sample_prob has values", csv_path);
-    else if (image_init(&im, CURVES_W, PANEL_H * n_shown, page))
+    else if (image_init(&im, CURVES_W, CURVES_TITLE_H + PANEL_H * n_shown, page))
         snprintf(err, errlen, "%s: out of memory", png_path);
     else {
-        for (int i = 0; i < n_shown; i++) draw_panel(&im, i * PANEL_H, &c, &panels[shown[i]]);
+        const char *slash = strrchr(csv_path, '/'), *name = slash ? slash + 1 : csv_path;
+        double last = 0;
+        for (int r = 0; r < c.n; r++) last = fmax(last, c.step[r]);
+        char title[512];
+        snprintf(title, sizeof title, "training curves of %s (to step %.0f)", name, last);
+        image_text(&im, PLOT_LEFT, 6, title, ink);
+        for (int i = 0; i < n_shown; i++)
+            draw_panel(&im, CURVES_TITLE_H + i * PANEL_H, &c, &panels[shown[i]]);
         rc = image_write_png(&im, png_path, err, errlen);
         image_free(&im);
     }

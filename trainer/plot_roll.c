@@ -1,5 +1,6 @@
-/* Piano rolls: pitch rows (black-key rows shaded), beat and bar lines, notes
- * coloured by track and velocity, pitch labels on the C rows, bar numbers. */
+/* Piano rolls: pitch rows (black-key rows shaded) with pitch labels on the C
+ * rows, or for drums one lane per instrument with its name; beat and bar
+ * lines, bar numbers, notes coloured by track and velocity, a title line. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,12 @@
 #include "raster.h"
 
 #define ROLL_LEFT 30         /* room for "C-1".."C9" labels */
+#define ROLL_LEFT_DRUMS 66   /* room for "closed hat" */
 #define ROLL_TOP 12          /* room for bar numbers */
-#define ROLL_LABEL_H 10      /* a panel title line (plot_interp) */
+#define ROLL_LABEL_H 10      /* a panel title line (plot_interp, single rolls) */
 #define ROLL_MARGIN 6
 #define ROLL_PX_PER_PITCH 6
+#define ROLL_PX_PER_LANE 12  /* a drum instrument's row, its name beside it */
 #define ROLL_MAX_WIDTH 3200  /* long files get fewer pixels per beat */
 #define ROLL_MIN_PITCHES 25  /* two octaves at least, so short riffs keep their shape */
 
@@ -42,19 +45,38 @@ static int is_black_key(int pitch)
     return pc == 1 || pc == 3 || pc == 6 || pc == 8 || pc == 10;
 }
 
-void roll_geometry_for(int ticks_per_beat, int length, int pitch_lo, int pitch_hi,
-                       mv_roll_geometry *g)
+void roll_geometry_drums(int ticks_per_beat, int length, int drums, int pitch_lo, int pitch_hi,
+                         mv_roll_geometry *g)
 {
     int beats = (length + ticks_per_beat - 1) / ticks_per_beat;
     int ppb = beats > 0 ? ROLL_MAX_WIDTH / beats : 32;
     g->px_per_beat = ppb > 32 ? 32 : ppb < 2 ? 2 : ppb;
+    g->left = drums ? ROLL_LEFT_DRUMS : ROLL_LEFT;
+    /* a short phrase is stretched to ROLL_MIN_WIDTH rather than drawn 300 px wide */
+    long room = ROLL_MIN_WIDTH - g->left - ROLL_MARGIN;
+    if (length > 0 && (long long)length * g->px_per_beat / ticks_per_beat < room)
+        g->px_per_beat = (int)((room * ticks_per_beat + length - 1) / length);
     g->ticks_per_beat = ticks_per_beat;
-    g->left = ROLL_LEFT;
     g->top = ROLL_TOP;
-    g->px_per_pitch = ROLL_PX_PER_PITCH;
-    g->pitch_lo = pitch_lo;
-    g->pitch_hi = pitch_hi;
+    g->drums = drums;
+    g->px_per_pitch = drums ? ROLL_PX_PER_LANE : ROLL_PX_PER_PITCH;
+    g->pitch_lo = drums ? 0 : pitch_lo;
+    g->pitch_hi = drums ? MV_DRUM_CLASSES - 1 : pitch_hi;
     g->length = length;
+}
+
+void roll_geometry_for(int ticks_per_beat, int length, int pitch_lo, int pitch_hi,
+                       mv_roll_geometry *g)
+{
+    roll_geometry_drums(ticks_per_beat, length, 0, pitch_lo, pitch_hi, g);
+}
+
+/* Whether every note is a drum hit (MIDI channel 10) and there is one. */
+static int all_drums(const mv_midi_note *notes, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (notes[i].channel != MV_MIDI_DRUM_CHANNEL) return 0;
+    return n > 0;
 }
 
 /* Pitch range of the notes, one free row each side, widened to ROLL_MIN_PITCHES. */
@@ -91,8 +113,11 @@ static void draw_grid(mv_image *im, const mv_roll_geometry *g, int bar_ticks)
     for (int p = g->pitch_lo; p <= g->pitch_hi; p++) {
         int y = roll_y(g, p);
         image_fill(im, g->left, y, x_end, y + g->px_per_pitch,
-                   is_black_key(p) ? black_key_row : white_key_row);
-        if (p % 12 == 0) {
+                   (g->drums ? p % 2 : is_black_key(p)) ? black_key_row : white_key_row);
+        if (g->drums) {
+            image_text(im, 2, y + (g->px_per_pitch - RASTER_GLYPH_H) / 2 + 1,
+                       drum_class_name(p), label_grey);
+        } else if (p % 12 == 0) {
             char name[16];
             snprintf(name, sizeof name, "C%d", p / 12 - 1);
             image_text(im, 2, y + g->px_per_pitch / 2 - 3, name, label_grey);
@@ -121,12 +146,12 @@ static void draw_notes(mv_image *im, const mv_roll_geometry *g, const mv_midi_no
 {
     for (uint32_t i = 0; i < n; i++) {
         const mv_midi_note *note = &notes[i];
-        if (note->pitch < g->pitch_lo || note->pitch > g->pitch_hi || note->start >= g->length)
-            continue;
+        int row = roll_row(g, note->pitch);
+        if (row < g->pitch_lo || row > g->pitch_hi || note->start >= g->length) continue;
         int end = note->end < g->length ? (int)note->end : g->length;
         int x0 = roll_x(g, (int)note->start), x1 = roll_x(g, end) - 1; /* a gap before the next note */
         if (x1 <= x0) x1 = x0 + 1;
-        int y = roll_y(g, note->pitch);
+        int y = roll_y(g, row);
         image_fill(im, x0, y, x1, y + g->px_per_pitch - 1,
                    note_colour(note->track, note->velocity));
     }
@@ -155,20 +180,22 @@ static void draw_panel(mv_image *im, const mv_roll_geometry *g, const mv_midi_fi
     if (title) image_text(im, g->left, g->top - ROLL_TOP - ROLL_LABEL_H + 1, title, label_grey);
 }
 
-static int write_single_roll(const mv_midi_file *f, const char *png_path,
-                             mv_roll_geometry *geometry, char *err, size_t errlen)
+static int write_single_roll(const mv_midi_file *f, int drums, const char *title,
+                             const char *png_path, mv_roll_geometry *geometry, char *err,
+                             size_t errlen)
 {
     mv_roll_geometry g;
     int lo, hi;
     pitch_range(f->notes, f->n_notes, &lo, &hi);
-    roll_geometry_for((int)f->ticks_per_quarter, length_of(f), lo, hi, &g);
+    roll_geometry_drums((int)f->ticks_per_quarter, length_of(f), drums, lo, hi, &g);
+    g.top += ROLL_LABEL_H;
     mv_image im;
     if (image_init(&im, panel_width(&g), panel_height(&g), page)) {
         snprintf(err, errlen, "%s: picture of %dx%d pixels is too big", png_path,
                  panel_width(&g), panel_height(&g));
         return -1;
     }
-    draw_panel(&im, &g, f, NULL);
+    draw_panel(&im, &g, f, title);
     int rc = image_write_png(&im, png_path, err, errlen);
     image_free(&im);
     if (geometry) *geometry = g;
@@ -180,19 +207,25 @@ int plot_roll_midi(const char *mid_path, const char *png_path, mv_roll_geometry 
 {
     mv_midi_file f;
     if (midi_read_file(mid_path, &f, err, errlen)) return -1;
-    int rc = write_single_roll(&f, png_path, geometry, err, errlen);
+    const char *slash = strrchr(mid_path, '/'), *name = slash ? slash + 1 : mid_path;
+    int drums = all_drums(f.notes, f.n_notes), bars = (length_of(&f) + bar_ticks_of(&f) - 1) /
+                                                      bar_ticks_of(&f);
+    char title[512];
+    snprintf(title, sizeof title, "%s: %u notes, %d bar%s%s", name, f.n_notes, bars,
+             bars == 1 ? "" : "s", drums ? ", drums by instrument" : "");
+    int rc = write_single_roll(&f, drums, title, png_path, geometry, err, errlen);
     midi_file_free(&f);
     return rc;
 }
 
 /* Grid notes as a MIDI description with one tick per step. */
 static int file_of_notes(const mv_note *notes, int n_notes, int steps_per_bar, int n_steps,
-                         mv_midi_file *f)
+                         int drums, mv_midi_file *f)
 {
     if (midi_file_init(f, steps_per_bar / 4, 1)) return -1;
     for (int i = 0; i < n_notes; i++) {
-        mv_midi_note m = {notes[i].step, notes[i].step + notes[i].duration, 0, 0,
-                          notes[i].pitch, notes[i].velocity};
+        mv_midi_note m = {notes[i].step, notes[i].step + notes[i].duration, 0,
+                          drums ? MV_MIDI_DRUM_CHANNEL : 0, notes[i].pitch, notes[i].velocity};
         if (midi_file_add_note(f, &m)) return -1;
     }
     if (midi_file_add_meter(f, 0, 4, 4)) return -1;
@@ -202,7 +235,8 @@ static int file_of_notes(const mv_note *notes, int n_notes, int steps_per_bar, i
 }
 
 int plot_roll_notes(const mv_note *notes, int n_notes, int steps_per_bar, int n_steps,
-                    const char *png_path, mv_roll_geometry *geometry, char *err, size_t errlen)
+                    int drums, const char *title, const char *png_path,
+                    mv_roll_geometry *geometry, char *err, size_t errlen)
 {
     if (steps_per_bar <= 0 || steps_per_bar % 4 || n_steps <= 0 || n_notes < 0) {
         snprintf(err, errlen, "%s: a roll needs a 4/4 grid, not %d steps per bar and %d steps",
@@ -210,9 +244,9 @@ int plot_roll_notes(const mv_note *notes, int n_notes, int steps_per_bar, int n_
         return -1;
     }
     mv_midi_file f;
-    int rc = file_of_notes(notes, n_notes, steps_per_bar, n_steps, &f);
+    int rc = file_of_notes(notes, n_notes, steps_per_bar, n_steps, drums, &f);
     if (rc) snprintf(err, errlen, "%s: out of memory", png_path);
-    else rc = write_single_roll(&f, png_path, geometry, err, errlen);
+    else rc = write_single_roll(&f, drums, title, png_path, geometry, err, errlen);
     midi_file_free(&f);
     return rc;
 }
@@ -292,7 +326,13 @@ static int draw_column(const char *png_path, char **names, mv_midi_file *steps, 
                        int hi, int length, mv_roll_geometry *first, char *err, size_t errlen)
 {
     mv_roll_geometry g;
-    roll_geometry_for((int)steps[0].ticks_per_quarter, length, lo, hi, &g);
+    int drums = 0, pitched = 0; /* drum lanes when every step's notes are drums */
+    for (int i = 0; i < n; i++) {
+        if (!steps[i].n_notes) continue;
+        if (all_drums(steps[i].notes, steps[i].n_notes)) drums = 1;
+        else pitched = 1;
+    }
+    roll_geometry_drums((int)steps[0].ticks_per_quarter, length, drums && !pitched, lo, hi, &g);
     g.top += ROLL_LABEL_H;
     if (first) *first = g;
     int row_h = panel_height(&g);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "phrase_variety.h"
 #include "midi_read.h"
@@ -91,11 +92,101 @@ mv_extract_config sequence_extract_config(const mv_hparams *hp, const char *trac
     return c;
 }
 
+/* Whether name is one of the comma-separated names in list (any case), as
+ * extract.c matches --track. */
+static int track_named(const char *name, const char *list)
+{
+    size_t len = strlen(name);
+    for (const char *p = list;; p++) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == len && strncasecmp(p, name, n) == 0) return 1;
+        if (!comma) return 0;
+        p = comma;
+    }
+}
+
+/* The file's track names, quoted and comma-separated, into out. */
+static void list_tracks(const mv_midi_file *f, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = 0;
+    for (uint32_t t = 0; t < f->n_tracks && len < n; t++) {
+        if (!f->tracks[t].name[0]) continue;
+        int k = snprintf(out + len, n - len, "%s'%s'", len ? ", " : "", f->tracks[t].name);
+        if (k < 0) break;
+        len += (size_t)k;
+    }
+}
+
+/* When no note was considered: the cause in the file's own terms (a --track
+ * no track matches, drums for a melody model or the reverse) and the fix.
+ * Returns 1 with the message in err, or 0. */
+static int explain_no_notes(const char *path, const mv_hparams *hp, const char *track,
+                            const mv_midi_file *f, char *err, size_t errlen)
+{
+    uint64_t drum = 0, pitched = 0, on_track = 0;
+    for (uint32_t i = 0; i < f->n_notes; i++) {
+        const mv_midi_note *n = &f->notes[i];
+        if (n->channel == MV_MIDI_DRUM_CHANNEL) {
+            drum++;
+            continue;
+        }
+        pitched++;
+        if (track && n->track < f->n_tracks && track_named(f->tracks[n->track].name, track))
+            on_track++;
+    }
+    char tracks[600], none[64];
+    list_tracks(f, tracks, sizeof tracks);
+    snprintf(none, sizeof none, "no usable %u-bar %s window", hp->n_bars, repr_name(hp->repr));
+    if (hp->repr == MV_REPR_DRUMS && !drum) {
+        snprintf(err, errlen,
+                 "%s: %s: the model's representation does not match the file's content: it "
+                 "is a drum model (it reads notes on MIDI channel 10) and the file has none (%llu "
+                 "pitched notes); give it a drum file, or this file to a melody or piano-roll "
+                 "model",
+                 path, none, (unsigned long long)pitched);
+        return 1;
+    }
+    if (hp->repr == MV_REPR_DRUMS) return 0;
+    if (!pitched) {
+        snprintf(err, errlen,
+                 "%s: %s: the model's representation does not match the file's content: it "
+                 "is a %s model and all the file's %llu notes are drums (MIDI channel 10); give it "
+                 "a file with a melody, or this file to a drum model",
+                 path, none, repr_name(hp->repr), (unsigned long long)drum);
+        return 1;
+    }
+    if (track && !on_track) {
+        int any = 0;
+        for (uint32_t t = 0; t < f->n_tracks; t++)
+            any |= track_named(f->tracks[t].name, track);
+        if (!any && tracks[0])
+            snprintf(err, errlen,
+                     "%s: %s: no track matched --track %s (the file's tracks: %s); give one of "
+                     "these names, or leave --track out to read every track",
+                     path, none, track, tracks);
+        else if (!any)
+            snprintf(err, errlen,
+                     "%s: %s: no track matched --track %s (the file's tracks have no names); leave "
+                     "--track out to read every track",
+                     path, none, track);
+        else
+            snprintf(err, errlen,
+                     "%s: %s: the tracks matching --track %s hold no notes off MIDI channel 10 "
+                     "(the file's tracks: %s)",
+                     path, none, track, tracks);
+        return 1;
+    }
+    return 0;
+}
+
 /* Why extraction found nothing, in a musician's words. */
 static void explain_no_window(const char *path, const mv_hparams *hp, int first_bar,
-                              const mv_midi_file *f, const mv_extract_stats *st, char *err,
-                              size_t errlen)
+                              const char *track, const mv_midi_file *f,
+                              const mv_extract_stats *st, char *err, size_t errlen)
 {
+    if (!st->notes && explain_no_notes(path, hp, track, f, err, errlen)) return;
     int64_t last = 0;
     for (uint32_t i = 0; i < f->n_notes; i++)
         if (f->notes[i].end > last) last = f->notes[i].end;
@@ -124,7 +215,7 @@ int sequence_read_window(const char *path, const mv_hparams *hp, int first_bar,
     int rc = extract_config_check(&cfg, why, sizeof why) ? -1
              : extract_windows(&f, &cfg, take_window, &s, &st, why, sizeof why);
     if (rc < 0) snprintf(err, errlen, "%s: %s", path, why);
-    else if (!s.w.found) explain_no_window(path, hp, first_bar, &f, &st, err, errlen);
+    else if (!s.w.found) explain_no_window(path, hp, first_bar, track, &f, &st, err, errlen);
     midi_file_free(&f);
     if (rc < 0 || !s.w.found) return -1;
     *bar = (int)s.w.bar;

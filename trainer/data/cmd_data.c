@@ -511,14 +511,11 @@ static void print_summary(const data_options *o, const tally *t, double seconds)
     uint64_t peak = 1;
     for (int p = 0; p < 128; p++)
         if (t->pitch_hist[p] > peak) peak = t->pitch_hist[p];
-    static const char *const drum_names[MV_DRUM_CLASSES] = {
-        "kick", "snare", "closed hat", "open hat", "low tom", "mid tom", "high tom", "crash",
-        "ride"};
     int drums = o->cfg.repr == MV_REPR_DRUMS; /* counted under each class's first pitch */
     for (int k = 0; k < (drums ? MV_DRUM_CLASSES : 128); k++) {
         int p = drums ? drum_pitch_of_class(k) : k;
         if (!t->pitch_hist[p]) continue;
-        if (drums) printf("  %-10s", drum_names[k]);
+        if (drums) printf("  %-10s", drum_class_name(k));
         else printf("  %3d", p);
         printf(" %9llu %.*s\n", (unsigned long long)t->pitch_hist[p],
                (int)(40 * t->pitch_hist[p] / peak), "########################################");
@@ -623,7 +620,7 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
             if (str_list_add(inputs, a)) return 1;
             continue;
         }
-        if (!v) return bad_option(a, "", "a value");
+        if (!v) return cli_misuse("data", "%s needs a value", a);
         i++;
         if (!strcmp(a, "--repr")) {
             o->cfg.repr = !strcmp(v, "melody") ? MV_REPR_MELODY
@@ -663,16 +660,13 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             o->out = v;
         } else {
-            fprintf(stderr, "morphvae data: unknown option %s\n", a);
-            usage(stderr);
-            return 2;
+            return cli_unknown_option("data", a);
         }
     }
-    if (o->cfg.repr == UINT32_MAX || !o->cfg.n_bars || !o->out || !inputs->n) {
-        fprintf(stderr, "morphvae data: --repr, --bars, -o and at least one input are needed\n");
-        usage(stderr);
-        return 2;
-    }
+    if (o->cfg.repr == UINT32_MAX) return cli_required("data", "--repr melody|drums|roll");
+    if (!o->cfg.n_bars) return cli_required("data", "--bars N");
+    if (!o->out) return cli_required("data", "-o CORPUS.bin");
+    if (!inputs->n) return cli_required("data", "at least one input (a MIDI file or folder)");
     char err[200];
     if (extract_config_check(&o->cfg, err, sizeof err)) {
         fprintf(stderr, "morphvae data: %s\n", err);

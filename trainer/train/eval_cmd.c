@@ -121,14 +121,18 @@ static int parse_options(int argc, char **argv, eval_options *o)
                          &o->refine_steps))
                 return 2;
         }
-        else if (argv[i][0] == '-') return usage(stderr, 2);
+        else if (!strcmp(argv[i], "--split") || !strcmp(argv[i], "--max"))
+            return cli_misuse("eval", "%s needs a value", argv[i]);
+        else if (argv[i][0] == '-') return cli_unknown_option("eval", argv[i]);
         else if (!o->model_path) o->model_path = argv[i];
         else if (!o->corpus_path) o->corpus_path = argv[i];
-        else return usage(stderr, 2);
+        else return cli_extra_argument("eval", argv[i]);
     }
     o->split = parse_split(o->split_name);
-    if (!o->model_path || !o->corpus_path || o->split < 0)
-        return usage(stderr, 2);
+    if (!o->model_path) return cli_required("eval", "MODEL.mvae");
+    if (!o->corpus_path) return cli_required("eval", "CORPUS.bin");
+    if (o->split < 0)
+        return cli_misuse("eval", "unknown split '%s' (train, valid or test)", o->split_name);
     return 0;
 }
 
@@ -462,7 +466,13 @@ int cmd_eval(int argc, char **argv)
     } else if (corpus_open(o.corpus_path, &c, err, sizeof err) ||
                train_config_matches_corpus(weights_hparams(w), c, o.corpus_path, err,
                                            sizeof err)) {
-        fprintf(stderr, "morphvae eval: %s\n", err);
+        if (c)
+            fprintf(stderr,
+                    "morphvae eval: the model's representation or sizes do not match the "
+                    "corpus's: %s; evaluate %s on a corpus made by `morphvae data` with its "
+                    "--repr and --bars (morphvae info %s shows them)\n",
+                    err, o.model_path, o.model_path);
+        else fprintf(stderr, "morphvae eval: %s\n", err);
     } else if (model.hp.repr == MV_REPR_ROLL) {
         eval_roll_options ro = {o.model_path, o.corpus_path, o.split_name, o.split,
                                 (uint64_t)o.max_windows, o.json, o.refine_steps};

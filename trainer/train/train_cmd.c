@@ -65,10 +65,13 @@ static void on_signal(int sig)
 
 static int usage(FILE *f, int status)
 {
+    char names[256];
+    hparams_preset_list(names, sizeof names, ", ");
     fprintf(f,
             "usage: morphvae train CORPUS.bin -o MODEL.mvae [options]\n"
-            "  --config NAME|FILE  mel_2bar, mel_4bar, drums_2bar, or a file of 'key = value'\n"
-            "                      hyperparameter lines (default: from the corpus)\n"
+            "  --config NAME|FILE  a preset (%s)\n"
+            "                      or a file of 'key = value' hyperparameter lines\n"
+            "                      (default: the preset that fits the corpus)\n"
             "  --z N               latent size (default: the config's, 256)\n"
             "  --beta B            KL weight (0.2)          --free-bits F  free bits (48)\n"
             "  --beta-rate R       anneal beta as (1 - R^step) beta (default off)\n"
@@ -102,7 +105,8 @@ static int usage(FILE *f, int status)
             "                      scheduled sampling, which worsens the teacher-forced ELBO)\n"
             "  --seed S            initialisation, data order and noise (1)\n"
             "Under mpirun -np N (a build with MPI), N processes share every batch; --batch\n"
-            "stays the global batch and process 0 writes the files (docs/training-mpi.md).\n");
+            "stays the global batch and process 0 writes the files (docs/training-mpi.md).\n",
+            names);
     return status;
 }
 
@@ -180,14 +184,11 @@ static int parse_args(int argc, char **argv, train_opts *o)
             continue;
         }
         if (a[0] != '-') {
-            if (o->corpus_path) return usage(stderr, 2);
+            if (o->corpus_path) return cli_extra_argument("train", a);
             o->corpus_path = a;
             continue;
         }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "morphvae train: %s needs a value\n", a);
-            return 2;
-        }
+        if (i + 1 >= argc) return cli_misuse("train", "%s needs a value", a);
         const char *v = argv[++i];
         if (!strcmp(a, "-o")) o->out_path = v;
         else if (!strcmp(a, "--config")) o->config = v;
@@ -196,17 +197,12 @@ static int parse_args(int argc, char **argv, train_opts *o)
         else if (!strcmp(a, "--run-dir")) o->run_dir = v;
         else {
             int rc = parse_number(a, v, o);
-            if (rc > 0) {
-                fprintf(stderr, "morphvae train: unknown option %s\n", a);
-                return usage(stderr, 2);
-            }
+            if (rc > 0) return cli_unknown_option("train", a);
             if (rc < 0) return 2;
         }
     }
-    if (!o->corpus_path || !o->out_path) {
-        fprintf(stderr, "morphvae train: a corpus and -o MODEL.mvae are required\n");
-        return usage(stderr, 2);
-    }
+    if (!o->corpus_path) return cli_required("train", "CORPUS.bin");
+    if (!o->out_path) return cli_required("train", "-o MODEL.mvae");
     if (o->resume && o->lr_schedule_given) {
         fprintf(stderr, "morphvae train: --lr-decay and --lr-min start a run: a resumed run "
                         "keeps the schedule in its checkpoint (to change it, start from its model "
@@ -372,7 +368,7 @@ static int open_corpus_and_config(run *r)
     if (train_config_matches_corpus(&hp, r->corpus, r->o.corpus_path, err, sizeof err)) {
         if (from) fprintf(stderr, "morphvae train: %s: its model does not fit the corpus: %s\n",
                           from, err);
-        else fprintf(stderr, "morphvae train: %s\n", err);
+        else fprintf(stderr, "morphvae train: %s; choose a --config that fits the corpus\n", err);
         return -1;
     }
     r->ck.hp = hp;
