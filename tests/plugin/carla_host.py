@@ -115,6 +115,13 @@ class Session:
                      % (name, BARS, host.get_current_transport_frame()))
         info = host.get_transport_info()
         host.transport_pause()
+        # The BBT Carla sends is the frame's at 120 BPM in 4/4 (1920 ticks a
+        # beat, 24000 frames): not drifting like jack_transport's whole ticks.
+        beats = info["frame"] / 24000.0
+        want = (int(beats // 4) + 1, int(beats % 4) + 1, (beats - int(beats)) * 1920)
+        if (info["bar"], info["beat"]) != want[:2] or abs(info["tick"] - want[2]) > 1.5:
+            fail("segment %s: at frame %d Carla's BBT is %d|%d|%d, not %d|%d|%.1f"
+                 % (name, info["frame"], info["bar"], info["beat"], info["tick"], *want))
         self.idle(1.0)
         last = dump_lines(self.dump_log)
         with open(self.marks, "a") as f:
