@@ -6,6 +6,7 @@
  * as `morphvae data` does. The melody model's syncopation control must bind
  * "syncopation": its 16th-syncopation vector moved nothing (README, attribute
  * knobs) and is no longer stored.
+ * The same for the 4-bar melody model on 4-bar windows.
  * Usage: test_knobs_shipped SHARED_DATA MODELS_DIR */
 #include <math.h>
 #include <stdio.h>
@@ -35,9 +36,11 @@ static const char *const knob_names[4][4] = {
     {"syncopation_16th", "syncopation", "syncopation16", NULL},
 };
 
+#define MAX_STEPS 64 /* 4 bars of 16 steps */
+
 typedef struct collected {
-    int32_t windows[MAX_WINDOWS][32];
-    int n, seen, per_file;
+    int32_t tokens[MAX_WINDOWS * MAX_STEPS]; /* [n][steps], contiguous as the decoder takes them */
+    int n, seen, per_file, steps;
 } collected;
 
 static int take(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
@@ -45,7 +48,7 @@ static int take(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
     collected *c = ctx;
     (void)bar, (void)transpose;
     if (c->seen++ % STRIDE == 0 && c->n < MAX_WINDOWS)
-        memcpy(c->windows[c->n++], tokens, sizeof c->windows[0]);
+        memcpy(c->tokens + (size_t)c->n++ * c->steps, tokens, sizeof *c->tokens * c->steps);
     return c->seen >= c->per_file * STRIDE;
 }
 
@@ -53,6 +56,7 @@ static int read_windows(const char *shared, const char *const *files, int n_file
                         const mv_extract_config *cfg, int per_file, collected *c)
 {
     c->per_file = per_file;
+    c->steps = cfg->n_bars * cfg->steps_per_bar;
     for (int i = 0; i < n_files; i++) {
         char path[4096], err[512];
         snprintf(path, sizeof path, "%s/%s", shared, files[i]);
@@ -84,14 +88,14 @@ static const float *meta_f32(const mv_weights *w, const char *name, const char *
 
 /* Mean change of attribute k from base to moved decodes, in sd. */
 static double mean_change(const mv_hparams *hp, const int32_t *base, const int32_t *moved, int n,
-                          int k, double sd)
+                          int T, int k, double sd)
 {
     double sum = 0;
     int used = 0;
     for (int i = 0; i < n; i++) {
         float a[MV_ATTR_COUNT], b[MV_ATTR_COUNT];
-        attributes_compute(hp, base + (size_t)i * 32, a);
-        attributes_compute(hp, moved + (size_t)i * 32, b);
+        attributes_compute(hp, base + (size_t)i * T, a);
+        attributes_compute(hp, moved + (size_t)i * T, b);
         if (!isnan(a[k]) && !isnan(b[k])) sum += b[k] - a[k], used++;
     }
     return used ? sum / used / sd : NAN;
@@ -105,12 +109,13 @@ static void check_model(const char *path, collected *c, const char *expect_sync)
     CHECK_MSG(weights_read(path, &w, err, sizeof err) == 0, "%s", err);
     CHECK_MSG(model_bind_weights(&m, w, err, sizeof err) == 0, "%s", err);
     const int n = c->n, Z = (int)m.hp.z_size, T = (int)hparams_seq_len(&m.hp);
-    CHECK(T == 32);
+    CHECK_MSG(T == c->steps, "%s: %d steps, windows of %d", path, T, c->steps);
+    if (T != c->steps) return;
     mv_decoder *d = decoder_create(&m, n);
     float *mu = malloc(sizeof *mu * n * Z), *z = malloc(sizeof *z * n * Z);
     float *sigma = malloc(sizeof *sigma * n * Z);
     int32_t *base = malloc(sizeof *base * n * T), *moved = malloc(sizeof *moved * n * T);
-    decoder_encode(d, window_tokens(&c->windows[0][0]), n, mu, sigma);
+    decoder_encode(d, window_tokens(c->tokens), n, mu, sigma);
     decoder_decode(d, mu, n, 0, NULL, window_tokens(base));
     for (int knob = 0; knob < 4; knob++) {
         if (!attribute_applies(attribute_find(knob_names[knob][0]), m.hp.repr)) continue;
@@ -130,7 +135,7 @@ static void check_model(const char *path, collected *c, const char *expect_sync)
         memcpy(z, mu, sizeof *z * n * Z);
         for (int i = 0; i < n; i++) latent_add_attribute(z + (size_t)i * Z, v, 1.0f, stats[3], Z);
         decoder_decode(d, z, n, 0, NULL, window_tokens(moved));
-        double own = mean_change(&m.hp, base, moved, n, k, stats[1]);
+        double own = mean_change(&m.hp, base, moved, n, T, k, stats[1]);
         printf("%s: %-16s +1 moves it by %+.2f sd on %d test-split windows\n", path, name, own, n);
         CHECK_MSG(own >= MIN_EFFECT, "%s: %s moves by %+.2f sd", path, name, own);
     }
@@ -170,6 +175,14 @@ int main(int argc, char **argv)
     CHECK_MSG(mel.n >= 280, "%d melody windows", mel.n);
     snprintf(model, sizeof model, "%s/mel_2bar.mvae", argv[2]);
     if (mel.n) check_model(model, &mel, "syncopation");
+
+    /* The 4-bar melody model on 4-bar windows of the same songs. */
+    static collected mel4;
+    mcfg.n_bars = 4;
+    CHECK(read_windows(argv[1], songs, N_SONGS, &mcfg, 4, &mel4) == 0);
+    CHECK_MSG(mel4.n >= 280, "%d 4-bar melody windows", mel4.n);
+    snprintf(model, sizeof model, "%s/mel_4bar.mvae", argv[2]);
+    if (mel4.n) check_model(model, &mel4, "syncopation");
 
     /* Every beat of the test split of `morphvae data` on groove/, 4 windows each. */
     static const char *const beats[] = {
