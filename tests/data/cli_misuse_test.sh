@@ -3,7 +3,8 @@
 # first line on stderr names the option, the value or the missing argument
 # ("morphvae CMD: WHAT (morphvae CMD --help)"), never a page of usage text
 # alone; the exit status is 2. Wrong-model and wrong-track errors name the
-# cause (exit 1). A table: STATUS | FIRST LINE OF STDERR | ARGUMENTS.
+# cause (exit 1) in stderr's last line, after any progress lines. A table:
+# STATUS | THAT LINE OF STDERR | ARGUMENTS.
 # usage: cli_misuse_test.sh MORPHVAE SHARED_DATA SCRATCH_DIR
 set -u
 morphvae=$1 data=$2 scratch=$3/cli_misuse
@@ -18,16 +19,19 @@ cd "$scratch" || exit 1
 cp "$data/pop909/002/002.mid" song.mid
 cp "$data/groove/drummer1/session1/1_funk_80_beat_4-4.mid" beat.mid
 n=0
-# misuse STATUS FIRST_LINE ARGS...: exit STATUS, stderr's first line is FIRST_LINE
+# misuse STATUS LINE ARGS...: exit STATUS, stderr's first line (status 2) or last
+# line (status 1) is LINE
 misuse() {
     want=$1 line=$2; shift 2
     n=$((n + 1))
     timeout 60 "$morphvae" "$@" > "out.$n" 2> "err.$n"
     rc=$?
-    first=$(head -n 1 "err.$n")
     check "morphvae $*: exit status $rc is $want" [ "$rc" -eq "$want" ]
-    if [ "$first" = "$line" ]; then echo "ok: morphvae $*: says '$line'"
-    else echo "FAILED: morphvae $*: says '$first', not '$line'"; fail=1; fi
+    # A usage error (2) is stderr's first line; a failure of the work (1) may
+    # follow the progress lines of the work done before it.
+    if [ "$want" -eq 2 ]; then said=$(head -n 1 "err.$n"); else said=$(tail -n 1 "err.$n"); fi
+    if [ "$said" = "$line" ]; then echo "ok: morphvae $*: says '$line'"
+    else echo "FAILED: morphvae $*: says '$said', not '$line'"; fail=1; fi
 }
 H() { echo "(morphvae $1 --help)"; }
 
