@@ -21,14 +21,18 @@ Groups (--only; default all):
   data   the corpus tables of README.md ("Data extracted from shared/data") and
          docs/data.md ("Corpora from shared/data"): windows per split, files
          with and without windows and why, duplicates. Integer counts from
-         `morphvae data`, the same on any machine; about 10 s in all. The meson
-         test `doc_figures` (suite docs) runs `--check --only data`.
+         `morphvae data`, the same on any machine; 23-26 s on the 2-core VM,
+         18 of them for roll_2bar's corpus (428,558 windows, counted but not
+         written). The meson test `doc_figures` (suite docs) runs
+         `--check --only data`.
   eval   trainer/train/README.md's `eval --max 1000` example and the README's
          "Shipped models" tables (test split of each model's corpus, refined
          anchors with `eval --refine`, roll models' training split and phrase
-         statistics). A few minutes: `eval --refine` on the melody and drum
-         test splits and the roll model on POP909's 35,101 training windows
-         are most of it.
+         statistics). About 9 minutes on the 2-core VM (whole run 557 s):
+         `eval --refine` on the drum (239 s) and melody (106 s) test splits
+         and roll_2bar on POP909's 35,101 training windows (131 s) are most
+         of it. Not in the meson test: too slow for the suite, and greedy
+         decoding's argmax may differ in the last digit with another BLAS.
 Wall times are not generated: they depend on the machine and its load, and
 a table that changed with them could not be checked. `morphvae data` prints
 its own time.
@@ -271,9 +275,10 @@ def shipped_models(f):
     return "\n".join(rows) + "\n"
 
 
-ROLL_TESTS = [("POP909 piano", "roll_2bar", "pop909_piano"),
-              ("JSB chorales", "chorale_2bar", "jsb_satb"),
-              ("JSB chorales", "roll_2bar", "jsb_satb")]
+# (test split, model, corpus, greedy F1 in bold: the model shipped for that data)
+ROLL_TESTS = [("POP909 piano", "roll_2bar", "pop909_piano", True),
+              ("JSB chorales", "chorale_2bar", "jsb_satb", True),
+              ("JSB chorales", "roll_2bar", "jsb_satb", False)]
 
 
 def roll_test(f):
@@ -281,12 +286,13 @@ def roll_test(f):
             "precision / recall (greedy) | sounding F1 t.-f. / greedy | repeat baseline: onset / "
             "sounding F1 | training split: onset F1 t.-f. / greedy |",
             "|---|---|---|---|---|---|---|---|"]
-    for label, model, corpus in ROLL_TESTS:
+    for label, model, corpus, bold in ROLL_TESTS:
         e = f.eval(model, corpus)
         t = f.eval(model, corpus, "--split", "train")
+        greedy = f"**{p3(e['onset_f1_greedy'])}**" if bold else p3(e["onset_f1_greedy"])
         rows.append(
             f"| {label} | {model} | {fmt(e['windows'])} | {p3(e['onset_f1_tf'])} / "
-            f"**{p3(e['onset_f1_greedy'])}** | {p3(e['onset_precision_greedy'])} / "
+            f"{greedy} | {p3(e['onset_precision_greedy'])} / "
             f"{p3(e['onset_recall_greedy'])} | {p3(e['sounding_f1_tf'])} / "
             f"{p3(e['sounding_f1_greedy'])} | {p3(e['onset_f1_repeat'])} / "
             f"{p3(e['sounding_f1_repeat'])} | {p3(t['onset_f1_tf'])} / "
