@@ -6,7 +6,7 @@
  * as `morphvae data` does. The melody model's syncopation control must bind
  * "syncopation": its 16th-syncopation vector moved nothing (README, attribute
  * knobs) and is no longer stored.
- * The same for the 4-bar melody model on 4-bar windows.
+ * The same for the 4-bar melody and drum models on 4-bar windows.
  * Usage: test_knobs_shipped SHARED_DATA MODELS_DIR */
 #include <math.h>
 #include <stdio.h>
@@ -228,5 +228,13 @@ int main(int argc, char **argv)
     CHECK_MSG(drums.n >= 100, "%d drum windows", drums.n);
     snprintf(model, sizeof model, "%s/drums_2bar.mvae", argv[2]);
     if (drums.n) check_model(model, &drums, NULL);
+
+    /* The 4-bar drum model on 4-bar windows of the same beats. */
+    static collected drums4;
+    dcfg.n_bars = 4;
+    CHECK(read_windows(argv[1], beats, (int)(sizeof beats / sizeof beats[0]), &dcfg, 4, &drums4) == 0);
+    CHECK_MSG(drums4.n >= 80, "%d 4-bar drum windows", drums4.n);
+    snprintf(model, sizeof model, "%s/drums_4bar.mvae", argv[2]);
+    if (drums4.n) check_model(model, &drums4, NULL);
     return check_report();
 }
