@@ -14,6 +14,14 @@
 int atomic_file_open(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen)
 {
     static unsigned counter;
+    /* The rename would put a regular file in the place of a device, FIFO or
+     * folder: `-o /dev/null` run as root would replace /dev/null itself. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fail(err, errlen, "%s: not a regular file (a device, FIFO or folder): refusing to replace it",
+             path);
+        return -1;
+    }
     for (int attempt = 0; attempt < 100; attempt++) {
         unsigned n = __atomic_fetch_add(&counter, 1u, __ATOMIC_RELAXED);
         if ((size_t)snprintf(tmp, tmplen, "%s.tmp.%ld.%u", path, (long)getpid(), n) >= tmplen) {

@@ -16,7 +16,9 @@
 #define ATOMIC_FILE_TMP_EXTRA 40
 
 /* Creates the temporary file beside path, puts its name in tmp and returns a
- * descriptor open for writing, or -1 with the reason in err. */
+ * descriptor open for writing, or -1 with the reason in err. A path that
+ * exists and is not a regular file (a device such as /dev/null, a FIFO, a
+ * folder) is refused: renaming over it would replace it. */
 int atomic_file_open(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen);
 /* The same, closing the file at once (for writers that open it by name).
  * Returns 0 or -1. */

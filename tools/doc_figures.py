@@ -103,7 +103,7 @@ class Figures:
                   "--transpose 5 --meter-table pop909/index.csv", ["pop909", "jsb"]),
     }
 
-    UNWRITTEN = {"roll2": 32 * 168}  # name -> window bytes (2 bars x 16 steps x 2 x 84)
+    DISCARDED = {"roll2"}  # corpora removed once measured (roll_2bar's is 2.3 GB)
 
     def corpus(self, name):
         """Builds the corpus once; returns its summary (parsed) and path."""
@@ -113,10 +113,9 @@ class Figures:
         args = []
         for a in opts.split():
             args.append(os.path.join(self.data, a) if a.startswith("pop909/") else a)
-        # roll_2bar's corpus (2.3 GB) is only counted: not written, its size from the
-        # format (docs/corpus-format.md: windows x (window bytes + a 16-byte record))
-        out_path = "/dev/null" if name in self.UNWRITTEN else name + ".bin"
-        args += [os.path.join(self.data, f) for f in folders] + ["--quiet", "-o", out_path]
+        # Always a real file: `data` replaces its output atomically, and refuses a
+        # device such as /dev/null rather than replace it.
+        args += [os.path.join(self.data, f) for f in folders] + ["--quiet", "-o", name + ".bin"]
         out = self.run(["data"] + args)
         s = {"path": os.path.join(self.tmp, name + ".bin"), "skips": []}
         m = re.search(r"^files: (\d+) found, (\d+) gave windows, (\d+) read without windows, "
@@ -129,10 +128,9 @@ class Figures:
             s["skips"].append((int(m.group(1)), m.group(2)))
         s["duplicates"] = int(re.search(r"^  duplicates removed\s+(\d+)", out, re.M).group(1))
         s["total"] = s["train"] + s["valid"] + s["test"]
-        if name in self.UNWRITTEN:
-            s["bytes"] = s["total"] * (self.UNWRITTEN[name] + 16)
-        else:
-            s["bytes"] = os.path.getsize(s["path"])
+        s["bytes"] = os.path.getsize(s["path"])
+        if name in self.DISCARDED:
+            os.remove(s["path"])
         self.corpora[name] = s
         return s
 

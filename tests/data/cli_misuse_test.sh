@@ -129,4 +129,15 @@ for cmd in train init; do
         grep -q "roll_2bar.*large.*tiny" "help.$cmd"
 done
 
+# An output that is a device, FIFO or folder is refused, not replaced by the
+# atomic rename (as root, `-o /dev/null` once replaced /dev/null itself).
+mkfifo out.fifo
+for target in /dev/null out.fifo; do
+    misuse 1 "morphvae data: $target: not a regular file (a device, FIFO or folder): refusing to replace it" \
+        data --repr melody --bars 2 --quiet "$data/pop909/002" -o "$target"
+done
+check "data -o /dev/null: /dev/null is still a device" test -c /dev/null
+check "data -o FIFO: the FIFO is still a FIFO" test -p out.fifo
+rm -f out.fifo
+
 exit $fail

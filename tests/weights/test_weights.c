@@ -901,12 +901,23 @@ static void test_writer_atomic(void)
     expect_write_refused(path, &model.hp, model.tensors, (size_t)model.n_tensors, NULL, 0,
                          MV_WEIGHTS_ERR_IO, "cannot create a temporary file", "no folder");
 
-    /* rename onto a folder fails after the temporary file is complete */
+    /* a folder, FIFO or device is refused before anything is written: the
+     * rename would replace it (as root, `-o /dev/null` replaced /dev/null) */
     in_tmp(path, sizeof path, "a_folder");
     CHECK(mkdir(path, 0755) == 0);
     expect_write_refused(path, &model.hp, model.tensors, (size_t)model.n_tensors, NULL, 0,
-                         MV_WEIGHTS_ERR_IO, "cannot write", "onto a folder");
+                         MV_WEIGHTS_ERR_IO, "not a regular file", "onto a folder");
     rmdir(path);
+    in_tmp(path, sizeof path, "a_fifo");
+    CHECK(mkfifo(path, 0644) == 0);
+    expect_write_refused(path, &model.hp, model.tensors, (size_t)model.n_tensors, NULL, 0,
+                         MV_WEIGHTS_ERR_IO, "not a regular file", "onto a FIFO");
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+    unlink(path);
+    expect_write_refused("/dev/null", &model.hp, model.tensors, (size_t)model.n_tensors, NULL, 0,
+                         MV_WEIGHTS_ERR_IO, "not a regular file", "onto /dev/null");
+    CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
 
     /* a write that fails half-way (file size limit) leaves the old file intact */
     in_tmp(path, sizeof path, "kept.mvae");
