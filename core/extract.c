@@ -75,8 +75,7 @@ static int build_segments(const mv_midi_file *f, const mv_extract_config *cfg, i
     return n;
 }
 
-/* Whether name is one of the comma-separated names in list (any case). */
-static int name_in_list(const char *name, const char *list)
+int extract_track_named(const char *name, const char *list)
 {
     size_t len = strlen(name);
     for (const char *p = list;; p++) {
@@ -91,7 +90,7 @@ static int name_in_list(const char *name, const char *list)
 static int track_matches(const mv_midi_file *f, const mv_extract_config *cfg, int track)
 {
     if (!cfg->track_name) return 1;
-    return track < (int)f->n_tracks && name_in_list(f->tracks[track].name, cfg->track_name);
+    return track < (int)f->n_tracks && extract_track_named(f->tracks[track].name, cfg->track_name);
 }
 
 /* The voice a note belongs to, or -1 when the representation does not use it. */

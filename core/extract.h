@@ -50,6 +50,10 @@ typedef struct mv_extract_stats {
  * Returns 0 to go on, non-zero to stop (the value is returned by extract). */
 typedef int (*mv_window_fn)(void *ctx, const void *tokens, uint32_t bar, int32_t transpose);
 
+/* Whether a track name is one of the comma-separated names of a --track list
+ * (any case): the match extract_windows makes. */
+int extract_track_named(const char *name, const char *list);
+
 /* Checks a configuration; 0, or -1 with the reason in err. */
 int extract_config_check(const mv_extract_config *cfg, char *err, size_t errlen);
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "phrase_variety.h"
 #include "midi_read.h"
@@ -92,20 +91,6 @@ mv_extract_config sequence_extract_config(const mv_hparams *hp, const char *trac
     return c;
 }
 
-/* Whether name is one of the comma-separated names in list (any case), as
- * extract.c matches --track. */
-static int track_named(const char *name, const char *list)
-{
-    size_t len = strlen(name);
-    for (const char *p = list;; p++) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        if (n == len && strncasecmp(p, name, n) == 0) return 1;
-        if (!comma) return 0;
-        p = comma;
-    }
-}
-
 /* The file's track names, quoted and comma-separated, into out. */
 static void list_tracks(const mv_midi_file *f, char *out, size_t n)
 {
@@ -133,7 +118,7 @@ static int explain_no_notes(const char *path, const mv_hparams *hp, const char *
             continue;
         }
         pitched++;
-        if (track && n->track < f->n_tracks && track_named(f->tracks[n->track].name, track))
+        if (track && n->track < f->n_tracks && extract_track_named(f->tracks[n->track].name, track))
             on_track++;
     }
     char tracks[600], none[64];
@@ -160,7 +145,7 @@ static int explain_no_notes(const char *path, const mv_hparams *hp, const char *
     if (track && !on_track) {
         int any = 0;
         for (uint32_t t = 0; t < f->n_tracks; t++)
-            any |= track_named(f->tracks[t].name, track);
+            any |= extract_track_named(f->tracks[t].name, track);
         if (!any && tracks[0])
             snprintf(err, errlen,
                      "%s: %s: no track matched --track %s (the file's tracks: %s); give one of "
