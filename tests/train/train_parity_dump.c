@@ -41,8 +41,8 @@ int main(int argc, char **argv)
     }
     const int roll = argc == 3;
     /* two layers everywhere, short bars, odd sizes */
-    const mv_hparams melody = {MV_REPR_MELODY, 90, 21, 3, 4, 6, 7, 2, 5, 2, 9, 2};
-    const mv_hparams piano = {MV_REPR_ROLL, 2 * 11, 50, 3, 4, 6, 7, 2, 5, 2, 9, 2};
+    const mv_hparams melody = {MV_REPR_MELODY, 90, 21, 3, 4, 6, 7, 2, 5, 2, 9, 2, 0};
+    const mv_hparams piano = {MV_REPR_ROLL, 2 * 11, 50, 3, 4, 6, 7, 2, 5, 2, 9, 2, 0};
     const mv_hparams hp = roll ? piano : melody;
     enum { B = 4 };
     const int T = (int)hparams_seq_len(&hp), K = (int)hp.n_classes, Z = (int)hp.z_size;
