@@ -570,14 +570,17 @@ static int setup(run *r)
     fprintf(stderr,
             "morphvae train: %s, %d thread%s%s; %s, %s %u bars x %u steps, %llu training "
             "windows; model %llu parameters (z %u, encoder %ux%u, conductor %ux%u, decoder "
-            "%ux%u); batch %lld; %s\n",
+            "%ux%u%s); batch %lld; %s\n",
             dist_describe(), r->o.threads, r->o.threads > 1 ? "s" : "",
             dist_size() > 1 ? " each" : "", r->o.corpus_path,
             repr_name(r->ck.hp.repr), r->ck.hp.n_bars, r->ck.hp.steps_per_bar,
             (unsigned long long)r->n_train, (unsigned long long)model_param_count(&r->ck.hp),
             r->ck.hp.z_size, r->ck.hp.enc_layers, r->ck.hp.enc_size, r->ck.hp.cond_layers,
             r->ck.hp.cond_size, r->ck.hp.dec_layers, r->ck.hp.dec_size,
-            (long long)r->ck.num.batch, be_describe());
+            r->ck.hp.chords ? ", chord input" : "", (long long)r->ck.num.batch, be_describe());
+    if (r->ck.hp.chords)
+        fprintf(stderr, "morphvae train: chords from the corpus, each window's withheld with "
+                        "probability %.2f\n", r->ck.num.chord_dropout);
     const char *slow = be_warning();
     if (slow) fprintf(stderr, "morphvae train: warning: %s\n", slow);
     if (r->o.init)
