@@ -606,16 +606,6 @@ static void load_window(run *r, int split, uint64_t i, int b)
     memcpy(r->chords + (size_t)b * T, corpus_window_chords(r->corpus, split, i), T);
 }
 
-/* Chord dropout: each training window's chords all withheld with probability
- * chord_dropout, drawn from the window's own stream (as its other draws, so
- * that it does not depend on the processes sharing the batch). */
-static void drop_chords(run *r)
-{
-    const size_t T = hparams_seq_len(&r->ck.hp);
-    for (int b = 0; b < r->share_n; b++)
-        if (rng_uniform(&r->seq_rng[b]) < r->ck.num.chord_dropout)
-            memset(r->chords + (size_t)b * T, MV_CHORD_NONE, T);
-}
 
 /* The forward pass over the first n windows of the batch. */
 static vae_stats forward_batch(run *r, const real *eps, int n, const vae_loss_cfg *loss,
@@ -649,7 +639,10 @@ static void next_batch(run *r)
 }
 
 /* The whole batch's noise, in one process's order: eps, then a seed for each
- * sequence's stream; this process keeps its share. */
+ * sequence's stream, then (chord models) each window's chord dropout coin;
+ * this process keeps its share. The coins come last so that the draws before
+ * them, and the sequences' streams, are those of a model without chords (a
+ * warm start from one has its step-0 loss). */
 static void draw_noise(run *r)
 {
     const int B = (int)r->ck.num.batch, Z = (int)r->ck.hp.z_size;
@@ -664,6 +657,10 @@ static void draw_noise(run *r)
         uint64_t high = rng_u32(rng), low = rng_u32(rng); /* in this order, on every compiler */
         if (b >= lo && b < hi) rng_seed(&r->seq_rng[b - lo], high << 32 | low);
     }
+    const size_t T = hparams_seq_len(&r->ck.hp);
+    for (int b = 0; b < B && r->chords; b++) /* withhold all the window's chords */
+        if (rng_uniform(rng) < r->ck.num.chord_dropout && b >= lo && b < hi)
+            memset(r->chords + (size_t)(b - lo) * T, MV_CHORD_NONE, T);
 }
 
 /* Validation on evenly spaced windows of the valid split (the train split if it
@@ -906,7 +903,6 @@ static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta,
     train_state *st = &r->ck.st;
     next_batch(r);
     draw_noise(r);
-    if (r->chords) drop_chords(r);
     *p = schedule_sample_prob(r->ck.num.sampling_rate, (long)r->ck.num.sampling_start,
                               r->ck.num.sampling_max, (long)st->step);
     r->m.word_dropout = (real)r->ck.num.word_dropout;
