@@ -79,13 +79,16 @@ static void put_weights_json(FILE *f, const mv_weights *w)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: write_sample OUT.mvae OUT.json\n");
+    if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "chords"))) {
+        fprintf(stderr, "usage: write_sample OUT.mvae OUT.json [chords]\n");
         return 2;
     }
     sample_model m;
     char err[512];
-    if (sample_model_init(&m, "tiny", 7) != 0) {
+    mv_hparams hp;
+    hparams_preset("tiny", &hp);
+    hp.chords = argc == 4 ? MV_CHORDS_V1 : MV_CHORDS_NONE; /* a format version 2 file */
+    if (sample_model_init_hp(&m, &hp, 7) != 0) {
         fprintf(stderr, "write_sample: cannot build the sample model\n");
         return 1;
     }
