@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "carver.h"
+#include "chord.h"
 #include "decoder_testing.h"
 #include "kernels.h"
 #include "packed_model.h"
@@ -38,6 +39,11 @@ struct mv_decoder {
     float *enc_last;      /* [B, 2E]: last fw h | last bw h */
     float *enc_seq[2];    /* [T, B, 2E]: outputs of a layer for the next, when layers > 1 */
     int32_t *column;      /* [B] scratch of the representation's input */
+    /* chord input (chord-conditioned models): ids [max_batch, T] of
+     * decoder_set_chords for its first chord_rows rows; the rest have none */
+    uint8_t *chords;
+    int chord_rows;
+    float *chord_x; /* [MV_CHORD_FEATURES] scratch */
 };
 
 
@@ -79,6 +85,8 @@ static void layout_buffers(mv_decoder *d, carver *cv)
         d->enc_seq[1] = carve(cv, T * B * 2 * E * F);
     }
     d->column = carve(cv, B * sizeof(int32_t));
+    d->chord_x = carve(cv, MV_CHORD_FEATURES * F);
+    d->chords = carve(cv, B * T);
 }
 
 /* A decoder over the packed matrices p (made by the caller), or NULL. */
@@ -192,15 +200,46 @@ static void bar_begin(mv_decoder *d, int batch, int bar)
     matmul_packed_acc(d->bar_bias, 4 * D, e, C, d->p->dec0_emb, batch, C, 4 * D);
 }
 
-/* One token-decoder step from the previous steps prev (row b at prev + b *
+void decoder_set_chords(mv_decoder *d, const uint8_t *chords, int batch)
+{
+    const size_t T = hparams_seq_len(&d->m->hp);
+    d->chord_rows = 0;
+    if (!chords || !d->m->dec[0].w_chord || !batch_ok(d, batch)) return;
+    memcpy(d->chords, chords, (size_t)batch * T);
+    d->chord_rows = batch;
+}
+
+/* Layer 0's chord part of the gates at step t: chord_features(id) W_chord,
+ * the features' nonzero rows added in feature order (no chord adds nothing,
+ * so a row without chords computes what an unconditioned model does). */
+static void add_chords(mv_decoder *d, int batch, int t)
+{
+    const int G = 4 * (int)d->m->hp.dec_size, T = (int)hparams_seq_len(&d->m->hp);
+    const float *w = d->m->dec[0].w_chord;
+    for (int b = 0; b < batch && b < d->chord_rows; b++) {
+        const uint8_t id = d->chords[(size_t)b * T + t];
+        if (id == MV_CHORD_NONE) continue;
+        chord_features(id, d->chord_x);
+        float *g = d->gates + (size_t)b * G;
+        for (int k = 0; k < MV_CHORD_FEATURES; k++) {
+            const float x = d->chord_x[k];
+            if (x == 0) continue;
+            const float *row = w + (size_t)k * G;
+            for (int j = 0; j < G; j++) g[j] += x * row[j];
+        }
+    }
+}
+
+/* One token-decoder step t from the previous steps prev (row b at prev + b *
  * stride bytes; NULL: none): logits [batch, K] at stride ldl. */
-static void bar_step(mv_decoder *d, int batch, const void *prev, size_t stride, float *logits,
-                     int ldl)
+static void bar_step(mv_decoder *d, int batch, int t, const void *prev, size_t stride,
+                     float *logits, int ldl)
 {
     const mv_model *m = d->m;
     const int D = (int)m->hp.dec_size, L = (int)m->hp.dec_layers, K = (int)m->hp.n_classes;
     memcpy(d->gates, d->bar_bias, (size_t)batch * 4 * D * sizeof(float));
     d->repr->add_input(d->gates, 4 * D, m->dec[0].w_x, 4 * D, prev, stride, K, batch, d->column);
+    if (d->chord_rows) add_chords(d, batch, t);
     lstm_step_from_gates(&d->p->dec[0], d->gates, d->dec_c[0], d->dec_h[0], batch);
     for (int l = 1; l < L; l++)
         lstm_step(&d->p->dec[l], d->dec_h[l - 1], D, d->gates, d->dec_c[l], d->dec_h[l], batch);
@@ -217,7 +256,7 @@ static void generate_bar(mv_decoder *d, int batch, int bar, float temperature, m
     if (!rngs) temperature = 0;
     bar_begin(d, batch, bar);
     for (int s = 0; s < S; s++) {
-        bar_step(d, batch, d->prev, step, d->logits, K);
+        bar_step(d, batch, bar * S + s, d->prev, step, d->logits, K);
         for (int b = 0; b < batch; b++) {
             char *prev = (char *)d->prev + b * step, *at = out + b * ld + s * step;
             d->repr->sample(d->logits + (size_t)b * K, K, temperature, rngs ? &rngs[b] : NULL,
@@ -267,7 +306,7 @@ void decoder_logits(mv_decoder *d, const float *z, mv_window in, int batch, floa
         for (int s = 0; s < S; s++) {
             const int t = bar * S + s;
             const char *prev = t ? (const char *)in.steps + (t - 1) * step : NULL;
-            bar_step(d, batch, prev, T * step, logits + (size_t)t * K, T * K);
+            bar_step(d, batch, t, prev, T * step, logits + (size_t)t * K, T * K);
         }
     }
 }

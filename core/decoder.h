@@ -31,6 +31,16 @@ void decoder_free(mv_decoder *d);
  * classes or as independent Bernoulli bits. Every call below with batch
  * outside 1..max_batch, or a window of the other kind, does nothing. */
 
+/* Chords for the calls that follow (decode, decode_bar, logits), for a
+ * chord-conditioned model (hparams' chords): chords [batch, n_bars *
+ * steps_per_bar] chord ids (core/chord.h), row b for sequence b, the id of
+ * step t conditioning the prediction of step t; sequences past batch, and
+ * all when chords is NULL, have none (0 everywhere), which decodes exactly as
+ * the model without its chord input. Copied, so the caller's array may go;
+ * ignored by a model without chord input and by an out-of-range batch. The
+ * encoder never reads chords. */
+void decoder_set_chords(mv_decoder *d, const uint8_t *chords, int batch);
+
 /* Full decode. z: [batch, Z]; out: [batch, n_bars*steps_per_bar] steps.
  * temperature 0 is greedy (argmax; a bit set where its logit is > 0; rngs
  * may be NULL); otherwise each sequence b draws from softmax(logits /

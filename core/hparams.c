@@ -10,12 +10,12 @@ typedef struct {
 
 /* repr, classes, min_pitch, bars, steps, z, enc, enc_l, cond, cond_l, dec, dec_l */
 static const named_hparams presets[] = {
-    {"mel_2bar", {MV_REPR_MELODY, 90, 21, 2, 16, 256, 256, 1, 256, 1, 256, 2}},
-    {"mel_4bar", {MV_REPR_MELODY, 90, 21, 4, 16, 256, 256, 1, 256, 1, 256, 2}},
-    {"drums_2bar", {MV_REPR_DRUMS, 512, 0, 2, 16, 256, 256, 1, 256, 1, 256, 2}},
-    {"roll_2bar", {MV_REPR_ROLL, 176, 21, 2, 16, 256, 256, 1, 256, 1, 256, 2}},
-    {"large", {MV_REPR_MELODY, 90, 21, 4, 16, 512, 512, 1, 512, 1, 512, 2}},
-    {"tiny", {MV_REPR_MELODY, 90, 21, 2, 16, 16, 16, 1, 16, 1, 16, 2}},
+    {"mel_2bar", {MV_REPR_MELODY, 90, 21, 2, 16, 256, 256, 1, 256, 1, 256, 2, 0}},
+    {"mel_4bar", {MV_REPR_MELODY, 90, 21, 4, 16, 256, 256, 1, 256, 1, 256, 2, 0}},
+    {"drums_2bar", {MV_REPR_DRUMS, 512, 0, 2, 16, 256, 256, 1, 256, 1, 256, 2, 0}},
+    {"roll_2bar", {MV_REPR_ROLL, 176, 21, 2, 16, 256, 256, 1, 256, 1, 256, 2, 0}},
+    {"large", {MV_REPR_MELODY, 90, 21, 4, 16, 512, 512, 1, 512, 1, 512, 2, 0}},
+    {"tiny", {MV_REPR_MELODY, 90, 21, 2, 16, 16, 16, 1, 16, 1, 16, 2, 0}},
 };
 
 int hparams_preset(const char *name, mv_hparams *hp)
@@ -85,7 +85,8 @@ int hparams_check(const mv_hparams *hp, char *err, size_t errlen)
         check_range("cond_size", hp->cond_size, 1, MV_MAX_SIZE, err, errlen) ||
         check_range("cond_layers", hp->cond_layers, 1, MV_MAX_LAYERS, err, errlen) ||
         check_range("dec_size", hp->dec_size, 1, MV_MAX_SIZE, err, errlen) ||
-        check_range("dec_layers", hp->dec_layers, 1, MV_MAX_LAYERS, err, errlen))
+        check_range("dec_layers", hp->dec_layers, 1, MV_MAX_LAYERS, err, errlen) ||
+        check_range("chords", hp->chords, MV_CHORDS_NONE, MV_CHORDS_V1, err, errlen))
         return -1;
     if (hp->n_bars * hp->steps_per_bar > MV_MAX_STEPS) {
         snprintf(err, errlen, "sequence of %u bars x %u steps exceeds %u steps", hp->n_bars,

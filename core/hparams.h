@@ -16,7 +16,16 @@ enum mv_repr {
 #define MV_MAX_SIZE 8192    /* largest layer / z / class count a file may declare */
 #define MV_MAX_STEPS 4096   /* largest n_bars * steps_per_bar */
 
-/* All fields are u32 in the file, in this order. */
+/* The chord input of a model (issue 20): none, or core/chord.h's vocabulary
+ * (chord_features: 24 inputs a step) into the token decoder's first layer. */
+enum mv_chord_input {
+    MV_CHORDS_NONE = 0,
+    MV_CHORDS_V1 = 1,
+};
+
+/* All fields are u32 in the file, in this order; chords is stored in the high
+ * half of repr's field, in files of format version 2 only, so that an
+ * unconditioned model's file is what it was (docs/weights-format.md). */
 typedef struct mv_hparams {
     uint32_t repr;          /* enum mv_repr */
     uint32_t n_classes;     /* output units per step = size of the one-hot token input */
@@ -30,9 +39,10 @@ typedef struct mv_hparams {
     uint32_t cond_layers;
     uint32_t dec_size;      /* token decoder LSTM units */
     uint32_t dec_layers;
+    uint32_t chords;        /* enum mv_chord_input */
 } mv_hparams;
 
-#define MV_HPARAMS_FIELDS 12
+#define MV_HPARAMS_FIELDS 12 /* u32 fields in the file's header (chords shares the first) */
 
 /* Named reference configurations ("mel_2bar", "mel_4bar", "drums_2bar", "roll_2bar",
  * "large", "tiny"). Returns 0 and fills *hp, or -1 if the name is unknown. */

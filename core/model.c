@@ -27,6 +27,8 @@ static const float **model_slot(mv_model *m, const mv_tensor_spec *s)
         return &m->lstm[s->part][s->layer].w_h;
     case MV_ROLE_LSTM_BIAS:
         return &m->lstm[s->part][s->layer].b;
+    case MV_ROLE_LSTM_W_CHORD:
+        return &m->lstm[s->part][s->layer].w_chord;
     case MV_ROLE_DENSE_W:
         m->dense[s->part].n_in = rows;
         m->dense[s->part].n_out = cols;

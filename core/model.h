@@ -13,6 +13,8 @@ typedef struct mv_lstm_weights {
     const float *w_x; /* [n_in, 4H], NULL when n_in == 0 */
     const float *w_h; /* [H, 4H] */
     const float *b;   /* [4H] */
+    const float *w_chord; /* [MV_CHORD_FEATURES, 4H]: chord input, token decoder layer 0 of a
+                             chord-conditioned model; NULL otherwise */
     int n_in, n_hidden;
 } mv_lstm_weights;
 
@@ -30,7 +32,7 @@ typedef struct mv_model {
         struct {
             mv_lstm_weights enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
             mv_lstm_weights cond[MV_MAX_LAYERS];
-            mv_lstm_weights dec[MV_MAX_LAYERS]; /* dec[0].w_x: [K + C, 4D] */
+            mv_lstm_weights dec[MV_MAX_LAYERS]; /* dec[0].w_x: [K + C, 4D], dec[0].w_chord */
         };
         mv_lstm_weights lstm[MV_LSTM_STACKS][MV_MAX_LAYERS];
     };

@@ -2,6 +2,8 @@
 
 #include <stdio.h>
 
+#include "chord.h"
+
 #define MV_ALIGN_FLOATS 16 /* 64 bytes */
 
 /* The table being filled, and the next tensor's offset in a parameter block. */
@@ -82,6 +84,13 @@ static void fill(layout *lo, const mv_hparams *hp)
     for (int l = 0; l < (int)hp->dec_layers; l++)
         add_lstm(lo, "decoder", MV_DEC, l, l ? D : K + C, D);
     add_dense(lo, "decoder.out", MV_DEC_OUT, D, K);
+
+    /* Chord input: the features of the step being predicted into layer 0's
+     * gates. Last, so that every other tensor keeps its offset and an
+     * unconditioned model's block is a prefix of the conditioned one's (a warm
+     * start copies it and leaves this zero). */
+    if (hp->chords)
+        add(lo, "decoder.l0.w_chord", MV_CHORD_FEATURES, 4 * D, MV_ROLE_LSTM_W_CHORD, MV_DEC, 0);
 }
 
 int model_layout(const mv_hparams *hp, mv_tensor_spec out[MV_MAX_TENSORS])

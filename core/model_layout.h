@@ -32,6 +32,7 @@ typedef enum mv_tensor_role {
     MV_ROLE_LSTM_W_X,  /* [n_in, 4H]; absent where the input is (conductor layer 0) */
     MV_ROLE_LSTM_W_H,  /* [H, 4H] */
     MV_ROLE_LSTM_BIAS, /* [4H] */
+    MV_ROLE_LSTM_W_CHORD, /* [MV_CHORD_FEATURES, 4H]: the chord input (chord-conditioned models) */
     MV_ROLE_DENSE_W,   /* [n_in, n_out] */
     MV_ROLE_DENSE_BIAS /* [n_out] */
 } mv_tensor_role;

@@ -20,7 +20,10 @@
  * call runs at most steps + 2 teacher-forced forward passes, steps backward
  * passes and steps + 2 greedy decodes, so the plugin's worker can run it with a
  * bounded time. Melody, drum and piano-roll models (a roll window: [T][K] of
- * 0/1 bytes, core/tokens.h, normalised as decoding leaves it). */
+ * 0/1 bytes, core/tokens.h, normalised as decoding leaves it). A
+ * chord-conditioned model is refined without chords (its chord input zero:
+ * the model as it plays with chords off), whatever decoder_set_chords gave
+ * the decoder it was made from; the z found is then decoded with chords. */
 #ifndef MV_REFINE_H
 #define MV_REFINE_H
 

@@ -22,7 +22,8 @@
 #error "tensors are used in place from the little-endian file: build on a little-endian machine"
 #endif
 
-_Static_assert(sizeof(mv_hparams) == 4 * MV_HPARAMS_FIELDS, "hparams are read as u32 fields");
+_Static_assert(sizeof(mv_hparams) == 4 * (MV_HPARAMS_FIELDS + 1),
+               "hparams are the header's u32 fields and chords");
 
 #define MAGIC "MORPHVAE"
 #define ENDIAN_MARKER 0x01020304u
@@ -299,15 +300,26 @@ static int read_header(const report *r, const unsigned char *b, size_t n, mv_hpa
         return fail(r, MV_WEIGHTS_ERR_ENDIAN, "endianness marker is 0x%08x, expected 0x%08x",
                     marker, ENDIAN_MARKER);
     uint32_t version = rd32(b + OFF_VERSION);
-    if (version != MV_WEIGHTS_VERSION)
-        return fail(r, MV_WEIGHTS_ERR_VERSION, "format version %u, this build reads version %d",
-                    version, MV_WEIGHTS_VERSION);
+    if (version != MV_WEIGHTS_VERSION_PLAIN && version != MV_WEIGHTS_VERSION)
+        return fail(r, MV_WEIGHTS_ERR_VERSION, "format version %u, this build reads versions "
+                    "%d and %d", version, MV_WEIGHTS_VERSION_PLAIN, MV_WEIGHTS_VERSION);
 
     if (n < OFF_DIRECTORY)
         return fail(r, MV_WEIGHTS_ERR_TRUNCATED,
                     "truncated in the hyperparameters (%zu of %d header bytes)", n, HEADER_SIZE);
     uint32_t *fields = (uint32_t *)hp;
     for (int i = 0; i < MV_HPARAMS_FIELDS; i++) fields[i] = rd32(b + OFF_HPARAMS + 4 * i);
+    /* version 2: the chord input in the high half of the first field (a
+     * version 1 file keeps it whole: hparams_check names a representation
+     * with high bits as unknown) */
+    hp->chords = 0;
+    if (version == MV_WEIGHTS_VERSION) {
+        hp->chords = hp->repr >> 16;
+        hp->repr &= 0xffff;
+        if (hp->chords == MV_CHORDS_NONE)
+            return fail(r, MV_WEIGHTS_ERR_HPARAMS, "bad hyperparameters: format version %d "
+                        "without a chord input", MV_WEIGHTS_VERSION);
+    }
     char why[160];
     if (hparams_check(hp, why, sizeof why) != 0)
         return fail(r, MV_WEIGHTS_ERR_HPARAMS, "bad hyperparameters: %s", why);
@@ -902,10 +914,11 @@ static unsigned char *build_head(const mv_hparams *hp, const mv_tensor *const *b
     unsigned char *h = calloc(1, (size_t)payload_offset);
     if (!h) return NULL;
     memcpy(h, MAGIC, 8);
-    wr32(h + OFF_VERSION, MV_WEIGHTS_VERSION);
+    wr32(h + OFF_VERSION, hp->chords ? MV_WEIGHTS_VERSION : MV_WEIGHTS_VERSION_PLAIN);
     wr32(h + OFF_ENDIAN, ENDIAN_MARKER);
     const uint32_t *fields = (const uint32_t *)hp;
     for (int i = 0; i < MV_HPARAMS_FIELDS; i++) wr32(h + OFF_HPARAMS + 4 * i, fields[i]);
+    wr32(h + OFF_HPARAMS, hp->repr | hp->chords << 16);
 
     uint64_t offset = 0;
     uint32_t payload_crc = 0;

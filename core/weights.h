@@ -11,7 +11,12 @@
 #include "hparams.h"
 #include "model_layout.h"
 
-#define MV_WEIGHTS_VERSION 1
+/* Version 1: a model without chord input; version 2: the same layout, with
+ * the chord input (hparams' chords) in the high half of the first
+ * hyperparameter field, so that a reader of version 1 refuses it by its
+ * version instead of misreading it. The writer writes 1 whenever it can. */
+#define MV_WEIGHTS_VERSION 2
+#define MV_WEIGHTS_VERSION_PLAIN 1
 #define MV_META_KEY_MAX 128 /* including the terminating NUL */
 
 /* Failure classes of weights_read; each has its own message. */

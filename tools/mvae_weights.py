@@ -4,7 +4,8 @@
     import mvae_weights
     hparams, tensors, metadata = mvae_weights.read("model.mvae")
 
-hparams is a dict of the 12 hyperparameters, tensors a dict name -> float32
+hparams is a dict of the 12 hyperparameters and chords (the chord input:
+0 none, 1 core/chord.h's 24 features; format version 2 only), tensors a dict name -> float32
 array (row-major, shaped as stored), metadata a dict key -> str, float32 array
 or int64 array. Both checksums are verified; any problem raises WeightsError
 naming the file. As a script it prints a summary, or everything as JSON:
@@ -20,7 +21,7 @@ import zlib
 import numpy as np
 
 MAGIC = b"MORPHVAE"
-VERSION = 1
+VERSION = 2  # version 1 without a chord input; 2 with one, in repr's high half
 ENDIAN_MARKER = 0x01020304
 ALIGN = 64
 HPARAMS = ("repr", "n_classes", "min_pitch", "n_bars", "steps_per_bar", "z_size",
@@ -59,9 +60,15 @@ def parse(data, name="<bytes>"):
      payload_size, payload_crc, header_crc) = HEADER.unpack_from(data)
     if marker != ENDIAN_MARKER:
         fail(f"endianness marker is 0x{marker:08x}, expected 0x{ENDIAN_MARKER:08x}")
-    if version != VERSION:
-        fail(f"format version {version}, this reader reads version {VERSION}")
+    if version not in (1, VERSION):
+        fail(f"format version {version}, this reader reads versions 1 and {VERSION}")
     hparams = dict(zip(HPARAMS, struct.unpack("<12I", hp_bytes)))
+    hparams["chords"] = 0
+    if version == VERSION:
+        hparams["chords"] = hparams["repr"] >> 16
+        hparams["repr"] &= 0xFFFF
+        if hparams["chords"] == 0:
+            fail(f"bad hyperparameters: format version {VERSION} without a chord input")
     if n_tensors == 0 or table_size != n_tensors * ENTRY.size:
         fail(f"tensor table of {table_size} bytes does not hold {n_tensors} entries")
     meta_start = HEADER.size + table_size

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chord.h"
 #include "cli.h"
 #include "commands.h"
 #include "tokens.h"
@@ -48,6 +49,9 @@ static void print_hparams(const mv_hparams *hp)
            hp->enc_layers);
     printf("  %-14s %u units x %u layers\n", "conductor", hp->cond_size, hp->cond_layers);
     printf("  %-14s %u units x %u layers\n", "decoder", hp->dec_size, hp->dec_layers);
+    if (hp->chords)
+        printf("  %-14s %d features a step into the token decoder (vocabulary %u)\n", "chords",
+               MV_CHORD_FEATURES, hp->chords);
     printf("  %-14s %llu (%.1f MB as float32)\n", "parameters", (unsigned long long)params,
            (double)params * 4.0 / 1e6);
 }
@@ -153,7 +157,8 @@ int cmd_info(int argc, char **argv)
         fprintf(stderr, "morphvae info: %s\n", err);
         return 1;
     }
-    printf("%s: morphvae weights, format version %d\n", argv[1], MV_WEIGHTS_VERSION);
+    printf("%s: morphvae weights, format version %d\n", argv[1],
+           weights_hparams(w)->chords ? MV_WEIGHTS_VERSION : MV_WEIGHTS_VERSION_PLAIN);
     print_hparams(weights_hparams(w));
     print_tensors(w);
     print_meta(w);

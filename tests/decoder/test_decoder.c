@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "chord.h"
 #include "decoder.h"
 #include "decoder_testing.h"
 #include "kernels.h"
@@ -496,6 +497,79 @@ static void test_bind_errors(void)
     test_model_free(&tm);
 }
 
+/* ---- chords ---- */
+
+/* A chord model whose other tensors are those of a model without chords
+ * (the chord kernel is the layout's last tensor and takes no draw from
+ * test_model_make): without chords it decodes bit for bit as that model; a
+ * sequence's chords change its logits and no other sequence's; per-bar
+ * decoding and a sequence alone give what the full batch decode gives. */
+static void test_chords(void)
+{
+    const mv_hparams plain = test_hparams_odd();
+    mv_hparams hp = plain;
+    hp.chords = MV_CHORDS_V1;
+    test_model tm, tp;
+    CHECK(test_model_make(&tm, &hp, 5) == 0 && test_model_make(&tp, &plain, 5) == 0);
+    const int Z = (int)hp.z_size, T = (int)hparams_seq_len(&hp), S = (int)hp.steps_per_bar;
+    const int K = (int)hp.n_classes, B = 4, pos = 2;
+    mv_decoder *d = decoder_create(&tm.model, B), *dp = decoder_create(&tp.model, B);
+    mv_decoder *solo = decoder_create(&tm.model, 1);
+    CHECK(d && dp && solo);
+    mv_rng rng;
+    rng_seed(&rng, 41);
+    float z[4 * 64];
+    random_z(&rng, z, B * Z);
+    uint8_t chords[4 * 64];
+    for (int i = 0; i < B * T; i++) /* the last sequence has none */
+        chords[i] = i >= (B - 1) * T ? MV_CHORD_NONE : (uint8_t)(1 + rng_u32(&rng) % 180);
+    int32_t a[4 * 64], b[4 * 64], bars[4 * 64], bar_tokens[4 * 64], prev[4], alone[64];
+    float *la = malloc((size_t)B * T * K * sizeof *la), *lb = malloc((size_t)B * T * K * sizeof *lb);
+
+    decoder_decode(dp, z, B, 0, NULL, window_tokens(a));
+    decoder_decode(d, z, B, 0, NULL, window_tokens(b));
+    CHECK_MSG(!memcmp(a, b, sizeof(int32_t) * B * T), "no chords: not the model without them");
+    decoder_logits(dp, z, window_tokens(a), B, la);
+    decoder_logits(d, z, window_tokens(a), B, lb);
+    CHECK(!memcmp(la, lb, sizeof(float) * B * T * K));
+
+    decoder_set_chords(d, chords, B);
+    decoder_logits(d, z, window_tokens(a), B, lb);
+    const size_t last = (size_t)(B - 1) * T * K;
+    int changed = 0;
+    for (size_t i = 0; i < last; i++) changed += la[i] != lb[i];
+    CHECK_MSG(changed > (int)last / 2, "chords changed %d of %zu logits", changed, last);
+    CHECK(!memcmp(la + last, lb + last, sizeof(float) * T * K));
+
+    mv_rng ra[4], r1;
+    seed_rngs(ra, B, 300);
+    decoder_decode(d, z, B, 1.0f, ra, window_tokens(b));
+    seed_rngs(ra, B, 300);
+    decoder_conduct(d, z, B);
+    for (int i = 0; i < B; i++) prev[i] = -1;
+    for (int bar = 0; bar < (int)hp.n_bars; bar++) {
+        decoder_decode_bar(d, B, bar, window_tokens(prev), 1.0f, ra, window_tokens(bar_tokens));
+        for (int i = 0; i < B; i++) {
+            memcpy(bars + i * T + bar * S, bar_tokens + i * S, sizeof(int32_t) * S);
+            prev[i] = bar_tokens[i * S + S - 1];
+        }
+    }
+    CHECK_MSG(!memcmp(b, bars, sizeof(int32_t) * B * T), "chords: per-bar decoding differs");
+    decoder_set_chords(solo, chords + pos * T, 1);
+    rng_seed(&r1, 300 + (uint64_t)pos * 7919);
+    decoder_decode(solo, z + pos * Z, 1, 1.0f, &r1, window_tokens(alone));
+    CHECK_MSG(!memcmp(alone, b + pos * T, sizeof(int32_t) * T), "chords: alone differs");
+
+    /* NULL takes them away again */
+    decoder_set_chords(d, NULL, B);
+    decoder_logits(d, z, window_tokens(a), B, lb);
+    CHECK(!memcmp(la, lb, sizeof(float) * B * T * K));
+
+    free(la), free(lb);
+    decoder_free(d), decoder_free(dp), decoder_free(solo);
+    test_model_free(&tm), test_model_free(&tp);
+}
+
 int main(void)
 {
     mv_hparams tiny;
@@ -504,6 +578,7 @@ int main(void)
     const mv_hparams odd = test_hparams_odd();
     test_against_reference(&odd, "odd sizes, 2-layer encoder and conductor");
     test_determinism();
+    test_chords();
     const mv_hparams roll = small_roll_hparams();
     test_against_reference(&roll, "piano roll");
     test_roll_decoding();

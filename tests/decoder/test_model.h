@@ -61,7 +61,7 @@ static inline const mv_tensor *test_model_tensor(const test_model *tm, const cha
  * counts above 1 everywhere, n_in not a multiple of 4. */
 static inline mv_hparams test_hparams_odd(void)
 {
-    mv_hparams hp = {MV_REPR_MELODY, 90, 21, 3, 5, 23, 19, 2, 37, 2, 70, 2};
+    mv_hparams hp = {MV_REPR_MELODY, 90, 21, 3, 5, 23, 19, 2, 37, 2, 70, 2, 0};
     return hp;
 }
 

@@ -97,12 +97,15 @@ static void test_decoding_allocates_nothing(const mv_hparams *hp)
     rng_seed(&rng, 3);
     random_z(&rng, z, max_batch * Z);
     for (int i = 0; i < max_batch; i++) rng_seed(&rngs[i], (uint64_t)i);
+    uint8_t *chords = malloc((size_t)max_batch * T);
+    for (int i = 0; i < max_batch * T; i++) chords[i] = (uint8_t)(i % 181);
 
     counting = 1;
     allocations = 0;
     for (int i = 0; i < 1000; i++) {
         const int batch = 1 + i % max_batch;
         const float temperature = (i % 3) * 0.5f; /* greedy, 0.5, 1.0 */
+        decoder_set_chords(d, i % 2 ? chords : NULL, batch); /* a chord model's input */
         decoder_decode(d, z, batch, temperature, temperature > 0 ? rngs : NULL,
                        window_tokens(tokens));
         decoder_encode(d, window_tokens(tokens), batch, mu, sigma);
@@ -115,7 +118,7 @@ static void test_decoding_allocates_nothing(const mv_hparams *hp)
     counting = 0;
     CHECK_MSG(allocations == 0, "%ld allocations while decoding", allocations);
 
-    free(z), free(mu), free(sigma), free(tokens), free(logits);
+    free(z), free(mu), free(sigma), free(tokens), free(logits), free(chords);
     decoder_free(d);
     test_model_free(&tm);
 }
@@ -213,6 +216,9 @@ int main(void)
     test_decoding_allocates_nothing(&hp);
     test_refinement_allocates_nothing(&hp);
     hp = test_hparams_odd();
+    test_decoding_allocates_nothing(&hp);
+    test_refinement_allocates_nothing(&hp);
+    hp.chords = MV_CHORDS_V1;
     test_decoding_allocates_nothing(&hp);
     test_refinement_allocates_nothing(&hp);
     return check_report();

@@ -383,7 +383,7 @@ int main(void)
     test_gradient(&tiny, "tiny", 1);
     mv_hparams odd = test_hparams_odd();
     test_gradient(&odd, "odd sizes, 2 conductor and decoder layers", 2);
-    mv_hparams drums = {MV_REPR_DRUMS, 512, 0, 2, 8, 12, 10, 1, 14, 1, 20, 2};
+    mv_hparams drums = {MV_REPR_DRUMS, 512, 0, 2, 8, 12, 10, 1, 14, 1, 20, 2, 0};
     test_gradient(&drums, "drums", 3);
     test_reproduces(&tiny, "tiny", 4);
     test_reproduces(&drums, "drums", 5);

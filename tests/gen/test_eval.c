@@ -31,7 +31,7 @@ static uint32_t lowest_pitch(uint32_t repr)
 static int write_copy_model(const char *path, uint32_t repr, uint32_t n_classes)
 {
     const mv_hparams hp = {repr, n_classes, lowest_pitch(repr), 2, 4, 4, 2, 1,
-                           2, 1, n_classes, 1};
+                           2, 1, n_classes, 1, 0};
     size_t bytes = (model_block_floats(&hp) * sizeof(float) + 63) / 64 * 64;
     float *block = aligned_alloc(64, bytes);
     if (!block) return -1;
@@ -268,7 +268,7 @@ static void test_roll(void)
  * the teacher-forced CE falls, and the KL (the encoder's posterior) stays. */
 static void test_refine(void)
 {
-    const mv_hparams hp = {MV_REPR_MELODY, 90, 21, 2, 4, 8, 8, 1, 8, 1, 8, 1};
+    const mv_hparams hp = {MV_REPR_MELODY, 90, 21, 2, 4, 8, 8, 1, 8, 1, 8, 1, 0};
     const char *model = fixture_path("random.mvae"), *corpus = fixture_path("mel_r.bin");
     size_t bytes = (model_block_floats(&hp) * sizeof(float) + 63) / 64 * 64;
     float *block = aligned_alloc(64, bytes);

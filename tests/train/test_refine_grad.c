@@ -66,11 +66,11 @@ static void compare(const mv_hparams *hp, const char *what, uint64_t seed)
 
 int main(void)
 {
-    mv_hparams small = {MV_REPR_MELODY, 90, 21, 2, 16, 16, 24, 1, 20, 1, 18, 2};
+    mv_hparams small = {MV_REPR_MELODY, 90, 21, 2, 16, 16, 24, 1, 20, 1, 18, 2, 0};
     compare(&small, "melody, conductor 1 layer, decoder 2", 3);
-    mv_hparams deep = {MV_REPR_DRUMS, 512, 0, 3, 4, 8, 12, 2, 10, 2, 14, 3};
+    mv_hparams deep = {MV_REPR_DRUMS, 512, 0, 3, 4, 8, 12, 2, 10, 2, 14, 3, 0};
     compare(&deep, "drums, conductor 2 layers, decoder 3", 4);
-    mv_hparams roll = {MV_REPR_ROLL, 40, 40, 2, 8, 12, 16, 2, 14, 1, 18, 2};
+    mv_hparams roll = {MV_REPR_ROLL, 40, 40, 2, 8, 12, 16, 2, 14, 1, 18, 2, 0};
     compare(&roll, "piano roll (20 pitches), conductor 2 layers, decoder 2", 5);
     return check_report();
 }

@@ -3,8 +3,9 @@
  * refused by `morphvae train --resume` with status 1, a message naming the file
  * and the field, and no model written. Run under ASan too (tools/test.sh): a
  * header that claims more parameters than the model has must never be read
- * into the model's buffers. A checkpoint of the previous format (MVCKPT02, no
- * learning-rate schedule fields) resumes to the same parameters as this one.
+ * into the model's buffers. Checkpoints of the previous formats (MVCKPT03, no
+ * chord fields; MVCKPT02, no learning-rate schedule fields either) resume to
+ * the same parameters as this one.
  * usage: test_train_checkpoint MORPHVAE WORKDIR */
 #include <stddef.h>
 #include <unistd.h>
@@ -100,29 +101,45 @@ static void doubles(ckpt_header *h) { h->real_size = 8; }
 static void old_format(ckpt_header *h) { memcpy(h->magic, "MVCKPT01", 8); }
 static void no_decay(ckpt_header *h) { h->num.lr_decay = 0; }
 
-/* The good checkpoint as format 2 wrote it: the header without lr_decay and
- * lr_min (the last fields of num), resealed; it resumes to the same model. */
-static void check_format2_resumes(const char *path)
+/* The good checkpoint as an older format wrote it, resealed: its header's
+ * fields one after the other as that format had them (the 12 hyperparameter
+ * fields of a model without chords, no chord_dropout; format 2 also without
+ * lr_decay and lr_min); it resumes to the same model. */
+static void check_old_format_resumes(const char *path, int format)
 {
-    const size_t cut = offsetof(ckpt_header, num) + offsetof(train_numerics, lr_decay);
-    const size_t gap = 2 * sizeof(double), size = good_size - gap;
     const ckpt_header *h = (const ckpt_header *)good;
     CHECK(h->num.lr_decay == 0.9999 && h->num.lr_min == 1e-5); /* format 2's schedule */
-    unsigned char *b = malloc(good_size);
-    memcpy(b, good, cut);
-    memcpy(b + cut, good + cut + gap, good_size - cut - gap);
-    memcpy(b, "MVCKPT02", 8);
+    CHECK(h->hp.chords == 0 && h->num.chord_dropout == 0);
+    const size_t num = format == 2 ? offsetof(train_numerics, lr_decay)
+                                   : offsetof(train_numerics, chord_dropout);
+    const size_t body = good_size - sizeof *h; /* parameters, moments, checksum */
+    unsigned char *b = malloc(good_size), *p = b;
+    memcpy(p, good, offsetof(ckpt_header, hp));
+    p += offsetof(ckpt_header, hp);
+    memcpy(p, &h->hp, 4 * MV_HPARAMS_FIELDS);
+    p += 4 * MV_HPARAMS_FIELDS;
+    memcpy(p, &h->num, num);
+    p += num;
+    memcpy(p, &h->st, sizeof h->st);
+    p += sizeof h->st;
+    memcpy(p, &h->n_params, sizeof h->n_params);
+    p += sizeof h->n_params;
+    memcpy(p, good + sizeof *h, body);
+    const size_t size = (size_t)(p - b) + body;
+    memcpy(b, format == 2 ? "MVCKPT02" : "MVCKPT03", 8);
     reseal(b, size);
-    char v2[1200], cmd[4096];
-    snprintf(v2, sizeof v2, "%s/format2.ckpt", dir);
-    CHECK(write_bytes(v2, b, size) == 0);
+    char old[1200], cmd[4096];
+    snprintf(old, sizeof old, "%s/format%d.ckpt", dir, format);
+    CHECK(write_bytes(old, b, size) == 0);
     snprintf(cmd, sizeof cmd,
-             "'%s' train '%s' -o '%s/format2_resumed.mvae' --resume '%s' --steps 4 "
+             "'%s' train '%s' -o '%s/format%d_resumed.mvae' --resume '%s' --steps 4 "
              "--sample-every 0 2>>'%s/good.log'",
-             exe, corpus, dir, v2, dir);
-    CHECK_MSG(run_command(cmd) == 0, "a format-2 checkpoint should resume");
-    CHECK_MSG(same_tensors_in(dir, "good_resumed", "format2_resumed"),
-              "the format-2 copy of %s resumed to other parameters", path);
+             exe, corpus, dir, format, old, dir);
+    CHECK_MSG(run_command(cmd) == 0, "a format-%d checkpoint should resume", format);
+    char name[32];
+    snprintf(name, sizeof name, "format%d_resumed", format);
+    CHECK_MSG(same_tensors_in(dir, "good_resumed", name),
+              "the format-%d copy of %s resumed to other parameters", format, path);
     free(b);
 }
 
@@ -183,7 +200,8 @@ int main(int argc, char **argv)
              "--sample-every 0 2>>'%s/good.log'",
              exe, corpus, dir, path, dir);
     CHECK_MSG(run_command(cmd) == 0, "the undamaged checkpoint should resume");
-    check_format2_resumes(path);
+    check_old_format_resumes(path, 3);
+    check_old_format_resumes(path, 2);
 
     unsigned char *b = malloc(good_size + 5);
     memcpy(b, good, good_size);

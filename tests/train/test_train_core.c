@@ -1,12 +1,14 @@
 /* One model, one meaning: on the same parameter block and batch, the trainer's
  * forward pass gives the logits, mu and sigma that core's decoder gives
  * (decoder_logits, decoder_encode), and its greedy decoding the tokens of
- * decoder_decode at temperature 0. Run for a one-layer and a deeper model, and
- * for a piano-roll model. */
+ * decoder_decode at temperature 0. Run for a one-layer and a deeper model, for
+ * a chord-conditioned model (decoder_set_chords against the trainer's chords),
+ * and for a piano-roll model. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "chord.h"
 #include "decoder.h"
 #include "model.h"
 #include "tokens.h"
@@ -45,6 +47,13 @@ static void compare(const mv_hparams *hp, const char *what)
     rng_seed(&r, 12);
     int32_t *tokens = malloc(sizeof(int32_t) * B * T);
     for (int i = 0; i < B * T; i++) tokens[i] = (int32_t)(rng_u32(&r) % K);
+    /* chords: random, some steps none, and the last sequence none at all */
+    uint8_t *chords = malloc((size_t)B * T);
+    for (int i = 0; i < B * T; i++)
+        chords[i] = i >= (B - 1) * T || rng_uniform(&r) < 0.2f
+                        ? MV_CHORD_NONE
+                        : (uint8_t)(1 + rng_u32(&r) % (MV_CHORD_COUNT - 1));
+    m.chords = hp->chords ? chords : NULL;
     vae_loss_cfg loss = {0.2f, 0};
     vae_forward(&m, window_tokens(tokens), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
 
@@ -55,6 +64,7 @@ static void compare(const mv_hparams *hp, const char *what)
     CHECK_MSG(model_bind(&model, hp, tensors, (size_t)n, err, sizeof err) == 0, "%s", err);
     mv_decoder *d = decoder_create(&model, B);
     CHECK(d != NULL);
+    if (hp->chords) decoder_set_chords(d, chords, B);
 
     float *mu = malloc(sizeof(float) * B * Z), *sigma = malloc(sizeof(float) * B * Z);
     decoder_encode(d, window_tokens(tokens), B, mu, sigma);
@@ -74,6 +84,29 @@ static void compare(const mv_hparams *hp, const char *what)
                 CHECK_CLOSE(mine, core, 1e-4);
                 worst_logit = fmax(worst_logit, fabs(mine - core));
             }
+
+    /* chords matter, and no chord is no input: without them the sequences
+     * with chords change and the one without stays bit for bit */
+    if (hp->chords) {
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++)
+                memcpy(logits + ((size_t)b * T + t) * K, vae_logits_at(&m, b, t),
+                       sizeof(float) * K);
+        m.chords = NULL;
+        vae_forward(&m, window_tokens(tokens), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+        int changed = 0, kept = 1;
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++)
+                for (int k = 0; k < K; k++) {
+                    int same = vae_logits_at(&m, b, t)[k] == logits[((size_t)b * T + t) * K + k];
+                    if (b == B - 1) kept &= same;
+                    else changed += !same;
+                }
+        CHECK_MSG(kept && changed > (B - 1) * T * K / 2, "%s: %d logits changed without chords",
+                  what, changed);
+        m.chords = chords;
+        vae_forward(&m, window_tokens(tokens), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    }
 
     /* greedy decoding from mu: the trainer feeds its argmax back */
     vae_stats st = vae_forward(&m, window_tokens(tokens), NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
@@ -108,6 +141,7 @@ static void compare(const mv_hparams *hp, const char *what)
     free(mu);
     free(sigma);
     free(tokens);
+    free(chords);
     decoder_free(d);
     vae_free(&m);
 }
@@ -179,11 +213,14 @@ static void compare_roll(const mv_hparams *hp)
 
 int main(void)
 {
-    mv_hparams small = {MV_REPR_MELODY, 90, 21, 2, 16, 16, 24, 1, 20, 1, 18, 2};
+    mv_hparams small = {MV_REPR_MELODY, 90, 21, 2, 16, 16, 24, 1, 20, 1, 18, 2, 0};
     compare(&small, "melody, 1 encoder layer");
-    mv_hparams deep = {MV_REPR_DRUMS, 512, 0, 3, 4, 8, 12, 2, 10, 2, 14, 3};
+    mv_hparams deep = {MV_REPR_DRUMS, 512, 0, 3, 4, 8, 12, 2, 10, 2, 14, 3, 0};
     compare(&deep, "drums, 2 encoder and conductor layers, 3 decoder layers");
-    mv_hparams roll = {MV_REPR_ROLL, 2 * 20, 48, 2, 8, 8, 12, 2, 10, 1, 14, 2};
+    mv_hparams chords = small;
+    chords.chords = MV_CHORDS_V1;
+    compare(&chords, "melody with chords");
+    mv_hparams roll = {MV_REPR_ROLL, 2 * 20, 48, 2, 8, 8, 12, 2, 10, 1, 14, 2, 0};
     compare_roll(&roll);
     return check_report();
 }

@@ -2,13 +2,15 @@
  * (trainer/train compiled with MV_TRAIN_DOUBLE): each layer's backward on its
  * own, then every parameter of a tiny model with two layers everywhere, with
  * teacher forcing and with scheduled sampling, inside and outside free bits, for
- * a token model and a piano-roll model (multi-hot inputs, sigmoid outputs). */
+ * a token model and a piano-roll model (multi-hot inputs, sigmoid outputs),
+ * and a chord-conditioned token model (its chord kernel included). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
 #include "check.h"
+#include "chord.h"
 #include "tokens.h"
 #include "vae.h"
 
@@ -196,7 +198,8 @@ typedef struct case_cfg {
     double sample_prob;
     vae_loss_cfg loss;
     double word_dropout;
-    int roll; /* a piano-roll model */
+    int roll;   /* a piano-roll model */
+    int chords; /* a chord-conditioned model, given chords (some steps none) */
 } case_cfg;
 
 /* in: the batch's tokens, or roll steps (normalised, as the data is). */
@@ -215,9 +218,10 @@ static double model_loss(vae *m, mv_window in, const double *eps, int B,
 /* Every parameter of every tensor against central differences. */
 static void check_model(const case_cfg *c)
 {
-    const mv_hparams melody = {MV_REPR_MELODY, 11, 60, 2, 3, 4, 5, 2, 6, 2, 7, 2};
-    const mv_hparams roll = {MV_REPR_ROLL, 8, 60, 2, 3, 4, 5, 2, 6, 2, 7, 2};
-    const mv_hparams hp = c->roll ? roll : melody;
+    const mv_hparams melody = {MV_REPR_MELODY, 11, 60, 2, 3, 4, 5, 2, 6, 2, 7, 2, 0};
+    const mv_hparams roll = {MV_REPR_ROLL, 8, 60, 2, 3, 4, 5, 2, 6, 2, 7, 2, 0};
+    mv_hparams hp = c->roll ? roll : melody;
+    if (c->chords) hp.chords = MV_CHORDS_V1;
     enum { B = 3 };
     vae m;
     CHECK(vae_create(&m, &hp, B) == 0);
@@ -237,6 +241,11 @@ static void check_model(const case_cfg *c)
     const mv_window in = c->roll ? window_roll(steps) : window_tokens(tokens);
     double eps[B * 4];
     for (int i = 0; i < B * 4; i++) eps[i] = rng_normal(&r);
+    uint8_t chords[B * 6];
+    for (int i = 0; i < B * T; i++)
+        chords[i] = rng_uniform(&r) < 0.2f ? MV_CHORD_NONE
+                                            : (uint8_t)(1 + rng_u32(&r) % (MV_CHORD_COUNT - 1));
+    m.chords = c->chords ? chords : NULL;
 
     vae_zero_grads(&m);
     model_loss(&m, in, eps, B, c);
@@ -276,13 +285,16 @@ int main(void)
     check_softmax_xent_and_tanh();
     check_sigmoid_xent();
     const case_cfg cases[] = {
-        {"teacher forcing, KL above free bits", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0},
-        {"teacher forcing, KL inside free bits", VAE_FEED_TRUTH, 0, {0.7, 1000}, 0, 0},
-        {"scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0, 0},
-        {"word dropout, teacher forcing", VAE_FEED_SCHEDULED, 0, {0.3, 0}, 0.4, 0},
-        {"word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 0},
-        {"roll, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 1},
-        {"roll, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 1},
+        {"teacher forcing, KL above free bits", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 0},
+        {"teacher forcing, KL inside free bits", VAE_FEED_TRUTH, 0, {0.7, 1000}, 0, 0, 0},
+        {"scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0, 0, 0},
+        {"word dropout, teacher forcing", VAE_FEED_SCHEDULED, 0, {0.3, 0}, 0.4, 0, 0},
+        {"word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 0, 0},
+        {"roll, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 1, 0},
+        {"roll, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 1, 0},
+        {"chords, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 1},
+        {"chords, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4,
+         0, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_model(&cases[i]);
     return check_report();

@@ -7,7 +7,7 @@
  *   windows;
  * - the written model names its --init file (train.init);
  * - a model of other hyperparameters than --config/--z, or one that does not fit
- *   the corpus, is refused.
+ *   the corpus, is refused, and so is --chords on a corpus without chords.
  * usage: test_train_init MORPHVAE WORKDIR */
 #include <unistd.h>
 
@@ -143,6 +143,10 @@ static void test_refused(void)
     snprintf(args, sizeof args, "--init '%s/no_such_model.mvae'", dir);
     CHECK(train("missing", args) == 1);
     CHECK_MSG(log_says("missing", "no_such_model.mvae"), "no message naming the missing file");
+    snprintf(args, sizeof args, "--init '%s/trained.mvae' --chords --steps 1", dir);
+    CHECK(train("no_chords", args) == 1);
+    CHECK_MSG(log_says("no_chords", "has no chords for a chord-conditioned model"),
+              "--chords on a corpus without chords: no message");
 }
 
 /* A config file in the test's folder: `base = tiny` plus `lines`. */

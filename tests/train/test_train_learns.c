@@ -30,7 +30,7 @@ int main(int argc, char **argv)
     if (!c) return check_report();
     CHECK(corpus_count(c, MV_SPLIT_TRAIN) >= WINDOWS);
 
-    mv_hparams hp = {MV_REPR_MELODY, 90, 21, 2, 16, 32, 64, 1, 64, 1, 64, 2};
+    mv_hparams hp = {MV_REPR_MELODY, 90, 21, 2, 16, 32, 64, 1, 64, 1, 64, 2, 0};
     vae m;
     CHECK(vae_create(&m, &hp, WINDOWS) == 0);
     vae_init_params(&m, 1);

@@ -4,8 +4,10 @@ kernel (torch._VF.lstm, what torch.nn.LSTM runs), loaded from the weights file t
 tools/mvae_weights.py), run on the same batch with the same eps. Logits, mu,
 sigma, the loss and the gradient of EVERY tensor must agree with the C
 trainer's (double precision on both sides) to a relative error below 1e-4.
-Run for a melody model and for a piano-roll model (multi-hot steps in,
-independent sigmoid cross-entropies out).
+Run for a melody model, for a piano-roll model (multi-hot steps in,
+independent sigmoid cross-entropies out) and for a chord-conditioned melody
+model (each step's 24 chord features, dumped by the C side, as more inputs of
+the token decoder's first layer: its w_chord rows after w_x's).
 
 usage: torch_parity.py TRAIN_PARITY_DUMP WORKDIR TOOLS_DIR
 """
@@ -57,8 +59,9 @@ def init_states(init, layers, H):
     return h.contiguous(), c.contiguous()
 
 
-def forward(hp, P, tokens, roll, eps, beta, free_bits):
-    """tokens [B, T] (melody), or roll [B, T, K] 0/1 steps (piano roll)."""
+def forward(hp, P, tokens, roll, eps, beta, free_bits, chord_x=None):
+    """tokens [B, T] (melody), or roll [B, T, K] 0/1 steps (piano roll);
+    chord_x [B, T, 24] the chord features of a chord model."""
     K, Z = hp["n_classes"], hp["z_size"]
     E, C, D = hp["enc_size"], hp["cond_size"], hp["dec_size"]
     Le, Lc, Ld = hp["enc_layers"], hp["cond_layers"], hp["dec_layers"]
@@ -88,12 +91,16 @@ def forward(hp, P, tokens, roll, eps, beta, free_bits):
     dweights = []
     for l in range(Ld):
         dweights += layer_weights(P, "decoder", l)
+    if chord_x is not None:
+        dweights[0] = torch.cat([P["decoder.l0.w_x"], P["decoder.l0.w_chord"]]).t()
     prev = torch.cat([torch.zeros(B, 1, K, dtype=dtype), onehot[:, :-1]], dim=1)
     outs = []
     for bar in range(NB):
         e_b = e[:, bar]
         state = init_states(torch.tanh(e_b @ P["decoder.init.w"] + P["decoder.init.b"]), Ld, D)
         x = torch.cat([prev[:, bar * S:(bar + 1) * S], e_b[:, None].expand(B, S, C)], dim=2)
+        if chord_x is not None:
+            x = torch.cat([x, chord_x[:, bar * S:(bar + 1) * S]], dim=2)
         out, _, _ = lstm(x, state, dweights, Ld)
         outs.append(out)
     logits = torch.cat(outs, dim=1) @ P["decoder.out.w"] + P["decoder.out.b"]
@@ -121,7 +128,8 @@ def compare(dump_exe, workdir, mvae_weights, extra):
     eps = torch.tensor(c["eps"])
     c_loss, beta, free_bits, _ = c["scalars"]
 
-    loss, logits, mu, sigma = forward(hp, P, tokens, roll, eps, beta, free_bits)
+    chord_x = torch.tensor(c["chord_x"]) if "chord_x" in c else None
+    loss, logits, mu, sigma = forward(hp, P, tokens, roll, eps, beta, free_bits, chord_x)
     loss.backward()
     missing = [k for k, p in P.items() if p.grad is None]
     if missing:
@@ -142,7 +150,8 @@ def compare(dump_exe, workdir, mvae_weights, extra):
     if len(P) != sum(1 for k in c if k.startswith("grad.")):
         print("FAIL the dump and the weights file hold different tensor sets")
         failures += 1
-    print(f"{'roll' if roll is not None else 'melody'}: loss C {c_loss:.12f} torch "
+    what = "roll" if roll is not None else "chords" if chord_x is not None else "melody"
+    print(f"{what}: loss C {c_loss:.12f} torch "
           f"{loss.item():.12f}; {len(checks)} checks, {failures} failed")
     return failures
 
@@ -153,6 +162,7 @@ def main():
     import mvae_weights
     failures = compare(dump_exe, workdir, mvae_weights, [])
     failures += compare(dump_exe, workdir, mvae_weights, ["roll"])
+    failures += compare(dump_exe, workdir, mvae_weights, ["chords"])
     return 1 if failures else 0
 
 

@@ -3,15 +3,17 @@
  * teacher-forced forward and backward pass of the double-precision trainer
  * on a fixed batch and eps, and dumps batch, eps, logits, mu, sigma, loss and
  * the gradient of every tensor for the script to compare; with "roll", the
- * same for a piano-roll model (multi-hot steps, sigmoid outputs).
+ * same for a piano-roll model (multi-hot steps, sigmoid outputs); with
+ * "chords", a chord-conditioned melody model and its chord features.
  * Dump format: per array a text line "name ndim d0 [d1 [d2]]" then the values
  * as little-endian float64.
- * usage: train_parity_dump OUT_DIR [roll] */
+ * usage: train_parity_dump OUT_DIR [roll|chords] */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chord.h"
 #include "model.h"
 #include "tokens.h"
 #include "vae_testing.h"
@@ -35,15 +37,18 @@ static void dump(FILE *f, const char *name, const double *x, int ndim, const uin
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "roll"))) {
-        fprintf(stderr, "usage: %s OUT_DIR [roll]\n", argv[0]);
+    if (argc < 2 || argc > 3 ||
+        (argc == 3 && strcmp(argv[2], "roll") && strcmp(argv[2], "chords"))) {
+        fprintf(stderr, "usage: %s OUT_DIR [roll|chords]\n", argv[0]);
         return 2;
     }
-    const int roll = argc == 3;
+    const int roll = argc == 3 && !strcmp(argv[2], "roll");
+    const int with_chords = argc == 3 && !roll;
     /* two layers everywhere, short bars, odd sizes */
-    const mv_hparams melody = {MV_REPR_MELODY, 90, 21, 3, 4, 6, 7, 2, 5, 2, 9, 2};
-    const mv_hparams piano = {MV_REPR_ROLL, 2 * 11, 50, 3, 4, 6, 7, 2, 5, 2, 9, 2};
-    const mv_hparams hp = roll ? piano : melody;
+    const mv_hparams melody = {MV_REPR_MELODY, 90, 21, 3, 4, 6, 7, 2, 5, 2, 9, 2, 0};
+    const mv_hparams piano = {MV_REPR_ROLL, 2 * 11, 50, 3, 4, 6, 7, 2, 5, 2, 9, 2, 0};
+    mv_hparams hp = roll ? piano : melody;
+    hp.chords = with_chords ? MV_CHORDS_V1 : MV_CHORDS_NONE;
     enum { B = 4 };
     const int T = (int)hparams_seq_len(&hp), K = (int)hp.n_classes, Z = (int)hp.z_size;
 
@@ -75,6 +80,17 @@ int main(int argc, char **argv)
     for (int i = 0; i < B * T && roll; i++)
         roll_step_normalise(steps + i * K, i % T ? steps + (i - 1) * K : NULL, K / 2);
     for (int i = 0; i < B * Z; i++) eps[i] = rng_normal(&r);
+    /* chords: random, a step in five without */
+    uint8_t chords[B * 12];
+    static double chord_x[B * 12 * MV_CHORD_FEATURES];
+    for (int i = 0; i < B * T; i++) {
+        chords[i] = rng_uniform(&r) < 0.2f ? MV_CHORD_NONE
+                                            : (uint8_t)(1 + rng_u32(&r) % (MV_CHORD_COUNT - 1));
+        float f[MV_CHORD_FEATURES];
+        chord_features(chords[i], f);
+        for (int k = 0; k < MV_CHORD_FEATURES; k++) chord_x[i * MV_CHORD_FEATURES + k] = f[k];
+    }
+    if (with_chords) m.chords = chords;
 
     /* free bits at the batch's median KL, so that the hinge is active for some
      * sequences and not for others */
@@ -113,6 +129,8 @@ int main(int argc, char **argv)
     if (roll) dump(f, "roll", bits, 3, d_btk);
     else dump(f, "tokens", tok, 2, d_bt);
     dump(f, "eps", eps, 2, d_bz);
+    uint64_t d_btc[3] = {B, (uint64_t)T, MV_CHORD_FEATURES};
+    if (with_chords) dump(f, "chord_x", chord_x, 3, d_btc);
     dump(f, "scalars", scalars, 1, d4); /* loss, beta, free_bits, recon */
     dump(f, "logits", logits, 3, d_btk);
     dump(f, "mu", m.mu, 2, d_bz);

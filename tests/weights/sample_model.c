@@ -37,8 +37,15 @@ static void set_meta(mv_meta *m, const char *key, uint32_t type, uint64_t count,
 
 int sample_model_init(sample_model *m, const char *preset, uint64_t seed)
 {
+    mv_hparams hp;
+    if (hparams_preset(preset, &hp) != 0) return -1;
+    return sample_model_init_hp(m, &hp, seed);
+}
+
+int sample_model_init_hp(sample_model *m, const mv_hparams *hp, uint64_t seed)
+{
     memset(m, 0, sizeof *m);
-    if (hparams_preset(preset, &m->hp) != 0) return -1;
+    m->hp = *hp;
     mv_tensor_spec specs[MV_MAX_TENSORS];
     m->n_tensors = model_layout(&m->hp, specs);
     for (int s = 0; s < m->n_tensors; s++) {

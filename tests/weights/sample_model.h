@@ -19,6 +19,8 @@ typedef struct {
 
 /* Returns 0, or -1 if the preset is unknown or memory runs out. */
 int sample_model_init(sample_model *m, const char *preset, uint64_t seed);
+/* The same for any hyperparameters (a chord model, say). */
+int sample_model_init_hp(sample_model *m, const mv_hparams *hp, uint64_t seed);
 void sample_model_free(sample_model *m);
 
 #endif

@@ -1,4 +1,5 @@
-"""The Python reader (tools/mvae_weights.py) against the C writer and reader:
+"""The Python reader (tools/mvae_weights.py) against the C writer and reader,
+for a model without chords (format version 1) and a chord model (version 2):
     test_python_reader.py WRITE_SAMPLE_EXE MVAE_WEIGHTS_PY [MORPHVAE_EXE]
 write_sample writes a file and, as JSON, what the C reader reads from it (floats
 as bit patterns); the Python reader must read the same values bit for bit, the
@@ -99,15 +100,13 @@ def check_info_refuses(morphvae, path, needle):
           f"morphvae info: stderr {run.stderr!r}")
 
 
-def main():
-    write_sample, tool = sys.argv[1], sys.argv[2]
-    morphvae = sys.argv[3] if len(sys.argv) > 3 else None
-    mod = load_module(tool)
+def run_case(write_sample, tool, morphvae, mod, extra):
     with tempfile.TemporaryDirectory() as tmp:
         path, expect_path = os.path.join(tmp, "sample.mvae"), os.path.join(tmp, "sample.json")
-        subprocess.run([write_sample, path, expect_path], check=True)
+        subprocess.run([write_sample, path, expect_path] + extra, check=True)
         with open(expect_path, encoding="utf-8") as f:
             expect = json.load(f)
+        check(expect["hparams"]["chords"] == (1 if extra else 0), "chords in the C reader's view")
 
         hparams, tensors, metadata = mod.read(path)
         compare(expect, hparams, tensors, metadata)
@@ -153,6 +152,14 @@ def main():
             with open(broken, "wb") as f:
                 f.write(data[:poff + 500])
             check_info_refuses(morphvae, broken, "truncated in the payload")
+
+
+def main():
+    write_sample, tool = sys.argv[1], sys.argv[2]
+    morphvae = sys.argv[3] if len(sys.argv) > 3 else None
+    mod = load_module(tool)
+    run_case(write_sample, tool, morphvae, mod, [])
+    run_case(write_sample, tool, morphvae, mod, ["chords"])
     print(f"python reader: {'ok' if failures == 0 else f'{failures} failures'}")
     return 1 if failures else 0
 

@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "checksum.h"
+#include "model.h"
 #include "sample_model.h"
 #include "weights.h"
 
@@ -329,6 +330,50 @@ static void test_round_trip(void)
     CHECK(crc32_update(crc32_update(0, "12345", 5), "6789", 4) == 0xCBF43926u);
 }
 
+/* A chord-conditioned model: version 2, its chord kernel last, read back; and
+ * refused as a model without chords (the tensor is no part of one). */
+static void test_chord_model(void)
+{
+    mv_hparams hp;
+    hparams_preset("tiny", &hp);
+    hp.chords = MV_CHORDS_V1;
+    const uint64_t n = model_block_floats(&hp);
+    float *block = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
+    if (!block) return;
+    model_init_params(&hp, block, 3);
+    mv_tensor t[MV_MAX_TENSORS];
+    const int nt = model_carve(&hp, block, t);
+    CHECK(!strcmp(t[nt - 1].name, "decoder.l0.w_chord") && t[nt - 1].dims[0] == 24 &&
+          t[nt - 1].dims[1] == 4 * hp.dec_size);
+    char path[512], err[512];
+    in_tmp(path, sizeof path, "chords.mvae");
+    CHECK_MSG(weights_write(path, &hp, t, (size_t)nt, NULL, 0, err, sizeof err) == MV_WEIGHTS_OK,
+              "write: %s", err);
+    size_t len;
+    unsigned char *file = slurp(path, &len);
+    CHECK(get32(file + 8) == 2 && get32(file + H_FIELD(0)) == (MV_REPR_MELODY | 1u << 16));
+    mv_weights *w = NULL;
+    CHECK_MSG(weights_read(path, &w, err, sizeof err) == MV_WEIGHTS_OK, "read: %s", err);
+    if (w) {
+        CHECK(weights_hparams(w)->chords == MV_CHORDS_V1 &&
+              weights_hparams(w)->repr == MV_REPR_MELODY);
+        const mv_tensor *wc = weights_tensor(w, "decoder.l0.w_chord");
+        CHECK(wc && !memcmp(wc->data, t[nt - 1].data, 24 * 4 * hp.dec_size * sizeof(float)));
+        mv_model m;
+        CHECK(model_bind_weights(&m, w, err, sizeof err) == 0 && m.dec[0].w_chord == wc->data);
+    }
+    weights_free(w);
+    /* the same file claiming no chord input: an unknown tensor */
+    put32(file + 8, 1);
+    put32(file + H_FIELD(0), MV_REPR_MELODY);
+    image im = {file, len};
+    seal(&im);
+    expect_refused(&im, MV_WEIGHTS_ERR_UNKNOWN, "decoder.l0.w_chord", "chord kernel, no chords");
+    free(file);
+    unlink(path);
+    free(block);
+}
+
 /* ---- reader failures ---- */
 
 static void test_header_errors(void)
@@ -339,8 +384,28 @@ static void test_header_errors(void)
     free(im.b);
 
     im = good_copy();
+    put32(im.b + 8, 3);
+    expect_refused(&im, MV_WEIGHTS_ERR_VERSION, "version 3", "unknown version");
+    free(im.b);
+
+    /* version 2 is version 1 with a chord input in the first field's high half */
+    im = good_copy();
     put32(im.b + 8, 2);
-    expect_refused(&im, MV_WEIGHTS_ERR_VERSION, "version 2", "unknown version");
+    expect_refused(&im, MV_WEIGHTS_ERR_HPARAMS, "version 2 without a chord input",
+                   "version 2, no chords");
+    free(im.b);
+
+    im = good_copy();
+    put32(im.b + H_FIELD(0), 1u << 16);
+    expect_refused(&im, MV_WEIGHTS_ERR_HPARAMS, "unknown representation 65536",
+                   "version 1 with chords");
+    free(im.b);
+
+    /* a chord input this build does not know */
+    im = good_copy();
+    put32(im.b + 8, 2);
+    put32(im.b + H_FIELD(0), 2u << 16);
+    expect_refused(&im, MV_WEIGHTS_ERR_HPARAMS, "chords is 2", "unknown chord input");
     free(im.b);
 
     im = good_copy();
@@ -965,6 +1030,7 @@ int main(void)
         return 1;
     }
     test_round_trip();
+    test_chord_model();
     if (good) {
         test_header_errors();
         test_truncation();

@@ -37,12 +37,14 @@ static void put_float_bits(FILE *f, const float *x, uint64_t n)
 
 static void put_weights_json(FILE *f, const mv_weights *w)
 {
-    static const char *const fields[MV_HPARAMS_FIELDS] = {
+    static const char *const fields[MV_HPARAMS_FIELDS + 1] = {
         "repr", "n_classes", "min_pitch", "n_bars", "steps_per_bar", "z_size",
-        "enc_size", "enc_layers", "cond_size", "cond_layers", "dec_size", "dec_layers"};
+        "enc_size", "enc_layers", "cond_size", "cond_layers", "dec_size", "dec_layers",
+        "chords"};
     const uint32_t *hp = (const uint32_t *)weights_hparams(w);
     fprintf(f, "{\"hparams\": {");
-    for (int i = 0; i < MV_HPARAMS_FIELDS; i++) fprintf(f, "%s\"%s\": %u", i ? ", " : "", fields[i], hp[i]);
+    for (int i = 0; i < MV_HPARAMS_FIELDS + 1; i++)
+        fprintf(f, "%s\"%s\": %u", i ? ", " : "", fields[i], hp[i]);
     fprintf(f, "},\n \"checksum\": %llu,\n \"tensors\": [\n",
             (unsigned long long)weights_checksum(w));
     for (size_t i = 0; i < weights_tensor_count(w); i++) {
@@ -77,13 +79,16 @@ static void put_weights_json(FILE *f, const mv_weights *w)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: write_sample OUT.mvae OUT.json\n");
+    if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "chords"))) {
+        fprintf(stderr, "usage: write_sample OUT.mvae OUT.json [chords]\n");
         return 2;
     }
     sample_model m;
     char err[512];
-    if (sample_model_init(&m, "tiny", 7) != 0) {
+    mv_hparams hp;
+    hparams_preset("tiny", &hp);
+    hp.chords = argc == 4 ? MV_CHORDS_V1 : MV_CHORDS_NONE; /* a format version 2 file */
+    if (sample_model_init_hp(&m, &hp, 7) != 0) {
         fprintf(stderr, "write_sample: cannot build the sample model\n");
         return 1;
     }

@@ -452,3 +452,9 @@ io:
     writer_free(w);
     return -1;
 }
+
+const uint8_t *corpus_window_chords(const mv_corpus *c, int split, uint64_t i)
+{
+    (void)c, (void)split, (void)i;
+    return NULL;
+}

@@ -31,6 +31,10 @@ const int32_t *corpus_window(const mv_corpus *c, int split, uint64_t i);
 const char *corpus_window_source(const mv_corpus *c, int split, uint64_t i,
                                  uint32_t *bar_offset, int32_t *transpose);
 
+/* Chords of window i: seq_len chord ids (core/chord.h), NULL when the corpus
+ * has none. (Placeholder of branch chords-data's API, which replaces it.) */
+const uint8_t *corpus_window_chords(const mv_corpus *c, int split, uint64_t i);
+
 /* Roll corpora: window i as seq_len x n_classes bytes (0/1): per step the
  * active bits of n_classes/2 pitches, then their onset bits. */
 const uint8_t *corpus_roll_window(const mv_corpus *c, int split, uint64_t i);

@@ -22,7 +22,14 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 
 #define FNV_START 0xcbf29ce484222325ull
 
-/* The header of format MVCKPT02: train_numerics without lr_decay and lr_min. */
+/* The formats before MVCKPT04 hold the 12 hyperparameter fields of a model
+ * without chord input. */
+typedef struct hparams_v3 {
+    uint32_t field[MV_HPARAMS_FIELDS];
+} hparams_v3;
+
+/* The header of format MVCKPT02: train_numerics without lr_decay, lr_min and
+ * chord_dropout. */
 typedef struct train_numerics_v2 {
     double beta, free_bits, lr, beta_rate, sampling_rate;
     int64_t batch;
@@ -36,34 +43,66 @@ typedef struct ckpt_header_v2 {
     char magic[8];
     uint32_t real_size;
     uint32_t pad;
-    mv_hparams hp;
+    hparams_v3 hp;
     train_numerics_v2 num;
     train_state st;
     uint64_t n_params;
 } ckpt_header_v2;
 
-/* Reads the header at the start of f into h (a format-2 header converted, with
- * the schedule that format always had). Returns its size in the file, or 0 if
- * the file is shorter than the header its magic names. */
-static size_t read_header(FILE *f, ckpt_header *h)
+/* MVCKPT03: train_numerics without chord_dropout. */
+typedef struct train_numerics_v3 {
+    train_numerics_v2 v2;
+    double lr_decay, lr_min;
+} train_numerics_v3;
+
+typedef struct ckpt_header_v3 {
+    char magic[8];
+    uint32_t real_size;
+    uint32_t pad;
+    hparams_v3 hp;
+    train_numerics_v3 num;
+    train_state st;
+    uint64_t n_params;
+} ckpt_header_v3;
+
+/* Reads the rest of an older header after its magic, and converts it: the
+ * model has no chord input, format 2 had Magenta's schedule. Returns its size
+ * in the file, or 0 if the file is shorter. */
+static size_t read_old_header(FILE *f, ckpt_header *h)
 {
-    ckpt_header_v2 old;
-    if (fread(h->magic, 1, 8, f) != 8) return 0;
-    if (memcmp(h->magic, CKPT_MAGIC_V2, 8) != 0)
-        return fread((char *)h + 8, sizeof *h - 8, 1, f) == 1 ? sizeof *h : 0;
-    memcpy(old.magic, h->magic, 8);
-    if (fread((char *)&old + 8, sizeof old - 8, 1, f) != 1) return 0;
+    ckpt_header_v3 old;
+    const int v2 = memcmp(h->magic, CKPT_MAGIC_V2, 8) == 0;
+    const size_t size = v2 ? sizeof(ckpt_header_v2) : sizeof old;
+    char magic[8];
+    memcpy(magic, h->magic, 8);
     memset(h, 0, sizeof *h);
-    memcpy(h->magic, old.magic, 8);
+    memcpy(h->magic, magic, 8);
+    if (v2) {
+        ckpt_header_v2 o;
+        if (fread((char *)&o + 8, sizeof o - 8, 1, f) != 1) return 0;
+        old = (ckpt_header_v3){.real_size = o.real_size, .pad = o.pad, .hp = o.hp,
+                               .num = {o.num, 0.9999, 1e-5}, .st = o.st, .n_params = o.n_params};
+    } else if (fread((char *)&old + 8, sizeof old - 8, 1, f) != 1) {
+        return 0;
+    }
     h->real_size = old.real_size;
     h->pad = old.pad;
-    h->hp = old.hp;
+    memcpy(&h->hp, &old.hp, sizeof old.hp);
     memcpy(&h->num, &old.num, sizeof old.num);
-    h->num.lr_decay = 0.9999;
-    h->num.lr_min = 1e-5;
     h->st = old.st;
     h->n_params = old.n_params;
-    return sizeof old;
+    return size;
+}
+
+/* Reads the header at the start of f into h (an older format converted).
+ * Returns its size in the file, or 0 if the file is shorter than the header
+ * its magic names. */
+static size_t read_header(FILE *f, ckpt_header *h)
+{
+    if (fread(h->magic, 1, 8, f) != 8) return 0;
+    if (!memcmp(h->magic, CKPT_MAGIC_V2, 8) || !memcmp(h->magic, CKPT_MAGIC_V3, 8))
+        return read_old_header(f, h);
+    return fread((char *)h + 8, sizeof *h - 8, 1, f) == 1 ? sizeof *h : 0;
 }
 
 int checkpoint_save(const char *path, const ckpt_header *h, const real *params,
@@ -112,6 +151,7 @@ static const char *bad_numerics_field(const ckpt_header *h)
     if (!(n->word_dropout >= 0 && n->word_dropout < 1)) return "num.word_dropout";
     if (!(n->lr_decay > 0 && n->lr_decay <= 1)) return "num.lr_decay";
     if (!(n->lr_min >= 0 && isfinite(n->lr_min))) return "num.lr_min";
+    if (!(n->chord_dropout >= 0 && n->chord_dropout <= 1)) return "num.chord_dropout";
     if (st->step < 0) return "st.step";
     if (st->epoch < 0) return "st.epoch";
     if (st->pos < 0) return "st.pos";
@@ -124,10 +164,11 @@ static const char *bad_numerics_field(const ckpt_header *h)
 static int check_header(const char *path, const ckpt_header *h, char *err, size_t errlen)
 {
     char why[200];
-    if (memcmp(h->magic, CKPT_MAGIC, 8) != 0 && memcmp(h->magic, CKPT_MAGIC_V2, 8) != 0) {
+    if (memcmp(h->magic, CKPT_MAGIC, 8) != 0 && memcmp(h->magic, CKPT_MAGIC_V3, 8) != 0 &&
+        memcmp(h->magic, CKPT_MAGIC_V2, 8) != 0) {
         if (memcmp(h->magic, CKPT_MAGIC, 6) == 0)
-            snprintf(err, errlen, "%s: checkpoint format %.8s; this build reads %s and %s",
-                     path, h->magic, CKPT_MAGIC, CKPT_MAGIC_V2);
+            snprintf(err, errlen, "%s: checkpoint format %.8s; this build reads %s, %s and %s",
+                     path, h->magic, CKPT_MAGIC, CKPT_MAGIC_V3, CKPT_MAGIC_V2);
         else
             snprintf(err, errlen, "%s: bad magic: not a morphvae training checkpoint (%s)",
                      path, CKPT_MAGIC);
@@ -222,7 +263,7 @@ int checkpoint_load_data(const char *path, const ckpt_header *h, uint64_t n_para
     if (!f) return -1;
     /* the checksum covers the header as the file holds it */
     ckpt_header again;
-    unsigned char raw[sizeof again + sizeof(ckpt_header_v2)];
+    unsigned char raw[sizeof again + sizeof(ckpt_header_v3)];
     const size_t header_size = read_header(f, &again);
     int ok = header_size && memcmp(&again, h, sizeof again) == 0;
     if (ok) {

@@ -32,6 +32,7 @@ typedef struct eval_options {
     long max_windows;
     long refine_steps; /* 0: z = mu */
     int json;
+    int no_chords; /* a chord model evaluated with the chords withheld */
 } eval_options;
 
 /* One pass over a split: the decoder, buffers for EVAL_BATCH windows, sums. */
@@ -40,6 +41,7 @@ typedef struct evaluator {
     mv_decoder *d;
     int T, K, Z;
     int32_t *truth;                /* [B, T] the windows */
+    uint8_t *chords;               /* [B, T] their chords (chord models on a chord corpus) */
     int32_t *pred[PREDICTORS];     /* [B, T] each predictor's tokens */
     float *mu, *sigma, *z, *logits; /* [B, Z] x 3, [B, T, K] */
     double ce, kl, *kl_dim;         /* sums over windows; kl_dim [Z] */
@@ -87,7 +89,10 @@ static int usage(FILE *f, int status)
             "            recall_kick_greedy; null where a figure has no steps)\n"
             "  --refine [STEPS]  decode from z refined from mu (at most STEPS Adam steps,\n"
             "            default %d; core/refine.h), as the plugin and the CLI take anchors\n"
-            "            from notes; KL stays that of the encoder's posterior\n",
+            "            from notes; KL stays that of the encoder's posterior\n"
+            "  --no-chords  a chord-conditioned model decodes with the corpus's chords\n"
+            "            (teacher-forced and greedy; the refiner ignores them); this\n"
+            "            withholds them, as chord dropout does in training\n",
             EVAL_ACTIVE_KL, MV_REFINE_DEFAULT_STEPS);
     return status;
 }
@@ -114,6 +119,7 @@ static int parse_options(int argc, char **argv, eval_options *o)
             if (cli_long("eval", "--max", argv[++i], 0, LONG_MAX, &o->max_windows)) return 2;
         }
         else if (!strcmp(argv[i], "--json")) o->json = 1;
+        else if (!strcmp(argv[i], "--no-chords")) o->no_chords = 1;
         else if (!strcmp(argv[i], "--refine")) {
             o->refine_steps = MV_REFINE_DEFAULT_STEPS;
             if (i + 1 < argc && isdigit((unsigned char)argv[i + 1][0]) &&
@@ -146,6 +152,7 @@ static int evaluator_init(evaluator *e, const mv_model *m, long refine_steps)
     const size_t BT = (size_t)EVAL_BATCH * e->T, BZ = (size_t)EVAL_BATCH * e->Z;
     e->d = decoder_create(m, EVAL_BATCH);
     e->truth = malloc(sizeof(int32_t) * BT);
+    e->chords = malloc(BT);
     for (int p = 0; p < PREDICTORS; p++) e->pred[p] = malloc(sizeof(int32_t) * BT);
     e->mu = malloc(sizeof(float) * BZ);
     e->sigma = malloc(sizeof(float) * BZ);
@@ -155,7 +162,7 @@ static int evaluator_init(evaluator *e, const mv_model *m, long refine_steps)
     e->refine_options = refine_defaults();
     e->refine_options.steps = (int)refine_steps;
     if (refine_steps && e->d) e->refine = refine_create(e->d);
-    int ok = e->d && e->truth && e->mu && e->sigma && e->z && e->logits && e->kl_dim &&
+    int ok = e->d && e->truth && e->chords && e->mu && e->sigma && e->z && e->logits && e->kl_dim &&
              (e->refine || !refine_steps);
     for (int p = 0; p < PREDICTORS; p++) ok = ok && e->pred[p];
     return ok ? 0 : -1;
@@ -166,6 +173,7 @@ static void evaluator_free(evaluator *e)
     refine_free(e->refine); /* before the decoder whose matrices it borrows */
     decoder_free(e->d);
     free(e->truth);
+    free(e->chords);
     for (int p = 0; p < PREDICTORS; p++) free(e->pred[p]);
     free(e->mu);
     free(e->sigma);
@@ -430,11 +438,19 @@ static int run_eval(const eval_options *o, const mv_model *m, const mv_corpus *c
     e.done = 0;
     cli_progress_start(&e.progress, "eval", o->refine_steps ? "windows refined" : "windows",
                        want, false);
+    /* a chord model reads the corpus's chords (none: it plays without) */
+    const int chords = m->hp.chords && !o->no_chords && corpus_window_chords(c, o->split, 0);
     for (uint64_t i = 0; i < want; i += EVAL_BATCH) {
         const int B = want - i < EVAL_BATCH ? (int)(want - i) : EVAL_BATCH;
-        for (int b = 0; b < B; b++)
-            memcpy(e.truth + (size_t)b * e.T, corpus_window(c, o->split, (i + b) * n / want),
+        for (int b = 0; b < B; b++) {
+            const uint64_t w = (i + b) * n / want;
+            memcpy(e.truth + (size_t)b * e.T, corpus_window(c, o->split, w),
                    sizeof(int32_t) * e.T);
+            if (chords)
+                memcpy(e.chords + (size_t)b * e.T, corpus_window_chords(c, o->split, w),
+                       (size_t)e.T);
+        }
+        decoder_set_chords(e.d, chords ? e.chords : NULL, B);
         eval_batch(&e, B);
     }
     cli_progress_done(&e.progress);

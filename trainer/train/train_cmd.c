@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "chord.h"
 #include "cli.h"
 #include "commands.h"
 #include "corpus.h"
@@ -39,6 +40,9 @@
 #define ADAM_EPS 1e-8
 #define CLIP_NORM 1.0
 #define KL_COLLAPSE_NATS 0.5 /* below this the latent code carries almost nothing */
+/* A chord model sees 30 % of its windows without chords: it keeps playing
+ * without them (the plugin with chords off) while most steps teach harmony. */
+#define DEFAULT_CHORD_DROPOUT 0.3
 
 typedef struct train_opts {
     const char *corpus_path, *out_path, *config, *resume, *init, *run_dir;
@@ -54,6 +58,8 @@ typedef struct train_opts {
     int lr_schedule_given; /* --lr-decay or --lr-min (refused with --resume) */
     int schedule_given;   /* on --resume, the sampling and dropout options given replace
                              the checkpoint's from then on */
+    int chords;           /* --chords: a model with chord input */
+    int chord_dropout_given;
 } train_opts;
 
 static volatile sig_atomic_t stop_requested;
@@ -81,6 +87,12 @@ static int usage(FILE *f, int status)
             "  --word-dropout P    probability that a decoder input token is replaced by the\n"
             "                      zero input while training (0); with --resume, the four\n"
             "                      options above replace the run's from then on\n"
+            "  --chords            a chord-conditioned model (the corpus must have chords,\n"
+            "                      `data --chords`); with --init of a model without them, its\n"
+            "                      parameters and a zero chord input: it starts as that model\n"
+            "  --chord-dropout P   probability that a training window's chords are all\n"
+            "                      withheld, so that the model also plays without them (0.3\n"
+            "                      for a chord model); with --resume it replaces the run's\n"
             "  --lr LR             initial learning rate (1e-3)\n"
             "  --lr-decay D        it decays by D a step (0.9999) ...\n"
             "  --lr-min M          ... towards M (1e-5): lr = (LR - M) D^step + M; a resumed\n"
@@ -158,6 +170,10 @@ static int parse_number(const char *a, const char *v, train_opts *o)
     else if (!strcmp(a, "--sampling-max")) rc = cli_double(cmd, a, v, 0, 1, &n->sampling_max);
     else if (!strcmp(a, "--word-dropout"))
         rc = cli_real(cmd, a, v, 0, 1, CLI_BELOW_HI, &n->word_dropout);
+    else if (!strcmp(a, "--chord-dropout")) {
+        rc = cli_double(cmd, a, v, 0, 1, &n->chord_dropout);
+        o->chord_dropout_given = 1;
+    }
     else if (!strcmp(a, "--sampling-start")) {
         rc = cli_long(cmd, a, v, 0, MAX_STEPS, &whole);
         n->sampling_start = whole;
@@ -181,6 +197,10 @@ static int parse_args(int argc, char **argv, train_opts *o)
             o->keep_best = KEEP_BEST_ELBO;
             if (i + 1 < argc && !strcmp(argv[i + 1], "elbo")) i++;
             else if (i + 1 < argc && !strcmp(argv[i + 1], "onsets")) o->keep_best = KEEP_BEST_ONSETS, i++;
+            continue;
+        }
+        if (!strcmp(a, "--chords")) {
+            o->chords = 1;
             continue;
         }
         if (a[0] != '-') {
@@ -252,6 +272,7 @@ typedef struct run {
     mv_weights *init_model;     /* --init, on process 0 until its parameters are copied */
     uint64_t *order, n_train;
     void *batch;         /* share_n windows: int32 tokens, or roll bytes */
+    uint8_t *chords;     /* share_n windows' chord ids (chord models; NULL otherwise) */
     size_t window_bytes; /* one window's size in the corpus */
     real *eps;
     mv_rng *seq_rng; /* one stream per sequence of the share (vae_forward) */
@@ -331,6 +352,7 @@ static int check_given_config(run *r, mv_hparams *have, const char *from)
     if (!r->o.config && !r->o.z_size) return 0;
     mv_hparams want = *have;
     if (r->o.config && resolve_config(r, &want)) return -1;
+    want.chords = have->chords; /* no configuration names it */
     if (r->o.z_size) want.z_size = (uint32_t)r->o.z_size;
     int i = hparams_first_difference(have, &want);
     if (i < 0) return 0;
@@ -371,11 +393,22 @@ static int open_corpus_and_config(run *r)
         else fprintf(stderr, "morphvae train: %s; choose a --config that fits the corpus\n", err);
         return -1;
     }
+    if (r->o.chords && r->o.resume && !hp.chords) {
+        fprintf(stderr, "morphvae train: --chords: the model of %s has no chord input (start "
+                        "from its model: --init MODEL.mvae --chords)\n", r->o.resume);
+        return -1;
+    }
+    if (r->o.chords) hp.chords = MV_CHORDS_V1;
     r->ck.hp = hp;
     r->n_train = corpus_count(r->corpus, MV_SPLIT_TRAIN);
     if (r->n_train < (uint64_t)r->ck.num.batch) {
         fprintf(stderr, "morphvae train: %s: %llu training windows, fewer than a batch of %lld\n",
                 r->o.corpus_path, (unsigned long long)r->n_train, (long long)r->ck.num.batch);
+        return -1;
+    }
+    if (hp.chords && !corpus_window_chords(r->corpus, MV_SPLIT_TRAIN, 0)) {
+        fprintf(stderr, "morphvae train: %s has no chords for a chord-conditioned model (make "
+                        "it with `morphvae data --chords`)\n", r->o.corpus_path);
         return -1;
     }
     return 0;
@@ -414,13 +447,16 @@ static int start_header(run *r)
 }
 
 /* The weights file's tensors into the parameter block (weights_read checked
- * every tensor's shape against its hyperparameters, which are the model's). */
+ * every tensor's shape against its hyperparameters, which are the model's but
+ * for the chord input): a chord kernel the file lacks (--chords) starts at
+ * zero, so that the model starts as the file's. */
 static void copy_init_params(run *r)
 {
     for (int i = 0; i < r->m.n_tensors; i++) {
         const mv_tensor *t = weights_tensor(r->init_model, r->m.specs[i].name);
         uint64_t n = tensor_spec_count(&r->m.specs[i]);
-        for (uint64_t j = 0; j < n; j++) r->m.params[r->m.specs[i].offset + j] = (real)t->data[j];
+        for (uint64_t j = 0; j < n; j++)
+            r->m.params[r->m.specs[i].offset + j] = t ? (real)t->data[j] : 0;
     }
     weights_free(r->init_model);
     r->init_model = NULL;
@@ -493,6 +529,14 @@ static int setup(run *r)
                                                         ? (size_t)r->ck.hp.n_classes
                                                         : sizeof(int32_t));
     r->batch = malloc(r->window_bytes * (size_t)r->share_n);
+    if (r->ck.hp.chords) {
+        r->chords = malloc(hparams_seq_len(&r->ck.hp) * (size_t)r->share_n);
+        if (!r->chords) {
+            fprintf(stderr, "morphvae train: out of memory\n");
+            return -1;
+        }
+        r->m.chords = r->chords;
+    }
     r->eps = be_alloc((size_t)r->share_n * r->ck.hp.z_size);
     r->seq_rng = malloc(sizeof *r->seq_rng * r->share_n);
     if (!r->adam_m || !r->adam_v || !r->order || !r->batch || !r->eps || !r->seq_rng) {
@@ -506,6 +550,9 @@ static int setup(run *r)
         r->ck.num.sampling_max = r->o.num.sampling_max;
         r->ck.num.word_dropout = r->o.num.word_dropout;
     }
+    if (r->o.resume && r->o.chord_dropout_given) r->ck.num.chord_dropout = r->o.num.chord_dropout;
+    if (!r->o.resume && r->ck.hp.chords && !r->o.chord_dropout_given)
+        r->ck.num.chord_dropout = DEFAULT_CHORD_DROPOUT;
     long per_epoch = (long)(r->n_train / (uint64_t)B);
     if (r->o.steps) r->ck.st.total_steps = r->o.steps;
     else if (r->o.epochs) r->ck.st.total_steps = r->o.epochs * per_epoch;
@@ -523,14 +570,17 @@ static int setup(run *r)
     fprintf(stderr,
             "morphvae train: %s, %d thread%s%s; %s, %s %u bars x %u steps, %llu training "
             "windows; model %llu parameters (z %u, encoder %ux%u, conductor %ux%u, decoder "
-            "%ux%u); batch %lld; %s\n",
+            "%ux%u%s); batch %lld; %s\n",
             dist_describe(), r->o.threads, r->o.threads > 1 ? "s" : "",
             dist_size() > 1 ? " each" : "", r->o.corpus_path,
             repr_name(r->ck.hp.repr), r->ck.hp.n_bars, r->ck.hp.steps_per_bar,
             (unsigned long long)r->n_train, (unsigned long long)model_param_count(&r->ck.hp),
             r->ck.hp.z_size, r->ck.hp.enc_layers, r->ck.hp.enc_size, r->ck.hp.cond_layers,
             r->ck.hp.cond_size, r->ck.hp.dec_layers, r->ck.hp.dec_size,
-            (long long)r->ck.num.batch, be_describe());
+            r->ck.hp.chords ? ", chord input" : "", (long long)r->ck.num.batch, be_describe());
+    if (r->ck.hp.chords)
+        fprintf(stderr, "morphvae train: chords from the corpus, each window's withheld with "
+                        "probability %.2f\n", r->ck.num.chord_dropout);
     const char *slow = be_warning();
     if (slow) fprintf(stderr, "morphvae train: warning: %s\n", slow);
     if (r->o.init)
@@ -543,14 +593,19 @@ static int setup(run *r)
     return 0;
 }
 
-/* Window i of a split, copied into place b of the batch. */
+/* Window i of a split, copied into place b of the batch, with its chords
+ * (chord models). */
 static void load_window(run *r, int split, uint64_t i, int b)
 {
     const void *w = r->ck.hp.repr == MV_REPR_ROLL
                         ? (const void *)corpus_roll_window(r->corpus, split, i)
                         : (const void *)corpus_window(r->corpus, split, i);
     memcpy((char *)r->batch + (size_t)b * r->window_bytes, w, r->window_bytes);
+    if (!r->chords) return;
+    const size_t T = hparams_seq_len(&r->ck.hp);
+    memcpy(r->chords + (size_t)b * T, corpus_window_chords(r->corpus, split, i), T);
 }
+
 
 /* The forward pass over the first n windows of the batch. */
 static vae_stats forward_batch(run *r, const real *eps, int n, const vae_loss_cfg *loss,
@@ -584,7 +639,10 @@ static void next_batch(run *r)
 }
 
 /* The whole batch's noise, in one process's order: eps, then a seed for each
- * sequence's stream; this process keeps its share. */
+ * sequence's stream, then (chord models) each window's chord dropout coin;
+ * this process keeps its share. The coins come last so that the draws before
+ * them, and the sequences' streams, are those of a model without chords (a
+ * warm start from one has its step-0 loss). */
 static void draw_noise(run *r)
 {
     const int B = (int)r->ck.num.batch, Z = (int)r->ck.hp.z_size;
@@ -599,6 +657,10 @@ static void draw_noise(run *r)
         uint64_t high = rng_u32(rng), low = rng_u32(rng); /* in this order, on every compiler */
         if (b >= lo && b < hi) rng_seed(&r->seq_rng[b - lo], high << 32 | low);
     }
+    const size_t T = hparams_seq_len(&r->ck.hp);
+    for (int b = 0; b < B && r->chords; b++) /* withhold all the window's chords */
+        if (rng_uniform(rng) < r->ck.num.chord_dropout && b >= lo && b < hi)
+            memset(r->chords + (size_t)(b - lo) * T, MV_CHORD_NONE, T);
 }
 
 /* Validation on evenly spaced windows of the valid split (the train split if it
@@ -960,6 +1022,7 @@ static void cleanup(run *r)
     free(r->seq_rng);
     free(r->order);
     free(r->batch);
+    free(r->chords);
     weights_free(r->init_model);
     vae_free(&r->m);
     if (r->corpus) corpus_close(r->corpus);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chord.h"
 #include "model.h"
 #include "tokens.h"
 #include "vae_testing.h"
@@ -78,6 +79,7 @@ static void carve_acts(vae *m, arena *a)
     m->logits = take(a, (size_t)T * B * K);
     m->dlogits = take(a, (size_t)T * B * K);
     m->probs = take(a, K);
+    if (hp->chords) m->chord_x = take(a, (size_t)T * B * MV_CHORD_FEATURES);
     if (hp->repr == MV_REPR_ROLL) {
         m->enc_x_fw = take(a, (size_t)T * B * K);
         m->enc_x_bw = take(a, (size_t)T * B * K);
@@ -103,12 +105,13 @@ static void bind_tensors(const vae *m, real *block, vae_tensors *t)
         const mv_tensor_spec *s = &m->specs[i];
         real *data = block + s->offset;
         const int rows = (int)s->dims[0], cols = (int)s->dims[1];
-        vae_lstm *l = s->role <= MV_ROLE_LSTM_BIAS ? &t->lstm[s->part][s->layer] : NULL;
+        vae_lstm *l = s->role <= MV_ROLE_LSTM_W_CHORD ? &t->lstm[s->part][s->layer] : NULL;
         vae_dense *d = l ? NULL : &t->dense[s->part];
         switch (s->role) {
         case MV_ROLE_LSTM_W_X: l->w_x = data, l->n_in = rows; break;
         case MV_ROLE_LSTM_W_H: l->w_h = data, l->n_hidden = rows; break;
         case MV_ROLE_LSTM_BIAS: l->b = data; break;
+        case MV_ROLE_LSTM_W_CHORD: l->w_chord = data; break;
         case MV_ROLE_DENSE_W: d->w = data, d->n_in = rows, d->n_out = cols; break;
         case MV_ROLE_DENSE_BIAS: d->b = data; break;
         }
@@ -382,7 +385,8 @@ static void conductor_forward(vae *m, int B)
  * from its own state tanh(dense(e_bar)). Token time t = bar * S + s. */
 
 /* Layer 0's input part at step s for rows r0..r0+n: b + e_bar W_x[K:] (in
- * e_proj) + W_x[previous token] (roll: + previous step W_x[:K]). */
+ * e_proj) + W_x[previous token] (roll: + previous step W_x[:K]) + the step's
+ * chord features W_chord (chord models). */
 static void decoder_input(vae *m, int s, int r0, int n)
 {
     const int D = (int)m->hp.dec_size, R = (int)m->hp.n_bars * m->B, K = (int)m->hp.n_classes;
@@ -393,6 +397,25 @@ static void decoder_input(vae *m, int s, int r0, int n)
         be_gemm(0, 0, n, 4 * D, K, 1, m->dec_x + at * K, K, m->p.dec[0].w_x, 4 * D, 1, g, 4 * D);
     else
         be_rows_gather_acc(g, m->p.dec[0].w_x, 4 * D, m->prev_tok + at, n);
+    if (m->p.dec[0].w_chord)
+        be_gemm(0, 0, n, 4 * D, MV_CHORD_FEATURES, 1, m->chord_x + at * MV_CHORD_FEATURES,
+                MV_CHORD_FEATURES, m->p.dec[0].w_chord, 4 * D, 1, g, 4 * D);
+}
+
+/* The chord features of every decoder row and step (row q = bar B + b at step
+ * s has the chord of token time bar S + s), zeros without chords. */
+static void decoder_chords(vae *m, int B)
+{
+    const int S = (int)m->hp.steps_per_bar, R = (int)m->hp.n_bars * B;
+    const int T = (int)hparams_seq_len(&m->hp);
+    float f[MV_CHORD_FEATURES];
+    for (int s = 0; s < S; s++)
+        for (int q = 0; q < R; q++) {
+            const int b = q % B, t = (q / B) * S + s;
+            chord_features(m->chords ? m->chords[(size_t)b * T + t] : MV_CHORD_NONE, f);
+            real *x = m->chord_x + ((size_t)s * R + q) * MV_CHORD_FEATURES;
+            for (int k = 0; k < MV_CHORD_FEATURES; k++) x[k] = (real)f[k];
+        }
 }
 
 static int sample_from(const real *logits, int K, mv_rng *rng, real *probs)
@@ -558,6 +581,7 @@ static void decoder_forward(vae *m, const mv_window *in, int B, int feed, real p
     be_gemm(0, 0, R, 4 * D, C, 1, e, C, m->p.dec[0].w_x + (size_t)K * 4 * D, 4 * D, 1,
             m->e_proj, 4 * D);
     decoder_truth(m, in, B);
+    if (hp->chords) decoder_chords(m, B);
     if (feed == VAE_FEED_TRUTH || (feed == VAE_FEED_SCHEDULED && p_sample <= 0)) {
         if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0) drop_words(m, B, rngs);
         decoder_forward_truth(m, B);
@@ -705,6 +729,9 @@ static void decoder_backward(vae *m)
                 4 * D);
     else
         be_rows_scatter_acc(m->g.dec[0].w_x, a0->dgates, 4 * D, m->prev_tok, S * R);
+    if (m->p.dec[0].w_chord)
+        be_gemm(1, 0, MV_CHORD_FEATURES, 4 * D, S * R, 1, m->chord_x, MV_CHORD_FEATURES,
+                a0->dgates, 4 * D, 1, m->g.dec[0].w_chord, 4 * D);
     be_copy(m->de_proj, a0->dgates, rows);
     for (int s = 1; s < S; s++) be_axpy(rows, 1, a0->dgates + s * rows, m->de_proj);
     be_gemm(1, 0, C, 4 * D, R, 1, e, C, m->de_proj, 4 * D, 1,
@@ -816,6 +843,7 @@ double vae_flops_per_sequence(const mv_hparams *hp)
     f += NB * C * 2 * D * hp->dec_layers + NB * C * 4 * D;
     for (uint32_t l = 0; l < hp->dec_layers; l++) f += T * (D * 4 * D + (l ? D * 4 * D : 0));
     f += T * D * K;
+    if (hp->chords) f += T * MV_CHORD_FEATURES * 4 * D;
     if (hp->repr == MV_REPR_ROLL) f += T * K * (2 * 4 * E + 4 * D); /* multi-hot inputs */
     /* 2 FLOPs per multiply-add; backward costs twice the forward */
     return 3 * 2 * f;

@@ -24,6 +24,7 @@
 
 typedef struct vae_lstm {
     real *w_x, *w_h, *b; /* w_x NULL when n_in == 0 */
+    real *w_chord;       /* [MV_CHORD_FEATURES, 4H]: decoder layer 0 of a chord model, else NULL */
     int n_in, n_hidden;
 } vae_lstm;
 
@@ -109,6 +110,12 @@ typedef struct vae {
      * the zero input (word dropout), so that the decoder learns to lean on z rather
      * than on the previous token; 0 unless the trainer sets it */
     real word_dropout;
+    /* chord-conditioned models: the chord ids [B][T] (core/chord.h) of the
+     * windows of the next forward passes, NULL: none (all zero); the caller's
+     * array, read by vae_forward only. Step t's chord conditions the
+     * prediction of step t. Ignored by a model without chord input. */
+    const uint8_t *chords;
+    real *chord_x;                    /* [S][n_bars B][MV_CHORD_FEATURES] their features */
     int32_t *enc_tok_fw, *enc_tok_bw; /* [T][B] time-major input tokens, and reversed */
     int32_t *prev_tok, *target;      /* [S][n_bars B] decoder input token (-1 none), target */
     vae_lstm_acts enc_fw[MV_MAX_LAYERS], enc_bw[MV_MAX_LAYERS];
