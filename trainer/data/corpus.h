@@ -32,7 +32,8 @@ const char *corpus_window_source(const mv_corpus *c, int split, uint64_t i,
                                  uint32_t *bar_offset, int32_t *transpose);
 
 /* Chords of window i: seq_len chord ids (core/chord.h), NULL when the corpus
- * has none. (Placeholder of branch chords-data's API, which replaces it.) */
+ * has none. No corpus has a chord section yet (issue 20 item 1: `data
+ * --chords`), so this is NULL for every corpus today. */
 const uint8_t *corpus_window_chords(const mv_corpus *c, int split, uint64_t i);
 
 /* Roll corpora: window i as seq_len x n_classes bytes (0/1): per step the
