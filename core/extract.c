@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chord.h"
 #include "hparams.h"
 #include "tokens.h"
 
@@ -254,6 +255,18 @@ static int longest_silence(const seg_buffers *b, int64_t start, int len)
     return longest;
 }
 
+/* The chords of the window at file step first, moved by t semitones, into
+ * the caller's buffer (mv_extract_config's step_chords). */
+static void window_chords(const mv_extract_config *cfg, int64_t first, int len, int t)
+{
+    if (!cfg->step_chords || !cfg->window_chords) return;
+    for (int s = 0; s < len; s++) {
+        int64_t at = first + s;
+        uint8_t id = at >= 0 && at < cfg->n_step_chords ? cfg->step_chords[at] : MV_CHORD_NONE;
+        cfg->window_chords[s] = chord_transpose(id, t);
+    }
+}
+
 static int emit_windows(const mv_extract_config *cfg, const segment *seg, const seg_buffers *b,
                         mv_window_fn emit, void *ctx, mv_extract_stats *st)
 {
@@ -273,6 +286,7 @@ static int emit_windows(const mv_extract_config *cfg, const segment *seg, const 
         const void *w = cfg->repr == MV_REPR_ROLL
                             ? (const void *)(b->roll + start * roll_width(cfg))
                             : (const void *)(b->tokens + start);
+        window_chords(cfg, seg->start + start, len, 0);
         int rc = emit(ctx, w, bar, 0);
         if (rc) return rc;
         st->windows++;
@@ -286,6 +300,7 @@ static int emit_windows(const mv_extract_config *cfg, const segment *seg, const 
                 st->windows_transpose_out_of_range++;
                 continue;
             }
+            window_chords(cfg, seg->start + start, len, t);
             if ((rc = emit(ctx, transposed(cfg, b, start, len, t), bar, t))) return rc;
             st->windows++;
         }

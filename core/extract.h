@@ -28,6 +28,13 @@ typedef struct mv_extract_config {
                                ("PIANO" or "Soprano,Alto,Tenor,Bass"; any case); NULL: all */
     int meter_steps;        /* > 0: the measure length in steps for the whole file,
                                replacing its time signatures; 0: use them */
+    /* Chords (issue 20): step_chords[s] is the chord id (core/chord.h) sounding
+     * at step s of the file (n_step_chords of them; later steps have none).
+     * Before each window is emitted, its seq_len chords, transposed with it,
+     * are written to window_chords (the caller's buffer). NULL: no chords. */
+    const uint8_t *step_chords;
+    int64_t n_step_chords;
+    uint8_t *window_chords;
 } mv_extract_config;
 
 /* What each rule kept and removed, summed over calls. */

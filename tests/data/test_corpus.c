@@ -15,6 +15,7 @@
 #define OFFSET_COUNT0 48
 #define OFFSET_TOKENS 72
 #define OFFSET_CHECKSUM 120
+#define OFFSET_FLAGS 124
 
 static char path[1024];
 
@@ -180,6 +181,63 @@ static void test_damaged_files(void)
     free(b);
 }
 
+/* A chord corpus (format version 2): each window's chords come back; a
+ * window added without chords holds "no chord"; a corpus without chords is
+ * still version 1 (flags 0) and has none; a chord id outside the vocabulary
+ * and a version/flags mismatch are refused. */
+static void test_chords(void)
+{
+    char err[300];
+    mv_corpus_writer *w = corpus_writer_open(path, MV_REPR_MELODY, 90, 21, 2, 16, err, sizeof err);
+    CHECK_MSG(w != NULL, "%s", err);
+    if (!w) return;
+    CHECK(corpus_writer_set_chords(w) == 0);
+    int32_t t[32];
+    uint8_t ch[32];
+    for (int k = 0; k < 3; k++) {
+        fill_window(t, 32, k);
+        for (int s = 0; s < 32; s++) ch[s] = (uint8_t)((k * 11 + s) % 181);
+        CHECK(corpus_writer_add_chords(w, k, t, k == 1 ? NULL : ch, "c.mid", 0, 0) == 0);
+    }
+    CHECK(corpus_writer_set_chords(w) == -1); /* too late: windows were added */
+    CHECK_MSG(corpus_writer_close(w, err, sizeof err) == 0, "%s", err);
+    mv_corpus *c;
+    CHECK_MSG(corpus_open(path, &c, err, sizeof err) == 0, "%s", err);
+    if (!c) return;
+    for (int k = 0; k < 3; k++) {
+        const uint8_t *got = corpus_window_chords(c, k, 0);
+        CHECK(got != NULL);
+        for (int s = 0; got && s < 32; s++)
+            CHECK(got[s] == (k == 1 ? 0 : (uint8_t)((k * 11 + s) % 181)));
+    }
+    CHECK(corpus_window_chords(c, MV_SPLIT_TRAIN, 1) == NULL);
+    corpus_close(c);
+
+    size_t n;
+    unsigned char *good = slurp(&n), *b = malloc(n);
+    CHECK(good && b && good[OFFSET_VERSION] == 2 && good[OFFSET_FLAGS] == 1);
+    if (good && b) {
+        memcpy(b, good, n);
+        b[n - 1] = 181; /* the test window's last chord */
+        reseal(b, n);
+        expect_refused(b, n, "chord 181");
+        memcpy(b, good, n);
+        b[OFFSET_FLAGS] = 0; /* version 2 says chords */
+        reseal(b, n);
+        expect_refused(b, n, "flags 0");
+    }
+    free(good);
+    free(b);
+
+    write_melody_corpus(); /* without chords: version 1, no chord section */
+    good = slurp(&n);
+    CHECK(good && good[OFFSET_VERSION] == 1 && good[OFFSET_FLAGS] == 0);
+    free(good);
+    CHECK(corpus_open(path, &c, err, sizeof err) == 0);
+    if (c) CHECK(corpus_window_chords(c, MV_SPLIT_TRAIN, 0) == NULL);
+    corpus_close(c);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -190,6 +248,7 @@ int main(int argc, char **argv)
     test_round_trip();
     test_roll_round_trip();
     test_damaged_files();
+    test_chords();
     remove(path);
     return check_report();
 }

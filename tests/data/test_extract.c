@@ -42,7 +42,7 @@ static void add_note(mv_midi_file *f, int track, int channel, int pitch, int ste
 
 static mv_extract_config melody_config(int bars)
 {
-    mv_extract_config c = {MV_REPR_MELODY, bars, 16, 21, 88, 0, NULL, 0};
+    mv_extract_config c = {.repr = MV_REPR_MELODY, .n_bars = bars, .steps_per_bar = 16, .min_pitch = 21, .n_pitches = 88, .max_transpose = 0, .track_name = NULL, .meter_steps = 0};
     return c;
 }
 
@@ -183,7 +183,7 @@ static void test_drums(collected *c)
     add_note(&f, 0, MV_MIDI_DRUM_CHANNEL, 21, 6, 1);  /* in no class */
     add_note(&f, 0, 0, 38, 12, 1);                     /* not channel 10: ignored */
     midi_file_finish(&f);
-    mv_extract_config cfg = {MV_REPR_DRUMS, 2, 16, 0, 0, 0, NULL, 0};
+    mv_extract_config cfg = {.repr = MV_REPR_DRUMS, .n_bars = 2, .steps_per_bar = 16, .min_pitch = 0, .n_pitches = 0, .max_transpose = 0, .track_name = NULL, .meter_steps = 0};
     mv_extract_stats st;
     CHECK(run(&f, &cfg, c, &st) == 1);
     const int32_t *t = tokens_of(c, 0);
@@ -207,7 +207,7 @@ static void test_roll_onsets(collected *c)
     for (int s = 4; s < 16; s += 4) add_note(&f, 0, 0, 67, s, 4);
     add_note(&f, 0, MV_MIDI_DRUM_CHANNEL, 36, 0, 1); /* drums stay out of the roll */
     midi_file_finish(&f);
-    mv_extract_config cfg = {MV_REPR_ROLL, 1, 16, 21, 88, 0, NULL, 0};
+    mv_extract_config cfg = {.repr = MV_REPR_ROLL, .n_bars = 1, .steps_per_bar = 16, .min_pitch = 21, .n_pitches = 88, .max_transpose = 0, .track_name = NULL, .meter_steps = 0};
     mv_extract_stats st;
     CHECK(run(&f, &cfg, c, &st) == 1);
     const uint8_t *r = c->data[0];

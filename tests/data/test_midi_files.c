@@ -76,7 +76,7 @@ static void test_pop909_melody(collected *c)
     int melody_notes = 0;
     for (uint32_t i = 0; i < f.n_notes; i++) melody_notes += f.notes[i].track == 1;
     CHECK(melody_notes == 156);
-    mv_extract_config cfg = {MV_REPR_MELODY, 2, 16, 21, 88, 0, "MELODY", 8};
+    mv_extract_config cfg = {.repr = MV_REPR_MELODY, .n_bars = 2, .steps_per_bar = 16, .min_pitch = 21, .n_pitches = 88, .max_transpose = 0, .track_name = "MELODY", .meter_steps = 8};
     int n = extract(&f, &cfg, c);
     /* The melody's notes lie in 4/4-sized bars 2-24 and 30-50 (bar = tick /
      * 1920), each phrase's last note held into the next bar; the rest is
@@ -106,7 +106,7 @@ static void test_groove_drums(collected *c)
     CHECK_MSG(read_shared("groove/drummer1/session1/1_funk_80_beat_4-4.mid", &f, err,
                           sizeof err) == 0, "%s", err);
     for (uint32_t i = 0; i < f.n_notes; i++) CHECK(f.notes[i].channel == MV_MIDI_DRUM_CHANNEL);
-    mv_extract_config cfg = {MV_REPR_DRUMS, 2, 16, 0, 0, 0, NULL, 0};
+    mv_extract_config cfg = {.repr = MV_REPR_DRUMS, .n_bars = 2, .steps_per_bar = 16, .min_pitch = 0, .n_pitches = 0, .max_transpose = 0, .track_name = NULL, .meter_steps = 0};
     int n = extract(&f, &cfg, c);
     CHECK(n > 10);
     CHECK(c->bar[0] == 0);
@@ -126,7 +126,7 @@ static void test_jsb_roll(collected *c)
     mv_midi_file f;
     char err[300];
     CHECK_MSG(read_shared("jsb/train/train_000.mid", &f, err, sizeof err) == 0, "%s", err);
-    mv_extract_config cfg = {MV_REPR_ROLL, 2, 16, 21, 88, 0, NULL, 0};
+    mv_extract_config cfg = {.repr = MV_REPR_ROLL, .n_bars = 2, .steps_per_bar = 16, .min_pitch = 21, .n_pitches = 88, .max_transpose = 0, .track_name = NULL, .meter_steps = 0};
     int n = extract(&f, &cfg, c);
     CHECK(n >= 5);
     const uint8_t *r = c->data;
@@ -155,7 +155,7 @@ static void test_meter_changes(collected *c)
     CHECK_MSG(read_shared("midi-edge/synthetic/tempo_meter_changes_fmt1.mid", &f, err,
                           sizeof err) == 0, "%s", err);
     CHECK(f.n_meters == 3 && f.n_tempos == 3);
-    mv_extract_config cfg = {MV_REPR_MELODY, 1, 16, 21, 88, 0, NULL, 0};
+    mv_extract_config cfg = {.repr = MV_REPR_MELODY, .n_bars = 1, .steps_per_bar = 16, .min_pitch = 21, .n_pitches = 88, .max_transpose = 0, .track_name = NULL, .meter_steps = 0};
     CHECK(extract(&f, &cfg, c) == 1); /* only the 4/4 bar */
     CHECK(c->bar[0] == 0 && window(c, 0)[0] == 2 + 60 - 21 && window(c, 0)[12] == 2 + 65 - 21);
     cfg.steps_per_bar = 12;

@@ -43,7 +43,7 @@ static int take(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
 
 static int read_windows(const char *shared, collected *c)
 {
-    mv_extract_config cfg = {MV_REPR_MELODY, 2, 16, 21, 88, 0, "MELODY", POP909_MEASURE_STEPS};
+    mv_extract_config cfg = {.repr = MV_REPR_MELODY, .n_bars = 2, .steps_per_bar = 16, .min_pitch = 21, .n_pitches = 88, .max_transpose = 0, .track_name = "MELODY", .meter_steps = POP909_MEASURE_STEPS};
     for (size_t i = 0; i < sizeof songs / sizeof songs[0]; i++) {
         char path[4096], err[512];
         snprintf(path, sizeof path, "%s/pop909/%s/%s.mid", shared, songs[i], songs[i]);

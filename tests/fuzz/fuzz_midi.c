@@ -41,10 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[512];
     if (midi_read_memory(data, size, &f, err, sizeof err)) return 0;
     static const mv_extract_config configs[] = {
-        {MV_REPR_MELODY, 2, 16, 21, 88, 3, NULL, 0},
-        {MV_REPR_MELODY, 1, 12, 21, 88, 0, "MELODY", 0},
-        {MV_REPR_DRUMS, 2, 16, 0, 0, 0, NULL, 0},
-        {MV_REPR_ROLL, 1, 16, 21, 88, 2, NULL, 8},
+        {.repr = MV_REPR_MELODY, .n_bars = 2, .steps_per_bar = 16, .min_pitch = 21, .n_pitches = 88, .max_transpose = 3, .track_name = NULL, .meter_steps = 0},
+        {.repr = MV_REPR_MELODY, .n_bars = 1, .steps_per_bar = 12, .min_pitch = 21, .n_pitches = 88, .max_transpose = 0, .track_name = "MELODY", .meter_steps = 0},
+        {.repr = MV_REPR_DRUMS, .n_bars = 2, .steps_per_bar = 16, .min_pitch = 0, .n_pitches = 0, .max_transpose = 0, .track_name = NULL, .meter_steps = 0},
+        {.repr = MV_REPR_ROLL, .n_bars = 1, .steps_per_bar = 16, .min_pitch = 21, .n_pitches = 88, .max_transpose = 2, .track_name = NULL, .meter_steps = 8},
     };
     for (size_t k = 0; k < sizeof configs / sizeof configs[0]; k++) {
         window_check ctx = {&configs[k]};

@@ -170,7 +170,7 @@ int main(int argc, char **argv)
         songs[i] = song_paths[i];
     }
     static collected mel, drums;
-    mv_extract_config mcfg = {MV_REPR_MELODY, 2, 16, 21, 88, 0, "MELODY", 8};
+    mv_extract_config mcfg = {.repr = MV_REPR_MELODY, .n_bars = 2, .steps_per_bar = 16, .min_pitch = 21, .n_pitches = 88, .max_transpose = 0, .track_name = "MELODY", .meter_steps = 8};
     CHECK(read_windows(argv[1], songs, N_SONGS, &mcfg, 4, &mel) == 0);
     CHECK_MSG(mel.n >= 280, "%d melody windows", mel.n);
     snprintf(model, sizeof model, "%s/mel_2bar.mvae", argv[2]);
@@ -223,7 +223,7 @@ int main(int argc, char **argv)
         "groove/drummer9/session1/20_rock_120_beat_4-4.mid",
         "groove/drummer9/session1/6_rock_100_beat_4-4.mid",
     };
-    mv_extract_config dcfg = {MV_REPR_DRUMS, 2, 16, 0, 0, 0, NULL, 0};
+    mv_extract_config dcfg = {.repr = MV_REPR_DRUMS, .n_bars = 2, .steps_per_bar = 16, .min_pitch = 0, .n_pitches = 0, .max_transpose = 0, .track_name = NULL, .meter_steps = 0};
     CHECK(read_windows(argv[1], beats, (int)(sizeof beats / sizeof beats[0]), &dcfg, 4, &drums) == 0);
     CHECK_MSG(drums.n >= 100, "%d drum windows", drums.n);
     snprintf(model, sizeof model, "%s/drums_2bar.mvae", argv[2]);

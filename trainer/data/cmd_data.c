@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chord.h"
+#include "chord_track.h"
 #include "cli.h"
 #include "commands.h"
 #include "corpus.h"
@@ -33,7 +35,11 @@ typedef struct data_options {
     double split[MV_SPLITS];
     int quiet;
     int verbose; /* one line per file on stderr */
+    int chords;  /* --chords: a chord per step (chord_track.h) */
 } data_options;
+
+/* The annotation `data --chords` looks for beside each MIDI file (POP909's). */
+#define CHORD_ANNOTATION "chord_midi.txt"
 
 /* ---- small growable arrays ---- */
 
@@ -267,6 +273,11 @@ typedef struct tally {
     size_t split_files[MV_SPLITS];
     uint64_t pitch_hist[128];
     uint64_t density[DENSITY_BUCKETS];
+    /* --chords, over untransposed windows of each chord source (0 annotated,
+     * 1 recognised): files, steps, steps with a chord, onsets, onsets on a
+     * chord tone */
+    size_t chord_files[2];
+    uint64_t chord_steps[2], chord_steps_some[2], chord_onsets[2], chord_onsets_on_tone[2];
 } tally;
 
 static void reason_key(const char *why, char *key, size_t n)
@@ -327,7 +338,9 @@ typedef struct window_sink {
     tally *t;
     const char *source;
     int split;
-    uint64_t kept; /* windows of the current file after de-duplication */
+    uint64_t kept;        /* windows of the current file after de-duplication */
+    uint8_t *chords;      /* --chords: the window's chords (extraction fills it) */
+    int chords_annotated; /* the current file's chords come from an annotation */
 } window_sink;
 
 static size_t window_bytes(const mv_extract_config *cfg)
@@ -366,18 +379,39 @@ static uint64_t count_onsets(const mv_extract_config *cfg, const void *tokens, u
     return n;
 }
 
+/* The --chords summary's counts for one untransposed melody window. */
+static void count_chord_tones(window_sink *k, const int32_t *tokens, int steps)
+{
+    int src = k->chords_annotated ? 0 : 1;
+    tally *t = k->t;
+    for (int s = 0; s < steps; s++) {
+        t->chord_steps[src]++;
+        t->chord_steps_some[src] += k->chords[s] != MV_CHORD_NONE;
+        if (tokens[s] < 2) continue;
+        t->chord_onsets[src]++;
+        int pc = (k->o->cfg.min_pitch + tokens[s] - 2) % 12;
+        t->chord_onsets_on_tone[src] += chord_pitch_classes(k->chords[s]) >> pc & 1u;
+    }
+}
+
 static int take_window(void *ctx, const void *tokens, uint32_t bar, int32_t transpose)
 {
     window_sink *k = ctx;
     const mv_extract_config *cfg = &k->o->cfg;
+    int steps = cfg->n_bars * cfg->steps_per_bar;
+    /* on the notes alone: with --chords the same windows as without (the first
+     * chords of a repeated melody stay), so that figures compare */
     int fresh = hash_set_add(&k->seen[k->split], hash_bytes(tokens, window_bytes(cfg), 0));
     if (fresh < 0) return 1;
     if (!fresh) {
         k->t->duplicates[k->split]++;
         return 0;
     }
-    if (corpus_writer_add(k->writer, k->split, tokens, k->source, bar, transpose)) return 1;
+    if (corpus_writer_add_chords(k->writer, k->split, tokens, k->chords, k->source, bar,
+                                 transpose))
+        return 1;
     k->t->windows[k->split]++;
+    if (k->chords && transpose == 0) count_chord_tones(k, tokens, steps);
     k->kept++;
     if (transpose == 0) {
         double per_bar = (double)count_onsets(cfg, tokens, k->t->pitch_hist) / cfg->n_bars;
@@ -406,6 +440,32 @@ static const char *no_window_reason(const data_options *o, uint32_t file_notes,
     return "every window had a bar of silence";
 }
 
+/* The chords of a file for --chords: its folder's annotation when there is
+ * one, else recognised from its tracks other than --track's. A bad annotation
+ * skips the file (counted, named) rather than train on misaligned chords. */
+static int file_chords(const data_options *o, const char *path, const mv_midi_file *f,
+                       mv_chord_track *out, window_sink *sink, tally *t)
+{
+    char annotation[4200], err[600];
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path + 1) : 0;
+    snprintf(annotation, sizeof annotation, "%.*s%s", dir_len, path, CHORD_ANNOTATION);
+    struct stat st;
+    sink->chords_annotated = stat(annotation, &st) == 0;
+    int rc = sink->chords_annotated ? chord_track_read(annotation, f, out, err, sizeof err)
+                                    : chord_track_recognise(f, o->cfg.track_name, out, err,
+                                                            sizeof err);
+    if (rc) {
+        char why[700];
+        snprintf(why, sizeof why, "chords: %s", err);
+        tally_skip(t, path, why);
+        if (o->verbose) fprintf(stderr, "skipped %s: %s\n", path, why);
+        return -1;
+    }
+    t->chord_files[sink->chords_annotated ? 0 : 1]++;
+    return 0;
+}
+
 static void process_file(const data_options *o, const meter_table *mt, const char *path,
                          const char *split_key, window_sink *sink, tally *t)
 {
@@ -429,6 +489,15 @@ static void process_file(const data_options *o, const meter_table *mt, const cha
         rule = RULE_OPTION;
     }
     if (split != MV_SPLIT_TRAIN) cfg.max_transpose = 0; /* augmentation for training only */
+    mv_chord_track chords = {0};
+    if (o->chords && file_chords(o, path, &f, &chords, sink, t)) {
+        midi_file_free(&f);
+        t->files_read--;
+        return;
+    }
+    cfg.step_chords = chords.chords;
+    cfg.n_step_chords = chords.n_steps;
+    cfg.window_chords = sink->chords;
     sink->source = path;
     sink->split = split;
     sink->kept = 0;
@@ -436,6 +505,7 @@ static void process_file(const data_options *o, const meter_table *mt, const cha
     int rc = extract_windows(&f, &cfg, take_window, sink, &s, err, sizeof err);
     uint32_t file_notes = f.n_notes;
     midi_file_free(&f);
+    chord_track_free(&chords);
     add_stats(&t->stats, &s);
     t->rule_files[rule]++;
     t->rule_windows[rule] += s.windows;
@@ -520,6 +590,17 @@ static void print_summary(const data_options *o, const tally *t, double seconds)
         printf(" %9llu %.*s\n", (unsigned long long)t->pitch_hist[p],
                (int)(40 * t->pitch_hist[p] / peak), "########################################");
     }
+    for (int src = 0; o->chords && src < 2; src++) {
+        if (!t->chord_files[src]) continue;
+        printf("chords %s (%s): %zu files, %.1f %% of steps with a chord, %.1f %% of melody "
+               "onsets on a chord tone (untransposed windows)\n",
+               src ? "recognised" : "annotated",
+               src ? "from the other tracks, per beat" : CHORD_ANNOTATION, t->chord_files[src],
+               100.0 * (double)t->chord_steps_some[src] /
+                   (double)(t->chord_steps[src] ? t->chord_steps[src] : 1),
+               100.0 * (double)t->chord_onsets_on_tone[src] /
+                   (double)(t->chord_onsets[src] ? t->chord_onsets[src] : 1));
+    }
     printf("note density (onsets per bar, untransposed windows):\n");
     for (int b = 0; b < DENSITY_BUCKETS; b++)
         printf("  %-7s %llu\n", density_names[b], (unsigned long long)t->density[b]);
@@ -547,7 +628,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: morphvae data --repr melody|drums|roll --bars N [--steps-per-bar 16]\n"
             "         [--transpose N] [--track NAME[,NAME...]] [--pitches LO-HI]\n"
-            "         [--meter N/D] [--meter-table CSV]\n"
+            "         [--meter N/D] [--meter-table CSV] [--chords]\n"
             "         [--seed S] [--split 0.8,0.1,0.1] [--quiet] [--verbose]\n"
             "         DIR_OR_FILE... -o CORPUS\n"
             "Reads every .mid .midi .kar .rmi file under the folders (sorted), extracts\n"
@@ -556,7 +637,10 @@ static void usage(FILE *f)
             "windows; --meter or a meter table (POP909 index.csv) replaces the files' time\n"
             "signatures. --pitches sets the pitch range of melody and roll models (default\n"
             "21-108; notes outside it are dropped and counted). --verbose prints one line\n"
-            "per file (read or skipped, and why);\n"
+            "per file (read or skipped, and why); --chords (melody) stores the chord of\n"
+            "every step: from a chord_midi.txt beside the file (POP909's annotation:\n"
+            "'start end chord' in seconds) or recognised per beat from its tracks other\n"
+            "than --track's;\n"
             "--quiet hides the progress bar.\n");
 }
 
@@ -616,6 +700,9 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
         } else if (!strcmp(a, "--verbose")) {
             o->verbose = 1;
             continue;
+        } else if (!strcmp(a, "--chords")) {
+            o->chords = 1;
+            continue;
         } else if (a[0] != '-') {
             if (str_list_add(inputs, a)) return 1;
             continue;
@@ -667,6 +754,9 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
     if (!o->cfg.n_bars) return cli_required("data", "--bars N");
     if (!o->out) return cli_required("data", "-o CORPUS.bin");
     if (!inputs->n) return cli_required("data", "at least one input (a MIDI file or folder)");
+    if (o->chords && o->cfg.repr != MV_REPR_MELODY)
+        return cli_misuse("data", "--chords: only melody corpora hold chords (not %s)",
+                          repr_name(o->cfg.repr));
     char err[200];
     if (extract_config_check(&o->cfg, err, sizeof err)) {
         fprintf(stderr, "morphvae data: %s\n", err);
@@ -736,6 +826,12 @@ int cmd_data(int argc, char **argv)
         fprintf(stderr, "morphvae data: %s\n", err);
         goto done;
     }
+    if (o.chords && (corpus_writer_set_chords(sink.writer) ||
+                     !(sink.chords = malloc((size_t)o.cfg.n_bars * o.cfg.steps_per_bar)))) {
+        corpus_writer_discard(sink.writer);
+        fprintf(stderr, "morphvae data: out of memory\n");
+        goto done;
+    }
     t.files = files.n;
     double started = cli_now();
     cli_progress progress;
@@ -760,6 +856,7 @@ int cmd_data(int argc, char **argv)
     rc = 0;
 done:
     for (int k = 0; k < MV_SPLITS; k++) free(sink.seen[k].slots);
+    free(sink.chords);
     tally_free(&t);
     free(mt.items);
     str_list_free(&files);

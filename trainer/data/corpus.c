@@ -12,12 +12,15 @@
 
 #include "atomic_file.h"
 #include "checksum.h"
+#include "chord.h"
 #include "fail.h"
 #include "hparams.h"
 #include "regular_file.h"
 
 #define CORPUS_MAGIC "MVCORPUS"
-#define CORPUS_VERSION 1
+#define CORPUS_VERSION 1        /* a corpus without chords: what every reader reads */
+#define CORPUS_VERSION_CHORDS 2 /* the same with a chord section (flags' CORPUS_HAS_CHORDS) */
+#define CORPUS_HAS_CHORDS 1u
 #define HEADER_BYTES 128
 #define RECORD_BYTES 16
 #define ALIGN 64
@@ -38,7 +41,7 @@ typedef struct header {
     uint64_t tokens_offset, records_offset, sources_offset, strings_offset, strings_bytes;
     uint64_t file_bytes;
     uint32_t checksum; /* CRC-32 (zlib) of bytes [header_bytes, file_bytes) */
-    uint32_t reserved;
+    uint32_t flags;    /* version 1: 0; version 2: CORPUS_HAS_CHORDS */
 } header;
 
 _Static_assert(sizeof(header) == HEADER_BYTES, "corpus header layout");
@@ -53,13 +56,14 @@ struct mv_corpus {
     const record *records;
     const uint64_t *sources;
     const char *strings;
+    const uint8_t *chords; /* seq_len chord ids a window, NULL without a chord section */
 };
 
 static uint64_t align_up(uint64_t x) { return (x + ALIGN - 1) / ALIGN * ALIGN; }
 
 /* The layout implied by the header's counts; the stored offsets must match it. */
 typedef struct layout {
-    uint64_t tokens, records, sources, strings, end;
+    uint64_t tokens, records, sources, strings, chords, end;
 } layout;
 
 static int compute_layout(const header *h, layout *l)
@@ -72,7 +76,11 @@ static int compute_layout(const header *h, layout *l)
     l->sources = align_up(l->records + total * RECORD_BYTES);
     l->strings = l->sources + (uint64_t)h->n_sources * 8;
     if (h->strings_bytes > UINT64_MAX / 2) return -1;
-    l->end = l->strings + h->strings_bytes;
+    l->chords = l->end = l->strings + h->strings_bytes;
+    if (h->flags & CORPUS_HAS_CHORDS) {
+        l->chords = align_up(l->end);
+        l->end = l->chords + total * h->seq_len;
+    }
     return 0;
 }
 
@@ -102,12 +110,13 @@ static int check_shape(uint32_t repr, uint32_t n_classes, uint32_t min_pitch, ui
 static int check_header(const header *h, size_t size, layout *l, char *why, size_t n)
 {
     if (memcmp(h->magic, CORPUS_MAGIC, 8) != 0) return fail(why, n, "not a morphvae corpus (bad magic)");
-    if (h->version != CORPUS_VERSION)
-        return fail(why, n, "corpus format version %u, this build reads version %d", h->version,
-                    CORPUS_VERSION);
-    if (h->header_bytes != HEADER_BYTES || h->reserved != 0)
-        return fail(why, n, "header size %u (expected %d) or reserved field %u (expected 0)",
-                    h->header_bytes, HEADER_BYTES, h->reserved);
+    if (h->version != CORPUS_VERSION && h->version != CORPUS_VERSION_CHORDS)
+        return fail(why, n, "corpus format version %u, this build reads versions %d and %d",
+                    h->version, CORPUS_VERSION, CORPUS_VERSION_CHORDS);
+    uint32_t flags = h->version == CORPUS_VERSION_CHORDS ? CORPUS_HAS_CHORDS : 0;
+    if (h->header_bytes != HEADER_BYTES || h->flags != flags)
+        return fail(why, n, "header size %u (expected %d) or flags %u (expected %u for version %u)",
+                    h->header_bytes, HEADER_BYTES, h->flags, flags, h->version);
     if (check_shape(h->repr, h->n_classes, h->min_pitch, h->n_bars, h->steps_per_bar, why, n))
         return -1;
     if (h->seq_len != h->n_bars * h->steps_per_bar)
@@ -157,6 +166,10 @@ static int check_payload(const mv_corpus *c, char *why, size_t n)
                 return fail(why, n, "window %llu holds token %d, outside 0..%u",
                             (unsigned long long)(i / h->seq_len), t[i], h->n_classes - 1);
     }
+    for (uint64_t i = 0; c->chords && i < total * h->seq_len; i++)
+        if (c->chords[i] >= MV_CHORD_COUNT)
+            return fail(why, n, "window %llu holds chord %u, outside 0..%d",
+                        (unsigned long long)(i / h->seq_len), c->chords[i], MV_CHORD_COUNT - 1);
     return 0;
 }
 
@@ -196,6 +209,7 @@ int corpus_open(const char *path, mv_corpus **out, char *err, size_t errlen)
     c->records = (const record *)(c->map + l.records);
     c->sources = (const uint64_t *)(c->map + l.sources);
     c->strings = (const char *)(c->map + l.strings);
+    c->chords = c->h.flags & CORPUS_HAS_CHORDS ? c->map + l.chords : NULL;
     if (check_payload(c, why, sizeof why)) goto bad;
     *out = c;
     return 0;
@@ -280,7 +294,7 @@ struct mv_corpus_writer {
     char *path;
     char tmp[4200]; /* created at open, so that an unwritable target fails first */
     header h;
-    grow tokens[MV_SPLITS], records[MV_SPLITS], sources, strings;
+    grow tokens[MV_SPLITS], records[MV_SPLITS], chords[MV_SPLITS], sources, strings;
     const char *last_source; /* the caller's pointer for the newest source entry */
     int failed;
 };
@@ -333,8 +347,23 @@ static int add_source(mv_corpus_writer *w, const char *source)
     return 0;
 }
 
+int corpus_writer_set_chords(mv_corpus_writer *w)
+{
+    if (w->h.count[0] + w->h.count[1] + w->h.count[2]) return -1;
+    w->h.version = CORPUS_VERSION_CHORDS;
+    w->h.flags = CORPUS_HAS_CHORDS;
+    return 0;
+}
+
 int corpus_writer_add(mv_corpus_writer *w, int split, const void *tokens, const char *source,
                       uint32_t bar_offset, int32_t transpose)
+{
+    return corpus_writer_add_chords(w, split, tokens, NULL, source, bar_offset, transpose);
+}
+
+int corpus_writer_add_chords(mv_corpus_writer *w, int split, const void *tokens,
+                             const uint8_t *chords, const char *source, uint32_t bar_offset,
+                             int32_t transpose)
 {
     if (w->failed || split < 0 || split >= MV_SPLITS) return -1;
     if (add_source(w, source)) goto oom;
@@ -342,6 +371,12 @@ int corpus_writer_add(mv_corpus_writer *w, int split, const void *tokens, const 
     if (grow_put(&w->tokens[split], tokens, w->h.window_bytes) ||
         grow_put(&w->records[split], &r, sizeof r))
         goto oom;
+    if (w->h.flags & CORPUS_HAS_CHORDS) {
+        static const uint8_t none[MV_MAX_STEPS];
+        for (uint32_t t = 0; chords && t < w->h.seq_len; t++)
+            if (chords[t] >= MV_CHORD_COUNT) chords = NULL; /* out of the vocabulary: none */
+        if (grow_put(&w->chords[split], chords ? chords : none, w->h.seq_len)) goto oom;
+    }
     w->h.count[split]++;
     return 0;
 oom:
@@ -354,6 +389,7 @@ static void writer_free(mv_corpus_writer *w)
     for (int s = 0; s < MV_SPLITS; s++) {
         free(w->tokens[s].data);
         free(w->records[s].data);
+        free(w->chords[s].data);
     }
     free(w->sources.data);
     free(w->strings.data);
@@ -403,8 +439,13 @@ static int write_body(mv_corpus_writer *w, int fd, uint32_t *sum)
     at = h->records_offset;
     if (write_section(fd, w->records, &at, sum) || write_padding(fd, at, h->sources_offset, sum))
         return -1;
-    if (write_all(fd, w->sources.data, w->sources.len, sum)) return -1;
-    return write_all(fd, w->strings.data, w->strings.len, sum);
+    if (write_all(fd, w->sources.data, w->sources.len, sum) ||
+        write_all(fd, w->strings.data, w->strings.len, sum))
+        return -1;
+    if (!(h->flags & CORPUS_HAS_CHORDS)) return 0;
+    at = h->strings_offset + h->strings_bytes;
+    uint64_t chords_at = (at + ALIGN - 1) / ALIGN * ALIGN;
+    return write_padding(fd, at, chords_at, sum) || write_section(fd, w->chords, &chords_at, sum);
 }
 
 void corpus_writer_discard(mv_corpus_writer *w)
@@ -455,6 +496,6 @@ io:
 
 const uint8_t *corpus_window_chords(const mv_corpus *c, int split, uint64_t i)
 {
-    (void)c, (void)split, (void)i;
-    return NULL;
+    int64_t k = window_index(c, split, i);
+    return k < 0 || !c->chords ? NULL : c->chords + (uint64_t)k * c->h.seq_len;
 }

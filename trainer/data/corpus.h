@@ -31,9 +31,9 @@ const int32_t *corpus_window(const mv_corpus *c, int split, uint64_t i);
 const char *corpus_window_source(const mv_corpus *c, int split, uint64_t i,
                                  uint32_t *bar_offset, int32_t *transpose);
 
-/* Chords of window i: seq_len chord ids (core/chord.h), NULL when the corpus
- * has none. No corpus has a chord section yet (issue 20 item 1: `data
- * --chords`), so this is NULL for every corpus today. */
+/* Chords of window i: seq_len chord ids (core/chord.h), the chord sounding at
+ * each step (transposed with the window), NULL when the corpus has no chord
+ * section (made without `data --chords`). */
 const uint8_t *corpus_window_chords(const mv_corpus *c, int split, uint64_t i);
 
 /* Roll corpora: window i as seq_len x n_classes bytes (0/1): per step the
@@ -50,6 +50,13 @@ mv_corpus_writer *corpus_writer_open(const char *path, uint32_t repr, uint32_t n
 /* tokens: seq_len int32 (melody, drums) or seq_len x n_classes bytes (roll). */
 int corpus_writer_add(mv_corpus_writer *w, int split, const void *tokens, const char *source,
                       uint32_t bar_offset, int32_t transpose);
+/* A corpus with a chord section (format version 2): call before the first
+ * window (-1 after). Each window then takes seq_len chord ids; NULL (or an id
+ * outside the vocabulary) stores "no chord" for the whole window. */
+int corpus_writer_set_chords(mv_corpus_writer *w);
+int corpus_writer_add_chords(mv_corpus_writer *w, int split, const void *tokens,
+                             const uint8_t *chords, const char *source, uint32_t bar_offset,
+                             int32_t transpose);
 int corpus_writer_close(mv_corpus_writer *w, char *err, size_t errlen);
 /* Frees the writer and removes its temporary file: nothing is written. */
 void corpus_writer_discard(mv_corpus_writer *w);
