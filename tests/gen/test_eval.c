@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "chord.h"
 #include "corpus.h"
 #include "gen_fixture.h"
 #include "model.h"
@@ -27,11 +28,13 @@ static uint32_t lowest_pitch(uint32_t repr)
     return repr == MV_REPR_MELODY ? 21 : repr == MV_REPR_ROLL ? ROLL_LOW : 0;
 }
 
-/* A model of n_classes classes whose decoder repeats its input token. */
-static int write_copy_model(const char *path, uint32_t repr, uint32_t n_classes)
+/* A model of n_classes classes whose decoder repeats its input token; with
+ * chord input (all zero: the chords change nothing) when chords is 1. */
+static int write_copy_model_chords(const char *path, uint32_t repr, uint32_t n_classes,
+                                   uint32_t chords)
 {
     const mv_hparams hp = {repr, n_classes, lowest_pitch(repr), 2, 4, 4, 2, 1,
-                           2, 1, n_classes, 1, 0};
+                           2, 1, n_classes, 1, chords};
     size_t bytes = (model_block_floats(&hp) * sizeof(float) + 63) / 64 * 64;
     float *block = aligned_alloc(64, bytes);
     if (!block) return -1;
@@ -67,6 +70,11 @@ static int write_copy_model(const char *path, uint32_t repr, uint32_t n_classes)
     if (rc) fprintf(stderr, "copy model: %s\n", err);
     free(block);
     return rc;
+}
+
+static int write_copy_model(const char *path, uint32_t repr, uint32_t n_classes)
+{
+    return write_copy_model_chords(path, repr, n_classes, 0);
 }
 
 static int write_corpus(const char *path, uint32_t repr, uint32_t n_classes,
@@ -169,6 +177,72 @@ static void test_melody(void)
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --split valid", model,
                       corpus) == 1);
     CHECK_MSG(strstr(err, "valid split is empty"), "%s", err);
+}
+
+/* Harmony figures on melody_test with chords (token t is pitch 19 + t: 40 B,
+ * 42 C#, 45 E, 47 F#, 50 A): window 1 under A major (A C# E) throughout,
+ * window 2 D major (D F# A) for steps 0-3 and no chord after, window 3
+ * C major, window 4 E minor (E G B). */
+static void melody_chords(uint8_t chords[4][SEQ])
+{
+    for (int s = 0; s < SEQ; s++) {
+        chords[0][s] = chord_id(9, MV_CHORD_MAJ);
+        chords[1][s] = s < 4 ? chord_id(2, MV_CHORD_MAJ) : MV_CHORD_NONE;
+        chords[2][s] = chord_id(0, MV_CHORD_MAJ);
+        chords[3][s] = chord_id(4, MV_CHORD_MIN);
+    }
+}
+
+static void test_harmony(void)
+{
+    const char *corpus = fixture_path("mel_chords.bin");
+    uint8_t chords[4][SEQ];
+    melody_chords(chords);
+    char e[512];
+    mv_corpus_writer *w = corpus_writer_open(corpus, MV_REPR_MELODY, 90, 21, 2, 4, e, sizeof e);
+    CHECK(w && corpus_writer_set_chords(w) == 0);
+    for (int i = 0; w && i < 4; i++)
+        CHECK(corpus_writer_add_chords(w, MV_SPLIT_TEST, melody_test[i], chords[i], "t.mid", 0,
+                                       0) == 0);
+    CHECK(w && corpus_writer_close(w, e, sizeof e) == 0);
+    static char out[16384], err[4096];
+    for (uint32_t chord_input = 0; chord_input <= 1; chord_input++) {
+        const char *model = fixture_path(chord_input ? "mel_ch.mvae" : "mel_noch.mvae");
+        CHECK(write_copy_model_chords(model, MV_REPR_MELODY, 90, chord_input) == 0);
+        CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --json",
+                              model, corpus) == 0, "%s", err);
+        /* data onsets at steps with a chord: B C# C# | A A | - | E F#: on a
+         * chord tone C# C# | A A | E: 5 of 7 (window 2's onsets are at steps
+         * 2 and 3, under D major) */
+        CHECK_FIG(out, "chord_tones_data", 5.0 / 7);
+        /* teacher-forced = the previous true token: onsets B (t1) C# C# | A
+         * (t3; A at t4 has no chord) | E F# (t1, t2): on a tone C# C# A E,
+         * 4 of 6 */
+        const char *suffix[2] = {"", "_no_chord"};
+        for (uint32_t row = 0; row <= chord_input; row++) {
+            char key[64];
+            snprintf(key, sizeof key, "chord_tones_tf%s", suffix[row]);
+            CHECK_FIG(out, key, 4.0 / 6);
+            snprintf(key, sizeof key, "chord_tones_greedy%s", suffix[row]);
+            CHECK_NULL(out, key); /* greedy plays no onset */
+            snprintf(key, sizeof key, "chord_tones_prior%s", suffix[row]);
+            double prior = json_value(out, key);
+            CHECK_MSG(prior >= 0 && prior <= 1, "%s %g", key, prior);
+        }
+        /* a model without chord input has no "no chord" row: it always has none */
+        CHECK(chord_input || isnan(json_value(out, "chord_tones_tf_no_chord")));
+        CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s'", model,
+                          corpus) == 0);
+        CHECK_MSG(strstr(out, "chord tones data                      0.7143") &&
+                      strstr(out, "chord tones teacher-forced            0.6667") &&
+                      strstr(out, "chord tones prior"),
+                  "%s", out);
+        CHECK(!chord_input || strstr(out, "chord tones sampled (no chord)"));
+    }
+    /* a corpus without chords prints no harmony */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s'",
+                      fixture_path("mel_noch.mvae"), fixture_path("mel.bin")) == 0);
+    CHECK(!strstr(out, "chord tones"));
 }
 
 /* Drum windows: bits kick 1, snare 2, closed hat 4, open hat 8. */
@@ -316,6 +390,7 @@ int main(int argc, char **argv)
     }
     exe = argv[1];
     test_melody();
+    test_harmony();
     test_drums();
     test_roll();
     test_refine();

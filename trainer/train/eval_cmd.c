@@ -13,6 +13,8 @@
 #include "commands.h"
 #include "corpus.h"
 #include "decoder.h"
+#include "gen_model.h"
+#include "eval_harmony.h"
 #include "eval_roll.h"
 #include "eval_score.h"
 #include "json_fields.h"
@@ -51,6 +53,11 @@ typedef struct evaluator {
     mv_refine_options refine_options;
     cli_progress progress; /* windows done, updated window by window when refining */
     uint64_t done;
+    /* a corpus with chords: the harmony figures (eval_harmony.h) */
+    int harmony_on;
+    eval_harmony harmony;
+    eval_harmony_scratch harmony_scratch;
+    uint64_t window_index[EVAL_BATCH];
 } evaluator;
 
 static const char *const predictor_names[PREDICTORS] = {"tf", "greedy", "common", "repeat"};
@@ -92,8 +99,13 @@ static int usage(FILE *f, int status)
             "            from notes; KL stays that of the encoder's posterior\n"
             "  --no-chords  a chord-conditioned model decodes with the corpus's chords\n"
             "            (teacher-forced and greedy; the refiner ignores them); this\n"
-            "            withholds them, as chord dropout does in training\n",
-            EVAL_ACTIVE_KL, MV_REFINE_DEFAULT_STEPS);
+            "            withholds them, as chord dropout does in training\n"
+            "On a corpus with chords (`data --chords`), melody models also print the share\n"
+            "of melody onsets on a tone of their step's chord: chord tones data,\n"
+            "teacher-forced, sampled (greedy from mu) and prior (z ~ N(0, I) at temperature\n"
+            "%.1f, one sample per window, conditioned on its chords), for a chord model with\n"
+            "the chords given and withheld (no chord: the baseline).\n",
+            EVAL_ACTIVE_KL, MV_REFINE_DEFAULT_STEPS, SAMPLE_DEFAULT_TEMPERATURE);
     return status;
 }
 
@@ -142,6 +154,20 @@ static int parse_options(int argc, char **argv, eval_options *o)
     return 0;
 }
 
+/* Buffers for the harmony figures (freed by evaluator_free). */
+static int harmony_init(evaluator *e)
+{
+    eval_harmony_scratch *s = &e->harmony_scratch;
+    const size_t BT = (size_t)EVAL_BATCH * e->T;
+    e->harmony_on = 1;
+    e->harmony.temperature = SAMPLE_DEFAULT_TEMPERATURE;
+    s->logits = malloc(sizeof(float) * BT * e->K);
+    s->z = malloc(sizeof(float) * EVAL_BATCH * e->Z);
+    s->tokens = malloc(sizeof(int32_t) * BT);
+    s->rngs = malloc(sizeof(mv_rng) * EVAL_BATCH);
+    return s->logits && s->z && s->tokens && s->rngs ? 0 : -1;
+}
+
 static int evaluator_init(evaluator *e, const mv_model *m, long refine_steps)
 {
     memset(e, 0, sizeof *e);
@@ -180,6 +206,10 @@ static void evaluator_free(evaluator *e)
     free(e->z);
     free(e->logits);
     free(e->kl_dim);
+    free(e->harmony_scratch.logits);
+    free(e->harmony_scratch.z);
+    free(e->harmony_scratch.tokens);
+    free(e->harmony_scratch.rngs);
 }
 
 /* The z each window is decoded from: the encoder's mu, refined with --refine.
@@ -364,6 +394,7 @@ static void print_text(const eval_options *o, const evaluator *e, uint64_t split
     }
     print_row(e, "windows reproduced exactly", t->windows, fig_exact);
     if (e->hp->repr == MV_REPR_DRUMS) print_drum_table(e);
+    if (e->harmony_on) eval_harmony_print(&e->harmony, e->hp->chords != 0);
 }
 
 /* ---- JSON report ---- */
@@ -401,6 +432,7 @@ static void print_json(const eval_options *o, const evaluator *e, uint64_t split
         json_figure("change", e, fig_change, &first);
         json_figure("placed", e, fig_placed, &first);
         json_figure("change_repeat", e, fig_change_repeat, &first);
+        if (e->harmony_on) eval_harmony_json(&e->harmony, e->hp->chords != 0, &first);
     } else if (e->hp->repr == MV_REPR_DRUMS) {
         json_figure("hitsteps", e, fig_hit_steps, &first);
         char key[64];
@@ -434,24 +466,33 @@ static int run_eval(const eval_options *o, const mv_model *m, const mv_corpus *c
         fprintf(stderr, "morphvae eval: out of memory\n");
         goto done;
     }
+    const uint8_t *corpus_chords = corpus_window_chords(c, o->split, 0);
+    if (corpus_chords && m->hp.repr == MV_REPR_MELODY && harmony_init(&e)) {
+        fprintf(stderr, "morphvae eval: out of memory\n");
+        goto done;
+    }
     e.common_class = split_common_class(c, o->split, e.T, e.K);
     e.done = 0;
     cli_progress_start(&e.progress, "eval", o->refine_steps ? "windows refined" : "windows",
                        want, false);
     /* a chord model reads the corpus's chords (none: it plays without) */
-    const int chords = m->hp.chords && !o->no_chords && corpus_window_chords(c, o->split, 0);
+    const int chords = m->hp.chords && !o->no_chords && corpus_chords;
     for (uint64_t i = 0; i < want; i += EVAL_BATCH) {
         const int B = want - i < EVAL_BATCH ? (int)(want - i) : EVAL_BATCH;
         for (int b = 0; b < B; b++) {
             const uint64_t w = (i + b) * n / want;
             memcpy(e.truth + (size_t)b * e.T, corpus_window(c, o->split, w),
                    sizeof(int32_t) * e.T);
-            if (chords)
+            if (corpus_chords)
                 memcpy(e.chords + (size_t)b * e.T, corpus_window_chords(c, o->split, w),
                        (size_t)e.T);
+            e.window_index[b] = w;
         }
         decoder_set_chords(e.d, chords ? e.chords : NULL, B);
         eval_batch(&e, B);
+        if (e.harmony_on)
+            eval_harmony_batch(&e.harmony, e.d, e.hp, e.truth, e.chords, e.mu, e.window_index, B,
+                               &e.harmony_scratch);
     }
     cli_progress_done(&e.progress);
     if (o->json) print_json(o, &e, n);
