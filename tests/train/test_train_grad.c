@@ -200,6 +200,7 @@ typedef struct case_cfg {
     double word_dropout;
     int roll;   /* a piano-roll model */
     int chords; /* a chord-conditioned model, given chords (some steps none) */
+    int latent_dropout; /* its second window decodes its eps (a prior sample) */
 } case_cfg;
 
 /* in: the batch's tokens, or roll steps (normalised, as the data is). */
@@ -246,6 +247,8 @@ static void check_model(const case_cfg *c)
         chords[i] = rng_uniform(&r) < 0.2f ? MV_CHORD_NONE
                                             : (uint8_t)(1 + rng_u32(&r) % (MV_CHORD_COUNT - 1));
     m.chords = c->chords ? chords : NULL;
+    const uint8_t from_prior[B] = {0, 1, 0};
+    m.z_from_prior = c->latent_dropout ? from_prior : NULL;
 
     vae_zero_grads(&m);
     model_loss(&m, in, eps, B, c);
@@ -285,16 +288,18 @@ int main(void)
     check_softmax_xent_and_tanh();
     check_sigmoid_xent();
     const case_cfg cases[] = {
-        {"teacher forcing, KL above free bits", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 0},
-        {"teacher forcing, KL inside free bits", VAE_FEED_TRUTH, 0, {0.7, 1000}, 0, 0, 0},
-        {"scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0, 0, 0},
-        {"word dropout, teacher forcing", VAE_FEED_SCHEDULED, 0, {0.3, 0}, 0.4, 0, 0},
-        {"word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 0, 0},
-        {"roll, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 1, 0},
-        {"roll, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 1, 0},
-        {"chords, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 1},
+        {"teacher forcing, KL above free bits", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 0, 0},
+        {"teacher forcing, KL inside free bits", VAE_FEED_TRUTH, 0, {0.7, 1000}, 0, 0, 0, 0},
+        {"scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0, 0, 0, 0},
+        {"word dropout, teacher forcing", VAE_FEED_SCHEDULED, 0, {0.3, 0}, 0.4, 0, 0, 0},
+        {"word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 0, 0, 0},
+        {"roll, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 1, 0, 0},
+        {"roll, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 1, 0, 0},
+        {"chords, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 1, 0},
         {"chords, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4,
-         0, 1},
+         0, 1, 0},
+        {"chords, latent dropout, scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 0,
+         1, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_model(&cases[i]);
     return check_report();

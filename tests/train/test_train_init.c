@@ -147,6 +147,10 @@ static void test_refused(void)
     CHECK(train("no_chords", args) == 1);
     CHECK_MSG(log_says("no_chords", "has no chords for a chord-conditioned model"),
               "--chords on a corpus without chords: no message");
+    snprintf(args, sizeof args, "--init '%s/trained.mvae' --latent-dropout 0.2 --steps 1", dir);
+    CHECK(train("latent_no_chords", args) == 1);
+    CHECK_MSG(log_says("latent_no_chords", "--latent-dropout needs a chord-conditioned model"),
+              "--latent-dropout without chord input: no message");
 }
 
 /* A config file in the test's folder: `base = tiny` plus `lines`. */

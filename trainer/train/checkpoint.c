@@ -65,6 +65,38 @@ typedef struct ckpt_header_v3 {
     uint64_t n_params;
 } ckpt_header_v3;
 
+/* MVCKPT04: train_numerics without latent_dropout. */
+typedef struct train_numerics_v4 {
+    train_numerics_v3 v3;
+    double chord_dropout;
+} train_numerics_v4;
+
+typedef struct ckpt_header_v4 {
+    char magic[8];
+    uint32_t real_size;
+    uint32_t pad;
+    mv_hparams hp;
+    train_numerics_v4 num;
+    train_state st;
+    uint64_t n_params;
+} ckpt_header_v4;
+
+/* Reads the rest of a format-4 header after its magic: latent_dropout 0.
+ * Returns its size in the file, or 0 if the file is shorter. */
+static size_t read_v4_header(FILE *f, ckpt_header *h)
+{
+    ckpt_header_v4 old;
+    if (fread((char *)&old + 8, sizeof old - 8, 1, f) != 1) return 0;
+    h->real_size = old.real_size;
+    h->pad = old.pad;
+    h->hp = old.hp;
+    memcpy(&h->num, &old.num, sizeof old.num);
+    h->num.latent_dropout = 0;
+    h->st = old.st;
+    h->n_params = old.n_params;
+    return sizeof old;
+}
+
 /* Reads the rest of an older header after its magic, and converts it: the
  * model has no chord input, format 2 had Magenta's schedule. Returns its size
  * in the file, or 0 if the file is shorter. */
@@ -102,6 +134,7 @@ static size_t read_header(FILE *f, ckpt_header *h)
     if (fread(h->magic, 1, 8, f) != 8) return 0;
     if (!memcmp(h->magic, CKPT_MAGIC_V2, 8) || !memcmp(h->magic, CKPT_MAGIC_V3, 8))
         return read_old_header(f, h);
+    if (!memcmp(h->magic, CKPT_MAGIC_V4, 8)) return read_v4_header(f, h);
     return fread((char *)h + 8, sizeof *h - 8, 1, f) == 1 ? sizeof *h : 0;
 }
 
@@ -152,6 +185,7 @@ static const char *bad_numerics_field(const ckpt_header *h)
     if (!(n->lr_decay > 0 && n->lr_decay <= 1)) return "num.lr_decay";
     if (!(n->lr_min >= 0 && isfinite(n->lr_min))) return "num.lr_min";
     if (!(n->chord_dropout >= 0 && n->chord_dropout <= 1)) return "num.chord_dropout";
+    if (!(n->latent_dropout >= 0 && n->latent_dropout < 1)) return "num.latent_dropout";
     if (st->step < 0) return "st.step";
     if (st->epoch < 0) return "st.epoch";
     if (st->pos < 0) return "st.pos";
@@ -164,11 +198,11 @@ static const char *bad_numerics_field(const ckpt_header *h)
 static int check_header(const char *path, const ckpt_header *h, char *err, size_t errlen)
 {
     char why[200];
-    if (memcmp(h->magic, CKPT_MAGIC, 8) != 0 && memcmp(h->magic, CKPT_MAGIC_V3, 8) != 0 &&
-        memcmp(h->magic, CKPT_MAGIC_V2, 8) != 0) {
+    if (memcmp(h->magic, CKPT_MAGIC, 8) != 0 && memcmp(h->magic, CKPT_MAGIC_V4, 8) != 0 &&
+        memcmp(h->magic, CKPT_MAGIC_V3, 8) != 0 && memcmp(h->magic, CKPT_MAGIC_V2, 8) != 0) {
         if (memcmp(h->magic, CKPT_MAGIC, 6) == 0)
-            snprintf(err, errlen, "%s: checkpoint format %.8s; this build reads %s, %s and %s",
-                     path, h->magic, CKPT_MAGIC, CKPT_MAGIC_V3, CKPT_MAGIC_V2);
+            snprintf(err, errlen, "%s: checkpoint format %.8s; this build reads %s, %s, %s and %s",
+                     path, h->magic, CKPT_MAGIC, CKPT_MAGIC_V4, CKPT_MAGIC_V3, CKPT_MAGIC_V2);
         else
             snprintf(err, errlen, "%s: bad magic: not a morphvae training checkpoint (%s)",
                      path, CKPT_MAGIC);

@@ -3,9 +3,9 @@
  * atomically (temporary file, fsync, rename, fsync of the folder).
  *
  * Layout (little-endian, this machine's float): the header struct below (a
- * format-3 file: the same without chord_dropout and with the 12 hyperparameter
- * fields of a model without chord input; format 2: also without lr_decay and
- * lr_min; both read as well), then
+ * format-4 file: the same without latent_dropout; format 3: also without
+ * chord_dropout and with the 12 hyperparameter fields of a model without chord
+ * input; format 2: also without lr_decay and lr_min; all read as well), then
  * params, adam_m, adam_v (n_params floats each), then a 64-bit FNV-1a of all
  * bytes before it, and nothing after. Private to the trainer; the shipped model
  * is a weights file. */
@@ -19,7 +19,9 @@
 #include "hparams.h"
 #include "rng.h"
 
-#define CKPT_MAGIC "MVCKPT04"
+#define CKPT_MAGIC "MVCKPT05"
+/* The format before latent_dropout. */
+#define CKPT_MAGIC_V4 "MVCKPT04"
 /* The format before chord input (hparams' chords, chord_dropout). */
 #define CKPT_MAGIC_V3 "MVCKPT03"
 /* The format before the learning-rate schedule was an option: read, with
@@ -37,6 +39,7 @@ typedef struct train_numerics {
     double lr_decay;        /* the learning rate decays by this factor a step ... */
     double lr_min;          /* ... towards this floor (schedule.h) */
     double chord_dropout;   /* probability that a window's chords are all withheld */
+    double latent_dropout;  /* probability that a window with chords decodes a prior sample */
 } train_numerics;
 
 typedef struct train_state {

@@ -60,6 +60,7 @@ typedef struct train_opts {
                              the checkpoint's from then on */
     int chords;           /* --chords: a model with chord input */
     int chord_dropout_given;
+    int latent_dropout_given;
 } train_opts;
 
 static volatile sig_atomic_t stop_requested;
@@ -93,6 +94,11 @@ static int usage(FILE *f, int status)
             "  --chord-dropout P   probability that a training window's chords are all\n"
             "                      withheld, so that the model also plays without them (0.3\n"
             "                      for a chord model); with --resume it replaces the run's\n"
+            "  --latent-dropout P  probability that a training window that keeps its chords\n"
+            "                      is decoded from a prior sample instead of its encoding,\n"
+            "                      so that the model plays the chords when z does not say\n"
+            "                      which notes (prior samples); chord models (0); with\n"
+            "                      --resume it replaces the run's\n"
             "  --lr LR             initial learning rate (1e-3)\n"
             "  --lr-decay D        it decays by D a step (0.9999) ...\n"
             "  --lr-min M          ... towards M (1e-5): lr = (LR - M) D^step + M; a resumed\n"
@@ -173,6 +179,9 @@ static int parse_number(const char *a, const char *v, train_opts *o)
     else if (!strcmp(a, "--chord-dropout")) {
         rc = cli_double(cmd, a, v, 0, 1, &n->chord_dropout);
         o->chord_dropout_given = 1;
+    } else if (!strcmp(a, "--latent-dropout")) {
+        rc = cli_real(cmd, a, v, 0, 1, CLI_BELOW_HI, &n->latent_dropout);
+        o->latent_dropout_given = 1;
     }
     else if (!strcmp(a, "--sampling-start")) {
         rc = cli_long(cmd, a, v, 0, MAX_STEPS, &whole);
@@ -273,6 +282,7 @@ typedef struct run {
     uint64_t *order, n_train;
     void *batch;         /* share_n windows: int32 tokens, or roll bytes */
     uint8_t *chords;     /* share_n windows' chord ids (chord models; NULL otherwise) */
+    uint8_t *z_from_prior; /* share_n latent dropout coins (chord models; vae.h) */
     size_t window_bytes; /* one window's size in the corpus */
     real *eps;
     mv_rng *seq_rng; /* one stream per sequence of the share (vae_forward) */
@@ -411,6 +421,11 @@ static int open_corpus_and_config(run *r)
                         "it with `morphvae data --chords`)\n", r->o.corpus_path);
         return -1;
     }
+    if (!hp.chords && r->o.latent_dropout_given && r->o.num.latent_dropout > 0) {
+        fprintf(stderr, "morphvae train: --latent-dropout needs a chord-conditioned model "
+                        "(--chords): only windows with chords decode a prior sample\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -536,6 +551,11 @@ static int setup(run *r)
             return -1;
         }
         r->m.chords = r->chords;
+        r->z_from_prior = calloc((size_t)r->share_n, 1);
+        if (!r->z_from_prior) {
+            fprintf(stderr, "morphvae train: out of memory\n");
+            return -1;
+        }
     }
     r->eps = be_alloc((size_t)r->share_n * r->ck.hp.z_size);
     r->seq_rng = malloc(sizeof *r->seq_rng * r->share_n);
@@ -551,6 +571,8 @@ static int setup(run *r)
         r->ck.num.word_dropout = r->o.num.word_dropout;
     }
     if (r->o.resume && r->o.chord_dropout_given) r->ck.num.chord_dropout = r->o.num.chord_dropout;
+    if (r->o.resume && r->o.latent_dropout_given)
+        r->ck.num.latent_dropout = r->o.num.latent_dropout;
     if (!r->o.resume && r->ck.hp.chords && !r->o.chord_dropout_given)
         r->ck.num.chord_dropout = DEFAULT_CHORD_DROPOUT;
     long per_epoch = (long)(r->n_train / (uint64_t)B);
@@ -580,7 +602,8 @@ static int setup(run *r)
             r->ck.hp.chords ? ", chord input" : "", (long long)r->ck.num.batch, be_describe());
     if (r->ck.hp.chords)
         fprintf(stderr, "morphvae train: chords from the corpus, each window's withheld with "
-                        "probability %.2f\n", r->ck.num.chord_dropout);
+                        "probability %.2f; latent dropout %.2f\n", r->ck.num.chord_dropout,
+                r->ck.num.latent_dropout);
     const char *slow = be_warning();
     if (slow) fprintf(stderr, "morphvae train: warning: %s\n", slow);
     if (r->o.init)
@@ -638,6 +661,13 @@ static void next_batch(run *r)
     st->pos += B;
 }
 
+static int has_chords(const uint8_t *chords, size_t T)
+{
+    for (size_t t = 0; t < T; t++)
+        if (chords[t] != MV_CHORD_NONE) return 1;
+    return 0;
+}
+
 /* The whole batch's noise, in one process's order: eps, then a seed for each
  * sequence's stream, then (chord models) each window's chord dropout coin;
  * this process keeps its share. The coins come last so that the draws before
@@ -658,9 +688,21 @@ static void draw_noise(run *r)
         if (b >= lo && b < hi) rng_seed(&r->seq_rng[b - lo], high << 32 | low);
     }
     const size_t T = hparams_seq_len(&r->ck.hp);
-    for (int b = 0; b < B && r->chords; b++) /* withhold all the window's chords */
-        if (rng_uniform(rng) < r->ck.num.chord_dropout && b >= lo && b < hi)
-            memset(r->chords + (size_t)(b - lo) * T, MV_CHORD_NONE, T);
+    for (int b = 0; b < B && r->chords; b++) { /* withhold all the window's chords */
+        const int withheld = rng_uniform(rng) < r->ck.num.chord_dropout;
+        if (b >= lo && b < hi) {
+            if (withheld) memset(r->chords + (size_t)(b - lo) * T, MV_CHORD_NONE, T);
+            r->z_from_prior[b - lo] = 0;
+        }
+    }
+    /* latent dropout, last (no draws without it): a window that keeps its
+     * chords decodes a prior sample, so that the decoder learns to play the
+     * chords when z says nothing about the melody, as a prior sample does */
+    for (int b = 0; b < B && r->chords && r->ck.num.latent_dropout > 0; b++) {
+        const int coin = rng_uniform(rng) < r->ck.num.latent_dropout;
+        if (b >= lo && b < hi)
+            r->z_from_prior[b - lo] = coin && has_chords(r->chords + (size_t)(b - lo) * T, T);
+    }
 }
 
 /* Validation on evenly spaced windows of the valid split (the train split if it
@@ -910,11 +952,13 @@ static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta,
     *lr = schedule_lr(r->ck.num.lr, r->ck.num.lr_decay, r->ck.num.lr_min, (long)st->step);
     vae_loss_cfg loss = {(real)*beta, (real)r->ck.num.free_bits};
     vae_zero_grads(&r->m);
+    r->m.z_from_prior = r->z_from_prior; /* training steps only, not validation */
     vae_stats s = forward_batch(r, r->eps, r->share_n, &loss, VAE_FEED_SCHEDULED, (real)*p,
                                 r->seq_rng);
     s = batch_mean(r, s);
+    if (isfinite(s.loss)) vae_backward(&r->m, &loss);
+    r->m.z_from_prior = NULL;
     if (!isfinite(s.loss)) return s;
-    vae_backward(&r->m, &loss);
     sum_gradients(r);
     *grad_norm = sqrt(be_sum_squares(r->m.grads, r->m.n_params));
     if (!isfinite(*grad_norm)) {
@@ -1023,6 +1067,7 @@ static void cleanup(run *r)
     free(r->order);
     free(r->batch);
     free(r->chords);
+    free(r->z_from_prior);
     weights_free(r->init_model);
     vae_free(&r->m);
     if (r->corpus) corpus_close(r->corpus);

@@ -115,6 +115,12 @@ typedef struct vae {
      * array, read by vae_forward only. Step t's chord conditions the
      * prediction of step t. Ignored by a model without chord input. */
     const uint8_t *chords;
+    /* latent dropout (chord models): z_from_prior[b] = 1 decodes window b from
+     * its eps (a sample of the prior N(0, I)) instead of mu + sigma eps, and
+     * none of its reconstruction gradient reaches the encoder (its KL term
+     * stays); NULL: none. The caller's array [B], read by forward and
+     * backward. */
+    const uint8_t *z_from_prior;
     real *chord_x;                    /* [S][n_bars B][MV_CHORD_FEATURES] their features */
     int32_t *enc_tok_fw, *enc_tok_bw; /* [T][B] time-major input tokens, and reversed */
     int32_t *prev_tok, *target;      /* [S][n_bars B] decoder input token (-1 none), target */
