@@ -273,13 +273,19 @@ static void test_drums(void)
     CHECK_FIG(out, "recall_open_hat_tf", 0);
     CHECK_NULL(out, "precision_open_hat_tf");  /* never predicted */
     CHECK_NULL(out, "recall_ride_tf");         /* never played */
+    /* all instruments: 5 + 4 + 8 + 1 = 18 true hits, 4 + 4 + 8 predicted
+     * (kick, snare, closed hat; open hat never), 1 + 1 + 5 = 7 both */
+    CHECK_FIG(out, "hit_f1_tf", 2.0 * 7 / (18 + 16));
+    CHECK_FIG(out, "hit_f1_greedy", 0);
     CHECK_FIG(out, "acc_greedy", 18.0 / 32);   /* all zeros */
     CHECK_FIG(out, "recall_kick_greedy", 0);
     CHECK_NULL(out, "precision_kick_greedy");
     CHECK_FIG(out, "exact_greedy", 0);
     CHECK(!strstr(out, "onset_tf")); /* melody figures only for melodies */
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s'", model, corpus) == 0);
-    CHECK_MSG(strstr(out, "open_hat") && strstr(out, "steps with hits"), "%s", out);
+    CHECK_MSG(strstr(out, "open_hat") && strstr(out, "steps with hits") &&
+                  strstr(out, "hit F1 teacher-forced   0.4118") && strstr(out, "hit F1 sampled"),
+              "%s", out);
 }
 
 /* Piano-roll windows of 3 pitches (60, 61, 62): per step 3 sounding bits, then

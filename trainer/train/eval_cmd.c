@@ -331,6 +331,17 @@ static double fig_hit_steps(const eval_score *s)
     return eval_ratio(s->hit_steps_correct, s->hit_steps);
 }
 static double fig_exact(const eval_score *s) { return eval_ratio(s->exact, s->windows); }
+/* Drums: F1 of (step, instrument) hits over all instruments. */
+static double fig_hit_f1(const eval_score *s)
+{
+    long both = 0, truth = 0, pred = 0;
+    for (int c = 0; c < MV_DRUM_CLASSES; c++) {
+        both += s->hits_both[c];
+        truth += s->hits_true[c];
+        pred += s->hits_pred[c];
+    }
+    return eval_ratio(2 * both, truth + pred);
+}
 
 static void print_drum_table(const evaluator *e)
 {
@@ -370,6 +381,11 @@ static void print_text(const eval_options *o, const evaluator *e, uint64_t split
     printf("ELBO    %.4f nats/sequence\n", -(recon + kl));
     printf("active latent dimensions %d of %d (mean KL over windows > %.1f nats)\n",
            active_dimensions(e), e->Z, EVAL_ACTIVE_KL);
+    if (e->hp->repr == MV_REPR_DRUMS) {
+        printf("hit F1 teacher-forced   %.4f (hits of every instrument on every step)\n",
+               fig_hit_f1(t));
+        printf("hit F1 sampled          %.4f (greedy from z)\n", fig_hit_f1(g));
+    }
     char common[48];
     snprintf(common, sizeof common, "always %d", (int)e->common_class);
     printf("\n  %-44s %7s  %9s  %9s  %9s  %9s\n", "accuracy on", "steps", "teacher-f", "greedy",
@@ -435,6 +451,7 @@ static void print_json(const eval_options *o, const evaluator *e, uint64_t split
         if (e->harmony_on) eval_harmony_json(&e->harmony, e->hp->chords != 0, &first);
     } else if (e->hp->repr == MV_REPR_DRUMS) {
         json_figure("hitsteps", e, fig_hit_steps, &first);
+        json_figure("hit_f1", e, fig_hit_f1, &first);
         char key[64];
         for (int p = BY_TEACHER; p <= BY_GREEDY; p++) {
             const eval_score *s = &e->score[p];
