@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "gen_chords.h"
 #include "gen_model.h"
 #include "latent_file.h"
 #include "sequence_io.h"
@@ -12,9 +13,14 @@
 static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae decode MODEL z.bin -o out.mid [--temperature 0] [--seed 1]\n"
-               "                       [--bpm 120]\n"
+               "                       [--bpm 120] [--chords LIST | --chords-from FILE.mid]\n"
                "Decodes a latent vector (as written by 'morphvae encode -o'; raw float32 z,\n"
-               "or mu then sigma) into MIDI. Temperature 0 is greedy.\n");
+               "or mu then sigma) into MIDI. Temperature 0 is greedy.\n"
+               "  --chords \"C G Am F\"  a chord model plays over these chords, one a bar\n"
+               "    (POP909's C:maj ... or shorthand C, Am, F7, Bm7b5), repeating over the\n"
+               "    sequence one after another; --chords-from FILE.mid: the chords\n"
+               "    recognised in a MIDI file, per beat. The chords go into the MIDI file as a\n"
+               "    track of their own.\n");
     return status;
 }
 
@@ -23,6 +29,7 @@ int cmd_decode(int argc, char **argv)
     const char *model = NULL, *zpath = NULL, *out = NULL;
     double temperature = 0, bpm = 120;
     uint64_t seed = 1;
+    gen_chords chords = {0};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0);
@@ -32,6 +39,9 @@ int cmd_decode(int argc, char **argv)
             else return cli_extra_argument("decode", o);
             continue;
         }
+        int taken = gen_chords_option("decode", argc, argv, &i, &chords);
+        if (taken == 1) continue;
+        if (taken) return taken;
         static const char *const with_value[] = {"-o", "--temperature", "--seed", "--bpm", NULL};
         const char *v = cli_option_value("decode", with_value, argc, argv, &i);
         if (!v) return 2;
@@ -51,18 +61,25 @@ int cmd_decode(int argc, char **argv)
         fprintf(stderr, "morphvae decode: %s\n", err);
         return 1;
     }
+    int rc = gen_chords_prepare("decode", &chords, &g, 1);
+    if (rc) {
+        gen_model_close(&g);
+        return rc;
+    }
     float *z = malloc(sizeof *z * g.z_size);
     void *window = malloc(g.window_bytes);
-    int rc = 1;
+    rc = 1;
     if (!z || !window) snprintf(err, sizeof err, "%s: out of memory", model);
     else if (!latent_file_read(zpath, z, g.z_size, err, sizeof err)) {
         gen_decode(&g, z, 1, (float)temperature, seed, window);
-        rc = sequence_write_midi(out, &g.hp, window, 1, NULL, bpm, err, sizeof err) ? 1 : 0;
+        rc = sequence_write_midi_chords(out, &g.hp, window, 1, NULL, g.chords, bpm, err,
+                                        sizeof err) ? 1 : 0;
         if (!rc) cli_wrote(out, "decoded from %s", zpath);
     }
     if (rc) fprintf(stderr, "morphvae decode: %s\n", err);
     free(z);
     free(window);
+    gen_chords_free(&chords);
     gen_model_close(&g);
     return rc;
 }

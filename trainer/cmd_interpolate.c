@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "gen_chords.h"
 #include "gen_model.h"
 #include "latent.h"
 #include "sequence_io.h"
@@ -16,13 +17,19 @@ static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae interpolate MODEL --start a.mid --end b.mid [--steps 8]\n"
                "         [--slerp|--lerp] [--bar N] [--track NAME[,NAME...]] [--temperature 0]\n"
-               "         [--seed 1] [--bpm 120] [--refine [STEPS] | --no-refine] -o DIR/\n"
+               "         [--seed 1] [--bpm 120] [--refine [STEPS] | --no-refine]\n"
+               "         [--chords LIST | --chords-from FILE.mid] -o DIR/\n"
                "Writes DIR/step_00.mid ... (step 0 decodes a.mid's window, the last b.mid's)\n"
                "and DIR/morph.mid with all steps one after another. The windows are the\n"
                "first varied ones of the model's length (as `encode`), or with --bar the\n"
                "first from bar N (counted from 1) on. Each end is the\n"
                "encoder's mu refined with at most STEPS Adam steps (default %d) so that it\n"
-               "decodes back to its window; --no-refine morphs between the mu's.\n",
+               "decodes back to its window; --no-refine morphs between the mu's.\n"
+               "  --chords \"C G Am F\"  a chord model plays over these chords, one a bar\n"
+               "    (POP909's C:maj ... or shorthand C, Am, F7, Bm7b5), repeating over the\n"
+               "    morph's steps one after another; --chords-from FILE.mid: the chords\n"
+               "    recognised in a MIDI file, per beat. The chords go into the MIDI file as a\n"
+               "    track of their own.\n",
             MV_REFINE_DEFAULT_STEPS);
     return status;
 }
@@ -33,6 +40,7 @@ typedef struct {
     int lerp;
     double temperature, bpm;
     uint64_t seed;
+    gen_chords chords;
 } interp_args;
 
 /* 0 ok, 2 usage error, -1 help printed. */
@@ -60,6 +68,9 @@ static int parse(int argc, char **argv, interp_args *a)
             a->refine_steps = 0;
             continue;
         }
+        int taken = gen_chords_option("interpolate", argc, argv, &i, &a->chords);
+        if (taken == 1) continue;
+        if (taken) return taken;
         static const char *const with_value[] = {"--start", "--end", "-o", "--track", "--steps",
                                                  "--bar", "--temperature", "--seed", "--bpm",
                                                  NULL};
@@ -119,14 +130,16 @@ static int write_steps(const interp_args *a, const mv_gen_model *g, const uint8_
         snprintf(path, sizeof path, "%s/step_%02ld.mid", a->out, i);
         snprintf(names[i], sizeof names[i], "step %ld t=%.3f", i, (double)i / (a->steps - 1));
         name_ptrs[i] = names[i];
-        rc = sequence_write_midi(path, &g->hp, windows + i * g->window_bytes, 1, &name_ptrs[i],
-                                 a->bpm, err, errlen);
+        rc = sequence_write_midi_chords(path, &g->hp, windows + i * g->window_bytes, 1,
+                                        &name_ptrs[i],
+                                        g->chords ? g->chords + (size_t)i * g->seq_len : NULL,
+                                        a->bpm, err, errlen);
         if (!rc) cli_wrote(path, NULL);
     }
     if (!rc) {
         snprintf(path, sizeof path, "%s/morph.mid", a->out);
-        rc = sequence_write_midi(path, &g->hp, windows, (int)a->steps, name_ptrs, a->bpm, err,
-                                 errlen);
+        rc = sequence_write_midi_chords(path, &g->hp, windows, (int)a->steps, name_ptrs,
+                                        g->chords, a->bpm, err, errlen);
         if (!rc) cli_wrote(path, "the %ld steps one after the other", a->steps);
     }
     if (!names || !name_ptrs) snprintf(err, errlen, "%s: out of memory", a->out);
@@ -168,6 +181,10 @@ int cmd_interpolate(int argc, char **argv)
         fprintf(stderr, "morphvae interpolate: %s\n", err);
         return 1;
     }
+    if ((rc = gen_chords_prepare("interpolate", &a.chords, &g, (int)a.steps))) {
+        gen_model_close(&g);
+        return rc;
+    }
     bool created;
     if (cli_make_dir("interpolate", a.out, &created)) {
         rc = 1;
@@ -176,6 +193,7 @@ int cmd_interpolate(int argc, char **argv)
         cli_drop_dir(a.out, created);
         rc = 1;
     }
+    gen_chords_free(&a.chords);
     gen_model_close(&g);
     if (rc) return rc;
     printf("%s: %ld steps (%s) from %s to %s (%s), and morph.mid\n", a.out, a.steps,

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "gen_chords.h"
 #include "gen_model.h"
 #include "sequence_io.h"
 
@@ -14,10 +15,15 @@
 static int usage(FILE *f, int status)
 {
     fprintf(f, "usage: morphvae sample MODEL [-n 10] [--temperature T] [--seed 1] [--bpm 120]\n"
-               "                       -o DIR/\n"
+               "                       [--chords LIST | --chords-from FILE.mid] -o DIR/\n"
                "Draws n latent vectors from the prior, decodes them and writes\n"
                "DIR/sample_000.mid ... (temperature 0: greedy; default %g, piano-roll\n"
-               "models %g: their notes are independent bits, sigmoid(logit / T)).\n",
+               "models %g: their notes are independent bits, sigmoid(logit / T)).\n"
+               "  --chords \"C G Am F\"  a chord model plays over these chords, one a bar\n"
+               "    (POP909's C:maj ... or shorthand C, Am, F7, Bm7b5), repeating over the\n"
+               "    samples one after another; --chords-from FILE.mid: the chords\n"
+               "    recognised in a MIDI file, per beat. The chords go into the MIDI file as a\n"
+               "    track of their own.\n",
             SAMPLE_DEFAULT_TEMPERATURE, ROLL_DEFAULT_TEMPERATURE);
     return status;
 }
@@ -27,12 +33,13 @@ typedef struct {
     long n;
     double temperature, bpm;
     uint64_t seed;
+    gen_chords chords;
 } sample_args;
 
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse(int argc, char **argv, sample_args *a)
 {
-    *a = (sample_args){NULL, NULL, 10, -1 /* the model's default */, 120, 1};
+    *a = (sample_args){NULL, NULL, 10, -1 /* the model's default */, 120, 1, {0}};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0) - 1;
@@ -41,6 +48,9 @@ static int parse(int argc, char **argv, sample_args *a)
             a->model = o;
             continue;
         }
+        int taken = gen_chords_option("sample", argc, argv, &i, &a->chords);
+        if (taken == 1) continue;
+        if (taken) return taken;
         static const char *const with_value[] = {"-n", "--temperature", "--seed", "--bpm", "-o",
                                                  NULL};
         const char *v = cli_option_value("sample", with_value, argc, argv, &i);
@@ -69,8 +79,9 @@ static int write_samples(const sample_args *a, const mv_gen_model *g, const uint
     char path[4096], err[512];
     for (long i = 0; i < a->n; i++) {
         snprintf(path, sizeof path, "%s/sample_%03ld.mid", a->out, i);
-        if (sequence_write_midi(path, &g->hp, windows + i * g->window_bytes, 1, NULL, a->bpm,
-                                err, sizeof err)) {
+        const uint8_t *chords = g->chords ? g->chords + (size_t)i * g->seq_len : NULL;
+        if (sequence_write_midi_chords(path, &g->hp, windows + i * g->window_bytes, 1, NULL,
+                                       chords, a->bpm, err, sizeof err)) {
             fprintf(stderr, "morphvae sample: %s\n", err);
             return 1;
         }
@@ -98,6 +109,11 @@ int cmd_sample(int argc, char **argv)
         return 1;
     }
     if (a.temperature < 0) a.temperature = gen_default_temperature(&g);
+    if ((rc = gen_chords_prepare("sample", &a.chords, &g, (int)a.n))) {
+        cli_drop_dir(a.out, created);
+        gen_model_close(&g);
+        return rc;
+    }
     float *z = malloc(sizeof *z * a.n * g.z_size);
     uint8_t *windows = malloc(g.window_bytes * a.n);
     rc = 1;
@@ -110,6 +126,7 @@ int cmd_sample(int argc, char **argv)
     }
     free(z);
     free(windows);
+    gen_chords_free(&a.chords);
     gen_model_close(&g);
     if (rc) cli_drop_dir(a.out, created);
     return rc;

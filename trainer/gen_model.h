@@ -42,6 +42,9 @@ typedef struct mv_gen_model {
     mv_rng *rngs;      /* [max_batch] */
     float *mu, *sigma; /* [max_batch, Z] encoder outputs of one batch */
     mv_refine *refine; /* made on the first gen_anchor call that refines */
+    /* chord models: the chord ids of the sequences gen_decode decodes, [n,
+     * seq_len] for its n sequences (gen_chords.h); NULL: none. Not owned. */
+    const uint8_t *chords;
 } mv_gen_model;
 
 /* Opens path (melody, drum or piano-roll model) for batches of up to
@@ -51,7 +54,8 @@ void gen_model_close(mv_gen_model *g);
 
 /* Decodes n latent vectors z [n, Z] into windows [n] (window_bytes each) in
  * batches; sequence i samples with the generator seeded from (seed, i) when
- * temperature > 0, so the result does not depend on the batch size. */
+ * temperature > 0, so the result does not depend on the batch size; a chord
+ * model hears g->chords' row i. */
 void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint64_t seed,
                 void *windows);
 /* Encodes n windows into mu and sigma [n, Z] (either may be NULL). */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chord.h"
 #include "phrase_variety.h"
 #include "midi_read.h"
 #include "midi_write.h"
@@ -34,16 +35,41 @@ int sequence_notes(const mv_hparams *hp, const void *window, mv_note *out, int m
                            out, max);
 }
 
-int sequence_write_midi(const char *path, const mv_hparams *hp, const void *windows,
-                        int n_seqs, const char *const *names, double bpm, char *err,
-                        size_t errlen)
+#define CHORD_LOWEST_ROOT 48 /* C3 */
+#define CHORD_VELOCITY 56
+#define CHORD_CHANNEL 1  /* channel 2 */
+#define CHORD_PROGRAM 48 /* General MIDI String Ensemble 1 */
+
+/* Block chords of each run of one chord in chords[0, n_steps) into out
+ * (room for n_steps * 12 notes); returns the count. */
+static int chord_notes(const uint8_t *chords, int n_steps, mv_note *out)
+{
+    int n = 0;
+    for (int s = 0; s < n_steps;) {
+        int e = s + 1;
+        while (e < n_steps && chords[e] == chords[s]) e++;
+        int root = chord_root(chords[s]);
+        uint16_t pcs = chord_pitch_classes(chords[s]);
+        for (int i = 0; root >= 0 && i < 12; i++) /* upwards from the root */
+            if (pcs >> ((root + i) % 12) & 1u)
+                out[n++] = (mv_note){s, e - s, (uint8_t)(CHORD_LOWEST_ROOT + root + i),
+                                     CHORD_VELOCITY};
+        s = e;
+    }
+    return n;
+}
+
+int sequence_write_midi_chords(const char *path, const mv_hparams *hp, const void *windows,
+                               int n_seqs, const char *const *names, const uint8_t *chords,
+                               double bpm, char *err, size_t errlen)
 {
     int len = (int)hparams_seq_len(hp), max = sequence_max_notes(hp);
     size_t bytes = sequence_window_bytes(hp);
     mv_note *notes = malloc(sizeof *notes * (size_t)max * n_seqs);
-    mv_midi_part *parts = malloc(sizeof *parts * n_seqs);
+    mv_note *chord_part = chords ? malloc(sizeof *chord_part * (size_t)len * n_seqs * 12) : NULL;
+    mv_midi_part *parts = malloc(sizeof *parts * (n_seqs + 1));
     int rc = -1;
-    if (!notes || !parts) {
+    if (!notes || !parts || (chords && !chord_part)) {
         snprintf(err, errlen, "%s: out of memory", path);
     } else {
         int drums = hp->repr == MV_REPR_DRUMS;
@@ -53,12 +79,23 @@ int sequence_write_midi(const char *path, const mv_hparams *hp, const void *wind
             parts[i] = (mv_midi_part){mine, n, i * len, drums ? 9 : 0, drums ? -1 : 0,
                                       names ? names[i] : NULL};
         }
-        rc = midi_write_parts(path, parts, n_seqs, (int)hp->steps_per_bar, len * n_seqs, bpm,
-                              err, errlen);
+        if (chords)
+            parts[n_seqs] = (mv_midi_part){chord_part, chord_notes(chords, len * n_seqs, chord_part),
+                                           0, CHORD_CHANNEL, CHORD_PROGRAM, "chords"};
+        rc = midi_write_parts(path, parts, n_seqs + (chords ? 1 : 0), (int)hp->steps_per_bar,
+                              len * n_seqs, bpm, err, errlen);
     }
     free(notes);
+    free(chord_part);
     free(parts);
     return rc;
+}
+
+int sequence_write_midi(const char *path, const mv_hparams *hp, const void *windows,
+                        int n_seqs, const char *const *names, double bpm, char *err,
+                        size_t errlen)
+{
+    return sequence_write_midi_chords(path, hp, windows, n_seqs, names, NULL, bpm, err, errlen);
 }
 
 typedef struct {

@@ -29,6 +29,13 @@ int sequence_notes(const mv_hparams *hp, const void *window, mv_note *out, int m
 int sequence_write_midi(const char *path, const mv_hparams *hp, const void *windows,
                         int n_seqs, const char *const *names, double bpm, char *err,
                         size_t errlen);
+/* The same with the chords the windows were decoded under ([n_seqs, seq_len]
+ * chord ids, core/chord.h; NULL: none) as a track of its own, "chords":
+ * each chord held as a block chord from its root at C3-B3 on channel 2 (a
+ * string pad, quieter than the melody) from the step it starts. */
+int sequence_write_midi_chords(const char *path, const mv_hparams *hp, const void *windows,
+                               int n_seqs, const char *const *names, const uint8_t *chords,
+                               double bpm, char *err, size_t errlen);
 
 /* How `morphvae data` extracts a hp-shaped model's windows from MIDI files,
  * untransposed (track: tracks of these comma-separated names, NULL for all). */

@@ -1,0 +1,37 @@
+/* Chords for the generation commands (`sample`, `interpolate`, `decode`;
+ * issue 20): `--chords "C:maj G:maj A:min F:maj"` (one chord a bar, POP909's
+ * notation or shorthand such as "C G Am F7") or `--chords-from FILE.mid`
+ * (recognised per beat from all the file's tracks, core/chord_recognise.h).
+ *
+ * The chords form one track laid over the command's sequences placed one after
+ * another (a morph's steps, samples 0, 1, 2 ...): bar b of that phrase has
+ * chord b mod the list's length; a file's chords repeat after its last bar.
+ * A model without chord input refuses them; a chord model without them plays
+ * as with chords off. */
+#ifndef MV_GEN_CHORDS_H
+#define MV_GEN_CHORDS_H
+
+#include <stdint.h>
+
+#include "gen_model.h"
+
+typedef struct gen_chords {
+    const char *list; /* --chords */
+    const char *from; /* --chords-from */
+    uint8_t *steps;   /* [n_seqs, seq_len] chord ids once prepared; NULL: none */
+} gen_chords;
+
+/* Takes argv[*i] when it is --chords or --chords-from (then *i moves past its
+ * value). Returns 1 if taken, 0 if argv[*i] is another option, or 2 after
+ * saying what was wrong (a missing value, both options). */
+int gen_chords_option(const char *cmd, int argc, char **argv, int *i, gen_chords *c);
+
+/* Builds the chord track for n_seqs sequences of g and hands it to g (gen_decode
+ * then conditions on it). Returns 0 (also when no chords were asked for), or
+ * the exit status after printing why: 2 for a bad chord symbol or a model
+ * without chord input, 1 for a file that cannot be read. */
+int gen_chords_prepare(const char *cmd, gen_chords *c, mv_gen_model *g, int n_seqs);
+
+void gen_chords_free(gen_chords *c);
+
+#endif
