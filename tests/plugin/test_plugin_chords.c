@@ -36,6 +36,10 @@ static void count_run(bool in_plugin, bool is_run)
     alloc_counting(in_plugin);
 }
 
+/* Greedy decoding for the mechanics; the measurement plays at the plugin's
+ * default temperature, as a musician hears it. */
+static bool greedy = true;
+
 static mv_host *open_host(const char *model, float chords)
 {
     mv_host *h = session_open_host(bundle, RATE, 4096, mode, count_run);
@@ -43,7 +47,9 @@ static mv_host *open_host(const char *model, float chords)
     host_send_path(h, 0, MV_PLUGIN_NS "model", model);
     host_set_control(h, "chords", chords);
     host_set_control(h, "exactEnds", 0.0f);
-    host_set_control(h, "temperature", 0.0f);
+    if (greedy) host_set_control(h, "temperature", 0.0f);
+    if (getenv("MV_T")) host_set_control(h, "temperature", (float)atof(getenv("MV_T")));
+    if (getenv("MV_MORPH")) host_set_control(h, "morph", (float)atof(getenv("MV_MORPH")));
     return h;
 }
 
@@ -231,6 +237,7 @@ static double chord_tone_share(const char *model, float chords, int bars, int *n
         p.chord[p.n++] = loop[b % 4];
     }
     session s = run_with(model, chords, &p, bars);
+    if (getenv("MV_CHORDS_LOG") && s.host) printf("%s\n", host_log(s.host));
     long on = 0, tones = 0;
     for (int i = 0; i < s.n; i++) {
         if (!is_note_on(&s.ev[i])) continue;
@@ -258,6 +265,7 @@ int main(int argc, char **argv)
     printf("run() and the worker: %ld allocations\n", alloc_count());
     CHECK(alloc_count() == 0);
     if (argc == 6) {
+        greedy = false;
         int n_on, n_off;
         double on = chord_tone_share(argv[5], 1, 32, &n_on);
         double off = chord_tone_share(argv[5], 0, 32, &n_off);

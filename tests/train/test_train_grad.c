@@ -200,7 +200,7 @@ typedef struct case_cfg {
     double word_dropout;
     int roll;   /* a piano-roll model */
     int chords; /* a chord-conditioned model, given chords (some steps none) */
-    int latent_dropout; /* its second window decodes its eps (a prior sample) */
+    int latent_dropout; /* window 2 decodes its eps (a prior sample), window 3 a borrowed z */
 } case_cfg;
 
 /* in: the batch's tokens, or roll steps (normalised, as the data is). */
@@ -247,8 +247,11 @@ static void check_model(const case_cfg *c)
         chords[i] = rng_uniform(&r) < 0.2f ? MV_CHORD_NONE
                                             : (uint8_t)(1 + rng_u32(&r) % (MV_CHORD_COUNT - 1));
     m.chords = c->chords ? chords : NULL;
-    const uint8_t from_prior[B] = {0, 1, 0};
-    m.z_from_prior = c->latent_dropout ? from_prior : NULL;
+    const uint8_t elsewhere[B] = {VAE_Z_OWN, VAE_Z_PRIOR, VAE_Z_WINDOW};
+    double borrowed[B * 4];
+    for (int i = 0; i < B * 4; i++) borrowed[i] = rng_normal(&r);
+    m.z_elsewhere = c->latent_dropout ? elsewhere : NULL;
+    m.z_borrowed = borrowed;
 
     vae_zero_grads(&m);
     model_loss(&m, in, eps, B, c);

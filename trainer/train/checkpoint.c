@@ -1,4 +1,5 @@
 #include "checkpoint.h"
+#include "vae.h"
 
 #include <errno.h>
 #include <math.h>
@@ -92,6 +93,7 @@ static size_t read_v4_header(FILE *f, ckpt_header *h)
     h->hp = old.hp;
     memcpy(&h->num, &old.num, sizeof old.num);
     h->num.latent_dropout = 0;
+    h->num.latent_from = VAE_Z_PRIOR;
     h->st = old.st;
     h->n_params = old.n_params;
     return sizeof old;
@@ -121,6 +123,7 @@ static size_t read_old_header(FILE *f, ckpt_header *h)
     h->pad = old.pad;
     memcpy(&h->hp, &old.hp, sizeof old.hp);
     memcpy(&h->num, &old.num, sizeof old.num);
+    h->num.latent_from = VAE_Z_PRIOR;
     h->st = old.st;
     h->n_params = old.n_params;
     return size;
@@ -186,6 +189,7 @@ static const char *bad_numerics_field(const ckpt_header *h)
     if (!(n->lr_min >= 0 && isfinite(n->lr_min))) return "num.lr_min";
     if (!(n->chord_dropout >= 0 && n->chord_dropout <= 1)) return "num.chord_dropout";
     if (!(n->latent_dropout >= 0 && n->latent_dropout < 1)) return "num.latent_dropout";
+    if (n->latent_from != VAE_Z_PRIOR && n->latent_from != VAE_Z_WINDOW) return "num.latent_from";
     if (st->step < 0) return "st.step";
     if (st->epoch < 0) return "st.epoch";
     if (st->pos < 0) return "st.pos";

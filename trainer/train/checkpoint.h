@@ -3,7 +3,7 @@
  * atomically (temporary file, fsync, rename, fsync of the folder).
  *
  * Layout (little-endian, this machine's float): the header struct below (a
- * format-4 file: the same without latent_dropout; format 3: also without
+ * format-4 file: the same without latent_dropout and latent_from; format 3: also without
  * chord_dropout and with the 12 hyperparameter fields of a model without chord
  * input; format 2: also without lr_decay and lr_min; all read as well), then
  * params, adam_m, adam_v (n_params floats each), then a 64-bit FNV-1a of all
@@ -39,7 +39,8 @@ typedef struct train_numerics {
     double lr_decay;        /* the learning rate decays by this factor a step ... */
     double lr_min;          /* ... towards this floor (schedule.h) */
     double chord_dropout;   /* probability that a window's chords are all withheld */
-    double latent_dropout;  /* probability that a window with chords decodes a prior sample */
+    double latent_dropout;  /* probability that a window with chords decodes another z ... */
+    int64_t latent_from;    /* ... VAE_Z_PRIOR or VAE_Z_WINDOW (vae.h) */
 } train_numerics;
 
 typedef struct train_state {

@@ -99,6 +99,9 @@ static int usage(FILE *f, int status)
             "                      so that the model plays the chords when z does not say\n"
             "                      which notes (prior samples); chord models (0); with\n"
             "                      --resume it replaces the run's\n"
+            "  --latent-from prior|window  that z: a prior sample (default), or the mu of\n"
+            "                      another window of the batch (another melody's code, as a\n"
+            "                      plugin anchor is)\n"
             "  --lr LR             initial learning rate (1e-3)\n"
             "  --lr-decay D        it decays by D a step (0.9999) ...\n"
             "  --lr-min M          ... towards M (1e-5): lr = (LR - M) D^step + M; a resumed\n"
@@ -182,6 +185,12 @@ static int parse_number(const char *a, const char *v, train_opts *o)
     } else if (!strcmp(a, "--latent-dropout")) {
         rc = cli_real(cmd, a, v, 0, 1, CLI_BELOW_HI, &n->latent_dropout);
         o->latent_dropout_given = 1;
+    } else if (!strcmp(a, "--latent-from")) {
+        if (!strcmp(v, "prior")) n->latent_from = VAE_Z_PRIOR;
+        else if (!strcmp(v, "window")) n->latent_from = VAE_Z_WINDOW;
+        else return cli_misuse(cmd, "--latent-from '%s': prior or window", v);
+        o->latent_dropout_given = 1;
+        rc = 0;
     }
     else if (!strcmp(a, "--sampling-start")) {
         rc = cli_long(cmd, a, v, 0, MAX_STEPS, &whole);
@@ -196,7 +205,7 @@ static int parse_args(int argc, char **argv, train_opts *o)
 {
     *o = (train_opts){.num = {.beta = 0.2, .free_bits = 48, .lr = 1e-3, .batch = 64, .seed = 1,
                               .sampling_max = 1, .lr_decay = SCHEDULE_LR_DECAY,
-                              .lr_min = SCHEDULE_LR_MIN},
+                              .lr_min = SCHEDULE_LR_MIN, .latent_from = VAE_Z_PRIOR},
                       .threads = 1, .eval_every = 500,
                       .sample_every = 5000, .checkpoint_every = 1000, .eval_windows = 1024};
     for (int i = 1; i < argc; i++) {
@@ -282,7 +291,9 @@ typedef struct run {
     uint64_t *order, n_train;
     void *batch;         /* share_n windows: int32 tokens, or roll bytes */
     uint8_t *chords;     /* share_n windows' chord ids (chord models; NULL otherwise) */
-    uint8_t *z_from_prior; /* share_n latent dropout coins (chord models; vae.h) */
+    uint8_t *z_elsewhere; /* share_n latent dropout draws (chord models; vae.h) */
+    real *z_borrowed;     /* [share_n][Z]: the last step's mu's, each window's neighbour's */
+    int borrowed_ready;   /* z_borrowed holds a step's mu's (not at a run's first step) */
     size_t window_bytes; /* one window's size in the corpus */
     real *eps;
     mv_rng *seq_rng; /* one stream per sequence of the share (vae_forward) */
@@ -551,8 +562,10 @@ static int setup(run *r)
             return -1;
         }
         r->m.chords = r->chords;
-        r->z_from_prior = calloc((size_t)r->share_n, 1);
-        if (!r->z_from_prior) {
+        r->z_elsewhere = calloc((size_t)r->share_n, 1);
+        r->z_borrowed = be_alloc((size_t)r->share_n * r->ck.hp.z_size);
+        r->m.z_borrowed = r->z_borrowed;
+        if (!r->z_elsewhere || !r->z_borrowed) {
             fprintf(stderr, "morphvae train: out of memory\n");
             return -1;
         }
@@ -571,8 +584,10 @@ static int setup(run *r)
         r->ck.num.word_dropout = r->o.num.word_dropout;
     }
     if (r->o.resume && r->o.chord_dropout_given) r->ck.num.chord_dropout = r->o.num.chord_dropout;
-    if (r->o.resume && r->o.latent_dropout_given)
+    if (r->o.resume && r->o.latent_dropout_given) {
         r->ck.num.latent_dropout = r->o.num.latent_dropout;
+        r->ck.num.latent_from = r->o.num.latent_from;
+    }
     if (!r->o.resume && r->ck.hp.chords && !r->o.chord_dropout_given)
         r->ck.num.chord_dropout = DEFAULT_CHORD_DROPOUT;
     long per_epoch = (long)(r->n_train / (uint64_t)B);
@@ -602,8 +617,9 @@ static int setup(run *r)
             r->ck.hp.chords ? ", chord input" : "", (long long)r->ck.num.batch, be_describe());
     if (r->ck.hp.chords)
         fprintf(stderr, "morphvae train: chords from the corpus, each window's withheld with "
-                        "probability %.2f; latent dropout %.2f\n", r->ck.num.chord_dropout,
-                r->ck.num.latent_dropout);
+                        "probability %.2f; latent dropout %.2f (%s)\n", r->ck.num.chord_dropout,
+                r->ck.num.latent_dropout,
+                r->ck.num.latent_from == VAE_Z_WINDOW ? "another window's mu" : "prior samples");
     const char *slow = be_warning();
     if (slow) fprintf(stderr, "morphvae train: warning: %s\n", slow);
     if (r->o.init)
@@ -692,7 +708,7 @@ static void draw_noise(run *r)
         const int withheld = rng_uniform(rng) < r->ck.num.chord_dropout;
         if (b >= lo && b < hi) {
             if (withheld) memset(r->chords + (size_t)(b - lo) * T, MV_CHORD_NONE, T);
-            r->z_from_prior[b - lo] = 0;
+            r->z_elsewhere[b - lo] = 0;
         }
     }
     /* latent dropout, last (no draws without it): a window that keeps its
@@ -701,7 +717,10 @@ static void draw_noise(run *r)
     for (int b = 0; b < B && r->chords && r->ck.num.latent_dropout > 0; b++) {
         const int coin = rng_uniform(rng) < r->ck.num.latent_dropout;
         if (b >= lo && b < hi)
-            r->z_from_prior[b - lo] = coin && has_chords(r->chords + (size_t)(b - lo) * T, T);
+            r->z_elsewhere[b - lo] =
+                !coin || !has_chords(r->chords + (size_t)(b - lo) * T, T) ? VAE_Z_OWN
+                : r->ck.num.latent_from == VAE_Z_WINDOW && r->borrowed_ready ? VAE_Z_WINDOW
+                                                                             : VAE_Z_PRIOR;
     }
 }
 
@@ -938,6 +957,17 @@ static void sum_gradients(run *r)
     dist_sum_real(r->m.grads, r->m.n_params);
 }
 
+/* The mu's of this step, each window's kept for its neighbour in the share:
+ * the other melodies' codes that latent dropout "window" decodes next step. */
+static void keep_borrowed(run *r)
+{
+    if (!r->z_borrowed || r->ck.num.latent_from != VAE_Z_WINDOW) return;
+    const size_t Z = r->ck.hp.z_size;
+    for (int b = 0; b < r->share_n; b++)
+        be_copy(r->z_borrowed + (size_t)b * Z, r->m.mu + (size_t)((b + 1) % r->share_n) * Z, Z);
+    r->borrowed_ready = 1;
+}
+
 /* One optimiser step; returns the stats, or loss NaN if the step was refused
  * (on every process alike). */
 static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta, double *p)
@@ -952,12 +982,13 @@ static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta,
     *lr = schedule_lr(r->ck.num.lr, r->ck.num.lr_decay, r->ck.num.lr_min, (long)st->step);
     vae_loss_cfg loss = {(real)*beta, (real)r->ck.num.free_bits};
     vae_zero_grads(&r->m);
-    r->m.z_from_prior = r->z_from_prior; /* training steps only, not validation */
+    r->m.z_elsewhere = r->z_elsewhere; /* training steps only, not validation */
     vae_stats s = forward_batch(r, r->eps, r->share_n, &loss, VAE_FEED_SCHEDULED, (real)*p,
                                 r->seq_rng);
     s = batch_mean(r, s);
     if (isfinite(s.loss)) vae_backward(&r->m, &loss);
-    r->m.z_from_prior = NULL;
+    r->m.z_elsewhere = NULL;
+    keep_borrowed(r);
     if (!isfinite(s.loss)) return s;
     sum_gradients(r);
     *grad_norm = sqrt(be_sum_squares(r->m.grads, r->m.n_params));
@@ -1067,7 +1098,8 @@ static void cleanup(run *r)
     free(r->order);
     free(r->batch);
     free(r->chords);
-    free(r->z_from_prior);
+    free(r->z_elsewhere);
+    be_free(r->z_borrowed);
     weights_free(r->init_model);
     vae_free(&r->m);
     if (r->corpus) corpus_close(r->corpus);

@@ -663,8 +663,12 @@ static vae_stats forward(vae *m, const mv_window *in, const real *eps, int B,
     if (eps) be_copy(m->eps, eps, (size_t)B * Z);
     else be_zero(m->eps, (size_t)B * Z);
     be_latent_forward(m->mu, m->sigma_pre, m->eps, m->sigma, m->z, m->kl_b, B, Z);
-    for (int b = 0; m->z_from_prior && b < B; b++)
-        if (m->z_from_prior[b]) be_copy(m->z + (size_t)b * Z, m->eps + (size_t)b * Z, (size_t)Z);
+    for (int b = 0; m->z_elsewhere && b < B; b++) {
+        const real *from = m->z_elsewhere[b] == VAE_Z_PRIOR    ? m->eps + (size_t)b * Z
+                           : m->z_elsewhere[b] == VAE_Z_WINDOW ? m->z_borrowed + (size_t)b * Z
+                                                               : NULL;
+        if (from) be_copy(m->z + (size_t)b * Z, from, (size_t)Z);
+    }
     conductor_forward(m, B);
     decoder_forward(m, in, B, feed, sample_prob, rngs);
 
@@ -824,8 +828,8 @@ void vae_backward(vae *m, const vae_loss_cfg *loss)
     conductor_backward(m);
     for (int b = 0; b < B; b++)
         m->kl_weight[b] = m->kl_b[b] > free_nats(loss) ? loss->beta / (real)B : 0;
-    for (int b = 0; m->z_from_prior && b < B; b++) /* z did not come from the encoder */
-        if (m->z_from_prior[b]) be_zero(m->dz + (size_t)b * Z, (size_t)Z);
+    for (int b = 0; m->z_elsewhere && b < B; b++) /* z is not the encoder's of b */
+        if (m->z_elsewhere[b]) be_zero(m->dz + (size_t)b * Z, (size_t)Z);
     be_latent_backward(m->mu, m->sigma_pre, m->sigma, m->eps, m->dz, m->kl_weight, m->dmu,
                        m->dsigma_pre, B, Z);
     dense_backward(&m->p.enc_mu, &m->g.enc_mu, m->enc_out, m->dmu, B, m->denc_out, 0);

@@ -94,6 +94,8 @@ typedef struct vae_stats {
     long onsets_true, onsets_pred, onsets_both;
 } vae_stats;
 
+enum vae_z_source { VAE_Z_OWN = 0, VAE_Z_PRIOR = 1, VAE_Z_WINDOW = 2 };
+
 typedef struct vae {
     mv_hparams hp;
     int max_batch;
@@ -115,12 +117,15 @@ typedef struct vae {
      * array, read by vae_forward only. Step t's chord conditions the
      * prediction of step t. Ignored by a model without chord input. */
     const uint8_t *chords;
-    /* latent dropout (chord models): z_from_prior[b] = 1 decodes window b from
-     * its eps (a sample of the prior N(0, I)) instead of mu + sigma eps, and
+    /* latent dropout (chord models): z_elsewhere[b] decodes window b from a z
+     * that is not its own -- VAE_Z_PRIOR: its eps, a sample of the prior
+     * N(0, I); VAE_Z_WINDOW: row b of z_borrowed (the caller's: another
+     * window's mu, what a plugin anchor is) -- instead of mu + sigma eps, and
      * none of its reconstruction gradient reaches the encoder (its KL term
-     * stays); NULL: none. The caller's array [B], read by forward and
-     * backward. */
-    const uint8_t *z_from_prior;
+     * stays); VAE_Z_OWN (0): its own. NULL: all own. The caller's arrays ([B],
+     * [B][Z]), read by forward and backward. */
+    const uint8_t *z_elsewhere;
+    const real *z_borrowed;
     real *chord_x;                    /* [S][n_bars B][MV_CHORD_FEATURES] their features */
     int32_t *enc_tok_fw, *enc_tok_bw; /* [T][B] time-major input tokens, and reversed */
     int32_t *prev_tok, *target;      /* [S][n_bars B] decoder input token (-1 none), target */
