@@ -88,6 +88,10 @@ static size_t read_v4_header(FILE *f, ckpt_header *h)
 {
     ckpt_header_v4 old;
     if (fread((char *)&old + 8, sizeof old - 8, 1, f) != 1) return 0;
+    char magic[8];
+    memcpy(magic, h->magic, 8);
+    memset(h, 0, sizeof *h); /* padding too: a header read twice compares equal */
+    memcpy(h->magic, magic, 8);
     h->real_size = old.real_size;
     h->pad = old.pad;
     h->hp = old.hp;
