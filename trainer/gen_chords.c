@@ -96,7 +96,8 @@ int gen_chords_prepare(const char *cmd, gen_chords *c, mv_gen_model *g, int n_se
     if (!g->hp.chords)
         return cli_misuse(cmd, "%s has no chord input: %s needs a chord-conditioned melody "
                                "model (models/mel_2bar_chords.mvae, or one trained with "
-                               "`train --chords`)", g->path, c->list ? "--chords" : "--chords-from");
+                               "`train --chords`)",
+                          g->path, c->list ? "--chords" : "--chords-from");
     const int n_steps = n_seqs * g->seq_len;
     if (!(c->steps = malloc((size_t)n_steps))) {
         fprintf(stderr, "morphvae %s: out of memory\n", cmd);
