@@ -16,11 +16,7 @@ static int usage(FILE *f, int status)
                "                       [--bpm 120] [--chords LIST | --chords-from FILE.mid]\n"
                "Decodes a latent vector (as written by 'morphvae encode -o'; raw float32 z,\n"
                "or mu then sigma) into MIDI. Temperature 0 is greedy.\n"
-               "  --chords \"C G Am F\"  a chord model plays over these chords, one a bar\n"
-               "    (POP909's C:maj ... or shorthand C, Am, F7, Bm7b5), repeating over the\n"
-               "    sequence one after another; --chords-from FILE.mid: the chords\n"
-               "    recognised in a MIDI file, per beat. The chords go into the MIDI file as a\n"
-               "    track of their own.\n");
+               GEN_CHORDS_HELP("the sequence's bars"));
     return status;
 }
 
@@ -74,7 +70,7 @@ int cmd_decode(int argc, char **argv)
         gen_decode(&g, z, 1, (float)temperature, seed, window);
         rc = sequence_write_midi_chords(out, &g.hp, window, 1, NULL, g.chords, bpm, err,
                                         sizeof err) ? 1 : 0;
-        if (!rc) cli_wrote(out, "decoded from %s", zpath);
+        if (!rc) cli_wrote(out, "decoded from %s%s", zpath, chords.said);
     }
     if (rc) fprintf(stderr, "morphvae decode: %s\n", err);
     free(z);

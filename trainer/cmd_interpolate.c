@@ -25,11 +25,7 @@ static int usage(FILE *f, int status)
                "first from bar N (counted from 1) on. Each end is the\n"
                "encoder's mu refined with at most STEPS Adam steps (default %d) so that it\n"
                "decodes back to its window; --no-refine morphs between the mu's.\n"
-               "  --chords \"C G Am F\"  a chord model plays over these chords, one a bar\n"
-               "    (POP909's C:maj ... or shorthand C, Am, F7, Bm7b5), repeating over the\n"
-               "    morph's steps one after another; --chords-from FILE.mid: the chords\n"
-               "    recognised in a MIDI file, per beat. The chords go into the MIDI file as a\n"
-               "    track of their own.\n",
+               GEN_CHORDS_HELP("the morph's steps one after another, as in morph.mid"),
             MV_REFINE_DEFAULT_STEPS);
     return status;
 }
@@ -196,7 +192,8 @@ int cmd_interpolate(int argc, char **argv)
     gen_chords_free(&a.chords);
     gen_model_close(&g);
     if (rc) return rc;
-    printf("%s: %ld steps (%s) from %s to %s (%s), and morph.mid\n", a.out, a.steps,
-           a.lerp ? "lerp" : "slerp", a.start, a.end, a.refine_steps ? "refined" : "mu");
+    printf("%s: %ld steps (%s) from %s to %s (%s), and morph.mid%s\n", a.out, a.steps,
+           a.lerp ? "lerp" : "slerp", a.start, a.end, a.refine_steps ? "refined" : "mu",
+           a.chords.said);
     return 0;
 }

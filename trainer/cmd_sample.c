@@ -19,11 +19,8 @@ static int usage(FILE *f, int status)
                "Draws n latent vectors from the prior, decodes them and writes\n"
                "DIR/sample_000.mid ... (temperature 0: greedy; default %g, piano-roll\n"
                "models %g: their notes are independent bits, sigmoid(logit / T)).\n"
-               "  --chords \"C G Am F\"  a chord model plays over these chords, one a bar\n"
-               "    (POP909's C:maj ... or shorthand C, Am, F7, Bm7b5), repeating over the\n"
-               "    samples one after another; --chords-from FILE.mid: the chords\n"
-               "    recognised in a MIDI file, per beat. The chords go into the MIDI file as a\n"
-               "    track of their own.\n",
+               GEN_CHORDS_HELP(
+                   "the samples one after another (sample 1 goes on where sample 0 ended)"),
             SAMPLE_DEFAULT_TEMPERATURE, ROLL_DEFAULT_TEMPERATURE);
     return status;
 }
@@ -87,8 +84,8 @@ static int write_samples(const sample_args *a, const mv_gen_model *g, const uint
         }
         cli_wrote(path, NULL);
     }
-    printf("%s: %ld samples at temperature %g, seed %llu\n", a->out, a->n, a->temperature,
-           (unsigned long long)a->seed);
+    printf("%s: %ld samples at temperature %g, seed %llu%s\n", a->out, a->n, a->temperature,
+           (unsigned long long)a->seed, a->chords.said);
     return 0;
 }
 

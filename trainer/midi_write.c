@@ -78,6 +78,18 @@ static int part_messages(const mv_midi_part *p, int ticks_per_step, int n_steps,
     return n;
 }
 
+/* A marker event, unless its step lies outside the file. */
+static int add_mark(smf_track_t *track, const mv_midi_part *p, const mv_midi_mark *m,
+                    int ticks_per_step, int n_steps)
+{
+    int step = p->step_offset + m->step;
+    if (step < 0 || step >= n_steps || !m->text) return 0;
+    smf_event_t *e = smf_event_new_textual(0x06, m->text);
+    if (!e) return -1;
+    smf_track_add_event_pulses(track, e, step * ticks_per_step);
+    return 0;
+}
+
 static int part_track(smf_t *smf, const mv_midi_part *p, int ticks_per_step, int n_steps)
 {
     smf_track_t *track = smf_track_new();
@@ -92,8 +104,14 @@ static int part_track(smf_t *smf, const mv_midi_part *p, int ticks_per_step, int
     if (!msgs) return -1;
     int n = part_messages(p, ticks_per_step, n_steps, msgs);
     qsort(msgs, n, sizeof *msgs, compare_messages);
-    int rc = 0;
-    for (int i = 0; i < n && !rc; i++) rc = add_event(track, msgs[i].bytes, msgs[i].len, msgs[i].tick);
+    int rc = 0, m = 0;
+    for (int i = 0; i <= n && !rc; i++) {
+        /* the marks up to this message's tick first: a chord's name before its notes */
+        while (!rc && m < p->n_marks &&
+               (i == n || (p->step_offset + p->marks[m].step) * ticks_per_step <= msgs[i].tick))
+            rc = add_mark(track, p, &p->marks[m++], ticks_per_step, n_steps);
+        if (i < n && !rc) rc = add_event(track, msgs[i].bytes, msgs[i].len, msgs[i].tick);
+    }
     free(msgs);
     if (!rc) rc = smf_track_add_eot_pulses(track, n_steps * ticks_per_step);
     return rc ? -1 : 0;
@@ -135,9 +153,10 @@ static int check_args(const char *path, const mv_midi_part *parts, int n_parts, 
     }
     for (int i = 0; i < n_parts; i++)
         if (parts[i].channel < 0 || parts[i].channel > 15 || parts[i].n_notes < 0 ||
-            parts[i].program > 127) {
-            snprintf(err, errlen, "%s: part %d has channel %d, %d notes, program %d", path, i,
-                     parts[i].channel, parts[i].n_notes, parts[i].program);
+            parts[i].program > 127 || parts[i].n_marks < 0) {
+            snprintf(err, errlen, "%s: part %d has channel %d, %d notes, program %d, %d marks",
+                     path, i, parts[i].channel, parts[i].n_notes, parts[i].program,
+                     parts[i].n_marks);
             return -1;
         }
     return 0;
@@ -167,6 +186,6 @@ int midi_write_parts(const char *path, const mv_midi_part *parts, int n_parts,
 int midi_write_notes(const char *path, const mv_note *notes, int n_notes, int steps_per_bar,
                      int n_steps, double bpm, int channel, char *err, size_t errlen)
 {
-    mv_midi_part part = {notes, n_notes, 0, channel, -1, NULL};
+    mv_midi_part part = {notes, n_notes, 0, channel, -1, NULL, NULL, 0};
     return midi_write_parts(path, &part, 1, steps_per_bar, n_steps, bpm, err, errlen);
 }

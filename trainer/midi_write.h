@@ -11,6 +11,13 @@
 
 #define MIDI_WRITE_PPQN 480 /* ticks per quarter note: divisible by 3, 4, 5, 8, 16, 32 */
 
+/* A text at a step of a part (counted from its step_offset), written as a
+ * marker meta event (FF 06), which DAWs show on the timeline: a chord's name. */
+typedef struct mv_midi_mark {
+    int step;
+    const char *text;
+} mv_midi_mark;
+
 /* One part of a file: notes on one channel, in a track of its own, starting at
  * step_offset (so that the steps of a morph can follow one another). */
 typedef struct mv_midi_part {
@@ -20,6 +27,8 @@ typedef struct mv_midi_part {
     int channel;     /* 0..15; 9 is General MIDI drums */
     int program;     /* General MIDI program 0..127, or -1 for none */
     const char *name; /* track name, or NULL */
+    const mv_midi_mark *marks; /* in step order, or NULL */
+    int n_marks;
 } mv_midi_part;
 
 /* Ticks per step for a grid, or 0 if steps_per_bar does not divide a 4/4 bar of
@@ -27,7 +36,8 @@ typedef struct mv_midi_part {
 int midi_ticks_per_step(int steps_per_bar);
 
 /* Writes a format-1 file: a conductor track (tempo, 4/4, end of track at
- * n_steps) and one track per part. Notes are clipped to n_steps; a velocity of 0
+ * n_steps) and one track per part. Notes are clipped to n_steps, marks past it
+ * left out; a velocity of 0
  * is written as 1 (0 would mean note-off). Returns 0, or -1 with a message naming
  * the file and the problem in err. */
 int midi_write_parts(const char *path, const mv_midi_part *parts, int n_parts,

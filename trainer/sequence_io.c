@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chord.h"
+#include "chord_name.h"
 #include "phrase_variety.h"
 #include "midi_read.h"
 #include "midi_write.h"
@@ -40,23 +41,48 @@ int sequence_notes(const mv_hparams *hp, const void *window, mv_note *out, int m
 #define CHORD_CHANNEL 1  /* channel 2 */
 #define CHORD_PROGRAM 48 /* General MIDI String Ensemble 1 */
 
-/* Block chords of each run of one chord in chords[0, n_steps) into out
- * (room for n_steps * 12 notes); returns the count. */
-static int chord_notes(const uint8_t *chords, int n_steps, mv_note *out)
+/* The "chords" part: a block chord and a marker with the chord's name for each
+ * run of one chord (no chord: a marker "N" and no notes). */
+typedef struct chord_part {
+    mv_note *notes;     /* [n_steps * 12] */
+    mv_midi_mark *marks; /* [n_steps] */
+    char (*names)[16];   /* [n_steps] the marks' texts */
+} chord_part;
+
+static int chord_part_alloc(chord_part *c, int n_steps)
 {
-    int n = 0;
+    c->notes = malloc(sizeof *c->notes * (size_t)n_steps * 12);
+    c->marks = malloc(sizeof *c->marks * (size_t)n_steps);
+    c->names = malloc(sizeof *c->names * (size_t)n_steps);
+    return c->notes && c->marks && c->names ? 0 : -1;
+}
+
+static void chord_part_free(chord_part *c)
+{
+    free(c->notes);
+    free(c->marks);
+    free(c->names);
+}
+
+static mv_midi_part chord_part_fill(chord_part *c, const uint8_t *chords, int n_steps)
+{
+    mv_midi_part p = {c->notes, 0, 0, CHORD_CHANNEL, CHORD_PROGRAM, "chords", c->marks, 0};
     for (int s = 0; s < n_steps;) {
         int e = s + 1;
         while (e < n_steps && chords[e] == chords[s]) e++;
+        chord_name(chords[s], c->names[p.n_marks], sizeof c->names[p.n_marks]);
+        c->marks[p.n_marks] = (mv_midi_mark){s, c->names[p.n_marks]};
+        p.n_marks++;
         int root = chord_root(chords[s]);
         uint16_t pcs = chord_pitch_classes(chords[s]);
         for (int i = 0; root >= 0 && i < 12; i++) /* upwards from the root */
             if (pcs >> ((root + i) % 12) & 1u)
-                out[n++] = (mv_note){s, e - s, (uint8_t)(CHORD_LOWEST_ROOT + root + i),
-                                     CHORD_VELOCITY};
+                c->notes[p.n_notes++] = (mv_note){s, e - s,
+                                                  (uint8_t)(CHORD_LOWEST_ROOT + root + i),
+                                                  CHORD_VELOCITY};
         s = e;
     }
-    return n;
+    return p;
 }
 
 int sequence_write_midi_chords(const char *path, const mv_hparams *hp, const void *windows,
@@ -66,10 +92,10 @@ int sequence_write_midi_chords(const char *path, const mv_hparams *hp, const voi
     int len = (int)hparams_seq_len(hp), max = sequence_max_notes(hp);
     size_t bytes = sequence_window_bytes(hp);
     mv_note *notes = malloc(sizeof *notes * (size_t)max * n_seqs);
-    mv_note *chord_part = chords ? malloc(sizeof *chord_part * (size_t)len * n_seqs * 12) : NULL;
+    chord_part chord = {0};
     mv_midi_part *parts = malloc(sizeof *parts * (n_seqs + 1));
     int rc = -1;
-    if (!notes || !parts || (chords && !chord_part)) {
+    if (!notes || !parts || (chords && chord_part_alloc(&chord, len * n_seqs))) {
         snprintf(err, errlen, "%s: out of memory", path);
     } else {
         int drums = hp->repr == MV_REPR_DRUMS;
@@ -77,16 +103,14 @@ int sequence_write_midi_chords(const char *path, const mv_hparams *hp, const voi
             mv_note *mine = notes + (size_t)i * max;
             int n = sequence_notes(hp, (const char *)windows + i * bytes, mine, max);
             parts[i] = (mv_midi_part){mine, n, i * len, drums ? 9 : 0, drums ? -1 : 0,
-                                      names ? names[i] : NULL};
+                                      names ? names[i] : NULL, NULL, 0};
         }
-        if (chords)
-            parts[n_seqs] = (mv_midi_part){chord_part, chord_notes(chords, len * n_seqs, chord_part),
-                                           0, CHORD_CHANNEL, CHORD_PROGRAM, "chords"};
+        if (chords) parts[n_seqs] = chord_part_fill(&chord, chords, len * n_seqs);
         rc = midi_write_parts(path, parts, n_seqs + (chords ? 1 : 0), (int)hp->steps_per_bar,
                               len * n_seqs, bpm, err, errlen);
     }
     free(notes);
-    free(chord_part);
+    chord_part_free(&chord);
     free(parts);
     return rc;
 }

@@ -32,7 +32,9 @@ int sequence_write_midi(const char *path, const mv_hparams *hp, const void *wind
 /* The same with the chords the windows were decoded under ([n_seqs, seq_len]
  * chord ids, core/chord.h; NULL: none) as a track of its own, "chords":
  * each chord held as a block chord from its root at C3-B3 on channel 2 (a
- * string pad, quieter than the melody) from the step it starts. */
+ * string pad, quieter than the melody) from the step it starts, and named
+ * there by a marker event (POP909's notation: "C:maj", "A:min", "N" for no
+ * chord, which sounds nothing). */
 int sequence_write_midi_chords(const char *path, const mv_hparams *hp, const void *windows,
                                int n_seqs, const char *const *names, const uint8_t *chords,
                                double bpm, char *err, size_t errlen);

@@ -2,19 +2,26 @@
  * `decode` and `sample` with --chords / --chords-from on a chord model with
  * random weights:
  * - the chord list repeats over the phrase, one chord a bar, and goes into the
- *   MIDI file as a "chords" track of block chords;
+ *   MIDI file as a "chords" track of block chords, each named by a marker;
+ *   a list shorter than the phrase starts again (within a 4-bar sequence, and
+ *   across samples: sample 1 goes on where sample 0 ended); --chords-from
+ *   repeats a file's chords, per beat, after its last bar;
+ * - without --chords a chord model's files hold no chord track;
  * - the chords reach the decoder: the same z under C and under F# decodes to
  *   other notes, while "N" (no chord) decodes exactly as without --chords;
  * - bad symbols, a model without chord input and both options at once are
  *   refused (exit 2) naming what is wrong; --chords-from reads a real file.
  * usage: test_gen_chords MORPHVAE SHARED_DATA */
+#include <smf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "chord.h"
 #include "gen_fixture.h"
 #include "midi_read.h"
+#include "midi_write.h"
 
 static const char *exe;
 static char song_a[1024], song_b[1024];
@@ -103,6 +110,89 @@ static void test_chords_reach_decoder(const char *model)
               "'N' (no chord) decoded differently from no --chords");
 }
 
+/* The marker events of a file as "NAME@STEP NAME@STEP ..." (16th steps) into
+ * out; returns the number of tracks, or -1. */
+static int marks_of(const char *path, char *out, size_t outlen)
+{
+    smf_t *smf = smf_load(path);
+    out[0] = 0;
+    if (!smf) return -1;
+    size_t len = 0;
+    smf_event_t *e;
+    while ((e = smf_get_next_event(smf))) {
+        if (e->midi_buffer[0] != 0xFF || e->midi_buffer[1] != 0x06) continue;
+        char *text = smf_event_extract_text(e);
+        int k = snprintf(out + len, outlen - len, "%s%s@%d", len ? " " : "", text ? text : "?",
+                         (int)(e->time_pulses / midi_ticks_per_step(16)));
+        free(text);
+        if (k > 0 && (size_t)k < outlen - len) len += (size_t)k;
+    }
+    int tracks = smf->number_of_tracks;
+    smf_delete(smf);
+    return tracks;
+}
+
+static void check_marks(const char *path, const char *want)
+{
+    char got[1024];
+    marks_of(path, got, sizeof got);
+    CHECK_MSG(!strcmp(got, want), "%s: chords '%s', expected '%s'", path, got, want);
+}
+
+/* A 3-chord list over two 2-bar samples: C G | Am C, named by markers; the
+ * same samples without --chords have no chord track. */
+static void test_list_repeats_over_samples(const char *model)
+{
+    static char out[8192], err[8192];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "sample '%s' -n 2 --chords 'C G Am' -o '%s'", model,
+                          fixture_path("rep")) == 0, "%s", err);
+    check_marks(fixture_path("rep/sample_000.mid"), "C:maj@0 G:maj@16");
+    check_marks(fixture_path("rep/sample_001.mid"), "A:min@0 C:maj@16");
+    CHECK_MSG(strstr(out, "chords C:maj G:maj A:min"), "%s", out);
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "sample '%s' -n 2 -o '%s'", model,
+                      fixture_path("plain")) == 0);
+    char marks[64];
+    CHECK_MSG(marks_of(fixture_path("plain/sample_001.mid"), marks, sizeof marks) == 2 &&
+                  !marks[0], "a sample without --chords has a chord track");
+}
+
+/* decode on a 4-bar chord model with 2 chords: C F C F, one a bar. */
+static void test_list_repeats_in_a_sequence(void)
+{
+    static char out[8192], err[8192];
+    const char *model = fixture_path("chords4.mvae"), *z = fixture_path("z4.bin");
+    const char *mid = fixture_path("d4.mid");
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err,
+                      "init --config mel_4bar --chords --seed 5 -o '%s'", model) == 0);
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "encode '%s' '%s' --track MELODY -o '%s'", model, song_a, z) == 0,
+              "%s", err);
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "decode '%s' '%s' --chords 'C:maj F:maj' -o '%s'", model, z, mid) == 0,
+              "%s", err);
+    check_marks(mid, "C:maj@0 F:maj@16 C:maj@32 F:maj@48");
+    mv_midi_note n[64];
+    CHECK(notes_of(mid, "chords", n, 64) == 12);
+}
+
+/* --chords-from a 1-bar file, C for two beats then F: the chords follow the
+ * file beat by beat and start again after its bar (2 samples = 4 bars). */
+static void test_file_chords_repeat(const char *model)
+{
+    static char out[8192], err[8192];
+    const char *src = fixture_path("cf.mid");
+    mv_note notes[] = {{0, 8, 48, 80}, {0, 8, 52, 80}, {0, 8, 55, 80},
+                       {8, 8, 53, 80}, {8, 8, 57, 80}, {8, 8, 60, 80}};
+    char why[512];
+    CHECK_MSG(midi_write_notes(src, notes, 6, 16, 16, 120, 0, why, sizeof why) == 0, "%s", why);
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "sample '%s' -n 2 --chords-from '%s' -o '%s'", model, src,
+                          fixture_path("cf")) == 0, "%s", err);
+    check_marks(fixture_path("cf/sample_000.mid"), "C:maj@0 F:maj@8 C:maj@16 F:maj@24");
+    check_marks(fixture_path("cf/sample_001.mid"), "C:maj@0 F:maj@8 C:maj@16 F:maj@24");
+}
+
 static void test_refusals(const char *model, const char *plain)
 {
     static char out[8192], err[8192];
@@ -147,7 +237,10 @@ int main(int argc, char **argv)
     exe = argv[1];
     snprintf(song_a, sizeof song_a, "%s/pop909/002/002.mid", argv[2]);
     snprintf(song_b, sizeof song_b, "%s/pop909/003/003.mid", argv[2]);
-    const char *model = fixture_path("chords.mvae"), *plain = fixture_path("plain.mvae");
+    /* copies: fixture_path's buffers are reused */
+    static char model[1024], plain[1024];
+    snprintf(model, sizeof model, "%s", fixture_path("chords.mvae"));
+    snprintf(plain, sizeof plain, "%s", fixture_path("plain.mvae"));
     static char out[4096], err[4096];
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err,
                       "init --config mel_2bar --chords --seed 3 -o '%s'", model) == 0);
@@ -156,6 +249,9 @@ int main(int argc, char **argv)
     test_chords_reach_decoder(model);
     test_refusals(model, plain);
     test_chords_from(model);
+    test_list_repeats_over_samples(model);
+    test_list_repeats_in_a_sequence();
+    test_file_chords_repeat(model);
     fixture_cleanup();
     return check_report();
 }

@@ -1,6 +1,8 @@
 /* midi_write: notes written to a MIDI file come back from libsmf with the same
  * pitch, onset tick, duration and channel; tempo and 4/4 meter are in the file;
- * a repeated pitch is not cut by its predecessor's note-off; errors name the file. */
+ * a repeated pitch is not cut by its predecessor's note-off; marks are marker
+ * events in their part's track, before the notes of their tick; errors name
+ * the file. */
 #include <dirent.h>
 #include <smf.h>
 #include <stdlib.h>
@@ -80,8 +82,8 @@ static void test_parts_follow_each_other(void)
     mv_note a[] = {{0, 4, 64, 100}, {8, 8, 62, 100}};
     mv_note drums[] = {{0, 1, 36, 100}, {4, 1, 38, 100}, {4, 1, 42, 80}};
     mv_midi_part parts[] = {
-        {a, 2, 0, 0, 0, "melody"},
-        {drums, 3, 16, 9, -1, "drums"},
+        {a, 2, 0, 0, 0, "melody", NULL, 0},
+        {drums, 3, 16, 9, -1, "drums", NULL, 0},
     };
     char err[512];
     CHECK(midi_write_parts(path, parts, 2, 16, 32, 120, err, sizeof err) == 0);
@@ -105,6 +107,48 @@ static void test_parts_follow_each_other(void)
         }
     }
     CHECK(seen_drums == 3);
+}
+
+/* Marks (a chord track's names) become marker events at their steps, counted
+ * from the part's offset, each before the notes of its tick; a mark past the
+ * file's end is left out. */
+static void test_marks(void)
+{
+    const char *path = fixture_path("marks.mid");
+    mv_note chords[] = {{0, 4, 48, 56}, {4, 4, 55, 56}};
+    mv_midi_mark marks[] = {{0, "C:maj"}, {4, "G:maj"}, {8, "N"}, {40, "past the end"}};
+    mv_midi_part part = {chords, 2, 16, 1, 48, "chords", marks, 4};
+    char err[512];
+    CHECK_MSG(midi_write_parts(path, &part, 1, 16, 32, 120, err, sizeof err) == 0, "%s", err);
+    smf_t *smf = smf_load(path);
+    CHECK(smf != NULL);
+    if (!smf) return;
+    smf_track_t *track = smf_get_track_by_number(smf, 2);
+    CHECK(track != NULL);
+    const char *want[] = {"C:maj", "G:maj", "N"};
+    int tps = midi_ticks_per_step(16), n_marks = 0, notes_before = 0, order_ok = 1;
+    smf_event_t *e;
+    while (track && (e = smf_track_get_next_event(track))) {
+        unsigned char *b = e->midi_buffer;
+        if ((b[0] & 0xF0) == 0x90) notes_before++;
+        if (b[0] != 0xFF || b[1] != 0x06) continue;
+        char *text = smf_event_extract_text(e);
+        if (n_marks < 3) {
+            CHECK_MSG(text && !strcmp(text, want[n_marks]), "mark %d is '%s'", n_marks,
+                      text ? text : "(none)");
+            CHECK(e->time_pulses == (16 + 4 * n_marks) * tps);
+            order_ok &= notes_before == (n_marks < 2 ? n_marks : 2);
+        }
+        free(text);
+        n_marks++;
+    }
+    CHECK_MSG(n_marks == 3, "%d marks, expected 3 (the 4th lies past the end)", n_marks);
+    CHECK_MSG(order_ok, "a mark does not come before the notes of its tick");
+    smf_delete(smf);
+    mv_midi_part bad = part;
+    bad.n_marks = -1;
+    CHECK(midi_write_parts(path, &bad, 1, 16, 32, 120, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, "-1 marks") != NULL, "%s", err);
 }
 
 /* No temporary file is left next to the output, on success or failure. */
@@ -139,6 +183,7 @@ int main(void)
 {
     test_single_part();
     test_parts_follow_each_other();
+    test_marks();
     test_errors_name_the_file();
     fixture_cleanup();
     return check_report();

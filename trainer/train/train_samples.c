@@ -55,7 +55,7 @@ static void write_parts(const mv_hparams *hp, const char *path, const void *cons
     for (int i = 0; i < n_seqs; i++) {
         mv_note *mine = notes + (size_t)i * max_notes;
         parts[i] = (mv_midi_part){mine, sequence_to_notes(hp, seqs[i], mine, max_notes), i * T,
-                                  drums ? 9 : 0, drums ? -1 : 0, names[i]};
+                                  drums ? 9 : 0, drums ? -1 : 0, names[i], NULL, 0};
     }
     char err[512];
     if (midi_write_parts(path, parts, n_seqs, (int)hp->steps_per_bar, n_seqs * T, SAMPLE_BPM,
