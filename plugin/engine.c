@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chord.h"
 #include "latent.h"
 #include "rng.h"
 #include "tokens.h"
@@ -118,10 +117,7 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
         e->anchor_tokens[which] = calloc((size_t)e->info.window_tokens, sizeof(int32_t));
     e->seq_tokens = calloc((size_t)e->info.window_tokens, sizeof(int32_t));
     e->seq_roll = roll ? calloc(steps * hp->n_classes, 1) : NULL;
-    e->info.chords = hp->chords != MV_CHORDS_NONE;
-    e->seq_chords = e->info.chords ? calloc(steps, 1) : NULL;
-    if (!e->decoder || !e->refine || (roll && !e->seq_roll) ||
-        (e->info.chords && !e->seq_chords) || !e->anchor_z[0] ||
+    if (!e->decoder || !e->refine || (roll && !e->seq_roll) || !e->anchor_z[0] ||
         !e->anchor_z[1] || !e->z || !e->seq_tokens || !e->anchor_tokens[0] ||
         !e->anchor_tokens[1]) {
         engine_free(e);
@@ -150,7 +146,6 @@ void engine_free(mv_engine *e)
     free(e->anchor_tokens[1]);
     free(e->seq_tokens);
     free(e->seq_roll);
-    free(e->seq_chords);
     free(e);
 }
 
@@ -382,12 +377,6 @@ static void decode_up_to(mv_engine *e, const mv_decode_params *p, int64_t repeat
     latent_for(e, p);
     mv_rng rng;
     rng_seed(&rng, phrase_seed(p->variation, repeat));
-    if (e->seq_chords) { /* the chord held now, on every step */
-        const uint8_t chord = p->chord > 0 && p->chord < MV_CHORD_COUNT ? (uint8_t)p->chord
-                                                                        : MV_CHORD_NONE;
-        memset(e->seq_chords, chord, (size_t)e->info.n_bars * e->info.steps_per_bar);
-        decoder_set_chords(e->decoder, chord ? e->seq_chords : NULL, 1);
-    }
     decoder_conduct(e->decoder, e->z, 1);
     for (int b = 0; b <= model_bar; b++) {
         char *bar = window + b * bar_bytes;

@@ -55,7 +55,6 @@ typedef struct mv_decode_params {
     int32_t variation;          /* sampling seed */
     int32_t phrase_bars;        /* bars before the phrase repeats; 0: the model's n_bars */
     int32_t exact_ends;         /* 1: morph 0 or 1 plays an anchor's own notes when it has them */
-    int32_t chord;              /* chord id (core/chord.h) a chord model plays over; 0: none */
 } mv_decode_params;
 
 /* Where an anchor came from; decides how it is rebuilt for a new model. */
@@ -118,7 +117,6 @@ typedef struct mv_engine_info {
     uint32_t repr, min_pitch, n_classes;
     int n_pitches;                        /* roll: K / 2; token models: 0 */
     int window_tokens;                    /* int32 values in an anchor's window, below */
-    bool chords;                          /* the model takes a chord input (hparams' chords) */
 } mv_engine_info;
 
 /* The info is the engine's first member (engine_impl.h): no call, no lock,
@@ -223,9 +221,7 @@ const int32_t *engine_anchor_window(const mv_engine *e, mv_slot s);
  * attribute amount 0, an anchor A (B) that has its window plays the window
  * itself. out gets steps_per_bar tokens, or for a roll model steps_per_bar
  * roll steps, each normalised against the one before it in the phrase (the
- * first step of model bar 0 against none). A chord model hears p->chord on
- * every step of the sequence it decodes (the chord held now is the best guess
- * of the chord to come); others ignore it. No allocation. */
+ * first step of model bar 0 against none). No allocation. */
 void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
                        mv_bar_steps *out);
 

@@ -27,7 +27,6 @@ struct mv_engine {
     float *z;                             /* scratch [z_size] */
     int32_t *seq_tokens;                  /* scratch [window_tokens] */
     uint8_t *seq_roll;                    /* roll scratch [n_bars * steps_per_bar * K] */
-    uint8_t *seq_chords;                  /* chord models: [n_bars * steps_per_bar] chords */
 };
 
 /* Sets anchor slot s's z (z_size floats) and its window (tokens, or NULL:

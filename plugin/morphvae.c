@@ -31,8 +31,6 @@
 /* A decode request unanswered for this long (in seconds of audio) was lost by
  * the host: it is asked again. */
 #define REQUEST_TIMEOUT_S 2.0
-/* frames_since_refresh that lets a stale bar be asked for at once */
-#define CHORD_REFRESH_NOW ((uint64_t)1 << 40)
 
 static void map_uris(LV2_URID_Map *map, mv_uris *u)
 {
@@ -191,7 +189,6 @@ static const control_range control_ranges[PORT_COUNT] = {
     [PORT_SCALE] = {0, MV_N_SCALES - 1, 0},
     [PORT_EXACT_ENDS] = {0, 1, 1},
     [PORT_CAPTURE] = {0, 2, 0},
-    [PORT_CHORDS] = {0, 1, 0},
 };
 
 static float port_float(const mv_plugin *self, int port)
@@ -326,32 +323,17 @@ static void capture_at_step(mv_plugin *self, int64_t step)
         request(self, &self->capture_msg);
 }
 
-static void read_decode_controls(mv_plugin *self);
-static void request_decode(mv_plugin *self, bool refresh_stale);
-
-/* A MIDI event on the control port: notes are captured while the transport
- * rolls (there is no grid to put them on otherwise) with Capture on; else,
- * with Chords on, they name the chord (chord_follow.h), and a new chord asks
- * for the bar now playing (and then the next) again at once, so that it is
- * heard from the first step that the worker's answer reaches: the next step
- * when the worker answers within the block (tests/plugin/test_plugin_chords). */
+/* A MIDI event on the control port: notes are captured while the
+ * transport rolls (there is no grid to put them on otherwise). */
 static void on_midi(mv_plugin *self, const uint8_t *msg, uint32_t size)
 {
-    if (capture_active(&self->capture)) {
-        if (!clock_rolling(&self->clock) || size < 3) return;
-        uint8_t type = msg[0] & 0xF0, channel = msg[0] & 0x0F, pitch = msg[1] & 0x7F,
-                velocity = msg[2] & 0x7F;
-        if (type == 0x90 && velocity > 0)
-            capture_note_on(&self->capture, self->clock.pos, channel, pitch, velocity);
-        else if (type == 0x80 || type == 0x90)
-            capture_note_off(&self->capture, self->clock.pos, channel, pitch);
-        return;
-    }
-    if (port_int(self, PORT_CHORDS) != 1 || !chord_follow_midi(&self->chords, msg, size)) return;
-    read_decode_controls(self);
-    self->frames_since_refresh = CHORD_REFRESH_NOW;
-    self->last_requested_bar = INT64_MIN; /* the bar playing first, then the next */
-    request_decode(self, true);
+    if (!capture_active(&self->capture) || !clock_rolling(&self->clock) || size < 3) return;
+    uint8_t type = msg[0] & 0xF0, channel = msg[0] & 0x0F, pitch = msg[1] & 0x7F,
+            velocity = msg[2] & 0x7F;
+    if (type == 0x90 && velocity > 0)
+        capture_note_on(&self->capture, self->clock.pos, channel, pitch, velocity);
+    else if (type == 0x80 || type == 0x90)
+        capture_note_off(&self->capture, self->clock.pos, channel, pitch);
 }
 
 /* Plays the steps that start in frames [from, to) of the block, at most
@@ -390,8 +372,6 @@ static void read_decode_controls(mv_plugin *self)
     p.variation = port_int(self, PORT_VARIATION);
     p.phrase_bars = port_int(self, PORT_PHRASE_BARS);
     p.exact_ends = port_int(self, PORT_EXACT_ENDS);
-    if (port_int(self, PORT_CHORDS) == 1 && self->engine && engine_info(self->engine)->chords)
-        p.chord = self->chords.chord;
     if (memcmp(&p, &self->params, sizeof p)) {
         self->params = p;
         self->decode_version++;

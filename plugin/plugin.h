@@ -30,7 +30,6 @@
 #include <lv2/worker/worker.h>
 
 #include "capture.h"
-#include "chord_follow.h"
 #include "clock.h"
 #include "engine.h"
 #include "messages.h"
@@ -57,7 +56,6 @@ enum mv_port {
     PORT_NOTIFY,      /* atom out: patch:Set reports of the parameters */
     PORT_EXACT_ENDS,  /* toggle: morph 0 and 1 play a file anchor's own notes */
     PORT_CAPTURE,     /* 0 off, 1 MIDI input -> anchor A, 2 -> anchor B */
-    PORT_CHORDS,      /* 0 off, 1 follow the chord held on the MIDI input (chord_follow.h) */
     PORT_COUNT
 };
 
@@ -186,7 +184,6 @@ typedef struct mv_plugin {
     mv_reported reported;
     mv_retry_queue retry;
     mv_capture capture;        /* the notes of the MIDI input, while capturing */
-    mv_chord_follow chords;    /* the chord held on the MIDI input, with Chords on */
     mv_msg capture_msg;        /* a completed phrase, on its way to the worker */
     int32_t patch_tokens[MV_MAX_ANCHOR_TOKENS]; /* a patch message's window, parsed */
 

@@ -1,7 +1,7 @@
 /* random_model OUT PRESET SEED [corrupt]: writes a weights file with random
  * (untrained) weights for a named hparams preset, with two attribute vectors
  * (note_density, mean_pitch) and the two default anchors in its metadata
- * (PRESET: an hparams preset name, tiny_drums, tiny_roll, tiny_chords or tiny_4bar). The
+ * (PRESET: an hparams preset name, tiny_drums, tiny_roll or tiny_4bar). The
  * plugin bundle ships it when no trained model is configured, and the plugin
  * tests load it. With "corrupt", one payload byte is flipped afterwards so the
  * checksum fails (the file a user must see refused). */
@@ -39,10 +39,6 @@ int main(int argc, char **argv)
         /* A piano-roll model (88 pitches from 21) as small as "tiny". */
         hparams_preset("roll_2bar", &hp);
         hp.z_size = hp.enc_size = hp.cond_size = hp.dec_size = 16;
-    } else if (!strcmp(argv[2], "tiny_chords")) {
-        /* "tiny" with chord input (issue 20). */
-        hparams_preset("tiny", &hp);
-        hp.chords = MV_CHORDS_V1;
     } else if (!strcmp(argv[2], "tiny_4bar")) {
         /* "tiny" with 4-bar phrases: the conductor plans four bars. */
         hparams_preset("tiny", &hp);
