@@ -6,7 +6,9 @@
  * note lands on its step's frame whatever the block size. While Capture is
  * on, the MIDI notes arriving on the control port are recorded at the
  * position of their frame and each completed phrase goes to the worker
- * (capture.h). */
+ * (capture.h). While Chords follows the input, the notes held on it are
+ * chords instead (chord_follow.h): a new chord asks for the bars it changes,
+ * and each decode request carries the chords of its bar's chain. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -353,6 +355,7 @@ static void chords_follow_controls(mv_plugin *self)
     bool on = port_int(self, PORT_CHORDS) == 1;
     if (on != self->chords_on) {
         self->chords_on = on;
+        self->chord_pending = false;
         self->chord_in.memory = MV_CHORD_NONE;
         if (on) chord_input_update(&self->chord_in);
     }

@@ -2,7 +2,8 @@
  *
  * Threads (LV2 threading classes):
  *  - audio (run, work_response): reads ports, follows the transport, plays the
- *    decoded bars, records the MIDI input while capturing (capture.h), asks
+ *    decoded bars, records the MIDI input while capturing (capture.h) or
+ *    follows the chords held on it (chord_follow.h), asks
  *    the worker for what it needs next, reports parameter values. Never
  *    allocates, locks, blocks, logs or does I/O.
  *  - worker (work): loads models, MIDI anchors and captured phrases, decodes
