@@ -136,6 +136,7 @@ struct mv_host {
     LV2_Atom_Forge forge;
     LV2_Atom_Forge_Frame seq_frame;
     void (*run_hook)(bool in_plugin, bool is_run);
+    void (*work_hook)(bool in_work);
     bool in_run;
 
     /* The worker. In thread mode `lock` guards both queues, busy and the
@@ -174,6 +175,17 @@ struct mv_host {
 static void hook(mv_host *h, bool in_plugin, bool is_run)
 {
     if (h->run_hook) h->run_hook(in_plugin, is_run);
+}
+
+/* The plugin's work(), with the work hook around it, in the calling thread. */
+static LV2_Worker_Status call_work(mv_host *h, LV2_Worker_Respond_Function respond,
+                                   uint32_t size, const void *data)
+{
+    if (h->work_hook) h->work_hook(true);
+    LV2_Worker_Status st =
+        h->worker->work(lilv_instance_get_handle(h->instance), respond, h, size, data);
+    if (h->work_hook) h->work_hook(false);
+    return st;
 }
 
 /* The nth call fails when n is a multiple of every (every > 0). */
@@ -220,8 +232,7 @@ static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32
         memcpy(copy, data, size);
         /* work() is not the plugin's audio-thread code, even when it runs there. */
         if (h->in_run) hook(h, false, true);
-        LV2_Worker_Status st =
-            h->worker->work(lilv_instance_get_handle(h->instance), respond_at_once, h, size, copy);
+        LV2_Worker_Status st = call_work(h, respond_at_once, size, copy);
         if (h->in_run) hook(h, true, true);
         return st;
     }
@@ -254,7 +265,6 @@ static void sleep_us(long us)
 static void *worker_thread(void *arg)
 {
     mv_host *h = arg;
-    LV2_Handle handle = lilv_instance_get_handle(h->instance);
     uint64_t *buf = malloc(MESSAGE_MAX);
     uint32_t size;
     for (;;) {
@@ -269,7 +279,7 @@ static void *worker_thread(void *arg)
         uint64_t r = next_random(&h->rng);
         pthread_mutex_unlock(&h->lock);
         sleep_us(r % 16 == 0 ? 20000 : (long)(r >> 8) % 1000);
-        h->worker->work(handle, respond_queued, h, size, buf);
+        call_work(h, respond_queued, size, buf);
         pthread_mutex_lock(&h->lock);
         h->busy = false;
         pthread_cond_broadcast(&h->idle);
@@ -304,8 +314,7 @@ static void serve_after_run(mv_host *h)
     uint64_t *buf = malloc(MESSAGE_MAX);
     uint32_t size;
     while (buf && (h->requests.count || h->responses.count)) {
-        while (queue_pop(&h->requests, &size, buf, NULL))
-            h->worker->work(handle, respond_queued, h, size, buf);
+        while (queue_pop(&h->requests, &size, buf, NULL)) call_work(h, respond_queued, size, buf);
         while (queue_pop(&h->responses, &size, h->message, NULL)) {
             hook(h, true, false);
             h->worker->work_response(handle, size, h->message);
@@ -853,6 +862,11 @@ void host_send_get(mv_host *h, uint32_t frame, const char *property_uri)
         lv2_atom_forge_urid(f, map_uri(&process_urids, property_uri));
     }
     lv2_atom_forge_pop(f, &obj);
+}
+
+void host_set_work_hook(mv_host *h, void (*work_hook)(bool in_work))
+{
+    h->work_hook = work_hook;
 }
 
 void host_set_run_hook(mv_host *h, void (*run_hook)(bool in_plugin, bool is_run))

@@ -119,6 +119,10 @@ void host_deactivate(mv_host *h);
  * work_response() (is_run false); work() run inside schedule_work() is
  * outside (the hook is called around it as if run() returned and resumed). */
 void host_set_run_hook(mv_host *h, void (*hook)(bool in_plugin, bool is_run));
+/* Called with true right before and false right after every call of the
+ * plugin's work(), in the thread that makes it (the host's, or the worker
+ * thread's in the thread mode), whatever the worker mode. */
+void host_set_work_hook(mv_host *h, void (*hook)(bool in_work));
 
 /* Everything the plugin logged so far (NUL-terminated; valid until the next
  * host_log call), and clearing it. */

@@ -117,7 +117,9 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
         e->anchor_tokens[which] = calloc((size_t)e->info.window_tokens, sizeof(int32_t));
     e->seq_tokens = calloc((size_t)e->info.window_tokens, sizeof(int32_t));
     e->seq_roll = roll ? calloc(steps * hp->n_classes, 1) : NULL;
-    if (!e->decoder || !e->refine || (roll && !e->seq_roll) || !e->anchor_z[0] ||
+    e->chords = calloc(steps, 1);
+    e->info.chords = hp->chords != MV_CHORDS_NONE && steps <= MV_CHORD_MAX_STEPS;
+    if (!e->decoder || !e->refine || (roll && !e->seq_roll) || !e->chords || !e->anchor_z[0] ||
         !e->anchor_z[1] || !e->z || !e->seq_tokens || !e->anchor_tokens[0] ||
         !e->anchor_tokens[1]) {
         engine_free(e);
@@ -146,6 +148,7 @@ void engine_free(mv_engine *e)
     free(e->anchor_tokens[1]);
     free(e->seq_tokens);
     free(e->seq_roll);
+    free(e->chords);
     free(e);
 }
 
@@ -312,6 +315,27 @@ static int place_in_phrase(const mv_engine *e, const mv_decode_params *p, int64_
     return (int)(phrase_bar % e->info.n_bars);
 }
 
+int engine_model_bar(const mv_engine *e, const mv_decode_params *p, int64_t song_bar)
+{
+    int64_t repeat;
+    return place_in_phrase(e, p, song_bar, &repeat);
+}
+
+/* The decoder's chords for the next decode: the chain's (the rest none), or
+ * none at all. */
+static void set_chords(mv_engine *e, const uint8_t *chords, int n_chords)
+{
+    const int steps = e->info.n_bars * e->info.steps_per_bar;
+    if (!e->info.chords || !chords || n_chords <= 0) {
+        decoder_set_chords(e->decoder, NULL, 1);
+        return;
+    }
+    if (n_chords > steps) n_chords = steps;
+    memcpy(e->chords, chords, (size_t)n_chords);
+    memset(e->chords + n_chords, 0, (size_t)(steps - n_chords));
+    decoder_set_chords(e->decoder, e->chords, 1);
+}
+
 /* e->z: the slerp of the anchors moved along the attribute vectors. */
 static void latent_for(mv_engine *e, const mv_decode_params *p)
 {
@@ -386,8 +410,9 @@ static void decode_up_to(mv_engine *e, const mv_decode_params *p, int64_t repeat
 }
 
 void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
-                       mv_bar_steps *out)
+                       const uint8_t *chords, int n_chords, mv_bar_steps *out)
 {
+    set_chords(e, chords, n_chords);
     const bar_player *player = e->info.repr == MV_REPR_ROLL ? &roll_player : &token_player;
     void *window = e->info.repr == MV_REPR_ROLL ? (void *)e->seq_roll : (void *)e->seq_tokens;
     int64_t repeat;

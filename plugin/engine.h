@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chord_follow.h"
 #include "hparams.h"
 
 #define MV_MAX_STEPS_PER_BAR 64 /* the plugin plays models with up to 64 steps a bar */
@@ -117,6 +118,8 @@ typedef struct mv_engine_info {
     uint32_t repr, min_pitch, n_classes;
     int n_pitches;                        /* roll: K / 2; token models: 0 */
     int window_tokens;                    /* int32 values in an anchor's window, below */
+    int chords;                           /* 1: the model follows chords (a chord input, a
+                                             window of at most MV_CHORD_MAX_STEPS) */
 } mv_engine_info;
 
 /* The info is the engine's first member (engine_impl.h): no call, no lock,
@@ -221,9 +224,16 @@ const int32_t *engine_anchor_window(const mv_engine *e, mv_slot s);
  * attribute amount 0, an anchor A (B) that has its window plays the window
  * itself. out gets steps_per_bar tokens, or for a roll model steps_per_bar
  * roll steps, each normalised against the one before it in the phrase (the
- * first step of model bar 0 against none). No allocation. */
+ * first step of model bar 0 against none). chords (a model with info.chords;
+ * NULL: none) are the chords of the chain's steps from the first step of its
+ * model bar 0, n_chords of them (the steps past them have none); a model
+ * without chord input ignores them. No allocation. */
 void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
-                       mv_bar_steps *out);
+                       const uint8_t *chords, int n_chords, mv_bar_steps *out);
+
+/* Which bar of the model's sequence song bar `song_bar` plays (0 .. n_bars-1):
+ * its chain is that many bars before it and itself. No allocation, no lock. */
+int engine_model_bar(const mv_engine *e, const mv_decode_params *p, int64_t song_bar);
 
 /* Bars before the phrase repeats: the control's value, or the model's n_bars
  * for 0 (the control's default). */

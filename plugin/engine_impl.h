@@ -27,6 +27,7 @@ struct mv_engine {
     float *z;                             /* scratch [z_size] */
     int32_t *seq_tokens;                  /* scratch [window_tokens] */
     uint8_t *seq_roll;                    /* roll scratch [n_bars * steps_per_bar * K] */
+    uint8_t *chords;                      /* the window's chords [n_bars * steps_per_bar] */
 };
 
 /* Sets anchor slot s's z (z_size floats) and its window (tokens, or NULL:

@@ -5,7 +5,8 @@
  * a case in msg_size and in the receiver's switch.
  * Worker rings are small (jalv: 4 KiB, size words included): every message
  * stays well below that (the largest: a 512-float vector, 2 KiB, a window of
- * 1024 tokens, 2060 bytes, and a bar of 64 roll steps, 2088 bytes). */
+ * 1024 tokens, 2060 bytes, a bar of 64 roll steps, 2160 bytes, and a decode
+ * request with the chords of 1024 steps, 1.1 KiB). */
 #ifndef MV_MESSAGES_H
 #define MV_MESSAGES_H
 
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chord_follow.h"
 #include "engine.h"
 
 #define MV_PATH_MAX 1024
@@ -49,19 +51,27 @@ typedef struct mv_msg_head {
     uint32_t epoch;
 } mv_msg_head;
 
+/* Chords (Chords = Follow input, a model with chord input): chords[i] is the
+ * chord of step i of the bar's chain (the model bars from the first of its
+ * repeat to song_bar, chord_follow.h), n_chords of them; 0 without chords.
+ * Sent with its used chords only: 32 bytes for bar 2 of a 2-bar model. */
 typedef struct mv_msg_decode {
     mv_msg_head head;
     uint32_t request; /* run()'s number for this request, echoed in the bar */
     uint32_t version; /* decode_version it was asked with */
     int64_t song_bar;
     mv_decode_params params;
+    uint64_t chord_key; /* chord_key() of the chords, echoed in the bar; 0: none */
+    uint32_t follow;    /* the Chords control is on (the worker says when the model cannot) */
+    uint32_t n_chords;
+    uint8_t chords[MV_CHORD_MAX_STEPS];
 } mv_msg_decode;
 
 /* A decoded bar: a token a step (melody, drums), or for a roll model one
  * mv_roll_step a step (engine.h): two 128-bit sets, the pitches that sound and
- * the pitches struck. Sent with its used steps only: a 16-step bar is 40 + 64
- * bytes of tokens or 40 + 512 bytes of roll, the most a bar can be (64 steps
- * of roll) 2088 bytes, beside the 2 KiB vector message and well inside jalv's
+ * the pitches struck. Sent with its used steps only: a 16-step bar is 112 + 64
+ * bytes of tokens or 112 + 512 bytes of roll, the most a bar can be (64 steps
+ * of roll) 2160 bytes, beside the 2 KiB vector message and well inside jalv's
  * 4 KiB ring. Fixed-size sets rather than per-step onset lists with durations:
  * no cap on the notes of a chord or a bar to choose and overflow (a step can
  * strike every pitch), the size does not depend on the music, and a note's
@@ -78,6 +88,8 @@ typedef struct mv_msg_bar {
     uint32_t roll;          /* 1: played holds roll steps (a roll model), 0: tokens */
     uint32_t reserved;
     int64_t song_bar;
+    uint64_t chord_key;     /* the request's: the chords it was decoded with */
+    uint8_t chords[MV_MAX_STEPS_PER_BAR]; /* the chord of each of its steps (0: none) */
     mv_bar_steps played;
 } mv_msg_bar;
 
@@ -158,7 +170,8 @@ typedef union mv_msg {
 static inline uint32_t msg_size(const mv_msg *m)
 {
     switch (m->head.type) {
-    case MSG_DECODE: return sizeof m->decode;
+    case MSG_DECODE:
+        return (uint32_t)(offsetof(mv_msg_decode, chords) + m->decode.n_chords);
     case RESP_BAR:
         return (uint32_t)(offsetof(mv_msg_bar, played) +
                           m->bar.n_steps * (m->bar.roll ? sizeof(mv_roll_step) : sizeof(int32_t)));
@@ -211,6 +224,10 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
         break;
     case RESP_BAR:
         if (size < offsetof(mv_msg_bar, played) || m->bar.n_steps > MV_MAX_STEPS_PER_BAR)
+            return NULL;
+        break;
+    case MSG_DECODE:
+        if (size < offsetof(mv_msg_decode, chords) || m->decode.n_chords > MV_CHORD_MAX_STEPS)
             return NULL;
         break;
     default:

@@ -6,7 +6,9 @@
  * note lands on its step's frame whatever the block size. While Capture is
  * on, the MIDI notes arriving on the control port are recorded at the
  * position of their frame and each completed phrase goes to the worker
- * (capture.h). */
+ * (capture.h). While Chords follows the input, the notes held on it are
+ * chords instead (chord_follow.h): a new chord asks for the bars it changes,
+ * and each decode request carries the chords of its bar's chain. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <lv2/state/state.h>
 #include <lv2/time/time.h>
 
+#include "chord.h"
 #include "display_feed.h"
 #include "lv2_inline_display.h"
 #include "midi_events.h"
@@ -74,6 +77,7 @@ static void map_uris(LV2_URID_Map *map, mv_uris *u)
     u->mv_anchor_tokens[0] = MAP(MV_NS "anchorATokens");
     u->mv_anchor_tokens[1] = MAP(MV_NS "anchorBTokens");
     u->mv_capture_status = MAP(MV_NS "captureStatus");
+    u->mv_chord = MAP(MV_NS "chord");
 #undef MAP
 }
 
@@ -108,6 +112,9 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     atomic_init(&self->restore_forward, false);
     atomic_init(&self->outbox_waiting, false);
     atomic_init(&self->epoch, 0u);
+    atomic_init(&self->chord_saved, 0u);
+    chord_input_clear(&self->chord_in);
+    chord_history_clear(&self->chord_history);
     if (snapshot_init(&self->saved) || !(self->display = display_create(features))) goto fail;
     for (int which = 0; which < 2; which++) {
         self->restore.anchor_z[which] = calloc(MV_MAX_SIZE, sizeof(float));
@@ -189,6 +196,7 @@ static const control_range control_ranges[PORT_COUNT] = {
     [PORT_SCALE] = {0, MV_N_SCALES - 1, 0},
     [PORT_EXACT_ENDS] = {0, 1, 1},
     [PORT_CAPTURE] = {0, 2, 0},
+    [PORT_CHORDS] = {0, 1, 0},
 };
 
 static float port_float(const mv_plugin *self, int port)
@@ -271,6 +279,7 @@ static void play_step(mv_plugin *self, int64_t step, int64_t frame)
         midi_out_end_open(&self->out, frame);
         return;
     }
+    chord_history_record(&self->chord_history, step, slot->chords[k]);
     if (e->repr == MV_REPR_ROLL) {
         play_roll_step(self, e, &slot->played.roll[k], frame);
         return;
@@ -301,7 +310,9 @@ static void request(mv_plugin *self, const mv_msg *m);
 static void capture_follow_controls(mv_plugin *self)
 {
     mv_capture *c = &self->capture;
-    int target = port_int(self, PORT_CAPTURE);
+    /* While Chords follows the input, the input is chords: nothing is
+     * captured (as with Capture off). */
+    int target = self->chords_on ? 0 : port_int(self, PORT_CAPTURE);
     const mv_engine_info *e = self->engine ? engine_info(self->engine) : NULL;
     /* (A window an anchor can keep: a roll's is packed, engine.h.) */
     int steps = e && e->window_tokens <= MV_MAX_ANCHOR_TOKENS
@@ -323,10 +334,77 @@ static void capture_at_step(mv_plugin *self, int64_t step)
         request(self, &self->capture_msg);
 }
 
-/* A MIDI event on the control port: notes are captured while the
- * transport rolls (there is no grid to put them on otherwise). */
+/* ------------------------------------------------------------ chords */
+
+static void request_decode(mv_plugin *self, bool refresh_stale);
+
+/* The chord the steps to come are decoded with: the one followed, moved
+ * against Transpose so that the transposed notes fit the chord held. */
+static void chords_update_now(mv_plugin *self)
+{
+    self->chord_now = self->chords_on ? chord_transpose(self->chord_in.memory,
+                                                        -port_int(self, PORT_TRANSPOSE))
+                                      : 0;
+    atomic_store_explicit(&self->chord_saved, self->chord_in.memory, memory_order_relaxed);
+}
+
+/* The Chords control, read at the start of run(): switched on, the chord
+ * held now (if any) is followed; switched off, the chord is forgotten. */
+static void chords_follow_controls(mv_plugin *self)
+{
+    bool on = port_int(self, PORT_CHORDS) == 1;
+    if (on != self->chords_on) {
+        self->chords_on = on;
+        self->chord_pending = false;
+        self->chord_in.memory = MV_CHORD_NONE;
+        if (on) chord_input_update(&self->chord_in);
+    }
+    chords_update_now(self);
+}
+
+/* The chords to decode song bar `bar` with, into self->chord_window (*n of
+ * them: its chain's steps), and their key; 0 and none when the plugin does
+ * not follow chords, the model takes none, or every chord is none (which
+ * decodes exactly as no chords). */
+static uint64_t chords_for_bar(mv_plugin *self, int64_t bar, int *n)
+{
+    *n = 0;
+    const mv_engine_info *e = self->engine ? engine_info(self->engine) : NULL;
+    if (!self->chords_on || !e || !e->chords) return 0;
+    int m = engine_model_bar(self->engine, &self->params, bar);
+    int steps = chord_follow_window(&self->chord_history, bar - m, m + 1, e->steps_per_bar,
+                                    self->clock.bar_steps, self->clock.next_step,
+                                    self->chord_now, self->chord_window);
+    bool any = false;
+    for (int i = 0; i < steps && !any; i++) any = self->chord_window[i] != MV_CHORD_NONE;
+    if (!any) return 0;
+    *n = steps;
+    return chord_key(self->chord_window, steps);
+}
+
+/* The notes held changed at the frame run() has reached (all the events of
+ * that frame read: the notes of a chord struck at once make one chord, not
+ * one per note): a new chord asks at once for the bars it changes. */
+static void chords_apply(mv_plugin *self)
+{
+    if (!self->chord_pending) return;
+    self->chord_pending = false;
+    if (!chord_input_update(&self->chord_in)) return;
+    chords_update_now(self);
+    request_decode(self, false);
+}
+
+/* A MIDI event on the control port. The held notes are followed whatever
+ * the Chords control says (switched on, it finds the chord already held);
+ * while it is on, nothing is captured. Otherwise notes are captured while
+ * the transport rolls (there is no grid to put them on otherwise). */
 static void on_midi(mv_plugin *self, const uint8_t *msg, uint32_t size)
 {
+    bool held_changed = chord_input_midi(&self->chord_in, msg, size);
+    if (self->chords_on) {
+        self->chord_pending |= held_changed;
+        return;
+    }
     if (!capture_active(&self->capture) || !clock_rolling(&self->clock) || size < 3) return;
     uint8_t type = msg[0] & 0xF0, channel = msg[0] & 0x0F, pitch = msg[1] & 0x7F,
             velocity = msg[2] & 0x7F;
@@ -429,15 +507,18 @@ static double frames_per_step(const mv_plugin *self)
     return spf > 0 ? 1.0 / spf : self->clock.rate / 8.0;
 }
 
-/* The bar to ask for: the first of now and now + 1 that is missing, else (if
- * refresh_stale) one decoded for other controls, at most once a 16th: only
- * the decode before a step is heard, and automation changes the controls
- * every block. Bars before bar 1 (negative: a count-in, a pre-roll, a loop
- * across bar 0) are bars like any other. False when none is due. */
+/* The bar to ask for: the first of now and now + 1 that is missing, else
+ * the first decoded with other chords than it must be now (a chord change:
+ * at once, so that it is heard from the next step that can still be
+ * decoded in time), else (if refresh_stale) one decoded for other controls,
+ * at most once a 16th: only the decode before a step is heard, and
+ * automation changes the controls every block. Bars before bar 1 (negative:
+ * a count-in, a pre-roll, a loop across bar 0) are bars like any other.
+ * False when none is due. */
 static bool bar_to_request(mv_plugin *self, bool refresh_stale, int64_t *want)
 {
     int64_t now = clock_bar_of(&self->clock, self->clock.next_step);
-    bool stale[2];
+    bool stale[2], chords_stale[2];
     for (int i = 0; i < 2; i++) {
         const mv_bar_slot *s = bar_for(self, now + i);
         if (!s) {
@@ -445,6 +526,14 @@ static bool bar_to_request(mv_plugin *self, bool refresh_stale, int64_t *want)
             return true;
         }
         stale[i] = s->version != self->decode_version;
+        int n;
+        chords_stale[i] = s->chord_key != chords_for_bar(self, now + i, &n);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (chords_stale[i]) {
+            *want = now + i;
+            return true;
+        }
     }
     if (!refresh_stale || (double)self->frames_since_refresh < frames_per_step(self)) return false;
     self->frames_since_refresh = 0;
@@ -464,11 +553,17 @@ static void request_decode(mv_plugin *self, bool refresh_stale)
     if (!self->engine || self->request_in_flight || !bar_to_request(self, refresh_stale, &want))
         return;
     uint32_t id = ++self->last_request ? self->last_request : ++self->last_request;
+    int n_chords;
+    uint64_t key = chords_for_bar(self, want, &n_chords);
     mv_msg m = {.decode = {.head.type = MSG_DECODE,
                            .request = id,
                            .version = self->decode_version,
                            .song_bar = want,
-                           .params = self->params}};
+                           .params = self->params,
+                           .chord_key = key,
+                           .follow = self->chords_on,
+                           .n_chords = (uint32_t)n_chords}};
+    memcpy(m.decode.chords, self->chord_window, (size_t)n_chords);
     self->request_in_flight = id;
     self->request_age = 0;
     self->last_requested_bar = want;
@@ -659,6 +754,7 @@ static void run(LV2_Handle instance, uint32_t n_frames)
             self->request_in_flight = 0;
     }
     read_decode_controls(self);
+    chords_follow_controls(self);
     capture_follow_controls(self);
     /* A missing bar at once: a worker that answers inside schedule_work()
      * (an export) then plays it in this very block. Stale bars are refreshed
@@ -671,11 +767,13 @@ static void run(LV2_Handle instance, uint32_t n_frames)
         LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
             int64_t t = ev->time.frames;
             uint32_t at = t < (int64_t)done ? done : t > (int64_t)n_frames ? n_frames : (uint32_t)t;
+            if (at > done) chords_apply(self);
             play_until(self, done, at, &budget);
             done = at;
             on_event(self, ev, at);
         }
     }
+    chords_apply(self);
     play_until(self, done, n_frames, &budget);
     request_decode(self, true);
     midi_out_end(&self->out);

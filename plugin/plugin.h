@@ -2,7 +2,8 @@
  *
  * Threads (LV2 threading classes):
  *  - audio (run, work_response): reads ports, follows the transport, plays the
- *    decoded bars, records the MIDI input while capturing (capture.h), asks
+ *    decoded bars, records the MIDI input while capturing (capture.h) or
+ *    follows the chords held on it (chord_follow.h), asks
  *    the worker for what it needs next, reports parameter values. Never
  *    allocates, locks, blocks, logs or does I/O.
  *  - worker (work): loads models, MIDI anchors and captured phrases, decodes
@@ -30,6 +31,7 @@
 #include <lv2/worker/worker.h>
 
 #include "capture.h"
+#include "chord_follow.h"
 #include "clock.h"
 #include "engine.h"
 #include "messages.h"
@@ -56,6 +58,7 @@ enum mv_port {
     PORT_NOTIFY,      /* atom out: patch:Set reports of the parameters */
     PORT_EXACT_ENDS,  /* toggle: morph 0 and 1 play a file anchor's own notes */
     PORT_CAPTURE,     /* 0 off, 1 MIDI input -> anchor A, 2 -> anchor B */
+    PORT_CHORDS,      /* 0 off, 1 follow the chords held on the MIDI input */
     PORT_COUNT
 };
 
@@ -71,7 +74,7 @@ typedef struct mv_uris {
     LV2_URID time_Position, time_bar, time_barBeat, time_beat, time_beatUnit,
         time_beatsPerBar, time_beatsPerMinute, time_speed;
     LV2_URID mv_model, mv_bundle_model, mv_model_checksum, mv_anchor_file[2], mv_anchor_seed[2], mv_anchor_z[2],
-        mv_anchor_kind[2], mv_anchor_label[2], mv_anchor_tokens[2], mv_capture_status;
+        mv_anchor_kind[2], mv_anchor_label[2], mv_anchor_tokens[2], mv_capture_status, mv_chord;
 } mv_uris;
 
 /* A decoded bar as the audio thread plays it. */
@@ -80,6 +83,8 @@ typedef struct mv_bar_slot {
     int64_t song_bar;
     uint32_t version;        /* decode_version it was asked with */
     uint32_t engine_serial;  /* the engine that decoded it */
+    uint64_t chord_key;      /* chord_key() of its chain's chords; 0: decoded without */
+    uint8_t chords[MV_MAX_STEPS_PER_BAR]; /* the chord each of its steps was decoded with */
     mv_bar_steps played;
 } mv_bar_slot;
 
@@ -186,6 +191,13 @@ typedef struct mv_plugin {
     mv_capture capture;        /* the notes of the MIDI input, while capturing */
     mv_msg capture_msg;        /* a completed phrase, on its way to the worker */
     int32_t patch_tokens[MV_MAX_ANCHOR_TOKENS]; /* a patch message's window, parsed */
+    /* Chords = Follow input (chord_follow.h; also set by restore()) */
+    bool chords_on;            /* the Chords control, as last read */
+    mv_chord_in chord_in;      /* the notes held on the MIDI input, the chord followed */
+    bool chord_pending;        /* the notes held changed since the chord was recognised */
+    uint8_t chord_now;         /* what the steps to come are decoded with (transposed; 0: none) */
+    mv_chord_history chord_history; /* the chord each step played was decoded with */
+    uint8_t chord_window[MV_CHORD_MAX_STEPS]; /* scratch: a bar's chain of chords */
 
     /* --- Worker only (and instantiate, restore, cleanup) --- */
     mv_engine *work_engine;    /* the newest engine; anchors are changed here */
@@ -193,6 +205,7 @@ typedef struct mv_plugin {
     mv_anchor_source anchor[MV_N_ANCHORS]; /* what each anchor came from (slot_anchor) */
     mv_outbox outbox;
     char capture_status[MV_PATH_MAX]; /* the last captured phrase's outcome */
+    uint32_t chords_warned;    /* the engine whose lack of chord input was logged */
     bool publish_paused;       /* a restore is staged: what save() sees is its data */
     /* A restored state's model that could not be loaded ("": none): until the
      * model or an anchor changes, save() keeps storing the restored state and
@@ -205,6 +218,7 @@ typedef struct mv_plugin {
     atomic_bool restore_forward;  /* restore() -> run(): schedule MSG_RESTORE */
     atomic_bool outbox_waiting;   /* worker -> run(): schedule MSG_FLUSH */
     atomic_uint epoch;            /* restore() -> both: responses before it are stale */
+    atomic_uint chord_saved;      /* run(), restore() -> save(): the chord followed */
     mv_display *display;          /* run() -> render(): the inline display (display_feed.h) */
 } mv_plugin;
 

@@ -18,13 +18,16 @@
  * anchor without what its kind is made from, LV2_STATE_ERR_UNKNOWN for a
  * value it cannot use (a model that does not load, a number out of range,
  * text or a vector that does not parse). The plugin stays usable: the model
- * that played plays on, such an anchor is the model's default. */
+ * that played plays on, such an anchor is the model's default.
+ * Beside them: the chord Chords = Follow input follows (morphvae:chord). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <lv2/state/state.h>
 
+#include "chord.h"
+#include "chord_name.h"
 #include "plugin.h"
 #include "token_text.h"
 #include "utf8_text.h"
@@ -176,6 +179,12 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
             store_tokens(self, store, handle, u->mv_anchor_tokens[which], s->tokens[which],
                          s->n_tokens[which]);
     }
+    /* The chord followed (Chords = Follow input), by name ("C:maj"; "N":
+     * none), so that a session plays under it until another is held. */
+    char chord[32];
+    chord_name((uint8_t)atomic_load_explicit(&self->chord_saved, memory_order_relaxed), chord,
+               sizeof chord);
+    store(handle, u->mv_chord, chord, strlen(chord) + 1, u->atom_String, pod);
     return LV2_STATE_SUCCESS;
 }
 
@@ -350,6 +359,27 @@ static void restore_anchor(restore_ctx *c, mv_slot slot)
 #undef KEY
 }
 
+/* The chord followed: a name chord_parse reads ("N", or absent: none). restore()
+ * never runs at the same time as run() (no state:threadSafeRestore), so it
+ * sets run()'s own fields; run() forgets the chord if Chords is off. */
+static void restore_chord(restore_ctx *c)
+{
+    mv_plugin *self = c->self;
+    char name[MV_PATH_MAX];
+    uint8_t id = MV_CHORD_NONE;
+    if (retrieve_text(c, self->uris.mv_chord, "chord", self->uris.atom_String, name,
+                      sizeof name)) {
+        char err[256];
+        if (chord_parse(name, strlen(name), &id, err, sizeof err)) {
+            problem(c, LV2_STATE_ERR_UNKNOWN, "chord", "is not a chord; none");
+            id = MV_CHORD_NONE;
+        }
+    }
+    self->chords_on = true;
+    self->chord_in.memory = id;
+    atomic_store_explicit(&self->chord_saved, id, memory_order_relaxed);
+}
+
 /* What a save() right after this restore() stores: the restored state. */
 static void publish_restored(mv_plugin *self)
 {
@@ -416,6 +446,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     r->model_checksum = checksum ? (uint64_t)*checksum : 0;
     restore_anchor(&c, MV_SLOT_ANCHOR_A);
     restore_anchor(&c, MV_SLOT_ANCHOR_B);
+    restore_chord(&c);
     publish_restored(self);
 
     if (!self->active) {

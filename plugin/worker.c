@@ -440,10 +440,22 @@ static void decode(mv_plugin *self, const mv_msg_decode *req)
                         .engine_serial = info ? info->serial : 0,
                         .n_steps = info ? (uint32_t)info->steps_per_bar : 0,
                         .roll = roll,
-                        .song_bar = req->song_bar};
+                        .song_bar = req->song_bar,
+                        .chord_key = req->chord_key};
+    /* The bar's own chords are the last of its chain's. */
+    int n_steps = (int)bar->n_steps, n_chords = (int)req->n_chords;
+    if (n_chords >= n_steps)
+        memcpy(bar->chords, req->chords + n_chords - n_steps, (size_t)n_steps);
+    if (req->follow && info && !info->chords && self->chords_warned != info->serial) {
+        self->chords_warned = info->serial;
+        lv2_log_warning(&self->logger,
+                        "morphvae: Chords: %s takes no chords (no chord input); Follow input has "
+                        "no effect with it\n",
+                        info->path);
+    }
     /* Decoded with the newest engine: a bar for an engine run() has not been
      * handed yet is dropped there, and asked for again. */
-    if (e) engine_decode_bar(e, &req->params, req->song_bar, &bar->played);
+    if (e) engine_decode_bar(e, &req->params, req->song_bar, req->chords, n_chords, &bar->played);
     self->outbox.bar = true;
 }
 
@@ -534,6 +546,8 @@ static void take_bar(mv_plugin *self, const mv_msg_bar *m)
     s->song_bar = m->song_bar;
     s->version = m->version;
     s->engine_serial = m->engine_serial;
+    s->chord_key = m->chord_key;
+    memcpy(s->chords, m->chords, m->n_steps);
     if (m->roll) memcpy(s->played.roll, m->played.roll, m->n_steps * sizeof(mv_roll_step));
     else memcpy(s->played.tokens, m->played.tokens, m->n_steps * sizeof(int32_t));
 }

@@ -85,7 +85,7 @@ static int bench_decode(const char *model)
         for (int r = 0; r < DECODE_REPEATS; r++) {
             p.morph = (float)r / DECODE_REPEATS;
             double t0 = bench_now_ns();
-            engine_decode_bar(e, &p, bar, &played);
+            engine_decode_bar(e, &p, bar, NULL, 0, &played);
             ns[r] = bench_now_ns() - t0;
         }
         char what[128];

@@ -33,6 +33,7 @@ static const char *const keys[] = {
     "model",         "bundleModel",  "modelChecksum", "anchorAKind",  "anchorBKind",
     "anchorASeed",   "anchorBSeed",  "anchorALabel",  "anchorBLabel", "anchorAFile",
     "anchorBFile",   "anchorAZ",     "anchorBZ",      "anchorATokens", "anchorBTokens",
+    "chord",
 };
 #define N_KEYS (int)(sizeof keys / sizeof keys[0])
 /* The type save() stores each key with. */
@@ -40,6 +41,7 @@ static const char *const key_types[] = {
     ATOM "Path",   ATOM "String", ATOM "Long",   ATOM "Int",    ATOM "Int",
     ATOM "Int",    ATOM "Int",    ATOM "String", ATOM "String", ATOM "Path",
     ATOM "Path",   ATOM "String", ATOM "String", ATOM "String", ATOM "String",
+    ATOM "String",
 };
 _Static_assert(sizeof key_types / sizeof key_types[0] == sizeof keys / sizeof keys[0],
                "a type for each key");
