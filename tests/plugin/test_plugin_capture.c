@@ -22,6 +22,7 @@
 
 #include "alloc_counter.h"
 #include "check.h"
+#include "midi_feed.h"
 #include "rng.h"
 #include "session.h"
 #include "tokens.h"
@@ -92,27 +93,6 @@ static void drum_tokens(const riff_note *r, int n, int32_t *tokens)
     for (int i = 0; i < n; i++) tokens[r[i].step] |= 1 << drum_class_of_pitch(r[i].pitch);
 }
 
-/* MIDI events to feed, at absolute frames of the session. */
-typedef struct midi_event {
-    int64_t frame;
-    uint8_t msg[3];
-} midi_event;
-
-#define MAX_EVENTS 4096
-static midi_event events[MAX_EVENTS];
-static int n_events;
-
-static int cmp_event(const void *pa, const void *pb)
-{
-    const midi_event *a = pa, *b = pb;
-    if (a->frame != b->frame) return a->frame < b->frame ? -1 : 1;
-    return (a->msg[0] & 0xF0) == 0x80 ? -1 : (b->msg[0] & 0xF0) == 0x80 ? 1 : 0;
-}
-
-static void add_event(int64_t frame, uint8_t status, uint8_t pitch, uint8_t velocity)
-{
-    if (n_events < MAX_EVENTS) events[n_events++] = (midi_event){frame, {status, pitch, velocity}};
-}
 
 /* The riff from frame `from` (its step 0), as a person plays it: each
  * note-on up to 2000 frames (a third of a step) early or late, the first
@@ -131,29 +111,6 @@ static void add_riff(const riff_note *r, int n, int64_t from, uint8_t channel, m
     }
 }
 
-/* Runs blocks of random sizes up to frame `end` (a block boundary, for what
- * the caller changes there), each with the events of its frames. */
-static int next_event;
-
-static void feed_until(session *s, int64_t end, mv_rng *rng)
-{
-    while (s->frame < end) {
-        uint32_t n = 32 + rng_u32(rng) % 1200;
-        if (s->frame + n > end) n = (uint32_t)(end - s->frame);
-        while (next_event < n_events && events[next_event].frame < s->frame + n) {
-            const midi_event *e = &events[next_event++];
-            int64_t at = e->frame < s->frame ? 0 : e->frame - s->frame;
-            host_send_midi(s->host, (uint32_t)at, e->msg, 3);
-        }
-        session_block(s, n);
-    }
-}
-
-static void start_feed(void)
-{
-    qsort(events, (size_t)n_events, sizeof *events, cmp_event);
-    next_event = 0;
-}
 
 /* ------------------------------------------------------------ state */
 

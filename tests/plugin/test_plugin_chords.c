@@ -32,6 +32,7 @@
 #include "check.h"
 #include "decoder.h"
 #include "latent.h"
+#include "midi_feed.h"
 #include "model.h"
 #include "rng.h"
 #include "session.h"
@@ -129,19 +130,6 @@ static void chords_fill(uint8_t *chords, uint8_t a, int switch_at, uint8_t b)
 
 /* ------------------------------------------------------------ playing */
 
-typedef struct midi_event {
-    int64_t frame;
-    uint8_t msg[3];
-} midi_event;
-
-#define MAX_EVENTS 4096
-static midi_event events[MAX_EVENTS];
-static int n_events, next_event;
-
-static void add_event(int64_t frame, uint8_t status, uint8_t data1, uint8_t data2)
-{
-    if (n_events < MAX_EVENTS) events[n_events++] = (midi_event){frame, {status, data1, data2}};
-}
 
 /* A chord's notes on (off) at frame: root position from the given MIDI notes. */
 static void chord_notes(int64_t frame, const int *notes, bool on, uint8_t channel)
@@ -157,39 +145,12 @@ static const int C_MAJ[] = {60, 64, 67, 0}, G_MAJ[] = {55, 59, 62, 0}, A_MIN[] =
 #define ID_G (1 + 7 * 15)
 #define ID_A_MIN (1 + 9 * 15 + 1)
 
-static int cmp_event(const void *pa, const void *pb)
-{
-    const midi_event *a = pa, *b = pb;
-    if (a->frame != b->frame) return a->frame < b->frame ? -1 : 1;
-    return (a->msg[0] & 0xF0) == 0x80 ? -1 : (b->msg[0] & 0xF0) == 0x80 ? 1 : 0;
-}
-
-static void start_feed(void)
-{
-    qsort(events, (size_t)n_events, sizeof *events, cmp_event);
-    next_event = 0;
-}
 
 static void reset_feed(void)
 {
     n_events = next_event = 0;
 }
 
-/* Runs blocks of random sizes (32 .. 1231 frames) up to frame end, each with
- * the events of its frames. */
-static void feed_until(session *s, int64_t end, mv_rng *rng)
-{
-    while (s->frame < end) {
-        uint32_t n = 32 + rng_u32(rng) % 1200;
-        if (s->frame + n > end) n = (uint32_t)(end - s->frame);
-        while (next_event < n_events && events[next_event].frame < s->frame + n) {
-            const midi_event *e = &events[next_event++];
-            int64_t at = e->frame < s->frame ? 0 : e->frame - s->frame;
-            host_send_midi(s->host, (uint32_t)at, e->msg, 3);
-        }
-        session_block(s, n);
-    }
-}
 
 /* Stopped at bar 1 with `hold` (a chord, or NULL) held on the input since
  * then: the worker has decoded the first bars for it. */
