@@ -45,7 +45,7 @@ int extract_config_check(const mv_extract_config *cfg, char *err, size_t errlen)
     return why ? -1 : 0;
 }
 
-static int64_t tick_to_step(int64_t tick, uint32_t ticks_per_quarter)
+int64_t extract_tick_to_step(int64_t tick, uint32_t ticks_per_quarter)
 {
     if (tick < 0) tick = 0;
     return (tick * MV_STEPS_PER_QUARTER + ticks_per_quarter / 2) / ticks_per_quarter;
@@ -61,7 +61,7 @@ static int build_segments(const mv_midi_file *f, const mv_extract_config *cfg, i
     int64_t start = 0;
     int measure = cfg->meter_steps > 0 ? cfg->meter_steps : meter_steps(4, 4);
     for (uint32_t i = 0; cfg->meter_steps == 0 && i < f->n_meters; i++) {
-        int64_t step = tick_to_step(f->meters[i].tick, f->ticks_per_quarter);
+        int64_t step = extract_tick_to_step(f->meters[i].tick, f->ticks_per_quarter);
         int m = meter_steps(f->meters[i].numerator, f->meters[i].denominator);
         if (m == measure) continue;
         if (step > start && step < song_end) out[n++] = (segment){start, step, measure};
@@ -431,8 +431,8 @@ int extract_windows(const mv_midi_file *f, const mv_extract_config *cfg, mv_wind
     for (uint32_t i = 0; i < f->n_notes; i++) {
         int64_t key = voice_key(f, cfg, &f->notes[i]);
         if (key < 0) continue;
-        int64_t s = tick_to_step(f->notes[i].start, f->ticks_per_quarter);
-        int64_t e = tick_to_step(f->notes[i].end, f->ticks_per_quarter);
+        int64_t s = extract_tick_to_step(f->notes[i].start, f->ticks_per_quarter);
+        int64_t e = extract_tick_to_step(f->notes[i].end, f->ticks_per_quarter);
         g[n++] = (grid_note){key, s, e > s ? e : s + 1, f->notes[i].pitch}; /* >= 1 step */
         if (g[n - 1].end > song_end) song_end = g[n - 1].end;
     }

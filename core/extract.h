@@ -61,6 +61,10 @@ typedef int (*mv_window_fn)(void *ctx, const void *tokens, uint32_t bar, int32_t
  * (any case): the match extract_windows makes. */
 int extract_track_named(const char *name, const char *list);
 
+/* The 16th-grid step nearest to a tick (ticks before 0 are step 0): the grid
+ * every window, and every chord track (trainer/chord_track.c), is cut on. */
+int64_t extract_tick_to_step(int64_t tick, uint32_t ticks_per_quarter);
+
 /* Checks a configuration; 0, or -1 with the reason in err. */
 int extract_config_check(const mv_extract_config *cfg, char *err, size_t errlen);
 

@@ -110,11 +110,6 @@ typedef struct beat_notes {
     uint8_t lowest[12];   /* lowest pitch of each pitch class, 0 = none yet (+1) */
 } beat_notes;
 
-static int64_t tick_step(int64_t tick, uint32_t tpq)
-{
-    return tick < 0 ? 0 : (tick * MV_STEPS_PER_QUARTER + tpq / 2) / tpq;
-}
-
 static void add_note(beat_notes *beats, int64_t n_beats, int64_t s, int64_t e, int pitch)
 {
     int pc = pitch % 12;
@@ -148,7 +143,7 @@ int chord_track_recognise(const mv_midi_file *f, const char *skip_tracks, mv_cho
     if (!f->ticks_per_quarter) return fail(err, errlen, "the file has 0 ticks per quarter note");
     int64_t end = 0;
     for (uint32_t i = 0; i < f->n_notes; i++) {
-        int64_t e = tick_step(f->notes[i].end, f->ticks_per_quarter) + 1;
+        int64_t e = extract_tick_to_step(f->notes[i].end, f->ticks_per_quarter) + 1;
         if (e > end) end = e;
     }
     int64_t n_beats = (end + STEPS_PER_BEAT - 1) / STEPS_PER_BEAT;
@@ -164,8 +159,8 @@ int chord_track_recognise(const mv_midi_file *f, const char *skip_tracks, mv_cho
         if (skip_tracks && n->track < f->n_tracks &&
             extract_track_named(f->tracks[n->track].name, skip_tracks))
             continue;
-        int64_t s = tick_step(n->start, f->ticks_per_quarter);
-        int64_t e = tick_step(n->end, f->ticks_per_quarter);
+        int64_t s = extract_tick_to_step(n->start, f->ticks_per_quarter);
+        int64_t e = extract_tick_to_step(n->end, f->ticks_per_quarter);
         add_note(beats, n_beats, s, e > s ? e : s + 1, n->pitch);
     }
     for (int64_t b = 0; b < n_beats; b++)
