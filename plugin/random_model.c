@@ -1,8 +1,8 @@
 /* random_model OUT PRESET SEED [corrupt]: writes a weights file with random
  * (untrained) weights for a named hparams preset, with two attribute vectors
  * (note_density, mean_pitch) and the two default anchors in its metadata
- * (PRESET: an hparams preset name, tiny_drums, tiny_roll, tiny_4bar or
- * tiny_chords). The
+ * (PRESET: an hparams preset name, tiny_drums, tiny_roll, tiny_4bar,
+ * tiny_16bar or tiny_chords). The
  * plugin bundle ships it when no trained model is configured, and the plugin
  * tests load it. With "corrupt", one payload byte is flipped afterwards so the
  * checksum fails (the file a user must see refused). */
@@ -44,6 +44,10 @@ int main(int argc, char **argv)
         /* "tiny" with 4-bar phrases: the conductor plans four bars. */
         hparams_preset("tiny", &hp);
         hp.n_bars = 4;
+    } else if (!strcmp(argv[2], "tiny_16bar")) {
+        /* "tiny" with 16-bar phrases, the longest the plugin plays. */
+        hparams_preset("tiny", &hp);
+        hp.n_bars = 16;
     } else if (!strcmp(argv[2], "tiny_chords")) {
         /* "tiny" with chord input (core/chord.h): a melody model that follows chords. */
         hparams_preset("tiny", &hp);

@@ -93,27 +93,10 @@ static void describe(const mv_gen_model *g, const mv_corpus *c, int split, uint6
     snprintf(a->source, sizeof a->source, "%s, bar %u", src ? src : "?", bar + 1);
 }
 
-/* Whether the corpus holds windows of the model's shape; else says so in err. */
-static int corpus_fits(const mv_hparams *hp, const mv_corpus *c, const char *corpus_path,
-                       char *err, size_t errlen)
-{
-    if (corpus_repr(c) == hp->repr && corpus_n_classes(c) == hp->n_classes &&
-        corpus_n_bars(c) == hp->n_bars && corpus_steps_per_bar(c) == hp->steps_per_bar &&
-        (hp->repr == MV_REPR_DRUMS || corpus_min_pitch(c) == hp->min_pitch))
-        return 1;
-    snprintf(err, errlen,
-             "%s holds %s windows of %u bars x %u steps (%u classes from pitch %u), but the "
-             "model reads %s windows of %u bars x %u steps (%u classes from pitch %u)",
-             corpus_path, repr_name(corpus_repr(c)), corpus_n_bars(c), corpus_steps_per_bar(c),
-             corpus_n_classes(c), corpus_min_pitch(c), repr_name(hp->repr), hp->n_bars,
-             hp->steps_per_bar, hp->n_classes, hp->min_pitch);
-    return 0;
-}
-
 int anchor_pick(mv_gen_model *g, const mv_corpus *c, int split, const char *corpus_path,
                 anchor_choice out[2], char *err, size_t errlen)
 {
-    if (!corpus_fits(&g->hp, c, corpus_path, err, errlen)) return -1;
+    if (!corpus_fits_model(c, corpus_path, &g->hp, err, errlen)) return -1;
     const uint64_t n = corpus_count(c, split);
     uint64_t *cand = malloc(sizeof *cand * (n ? n : 1));
     double *score = malloc(sizeof *score * (n ? n : 1));

@@ -161,17 +161,7 @@ static int check_corpus_fits(const attr_args *a, attr_run *r, char *err, size_t 
 {
     const mv_hparams *hp = &r->g.hp;
     mv_corpus *c = r->corpus;
-    if (corpus_repr(c) != hp->repr || corpus_n_classes(c) != hp->n_classes ||
-        corpus_min_pitch(c) != hp->min_pitch || corpus_n_bars(c) != hp->n_bars ||
-        corpus_steps_per_bar(c) != hp->steps_per_bar) {
-        snprintf(err, errlen,
-                 "%s: %s windows of %u bars x %u steps (%u classes from pitch %u) do not fit "
-                 "%s, a %s model of %u bars x %u steps (%u classes from pitch %u)",
-                 a->corpus, repr_name(corpus_repr(c)), corpus_n_bars(c), corpus_steps_per_bar(c),
-                 corpus_n_classes(c), corpus_min_pitch(c), a->model, repr_name(hp->repr),
-                 hp->n_bars, hp->steps_per_bar, hp->n_classes, hp->min_pitch);
-        return -1;
-    }
+    if (!corpus_fits_model(c, a->corpus, hp, err, errlen)) return -1;
     if (corpus_count(c, MV_SPLIT_TRAIN) < 8) {
         snprintf(err, errlen, "%s: %llu training windows; attribute vectors need at least 8",
                  a->corpus, (unsigned long long)corpus_count(c, MV_SPLIT_TRAIN));

@@ -23,6 +23,7 @@
 #define STATS_MAX_SOURCES 64
 #define STATS_MAX_TEMPERATURES 16
 #define STATS_BATCH 64
+#define STATS_FLAT_BAR_STEPS 16 /* a flat model's phrase is read in 4/4 bars of 16ths */
 
 typedef enum { SRC_MIDI, SRC_CORPUS, SRC_RECON, SRC_PRIOR } source_kind;
 
@@ -88,7 +89,8 @@ static int usage(FILE *f, int status)
             "                         by --model (repeatable)\n"
             "  --max N                at most N evenly spaced windows of each corpus split\n"
             "The phrase shape (bars, steps, representation) is the model's, else the first\n"
-            "corpus's, else --config's (default mel_2bar). --track NAME[,NAME...]: MIDI tracks\n"
+            "corpus's, else --config's (default mel_2bar); a flat model's phrase (one bar of\n"
+            "all its steps) is read in bars of 16 steps. --track NAME[,NAME...]: MIDI tracks\n"
             "of those names.\n"
             "Melody columns: phrases; note-ons per phrase; monotonous share (<= %d distinct\n"
             "pitches or a run of >= %d note-ons on one pitch, of all phrases); repeated-pitch\n"
@@ -233,16 +235,9 @@ static int parse_options(int argc, char **argv, stats_options *o)
 
 static int corpus_fits(const mv_hparams *hp, const mv_corpus *c, const char *path)
 {
-    if (corpus_repr(c) == hp->repr && corpus_n_classes(c) == hp->n_classes &&
-        corpus_n_bars(c) == hp->n_bars && corpus_steps_per_bar(c) == hp->steps_per_bar &&
-        (hp->repr == MV_REPR_DRUMS || corpus_min_pitch(c) == hp->min_pitch))
-        return 1;
-    fprintf(stderr,
-            "morphvae stats: %s holds %s windows of %u bars x %u steps (%u classes), but the "
-            "table is of %s phrases of %u bars x %u steps (%u classes)\n",
-            path, repr_name(corpus_repr(c)), corpus_n_bars(c), corpus_steps_per_bar(c),
-            corpus_n_classes(c), repr_name(hp->repr), hp->n_bars, hp->steps_per_bar,
-            hp->n_classes);
+    char err[512];
+    if (corpus_fits_model(c, path, hp, err, sizeof err)) return 1;
+    fprintf(stderr, "morphvae stats: %s\n", err);
     return 0;
 }
 
@@ -259,6 +254,11 @@ static int resolve_shape(stats_context *x)
         x->have_model = 1;
         x->hp = x->g.hp;
         x->hp.n_bars *= (uint32_t)o->chain; /* the phrases are chains of model phrases */
+        if (x->hp.n_bars == 1 && x->hp.steps_per_bar % STATS_FLAT_BAR_STEPS == 0) {
+            /* a flat model's one "bar" is its whole phrase: count musical bars */
+            x->hp.n_bars = x->hp.steps_per_bar / STATS_FLAT_BAR_STEPS;
+            x->hp.steps_per_bar = STATS_FLAT_BAR_STEPS;
+        }
         return 0;
     }
     for (int i = 0; i < o->n_src; i++) {

@@ -95,7 +95,7 @@ check "data on a tree with an empty folder: no sanitizer report" clean "$scratch
 # ---- anchors --pick with a corpus of another representation: refused, nothing leaked
 "$morphvae" data --repr drums --bars 2 --quiet "$data/groove/drummer1/session1" \
     -o "$scratch/drums.bin" > /dev/null 2>&1
-refused "anchors --pick drums corpus" 1 "but the model reads melody windows" \
+refused "anchors --pick drums corpus" 1 "but the model is melody" \
     anchors "$model" --pick "$scratch/drums.bin"
 refused "train --config FIFO" 1 "is a FIFO" \
     train "$scratch/drums.bin" --config "$fifo" -o "$scratch/t.mvae"

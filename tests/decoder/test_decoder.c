@@ -3,6 +3,7 @@
  * name), determinism, batch independence, per-bar decoding, and the model's
  * parameter block. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,12 +236,69 @@ static void seed_rngs(mv_rng *rngs, int n, uint64_t base)
     for (int i = 0; i < n; i++) rng_seed(&rngs[i], base + (uint64_t)i * 7919);
 }
 
+/* Whether conduct + decode_bar, bar after bar, each bar fed the last token of
+ * the one before (what the plugin's worker does), gives `whole`, the tokens of
+ * one decoder_decode of the same z under the same seeds (rngs as seeded). */
+static bool per_bar_equals_whole(mv_decoder *d, const mv_hparams *hp, const float *z, int B,
+                                 float temp, mv_rng *rngs, const int32_t *whole)
+{
+    const int T = (int)hparams_seq_len(hp), S = (int)hp->steps_per_bar;
+    int32_t *bars = malloc(sizeof(int32_t) * B * T), *bar_tokens = malloc(sizeof(int32_t) * B * S);
+    int32_t prev[8];
+    decoder_conduct(d, z, B);
+    for (int i = 0; i < B; i++) prev[i] = -1;
+    for (int bar = 0; bar < (int)hp->n_bars; bar++) {
+        decoder_decode_bar(d, B, bar, window_tokens(prev), temp, rngs, window_tokens(bar_tokens));
+        for (int i = 0; i < B; i++) {
+            memcpy(bars + i * T + bar * S, bar_tokens + i * S, sizeof(int32_t) * S);
+            prev[i] = bar_tokens[i * S + S - 1];
+        }
+    }
+    bool same = memcmp(whole, bars, sizeof(int32_t) * B * T) == 0;
+    free(bars), free(bar_tokens);
+    return same;
+}
+
+/* A 16-bar phrase (issue 22): the conductor's 16 embeddings, made once, carry
+ * the phrase across bars; decoding it bar by bar gives the whole decode's
+ * tokens at every temperature. */
+static void test_long_phrase_per_bar(void)
+{
+    mv_hparams hp = test_hparams_odd();
+    hp.n_bars = 16;
+    hp.steps_per_bar = 4;
+    test_model tm;
+    CHECK(test_model_make(&tm, &hp, 11) == 0);
+    const int B = 3;
+    mv_decoder *whole = decoder_create(&tm.model, B), *per_bar = decoder_create(&tm.model, B);
+    CHECK(whole && per_bar);
+    mv_rng rng, ra[3], rb[3];
+    rng_seed(&rng, 7);
+    float z[3 * 23];
+    random_z(&rng, z, B * (int)hp.z_size);
+    int32_t tokens[3 * 64];
+    const float temps[] = {0.0f, 1.0f};
+    for (int ti = 0; ti < 2; ti++) {
+        seed_rngs(ra, B, 500);
+        seed_rngs(rb, B, 500);
+        decoder_decode(whole, z, B, temps[ti], ra, window_tokens(tokens));
+        CHECK_MSG(per_bar_equals_whole(per_bar, &hp, z, B, temps[ti], rb, tokens),
+                  "16 bars, T %g: bar-by-bar decoding differs from the whole phrase", temps[ti]);
+        int distinct_bars = 0; /* the check means something only if the bars differ */
+        for (int bar = 1; bar < (int)hp.n_bars; bar++)
+            distinct_bars += memcmp(tokens + bar * 4, tokens, sizeof(int32_t) * 4) != 0;
+        CHECK_MSG(distinct_bars > 0 || ti == 0, "16 bars at T 1 all equal the first");
+    }
+    decoder_free(whole), decoder_free(per_bar);
+    test_model_free(&tm);
+}
+
 static void test_determinism(void)
 {
     const mv_hparams hp = test_hparams_odd();
     test_model tm;
     CHECK(test_model_make(&tm, &hp, 5) == 0);
-    const int Z = (int)hp.z_size, T = (int)hparams_seq_len(&hp), S = (int)hp.steps_per_bar;
+    const int Z = (int)hp.z_size, T = (int)hparams_seq_len(&hp);
     const int B = 8, pos = 5;
     mv_decoder *d1 = decoder_create(&tm.model, B), *d2 = decoder_create(&tm.model, B);
     mv_decoder *solo = decoder_create(&tm.model, 1);
@@ -250,7 +308,7 @@ static void test_determinism(void)
     rng_seed(&rng, 99);
     float z[8 * 64];
     random_z(&rng, z, B * Z);
-    int32_t a[8 * 64], b[8 * 64], alone[64], bars[8 * 64], bar_tokens[8 * 64], prev[8];
+    int32_t a[8 * 64], b[8 * 64], alone[64];
     mv_rng ra[8], rb[8], r1;
     const float temps[] = {0.0f, 1.0f, 0.5f};
     for (int ti = 0; ti < 3; ti++) {
@@ -269,19 +327,8 @@ static void test_determinism(void)
         CHECK_MSG(memcmp(alone, a + pos * T, sizeof(int32_t) * T) == 0,
                   "T %g: alone differs from position %d in a batch of %d", temp, pos, B);
 
-        /* decode == conduct + decode_bar chained on each bar's last token */
         seed_rngs(rb, B, 1000);
-        decoder_conduct(d2, z, B);
-        for (int i = 0; i < B; i++) prev[i] = -1;
-        for (int bar = 0; bar < (int)hp.n_bars; bar++) {
-            decoder_decode_bar(d2, B, bar, window_tokens(prev), temp, rb,
-                               window_tokens(bar_tokens));
-            for (int i = 0; i < B; i++) {
-                memcpy(bars + i * T + bar * S, bar_tokens + i * S, sizeof(int32_t) * S);
-                prev[i] = bar_tokens[i * S + S - 1];
-            }
-        }
-        CHECK_MSG(memcmp(a, bars, sizeof(int32_t) * B * T) == 0,
+        CHECK_MSG(per_bar_equals_whole(d2, &hp, z, B, temp, rb, a),
                   "T %g: per-bar decoding differs from the full decode", temp);
     }
 
@@ -578,6 +625,7 @@ int main(void)
     const mv_hparams odd = test_hparams_odd();
     test_against_reference(&odd, "odd sizes, 2-layer encoder and conductor");
     test_determinism();
+    test_long_phrase_per_bar();
     test_chords();
     const mv_hparams roll = small_roll_hparams();
     test_against_reference(&roll, "piano roll");

@@ -1,9 +1,9 @@
-/* A 4-bar model through the real plugin: at the Phrase length control's
- * default (0, the model's own length) the four bars of the model's phrase
- * play and then repeat; at 2 the phrase is the model's first two bars; a
- * relocation into the middle of a phrase plays the model's bar there.
+/* A model of N bars (4 or 16) through the real plugin: at the Phrase length
+ * control's default (0, the model's own length) the N bars of the model's
+ * phrase play and then repeat; at 2 the phrase is the model's first two bars;
+ * a relocation into the middle of a phrase plays the model's bar there.
  * Greedy decoding (temperature 0), so equal bars are equal note for note.
- * usage: test_plugin_phrase MODE BUNDLE_DIR MODEL_4BAR */
+ * usage: test_plugin_phrase MODE BUNDLE_DIR MODEL N */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +16,9 @@
 #define FRAMES_PER_BAR 96000 /* 4/4 at 120 BPM */
 
 static const char *mode, *bundle, *model;
+static int model_bars;
 
-/* The plugin with the 4-bar model, greedy, the given phrase length, its
+/* The plugin with the N-bar model, greedy, the given phrase length, its
  * first bars decoded while stopped. */
 static mv_host *open_phrase_host(float phrase_bars)
 {
@@ -58,21 +59,24 @@ static bool same_bars(const session *x, int64_t a, const session *y, int64_t b, 
 
 static void test_model_length(void)
 {
+    const int N = model_bars, half = N / 2;
     session s = {.host = open_phrase_host(0.0f)};
     CHECK(s.host != NULL);
     if (!s.host) return;
-    roll(&s, 0, 8);
-    CHECK_MSG(session_count_on(&s, 0, 4 * FRAMES_PER_BAR) > 0, "silent");
-    CHECK_MSG(same_bars(&s, 4, &s, 0, 4), "the 4-bar phrase does not repeat after 4 bars");
-    CHECK_MSG(!same_bars(&s, 2, &s, 0, 2),
-              "bars 3-4 play bars 1-2 again: the phrase is not the model's 4 bars");
+    roll(&s, 0, 2 * N);
+    CHECK_MSG(session_count_on(&s, 0, (int64_t)N * FRAMES_PER_BAR) > 0, "silent");
+    CHECK_MSG(same_bars(&s, N, &s, 0, N), "the %d-bar phrase does not repeat after %d bars", N, N);
+    CHECK_MSG(!same_bars(&s, half, &s, 0, half),
+              "bars %d-%d play bars 1-%d again: the phrase is not the model's %d bars", half + 1,
+              N, half, N);
 
-    /* relocated to bar 7 (index 6): model bar 3 there; its second bar is
-     * model bar 4 (the first may start with a bar decoded for before) */
+    /* relocated to bar index N + N/2, model bar N/2 there; its second bar is
+     * model bar N/2 + 1 (the first may start with a bar decoded for before) */
     session jump = {.host = s.host};
-    roll(&jump, 6, 2);
-    CHECK_MSG(same_bars(&jump, 1, &s, 3, 1), "after relocating into the phrase, bar 8 is not "
-                                              "the model's bar 4");
+    roll(&jump, N + half, 2);
+    CHECK_MSG(same_bars(&jump, 1, &s, half + 1, 1),
+              "after relocating into the phrase, bar %d is not the model's bar %d", N + half + 2,
+              half + 2);
     char why[256] = "";
     CHECK_MSG(session_sounding(&s, why, sizeof why) >= 0, "pairing: %s", why);
     host_close(s.host);
@@ -94,13 +98,14 @@ static void test_shorter_phrase(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: test_plugin_phrase MODE BUNDLE_DIR MODEL_4BAR\n");
+    if (argc != 5 || atoi(argv[4]) < 4) {
+        fprintf(stderr, "usage: test_plugin_phrase MODE BUNDLE_DIR MODEL N (N >= 4 bars)\n");
         return 2;
     }
     mode = argv[1];
     bundle = argv[2];
     model = argv[3];
+    model_bars = atoi(argv[4]);
     test_model_length();
     test_shorter_phrase();
     return check_report();

@@ -232,6 +232,24 @@ uint32_t corpus_n_bars(const mv_corpus *c) { return c->h.n_bars; }
 uint32_t corpus_steps_per_bar(const mv_corpus *c) { return c->h.steps_per_bar; }
 uint32_t corpus_seq_len(const mv_corpus *c) { return c->h.seq_len; }
 
+int corpus_fits_model(const mv_corpus *c, const char *path, const mv_hparams *hp, char *err,
+                      size_t errlen)
+{
+    const int same_bars =
+        hp->n_bars == corpus_n_bars(c) && hp->steps_per_bar == corpus_steps_per_bar(c);
+    const int flat = hp->n_bars == 1 && hp->steps_per_bar == corpus_seq_len(c);
+    if (hp->repr == corpus_repr(c) && hp->n_classes == corpus_n_classes(c) &&
+        (same_bars || flat) && (hp->repr == MV_REPR_DRUMS || hp->min_pitch == corpus_min_pitch(c)))
+        return 1;
+    snprintf(err, errlen,
+             "%s holds %s windows of %u bars x %u steps with %u classes (lowest pitch %u), "
+             "but the model is %s with %u bars x %u steps and %u classes (lowest pitch %u)",
+             path, repr_name(corpus_repr(c)), corpus_n_bars(c), corpus_steps_per_bar(c),
+             corpus_n_classes(c), corpus_min_pitch(c), repr_name(hp->repr), hp->n_bars,
+             hp->steps_per_bar, hp->n_classes, hp->min_pitch);
+    return 0;
+}
+
 uint64_t corpus_count(const mv_corpus *c, int split)
 {
     return split >= 0 && split < MV_SPLITS ? c->h.count[split] : 0;

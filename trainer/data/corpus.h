@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hparams.h"
+
 enum mv_split { MV_SPLIT_TRAIN = 0, MV_SPLIT_VALID = 1, MV_SPLIT_TEST = 2, MV_SPLITS = 3 };
 
 typedef struct mv_corpus mv_corpus;
@@ -22,6 +24,13 @@ uint32_t corpus_min_pitch(const mv_corpus *c);
 uint32_t corpus_n_bars(const mv_corpus *c);
 uint32_t corpus_steps_per_bar(const mv_corpus *c);
 uint32_t corpus_seq_len(const mv_corpus *c);       /* n_bars * steps_per_bar */
+
+/* Whether a model of hp reads c's windows: the same representation, classes
+ * and lowest pitch, and either the same bars of the same steps or, for a flat
+ * model (one conductor step: n_bars 1), one "bar" as long as the whole window
+ * (docs/long-phrases.md). 1, or 0 with what differs in err (path named). */
+int corpus_fits_model(const mv_corpus *c, const char *path, const mv_hparams *hp, char *err,
+                      size_t errlen);
 
 uint64_t corpus_count(const mv_corpus *c, int split);
 /* Tokens of window i of a split: seq_len int32 class indices (melody, drums). */

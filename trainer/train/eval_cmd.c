@@ -538,8 +538,7 @@ int cmd_eval(int argc, char **argv)
     if (model_bind_weights(&model, w, err, sizeof err)) {
         fprintf(stderr, "morphvae eval: %s: %s\n", o.model_path, err);
     } else if (corpus_open(o.corpus_path, &c, err, sizeof err) ||
-               train_config_matches_corpus(weights_hparams(w), c, o.corpus_path, err,
-                                           sizeof err)) {
+               !corpus_fits_model(c, o.corpus_path, weights_hparams(w), err, sizeof err)) {
         if (c)
             fprintf(stderr,
                     "morphvae eval: the model's representation or sizes do not match the "

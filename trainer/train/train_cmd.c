@@ -408,7 +408,7 @@ static int open_corpus_and_config(run *r)
     } else if (resolve_config(r, &hp)) {
         return -1;
     }
-    if (train_config_matches_corpus(&hp, r->corpus, r->o.corpus_path, err, sizeof err)) {
+    if (!corpus_fits_model(r->corpus, r->o.corpus_path, &hp, err, sizeof err)) {
         if (from) fprintf(stderr, "morphvae train: %s: its model does not fit the corpus: %s\n",
                           from, err);
         else fprintf(stderr, "morphvae train: %s; choose a --config that fits the corpus\n", err);

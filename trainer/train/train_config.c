@@ -97,20 +97,3 @@ int train_config_resolve(const char *name, const mv_corpus *c, mv_hparams *hp, c
     }
     return 0;
 }
-
-int train_config_matches_corpus(const mv_hparams *hp, const mv_corpus *c, const char *path,
-                                char *err, size_t errlen)
-{
-    if (hp->repr != corpus_repr(c) || hp->n_classes != corpus_n_classes(c) ||
-        hp->n_bars != corpus_n_bars(c) || hp->steps_per_bar != corpus_steps_per_bar(c) ||
-        (hp->repr != MV_REPR_DRUMS && hp->min_pitch != corpus_min_pitch(c))) {
-        snprintf(err, errlen,
-                 "%s holds %s windows of %u bars x %u steps with %u classes (lowest pitch %u), "
-                 "but the model is %s with %u bars x %u steps and %u classes (lowest pitch %u)",
-                 path, repr_name(corpus_repr(c)), corpus_n_bars(c), corpus_steps_per_bar(c),
-                 corpus_n_classes(c), corpus_min_pitch(c), repr_name(hp->repr), hp->n_bars,
-                 hp->steps_per_bar, hp->n_classes, hp->min_pitch);
-        return -1;
-    }
-    return 0;
-}

@@ -14,8 +14,5 @@
  * the corpus (mel_2bar, mel_4bar, drums_2bar). Returns 0, or -1 with err. */
 int train_config_resolve(const char *name, const mv_corpus *c, mv_hparams *hp, char *err,
                          size_t errlen);
-/* 0 if a model of hp can be trained on c; else -1 and err says what differs. */
-int train_config_matches_corpus(const mv_hparams *hp, const mv_corpus *c, const char *path,
-                                char *err, size_t errlen);
 
 #endif
