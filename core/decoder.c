@@ -9,6 +9,7 @@
 
 #include "carver.h"
 #include "chord.h"
+#include "chord_steer.h"
 #include "decoder_testing.h"
 #include "kernels.h"
 #include "packed_model.h"
@@ -39,10 +40,12 @@ struct mv_decoder {
     float *enc_last;      /* [B, 2E]: last fw h | last bw h */
     float *enc_seq[2];    /* [T, B, 2E]: outputs of a layer for the next, when layers > 1 */
     int32_t *column;      /* [B] scratch of the representation's input */
-    /* chord input (chord-conditioned models): ids [max_batch, T] of
-     * decoder_set_chords for its first chord_rows rows; the rest have none */
+    /* chords: ids [max_batch, T] of decoder_set_chords for its first
+     * chord_rows rows, the rest have none; a chord-conditioned model reads
+     * them, and a melody decodes steered toward them (chord_steer > 0) */
     uint8_t *chords;
     int chord_rows;
+    float chord_steer;
     float *chord_x; /* [MV_CHORD_FEATURES] scratch */
 };
 
@@ -204,9 +207,23 @@ void decoder_set_chords(mv_decoder *d, const uint8_t *chords, int batch)
 {
     const size_t T = hparams_seq_len(&d->m->hp);
     d->chord_rows = 0;
-    if (!chords || !d->m->dec[0].w_chord || !batch_ok(d, batch)) return;
+    if (!chords || !batch_ok(d, batch)) return;
     memcpy(d->chords, chords, (size_t)batch * T);
     d->chord_rows = batch;
+}
+
+void decoder_set_chord_steer(mv_decoder *d, float strength)
+{
+    d->chord_steer = strength > 0 && d->m->hp.repr == MV_REPR_MELODY ? strength : 0;
+}
+
+/* Generated step t of the first `batch` rows leans to its chord (chord_steer.h). */
+static void steer_to_chords(mv_decoder *d, int batch, int t, float temperature)
+{
+    const int K = (int)d->m->hp.n_classes, T = (int)hparams_seq_len(&d->m->hp);
+    for (int b = 0; b < batch && b < d->chord_rows; b++)
+        chord_steer_melody(d->logits + (size_t)b * K, K, (int)d->m->hp.min_pitch,
+                           d->chords[(size_t)b * T + t], d->chord_steer, temperature);
 }
 
 /* Layer 0's chord part of the gates at step t: chord_features(id) W_chord,
@@ -239,7 +256,7 @@ static void bar_step(mv_decoder *d, int batch, int t, const void *prev, size_t s
     const int D = (int)m->hp.dec_size, L = (int)m->hp.dec_layers, K = (int)m->hp.n_classes;
     memcpy(d->gates, d->bar_bias, (size_t)batch * 4 * D * sizeof(float));
     d->repr->add_input(d->gates, 4 * D, m->dec[0].w_x, 4 * D, prev, stride, K, batch, d->column);
-    if (d->chord_rows) add_chords(d, batch, t);
+    if (d->chord_rows && d->m->dec[0].w_chord) add_chords(d, batch, t);
     lstm_step_from_gates(&d->p->dec[0], d->gates, d->dec_c[0], d->dec_h[0], batch);
     for (int l = 1; l < L; l++)
         lstm_step(&d->p->dec[l], d->dec_h[l - 1], D, d->gates, d->dec_c[l], d->dec_h[l], batch);
@@ -257,6 +274,7 @@ static void generate_bar(mv_decoder *d, int batch, int bar, float temperature, m
     bar_begin(d, batch, bar);
     for (int s = 0; s < S; s++) {
         bar_step(d, batch, bar * S + s, d->prev, step, d->logits, K);
+        if (d->chord_steer > 0) steer_to_chords(d, batch, bar * S + s, temperature);
         for (int b = 0; b < batch; b++) {
             char *prev = (char *)d->prev + b * step, *at = out + b * ld + s * step;
             d->repr->sample(d->logits + (size_t)b * K, K, temperature, rngs ? &rngs[b] : NULL,

@@ -37,9 +37,14 @@ void decoder_free(mv_decoder *d);
  * step t conditioning the prediction of step t; sequences past batch, and
  * all when chords is NULL, have none (0 everywhere), which decodes exactly as
  * the model without its chord input. Copied, so the caller's array may go;
- * ignored by a model without chord input and by an out-of-range batch. The
- * encoder never reads chords. */
+ * ignored by an out-of-range batch. A model without chord input does not read
+ * them, but a melody is steered toward them when decoder_set_chord_steer asks.
+ * The encoder never reads chords. */
 void decoder_set_chords(mv_decoder *d, const uint8_t *chords, int batch);
+/* How strongly decode and decode_bar lean a melody's note-ons to the chord of
+ * their step (core/chord_steer.h); 0 (the default) not at all. Melody models
+ * only (others ignore it); teacher-forced logits never are steered. */
+void decoder_set_chord_steer(mv_decoder *d, float strength);
 
 /* Full decode. z: [batch, Z]; out: [batch, n_bars*steps_per_bar] steps.
  * temperature 0 is greedy (argmax; a bit set where its logit is > 0; rngs

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chord_steer.h"
 #include "latent.h"
 #include "rng.h"
 #include "tokens.h"
@@ -118,7 +119,8 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
     e->seq_tokens = calloc((size_t)e->info.window_tokens, sizeof(int32_t));
     e->seq_roll = roll ? calloc(steps * hp->n_classes, 1) : NULL;
     e->chords = calloc(steps, 1);
-    e->info.chords = hp->chords != MV_CHORDS_NONE && steps <= MV_CHORD_MAX_STEPS;
+    e->info.chords = (hp->chords != MV_CHORDS_NONE || hp->repr == MV_REPR_MELODY) &&
+                     steps <= MV_CHORD_MAX_STEPS;
     if (!e->decoder || !e->refine || (roll && !e->seq_roll) || !e->chords || !e->anchor_z[0] ||
         !e->anchor_z[1] || !e->z || !e->seq_tokens || !e->anchor_tokens[0] ||
         !e->anchor_tokens[1]) {
@@ -322,18 +324,20 @@ int engine_model_bar(const mv_engine *e, const mv_decode_params *p, int64_t song
 }
 
 /* The decoder's chords for the next decode: the chain's (the rest none), or
- * none at all. */
-static void set_chords(mv_engine *e, const uint8_t *chords, int n_chords)
+ * none at all; a melody's note-ons lean to them by the Chord pull. */
+static void set_chords(mv_engine *e, const uint8_t *chords, int n_chords, float pull)
 {
     const int steps = e->info.n_bars * e->info.steps_per_bar;
     if (!e->info.chords || !chords || n_chords <= 0) {
         decoder_set_chords(e->decoder, NULL, 1);
+        decoder_set_chord_steer(e->decoder, 0);
         return;
     }
     if (n_chords > steps) n_chords = steps;
     memcpy(e->chords, chords, (size_t)n_chords);
     memset(e->chords + n_chords, 0, (size_t)(steps - n_chords));
     decoder_set_chords(e->decoder, e->chords, 1);
+    decoder_set_chord_steer(e->decoder, pull * CHORD_PULL_MAX_STEER);
 }
 
 /* e->z: the slerp of the anchors moved along the attribute vectors. */
@@ -412,7 +416,7 @@ static void decode_up_to(mv_engine *e, const mv_decode_params *p, int64_t repeat
 void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar,
                        const uint8_t *chords, int n_chords, mv_bar_steps *out)
 {
-    set_chords(e, chords, n_chords);
+    set_chords(e, chords, n_chords, p->chord_pull);
     const bar_player *player = e->info.repr == MV_REPR_ROLL ? &roll_player : &token_player;
     void *window = e->info.repr == MV_REPR_ROLL ? (void *)e->seq_roll : (void *)e->seq_tokens;
     int64_t repeat;

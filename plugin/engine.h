@@ -56,6 +56,8 @@ typedef struct mv_decode_params {
     int32_t variation;          /* sampling seed */
     int32_t phrase_bars;        /* bars before the phrase repeats; 0: the model's n_bars */
     int32_t exact_ends;         /* 1: morph 0 or 1 plays an anchor's own notes when it has them */
+    float chord_pull;           /* 0-1: melody note-ons lean to the followed chords' tones
+                                   (core/chord_steer.h's Chord pull) */
 } mv_decode_params;
 
 /* Where an anchor came from; decides how it is rebuilt for a new model. */

@@ -22,6 +22,7 @@
 #include <lv2/time/time.h>
 
 #include "chord.h"
+#include "chord_steer.h"
 #include "display_feed.h"
 #include "lv2_inline_display.h"
 #include "midi_events.h"
@@ -197,6 +198,7 @@ static const control_range control_ranges[PORT_COUNT] = {
     [PORT_EXACT_ENDS] = {0, 1, 1},
     [PORT_CAPTURE] = {0, 2, 0},
     [PORT_CHORDS] = {0, 1, 0},
+    [PORT_CHORD_PULL] = {0, 1, CHORD_PULL_DEFAULT},
 };
 
 static float port_float(const mv_plugin *self, int port)
@@ -450,6 +452,7 @@ static void read_decode_controls(mv_plugin *self)
     p.variation = port_int(self, PORT_VARIATION);
     p.phrase_bars = port_int(self, PORT_PHRASE_BARS);
     p.exact_ends = port_int(self, PORT_EXACT_ENDS);
+    p.chord_pull = port_float(self, PORT_CHORD_PULL);
     if (memcmp(&p, &self->params, sizeof p)) {
         self->params = p;
         self->decode_version++;

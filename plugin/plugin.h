@@ -59,6 +59,7 @@ enum mv_port {
     PORT_EXACT_ENDS,  /* toggle: morph 0 and 1 play a file anchor's own notes */
     PORT_CAPTURE,     /* 0 off, 1 MIDI input -> anchor A, 2 -> anchor B */
     PORT_CHORDS,      /* 0 off, 1 follow the chords held on the MIDI input */
+    PORT_CHORD_PULL,  /* 0-1: how strongly a followed melody leans to chord tones */
     PORT_COUNT
 };
 

@@ -449,8 +449,8 @@ static void decode(mv_plugin *self, const mv_msg_decode *req)
     if (req->follow && info && !info->chords && self->chords_warned != info->serial) {
         self->chords_warned = info->serial;
         lv2_log_warning(&self->logger,
-                        "morphvae: Chords: %s takes no chords (no chord input); Follow input has "
-                        "no effect with it\n",
+                        "morphvae: Chords: %s is not a melody model; Follow input has no "
+                        "effect with it\n",
                         info->path);
     }
     /* Decoded with the newest engine: a bar for an engine run() has not been

@@ -7,6 +7,7 @@
 
 #include "chord.h"
 #include "chord_name.h"
+#include "chord_steer.h"
 #include "chord_track.h"
 #include "cli.h"
 #include "extract.h"
@@ -30,6 +31,15 @@ static void say_list(const uint8_t *bars, int n, char *out, size_t outlen)
 int gen_chords_option(const char *cmd, int argc, char **argv, int *i, gen_chords *c)
 {
     const char *o = argv[*i];
+    if (!strcmp(o, "--chord-pull")) {
+        double v;
+        if (*i + 1 >= argc) return cli_misuse(cmd, "%s needs a value", o);
+        if (cli_double(cmd, o, argv[*i + 1], 0, 1, &v)) return 2;
+        ++*i;
+        c->pull = (float)v;
+        c->pull_given = 1;
+        return 1;
+    }
     int list = !strcmp(o, "--chords"), from = !strcmp(o, "--chords-from");
     if (!list && !from) return 0;
     if (*i + 1 >= argc || argv[*i + 1][0] == '-') return cli_misuse(cmd, "%s needs a value", o);
@@ -92,12 +102,13 @@ static int chords_from_file(const char *cmd, const char *path, const mv_hparams 
 
 int gen_chords_prepare(const char *cmd, gen_chords *c, mv_gen_model *g, int n_seqs)
 {
-    if (!c->list && !c->from) return 0;
-    if (!g->hp.chords)
-        return cli_misuse(cmd, "%s has no chord input: %s needs a chord-conditioned melody "
-                               "model (models/mel_2bar_chords.mvae, or one trained with "
-                               "`train --chords`)",
-                          g->path, c->list ? "--chords" : "--chords-from");
+    if (!c->list && !c->from)
+        return c->pull_given ? cli_misuse(cmd, "--chord-pull needs --chords or --chords-from") : 0;
+    if (g->hp.repr != MV_REPR_MELODY)
+        return cli_misuse(cmd, "%s is a %s model: %s needs a melody model (best one with chord "
+                               "input: models/mel_2bar_chords.mvae, or one trained with `train "
+                               "--chords`)",
+                          g->path, repr_name(g->hp.repr), c->list ? "--chords" : "--chords-from");
     const int n_steps = n_seqs * g->seq_len;
     if (!(c->steps = malloc((size_t)n_steps))) {
         fprintf(stderr, "morphvae %s: out of memory\n", cmd);
@@ -112,6 +123,7 @@ int gen_chords_prepare(const char *cmd, gen_chords *c, mv_gen_model *g, int n_se
         return rc;
     }
     g->chords = c->steps;
+    g->chord_steer = (c->pull_given ? c->pull : CHORD_PULL_DEFAULT) * CHORD_PULL_MAX_STEER;
     return 0;
 }
 

@@ -85,6 +85,7 @@ void gen_decode(mv_gen_model *g, const float *z, int n, float temperature, uint6
         int batch = batch_from(g, n, at);
         decoder_set_chords(g->decoder, g->chords ? g->chords + (size_t)at * g->seq_len : NULL,
                            batch);
+        decoder_set_chord_steer(g->decoder, g->chords ? g->chord_steer : 0);
         decoder_decode(g->decoder, z + (size_t)at * g->z_size, batch, temperature,
                        seeded_rngs(g, temperature, seed, at, batch),
                        window_for(g->hp.repr, (char *)windows + (size_t)at * g->window_bytes));

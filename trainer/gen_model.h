@@ -45,6 +45,7 @@ typedef struct mv_gen_model {
     /* chord models: the chord ids of the sequences gen_decode decodes, [n,
      * seq_len] for its n sequences (gen_chords.h); NULL: none. Not owned. */
     const uint8_t *chords;
+    float chord_steer; /* melody note-ons lean to those chords (core/chord_steer.h) */
 } mv_gen_model;
 
 /* Opens path (melody, drum or piano-roll model) for batches of up to

@@ -63,11 +63,13 @@ misuse 2 "morphvae render: -o FILE.wav is required $(H render)" render song.mid
 misuse 2 "morphvae render: unknown option '--sf' $(H render)" render song.mid --sf x -o r.wav
 misuse 2 "morphvae decode: -o FILE is required $(H decode)" decode m.mvae z.bin
 misuse 2 "morphvae decode: z.bin is required $(H decode)" decode m.mvae -o d.mid
-# chords (a bad symbol is refused before the model is read; m.mvae has no chord input)
+# chords (a bad symbol is refused before the model is read; d.mvae is a drum model)
 misuse 2 "morphvae sample: --chords: 'Hm' is not a chord (write C, Am, F7, Bm7b5, Gsus4, Ebmaj7/G, or POP909's C:maj, A:min7, N) $(H sample)" \
     sample m.mvae --chords 'C Hm' -o s
-misuse 2 "morphvae decode: m.mvae has no chord input: --chords needs a chord-conditioned melody model (models/mel_2bar_chords.mvae, or one trained with \`train --chords\`) $(H decode)" \
-    decode m.mvae z.bin --chords 'C G' -o d.mid
+misuse 2 "morphvae decode: d.mvae is a drums model: --chords needs a melody model (best one with chord input: models/mel_2bar_chords.mvae, or one trained with \`train --chords\`) $(H decode)" \
+    decode d.mvae z.bin --chords 'C G' -o d.mid
+misuse 2 "morphvae sample: --chord-pull needs --chords or --chords-from $(H sample)" \
+    sample m.mvae --chord-pull 0.2 -o s
 misuse 2 "morphvae interpolate: --chords and --chords-from: give one of them $(H interpolate)" \
     interpolate m.mvae --start song.mid --end song.mid --chords C --chords-from song.mid -o i
 misuse 2 "morphvae encode: in.mid is required $(H encode)" encode m.mvae

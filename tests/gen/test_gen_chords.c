@@ -201,8 +201,11 @@ static void test_refusals(const char *model, const char *plain)
                       "sample '%s' -n 2 --chords 'C Gx Am' -o '%s'", model, o) == 2);
     CHECK_MSG(strstr(err, "'Gx' is not a chord"), "%s", err);
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err,
-                      "sample '%s' -n 2 --chords 'C G' -o '%s'", plain, o) == 2);
-    CHECK_MSG(strstr(err, "has no chord input"), "%s", err);
+                      "sample '%s' -n 2 --chord-pull 0.5 -o '%s'", plain, o) == 2);
+    CHECK_MSG(strstr(err, "--chord-pull needs --chords"), "%s", err);
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err,
+                      "sample '%s' -n 2 --chords C --chord-pull 1.5 -o '%s'", plain, o) == 2);
+    CHECK_MSG(strstr(err, "--chord-pull wants a number from 0 to 1"), "%s", err);
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err,
                       "sample '%s' --chords C --chords-from '%s' -o '%s'", model, song_a, o) == 2);
     CHECK_MSG(strstr(err, "give one of them"), "%s", err);
@@ -216,6 +219,38 @@ static void test_refusals(const char *model, const char *plain)
     FILE *f = fopen(o, "r");
     CHECK_MSG(f == NULL, "a refused run left %s", o);
     if (f) fclose(f);
+}
+
+/* Chord pull on a model without chord input: sampled over C, the share of its
+ * note-ons on C, E or G grows from pull 0 (the model alone) to 1 (nearly
+ * only chord tones). */
+static double c_major_share(const char *plain, double pull)
+{
+    static char out[8192], err[8192];
+    char dir[32];
+    snprintf(dir, sizeof dir, "pull%g", pull);
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "sample '%s' -n 8 --temperature 1 --chords C --chord-pull %g -o '%s'",
+                          plain, pull, fixture_path(dir)) == 0, "%s", err);
+    int on = 0, all = 0;
+    for (int i = 0; i < 8; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s/sample_%03d.mid", dir, i);
+        mv_midi_note n[64];
+        int count = notes_of(fixture_path(name), NULL, n, 64);
+        for (int k = 0; k < count; k++, all++) on += (chord_pitch_classes(1) >> (n[k].pitch % 12)) & 1;
+    }
+    CHECK_MSG(all >= 16, "pull %g: only %d notes in 8 samples", pull, all);
+    return all ? (double)on / all : 0;
+}
+
+static void test_pull(const char *plain)
+{
+    double none = c_major_share(plain, 0), full = c_major_share(plain, 1);
+    printf("chord tones over C, a model without chord input: pull 0 %.2f, pull 1 %.2f\n", none,
+           full);
+    CHECK_MSG(none < 0.5, "pull 0: %.2f of the notes on C major tones, chance is 3/12", none);
+    CHECK_MSG(full > 0.9, "pull 1: only %.2f of the notes on C major tones", full);
 }
 
 static void test_chords_from(const char *model)
@@ -248,6 +283,7 @@ int main(int argc, char **argv)
     test_chord_track(model);
     test_chords_reach_decoder(model);
     test_refusals(model, plain);
+    test_pull(plain);
     test_chords_from(model);
     test_list_repeats_over_samples(model);
     test_list_repeats_in_a_sequence();

@@ -12,7 +12,9 @@
  *    and for a chord played a block early, at most 1 after run(), 2 in a
  *    thread. Zero allocations in run() and in work() throughout.
  *  - off: Chords off plays the decode without chords whatever is held; a
- *    model without chord input plays the same with Chords on (and says so).
+ *    model without chord input plays the same with Chords on and Chord pull
+ *    0, and at the default pull core's decode steered to the chord held.
+ * Core's decodes are steered as Chord pull's default (0.5) steers.
  *  - transpose: D held with Transpose +2 plays C's decode, 2 semitones up.
  *  - memory and state: A minor held for a beat is followed until another
  *    chord (a single note does not replace it); the state stores "A:min" and
@@ -31,6 +33,7 @@
 #include "alloc_counter.h"
 #include "check.h"
 #include "decoder.h"
+#include "chord_steer.h"
 #include "latent.h"
 #include "midi_feed.h"
 #include "model.h"
@@ -45,6 +48,7 @@
 #define FPB (16 * FPS)
 #define STEPS 32 /* the model's window: 2 bars of 16ths */
 #define MIN_PITCH 21
+#define DEFAULT_PULL_STEER (CHORD_PULL_DEFAULT * CHORD_PULL_MAX_STEER)
 
 static const char *mode, *bundle, *chord_model, *plain_model;
 static long works_counted;
@@ -113,12 +117,14 @@ static void reference_close(reference *r)
     weights_free(r->w);
 }
 
-/* The greedy decode of the window under chords [STEPS] (NULL: none): the
- * onset pitch of each step (-1: none). */
+/* The greedy decode of the window under chords [STEPS] (NULL: none), steered
+ * to them as Chord pull's default steers (engine.h): the onset pitch of each
+ * step (-1: none). */
 static void reference_onsets(reference *r, const uint8_t *chords, int *onset)
 {
     int32_t tokens[STEPS];
     decoder_set_chords(r->d, chords, 1);
+    decoder_set_chord_steer(r->d, chords ? DEFAULT_PULL_STEER : 0);
     decoder_decode(r->d, r->z, 1, 0.0f, NULL, window_for(MV_REPR_MELODY, tokens));
     for (int t = 0; t < STEPS; t++) onset[t] = tokens[t] >= 2 ? MIN_PITCH + tokens[t] - 2 : -1;
 }
@@ -315,23 +321,36 @@ static void test_off_and_plain(void)
     host_close(h);
     reference_close(&r);
 
-    /* A model without chord input: Chords on changes nothing, and the log says why. */
-    int plain_off[STEPS];
-    for (int on = 0; on < 2; on++) {
+    /* A model without chord input follows by Chord pull alone: at 0 it plays
+     * as with Chords off; at the default, core's decode steered to A minor. */
+    reference plain;
+    reference_open(&plain, plain_model, 0.0f);
+    uint8_t chords[STEPS];
+    chords_fill(chords, ID_A_MIN, STEPS, ID_A_MIN);
+    int plain_none[STEPS], plain_steered[STEPS];
+    reference_onsets(&plain, NULL, plain_none);
+    reference_onsets(&plain, chords, plain_steered);
+    CHECK_MSG(mismatches(plain_none, plain_steered, 0, STEPS) > 0,
+              "steering to A minor changes nothing: the test proves nothing");
+    const struct {
+        float chords, pull;
+        const int *want;
+        const char *what;
+    } runs[] = {{0, 0.5f, plain_none, "Chords off"},
+                {1, 0, plain_none, "Chords on, Chord pull 0"},
+                {1, 0.5f, plain_steered, "Chords on, Chord pull 0.5"}};
+    for (int i = 0; i < 3; i++) {
         h = open_host(plain_model, "after-run");
-        host_set_control(h, "chords", (float)on);
+        host_set_control(h, "chords", runs[i].chords);
+        host_set_control(h, "chord_pull", runs[i].pull);
         host_set_control(h, "exactEnds", 0);
         reset_feed();
-        chord_notes(FPB, A_MIN, false, 0);
-        chord_notes(FPB, F_MAJ, true, 0);
-        play_two_bars(h, A_MIN, on ? played : plain_off, 4);
-        if (on) {
-            CHECK_MSG(mismatches(played, plain_off, 0, STEPS) == 0,
-                      "a model without chord input plays otherwise with Chords on");
-            CHECK_MSG(strstr(host_log(h), "takes no chords") != NULL, "log: %s", host_log(h));
-        }
+        play_two_bars(h, A_MIN, played, 4);
+        CHECK_MSG(mismatches(played, runs[i].want, 0, STEPS) == 0,
+                  "a model without chord input, %s: not core's decode", runs[i].what);
         host_close(h);
     }
+    reference_close(&plain);
 }
 
 static void test_transpose(void)

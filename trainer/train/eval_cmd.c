@@ -35,6 +35,7 @@ typedef struct eval_options {
     long refine_steps; /* 0: z = mu */
     int json;
     int no_chords; /* a chord model evaluated with the chords withheld */
+    double chord_pull; /* harmony: decodes with chords given steered to them */
 } eval_options;
 
 /* One pass over a split: the decoder, buffers for EVAL_BATCH windows, sums. */
@@ -104,7 +105,10 @@ static int usage(FILE *f, int status)
             "of melody onsets on a tone of their step's chord: chord tones data,\n"
             "teacher-forced, sampled (greedy from mu) and prior (z ~ N(0, I) at temperature\n"
             "%.1f, one sample per window, conditioned on its chords), for a chord model with\n"
-            "the chords given and withheld (no chord: the baseline).\n",
+            "the chords given and withheld (no chord: the baseline).\n"
+            "  --chord-pull P  those decodes with the chords given lean to chord tones as\n"
+            "            the plugin's Chord pull P (0-1) makes them; with it a model\n"
+            "            without chord input also gets the chords-given figures\n",
             EVAL_ACTIVE_KL, MV_REFINE_DEFAULT_STEPS, SAMPLE_DEFAULT_TEMPERATURE);
     return status;
 }
@@ -132,6 +136,9 @@ static int parse_options(int argc, char **argv, eval_options *o)
         }
         else if (!strcmp(argv[i], "--json")) o->json = 1;
         else if (!strcmp(argv[i], "--no-chords")) o->no_chords = 1;
+        else if (!strcmp(argv[i], "--chord-pull") && i + 1 < argc) {
+            if (cli_double("eval", "--chord-pull", argv[++i], 0, 1, &o->chord_pull)) return 2;
+        }
         else if (!strcmp(argv[i], "--refine")) {
             o->refine_steps = MV_REFINE_DEFAULT_STEPS;
             if (i + 1 < argc && isdigit((unsigned char)argv[i + 1][0]) &&
@@ -410,7 +417,7 @@ static void print_text(const eval_options *o, const evaluator *e, uint64_t split
     }
     print_row(e, "windows reproduced exactly", t->windows, fig_exact);
     if (e->hp->repr == MV_REPR_DRUMS) print_drum_table(e);
-    if (e->harmony_on) eval_harmony_print(&e->harmony, e->hp->chords != 0);
+    if (e->harmony_on) eval_harmony_print(&e->harmony, e->hp);
 }
 
 /* ---- JSON report ---- */
@@ -448,7 +455,7 @@ static void print_json(const eval_options *o, const evaluator *e, uint64_t split
         json_figure("change", e, fig_change, &first);
         json_figure("placed", e, fig_placed, &first);
         json_figure("change_repeat", e, fig_change_repeat, &first);
-        if (e->harmony_on) eval_harmony_json(&e->harmony, e->hp->chords != 0, &first);
+        if (e->harmony_on) eval_harmony_json(&e->harmony, e->hp, &first);
     } else if (e->hp->repr == MV_REPR_DRUMS) {
         json_figure("hitsteps", e, fig_hit_steps, &first);
         json_figure("hit_f1", e, fig_hit_f1, &first);
@@ -488,6 +495,7 @@ static int run_eval(const eval_options *o, const mv_model *m, const mv_corpus *c
         fprintf(stderr, "morphvae eval: out of memory\n");
         goto done;
     }
+    e.harmony.pull = (float)o->chord_pull;
     e.common_class = split_common_class(c, o->split, e.T, e.K);
     e.done = 0;
     cli_progress_start(&e.progress, "eval", o->refine_steps ? "windows refined" : "windows",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chord.h"
+#include "chord_steer.h"
 #include "json_fields.h"
 #include "rng.h"
 #include "window.h"
@@ -47,6 +48,12 @@ static void prior_latents(const uint64_t *window_index, int B, int Z, float *z, 
     }
 }
 
+/* The first row shown: chords given for a model that reads them or is steered. */
+static int first_row(const eval_harmony *h, const mv_hparams *hp)
+{
+    return hp->chords || h->pull > 0 ? HARMONY_GIVEN : HARMONY_WITHHELD;
+}
+
 void eval_harmony_batch(eval_harmony *h, mv_decoder *d, const mv_hparams *hp,
                         const int32_t *truth, const uint8_t *chords, const float *mu,
                         const uint64_t *window_index, int B, eval_harmony_scratch *s)
@@ -54,8 +61,9 @@ void eval_harmony_batch(eval_harmony *h, mv_decoder *d, const mv_hparams *hp,
     const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, Z = (int)hp->z_size;
     const int mp = (int)hp->min_pitch;
     eval_chord_tones_add(&h->data, truth, chords, B, T, mp);
-    for (int row = hp->chords ? HARMONY_GIVEN : HARMONY_WITHHELD; row < HARMONY_ROWS; row++) {
+    for (int row = first_row(h, hp); row < HARMONY_ROWS; row++) {
         decoder_set_chords(d, row == HARMONY_GIVEN ? chords : NULL, B);
+        decoder_set_chord_steer(d, row == HARMONY_GIVEN ? h->pull * CHORD_PULL_MAX_STEER : 0);
         eval_chord_tones *m = h->model[row];
         decoder_logits(d, mu, window_tokens(truth), B, s->logits);
         argmax_tokens(s->logits, B * T, K, s->tokens);
@@ -67,25 +75,30 @@ void eval_harmony_batch(eval_harmony *h, mv_decoder *d, const mv_hparams *hp,
         eval_chord_tones_add(&m[HARMONY_PRIOR], s->tokens, chords, B, T, mp);
     }
     decoder_set_chords(d, NULL, B);
+    decoder_set_chord_steer(d, 0);
 }
 
 static const char *const by_text[HARMONY_BY] = {"teacher-forced", "sampled", "prior"};
 static const char *const by_key[HARMONY_BY] = {"tf", "greedy", "prior"};
 
-void eval_harmony_print(const eval_harmony *h, int chord_model)
+void eval_harmony_print(const eval_harmony *h, const mv_hparams *hp)
 {
+    const int chord_model = hp->chords != 0;
+    char given[64] = "chords given";
+    if (h->pull > 0) snprintf(given, sizeof given, "chords given, chord pull %.2f", h->pull);
     printf("\nharmony: melody onsets on a tone of their step's chord (%ld onsets at steps "
            "with a chord)\n",
            h->data.onsets);
     printf("chord tones data                      %.4f\n", share(&h->data));
-    for (int row = chord_model ? HARMONY_GIVEN : HARMONY_WITHHELD; row < HARMONY_ROWS; row++) {
-        const char *how = row == HARMONY_GIVEN ? "chords given"
+    for (int row = first_row(h, hp); row < HARMONY_ROWS; row++) {
+        const char *how = row == HARMONY_GIVEN ? given
                           : chord_model        ? "chords withheld"
                                                : "a model without chord input";
         for (int by = 0; by < HARMONY_BY; by++) {
             char label[48], detail[64] = "";
             snprintf(label, sizeof label, "chord tones %s%s", by_text[by],
-                     row == HARMONY_WITHHELD && chord_model ? " (no chord)" : "");
+                     row == HARMONY_WITHHELD && first_row(h, hp) == HARMONY_GIVEN ? " (no chord)"
+                                                                               : "");
             if (by == HARMONY_GREEDY) snprintf(detail, sizeof detail, ", greedy from mu");
             if (by == HARMONY_PRIOR)
                 snprintf(detail, sizeof detail, ", z ~ N(0, I) at temperature %.2f",
@@ -95,14 +108,16 @@ void eval_harmony_print(const eval_harmony *h, int chord_model)
     }
 }
 
-void eval_harmony_json(const eval_harmony *h, int chord_model, int *first)
+void eval_harmony_json(const eval_harmony *h, const mv_hparams *hp, int *first)
 {
+    const int given = first_row(h, hp) == HARMONY_GIVEN;
     json_number("chord_tones_data", share(&h->data), first);
-    for (int row = chord_model ? HARMONY_GIVEN : HARMONY_WITHHELD; row < HARMONY_ROWS; row++)
+    if (h->pull > 0) json_number("chord_pull", h->pull, first);
+    for (int row = first_row(h, hp); row < HARMONY_ROWS; row++)
         for (int by = 0; by < HARMONY_BY; by++) {
             char key[64];
             snprintf(key, sizeof key, "chord_tones_%s%s", by_key[by],
-                     row == HARMONY_WITHHELD && chord_model ? "_no_chord" : "");
+                     row == HARMONY_WITHHELD && given ? "_no_chord" : "");
             json_number(key, share(&h->model[row][by]), first);
         }
 }

@@ -3,8 +3,10 @@
  * step, for the data, the model teacher-forced, greedy from mu, and prior
  * samples at the sampling temperature conditioned on each window's chords;
  * each with the chords given to the model and withheld from it (the model as
- * it plays without chords: the baseline). Only onsets at steps that have a
- * chord count (POP909's N, ~0.4 % of its steps, is left out). */
+ * it plays without chords: the baseline). With a chord pull (--chord-pull,
+ * core/chord_steer.h), the decodes with the chords given are steered to them,
+ * and a model without chord input gets that row too. Only onsets at steps
+ * that have a chord count (POP909's N, ~0.4 % of its steps, is left out). */
 #ifndef MV_EVAL_HARMONY_H
 #define MV_EVAL_HARMONY_H
 
@@ -25,6 +27,7 @@ enum eval_harmony_row { HARMONY_GIVEN, HARMONY_WITHHELD, HARMONY_ROWS };
 typedef struct eval_harmony {
     eval_chord_tones data, model[HARMONY_ROWS][HARMONY_BY];
     float temperature; /* of the prior samples */
+    float pull;        /* chord pull of the decodes with chords given; 0: none */
 } eval_harmony;
 
 /* Counts n melody windows of T tokens (tokens of min_pitch's model) against
@@ -36,7 +39,8 @@ void eval_chord_tones_add(eval_chord_tones *c, const int32_t *tokens, const uint
  * the encoder's means; window_index[b] the window's index in its split (its
  * prior sample's seed). Scratch: logits [B, T, K], tokens [B, T], z [B, Z],
  * rngs [B]. Chords are given and withheld in turn (a model without chord
- * input fills the withheld row only); the decoder's chords are left unset. */
+ * input and no pull fills the withheld row only); the decoder's chords and
+ * pull are left unset. */
 typedef struct eval_harmony_scratch {
     float *logits, *z;
     int32_t *tokens;
@@ -48,7 +52,7 @@ void eval_harmony_batch(eval_harmony *h, mv_decoder *d, const mv_hparams *hp,
                         const uint64_t *window_index, int B, eval_harmony_scratch *s);
 
 /* The text lines ("chord tones data 0.6430" ...) and JSON keys. */
-void eval_harmony_print(const eval_harmony *h, int chord_model);
-void eval_harmony_json(const eval_harmony *h, int chord_model, int *first);
+void eval_harmony_print(const eval_harmony *h, const mv_hparams *hp);
+void eval_harmony_json(const eval_harmony *h, const mv_hparams *hp, int *first);
 
 #endif
