@@ -421,7 +421,9 @@ void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar
     void *window = e->info.repr == MV_REPR_ROLL ? (void *)e->seq_roll : (void *)e->seq_tokens;
     int64_t repeat;
     int model_bar = place_in_phrase(e, p, song_bar, &repeat);
-    int exact = exact_end(e, p);
+    /* chords being followed win over Exact ends: an anchor's own notes
+     * would ignore them */
+    int exact = n_chords > 0 && chords ? -1 : exact_end(e, p);
     if (exact >= 0) player->anchor_window(e, exact, window);
     else decode_up_to(e, p, repeat, model_bar, window);
     player->play(e, window, model_bar, out);

@@ -9,7 +9,9 @@
  * their songs and bars (patch:Set anchorALabel / anchorBLabel: the POP909
  * index's title and artist, else the file; ", bar N"), and its state is saved as a preset through
  * lilv: the preset holds the model's file name, the vectors and the windows,
- * not the files. A pair the model plays as silence at morph 0, 0.5 or 1 is
+ * not the files. A last field "follow" saves the preset with Chords = Follow
+ * input (a chord model's presets: they play to the chords on the track).
+ * A pair the model plays as silence at morph 0, 0.5 or 1 is
  * skipped; fewer than 8 presets of the default model, or 3 of another, fail. */
 #include <limits.h>
 #include <stdio.h>
@@ -96,6 +98,7 @@ static int notes_in_two_bars(mv_host *h, float morph)
 
 /* Returns 0 when written, 1 when skipped (silent somewhere), -1 on error. */
 static int make_preset(const char *bundle, const char *out, const char *name, const char *label,
+                       int follow,
                        const mv_engine *e, const float *za, const float *zb,
                        const char *window_a, const char *window_b, const char *song_a,
                        const char *song_b)
@@ -125,6 +128,7 @@ static int make_preset(const char *bundle, const char *out, const char *name, co
     int notes_a = notes_in_two_bars(h, 0.0f), notes_b = notes_in_two_bars(h, 1.0f),
         notes_mid = notes_in_two_bars(h, 0.5f);
     host_set_control(h, "morph", 0.0f);
+    host_set_control(h, "chords", follow ? 1.0f : 0.0f);
     if (strstr(host_log(h), "not changed")) {
         fprintf(stderr, "make_presets: %s: the plugin refused the model or the anchors: %s", name,
                 host_log(h));
@@ -218,10 +222,12 @@ int main(int argc, char **argv)
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#' || line[0] == '\0') continue;
         char *name = strtok(line, "|"), *label = strtok(NULL, "|"), *a = strtok(NULL, "|"),
-             *b = strtok(NULL, "|"), *model = strtok(NULL, "|");
+             *b = strtok(NULL, "|"), *model = strtok(NULL, "|"), *extra = strtok(NULL, "|");
+        const int follow = extra && !strcmp(extra, "follow");
         if (!model) model = DEFAULT_MODEL;
-        if (!name || !label || !a || !b || strchr(model, '/')) {
-            fprintf(stderr, "make_presets: %s:%d: expected name|label|A.mid|B.mid[|MODEL.mvae]\n",
+        if (!name || !label || !a || !b || strchr(model, '/') || (extra && !follow)) {
+            fprintf(stderr,
+                    "make_presets: %s:%d: expected name|label|A.mid|B.mid[|MODEL.mvae[|follow]]\n",
                     pairs, line_no);
             rc = 1;
         } else if (!model_engine(&e, bundle, model) ||
@@ -229,7 +235,7 @@ int main(int argc, char **argv)
                    encode(e, data, b, zb, notes_b, song_b, sizeof song_b)) {
             rc = 1;
         } else {
-            int made = make_preset(bundle, out, name, label, e, za, zb, notes_a, notes_b, song_a,
+            int made = make_preset(bundle, out, name, label, follow, e, za, zb, notes_a, notes_b, song_a,
                                    song_b);
             if (made < 0) rc = 1;
             if (made == 0) {

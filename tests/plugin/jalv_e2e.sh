@@ -23,6 +23,8 @@
 # input (jalv's JACK port for the plugin's control port) with `capture = 1`;
 # once jalv logs the capture, `capture = 0` and `morph = 0` must play the riff
 # (exact ends): its pitches with its rhythm, started wherever the phrase began.
+# Then chords: the chord preset over a looped C G Am F on the plugin's input,
+# Chords off and on, the share of its notes on the chord held (below).
 # usage: jalv_e2e.sh BUILD_DIR PRESETS_BUNDLE   (BUILD_DIR holds morphvae.lv2)
 set -u
 build_dir=$(cd "$1" && pwd)
@@ -246,5 +248,73 @@ if [ -z "$played" ]; then
     echo "jalv_e2e: $((missed_now - missed)) missed cycles while capturing: the riff's pitches checked, not its rhythm"
     played="pitches $played_set"
 fi
-echo "jalv_e2e: $summary; jack_midiseq's riff captured as anchor A and played at morph 0 ($played)"
+summary="$summary; jack_midiseq's riff captured as anchor A and played at morph 0 ($played)"
+
+# --- Chords. A chord preset (the chord model, saved with Chords = Follow
+# input) over a looped C, G, Am, F (a bar each, root-position triads) that
+# jack_midiseq plays into the plugin's input and into the dump, at Morph 0.5;
+# the plugin plays on MIDI channel 2 so that the dump tells its notes from the
+# chords.
+# The share of its note-ons (from the second bar on) whose pitch class is in
+# the chord sounding then must reach issue 20's 0.60 with Chords on; with
+# Chords off (the same preset otherwise) it is printed, the baseline.
+stop_pid "$seq_pid"
+chord_preset=$(grep -o '<https://github.com/morphvae/morphvae#preset_chords_[^>]*>' \
+    "$presets_dir/manifest.ttl" | head -1 | tr -d '<>')
+[ -n "$chord_preset" ] || fail "no chord preset in $presets_dir"
+jack_midiseq mvchords 384000 0 60 95000 0 64 95000 0 67 95000 96000 55 95000 96000 59 95000 \
+    96000 62 95000 192000 57 95000 192000 60 95000 192000 64 95000 288000 53 95000 \
+    288000 57 95000 288000 60 95000 >"$tmp/seq.log" 2>&1 &
+seq_pid=$!
+wait_for "jack_lsp | grep -q '^mvchords:out'" "jack_midiseq's chord port"
+jack_connect mvchords:out morphvae:control || fail "cannot connect mvchords:out to morphvae:control"
+jack_connect mvchords:out "$dump_port" || fail "cannot connect mvchords:out to $dump_port"
+echo "preset $chord_preset" >&3
+echo "channel = 2" >&3
+echo "morph = 0.5" >&3
+
+# Frames the plugin's notes (channel 2: "channel  1" in the dump) span after line `mark`.
+plugin_span_from() { # mark
+    tail -n +$(($1 + 1)) "$tmp/dump.log" |
+        awk '/ note o.*channel +1\)/ { sub(":", "", $1); if (first == "") first = $1; last = $1 }
+             END { print first == "" ? 0 : last - first }'
+}
+# "on total" note-ons of the plugin after line `mark` and a bar past its first
+# one, counted on a tone of the chord sounding (the chord notes held then).
+chord_share_from() { # mark
+    tail -n +$(($1 + 1)) "$tmp/dump.log" |
+        awk '/ note o/ { sub(":", "", $1)
+                         for (i = 1; i < NF; i++) { if ($i == "pitch") p = $(i + 1); if ($i == "velocity") v = $(i + 1) }
+                         sub(",", "", p); sub(",", "", v); p += 0; v += 0
+                         on = $0 ~ / note on / && v > 0
+                         if ($0 ~ /channel +0\)/) { if (on) held[p % 12]++; else if (held[p % 12]) held[p % 12]--; next }
+                         if (!on) next
+                         if (first == "") first = $1
+                         if ($1 < first + 96000) next
+                         total++; if (held[p % 12]) tone++ }
+             END { print tone + 0, total + 0 }'
+}
+play_chords() { # chords control value: six bars of the plugin's notes, stopped
+    echo "chords = $1" >&3
+    printf 'locate 0\n' >&4
+    sleep 0.5
+    mark=$(wc -l <"$tmp/dump.log")
+    printf 'play\n' >&4
+    wait_for '[ "$(plugin_span_from $mark)" -ge 546000 ]' "six bars with chords = $1" 60
+    printf 'stop\n' >&4
+    sleep 1
+}
+play_chords 0
+set -- $(chord_share_from $mark)
+off_tones=$1 off_total=$2
+play_chords 1
+set -- $(chord_share_from $mark)
+on_tones=$1 on_total=$2
+[ "$on_total" -ge 16 ] && [ "$off_total" -ge 16 ] ||
+    fail "too few note-ons over the chords ($on_total with Chords on, $off_total off)"
+shares=$(awk -v a="$on_tones" -v b="$on_total" -v c="$off_tones" -v d="$off_total" \
+    'BEGIN { printf "%.1f %% (%d of %d) with Chords = Follow input, %.1f %% (%d of %d) off", 100 * a / b, a, b, 100 * c / d, c, d }')
+[ $((on_tones * 100)) -ge $((on_total * 60)) ] ||
+    fail "only $shares of the note-ons on the chord held (issue 20: 60 %)"
+echo "jalv_e2e: $summary; over a looped C G Am F, $shares on the chord held"
 exit 0
