@@ -1,5 +1,7 @@
 #include "hparams.h"
 
+#include "groove.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@ static const named_hparams presets[] = {
     {"mel_4bar", {MV_REPR_MELODY, 90, 21, 4, 16, 256, 256, 1, 256, 1, 256, 2, 0}},
     {"drums_2bar", {MV_REPR_DRUMS, 512, 0, 2, 16, 256, 256, 1, 256, 1, 256, 2, 0}},
     {"roll_2bar", {MV_REPR_ROLL, 176, 21, 2, 16, 256, 256, 1, 256, 1, 256, 2, 0}},
+    {"groove_2bar", {MV_REPR_GROOVE, 27, 0, 2, 16, 256, 256, 1, 256, 1, 256, 2, 0}},
     {"large", {MV_REPR_MELODY, 90, 21, 4, 16, 512, 512, 1, 512, 1, 512, 2, 0}},
     {"tiny", {MV_REPR_MELODY, 90, 21, 2, 16, 16, 16, 1, 16, 1, 16, 2, 0}},
 };
@@ -52,6 +55,7 @@ const char *repr_name(uint32_t repr)
     case MV_REPR_MELODY: return "melody";
     case MV_REPR_DRUMS: return "drums";
     case MV_REPR_ROLL: return "roll";
+    case MV_REPR_GROOVE: return "groove";
     default: return "?";
     }
 }
@@ -71,7 +75,7 @@ static int check_range(const char *what, uint32_t v, uint32_t lo, uint32_t hi, c
 
 int hparams_check(const mv_hparams *hp, char *err, size_t errlen)
 {
-    if (hp->repr > MV_REPR_ROLL) {
+    if (hp->repr > MV_REPR_GROOVE) {
         snprintf(err, errlen, "unknown representation %u", hp->repr);
         return -1;
     }
@@ -96,6 +100,11 @@ int hparams_check(const mv_hparams *hp, char *err, size_t errlen)
     if (hp->repr == MV_REPR_MELODY && hp->min_pitch + (hp->n_classes - 2) > 128) {
         snprintf(err, errlen, "melody classes %u from pitch %u go past pitch 127", hp->n_classes,
                  hp->min_pitch);
+        return -1;
+    }
+    if (hp->repr == MV_REPR_GROOVE && hp->n_classes != MV_GROOVE_STEP_BYTES) {
+        snprintf(err, errlen, "groove needs %d outputs, not %u", MV_GROOVE_STEP_BYTES,
+                 hp->n_classes);
         return -1;
     }
     if (hp->repr == MV_REPR_DRUMS && hp->n_classes != 512) {

@@ -10,6 +10,7 @@ enum mv_repr {
     MV_REPR_MELODY = 0, /* 90 classes: 0 no event, 1 note off, 2+(pitch-min_pitch) note on */
     MV_REPR_DRUMS = 1,  /* 512 classes: bit i set = drum class i hit (9 classes) */
     MV_REPR_ROLL = 2,   /* 2*n_pitches Bernoulli outputs: [active bits | onset bits] */
+    MV_REPR_GROOVE = 3, /* 27 outputs: hit, velocity, offset of 9 drums (core/groove.h) */
 };
 
 #define MV_MAX_LAYERS 4

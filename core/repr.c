@@ -17,6 +17,8 @@ const mv_repr_io *repr_io_of(uint32_t repr)
         return &repr_io_tokens;
     case MV_REPR_ROLL:
         return &repr_io_roll;
+    case MV_REPR_GROOVE:
+        return &repr_io_groove;
     default:
         return NULL;
     }

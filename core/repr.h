@@ -44,7 +44,7 @@ typedef struct mv_repr_io {
     int (*count_equal)(const void *a, const void *b, int n, int n_classes);
 } mv_repr_io;
 
-extern const mv_repr_io repr_io_tokens, repr_io_roll;
+extern const mv_repr_io repr_io_tokens, repr_io_roll, repr_io_groove;
 
 /* The representation of a model's hparams repr (MV_REPR_*), NULL for none. */
 const mv_repr_io *repr_io_of(uint32_t repr);

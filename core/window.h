@@ -15,6 +15,7 @@
 enum mv_step_kind {
     MV_STEPS_TOKENS, /* one int32 class (melody, drums: core/tokens.h) */
     MV_STEPS_ROLL,   /* K bytes 0/1, a piano-roll step (core/tokens.h) */
+    MV_STEPS_GROOVE, /* 27 bytes: hits, velocities, offsets of 9 drums (core/groove.h) */
 };
 
 typedef struct mv_window {
@@ -32,6 +33,11 @@ static inline mv_window window_tokens(const int32_t *tokens)
 static inline mv_window window_roll(const uint8_t *roll)
 {
     return (mv_window){MV_STEPS_ROLL, (void *)(uintptr_t)roll};
+}
+
+static inline mv_window window_groove(const uint8_t *steps)
+{
+    return (mv_window){MV_STEPS_GROOVE, (void *)(uintptr_t)steps};
 }
 
 /* A window over steps of the kind a model of representation repr (MV_REPR_*,

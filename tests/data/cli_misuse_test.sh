@@ -88,7 +88,7 @@ misuse 2 "morphvae stats: unknown option '--prio' $(H stats)" stats song.mid --p
 misuse 2 "morphvae info: FILE is required $(H info)" info
 misuse 2 "morphvae info: unexpected argument 'x' $(H info)" info m.mvae x
 misuse 2 "morphvae init: -o MODEL.mvae is required $(H init)" init --config tiny
-misuse 2 "morphvae init: unknown configuration 'big' (mel_2bar, mel_4bar, drums_2bar, roll_2bar, large, tiny) $(H init)" \
+misuse 2 "morphvae init: unknown configuration 'big' (mel_2bar, mel_4bar, drums_2bar, roll_2bar, groove_2bar, large, tiny) $(H init)" \
     init --config big -o x.mvae
 misuse 2 "morphvae train: -o MODEL.mvae is required $(H train)" train c.bin
 misuse 2 "morphvae train: unknown option '--step' $(H train)" train c.bin -o t.mvae --step 3

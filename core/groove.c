@@ -1,0 +1,34 @@
+/* Groove steps (groove.h). */
+#include "groove.h"
+
+#include <math.h>
+
+int8_t groove_offset_byte(double steps)
+{
+    long v = lround(steps * MV_GROOVE_OFFSET_UNITS);
+    if (v < -MV_GROOVE_OFFSET_UNITS / 2) v = -MV_GROOVE_OFFSET_UNITS / 2;
+    if (v > MV_GROOVE_OFFSET_UNITS / 2 - 1) v = MV_GROOVE_OFFSET_UNITS / 2 - 1;
+    return (int8_t)v;
+}
+
+void groove_features(const uint8_t *step, float *x)
+{
+    for (int i = 0; i < MV_GROOVE_VOICES; i++) {
+        x[MV_GROOVE_HIT + i] = (float)step[MV_GROOVE_HIT + i];
+        x[MV_GROOVE_VELOCITY + i] = (float)step[MV_GROOVE_VELOCITY + i] / 127.0f;
+        x[MV_GROOVE_OFFSET + i] = 2.0f * groove_offset_steps(step, i);
+    }
+}
+
+int groove_step_valid(const uint8_t *step)
+{
+    for (int i = 0; i < MV_GROOVE_VOICES; i++) {
+        const uint8_t hit = step[MV_GROOVE_HIT + i], velocity = step[MV_GROOVE_VELOCITY + i];
+        const int8_t offset = (int8_t)step[MV_GROOVE_OFFSET + i];
+        if (hit > 1 || velocity > 127) return 0;
+        if (!hit && (velocity || offset)) return 0;
+        if (hit && !velocity) return 0;
+        if (offset < -MV_GROOVE_OFFSET_UNITS / 2 || offset >= MV_GROOVE_OFFSET_UNITS / 2) return 0;
+    }
+    return 1;
+}
