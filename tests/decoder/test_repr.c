@@ -6,12 +6,14 @@
  *    against the step before);
  *  - the loss's gradient agrees with central differences, and its "correct"
  *    count with count_equal of the greedy step;
- *  - valid refuses a value the model cannot take. */
+ *  - valid refuses a value the model cannot take.
+ * Groove steps, 27 bytes whatever K, have their own checks (test_groove). */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "check.h"
+#include "groove.h"
 #include "hparams.h"
 #include "repr.h"
 #include "tokens.h"
@@ -128,8 +130,90 @@ static void test_valid(const fixture *f)
     CHECK(window_for(f->repr, &f->window).kind == f->io->kind);
 }
 
+/* ---- groove (core/groove.h): 27 features and outputs a step, tested on its own
+ * because its size is fixed ---- */
+
+enum { GK = MV_GROOVE_STEP_BYTES, GS = 2 };
+
+/* Step 0: kick at 100 on the grid, snare at 64 a quarter step late; step 1:
+ * closed hat at 30, 0.1 step early. */
+static void groove_fixture(uint8_t *w)
+{
+    memset(w, 0, GS * GK);
+    w[MV_GROOVE_HIT + 0] = 1, w[MV_GROOVE_VELOCITY + 0] = 100;
+    w[MV_GROOVE_HIT + 1] = 1, w[MV_GROOVE_VELOCITY + 1] = 64,
+    w[MV_GROOVE_OFFSET + 1] = (uint8_t)groove_offset_byte(0.25);
+    w[GK + MV_GROOVE_HIT + 2] = 1, w[GK + MV_GROOVE_VELOCITY + 2] = 30,
+    w[GK + MV_GROOVE_OFFSET + 2] = (uint8_t)groove_offset_byte(-0.1);
+}
+
+static void test_groove(void)
+{
+    const mv_repr_io *io = &repr_io_groove;
+    uint8_t w[GS * GK];
+    groove_fixture(w);
+    CHECK(io->valid(w, GS, GK));
+    CHECK(groove_offset_byte(0.25) == 32 && groove_offset_byte(-0.1) == -13);
+    CHECK(groove_offset_byte(0.9) == 63 && groove_offset_byte(-0.9) == -64);
+    uint8_t bad[GS * GK];
+    const int broken[][2] = {{MV_GROOVE_HIT + 0, 2},      /* a hit is 0 or 1 */
+                             {MV_GROOVE_VELOCITY + 4, 9}, /* velocity without a hit */
+                             {MV_GROOVE_VELOCITY + 0, 0}, /* a hit without velocity */
+                             {MV_GROOVE_OFFSET + 0, 64}}; /* past half a step */
+    for (int i = 0; i < 4; i++) {
+        memcpy(bad, w, sizeof bad);
+        bad[broken[i][0]] = (uint8_t)broken[i][1];
+        CHECK_MSG(!io->valid(bad, GS, GK), "groove: broken step %d taken", i);
+    }
+    /* input: the feature-weighted sum of the rows */
+    float wx[GK * N_OUT], got[N_OUT] = {0}, want[N_OUT] = {0}, x[GK];
+    for (int i = 0; i < GK * N_OUT; i++) wx[i] = (float)(i % 7) - 3.0f;
+    int32_t scratch[1];
+    io->add_input(got, N_OUT, wx, N_OUT, w, GK, GK, 1, scratch);
+    groove_features(w, x);
+    CHECK(x[MV_GROOVE_VELOCITY + 1] == 64.0f / 127 && x[MV_GROOVE_OFFSET + 1] == 0.5f);
+    for (int k = 0; k < GK; k++)
+        for (int j = 0; j < N_OUT; j++) want[j] += x[k] * wx[k * N_OUT + j];
+    for (int j = 0; j < N_OUT; j++) CHECK_CLOSE(got[j], want[j], 1e-5);
+    /* greedy: hits where the logit is > 0, velocity and offset from sigmoid, tanh */
+    float l[GK] = {0}, probs[GK];
+    l[MV_GROOVE_HIT + 0] = 2, l[MV_GROOVE_HIT + 1] = -1, l[MV_GROOVE_VELOCITY + 0] = 0;
+    l[MV_GROOVE_VELOCITY + 1] = 3, l[MV_GROOVE_OFFSET + 0] = atanhf(0.5f);
+    for (int i = 2; i < MV_GROOVE_VOICES; i++) l[MV_GROOVE_HIT + i] = -3;
+    uint8_t step[GK];
+    io->sample(l, GK, 0.0f, NULL, probs, step, NULL);
+    CHECK(step[MV_GROOVE_HIT + 0] == 1 && step[MV_GROOVE_VELOCITY + 0] == 64 &&
+          (int8_t)step[MV_GROOVE_OFFSET + 0] == 32);
+    CHECK(step[MV_GROOVE_HIT + 1] == 0 && step[MV_GROOVE_VELOCITY + 1] == 0);
+    CHECK(io->valid(step, 1, GK));
+    /* the loss's gradient against central differences */
+    float logit[GS * GK], p[GS * GK], grad[GS * GK], moved[GS * GK];
+    for (int i = 0; i < GS * GK; i++) logit[i] = 0.37f * (float)((i * 7) % 11) - 1.8f;
+    int correct;
+    io->loss(logit, p, w, GS, GK, &correct);
+    memcpy(grad, p, sizeof grad);
+    io->loss_grad(grad, w, GS, GK);
+    for (int i = 0; i < GS * GK; i++) {
+        const float h = 1e-2f;
+        int unused;
+        memcpy(moved, logit, sizeof moved);
+        moved[i] += h;
+        const double up = io->loss(moved, p, w, GS, GK, &unused);
+        moved[i] -= 2 * h;
+        const double down = io->loss(moved, p, w, GS, GK, &unused);
+        CHECK_MSG(fabs((up - down) / (2 * h) - grad[i]) < 1e-3,
+                  "groove: dloss/dlogit %d is %g, differences say %g", i, grad[i],
+                  (up - down) / (2 * h));
+    }
+    uint8_t greedy[GS * GK];
+    for (int t = 0; t < GS; t++) io->sample(logit + t * GK, GK, 0.0f, NULL, probs, greedy + t * GK, NULL);
+    CHECK(io->count_equal(greedy, w, GS, GK) == correct);
+    CHECK(repr_io_of(MV_REPR_GROOVE) == io && window_for(MV_REPR_GROOVE, w).kind == MV_STEPS_GROOVE);
+}
+
 int main(void)
 {
+    test_groove();
     fixture fixtures[] = {
         {"tokens", &repr_io_tokens, MV_REPR_MELODY, {.tokens = {4, 1, 0}}, K},
         {"drum tokens", &repr_io_tokens, MV_REPR_DRUMS, {.tokens = {5, 5, 3}}, -1},

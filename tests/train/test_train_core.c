@@ -10,7 +10,10 @@
 #include "check.h"
 #include "chord.h"
 #include "decoder.h"
+#include "groove.h"
+#include "random_groove.h"
 #include "model.h"
+#include "repr.h"
 #include "tokens.h"
 #include "vae_testing.h"
 
@@ -211,6 +214,81 @@ static void compare_roll(const mv_hparams *hp)
     vae_free(&m);
 }
 
+/* The same for a groove model: logits and mu of the 27 features a step, the
+ * loss against core's, and greedy decoding (hits by logit > 0, velocity and
+ * offset rounded to the step's bytes, fed back) step for step; a velocity or
+ * offset may round one unit apart where the two logits (double and float)
+ * straddle a rounding boundary. */
+static void compare_groove(const mv_hparams *hp)
+{
+    enum { B = 4 };
+    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, Z = (int)hp->z_size;
+    vae m;
+    CHECK(vae_create(&m, hp, B) == 0);
+    vae_init_params(&m, 17);
+    for (uint64_t i = 0; i < m.n_params; i++) m.params[i] *= 2.0f;
+    mv_rng r;
+    rng_seed(&r, 18);
+    uint8_t *steps = calloc((size_t)B * T, (size_t)K), *greedy = malloc((size_t)B * T * K);
+    random_groove_steps(&r, steps, B * T, 0.3f);
+    vae_loss_cfg loss = {0.2f, 0};
+    vae_stats tf = vae_forward(&m, window_groove(steps), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
+    mv_tensor tensors[MV_MAX_TENSORS];
+    int n = model_carve(hp, m.params, tensors);
+    mv_model model;
+    char err[256];
+    CHECK_MSG(model_bind(&model, hp, tensors, (size_t)n, err, sizeof err) == 0, "%s", err);
+    mv_decoder *d = decoder_create(&model, B);
+    CHECK(d != NULL);
+    float *mu = malloc(sizeof(float) * B * Z), *sigma = malloc(sizeof(float) * B * Z);
+    decoder_encode(d, window_groove(steps), B, mu, sigma);
+    for (int i = 0; i < B * Z; i++) {
+        CHECK_CLOSE(m.mu[i], mu[i], 1e-4);
+        CHECK_CLOSE(m.sigma[i], sigma[i], 1e-4);
+    }
+    float *logits = malloc(sizeof(float) * B * T * K), *probs = malloc(sizeof(float) * B * T * K);
+    decoder_logits(d, m.mu, window_groove(steps), B, logits);
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++)
+            for (int k = 0; k < K; k++)
+                CHECK_CLOSE(vae_logits_at(&m, b, t)[k], logits[((size_t)b * T + t) * K + k], 1e-4);
+    int correct;
+    double core_loss = repr_io_of(MV_REPR_GROOVE)->loss(logits, probs, steps, B * T, K, &correct);
+    CHECK_MSG(fabs(core_loss / B - tf.recon) < 1e-3 * fabs(tf.recon),
+              "groove: core's loss %.6f a sequence, the trainer's %.6f", core_loss / B, tf.recon);
+
+    vae_stats st = vae_forward(&m, window_groove(steps), NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
+    vae_count_onsets(&m, window_groove(steps), &st);
+    decoder_decode(d, m.mu, B, 0, NULL, window_groove(greedy));
+    int same_hits = 0, close = 0, hits = 0;
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t + 1 < T; t++) {
+            const float *fed = vae_input_step_at(&m, b, t + 1);
+            const uint8_t *core = greedy + ((size_t)b * T + t) * K;
+            float x[MV_GROOVE_STEP_BYTES];
+            groove_features(core, x);
+            int equal = 1, near = 1;
+            for (int v = 0; v < MV_GROOVE_VOICES; v++) {
+                equal &= (fed[MV_GROOVE_HIT + v] > 0.5f) == (core[MV_GROOVE_HIT + v] != 0);
+                hits += core[MV_GROOVE_HIT + v];
+                near &= fabsf(fed[MV_GROOVE_VELOCITY + v] - x[MV_GROOVE_VELOCITY + v]) <= 1.01f / 127 &&
+                        fabsf(fed[MV_GROOVE_OFFSET + v] - x[MV_GROOVE_OFFSET + v]) <= 2.01f / 128;
+            }
+            same_hits += equal;
+            close += near;
+        }
+    CHECK_MSG(same_hits == B * (T - 1), "groove: greedy hits agree at %d of %d steps", same_hits,
+              B * (T - 1));
+    CHECK_MSG(close == B * (T - 1), "groove: greedy velocities and offsets within a unit at %d of %d",
+              close, B * (T - 1));
+    CHECK_MSG(hits > 0, "groove: greedy decoding plays nothing, the comparison shows nothing");
+    printf("groove: loss %.4f (core %.4f), greedy steps %d/%d with the same hits, %d hits\n",
+           tf.recon, core_loss / B, same_hits, B * (T - 1), hits);
+    free(steps), free(greedy), free(mu), free(sigma), free(logits), free(probs);
+    decoder_free(d);
+    vae_free(&m);
+}
+
 int main(void)
 {
     mv_hparams small = {MV_REPR_MELODY, 90, 21, 2, 16, 16, 24, 1, 20, 1, 18, 2, 0};
@@ -222,5 +300,7 @@ int main(void)
     compare(&chords, "melody with chords");
     mv_hparams roll = {MV_REPR_ROLL, 2 * 20, 48, 2, 8, 8, 12, 2, 10, 1, 14, 2, 0};
     compare_roll(&roll);
+    mv_hparams groove = {MV_REPR_GROOVE, MV_GROOVE_STEP_BYTES, 0, 2, 8, 8, 12, 2, 10, 1, 14, 2, 0};
+    compare_groove(&groove);
     return check_report();
 }

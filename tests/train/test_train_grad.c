@@ -11,6 +11,8 @@
 #include "backend.h"
 #include "check.h"
 #include "chord.h"
+#include "groove.h"
+#include "random_groove.h"
 #include "tokens.h"
 #include "vae.h"
 
@@ -198,7 +200,7 @@ typedef struct case_cfg {
     double sample_prob;
     vae_loss_cfg loss;
     double word_dropout;
-    int roll;   /* a piano-roll model */
+    int roll;   /* 1: a piano-roll model, 2: a groove model (hits, velocities, offsets) */
     int chords; /* a chord-conditioned model, given chords (some steps none) */
     int latent_dropout; /* window 2 decodes its eps (a prior sample), window 3 a borrowed z */
 } case_cfg;
@@ -221,7 +223,9 @@ static void check_model(const case_cfg *c)
 {
     const mv_hparams melody = {MV_REPR_MELODY, 11, 60, 2, 3, 4, 5, 2, 6, 2, 7, 2, 0};
     const mv_hparams roll = {MV_REPR_ROLL, 8, 60, 2, 3, 4, 5, 2, 6, 2, 7, 2, 0};
-    mv_hparams hp = c->roll ? roll : melody;
+    const mv_hparams groove = {MV_REPR_GROOVE, MV_GROOVE_STEP_BYTES, 0, 2, 3, 4, 5, 2, 6, 2, 7,
+                               2, 0};
+    mv_hparams hp = c->roll == 2 ? groove : c->roll ? roll : melody;
     if (c->chords) hp.chords = MV_CHORDS_V1;
     enum { B = 3 };
     vae m;
@@ -239,7 +243,11 @@ static void check_model(const case_cfg *c)
     for (int i = 0; i < B * T * K; i++) steps[i] = rng_uniform(&r) < 0.3f;
     for (int i = 0; i < B * T; i++)
         roll_step_normalise(steps + i * K, i % T ? steps + (i - 1) * K : NULL, K / 2);
-    const mv_window in = c->roll ? window_roll(steps) : window_tokens(tokens);
+    uint8_t grooves[B * 6 * MV_GROOVE_STEP_BYTES] = {0};
+    random_groove_steps(&r, grooves, B * T, 0.4f);
+    const mv_window in = c->roll == 2 ? window_groove(grooves)
+                         : c->roll ? window_roll(steps)
+                                   : window_tokens(tokens);
     double eps[B * 4];
     for (int i = 0; i < B * 4; i++) eps[i] = rng_normal(&r);
     uint8_t chords[B * 6];
@@ -298,6 +306,9 @@ int main(void)
         {"word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 0, 0, 0},
         {"roll, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 1, 0, 0},
         {"roll, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 1, 0, 0},
+        {"groove, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 2, 0, 0},
+        {"groove, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4,
+         2, 0, 0},
         {"chords, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 1, 0},
         {"chords, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4,
          0, 1, 0},

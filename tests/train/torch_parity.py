@@ -4,7 +4,8 @@ kernel (torch._VF.lstm, what torch.nn.LSTM runs), loaded from the weights file t
 tools/mvae_weights.py), run on the same batch with the same eps. Logits, mu,
 sigma, the loss and the gradient of EVERY tensor must agree with the C
 trainer's (double precision on both sides) to a relative error below 1e-4.
-Run for a melody model, for a piano-roll model (multi-hot steps in,
+Run for a melody model, for a groove model (27 features a step in, hits,
+velocities and offsets out), for a piano-roll model (multi-hot steps in,
 independent sigmoid cross-entropies out) and for a chord-conditioned melody
 model (each step's 24 chord features, dumped by the C side, as more inputs of
 the token decoder's first layer: its w_chord rows after w_x's).
@@ -59,8 +60,9 @@ def init_states(init, layers, H):
     return h.contiguous(), c.contiguous()
 
 
-def forward(hp, P, tokens, roll, eps, beta, free_bits, chord_x=None):
-    """tokens [B, T] (melody), or roll [B, T, K] 0/1 steps (piano roll);
+def forward(hp, P, tokens, roll, eps, beta, free_bits, chord_x=None, groove=False):
+    """tokens [B, T] (melody), or roll [B, T, K] 0/1 steps (piano roll) or
+    features (groove: hits, velocity / 127, 2 x offset of 9 drums);
     chord_x [B, T, 24] the chord features of a chord model."""
     K, Z = hp["n_classes"], hp["z_size"]
     E, C, D = hp["enc_size"], hp["cond_size"], hp["dec_size"]
@@ -105,7 +107,14 @@ def forward(hp, P, tokens, roll, eps, beta, free_bits, chord_x=None):
         outs.append(out)
     logits = torch.cat(outs, dim=1) @ P["decoder.out.w"] + P["decoder.out.b"]
 
-    if roll is not None:
+    if groove:
+        V = 9
+        hits = onehot[..., :V]
+        recon = F.binary_cross_entropy_with_logits(logits[..., :V], hits, reduction="sum")
+        velocity = torch.sigmoid(logits[..., V:2 * V]) - onehot[..., V:2 * V]
+        offset = torch.tanh(logits[..., 2 * V:]) - onehot[..., 2 * V:]
+        recon = (recon + (hits * (velocity ** 2 + offset ** 2)).sum()) / B
+    elif roll is not None:
         recon = F.binary_cross_entropy_with_logits(logits, onehot, reduction="sum") / B
     else:
         recon = F.cross_entropy(logits.reshape(-1, K), tokens.reshape(-1), reduction="sum") / B
@@ -125,11 +134,14 @@ def compare(dump_exe, workdir, mvae_weights, extra):
     P = {k: torch.tensor(v.astype(np.float64), requires_grad=True) for k, v in tensors.items()}
     tokens = torch.tensor(c["tokens"].astype(np.int64)) if "tokens" in c else None
     roll = torch.tensor(c["roll"]) if "roll" in c else None
+    groove = "groove" in c
+    if groove:
+        roll = torch.tensor(c["groove"])
     eps = torch.tensor(c["eps"])
     c_loss, beta, free_bits, _ = c["scalars"]
 
     chord_x = torch.tensor(c["chord_x"]) if "chord_x" in c else None
-    loss, logits, mu, sigma = forward(hp, P, tokens, roll, eps, beta, free_bits, chord_x)
+    loss, logits, mu, sigma = forward(hp, P, tokens, roll, eps, beta, free_bits, chord_x, groove)
     loss.backward()
     missing = [k for k, p in P.items() if p.grad is None]
     if missing:
@@ -150,7 +162,8 @@ def compare(dump_exe, workdir, mvae_weights, extra):
     if len(P) != sum(1 for k in c if k.startswith("grad.")):
         print("FAIL the dump and the weights file hold different tensor sets")
         failures += 1
-    what = "roll" if roll is not None else "chords" if chord_x is not None else "melody"
+    what = ("groove" if groove else "roll" if roll is not None
+            else "chords" if chord_x is not None else "melody")
     print(f"{what}: loss C {c_loss:.12f} torch "
           f"{loss.item():.12f}; {len(checks)} checks, {failures} failed")
     return failures
@@ -163,6 +176,7 @@ def main():
     failures = compare(dump_exe, workdir, mvae_weights, [])
     failures += compare(dump_exe, workdir, mvae_weights, ["roll"])
     failures += compare(dump_exe, workdir, mvae_weights, ["chords"])
+    failures += compare(dump_exe, workdir, mvae_weights, ["groove"])
     return 1 if failures else 0
 
 

@@ -7,13 +7,15 @@
  * "chords", a chord-conditioned melody model and its chord features.
  * Dump format: per array a text line "name ndim d0 [d1 [d2]]" then the values
  * as little-endian float64.
- * usage: train_parity_dump OUT_DIR [roll|chords] */
+ * usage: train_parity_dump OUT_DIR [roll|chords|groove] */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chord.h"
+#include "groove.h"
+#include "random_groove.h"
 #include "model.h"
 #include "tokens.h"
 #include "vae_testing.h"
@@ -38,16 +40,19 @@ static void dump(FILE *f, const char *name, const double *x, int ndim, const uin
 int main(int argc, char **argv)
 {
     if (argc < 2 || argc > 3 ||
-        (argc == 3 && strcmp(argv[2], "roll") && strcmp(argv[2], "chords"))) {
-        fprintf(stderr, "usage: %s OUT_DIR [roll|chords]\n", argv[0]);
+        (argc == 3 && strcmp(argv[2], "roll") && strcmp(argv[2], "chords") &&
+         strcmp(argv[2], "groove"))) {
+        fprintf(stderr, "usage: %s OUT_DIR [roll|chords|groove]\n", argv[0]);
         return 2;
     }
     const int roll = argc == 3 && !strcmp(argv[2], "roll");
-    const int with_chords = argc == 3 && !roll;
+    const int groove = argc == 3 && !strcmp(argv[2], "groove");
+    const int with_chords = argc == 3 && !strcmp(argv[2], "chords");
     /* two layers everywhere, short bars, odd sizes */
     const mv_hparams melody = {MV_REPR_MELODY, 90, 21, 3, 4, 6, 7, 2, 5, 2, 9, 2, 0};
     const mv_hparams piano = {MV_REPR_ROLL, 2 * 11, 50, 3, 4, 6, 7, 2, 5, 2, 9, 2, 0};
-    mv_hparams hp = roll ? piano : melody;
+    const mv_hparams drums = {MV_REPR_GROOVE, MV_GROOVE_STEP_BYTES, 0, 3, 4, 6, 7, 2, 5, 2, 9, 2, 0};
+    mv_hparams hp = roll ? piano : groove ? drums : melody;
     hp.chords = with_chords ? MV_CHORDS_V1 : MV_CHORDS_NONE;
     enum { B = 4 };
     const int T = (int)hparams_seq_len(&hp), K = (int)hp.n_classes, Z = (int)hp.z_size;
@@ -73,12 +78,13 @@ int main(int argc, char **argv)
     mv_rng r;
     rng_seed(&r, 8);
     int32_t tokens[B * 12];
-    uint8_t steps[B * 12 * 22];
+    uint8_t steps[B * 12 * MV_GROOVE_STEP_BYTES] = {0};
     double eps[B * 6];
     for (int i = 0; i < B * T; i++) tokens[i] = (int32_t)(rng_u32(&r) % K);
     for (int i = 0; i < B * T * K && roll; i++) steps[i] = rng_uniform(&r) < 0.3f;
     for (int i = 0; i < B * T && roll; i++)
         roll_step_normalise(steps + i * K, i % T ? steps + (i - 1) * K : NULL, K / 2);
+    if (groove) random_groove_steps(&r, steps, B * T, 0.4f);
     for (int i = 0; i < B * Z; i++) eps[i] = rng_normal(&r);
     /* chords: random, a step in five without */
     uint8_t chords[B * 12];
@@ -95,7 +101,9 @@ int main(int argc, char **argv)
     /* free bits at the batch's median KL, so that the hinge is active for some
      * sequences and not for others */
     vae_loss_cfg loss = {0.7, 0};
-    const mv_window window = roll ? window_roll(steps) : window_tokens(tokens);
+    const mv_window window = roll     ? window_roll(steps)
+                             : groove ? window_groove(steps)
+                                      : window_tokens(tokens);
     vae_forward(&m, window, eps, B, &loss, VAE_FEED_TRUTH, 0, NULL);
     double kl[B];
     memcpy(kl, m.kl_b, sizeof kl);
@@ -115,11 +123,16 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/parity.dump", argv[1]);
     FILE *f = fopen(path, "wb");
     if (!f) return 1;
-    static double tok[B * 12], bits[B * 12 * 22], logits[B * 12 * 90];
+    static double tok[B * 12], bits[B * 12 * MV_GROOVE_STEP_BYTES], logits[B * 12 * 90];
     double scalars[4] = {st.loss, loss.beta, loss.free_bits,
                                                            st.recon};
     for (int i = 0; i < B * T; i++) tok[i] = tokens[i];
     for (int i = 0; i < B * T * K && roll; i++) bits[i] = steps[i];
+    for (int i = 0; i < B * T && groove; i++) {
+        float x[MV_GROOVE_STEP_BYTES];
+        groove_features(steps + i * K, x);
+        for (int k = 0; k < K; k++) bits[i * K + k] = x[k];
+    }
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++)
             memcpy(logits + ((size_t)b * T + t) * K, vae_logits_at(&m, b, t),
@@ -127,6 +140,7 @@ int main(int argc, char **argv)
     uint64_t d_bt[2] = {B, (uint64_t)T}, d_bz[2] = {B, (uint64_t)Z};
     uint64_t d_btk[3] = {B, (uint64_t)T, (uint64_t)K}, d4[1] = {4};
     if (roll) dump(f, "roll", bits, 3, d_btk);
+    else if (groove) dump(f, "groove", bits, 3, d_btk);
     else dump(f, "tokens", tok, 2, d_bt);
     dump(f, "eps", eps, 2, d_bz);
     uint64_t d_btc[3] = {B, (uint64_t)T, MV_CHORD_FEATURES};

@@ -91,6 +91,15 @@ void be_softmax_xent(const real *logits, const int32_t *targets, int rows, int k
 void be_sigmoid_xent(const real *logits, const real *targets, int rows, int k, real scale,
                      real *dlogits, double *loss, long *correct);
 
+/* A groove step's loss (core/groove.h) over logits [rows, 27] with targets
+ * [rows, 27], the step's features (groove_features: hit, velocity / 127, 2 x
+ * offset): sigmoid cross-entropy of the 9 hits, and on the true hits the
+ * squared errors of sigmoid(velocity output) and tanh(offset output). Adds the
+ * summed loss to *loss, the rows whose 9 hits (logit > 0) are all right to
+ * *correct, and if dlogits is not NULL writes scale x the gradient there. */
+void be_groove_loss(const real *logits, const real *targets, int rows, real scale, real *dlogits,
+                    double *loss, long *correct);
+
 double be_sum_squares(const real *x, size_t n);
 /* One Adam step on n parameters (bias-corrected, as PyTorch): g scaled by
  * grad_scale first (global-norm clipping). */

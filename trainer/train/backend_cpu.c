@@ -2,6 +2,8 @@
  * that the compiler vectorises. */
 #include "backend.h"
 
+#include "groove.h"
+
 /* No floating-point traps are ever enabled here, and telling GCC so lets it
  * if-convert the clamps of the gate loops and vectorise them. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -326,6 +328,32 @@ void be_sigmoid_xent(const real *logits, const real *targets, int rows, int k, r
             *loss += (double)((x[j] > 0 ? x[j] : 0) - x[j] * y[j] + R_LOG1P(R_EXP(-ax)));
             all_right &= (x[j] > 0) == (y[j] > (real)0.5);
             if (dlogits) dlogits[(size_t)r * k + j] = scale * (1 / (1 + R_EXP(-x[j])) - y[j]);
+        }
+        *correct += all_right;
+    }
+}
+
+void be_groove_loss(const real *logits, const real *targets, int rows, real scale, real *dlogits,
+                    double *loss, long *correct)
+{
+    const int V = MV_GROOVE_VOICES, K = MV_GROOVE_STEP_BYTES;
+    for (int r = 0; r < rows; r++) {
+        const real *x = logits + (size_t)r * K, *y = targets + (size_t)r * K;
+        real *d = dlogits ? dlogits + (size_t)r * K : NULL;
+        int all_right = 1;
+        for (int i = 0; i < V; i++) {
+            const real h = x[MV_GROOVE_HIT + i], ah = h < 0 ? -h : h;
+            const int hit = y[MV_GROOVE_HIT + i] > (real)0.5;
+            *loss += (double)((h > 0 ? h : 0) - h * y[MV_GROOVE_HIT + i] + R_LOG1P(R_EXP(-ah)));
+            all_right &= (h > 0) == hit;
+            const real s = 1 / (1 + R_EXP(-x[MV_GROOVE_VELOCITY + i]));
+            const real th = (real)tanh((double)x[MV_GROOVE_OFFSET + i]);
+            const real dv = s - y[MV_GROOVE_VELOCITY + i], dof = th - y[MV_GROOVE_OFFSET + i];
+            if (hit) *loss += (double)(dv * dv + dof * dof);
+            if (!d) continue;
+            d[MV_GROOVE_HIT + i] = scale * (1 / (1 + R_EXP(-h)) - y[MV_GROOVE_HIT + i]);
+            d[MV_GROOVE_VELOCITY + i] = hit ? scale * 2 * dv * s * (1 - s) : 0;
+            d[MV_GROOVE_OFFSET + i] = hit ? scale * 2 * dof * (1 - th * th) : 0;
         }
         *correct += all_right;
     }

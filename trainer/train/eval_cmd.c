@@ -15,6 +15,7 @@
 #include "decoder.h"
 #include "gen_model.h"
 #include "eval_harmony.h"
+#include "eval_groove.h"
 #include "eval_roll.h"
 #include "eval_score.h"
 #include "json_fields.h"
@@ -554,6 +555,10 @@ int cmd_eval(int argc, char **argv)
                     "--repr and --bars (morphvae info %s shows them)\n",
                     err, o.model_path, o.model_path);
         else fprintf(stderr, "morphvae eval: %s\n", err);
+    } else if (model.hp.repr == MV_REPR_GROOVE) {
+        eval_groove_options go = {o.model_path, o.corpus_path, o.split_name, o.split,
+                                  (uint64_t)o.max_windows, o.json};
+        status = eval_groove(&go, &model, c);
     } else if (model.hp.repr == MV_REPR_ROLL) {
         eval_roll_options ro = {o.model_path, o.corpus_path, o.split_name, o.split,
                                 (uint64_t)o.max_windows, o.json, o.refine_steps};

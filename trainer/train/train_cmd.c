@@ -29,6 +29,7 @@
 #include "dist.h"
 #include "model.h"
 #include "phrase_stats.h"
+#include "repr.h"
 #include "schedule.h"
 #include "train_config.h"
 #include "train_samples.h"
@@ -551,9 +552,8 @@ static int setup(run *r)
     r->adam_m = be_alloc(r->m.n_params);
     r->adam_v = be_alloc(r->m.n_params);
     r->order = malloc(sizeof *r->order * r->n_train);
-    r->window_bytes = hparams_seq_len(&r->ck.hp) * (r->ck.hp.repr == MV_REPR_ROLL
-                                                        ? (size_t)r->ck.hp.n_classes
-                                                        : sizeof(int32_t));
+    r->window_bytes = hparams_seq_len(&r->ck.hp) *
+                      repr_io_of(r->ck.hp.repr)->step_bytes((int)r->ck.hp.n_classes);
     r->batch = malloc(r->window_bytes * (size_t)r->share_n);
     if (r->ck.hp.chords) {
         r->chords = malloc(hparams_seq_len(&r->ck.hp) * (size_t)r->share_n);
@@ -636,9 +636,9 @@ static int setup(run *r)
  * (chord models). */
 static void load_window(run *r, int split, uint64_t i, int b)
 {
-    const void *w = r->ck.hp.repr == MV_REPR_ROLL
-                        ? (const void *)corpus_roll_window(r->corpus, split, i)
-                        : (const void *)corpus_window(r->corpus, split, i);
+    const int bytes = r->ck.hp.repr == MV_REPR_ROLL || r->ck.hp.repr == MV_REPR_GROOVE;
+    const void *w = bytes ? (const void *)corpus_roll_window(r->corpus, split, i)
+                          : (const void *)corpus_window(r->corpus, split, i);
     memcpy((char *)r->batch + (size_t)b * r->window_bytes, w, r->window_bytes);
     if (!r->chords) return;
     const size_t T = hparams_seq_len(&r->ck.hp);

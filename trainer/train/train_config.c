@@ -79,8 +79,9 @@ static int read_config_file(const char *path, mv_hparams *hp, char *err, size_t 
 int train_config_resolve(const char *name, const mv_corpus *c, mv_hparams *hp, char *err,
                          size_t errlen)
 {
-    const char *fit = corpus_repr(c) == MV_REPR_DRUMS ? "drums_2bar"
-                      : corpus_repr(c) == MV_REPR_ROLL  ? "roll_2bar"
+    const char *fit = corpus_repr(c) == MV_REPR_DRUMS    ? "drums_2bar"
+                      : corpus_repr(c) == MV_REPR_ROLL   ? "roll_2bar"
+                      : corpus_repr(c) == MV_REPR_GROOVE ? "groove_2bar"
                       : corpus_n_bars(c) == 4           ? "mel_4bar"
                                                         : "mel_2bar";
     hparams_preset(fit, hp);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "chord.h"
+#include "groove.h"
 #include "model.h"
 #include "tokens.h"
 #include "vae_testing.h"
@@ -42,6 +43,23 @@ static void carve_lstm_acts(arena *a, vae_lstm_acts *s, int T, int seg_len, int 
     s->h0 = take(a, sh);
     s->dc0 = take(a, sh);
     s->dh0 = take(a, sh);
+}
+
+static int is_roll(const vae *m)
+{
+    return m->hp.repr == MV_REPR_ROLL;
+}
+
+static int is_groove(const vae *m)
+{
+    return m->hp.repr == MV_REPR_GROOVE;
+}
+
+/* Steps read as K dense features (a roll's bits, a groove step's features)
+ * through products with W_x, rather than as one-hot tokens (a gather). */
+static int dense_steps(const vae *m)
+{
+    return is_roll(m) || is_groove(m);
 }
 
 static void carve_acts(vae *m, arena *a)
@@ -80,7 +98,7 @@ static void carve_acts(vae *m, arena *a)
     m->dlogits = take(a, (size_t)T * B * K);
     m->probs = take(a, K);
     if (hp->chords) m->chord_x = take(a, (size_t)T * B * MV_CHORD_FEATURES);
-    if (hp->repr == MV_REPR_ROLL) {
+    if (dense_steps(m)) {
         m->enc_x_fw = take(a, (size_t)T * B * K);
         m->enc_x_bw = take(a, (size_t)T * B * K);
         m->dec_x = take(a, (size_t)T * B * K);
@@ -280,12 +298,7 @@ static void join_init_grads(real *dinit, const vae_lstm_acts *a, int l, int n_la
 
 /* ---- the model ---- */
 
-static int is_roll(const vae *m)
-{
-    return m->hp.repr == MV_REPR_ROLL;
-}
-
-/* A batch's steps (core/window.h): tokens [B][T], or roll steps [B][T][K]. */
+/* A batch's steps (core/window.h): tokens [B][T], or roll or groove steps [B][T][K]. */
 static const int32_t *tokens_of(const mv_window *in)
 {
     return in->steps;
@@ -296,12 +309,25 @@ static const uint8_t *roll_of(const mv_window *in)
     return in->steps;
 }
 
+/* x[0..K) = the features of a step: a roll's bits, a groove step's
+ * groove_features */
+static void features_of(const vae *m, const uint8_t *step, real *x)
+{
+    const int K = (int)m->hp.n_classes;
+    if (is_groove(m)) {
+        float f[MV_GROOVE_STEP_BYTES];
+        groove_features(step, f);
+        for (int k = 0; k < K; k++) x[k] = f[k];
+        return;
+    }
+    for (int k = 0; k < K; k++) x[k] = step[k];
+}
+
 /* x[0..K) = step t of sequence b, as reals */
-static void step_to_real(const vae *m, const uint8_t *roll, int b, int t, real *x)
+static void step_to_real(const vae *m, const uint8_t *steps, int b, int t, real *x)
 {
     const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
-    const uint8_t *src = roll + ((size_t)b * T + (size_t)t) * K;
-    for (int k = 0; k < K; k++) x[k] = src[k];
+    features_of(m, steps + ((size_t)b * T + (size_t)t) * K, x);
 }
 
 /* Layer 0 of the encoder, both directions: gates = b + x W_x, the input one-hot
@@ -313,7 +339,7 @@ static void encoder_input_forward(vae *m, const mv_window *in, int B)
     vae_lstm_acts *af = &m->enc_fw[0], *ab = &m->enc_bw[0];
     be_rows_set(af->gates, m->p.enc_fw[0].b, T * B, 4 * E);
     be_rows_set(ab->gates, m->p.enc_bw[0].b, T * B, 4 * E);
-    if (is_roll(m)) {
+    if (dense_steps(m)) {
         for (int t = 0; t < T; t++)
             for (int b = 0; b < B; b++) {
                 step_to_real(m, roll_of(in), b, t, m->enc_x_fw + ((size_t)t * B + b) * K);
@@ -393,7 +419,7 @@ static void decoder_input(vae *m, int s, int r0, int n)
     const size_t row = 4 * (size_t)D, at = (size_t)s * R + (size_t)r0;
     real *g = m->dec[0].gates + at * row;
     be_copy(g, m->e_proj + (size_t)r0 * row, (size_t)n * row);
-    if (is_roll(m))
+    if (dense_steps(m))
         be_gemm(0, 0, n, 4 * D, K, 1, m->dec_x + at * K, K, m->p.dec[0].w_x, 4 * D, 1, g, 4 * D);
     else
         be_rows_gather_acc(g, m->p.dec[0].w_x, 4 * D, m->prev_tok + at, n);
@@ -466,16 +492,37 @@ static int32_t next_token(vae *m, const mv_window *in, int b, int t, const real 
     return next;
 }
 
-/* The step fed after step t of sequence b (roll): the true one, or one made from
- * the logits and normalised against the step fed before it (`cur`); zeros when
- * dropped. */
+/* A groove step from its outputs as core's decoding makes it (repr_groove.c):
+ * hits by logit > 0 (own 1) or drawn (own 2), velocity and offset of each hit
+ * from sigmoid and tanh, rounded to the step's bytes. */
+static void groove_step_from(const real *logits, int own, mv_rng *rng, uint8_t *step)
+{
+    memset(step, 0, MV_GROOVE_STEP_BYTES);
+    for (int i = 0; i < MV_GROOVE_VOICES; i++) {
+        const double h = logits[MV_GROOVE_HIT + i];
+        if (!(own == 1 ? h > 0 : rng_uniform(rng) < 1 / (1 + exp(-h)))) continue;
+        const float v = 1.0f / (1.0f + expf(-(float)logits[MV_GROOVE_VELOCITY + i]));
+        long velocity = lroundf(127.0f * v);
+        step[MV_GROOVE_HIT + i] = 1;
+        step[MV_GROOVE_VELOCITY + i] = (uint8_t)(velocity < 1 ? 1 : velocity > 127 ? 127 : velocity);
+        step[MV_GROOVE_OFFSET + i] =
+            (uint8_t)groove_offset_byte(0.5 * tanh((double)logits[MV_GROOVE_OFFSET + i]));
+    }
+}
+
+/* The step fed after step t of sequence b (roll, groove): the true one, or one
+ * made from the logits (a roll's normalised against the step fed before it,
+ * `cur`); zeros when dropped. */
 static void next_step(vae *m, const mv_window *in, int b, int t, const real *logits,
                       const real *cur, int feed, real p_sample, mv_rng *rngs, real *next)
 {
     const int K = (int)m->hp.n_classes;
     int own = feed == VAE_FEED_GREEDY;
     if (!own && rng_uniform(&rngs[b]) < p_sample) own = 2;
-    if (own) {
+    if (own && is_groove(m)) {
+        groove_step_from(logits, own, &rngs[b], m->step_scratch);
+        features_of(m, m->step_scratch, next);
+    } else if (own) {
         uint8_t *step = m->step_scratch, *prev = m->step_scratch + K;
         for (int k = 0; k < K; k++) {
             step[k] = own == 1 ? logits[k] > 0
@@ -522,7 +569,7 @@ static void decoder_forward_fed(vae *m, const mv_window *in, int B, int feed, re
             const size_t next_at = s + 1 < S ? at + R : (size_t)(r0 + B);
             for (int b = 0; b < B; b++) {
                 const real *lb = logits + (size_t)b * K;
-                if (is_roll(m))
+                if (dense_steps(m))
                     next_step(m, in, b, t, lb, m->dec_x + (at + b) * K, feed, p_sample, rngs,
                               m->dec_x + (next_at + b) * K);
                 else
@@ -542,7 +589,7 @@ static void decoder_truth(vae *m, const mv_window *in, int B)
         for (int q = 0; q < R; q++) {
             const int b = q % B, t = (q / B) * S + s;
             const size_t i = (size_t)s * R + q;
-            if (is_roll(m)) {
+            if (dense_steps(m)) {
                 step_to_real(m, roll_of(in), b, t, m->target_bits + i * K);
                 if (t) step_to_real(m, roll_of(in), b, t - 1, m->dec_x + i * K);
                 else be_zero(m->dec_x + i * K, (size_t)K);
@@ -561,7 +608,7 @@ static void drop_words(vae *m, int B, mv_rng *rngs)
     for (int i = 0; i < S * R; i++) {
         const int q = i % R, t = (q / B) * S + i / R;
         if (t == 0 || rng_uniform(&rngs[q % B]) >= m->word_dropout) continue;
-        if (is_roll(m)) be_zero(m->dec_x + (size_t)i * K, (size_t)K);
+        if (dense_steps(m)) be_zero(m->dec_x + (size_t)i * K, (size_t)K);
         else m->prev_tok[i] = -1;
     }
 }
@@ -621,6 +668,17 @@ static void count_step_onsets(vae *m, const mv_window *in, int b, int t, vae_sta
 {
     const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
     const real *logits = vae_logits_at(m, b, t);
+    if (is_groove(m)) {
+        /* the targets (the true steps' features) are laid out as the logits */
+        const real *truth = m->target_bits + (logits - m->logits);
+        for (int i = 0; i < MV_GROOVE_VOICES; i++) {
+            const int yes = truth[MV_GROOVE_HIT + i] > (real)0.5, pred = logits[MV_GROOVE_HIT + i] > 0;
+            st->onsets_true += yes;
+            st->onsets_pred += pred;
+            st->onsets_both += yes && pred;
+        }
+        return;
+    }
     if (is_roll(m)) {
         const int P = K / 2;
         uint8_t *out = m->step_scratch, *fed = m->step_scratch + K;
@@ -675,7 +733,10 @@ static vae_stats forward(vae *m, const mv_window *in, const real *eps, int B,
     vae_stats st = {0};
     double ce = 0;
     long correct = 0;
-    if (is_roll(m))
+    if (is_groove(m))
+        be_groove_loss(m->logits, m->target_bits, T * B, (real)(1.0 / B), m->dlogits, &ce,
+                       &correct);
+    else if (is_roll(m))
         be_sigmoid_xent(m->logits, m->target_bits, T * B, K, (real)(1.0 / B), m->dlogits, &ce,
                         &correct);
     else
@@ -730,7 +791,7 @@ static void decoder_backward(vae *m)
     /* layer 0's input: one-hot previous token (a scatter; roll: the product with
      * the 0/1 steps) and e_bar (every step) */
     vae_lstm_acts *a0 = &m->dec[0];
-    if (is_roll(m))
+    if (dense_steps(m))
         be_gemm(1, 0, K, 4 * D, S * R, 1, m->dec_x, K, a0->dgates, 4 * D, 1, m->g.dec[0].w_x,
                 4 * D);
     else
@@ -776,7 +837,7 @@ static void encoder_backward(vae *m)
         vae_lstm_acts *af = &m->enc_fw[l], *ab = &m->enc_bw[l];
         lstm_backward(&m->p.enc_fw[l], &m->g.enc_fw[l], af, B, m->dc_scratch);
         lstm_backward(&m->p.enc_bw[l], &m->g.enc_bw[l], ab, B, m->dc_scratch);
-        if (l == 0 && is_roll(m)) {
+        if (l == 0 && dense_steps(m)) {
             const int K = (int)hp->n_classes;
             be_gemm(1, 0, K, 4 * E, T * B, 1, m->enc_x_fw, K, af->dgates, 4 * E, 1,
                     m->g.enc_fw[0].w_x, 4 * E);
@@ -852,7 +913,8 @@ double vae_flops_per_sequence(const mv_hparams *hp)
     for (uint32_t l = 0; l < hp->dec_layers; l++) f += T * (D * 4 * D + (l ? D * 4 * D : 0));
     f += T * D * K;
     if (hp->chords) f += T * MV_CHORD_FEATURES * 4 * D;
-    if (hp->repr == MV_REPR_ROLL) f += T * K * (2 * 4 * E + 4 * D); /* multi-hot inputs */
+    if (hp->repr == MV_REPR_ROLL || hp->repr == MV_REPR_GROOVE)
+        f += T * K * (2 * 4 * E + 4 * D); /* dense inputs */
     /* 2 FLOPs per multiply-add; backward costs twice the forward */
     return 3 * 2 * f;
 }

@@ -1,0 +1,389 @@
+/* morphvae eval on a groove model (eval_groove.h). Predictions are made the
+ * way core decodes (repr_groove.c): a hit where its logit is > 0, its velocity
+ * and offset from the outputs, rounded to the step's bytes; teacher-forced
+ * from the true steps, greedy from mu feeding back its own. */
+#include "eval_groove.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "decoder.h"
+#include "gen_model.h"
+#include "groove.h"
+#include "json_fields.h"
+#include "phrase_stats.h"
+#include "repr.h"
+
+#define GROOVE_EVAL_BATCH 64
+#define GROOVE_ACTIVE_KL 0.1 /* nats: a latent dimension carrying more is in use */
+#define GROOVE_PRIOR_SEED 11
+#define V MV_GROOVE_VOICES
+#define K MV_GROOVE_STEP_BYTES
+
+enum groove_predictor { BY_TEACHER, BY_GREEDY, PREDICTORS };
+static const char *const predictor_names[PREDICTORS] = {"tf", "greedy"};
+static const char *const voice_names[V] = {"kick",    "snare",   "closed_hat",
+                                           "open_hat", "low_tom", "mid_tom",
+                                           "high_tom", "crash",   "ride"};
+
+typedef struct hit_count {
+    long hits, misses, false_alarms;
+    double velocity_error, offset_error; /* summed over hits (both true and predicted) */
+} hit_count;
+
+/* Velocities and offsets of the hits of some phrases, per instrument. */
+typedef struct feel_moments {
+    long n[V];
+    double velocity[V], velocity2[V], offset[V], offset2[V], abs_offset[V];
+} feel_moments;
+
+typedef struct groove_eval {
+    const mv_hparams *hp, *drum_hp;
+    mv_hparams drums; /* the same phrases as 512-class drum tokens, for phrase_stats */
+    mv_decoder *d;
+    int T, Z;
+    uint8_t *truth, *pred[PREDICTORS], *prior; /* [B, T, K] each */
+    float *mu, *sigma, *z, *logits, *probs;    /* [B, Z] x 3, [B, T, K] x 2 */
+    int32_t *tokens;                           /* [T] */
+    mv_rng *rngs;
+    double recon, kl, *kl_dim;
+    long windows;
+    hit_count score[PREDICTORS][V];
+    feel_moments data_feel, prior_feel;
+    phrase_stats data_stats, prior_stats;
+} groove_eval;
+
+static int groove_eval_init(groove_eval *e, const mv_model *m)
+{
+    memset(e, 0, sizeof *e);
+    e->hp = &m->hp;
+    e->drums = m->hp;
+    e->drums.repr = MV_REPR_DRUMS;
+    e->drums.n_classes = 512;
+    e->T = (int)hparams_seq_len(e->hp);
+    e->Z = (int)e->hp->z_size;
+    const size_t cells = (size_t)GROOVE_EVAL_BATCH * e->T * K, BZ = (size_t)GROOVE_EVAL_BATCH * e->Z;
+    e->d = decoder_create(m, GROOVE_EVAL_BATCH);
+    e->truth = malloc(cells);
+    e->prior = malloc(cells);
+    int ok = e->d && e->truth && e->prior;
+    for (int p = 0; p < PREDICTORS; p++) ok = ok && (e->pred[p] = malloc(cells));
+    e->mu = malloc(sizeof(float) * BZ);
+    e->sigma = malloc(sizeof(float) * BZ);
+    e->z = malloc(sizeof(float) * BZ);
+    e->logits = malloc(sizeof(float) * cells);
+    e->probs = malloc(sizeof(float) * cells);
+    e->tokens = malloc(sizeof(int32_t) * (size_t)e->T);
+    e->rngs = malloc(sizeof(mv_rng) * GROOVE_EVAL_BATCH);
+    e->kl_dim = calloc((size_t)e->Z, sizeof(double));
+    return ok && e->mu && e->sigma && e->z && e->logits && e->probs && e->tokens && e->rngs && e->kl_dim ? 0
+                                                                                             : -1;
+}
+
+static void groove_eval_free(groove_eval *e)
+{
+    decoder_free(e->d);
+    free(e->truth);
+    free(e->prior);
+    for (int p = 0; p < PREDICTORS; p++) free(e->pred[p]);
+    free(e->mu), free(e->sigma), free(e->z), free(e->logits), free(e->probs), free(e->tokens), free(e->rngs);
+    free(e->kl_dim);
+}
+
+static void count_step(hit_count *c, const uint8_t *truth, const uint8_t *pred)
+{
+    for (int i = 0; i < V; i++) {
+        const int t = truth[MV_GROOVE_HIT + i], p = pred[MV_GROOVE_HIT + i];
+        c[i].misses += t && !p;
+        c[i].false_alarms += !t && p;
+        if (!(t && p)) continue;
+        c[i].hits++;
+        c[i].velocity_error +=
+            fabs((double)truth[MV_GROOVE_VELOCITY + i] - pred[MV_GROOVE_VELOCITY + i]);
+        c[i].offset_error += fabs((double)groove_offset_steps(truth, i) -
+                                  groove_offset_steps(pred, i));
+    }
+}
+
+static void add_feel(feel_moments *f, const uint8_t *step)
+{
+    for (int i = 0; i < V; i++) {
+        if (!step[MV_GROOVE_HIT + i]) continue;
+        const double v = step[MV_GROOVE_VELOCITY + i], o = groove_offset_steps(step, i);
+        f->n[i]++;
+        f->velocity[i] += v;
+        f->velocity2[i] += v * v;
+        f->offset[i] += o;
+        f->offset2[i] += o * o;
+        f->abs_offset[i] += fabs(o);
+    }
+}
+
+/* A phrase's hits as drum tokens (bit i: instrument i), for phrase_stats. */
+static void add_phrase(groove_eval *e, phrase_stats *s, feel_moments *f, const uint8_t *steps)
+{
+    for (int t = 0; t < e->T; t++) {
+        const uint8_t *step = steps + (size_t)t * K;
+        int32_t token = 0;
+        for (int i = 0; i < V; i++) token |= step[MV_GROOVE_HIT + i] << i;
+        e->tokens[t] = token;
+        add_feel(f, step);
+    }
+    phrase_stats_add(s, &e->drums, e->tokens);
+}
+
+static void add_kl(groove_eval *e, int B)
+{
+    for (int i = 0; i < B * e->Z; i++) {
+        const double mu = e->mu[i], s = e->sigma[i];
+        const double kl = 0.5 * (mu * mu + s * s - 1) - log(s);
+        e->kl += kl;
+        e->kl_dim[i % e->Z] += kl;
+    }
+}
+
+/* Teacher-forced steps: each decoded from its logits as greedy decoding does. */
+static void teacher_forced(groove_eval *e, int B)
+{
+    const mv_repr_io *io = repr_io_of(MV_REPR_GROOVE);
+    decoder_logits(e->d, e->mu, window_groove(e->truth), B, e->logits);
+    for (int i = 0; i < B * e->T; i++)
+        io->sample(e->logits + (size_t)i * K, K, 0.0f, NULL, NULL,
+                   e->pred[BY_TEACHER] + (size_t)i * K, NULL);
+}
+
+static void recon_loss(groove_eval *e, int B)
+{
+    const mv_repr_io *io = repr_io_of(MV_REPR_GROOVE);
+    int correct;
+    e->recon += io->loss(e->logits, e->probs, e->truth, B * e->T, K, &correct);
+}
+
+/* Prior samples at the sampling temperature; sample i of the run draws z and
+ * its hits from streams seeded by its index, whatever the batch. */
+static void sample_prior(groove_eval *e, int B)
+{
+    for (int b = 0; b < B; b++) {
+        mv_rng r;
+        rng_seed(&r, (uint64_t)GROOVE_PRIOR_SEED << 32 | (uint64_t)(e->windows + b));
+        for (int j = 0; j < e->Z; j++) e->z[(size_t)b * e->Z + j] = rng_normal(&r);
+        e->rngs[b] = r;
+    }
+    decoder_decode(e->d, e->z, B, SAMPLE_DEFAULT_TEMPERATURE, e->rngs, window_groove(e->prior));
+    for (int b = 0; b < B; b++)
+        add_phrase(e, &e->prior_stats, &e->prior_feel, e->prior + (size_t)b * e->T * K);
+}
+
+static void eval_batch(groove_eval *e, int B)
+{
+    const size_t window = (size_t)e->T * K;
+    decoder_encode(e->d, window_groove(e->truth), B, e->mu, e->sigma);
+    add_kl(e, B);
+    teacher_forced(e, B);
+    recon_loss(e, B);
+    decoder_decode(e->d, e->mu, B, 0, NULL, window_groove(e->pred[BY_GREEDY]));
+    for (int p = 0; p < PREDICTORS; p++)
+        for (int i = 0; i < B * e->T; i++)
+            count_step(e->score[p], e->truth + (size_t)i * K, e->pred[p] + (size_t)i * K);
+    for (int b = 0; b < B; b++) add_phrase(e, &e->data_stats, &e->data_feel, e->truth + b * window);
+    sample_prior(e, B);
+    e->windows += B;
+}
+
+/* ---- figures ---- */
+
+static double ratio(double a, double b)
+{
+    return b > 0 ? a / b : NAN;
+}
+
+static hit_count total(const hit_count *c)
+{
+    hit_count t = {0};
+    for (int i = 0; i < V; i++) {
+        t.hits += c[i].hits;
+        t.misses += c[i].misses;
+        t.false_alarms += c[i].false_alarms;
+        t.velocity_error += c[i].velocity_error;
+        t.offset_error += c[i].offset_error;
+    }
+    return t;
+}
+
+static double hit_f1(const hit_count *c)
+{
+    return onset_f1((double)c->hits, (double)c->misses, (double)c->false_alarms);
+}
+
+static double recall(const hit_count *c)
+{
+    return ratio((double)c->hits, (double)(c->hits + c->misses));
+}
+
+static double precision(const hit_count *c)
+{
+    return ratio((double)c->hits, (double)(c->hits + c->false_alarms));
+}
+
+static double mean_of(double sum, long n)
+{
+    return ratio(sum, (double)n);
+}
+
+static double sd_of(double sum, double sum2, long n)
+{
+    if (n < 2) return NAN;
+    const double m = sum / n, var = sum2 / n - m * m;
+    return sqrt(var > 0 ? var : 0);
+}
+
+/* All instruments together (index V) or one. */
+static void feel_figures(const feel_moments *f, int i, double out[4])
+{
+    long n = 0;
+    double v = 0, v2 = 0, o2 = 0, ao = 0, o = 0;
+    for (int k = i == V ? 0 : i; k < (i == V ? V : i + 1); k++) {
+        n += f->n[k], v += f->velocity[k], v2 += f->velocity2[k];
+        o += f->offset[k], o2 += f->offset2[k], ao += f->abs_offset[k];
+    }
+    out[0] = mean_of(v, n);
+    out[1] = sd_of(v, v2, n);
+    out[2] = mean_of(ao, n);
+    out[3] = sd_of(o, o2, n);
+}
+
+static int active_dimensions(const groove_eval *e)
+{
+    int active = 0;
+    for (int j = 0; j < e->Z; j++) active += e->kl_dim[j] / (double)e->windows > GROOVE_ACTIVE_KL;
+    return active;
+}
+
+static void print_text(const eval_groove_options *o, const groove_eval *e, uint64_t split_windows)
+{
+    const double n = (double)e->windows;
+    printf("model %s on %s, %s split, %.0f of %llu windows of %d steps, z = mu\n", o->model_path,
+           o->corpus_path, o->split_name, n, (unsigned long long)split_windows, e->T);
+    printf("recon   %.4f nats/sequence (hits' cross-entropy + squared errors of velocity and "
+           "offset)\n",
+           e->recon / n);
+    printf("KL      %.4f nats/sequence\n", e->kl / n);
+    printf("active latent dimensions %d of %d (mean KL over windows > %.1f nats)\n",
+           active_dimensions(e), e->Z, GROOVE_ACTIVE_KL);
+    const hit_count tf = total(e->score[BY_TEACHER]), g = total(e->score[BY_GREEDY]);
+    printf("hit F1 teacher-forced   %.4f (hits of every instrument on every step)\n", hit_f1(&tf));
+    printf("hit F1 sampled          %.4f (greedy from z)\n", hit_f1(&g));
+    printf("velocity MAE teacher-forced %.2f, sampled %.2f (MIDI velocity, hits both have)\n",
+           mean_of(tf.velocity_error, tf.hits), mean_of(g.velocity_error, g.hits));
+    printf("offset MAE teacher-forced   %.4f, sampled %.4f (steps, hits both have)\n",
+           mean_of(tf.offset_error, tf.hits), mean_of(g.offset_error, g.hits));
+    printf("\n  hits per instrument  %7s  %9s  %9s  %9s  %9s\n", "hits", "recall", "precision",
+           "recall", "precision");
+    printf("  %-19s  %7s  %20s  %20s\n", "", "", "teacher-forced", "greedy");
+    for (int i = 0; i < V; i++) {
+        const hit_count *t = &e->score[BY_TEACHER][i], *s = &e->score[BY_GREEDY][i];
+        printf("  %-19s  %7ld  %9.3f  %9.3f  %9.3f  %9.3f\n", voice_names[i], t->hits + t->misses,
+               recall(t), precision(t), recall(s), precision(s));
+    }
+    printf("\n  feel (hits)          velocity mean / sd       |offset| mean, offset sd (steps)\n");
+    printf("  %-19s  %11s  %11s  %15s  %15s\n", "", "data", "prior", "data", "prior");
+    for (int i = 0; i <= V; i++) {
+        double d[4], p[4];
+        feel_figures(&e->data_feel, i, d);
+        feel_figures(&e->prior_feel, i, p);
+        printf("  %-19s  %5.1f %5.1f  %5.1f %5.1f  %7.3f %7.3f  %7.3f %7.3f\n",
+               i == V ? "all" : voice_names[i], d[0], d[1], p[0], p[1], d[2], d[3], p[2], p[3]);
+    }
+    const phrase_figures fd = phrase_stats_figures(&e->data_stats),
+                         fp = phrase_stats_figures(&e->prior_stats);
+    printf("\n  phrases              hits/bar  kick on 1  snare on 2 and 4\n");
+    printf("  %-19s  %8.2f  %9.3f  %16.3f\n", "data", fd.hits_per_bar, fd.kick_one,
+           fd.snare_two_four);
+    printf("  prior, T %.1f          %8.2f  %9.3f  %16.3f\n", SAMPLE_DEFAULT_TEMPERATURE,
+           fp.hits_per_bar, fp.kick_one, fp.snare_two_four);
+}
+
+static void print_json(const eval_groove_options *o, const groove_eval *e, uint64_t split_windows)
+{
+    const double n = (double)e->windows;
+    int first = 1;
+    char key[64];
+    printf("{");
+    json_eval_source(o->model_path, o->corpus_path, o->split_name, n, (double)split_windows,
+                     &first);
+    json_number("recon", e->recon / n, &first);
+    json_number("kl", e->kl / n, &first);
+    json_number("active_dims", active_dimensions(e), &first);
+    json_number("z_size", e->Z, &first);
+    for (int p = 0; p < PREDICTORS; p++) {
+        const hit_count t = total(e->score[p]);
+        snprintf(key, sizeof key, "hit_f1_%s", predictor_names[p]);
+        json_number(key, hit_f1(&t), &first);
+        snprintf(key, sizeof key, "velocity_mae_%s", predictor_names[p]);
+        json_number(key, mean_of(t.velocity_error, t.hits), &first);
+        snprintf(key, sizeof key, "offset_mae_%s", predictor_names[p]);
+        json_number(key, mean_of(t.offset_error, t.hits), &first);
+        for (int i = 0; i < V; i++) {
+            snprintf(key, sizeof key, "recall_%s_%s", voice_names[i], predictor_names[p]);
+            json_number(key, recall(&e->score[p][i]), &first);
+            snprintf(key, sizeof key, "precision_%s_%s", voice_names[i], predictor_names[p]);
+            json_number(key, precision(&e->score[p][i]), &first);
+        }
+    }
+    const char *who[2] = {"data", "prior"};
+    const feel_moments *feel[2] = {&e->data_feel, &e->prior_feel};
+    for (int w = 0; w < 2; w++)
+        for (int i = 0; i <= V; i++) {
+            double f[4];
+            feel_figures(feel[w], i, f);
+            const char *name = i == V ? "all" : voice_names[i];
+            const char *what[4] = {"velocity_mean", "velocity_sd", "abs_offset_mean", "offset_sd"};
+            for (int k = 0; k < 4; k++) {
+                snprintf(key, sizeof key, "%s_%s_%s", what[k], name, who[w]);
+                json_number(key, f[k], &first);
+            }
+        }
+    const phrase_figures fd = phrase_stats_figures(&e->data_stats),
+                         fp = phrase_stats_figures(&e->prior_stats);
+    json_number("kick_one_data", fd.kick_one, &first);
+    json_number("kick_one_prior", fp.kick_one, &first);
+    json_number("hits_per_bar_data", fd.hits_per_bar, &first);
+    json_number("hits_per_bar_prior", fp.hits_per_bar, &first);
+    printf("}\n");
+}
+
+int eval_groove(const eval_groove_options *o, const mv_model *m, const mv_corpus *c)
+{
+    const uint64_t n = corpus_count(c, o->split);
+    const uint64_t want = o->windows && o->windows < n ? o->windows : n;
+    if (n == 0) {
+        fprintf(stderr, "morphvae eval: %s: the %s split is empty\n", o->corpus_path,
+                o->split_name);
+        return 1;
+    }
+    groove_eval e;
+    if (groove_eval_init(&e, m)) {
+        fprintf(stderr, "morphvae eval: out of memory\n");
+        groove_eval_free(&e);
+        return 1;
+    }
+    const size_t window = (size_t)e.T * K;
+    cli_progress progress;
+    cli_progress_start(&progress, "eval", "windows", want, false);
+    for (uint64_t i = 0; i < want; i += GROOVE_EVAL_BATCH) {
+        const int B = want - i < GROOVE_EVAL_BATCH ? (int)(want - i) : GROOVE_EVAL_BATCH;
+        for (int b = 0; b < B; b++)
+            memcpy(e.truth + b * window, corpus_roll_window(c, o->split, (i + b) * n / want),
+                   window);
+        eval_batch(&e, B);
+        cli_progress_update(&progress, i + (uint64_t)B);
+    }
+    cli_progress_done(&progress);
+    if (o->json) print_json(o, &e, n);
+    else print_text(o, &e, n);
+    groove_eval_free(&e);
+    return 0;
+}

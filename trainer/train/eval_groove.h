@@ -1,0 +1,25 @@
+/* morphvae eval for groove models (issue 21): the hits of a split the model
+ * gets back, teacher-forced and decoded freely from mu (F1 over every
+ * instrument and step, recall and precision per instrument), how close the
+ * velocities and offsets of the hits it gets right come, and the feel of
+ * prior samples beside the data's: velocity and offset mean and spread per
+ * instrument, kick on beat 1, hits per bar. */
+#ifndef MV_EVAL_GROOVE_H
+#define MV_EVAL_GROOVE_H
+
+#include <stdint.h>
+
+#include "corpus.h"
+#include "model.h"
+
+typedef struct eval_groove_options {
+    const char *model_path, *corpus_path, *split_name;
+    int split;
+    uint64_t windows; /* evenly spaced windows of the split (all when >= its size) */
+    int json;
+} eval_groove_options;
+
+/* Prints the report (text, or one JSON object). Returns the exit status. */
+int eval_groove(const eval_groove_options *o, const mv_model *m, const mv_corpus *c);
+
+#endif
