@@ -149,12 +149,41 @@ static void compare(const mv_hparams *hp, const char *what)
     vae_free(&m);
 }
 
+/* Core's decoder over the trainer's parameters (bound into *model), once its
+ * mu and sigma of the window `in` and its teacher-forced logits from the
+ * trainer's mu are checked against the trainer's (which has just run forward
+ * on in); the logits are left in logits [B, T, K]. */
+static mv_decoder *core_agrees(vae *m, mv_model *model, mv_window in, int B, float *logits)
+{
+    const mv_hparams *hp = &m->hp;
+    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, Z = (int)hp->z_size;
+    mv_tensor tensors[MV_MAX_TENSORS];
+    int n = model_carve(hp, m->params, tensors);
+    char err[256];
+    CHECK_MSG(model_bind(model, hp, tensors, (size_t)n, err, sizeof err) == 0, "%s", err);
+    mv_decoder *d = decoder_create(model, B);
+    CHECK(d != NULL);
+    float *mu = malloc(sizeof(float) * B * Z), *sigma = malloc(sizeof(float) * B * Z);
+    decoder_encode(d, in, B, mu, sigma);
+    for (int i = 0; i < B * Z; i++) {
+        CHECK_CLOSE(m->mu[i], mu[i], 1e-4);
+        CHECK_CLOSE(m->sigma[i], sigma[i], 1e-4);
+    }
+    decoder_logits(d, m->mu, in, B, logits);
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++)
+            for (int k = 0; k < K; k++)
+                CHECK_CLOSE(vae_logits_at(m, b, t)[k], logits[((size_t)b * T + t) * K + k], 1e-4);
+    free(mu), free(sigma);
+    return d;
+}
+
 /* The same for a piano-roll model: logits and mu of the multi-hot inputs, and
  * greedy decoding (threshold, normalise, feed back) step for step. */
 static void compare_roll(const mv_hparams *hp)
 {
     enum { B = 4 };
-    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, Z = (int)hp->z_size;
+    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes;
     vae m;
     CHECK(vae_create(&m, hp, B) == 0);
     vae_init_params(&m, 13);
@@ -167,25 +196,9 @@ static void compare_roll(const mv_hparams *hp)
         roll_step_normalise(roll + (size_t)i * K, i % T ? roll + (size_t)(i - 1) * K : NULL, K / 2);
     vae_loss_cfg loss = {0.2f, 0};
     vae_forward(&m, window_roll(roll), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
-    mv_tensor tensors[MV_MAX_TENSORS];
-    int n = model_carve(hp, m.params, tensors);
     mv_model model;
-    char err[256];
-    CHECK_MSG(model_bind(&model, hp, tensors, (size_t)n, err, sizeof err) == 0, "%s", err);
-    mv_decoder *d = decoder_create(&model, B);
-    CHECK(d != NULL);
-    float *mu = malloc(sizeof(float) * B * Z), *sigma = malloc(sizeof(float) * B * Z);
-    decoder_encode(d, window_roll(roll), B, mu, sigma);
-    for (int i = 0; i < B * Z; i++) {
-        CHECK_CLOSE(m.mu[i], mu[i], 1e-4);
-        CHECK_CLOSE(m.sigma[i], sigma[i], 1e-4);
-    }
     float *logits = malloc(sizeof(float) * B * T * K);
-    decoder_logits(d, m.mu, window_roll(roll), B, logits);
-    for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++)
-            for (int k = 0; k < K; k++)
-                CHECK_CLOSE(vae_logits_at(&m, b, t)[k], logits[((size_t)b * T + t) * K + k], 1e-4);
+    mv_decoder *d = core_agrees(&m, &model, window_roll(roll), B, logits);
     vae_stats st = vae_forward(&m, window_roll(roll), NULL, B, &loss, VAE_FEED_GREEDY, 0, NULL);
     vae_count_onsets(&m, window_roll(roll), &st);
     decoder_decode(d, m.mu, B, 0, NULL, window_roll(greedy));
@@ -209,7 +222,7 @@ static void compare_roll(const mv_hparams *hp)
     CHECK_MSG(same == B * (T - 1), "roll: greedy steps agree at %d of %d", same, B * (T - 1));
     CHECK_MSG(sounding > 0, "roll: greedy decoding is silent, the comparison shows nothing");
     printf("roll: greedy steps %d/%d equal, %d bits set\n", same, B * (T - 1), sounding);
-    free(roll), free(greedy), free(mu), free(sigma), free(logits);
+    free(roll), free(greedy), free(logits);
     decoder_free(d);
     vae_free(&m);
 }
@@ -222,7 +235,7 @@ static void compare_roll(const mv_hparams *hp)
 static void compare_groove(const mv_hparams *hp)
 {
     enum { B = 4 };
-    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, Z = (int)hp->z_size;
+    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes;
     vae m;
     CHECK(vae_create(&m, hp, B) == 0);
     vae_init_params(&m, 17);
@@ -233,25 +246,9 @@ static void compare_groove(const mv_hparams *hp)
     random_groove_steps(&r, steps, B * T, 0.3f);
     vae_loss_cfg loss = {0.2f, 0};
     vae_stats tf = vae_forward(&m, window_groove(steps), NULL, B, &loss, VAE_FEED_TRUTH, 0, NULL);
-    mv_tensor tensors[MV_MAX_TENSORS];
-    int n = model_carve(hp, m.params, tensors);
     mv_model model;
-    char err[256];
-    CHECK_MSG(model_bind(&model, hp, tensors, (size_t)n, err, sizeof err) == 0, "%s", err);
-    mv_decoder *d = decoder_create(&model, B);
-    CHECK(d != NULL);
-    float *mu = malloc(sizeof(float) * B * Z), *sigma = malloc(sizeof(float) * B * Z);
-    decoder_encode(d, window_groove(steps), B, mu, sigma);
-    for (int i = 0; i < B * Z; i++) {
-        CHECK_CLOSE(m.mu[i], mu[i], 1e-4);
-        CHECK_CLOSE(m.sigma[i], sigma[i], 1e-4);
-    }
     float *logits = malloc(sizeof(float) * B * T * K), *probs = malloc(sizeof(float) * B * T * K);
-    decoder_logits(d, m.mu, window_groove(steps), B, logits);
-    for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++)
-            for (int k = 0; k < K; k++)
-                CHECK_CLOSE(vae_logits_at(&m, b, t)[k], logits[((size_t)b * T + t) * K + k], 1e-4);
+    mv_decoder *d = core_agrees(&m, &model, window_groove(steps), B, logits);
     int correct;
     double core_loss = repr_io_of(MV_REPR_GROOVE)->loss(logits, probs, steps, B * T, K, &correct);
     CHECK_MSG(fabs(core_loss / B - tf.recon) < 1e-3 * fabs(tf.recon),
@@ -284,7 +281,7 @@ static void compare_groove(const mv_hparams *hp)
     CHECK_MSG(hits > 0, "groove: greedy decoding plays nothing, the comparison shows nothing");
     printf("groove: loss %.4f (core %.4f), greedy steps %d/%d with the same hits, %d hits\n",
            tf.recon, core_loss / B, same_hits, B * (T - 1), hits);
-    free(steps), free(greedy), free(mu), free(sigma), free(logits), free(probs);
+    free(steps), free(greedy), free(logits), free(probs);
     decoder_free(d);
     vae_free(&m);
 }

@@ -15,6 +15,7 @@
 #include "decoder.h"
 #include "gen_model.h"
 #include "eval_harmony.h"
+#include "eval_latent.h"
 #include "eval_groove.h"
 #include "eval_roll.h"
 #include "eval_score.h"
@@ -25,7 +26,6 @@
 #include "weights.h"
 
 #define EVAL_BATCH 64
-#define EVAL_ACTIVE_KL 0.1 /* nats: a latent dimension carrying more is in use */
 
 enum predictor { BY_TEACHER, BY_GREEDY, BY_COMMON, BY_REPEAT, PREDICTORS };
 
@@ -48,7 +48,8 @@ typedef struct evaluator {
     uint8_t *chords;               /* [B, T] their chords (chord models on a chord corpus) */
     int32_t *pred[PREDICTORS];     /* [B, T] each predictor's tokens */
     float *mu, *sigma, *z, *logits; /* [B, Z] x 3, [B, T, K] */
-    double ce, kl, *kl_dim;         /* sums over windows; kl_dim [Z] */
+    double ce;                      /* summed over windows */
+    eval_latent posterior; /* KL of the encoder's posterior */
     int32_t common_class;           /* the split's most common class */
     eval_score score[PREDICTORS];
     mv_refine *refine; /* with --refine */
@@ -192,12 +193,11 @@ static int evaluator_init(evaluator *e, const mv_model *m, long refine_steps)
     e->sigma = malloc(sizeof(float) * BZ);
     e->z = malloc(sizeof(float) * BZ);
     e->logits = malloc(sizeof(float) * BT * e->K);
-    e->kl_dim = calloc((size_t)e->Z, sizeof(double));
     e->refine_options = refine_defaults();
     e->refine_options.steps = (int)refine_steps;
     if (refine_steps && e->d) e->refine = refine_create(e->d);
-    int ok = e->d && e->truth && e->chords && e->mu && e->sigma && e->z && e->logits && e->kl_dim &&
-             (e->refine || !refine_steps);
+    int ok = e->d && e->truth && e->chords && e->mu && e->sigma && e->z && e->logits &&
+             !eval_latent_init(&e->posterior, e->Z) && (e->refine || !refine_steps);
     for (int p = 0; p < PREDICTORS; p++) ok = ok && e->pred[p];
     return ok ? 0 : -1;
 }
@@ -213,7 +213,7 @@ static void evaluator_free(evaluator *e)
     free(e->sigma);
     free(e->z);
     free(e->logits);
-    free(e->kl_dim);
+    eval_latent_free(&e->posterior);
     free(e->harmony_scratch.logits);
     free(e->harmony_scratch.z);
     free(e->harmony_scratch.tokens);
@@ -232,18 +232,6 @@ static void choose_latents(evaluator *e, int B)
                       e->mu + (size_t)b * e->Z, &e->refine_options, e->z + (size_t)b * e->Z, NULL);
         cli_progress_update(&e->progress, e->done + (uint64_t)b + 1);
     }
-}
-
-/* KL(N(mu, sigma^2) || N(0, 1)) of the encoder's posterior, per dimension. */
-static void add_kl(evaluator *e, int B)
-{
-    for (int b = 0; b < B; b++)
-        for (int j = 0; j < e->Z; j++) {
-            const double mu = e->mu[(size_t)b * e->Z + j], s = e->sigma[(size_t)b * e->Z + j];
-            const double kl = 0.5 * (mu * mu + s * s - 1) - log(s);
-            e->kl += kl;
-            e->kl_dim[j] += kl;
-        }
 }
 
 /* Teacher-forced argmax into pred[BY_TEACHER], and the CE of the true tokens. */
@@ -265,7 +253,7 @@ static void teacher_forced(evaluator *e, int B)
 static void eval_batch(evaluator *e, int B)
 {
     choose_latents(e, B);
-    add_kl(e, B);
+    eval_latent_add(&e->posterior, e->mu, e->sigma, B);
     teacher_forced(e, B);
     decoder_decode(e->d, e->z, B, 0, NULL, window_tokens(e->pred[BY_GREEDY]));
     for (int i = 0; i < B * e->T; i++) e->pred[BY_COMMON][i] = e->common_class;
@@ -285,14 +273,6 @@ static int32_t split_common_class(const mv_corpus *c, int split, int T, int K)
     int32_t best = eval_most_common_class(count, K);
     free(count);
     return best;
-}
-
-static int active_dimensions(const evaluator *e)
-{
-    int active = 0;
-    for (int j = 0; j < e->Z; j++)
-        active += e->kl_dim[j] / (double)e->score[0].windows > EVAL_ACTIVE_KL;
-    return active;
 }
 
 /* ---- text report ---- */
@@ -374,7 +354,7 @@ static void print_drum_table(const evaluator *e)
 static void print_text(const eval_options *o, const evaluator *e, uint64_t split_windows)
 {
     const eval_score *t = &e->score[BY_TEACHER], *g = &e->score[BY_GREEDY];
-    const double n = (double)t->windows, recon = e->ce / n, kl = e->kl / n;
+    const double n = (double)t->windows, recon = e->ce / n, kl = eval_latent_mean_kl(&e->posterior);
     char z_is[64] = "z = mu";
     if (o->refine_steps)
         snprintf(z_is, sizeof z_is, "z = mu refined (at most %ld steps)", o->refine_steps);
@@ -388,7 +368,7 @@ static void print_text(const eval_options *o, const evaluator *e, uint64_t split
     printf("KL      %.4f nats/sequence (%.2f bits)\n", kl, kl / log(2.0));
     printf("ELBO    %.4f nats/sequence\n", -(recon + kl));
     printf("active latent dimensions %d of %d (mean KL over windows > %.1f nats)\n",
-           active_dimensions(e), e->Z, EVAL_ACTIVE_KL);
+           eval_latent_active(&e->posterior), e->Z, EVAL_ACTIVE_KL);
     if (e->hp->repr == MV_REPR_DRUMS) {
         printf("hit F1 teacher-forced   %.4f (hits of every instrument on every step)\n",
                fig_hit_f1(t));
@@ -435,7 +415,7 @@ static void json_figure(const char *name, const evaluator *e,
 
 static void print_json(const eval_options *o, const evaluator *e, uint64_t split_windows)
 {
-    const double n = (double)e->score[0].windows, recon = e->ce / n, kl = e->kl / n;
+    const double n = (double)e->score[0].windows, recon = e->ce / n, kl = eval_latent_mean_kl(&e->posterior);
     int first = 1;
     printf("{");
     json_eval_source(o->model_path, o->corpus_path, o->split_name, n, (double)split_windows,
@@ -444,7 +424,7 @@ static void print_json(const eval_options *o, const evaluator *e, uint64_t split
     json_number("recon", recon, &first);
     json_number("kl", kl, &first);
     json_number("elbo", -(recon + kl), &first);
-    json_number("active_dims", active_dimensions(e), &first);
+    json_number("active_dims", eval_latent_active(&e->posterior), &first);
     json_number("z_size", e->Z, &first);
     json_number("common_class", e->common_class, &first);
     json_figure("acc", e, fig_all, &first);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "decoder.h"
+#include "eval_latent.h"
 #include "gen_model.h"
 #include "groove.h"
 #include "json_fields.h"
@@ -18,7 +19,6 @@
 #include "repr.h"
 
 #define GROOVE_EVAL_BATCH 64
-#define GROOVE_ACTIVE_KL 0.1 /* nats: a latent dimension carrying more is in use */
 #define GROOVE_PRIOR_SEED 11
 #define V MV_GROOVE_VOICES
 #define K MV_GROOVE_STEP_BYTES
@@ -49,8 +49,9 @@ typedef struct groove_eval {
     float *mu, *sigma, *z, *logits, *probs;    /* [B, Z] x 3, [B, T, K] x 2 */
     int32_t *tokens;                           /* [T] */
     mv_rng *rngs;
-    double recon, kl, *kl_dim;
+    double recon;
     long windows;
+    eval_latent posterior; /* KL of the encoder's posterior */
     hit_count score[PREDICTORS][V];
     feel_moments data_feel, prior_feel;
     phrase_stats data_stats, prior_stats;
@@ -78,9 +79,9 @@ static int groove_eval_init(groove_eval *e, const mv_model *m)
     e->probs = malloc(sizeof(float) * cells);
     e->tokens = malloc(sizeof(int32_t) * (size_t)e->T);
     e->rngs = malloc(sizeof(mv_rng) * GROOVE_EVAL_BATCH);
-    e->kl_dim = calloc((size_t)e->Z, sizeof(double));
-    return ok && e->mu && e->sigma && e->z && e->logits && e->probs && e->tokens && e->rngs && e->kl_dim ? 0
-                                                                                             : -1;
+    ok = ok && !eval_latent_init(&e->posterior, e->Z);
+    return ok && e->mu && e->sigma && e->z && e->logits && e->probs && e->tokens && e->rngs ? 0
+                                                                                           : -1;
 }
 
 static void groove_eval_free(groove_eval *e)
@@ -90,7 +91,7 @@ static void groove_eval_free(groove_eval *e)
     free(e->prior);
     for (int p = 0; p < PREDICTORS; p++) free(e->pred[p]);
     free(e->mu), free(e->sigma), free(e->z), free(e->logits), free(e->probs), free(e->tokens), free(e->rngs);
-    free(e->kl_dim);
+    eval_latent_free(&e->posterior);
 }
 
 static void count_step(hit_count *c, const uint8_t *truth, const uint8_t *pred)
@@ -135,16 +136,6 @@ static void add_phrase(groove_eval *e, phrase_stats *s, feel_moments *f, const u
     phrase_stats_add(s, &e->drums, e->tokens);
 }
 
-static void add_kl(groove_eval *e, int B)
-{
-    for (int i = 0; i < B * e->Z; i++) {
-        const double mu = e->mu[i], s = e->sigma[i];
-        const double kl = 0.5 * (mu * mu + s * s - 1) - log(s);
-        e->kl += kl;
-        e->kl_dim[i % e->Z] += kl;
-    }
-}
-
 /* Teacher-forced steps: each decoded from its logits as greedy decoding does. */
 static void teacher_forced(groove_eval *e, int B)
 {
@@ -181,7 +172,7 @@ static void eval_batch(groove_eval *e, int B)
 {
     const size_t window = (size_t)e->T * K;
     decoder_encode(e->d, window_groove(e->truth), B, e->mu, e->sigma);
-    add_kl(e, B);
+    eval_latent_add(&e->posterior, e->mu, e->sigma, B);
     teacher_forced(e, B);
     recon_loss(e, B);
     decoder_decode(e->d, e->mu, B, 0, NULL, window_groove(e->pred[BY_GREEDY]));
@@ -255,13 +246,6 @@ static void feel_figures(const feel_moments *f, int i, double out[4])
     out[3] = sd_of(o, o2, n);
 }
 
-static int active_dimensions(const groove_eval *e)
-{
-    int active = 0;
-    for (int j = 0; j < e->Z; j++) active += e->kl_dim[j] / (double)e->windows > GROOVE_ACTIVE_KL;
-    return active;
-}
-
 static void print_text(const eval_groove_options *o, const groove_eval *e, uint64_t split_windows)
 {
     const double n = (double)e->windows;
@@ -270,9 +254,9 @@ static void print_text(const eval_groove_options *o, const groove_eval *e, uint6
     printf("recon   %.4f nats/sequence (hits' cross-entropy + squared errors of velocity and "
            "offset)\n",
            e->recon / n);
-    printf("KL      %.4f nats/sequence\n", e->kl / n);
+    printf("KL      %.4f nats/sequence\n", eval_latent_mean_kl(&e->posterior));
     printf("active latent dimensions %d of %d (mean KL over windows > %.1f nats)\n",
-           active_dimensions(e), e->Z, GROOVE_ACTIVE_KL);
+           eval_latent_active(&e->posterior), e->Z, EVAL_ACTIVE_KL);
     const hit_count tf = total(e->score[BY_TEACHER]), g = total(e->score[BY_GREEDY]);
     printf("hit F1 teacher-forced   %.4f (hits of every instrument on every step)\n", hit_f1(&tf));
     printf("hit F1 sampled          %.4f (greedy from z)\n", hit_f1(&g));
@@ -315,8 +299,8 @@ static void print_json(const eval_groove_options *o, const groove_eval *e, uint6
     json_eval_source(o->model_path, o->corpus_path, o->split_name, n, (double)split_windows,
                      &first);
     json_number("recon", e->recon / n, &first);
-    json_number("kl", e->kl / n, &first);
-    json_number("active_dims", active_dimensions(e), &first);
+    json_number("kl", eval_latent_mean_kl(&e->posterior), &first);
+    json_number("active_dims", eval_latent_active(&e->posterior), &first);
     json_number("z_size", e->Z, &first);
     for (int p = 0; p < PREDICTORS; p++) {
         const hit_count t = total(e->score[p]);

@@ -13,13 +13,13 @@
 
 #include "cli.h"
 #include "decoder.h"
+#include "eval_latent.h"
 #include "json_fields.h"
 #include "phrase_stats.h"
 #include "refine.h"
 #include "tokens.h"
 
 #define ROLL_EVAL_BATCH 64
-#define ROLL_EVAL_ACTIVE_KL 0.1 /* nats: a latent dimension carrying more is in use */
 #define ROLL_PRIOR_SEED 7
 
 enum roll_predictor { BY_TEACHER, BY_GREEDY, BY_REPEAT, PREDICTORS };
@@ -49,7 +49,8 @@ typedef struct roll_eval {
     mv_refine_options refine_options;
     cli_progress progress; /* windows done, updated window by window when refining */
     mv_rng *rngs;                              /* [B] */
-    double bce, kl, *kl_dim;                   /* sums over windows; kl_dim [Z] */
+    double bce;                                /* summed over windows */
+    eval_latent posterior; /* KL of the encoder's posterior */
     long done;                                 /* windows so far: prior sample seeds */
     roll_score score[PREDICTORS];
     phrase_stats data, recon, prior_stats[N_PRIOR_T];
@@ -74,12 +75,12 @@ static int roll_eval_init(roll_eval *e, const mv_model *m, long refine_steps)
     e->z = malloc(sizeof(float) * BZ);
     e->logits = malloc(sizeof(float) * cells);
     e->rngs = malloc(sizeof(mv_rng) * ROLL_EVAL_BATCH);
-    e->kl_dim = calloc((size_t)e->Z, sizeof(double));
+    ok = ok && !eval_latent_init(&e->posterior, e->Z);
     e->latent = malloc(sizeof(float) * BZ);
     e->refine_options = refine_defaults();
     e->refine_options.steps = (int)refine_steps;
     if (refine_steps) ok = ok && (e->refine = refine_create(e->d));
-    return ok && e->mu && e->sigma && e->z && e->logits && e->rngs && e->kl_dim && e->latent
+    return ok && e->mu && e->sigma && e->z && e->logits && e->rngs && e->latent
                ? 0
                : -1;
 }
@@ -96,7 +97,7 @@ static void roll_eval_free(roll_eval *e)
     free(e->z);
     free(e->logits);
     free(e->rngs);
-    free(e->kl_dim);
+    eval_latent_free(&e->posterior);
     free(e->latent);
 }
 
@@ -120,16 +121,6 @@ static void score_add(const roll_eval *e, roll_score *s, const uint8_t *pred, in
             }
         s->windows++;
         s->exact += memcmp(t, p, window) == 0;
-    }
-}
-
-static void add_kl(roll_eval *e, int B)
-{
-    for (int i = 0; i < B * e->Z; i++) {
-        const double mu = e->mu[i], s = e->sigma[i];
-        const double kl = 0.5 * (mu * mu + s * s - 1) - log(s);
-        e->kl += kl;
-        e->kl_dim[i % e->Z] += kl;
     }
 }
 
@@ -183,7 +174,7 @@ static void eval_batch(roll_eval *e, int B)
 {
     const size_t window = (size_t)e->T * e->K;
     decoder_encode(e->d, window_roll(e->truth), B, e->mu, e->sigma);
-    add_kl(e, B);
+    eval_latent_add(&e->posterior, e->mu, e->sigma, B);
     memcpy(e->latent, e->mu, sizeof(float) * (size_t)B * e->Z);
     for (int b = 0; e->refine && b < B; b++) {
         refine_latent(e->refine, window_roll(e->truth + b * window), e->mu + (size_t)b * e->Z,
@@ -225,14 +216,6 @@ static double f1(const cell_count *c)
     return onset_f1((double)c->hits, (double)c->misses, (double)c->false_alarms);
 }
 
-static int active_dimensions(const roll_eval *e)
-{
-    int active = 0;
-    for (int j = 0; j < e->Z; j++)
-        active += e->kl_dim[j] / (double)e->score[0].windows > ROLL_EVAL_ACTIVE_KL;
-    return active;
-}
-
 /* ---- text report ---- */
 
 static void print_value(double v)
@@ -264,7 +247,7 @@ static void print_stats_row(const char *label, const phrase_stats *s)
 static void print_text(const eval_roll_options *o, const roll_eval *e, uint64_t split_windows)
 {
     const roll_score *t = &e->score[BY_TEACHER], *g = &e->score[BY_GREEDY];
-    const double n = (double)t->windows, recon = e->bce / n, kl = e->kl / n;
+    const double n = (double)t->windows, recon = e->bce / n, kl = eval_latent_mean_kl(&e->posterior);
     char z_is[64] = "z = mu";
     if (o->refine_steps)
         snprintf(z_is, sizeof z_is, "z = mu refined (at most %ld steps)", o->refine_steps);
@@ -279,7 +262,7 @@ static void print_text(const eval_roll_options *o, const roll_eval *e, uint64_t 
     printf("KL      %.4f nats/sequence (%.2f bits)\n", kl, kl / log(2.0));
     printf("ELBO    %.4f nats/sequence\n", -(recon + kl));
     printf("active latent dimensions %d of %d (mean KL over windows > %.1f nats)\n",
-           active_dimensions(e), e->Z, ROLL_EVAL_ACTIVE_KL);
+           eval_latent_active(&e->posterior), e->Z, EVAL_ACTIVE_KL);
     printf("\n  %-30s  %9s  %9s  %9s\n", "(step, pitch) cells", "teacher-f", "greedy",
            "repeat");
     print_row(e, "onset precision", 1, precision);
@@ -322,7 +305,7 @@ static void json_stats(const char *name, const phrase_stats *s, int *first)
 
 static void print_json(const eval_roll_options *o, const roll_eval *e, uint64_t split_windows)
 {
-    const double n = (double)e->score[0].windows, recon = e->bce / n, kl = e->kl / n;
+    const double n = (double)e->score[0].windows, recon = e->bce / n, kl = eval_latent_mean_kl(&e->posterior);
     int first = 1;
     printf("{");
     json_eval_source(o->model_path, o->corpus_path, o->split_name, n, (double)split_windows,
@@ -330,7 +313,7 @@ static void print_json(const eval_roll_options *o, const roll_eval *e, uint64_t 
     json_number("recon", recon, &first);
     json_number("kl", kl, &first);
     json_number("elbo", -(recon + kl), &first);
-    json_number("active_dims", active_dimensions(e), &first);
+    json_number("active_dims", eval_latent_active(&e->posterior), &first);
     json_number("z_size", e->Z, &first);
     json_number("refine_steps", (double)o->refine_steps, &first);
     char key[64];
