@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 
 #include "decoder.h"
+#include "groove.h"
 #include "midi_write.h"
 #include "model.h"
+#include "repr.h"
 #include "tokens.h"
 
 #define SAMPLE_BPM 120.0
@@ -18,10 +20,31 @@ static int is_roll(const mv_hparams *hp)
     return hp->repr == MV_REPR_ROLL;
 }
 
-/* Bytes of one sequence: int32 tokens, or roll steps. */
+/* Sequences of byte steps (roll, groove) rather than int32 tokens. */
+static int byte_steps(const mv_hparams *hp)
+{
+    return hp->repr == MV_REPR_ROLL || hp->repr == MV_REPR_GROOVE;
+}
+
+/* Bytes of one sequence: int32 tokens, or roll or groove steps. */
 static size_t sequence_bytes(const mv_hparams *hp)
 {
-    return hparams_seq_len(hp) * (is_roll(hp) ? (size_t)hp->n_classes : sizeof(int32_t));
+    return hparams_seq_len(hp) * repr_io_of(hp->repr)->step_bytes((int)hp->n_classes);
+}
+
+/* A groove sequence's hits as drum notes at each hit's velocity, on the grid
+ * (the samples show what is hit and how hard; the timing is eval's). */
+static int groove_to_notes(const uint8_t *steps, int n_steps, mv_note *out, int max)
+{
+    int n = 0;
+    for (int t = 0; t < n_steps; t++)
+        for (int i = 0; i < MV_GROOVE_VOICES && n < max; i++) {
+            const uint8_t *step = steps + (size_t)t * MV_GROOVE_STEP_BYTES;
+            if (!step[MV_GROOVE_HIT + i]) continue;
+            out[n++] = (mv_note){t, 1, (uint8_t)drum_pitch_of_class(i),
+                                 step[MV_GROOVE_VELOCITY + i]};
+        }
+    return n;
 }
 
 static int max_notes_of(const mv_hparams *hp)
@@ -32,6 +55,7 @@ static int max_notes_of(const mv_hparams *hp)
 static int sequence_to_notes(const mv_hparams *hp, const void *seq, mv_note *notes, int max)
 {
     const int T = (int)hparams_seq_len(hp);
+    if (hp->repr == MV_REPR_GROOVE) return groove_to_notes(seq, T, notes, max);
     if (is_roll(hp))
         return roll_to_notes(seq, T, (int)hp->min_pitch, (int)hp->n_classes / 2, SAMPLE_VELOCITY,
                              notes, max);
@@ -51,7 +75,7 @@ static void write_parts(const mv_hparams *hp, const char *path, const void *cons
         free(notes);
         return;
     }
-    int drums = hp->repr == MV_REPR_DRUMS;
+    int drums = hp->repr == MV_REPR_DRUMS || hp->repr == MV_REPR_GROOVE;
     for (int i = 0; i < n_seqs; i++) {
         mv_note *mine = notes + (size_t)i * max_notes;
         parts[i] = (mv_midi_part){mine, sequence_to_notes(hp, seqs[i], mine, max_notes), i * T,
@@ -102,7 +126,7 @@ void train_write_samples(const float *params, const mv_hparams *hp, const mv_cor
     for (int i = 0; i < N; i++) {
         uint64_t w = (uint64_t)i * count / N;
         memcpy(in + (size_t)i * wb,
-               is_roll(hp) ? (const void *)corpus_roll_window(c, split, w)
+               byte_steps(hp) ? (const void *)corpus_roll_window(c, split, w)
                            : (const void *)corpus_window(c, split, w),
                wb);
     }
