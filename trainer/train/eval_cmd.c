@@ -93,6 +93,11 @@ static int usage(FILE *f, int status)
             "  repeat-the-previous-step baseline) and phrase statistics (notes per bar,\n"
             "  pitches sounding at once, range) of the data, the greedy reconstructions\n"
             "  and prior samples at temperatures 0, 0.5 and 1.\n"
+            "Groove models print hit F1 teacher-forced and sampled, per instrument recall\n"
+            "  and precision, the mean absolute error of velocity (MIDI units) and offset\n"
+            "  (steps) on the hits both the truth and the prediction have, and the feel of\n"
+            "  prior samples (T 0.7) beside the data's: velocity mean and sd, |offset| mean\n"
+            "  and offset sd per instrument, kick on beat 1, hits per bar (not --refine).\n"
             "  --max N   N evenly spaced windows of the split (those that `train\n"
             "            --eval-windows N` validates on)\n"
             "  --json    one JSON object instead (keys like onset_greedy, acc_tf,\n"
@@ -535,14 +540,11 @@ int cmd_eval(int argc, char **argv)
                     "--repr and --bars (morphvae info %s shows them)\n",
                     err, o.model_path, o.model_path);
         else fprintf(stderr, "morphvae eval: %s\n", err);
-    } else if (model.hp.repr == MV_REPR_GROOVE) {
-        eval_groove_options go = {o.model_path, o.corpus_path, o.split_name, o.split,
-                                  (uint64_t)o.max_windows, o.json};
-        status = eval_groove(&go, &model, c);
-    } else if (model.hp.repr == MV_REPR_ROLL) {
-        eval_roll_options ro = {o.model_path, o.corpus_path, o.split_name, o.split,
-                                (uint64_t)o.max_windows, o.json, o.refine_steps};
-        status = eval_roll(&ro, &model, c);
+    } else if (model.hp.repr == MV_REPR_ROLL || model.hp.repr == MV_REPR_GROOVE) {
+        eval_split_options so = {o.model_path, o.corpus_path, o.split_name, o.split,
+                                 (uint64_t)o.max_windows, o.json, o.refine_steps};
+        status = model.hp.repr == MV_REPR_ROLL ? eval_roll(&so, &model, c)
+                                               : eval_groove(&so, &model, c);
     } else {
         status = run_eval(&o, &model, c);
     }

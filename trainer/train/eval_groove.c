@@ -246,7 +246,7 @@ static void feel_figures(const feel_moments *f, int i, double out[4])
     out[3] = sd_of(o, o2, n);
 }
 
-static void print_text(const eval_groove_options *o, const groove_eval *e, uint64_t split_windows)
+static void print_text(const eval_split_options *o, const groove_eval *e, uint64_t split_windows)
 {
     const double n = (double)e->windows;
     printf("model %s on %s, %s split, %.0f of %llu windows of %d steps, z = mu\n", o->model_path,
@@ -290,7 +290,7 @@ static void print_text(const eval_groove_options *o, const groove_eval *e, uint6
            fp.hits_per_bar, fp.kick_one, fp.snare_two_four);
 }
 
-static void print_json(const eval_groove_options *o, const groove_eval *e, uint64_t split_windows)
+static void print_json(const eval_split_options *o, const groove_eval *e, uint64_t split_windows)
 {
     const double n = (double)e->windows;
     int first = 1;
@@ -339,15 +339,10 @@ static void print_json(const eval_groove_options *o, const groove_eval *e, uint6
     printf("}\n");
 }
 
-int eval_groove(const eval_groove_options *o, const mv_model *m, const mv_corpus *c)
+int eval_groove(const eval_split_options *o, const mv_model *m, const mv_corpus *c)
 {
-    const uint64_t n = corpus_count(c, o->split);
-    const uint64_t want = o->windows && o->windows < n ? o->windows : n;
-    if (n == 0) {
-        fprintf(stderr, "morphvae eval: %s: the %s split is empty\n", o->corpus_path,
-                o->split_name);
-        return 1;
-    }
+    uint64_t n, want;
+    if (eval_split_windows(o, c, &n, &want)) return 1;
     groove_eval e;
     if (groove_eval_init(&e, m)) {
         fprintf(stderr, "morphvae eval: out of memory\n");

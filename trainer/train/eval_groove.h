@@ -10,16 +10,11 @@
 #include <stdint.h>
 
 #include "corpus.h"
+#include "eval_split.h"
 #include "model.h"
 
-typedef struct eval_groove_options {
-    const char *model_path, *corpus_path, *split_name;
-    int split;
-    uint64_t windows; /* evenly spaced windows of the split (all when >= its size) */
-    int json;
-} eval_groove_options;
-
-/* Prints the report (text, or one JSON object). Returns the exit status. */
-int eval_groove(const eval_groove_options *o, const mv_model *m, const mv_corpus *c);
+/* Prints the report (text, or one JSON object), z = mu (o->refine_steps is
+ * not taken). Returns the exit status. */
+int eval_groove(const eval_split_options *o, const mv_model *m, const mv_corpus *c);
 
 #endif

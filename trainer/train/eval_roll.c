@@ -244,7 +244,7 @@ static void print_stats_row(const char *label, const phrase_stats *s)
     printf("\n");
 }
 
-static void print_text(const eval_roll_options *o, const roll_eval *e, uint64_t split_windows)
+static void print_text(const eval_split_options *o, const roll_eval *e, uint64_t split_windows)
 {
     const roll_score *t = &e->score[BY_TEACHER], *g = &e->score[BY_GREEDY];
     const double n = (double)t->windows, recon = e->bce / n, kl = eval_latent_mean_kl(&e->posterior);
@@ -303,7 +303,7 @@ static void json_stats(const char *name, const phrase_stats *s, int *first)
     json_number(key, f.empty, first);
 }
 
-static void print_json(const eval_roll_options *o, const roll_eval *e, uint64_t split_windows)
+static void print_json(const eval_split_options *o, const roll_eval *e, uint64_t split_windows)
 {
     const double n = (double)e->score[0].windows, recon = e->bce / n, kl = eval_latent_mean_kl(&e->posterior);
     int first = 1;
@@ -340,15 +340,10 @@ static void print_json(const eval_roll_options *o, const roll_eval *e, uint64_t 
     printf("}\n");
 }
 
-int eval_roll(const eval_roll_options *o, const mv_model *m, const mv_corpus *c)
+int eval_roll(const eval_split_options *o, const mv_model *m, const mv_corpus *c)
 {
-    const uint64_t n = corpus_count(c, o->split);
-    const uint64_t want = o->windows && o->windows < n ? o->windows : n;
-    if (n == 0) {
-        fprintf(stderr, "morphvae eval: %s: the %s split is empty\n", o->corpus_path,
-                o->split_name);
-        return 1;
-    }
+    uint64_t n, want;
+    if (eval_split_windows(o, c, &n, &want)) return 1;
     roll_eval e;
     if (roll_eval_init(&e, m, o->refine_steps)) {
         fprintf(stderr, "morphvae eval: out of memory\n");

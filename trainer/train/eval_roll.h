@@ -8,17 +8,11 @@
 #include <stdint.h>
 
 #include "corpus.h"
+#include "eval_split.h"
 #include "model.h"
 
-typedef struct eval_roll_options {
-    const char *model_path, *corpus_path, *split_name;
-    int split;
-    uint64_t windows; /* evenly spaced windows of the split (all when >= its size) */
-    int json;
-    long refine_steps; /* 0: decode from mu */
-} eval_roll_options;
-
-/* Prints the report (text, or one JSON object). Returns the exit status. */
-int eval_roll(const eval_roll_options *o, const mv_model *m, const mv_corpus *c);
+/* Prints the report (text, or one JSON object); with o->refine_steps, z is
+ * refined from mu. Returns the exit status. */
+int eval_roll(const eval_split_options *o, const mv_model *m, const mv_corpus *c);
 
 #endif
