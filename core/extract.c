@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "chord.h"
+#include "groove.h"
 #include "hparams.h"
 #include "tokens.h"
 
@@ -15,11 +16,15 @@ typedef struct segment {
     int measure;        /* measure length in steps, 0 if not on the grid */
 } segment;
 
-/* A note on the step grid, with the index of the voice it belongs to. */
+/* A note on the step grid, with the index of the voice it belongs to. Groove
+ * keeps how the note was played: its velocity and its distance from the step
+ * (the only representation that does; the others read step, end and pitch). */
 typedef struct grid_note {
     int64_t key; /* voice: melody track * 16 + channel; one voice otherwise */
     int64_t step, end;
     int pitch;
+    uint8_t velocity;
+    int8_t offset; /* groove_offset_byte of (onset tick - step's tick), in steps */
 } grid_note;
 
 int meter_steps(int numerator, int denominator)
@@ -32,11 +37,11 @@ int meter_steps(int numerator, int denominator)
 int extract_config_check(const mv_extract_config *cfg, char *err, size_t errlen)
 {
     const char *why = NULL;
-    if (cfg->repr > MV_REPR_ROLL) why = "unknown representation";
+    if (cfg->repr > MV_REPR_GROOVE) why = "unknown representation";
     else if (cfg->n_bars < 1 || cfg->n_bars > 64) why = "bars must be 1..64";
     else if (cfg->steps_per_bar < 1 || cfg->steps_per_bar * cfg->n_bars > MV_MAX_STEPS)
         why = "steps per bar must be at least 1 and bars x steps at most 4096";
-    else if (cfg->repr != MV_REPR_DRUMS &&
+    else if (!extract_is_drums(cfg->repr) &&
              (cfg->min_pitch < 0 || cfg->n_pitches < 1 || cfg->min_pitch + cfg->n_pitches > 128))
         why = "the pitch range must lie within 0..127";
     else if (cfg->max_transpose < 0 || cfg->max_transpose > 24) why = "transposition must be 0..24";
@@ -49,6 +54,22 @@ int64_t extract_tick_to_step(int64_t tick, uint32_t ticks_per_quarter)
 {
     if (tick < 0) tick = 0;
     return (tick * MV_STEPS_PER_QUARTER + ticks_per_quarter / 2) / ticks_per_quarter;
+}
+
+int extract_is_drums(uint32_t repr)
+{
+    return repr == MV_REPR_DRUMS || repr == MV_REPR_GROOVE;
+}
+
+/* How far a tick lies from its step (extract_tick_to_step), as a groove
+ * offset byte: ticks x 4 / ticks_per_quarter are steps, so the difference of
+ * tick x 4 and step x ticks_per_quarter is exact in 1/ticks_per_quarter steps
+ * (|.| <= ticks_per_quarter / 2) before the one rounding to 1/128 step. */
+static int8_t tick_offset(int64_t tick, int64_t step, uint32_t ticks_per_quarter)
+{
+    if (tick < 0) tick = 0;
+    int64_t frac = tick * MV_STEPS_PER_QUARTER - step * (int64_t)ticks_per_quarter;
+    return groove_offset_byte((double)frac / ticks_per_quarter);
 }
 
 /* Stretches of one measure length: the file's meters (4/4 until the first), or
@@ -99,7 +120,7 @@ static int64_t voice_key(const mv_midi_file *f, const mv_extract_config *cfg,
                          const mv_midi_note *n)
 {
     int drum = n->channel == MV_MIDI_DRUM_CHANNEL;
-    if (cfg->repr == MV_REPR_DRUMS) return drum ? 0 : -1;
+    if (extract_is_drums(cfg->repr)) return drum ? 0 : -1;
     if (drum || !track_matches(f, cfg, n->track)) return -1;
     return cfg->repr == MV_REPR_MELODY ? (int64_t)n->track * 16 + n->channel : 0;
 }
@@ -114,12 +135,13 @@ static int cmp_grid_note(const void *pa, const void *pb)
     return (a->end < b->end) - (a->end > b->end);
 }
 
-/* Per segment: tokens (or roll bytes), and per step whether anything sounds and
- * whether a note starts. */
+/* Per segment: tokens (or roll or groove bytes), and per step whether anything
+ * sounds and whether a note starts. */
 typedef struct seg_buffers {
     int64_t len;
     int32_t *tokens;
     uint8_t *roll;
+    uint8_t *groove; /* len x MV_GROOVE_STEP_BYTES */
     uint8_t *silent, *onset;
     void *window; /* one transposed window */
 } seg_buffers;
@@ -171,6 +193,32 @@ static void fill_drums(const grid_note *g, int n, seg_buffers *b, mv_extract_sta
         b->onset[g[i].step] = 1;
     }
     for (int64_t s = 0; s < b->len; s++) b->silent[s] = b->tokens[s] == 0;
+}
+
+/* The drums' hits (fill_drums) with how each was played: an instrument hit
+ * twice on one step keeps the louder hit (its velocity and offset), the
+ * softer one counted as dropped. */
+static void fill_groove(const grid_note *g, int n, seg_buffers *b, mv_extract_stats *st)
+{
+    for (int i = 0; i < n; i++) {
+        int c = drum_class_of_pitch(g[i].pitch);
+        if (c < 0) {
+            st->notes_out_of_range++;
+            continue;
+        }
+        uint8_t *step = b->groove + g[i].step * MV_GROOVE_STEP_BYTES;
+        uint8_t velocity = g[i].velocity ? g[i].velocity : 1; /* a hit is 1..127 */
+        if (velocity > 127) velocity = 127;
+        if (step[MV_GROOVE_HIT + c]) {
+            st->notes_doubled++;
+            if (velocity <= step[MV_GROOVE_VELOCITY + c]) continue;
+        }
+        step[MV_GROOVE_HIT + c] = 1;
+        step[MV_GROOVE_VELOCITY + c] = velocity;
+        step[MV_GROOVE_OFFSET + c] = (uint8_t)g[i].offset;
+        b->onset[g[i].step] = 1;
+        b->silent[g[i].step] = 0;
+    }
 }
 
 static void fill_roll(const grid_note *g, int n, const mv_extract_config *cfg, seg_buffers *b,
@@ -285,13 +333,15 @@ static int emit_windows(const mv_extract_config *cfg, const segment *seg, const 
         uint32_t bar = (uint32_t)((seg->start + start) / cfg->steps_per_bar);
         const void *w = cfg->repr == MV_REPR_ROLL
                             ? (const void *)(b->roll + start * roll_width(cfg))
+                        : cfg->repr == MV_REPR_GROOVE
+                            ? (const void *)(b->groove + start * MV_GROOVE_STEP_BYTES)
                             : (const void *)(b->tokens + start);
         window_chords(cfg, seg->start + start, len, 0);
         int rc = emit(ctx, w, bar, 0);
         if (rc) return rc;
         st->windows++;
         int lo, hi;
-        if (cfg->repr == MV_REPR_DRUMS || !cfg->max_transpose ||
+        if (extract_is_drums(cfg->repr) || !cfg->max_transpose ||
             !window_pitch_span(cfg, b, start, len, &lo, &hi))
             continue;
         for (int t = -cfg->max_transpose; t <= cfg->max_transpose; t++) {
@@ -321,6 +371,7 @@ static void clear_buffers(const mv_extract_config *cfg, seg_buffers *b, int64_t 
 {
     b->len = len;
     if (cfg->repr == MV_REPR_ROLL) memset(b->roll, 0, (size_t)len * roll_width(cfg));
+    else if (cfg->repr == MV_REPR_GROOVE) memset(b->groove, 0, (size_t)len * MV_GROOVE_STEP_BYTES);
     else memset(b->tokens, 0, (size_t)len * sizeof *b->tokens);
     memset(b->silent, 1, (size_t)len);
     memset(b->onset, 0, (size_t)len);
@@ -376,6 +427,7 @@ static int extract_voice(const mv_extract_config *cfg, const segment *segs, int 
         }
         if (cfg->repr == MV_REPR_MELODY) fill_melody(g + first, last - first, cfg, b, st);
         else if (cfg->repr == MV_REPR_DRUMS) fill_drums(g + first, last - first, b, st);
+        else if (cfg->repr == MV_REPR_GROOVE) fill_groove(g + first, last - first, b, st);
         else fill_roll(g + first, last - first, cfg, b, st);
         for (int i = first; i < last; i++) g[i].step += seg->start; /* keep the scan sorted */
         st->segments++;
@@ -390,6 +442,7 @@ static void free_buffers(seg_buffers *b)
 {
     free(b->tokens);
     free(b->roll);
+    free(b->groove);
     free(b->silent);
     free(b->onset);
     free(b->window);
@@ -402,13 +455,16 @@ static int alloc_buffers(const mv_extract_config *cfg, int64_t max_len, seg_buff
     if (cfg->repr == MV_REPR_ROLL) {
         b->roll = malloc(n * roll_width(cfg));
         b->window = malloc(wlen * roll_width(cfg));
+    } else if (cfg->repr == MV_REPR_GROOVE) { /* emitted in place: never transposed */
+        b->groove = malloc(n * MV_GROOVE_STEP_BYTES);
+        b->window = malloc(1);
     } else {
         b->tokens = malloc(n * sizeof *b->tokens);
         b->window = malloc(wlen * sizeof(int32_t));
     }
     b->silent = malloc(n);
     b->onset = malloc(n);
-    return (b->roll || b->tokens) && b->window && b->silent && b->onset ? 0 : -1;
+    return (b->roll || b->tokens || b->groove) && b->window && b->silent && b->onset ? 0 : -1;
 }
 
 int extract_windows(const mv_midi_file *f, const mv_extract_config *cfg, mv_window_fn emit,
@@ -433,7 +489,9 @@ int extract_windows(const mv_midi_file *f, const mv_extract_config *cfg, mv_wind
         if (key < 0) continue;
         int64_t s = extract_tick_to_step(f->notes[i].start, f->ticks_per_quarter);
         int64_t e = extract_tick_to_step(f->notes[i].end, f->ticks_per_quarter);
-        g[n++] = (grid_note){key, s, e > s ? e : s + 1, f->notes[i].pitch}; /* >= 1 step */
+        g[n++] = (grid_note){key, s, e > s ? e : s + 1, f->notes[i].pitch, /* >= 1 step */
+                             f->notes[i].velocity,
+                             tick_offset(f->notes[i].start, s, f->ticks_per_quarter)};
         if (g[n - 1].end > song_end) song_end = g[n - 1].end;
     }
     st->notes += (uint64_t)n;

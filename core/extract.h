@@ -42,6 +42,8 @@ typedef struct mv_extract_stats {
     uint64_t notes;              /* notes considered (after the track / channel choice) */
     uint64_t notes_out_of_range; /* pitch outside the representation: dropped */
     uint64_t notes_polyphonic;   /* melody: lost to a higher note starting on the same step */
+    uint64_t notes_doubled;      /* groove: a second hit of an instrument on its step (the
+                                    louder one is kept) */
     uint64_t voices;             /* melodies (track x channel), or drum / roll parts */
     uint64_t segments;           /* stretches of one meter */
     uint64_t segments_bad_meter; /* meters whose measure does not fill a bar */
@@ -52,9 +54,10 @@ typedef struct mv_extract_stats {
     uint64_t windows;            /* windows emitted (all transpositions) */
 } mv_extract_stats;
 
-/* Receives each window: seq_len int32 tokens (melody, drums) or seq_len x
- * (2 * n_pitches) bytes (roll); bar is the window's first step / steps_per_bar.
- * Returns 0 to go on, non-zero to stop (the value is returned by extract). */
+/* Receives each window: seq_len int32 tokens (melody, drums), seq_len x
+ * (2 * n_pitches) bytes (roll) or seq_len x MV_GROOVE_STEP_BYTES bytes (groove:
+ * the drums' hits with their velocity and offset, core/groove.h); bar is the
+ * window's first step / steps_per_bar. Returns 0 to go on, non-zero to stop (the value is returned by extract). */
 typedef int (*mv_window_fn)(void *ctx, const void *tokens, uint32_t bar, int32_t transpose);
 
 /* Whether a track name is one of the comma-separated names of a --track list
@@ -64,6 +67,10 @@ int extract_track_named(const char *name, const char *list);
 /* The 16th-grid step nearest to a tick (ticks before 0 are step 0): the grid
  * every window, and every chord track (trainer/chord_track.c), is cut on. */
 int64_t extract_tick_to_step(int64_t tick, uint32_t ticks_per_quarter);
+
+/* Whether a representation reads drums (channel 10 through the 9 classes of
+ * core/tokens.h): drums and groove, whose windows hold the same hits. */
+int extract_is_drums(uint32_t repr);
 
 /* Checks a configuration; 0, or -1 with the reason in err. */
 int extract_config_check(const mv_extract_config *cfg, char *err, size_t errlen);

@@ -3,7 +3,29 @@
 
 #include <string.h>
 
+#include "groove.h"
 #include "phrase_stats.h"
+
+/* A groove window judged by its hits alone, as the drum window it holds (bit
+ * i of a step's token: instrument i hit), so that a groove file and a drum
+ * file give the same anchor. */
+typedef struct groove_as_drums {
+    mv_hparams hp;
+    int32_t tokens[MV_MAX_STEPS];
+} groove_as_drums;
+
+static void groove_hits(const mv_hparams *hp, const uint8_t *steps, groove_as_drums *out)
+{
+    out->hp = *hp;
+    out->hp.repr = MV_REPR_DRUMS;
+    const int T = (int)hparams_seq_len(hp);
+    for (int t = 0; t < T && t < MV_MAX_STEPS; t++) {
+        const uint8_t *step = steps + (size_t)t * MV_GROOVE_STEP_BYTES;
+        out->tokens[t] = 0;
+        for (int i = 0; i < MV_GROOVE_VOICES; i++)
+            out->tokens[t] |= (int32_t)(step[MV_GROOVE_HIT + i] != 0) << i;
+    }
+}
 
 /* The longest run of successive note-ons on one pitch (melody tokens). */
 static int longest_onset_run(const int32_t *tokens, int n)
@@ -59,6 +81,11 @@ static roll_harmony harmony_of(const mv_hparams *hp, const uint8_t *roll)
 
 int phrase_is_varied(const mv_hparams *hp, const void *window)
 {
+    if (hp->repr == MV_REPR_GROOVE) {
+        groove_as_drums d;
+        groove_hits(hp, window, &d);
+        return phrase_is_varied(&d.hp, d.tokens);
+    }
     if (hp->repr == MV_REPR_ROLL) {
         roll_harmony h = harmony_of(hp, window);
         return h.chord_steps >= VARIED_ROLL_CHORD_SHARE * hparams_seq_len(hp) &&
@@ -77,6 +104,11 @@ int phrase_is_varied(const mv_hparams *hp, const void *window)
 
 long phrase_variety(const mv_hparams *hp, const void *window)
 {
+    if (hp->repr == MV_REPR_GROOVE) {
+        groove_as_drums d;
+        groove_hits(hp, window, &d);
+        return phrase_variety(&d.hp, d.tokens);
+    }
     if (hp->repr == MV_REPR_ROLL) {
         roll_harmony h = harmony_of(hp, window);
         return h.chords * 1000L + h.notes;

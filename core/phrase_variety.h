@@ -26,7 +26,8 @@
 #define VARIED_ROLL_MIN_CHORDS 3     /* different sets of pitches struck as chords */
 #define VARIED_ROLL_MIN_NOTES_PER_BAR 8
 
-/* 1 if a hp-shaped window (melody or drum tokens, or a roll's bytes) is varied. */
+/* 1 if a hp-shaped window (melody or drum tokens, or a roll's or groove's
+ * bytes) is varied; a groove window by its hits, as drums. */
 int phrase_is_varied(const mv_hparams *hp, const void *window);
 
 /* The window a MIDI file gives as an anchor, offered its windows in the order

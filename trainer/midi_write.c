@@ -56,9 +56,26 @@ static smf_track_t *conductor_track(smf_t *smf, double bpm, int end_tick)
     return track;
 }
 
+/* Note i's on and off ticks: its step on the grid, moved by its tick shift
+ * (within the file), lasting its steps or its tick length (clipped to the
+ * file's end, and at least a tick). */
+static void note_ticks(const mv_midi_part *p, const mv_midi_timing *tm, int i, int start,
+                       int ticks_per_step, int n_steps, int *on, int *off)
+{
+    const mv_note *note = &p->notes[i];
+    const int file_end = n_steps * ticks_per_step;
+    *on = start * ticks_per_step + (tm && tm->tick_shift ? tm->tick_shift[i] : 0);
+    if (*on < 0) *on = 0;
+    if (*on > file_end - 1) *on = file_end - 1;
+    *off = tm && tm->tick_length ? *on + tm->tick_length[i]
+                             : (start + (note->duration > 0 ? note->duration : 1)) * ticks_per_step;
+    if (*off > file_end) *off = file_end;
+    if (*off <= *on) *off = *on + 1;
+}
+
 /* Fills msgs with the part's program change and note on/off pairs; returns the count. */
-static int part_messages(const mv_midi_part *p, int ticks_per_step, int n_steps,
-                         timed_message *msgs)
+static int part_messages(const mv_midi_part *p, const mv_midi_timing *tm, int ticks_per_step,
+                         int n_steps, timed_message *msgs)
 {
     int n = 0, ch = p->channel & 15;
     if (p->program >= 0)
@@ -66,14 +83,12 @@ static int part_messages(const mv_midi_part *p, int ticks_per_step, int n_steps,
     for (int i = 0; i < p->n_notes; i++) {
         const mv_note *note = &p->notes[i];
         int start = p->step_offset + note->step;
-        int end = start + (note->duration > 0 ? note->duration : 1);
         if (start < 0 || start >= n_steps || note->pitch > 127) continue;
-        if (end > n_steps) end = n_steps;
+        int on, off;
+        note_ticks(p, tm, i, start, ticks_per_step, n_steps, &on, &off);
         uint8_t vel = note->velocity ? (note->velocity > 127 ? 127 : note->velocity) : 1;
-        msgs[n++] = (timed_message){start * ticks_per_step, 1,
-                                    {(uint8_t)(0x90 | ch), note->pitch, vel}, 3};
-        msgs[n++] = (timed_message){end * ticks_per_step, 0,
-                                    {(uint8_t)(0x80 | ch), note->pitch, 0}, 3};
+        msgs[n++] = (timed_message){on, 1, {(uint8_t)(0x90 | ch), note->pitch, vel}, 3};
+        msgs[n++] = (timed_message){off, 0, {(uint8_t)(0x80 | ch), note->pitch, 0}, 3};
     }
     return n;
 }
@@ -90,7 +105,8 @@ static int add_mark(smf_track_t *track, const mv_midi_part *p, const mv_midi_mar
     return 0;
 }
 
-static int part_track(smf_t *smf, const mv_midi_part *p, int ticks_per_step, int n_steps)
+static int part_track(smf_t *smf, const mv_midi_part *p, const mv_midi_timing *tm,
+                      int ticks_per_step, int n_steps)
 {
     smf_track_t *track = smf_track_new();
     if (!track) return -1;
@@ -102,7 +118,7 @@ static int part_track(smf_t *smf, const mv_midi_part *p, int ticks_per_step, int
     }
     timed_message *msgs = malloc(sizeof *msgs * (2 * (size_t)p->n_notes + 1));
     if (!msgs) return -1;
-    int n = part_messages(p, ticks_per_step, n_steps, msgs);
+    int n = part_messages(p, tm, ticks_per_step, n_steps, msgs);
     qsort(msgs, n, sizeof *msgs, compare_messages);
     int rc = 0, m = 0;
     for (int i = 0; i <= n && !rc; i++) {
@@ -117,8 +133,8 @@ static int part_track(smf_t *smf, const mv_midi_part *p, int ticks_per_step, int
     return rc ? -1 : 0;
 }
 
-static smf_t *build_smf(const mv_midi_part *parts, int n_parts, int ticks_per_step, int n_steps,
-                        double bpm)
+static smf_t *build_smf(const mv_midi_part *parts, const mv_midi_timing *timing, int n_parts,
+                        int ticks_per_step, int n_steps, double bpm)
 {
     smf_t *smf = smf_new();
     if (!smf) return NULL;
@@ -128,7 +144,7 @@ static smf_t *build_smf(const mv_midi_part *parts, int n_parts, int ticks_per_st
         return NULL;
     }
     for (int i = 0; i < n_parts; i++)
-        if (part_track(smf, &parts[i], ticks_per_step, n_steps)) {
+        if (part_track(smf, &parts[i], timing ? &timing[i] : NULL, ticks_per_step, n_steps)) {
             smf_delete(smf);
             return NULL;
         }
@@ -165,8 +181,17 @@ static int check_args(const char *path, const mv_midi_part *parts, int n_parts, 
 int midi_write_parts(const char *path, const mv_midi_part *parts, int n_parts,
                      int steps_per_bar, int n_steps, double bpm, char *err, size_t errlen)
 {
+    return midi_write_parts_timed(path, parts, NULL, n_parts, steps_per_bar, n_steps, bpm, err,
+                                  errlen);
+}
+
+int midi_write_parts_timed(const char *path, const mv_midi_part *parts,
+                           const mv_midi_timing *timing, int n_parts, int steps_per_bar,
+                           int n_steps, double bpm, char *err, size_t errlen)
+{
     if (check_args(path, parts, n_parts, steps_per_bar, n_steps, bpm, err, errlen)) return -1;
-    smf_t *smf = build_smf(parts, n_parts, midi_ticks_per_step(steps_per_bar), n_steps, bpm);
+    smf_t *smf = build_smf(parts, timing, n_parts, midi_ticks_per_step(steps_per_bar), n_steps,
+                           bpm);
     if (!smf) {
         snprintf(err, errlen, "%s: out of memory building the MIDI data", path);
         return -1;

@@ -31,17 +31,30 @@ typedef struct mv_midi_part {
     int n_marks;
 } mv_midi_part;
 
+/* How a part's notes are played off the grid (groove, core/groove.h), beside
+ * the part (whose callers fill it field by field): per note, the ticks its
+ * onset lies after its step (negative: before), and its length in ticks;
+ * either NULL: on the step, lasting its duration in steps. */
+typedef struct mv_midi_timing {
+    const int *tick_shift;
+    const int *tick_length;
+} mv_midi_timing;
+
 /* Ticks per step for a grid, or 0 if steps_per_bar does not divide a 4/4 bar of
  * MIDI_WRITE_PPQN ticks per quarter. */
 int midi_ticks_per_step(int steps_per_bar);
 
 /* Writes a format-1 file: a conductor track (tempo, 4/4, end of track at
  * n_steps) and one track per part. Notes are clipped to n_steps, marks past it
- * left out; a velocity of 0
- * is written as 1 (0 would mean note-off). Returns 0, or -1 with a message naming
- * the file and the problem in err. */
+ * left out; a note shifted before the file's start begins at tick 0; a
+ * velocity of 0 is written as 1 (0 would mean note-off). Returns 0, or -1 with
+ * a message naming the file and the problem in err. */
 int midi_write_parts(const char *path, const mv_midi_part *parts, int n_parts,
                      int steps_per_bar, int n_steps, double bpm, char *err, size_t errlen);
+/* The same with timing[i] for part i (timing NULL: every part on the grid). */
+int midi_write_parts_timed(const char *path, const mv_midi_part *parts,
+                           const mv_midi_timing *timing, int n_parts, int steps_per_bar,
+                           int n_steps, double bpm, char *err, size_t errlen);
 
 /* One part on one channel from step 0. */
 int midi_write_notes(const char *path, const mv_note *notes, int n_notes, int steps_per_bar,

@@ -7,6 +7,8 @@
 
 #include "chord.h"
 #include "chord_name.h"
+#include "groove.h"
+#include "groove_notes.h"
 #include "phrase_variety.h"
 #include "midi_read.h"
 #include "midi_write.h"
@@ -14,15 +16,26 @@
 size_t sequence_window_bytes(const mv_hparams *hp)
 {
     size_t steps = hparams_seq_len(hp);
-    return hp->repr == MV_REPR_ROLL ? steps * hp->n_classes : steps * sizeof(int32_t);
+    return hp->repr == MV_REPR_ROLL || hp->repr == MV_REPR_GROOVE ? steps * hp->n_classes
+                                                                  : steps * sizeof(int32_t);
 }
 
 int sequence_max_notes(const mv_hparams *hp)
 {
     int steps = (int)hparams_seq_len(hp);
     return hp->repr == MV_REPR_ROLL    ? steps * (int)hp->n_classes / 2
-           : hp->repr == MV_REPR_DRUMS ? steps * MV_DRUM_CLASSES
+           : extract_is_drums(hp->repr) ? steps * MV_DRUM_CLASSES
                                        : steps;
+}
+
+/* A groove window's hits with their velocities, on the grid. */
+static int groove_notes_on_grid(const uint8_t *window, int n_steps, mv_note *out, int max)
+{
+    int *ticks = malloc(sizeof *ticks * 2 * (size_t)(max > 0 ? max : 1));
+    if (!ticks) return 0;
+    int n = groove_to_notes(window, n_steps, 1, out, ticks, ticks + max, max);
+    free(ticks);
+    return n;
 }
 
 int sequence_notes(const mv_hparams *hp, const void *window, mv_note *out, int max)
@@ -32,6 +45,7 @@ int sequence_notes(const mv_hparams *hp, const void *window, mv_note *out, int m
         return roll_to_notes(window, n, (int)hp->min_pitch, (int)hp->n_classes / 2,
                              SEQUENCE_VELOCITY, out, max);
     if (hp->repr == MV_REPR_DRUMS) return drums_to_notes(window, n, SEQUENCE_VELOCITY, out, max);
+    if (hp->repr == MV_REPR_GROOVE) return groove_notes_on_grid(window, n, out, max);
     return melody_to_notes(window, n, (int)hp->min_pitch, (int)hp->n_classes, SEQUENCE_VELOCITY,
                            out, max);
 }
@@ -94,22 +108,37 @@ int sequence_write_midi_chords(const char *path, const mv_hparams *hp, const voi
     mv_note *notes = malloc(sizeof *notes * (size_t)max * n_seqs);
     chord_part chord = {0};
     mv_midi_part *parts = malloc(sizeof *parts * (n_seqs + 1));
+    const int groove = hp->repr == MV_REPR_GROOVE;
+    int *ticks = groove ? malloc(sizeof *ticks * 2 * (size_t)max * n_seqs) : NULL;
+    mv_midi_timing *timing = calloc((size_t)n_seqs + 1, sizeof *timing);
     int rc = -1;
-    if (!notes || !parts || (chords && chord_part_alloc(&chord, len * n_seqs))) {
+    if (!notes || !parts || !timing || (groove && !ticks) ||
+        (chords && chord_part_alloc(&chord, len * n_seqs))) {
         snprintf(err, errlen, "%s: out of memory", path);
     } else {
-        int drums = hp->repr == MV_REPR_DRUMS;
+        int drums = extract_is_drums(hp->repr);
         for (int i = 0; i < n_seqs; i++) {
             mv_note *mine = notes + (size_t)i * max;
-            int n = sequence_notes(hp, (const char *)windows + i * bytes, mine, max);
-            parts[i] = (mv_midi_part){mine, n, i * len, drums ? 9 : 0, drums ? -1 : 0,
+            const void *window = (const char *)windows + i * bytes;
+            parts[i] = (mv_midi_part){mine, 0, i * len, drums ? 9 : 0, drums ? -1 : 0,
                                       names ? names[i] : NULL, NULL, 0};
+            if (groove) { /* played as it was: off the grid, with its velocities */
+                int *shift = ticks + (size_t)2 * i * max, *length = shift + max;
+                parts[i].n_notes = groove_to_notes(window, len,
+                                                   midi_ticks_per_step((int)hp->steps_per_bar),
+                                                   mine, shift, length, max);
+                timing[i] = (mv_midi_timing){shift, length};
+            } else {
+                parts[i].n_notes = sequence_notes(hp, window, mine, max);
+            }
         }
         if (chords) parts[n_seqs] = chord_part_fill(&chord, chords, len * n_seqs);
-        rc = midi_write_parts(path, parts, n_seqs + (chords ? 1 : 0), (int)hp->steps_per_bar,
-                              len * n_seqs, bpm, err, errlen);
+        rc = midi_write_parts_timed(path, parts, timing, n_seqs + (chords ? 1 : 0),
+                                    (int)hp->steps_per_bar, len * n_seqs, bpm, err, errlen);
     }
     free(notes);
+    free(ticks);
+    free(timing);
     chord_part_free(&chord);
     free(parts);
     return rc;
@@ -185,7 +214,7 @@ static int explain_no_notes(const char *path, const mv_hparams *hp, const char *
     char tracks[600], none[64];
     list_tracks(f, tracks, sizeof tracks);
     snprintf(none, sizeof none, "no usable %u-bar %s window", hp->n_bars, repr_name(hp->repr));
-    if (hp->repr == MV_REPR_DRUMS && !drum) {
+    if (extract_is_drums(hp->repr) && !drum) {
         snprintf(err, errlen,
                  "%s: %s: the model's representation does not match the file's content: it "
                  "is a drum model (it reads notes on MIDI channel 10) and the file has none (%llu "
@@ -194,7 +223,7 @@ static int explain_no_notes(const char *path, const mv_hparams *hp, const char *
                  path, none, (unsigned long long)pitched);
         return 1;
     }
-    if (hp->repr == MV_REPR_DRUMS) return 0;
+    if (extract_is_drums(hp->repr)) return 0;
     if (!pitched) {
         snprintf(err, errlen,
                  "%s: %s: the model's representation does not match the file's content: it "

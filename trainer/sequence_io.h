@@ -1,8 +1,10 @@
 /* Windows of a model <-> MIDI files: decoded windows written as notes (melody
- * and piano roll on channel 1 with a piano program, drums on channel 10), and
- * the window of a MIDI file that a model encodes.
- * A window is hparams_seq_len(hp) int32 tokens (melody, drums) or a piano roll
- * of seq_len steps x n_classes bytes 0/1 (roll, core/tokens.h). */
+ * and piano roll on channel 1 with a piano program, drums and groove on
+ * channel 10; groove hits with their velocities and off the grid by their
+ * offsets, trainer/groove_notes.h), and the window of a MIDI file that a model
+ * encodes. A window is hparams_seq_len(hp) int32 tokens (melody, drums), a
+ * piano roll of seq_len steps x n_classes bytes 0/1 (roll, core/tokens.h) or
+ * seq_len groove steps of n_classes = 27 bytes (groove, core/groove.h). */
 #ifndef MV_SEQUENCE_IO_H
 #define MV_SEQUENCE_IO_H
 
@@ -13,14 +15,15 @@
 #include "hparams.h"
 #include "tokens.h"
 
-#define SEQUENCE_VELOCITY 100 /* the tokens carry no dynamics */
+#define SEQUENCE_VELOCITY 100 /* the tokens carry no dynamics (groove's steps do) */
 
 /* Bytes of one window of a hp-shaped model. */
 size_t sequence_window_bytes(const mv_hparams *hp);
 /* The most notes one window can hold (every step a new note of every pitch). */
 int sequence_max_notes(const mv_hparams *hp);
 
-/* Notes of one window, in onset order; returns the count (<= max). */
+/* Notes of one window, in onset order (groove: its hits on the grid, with
+ * their velocities); returns the count (<= max). */
 int sequence_notes(const mv_hparams *hp, const void *window, mv_note *out, int max);
 
 /* Writes n_seqs windows [n_seqs] one after another, each in its own track

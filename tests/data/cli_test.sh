@@ -11,7 +11,7 @@ mkdir -p "$scratch"
 edge=$data/midi-edge
 find "$edge" -type f \( -iname '*.mid' -o -iname '*.midi' -o -iname '*.kar' -o -iname '*.rmi' \) \
     | sort > "$scratch/edge_files"
-for repr in melody drums roll; do
+for repr in melody drums roll groove; do
     "$morphvae" data --repr $repr --bars 2 --verbose "$edge" -o "$scratch/edge_$repr.bin" \
         > "$scratch/edge_$repr.out" 2> "$scratch/edge_$repr.err"
     rc=$?
@@ -39,10 +39,32 @@ check "same seed, same corpus" cmp -s "$scratch/a.bin" "$scratch/b.bin"
 check "another seed, another split" sh -c "! cmp -s '$scratch/a.bin' '$scratch/c.bin'"
 check "the summary counts windows per split" grep -q "^  train" "$scratch/a.out"
 
+# groove (issue 21): two real Groove beats give the windows drums give (same
+# hits, de-duplicated alike), with velocity and timing in the summary
+beats="$groove/100_neworleans-secondline_94_beat_4-4.mid $groove/102_funk_95_beat_4-4.mid"
+# shellcheck disable=SC2086 # two file names
+"$morphvae" data --repr groove --bars 2 --quiet $beats -o "$scratch/g.bin" > "$scratch/g.out"
+check "groove: exit status $? is 0 and a corpus written" [ -s "$scratch/g.bin" ]
+# shellcheck disable=SC2086
+"$morphvae" data --repr drums --bars 2 --quiet $beats -o "$scratch/d.bin" > "$scratch/d.out"
+windows() { sed -n 's/^windows: \([0-9]*\) .*/\1/p' "$1"; }
+gw=$(windows "$scratch/g.out") dw=$(windows "$scratch/d.out")
+check "groove keeps the drums' windows (${gw:-none} = ${dw:-none})" \
+    [ "${gw:-0}" -gt 0 -a "${gw:-0}" = "${dw:-}" ]
+check "groove: the same hits per instrument as drums" sh -c \
+    "[ \"\$(sed -n '/^drum class/,/^groove/p' '$scratch/g.out' | grep -v '^groove')\" = \
+       \"\$(sed -n '/^drum class/,/^note density/p' '$scratch/d.out' | grep -v '^note')\" ]"
+# the feel table: a kick line with a velocity sd above 0 and an offset off the grid
+check "groove: the summary shows velocity spread and timing per instrument" \
+    awk '/^groove feel/ { t = 1 }
+         t && $1 == "kick" && $4 > 0 && $6 > 0 { ok = 1 } END { exit !ok }' \
+    "$scratch/g.out"
+
 "$morphvae" data --repr melody "$groove" -o "$scratch/x.bin" 2> "$scratch/usage.err"
 check "missing --bars is a usage error (2)" [ $? -eq 2 ]
 "$morphvae" data --repr tuba --bars 2 "$groove" -o "$scratch/x.bin" 2>> "$scratch/usage.err"
 check "unknown representation is a usage error (2)" [ $? -eq 2 ]
+check "the error lists groove" grep -q "melody, drums, roll or groove" "$scratch/usage.err"
 "$morphvae" data --repr melody --bars 2 --meter 4/3 "$groove" -o "$scratch/x.bin" 2>> "$scratch/usage.err"
 check "an off-grid meter is a usage error (2)" [ $? -eq 2 ]
 "$morphvae" data --repr roll --bars 2 --pitches 80-70 "$groove" -o "$scratch/x.bin" 2>> "$scratch/usage.err"

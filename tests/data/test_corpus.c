@@ -1,4 +1,4 @@
-/* Corpus file: write -> open round trip for token and roll corpora, and
+/* Corpus file: write -> open round trip for token, roll and groove corpora, and
  * damaged files refused with a message naming the file and the problem.
  * usage: test_corpus SCRATCH_DIR */
 #include <stdio.h>
@@ -8,10 +8,12 @@
 #include "check.h"
 #include "checksum.h"
 #include "corpus.h"
+#include "groove.h"
 #include "hparams.h"
 
 #define HEADER_BYTES 128
 #define OFFSET_VERSION 8
+#define OFFSET_CLASSES 20
 #define OFFSET_COUNT0 48
 #define OFFSET_TOKENS 72
 #define OFFSET_CHECKSUM 120
@@ -90,6 +92,69 @@ static void test_roll_round_trip(void)
     CHECK(corpus_count(c, MV_SPLIT_TEST) == 1 && corpus_window(c, MV_SPLIT_TEST, 0) == NULL);
     const uint8_t *got = corpus_roll_window(c, MV_SPLIT_TEST, 0);
     CHECK(got && memcmp(got, r, sizeof r) == 0);
+    corpus_close(c);
+}
+
+/* A 2-bar groove window: kick on the beats on the grid at 100, a late snare on
+ * 2 and 4, hats between, early and soft; every byte of the step layout used. */
+static void fill_groove(uint8_t *w, int k)
+{
+    memset(w, 0, 32 * MV_GROOVE_STEP_BYTES);
+    for (int s = 0; s < 32; s++) {
+        uint8_t *step = w + s * MV_GROOVE_STEP_BYTES;
+        int voice = s % 4 == 0 ? (s % 8 == 4 ? 1 : 0) : s % 2 == 0 ? 2 : -1;
+        if (voice < 0) continue;
+        step[MV_GROOVE_HIT + voice] = 1;
+        step[MV_GROOVE_VELOCITY + voice] = (uint8_t)(voice == 0 ? 100 : voice == 1 ? 80 + k : 127);
+        step[MV_GROOVE_OFFSET + voice] = (uint8_t)(int8_t)(voice == 0 ? 0 : voice == 1 ? 63 : -64);
+    }
+}
+
+static void write_groove_corpus(void)
+{
+    char err[300];
+    mv_corpus_writer *w =
+        corpus_writer_open(path, MV_REPR_GROOVE, MV_GROOVE_STEP_BYTES, 0, 2, 16, err, sizeof err);
+    CHECK_MSG(w != NULL, "%s", err);
+    if (!w) return;
+    static uint8_t g[32 * MV_GROOVE_STEP_BYTES];
+    for (int k = 0; k < 3; k++) {
+        fill_groove(g, k);
+        CHECK(corpus_writer_add(w, k, g, "drummer1/1_funk_80_beat_4-4.mid", 2 * k, 0) == 0);
+    }
+    CHECK_MSG(corpus_writer_close(w, err, sizeof err) == 0, "%s", err);
+}
+
+/* Groove windows come back byte for byte through the byte-window accessors;
+ * the shape is checked on writing and each step on reading. */
+static void test_groove_round_trip(void)
+{
+    char err[300] = "";
+    CHECK(corpus_writer_open(path, MV_REPR_GROOVE, 512, 0, 2, 16, err, sizeof err) == NULL);
+    CHECK_MSG(strstr(err, "groove needs 27 classes"), "%s", err);
+    write_groove_corpus();
+    mv_corpus *c;
+    CHECK_MSG(corpus_open(path, &c, err, sizeof err) == 0, "%s", err);
+    if (!c) return;
+    CHECK(corpus_repr(c) == MV_REPR_GROOVE && corpus_n_classes(c) == MV_GROOVE_STEP_BYTES);
+    CHECK(corpus_seq_len(c) == 32 && corpus_min_pitch(c) == 0);
+    static uint8_t want[32 * MV_GROOVE_STEP_BYTES];
+    for (int k = 0; k < 3; k++) {
+        fill_groove(want, k);
+        CHECK(corpus_count(c, k) == 1);
+        const uint8_t *got = corpus_byte_window(c, k, 0);
+        CHECK(got && memcmp(got, want, sizeof want) == 0);
+        CHECK(corpus_window_steps(c, k, 0) == got);
+        CHECK(corpus_window(c, k, 0) == NULL && corpus_roll_window(c, k, 0) == NULL);
+        uint32_t bar;
+        CHECK(corpus_window_source(c, k, 0, &bar, NULL) && bar == (uint32_t)(2 * k));
+    }
+    CHECK(corpus_byte_window(c, MV_SPLIT_TRAIN, 1) == NULL);
+    mv_hparams hp;
+    CHECK(hparams_preset("groove_2bar", &hp) == 0);
+    CHECK(corpus_fits_model(c, path, &hp, err, sizeof err) == 1);
+    CHECK(hparams_preset("drums_2bar", &hp) == 0);
+    CHECK(corpus_fits_model(c, path, &hp, err, sizeof err) == 0);
     corpus_close(c);
 }
 
@@ -181,6 +246,43 @@ static void test_damaged_files(void)
     free(b);
 }
 
+/* A groove corpus whose steps break the layout, each resealed so that only
+ * the step check can refuse it: the message names the window and step. */
+static void test_damaged_groove(void)
+{
+    write_groove_corpus();
+    size_t n;
+    unsigned char *good = slurp(&n), *b = malloc(n);
+    CHECK(good && b);
+    if (!good || !b) return;
+    uint64_t tokens_at;
+    memcpy(&tokens_at, good + OFFSET_TOKENS, 8);
+    const uint64_t window = 32 * MV_GROOVE_STEP_BYTES, step = MV_GROOVE_STEP_BYTES;
+    const struct {
+        uint64_t at;
+        uint8_t value;
+        const char *words;
+    } cases[] = {
+        {0 * window + 0 * step + MV_GROOVE_HIT + 0, 2, "groove window 0, step 0 is not"},
+        {1 * window + 4 * step + MV_GROOVE_VELOCITY + 1, 0, "groove window 1, step 4 is not"},
+        {1 * window + 4 * step + MV_GROOVE_VELOCITY + 1, 128, "groove window 1, step 4 is not"},
+        {2 * window + 1 * step + MV_GROOVE_VELOCITY + 3, 64, "groove window 2, step 1 is not"},
+        {2 * window + 3 * step + MV_GROOVE_OFFSET + 5, 1, "groove window 2, step 3 is not"},
+        {0 * window + 31 * step + MV_GROOVE_OFFSET + 2, 64, "groove window 0, step 31 is not"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(b, good, n);
+        b[tokens_at + cases[i].at] = cases[i].value;
+        reseal(b, n);
+        expect_refused(b, n, cases[i].words);
+    }
+    memcpy(b, good, n);
+    b[OFFSET_CLASSES] = 28; /* header: not the groove step's size */
+    expect_refused(b, n, "groove needs 27 classes");
+    free(good);
+    free(b);
+}
+
 /* A chord corpus (format version 2): each window's chords come back; a
  * window added without chords holds "no chord"; a corpus without chords is
  * still version 1 (flags 0) and has none; a chord id outside the vocabulary
@@ -248,6 +350,8 @@ int main(int argc, char **argv)
     test_round_trip();
     test_roll_round_trip();
     test_damaged_files();
+    test_groove_round_trip();
+    test_damaged_groove();
     test_chords();
     remove(path);
     return check_report();

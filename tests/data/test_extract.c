@@ -1,11 +1,13 @@
 /* Window extraction (core/extract.c) on MIDI files built in memory: grid,
  * highest-wins, the bar-of-silence rule, meter segments, transposition, drum
- * classes, roll onsets and the track choice. */
+ * classes, groove steps (velocity and offset), roll onsets and the track
+ * choice. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "extract.h"
+#include "groove.h"
 #include "hparams.h"
 #include "midi_events.h"
 #include "tokens.h"
@@ -52,8 +54,9 @@ static int run(const mv_midi_file *f, const mv_extract_config *cfg, collected *c
     char err[200];
     int steps = cfg->n_bars * cfg->steps_per_bar;
     c->n = 0;
-    c->bytes = cfg->repr == MV_REPR_ROLL ? (size_t)steps * 2 * cfg->n_pitches
-                                         : (size_t)steps * sizeof(int32_t);
+    c->bytes = cfg->repr == MV_REPR_ROLL     ? (size_t)steps * 2 * cfg->n_pitches
+               : cfg->repr == MV_REPR_GROOVE ? (size_t)steps * MV_GROOVE_STEP_BYTES
+                                             : (size_t)steps * sizeof(int32_t);
     memset(st, 0, sizeof *st);
     int rc = extract_windows(f, cfg, collect, c, st, err, sizeof err);
     CHECK_MSG(rc == 0, "extract_windows: %s", err);
@@ -197,6 +200,72 @@ static void test_drums(collected *c)
     midi_file_free(&f);
 }
 
+/* A drum note at a tick with a velocity (the groove test's finer grid). */
+static void add_hit(mv_midi_file *f, int channel, int pitch, int64_t tick, int velocity)
+{
+    mv_midi_note n = {tick, tick + 10, 0, (uint8_t)channel, (uint8_t)pitch, (uint8_t)velocity};
+    CHECK(midi_file_add_note(f, &n) == 0);
+}
+
+/* Groove steps, byte for byte: a kick on the grid, a snare 30 ticks late, a
+ * hat an eighth of a step early (at 480 ticks a quarter, a step is 120
+ * ticks: 1/128 step is 0.9375 tick), a note half a step late going to the
+ * next step as an early one, two kicks on one step (the louder kept). The
+ * hits are the drum window's. */
+static void test_groove(collected *c)
+{
+    enum { Q = 480, S = 120 };
+    mv_midi_file f;
+    CHECK(midi_file_init(&f, Q, 1) == 0);
+    add_hit(&f, MV_MIDI_DRUM_CHANNEL, 36, 0, 100);          /* kick, step 0, on the grid */
+    add_hit(&f, MV_MIDI_DRUM_CHANNEL, 38, 4 * S + 30, 80);  /* snare, step 4, +30 ticks */
+    add_hit(&f, MV_MIDI_DRUM_CHANNEL, 42, 2 * S - 15, 50);  /* closed hat, step 2, -1/8 */
+    add_hit(&f, MV_MIDI_DRUM_CHANNEL, 46, 6 * S + 60, 127); /* open hat, 6.5 -> step 7, -1/2 */
+    add_hit(&f, MV_MIDI_DRUM_CHANNEL, 51, 9 * S + 59, 1);   /* ride, step 9, +59/120 */
+    add_hit(&f, MV_MIDI_DRUM_CHANNEL, 36, 8 * S + 10, 40);  /* two kicks on step 8: */
+    add_hit(&f, MV_MIDI_DRUM_CHANNEL, 35, 8 * S - 20, 90);  /* the louder, early one wins */
+    add_hit(&f, MV_MIDI_DRUM_CHANNEL, 40, 12 * S - 1, 64);  /* snare alias, step 12, -1 tick */
+    add_hit(&f, 0, 38, 3 * S, 100);                          /* not channel 10: ignored */
+    midi_file_finish(&f);
+    mv_extract_config cfg = {.repr = MV_REPR_GROOVE, .n_bars = 1, .steps_per_bar = 16};
+    mv_extract_stats st;
+    CHECK(run(&f, &cfg, c, &st) == 1);
+    static const struct {
+        int step, voice, velocity, offset;
+    } want[] = {
+        {0, 0, 100, 0},   {4, 1, 80, 32},   {2, 2, 50, -16}, {7, 3, 127, -64},
+        {9, 8, 1, 63},    {8, 0, 90, -21},  {12, 1, 64, -1},
+    };
+    uint8_t expect[16 * MV_GROOVE_STEP_BYTES] = {0};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        uint8_t *step = expect + want[i].step * MV_GROOVE_STEP_BYTES;
+        step[MV_GROOVE_HIT + want[i].voice] = 1;
+        step[MV_GROOVE_VELOCITY + want[i].voice] = (uint8_t)want[i].velocity;
+        step[MV_GROOVE_OFFSET + want[i].voice] = (uint8_t)(int8_t)want[i].offset;
+    }
+    for (int s = 0; s < 16; s++) {
+        const uint8_t *got = c->data[0] + s * MV_GROOVE_STEP_BYTES;
+        CHECK_MSG(!memcmp(got, expect + s * MV_GROOVE_STEP_BYTES, MV_GROOVE_STEP_BYTES),
+                  "groove step %d differs", s);
+        CHECK(groove_step_valid(got));
+    }
+    CHECK(st.notes == 8 && st.notes_doubled == 1 && st.notes_out_of_range == 0);
+    /* the drum window of the same file holds the same hits */
+    uint8_t groove[16 * MV_GROOVE_STEP_BYTES];
+    memcpy(groove, c->data[0], sizeof groove);
+    cfg.repr = MV_REPR_DRUMS;
+    CHECK(run(&f, &cfg, c, &st) == 1);
+    for (int s = 0; s < 16; s++) {
+        int32_t bits = 0;
+        for (int i = 0; i < MV_GROOVE_VOICES; i++)
+            bits |= (int32_t)groove[s * MV_GROOVE_STEP_BYTES + MV_GROOVE_HIT + i] << i;
+        CHECK_MSG(tokens_of(c, 0)[s] == bits, "step %d: drums %d, groove hits %d", s,
+                  tokens_of(c, 0)[s], bits);
+    }
+    CHECK(st.notes_doubled == 0); /* counted for groove only */
+    midi_file_free(&f);
+}
+
 static void test_roll_onsets(collected *c)
 {
     mv_midi_file f;
@@ -275,6 +344,7 @@ int main(void)
     test_meter_segments(c);
     test_transposition(c);
     test_drums(c);
+    test_groove(c);
     test_roll_onsets(c);
     test_track_choice(c);
     test_bad_config();

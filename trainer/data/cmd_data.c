@@ -16,6 +16,8 @@
 #include "commands.h"
 #include "corpus.h"
 #include "extract.h"
+#include "groove.h"
+#include "groove_feel.h"
 #include "hparams.h"
 #include "midi_folder.h"
 #include "midi_read.h"
@@ -273,6 +275,7 @@ typedef struct tally {
     size_t split_files[MV_SPLITS];
     uint64_t pitch_hist[128];
     uint64_t density[DENSITY_BUCKETS];
+    groove_feel feel; /* --repr groove */
     /* --chords, over untransposed windows of each chord source (0 annotated,
      * 1 recognised): files, steps, steps with a chord, onsets, onsets on a
      * chord tone */
@@ -346,7 +349,23 @@ typedef struct window_sink {
 static size_t window_bytes(const mv_extract_config *cfg)
 {
     size_t steps = (size_t)cfg->n_bars * cfg->steps_per_bar;
-    return cfg->repr == MV_REPR_ROLL ? steps * 2 * cfg->n_pitches : steps * sizeof(int32_t);
+    return cfg->repr == MV_REPR_ROLL     ? steps * 2 * cfg->n_pitches
+           : cfg->repr == MV_REPR_GROOVE ? steps * MV_GROOVE_STEP_BYTES
+                                         : steps * sizeof(int32_t);
+}
+
+/* The key windows are de-duplicated on: their bytes, except that a groove
+ * window counts by its hits alone, so that it keeps exactly the windows
+ * `--repr drums` keeps (two takes of one pattern are one window there). */
+static uint64_t window_hash(const mv_extract_config *cfg, const void *tokens)
+{
+    if (cfg->repr != MV_REPR_GROOVE) return hash_bytes(tokens, window_bytes(cfg), 0);
+    const uint8_t *steps = tokens;
+    uint64_t h = 0;
+    for (int s = 0; s < cfg->n_bars * cfg->steps_per_bar; s++)
+        h = hash_bytes(steps + (size_t)s * MV_GROOVE_STEP_BYTES + MV_GROOVE_HIT, MV_GROOVE_VOICES,
+                       h);
+    return h;
 }
 
 /* Onsets per pitch for the histogram; returns the window's onset count. */
@@ -360,6 +379,16 @@ static uint64_t count_onsets(const mv_extract_config *cfg, const void *tokens, u
             for (int p = 0; p < cfg->n_pitches; p++)
                 if (r[(size_t)s * 2 * cfg->n_pitches + cfg->n_pitches + p]) {
                     hist[cfg->min_pitch + p]++;
+                    n++;
+                }
+        return n;
+    }
+    if (cfg->repr == MV_REPR_GROOVE) {
+        const uint8_t *g = tokens;
+        for (int s = 0; s < steps; s++)
+            for (int c = 0; c < MV_GROOVE_VOICES; c++)
+                if (g[(size_t)s * MV_GROOVE_STEP_BYTES + MV_GROOVE_HIT + c]) {
+                    hist[drum_pitch_of_class(c)]++;
                     n++;
                 }
         return n;
@@ -401,7 +430,7 @@ static int take_window(void *ctx, const void *tokens, uint32_t bar, int32_t tran
     int steps = cfg->n_bars * cfg->steps_per_bar;
     /* on the notes alone: with --chords the same windows as without (the first
      * chords of a repeated melody stay), so that figures compare */
-    int fresh = hash_set_add(&k->seen[k->split], hash_bytes(tokens, window_bytes(cfg), 0));
+    int fresh = hash_set_add(&k->seen[k->split], window_hash(cfg, tokens));
     if (fresh < 0) return 1;
     if (!fresh) {
         k->t->duplicates[k->split]++;
@@ -412,6 +441,7 @@ static int take_window(void *ctx, const void *tokens, uint32_t bar, int32_t tran
         return 1;
     k->t->windows[k->split]++;
     if (k->chords && transpose == 0) count_chord_tones(k, tokens, steps);
+    if (cfg->repr == MV_REPR_GROOVE) groove_feel_add(&k->t->feel, tokens, steps);
     k->kept++;
     if (transpose == 0) {
         double per_bar = (double)count_onsets(cfg, tokens, k->t->pitch_hist) / cfg->n_bars;
@@ -431,7 +461,7 @@ static const char *no_window_reason(const data_options *o, uint32_t file_notes,
     if (file_notes == 0) return "no notes";
     if (s->notes == 0)
         return o->cfg.track_name ? "no notes on a track of the requested name"
-               : o->cfg.repr == MV_REPR_DRUMS ? "no notes on channel 10"
+               : extract_is_drums(o->cfg.repr) ? "no notes on channel 10"
                                               : "no notes outside channel 10";
     if (s->windows) return "all its windows repeat windows already taken";
     if (s->segments == 0 && s->segments_bad_meter) return "its meter does not fill a bar";
@@ -568,6 +598,9 @@ static void print_summary(const data_options *o, const tally *t, double seconds)
     if (o->cfg.repr == MV_REPR_MELODY)
         printf("  notes under a higher onset  %llu (highest note wins)\n",
                (unsigned long long)s->notes_polyphonic);
+    if (o->cfg.repr == MV_REPR_GROOVE)
+        printf("  second hits on a step       %llu (an instrument's louder hit wins)\n",
+               (unsigned long long)s->notes_doubled);
     printf("  windows in a wrong meter    %llu (%llu segments)\n",
            (unsigned long long)s->windows_bad_meter, (unsigned long long)s->segments_bad_meter);
     printf("  windows with no onset       %llu\n", (unsigned long long)s->windows_no_onset);
@@ -577,11 +610,11 @@ static void print_summary(const data_options *o, const tally *t, double seconds)
     printf("  duplicates removed          %llu\n",
            (unsigned long long)(t->duplicates[0] + t->duplicates[1] + t->duplicates[2]));
     printf("%s histogram (onsets in untransposed windows):\n",
-           o->cfg.repr == MV_REPR_DRUMS ? "drum class" : "pitch");
+           extract_is_drums(o->cfg.repr) ? "drum class" : "pitch");
     uint64_t peak = 1;
     for (int p = 0; p < 128; p++)
         if (t->pitch_hist[p] > peak) peak = t->pitch_hist[p];
-    int drums = o->cfg.repr == MV_REPR_DRUMS; /* counted under each class's first pitch */
+    int drums = extract_is_drums(o->cfg.repr); /* counted under each class's first pitch */
     for (int k = 0; k < (drums ? MV_DRUM_CLASSES : 128); k++) {
         int p = drums ? drum_pitch_of_class(k) : k;
         if (!t->pitch_hist[p]) continue;
@@ -601,6 +634,7 @@ static void print_summary(const data_options *o, const tally *t, double seconds)
                100.0 * (double)t->chord_onsets_on_tone[src] /
                    (double)(t->chord_onsets[src] ? t->chord_onsets[src] : 1));
     }
+    if (o->cfg.repr == MV_REPR_GROOVE) groove_feel_print(&t->feel, stdout);
     printf("note density (onsets per bar, untransposed windows):\n");
     for (int b = 0; b < DENSITY_BUCKETS; b++)
         printf("  %-7s %llu\n", density_names[b], (unsigned long long)t->density[b]);
@@ -626,9 +660,9 @@ static void report_no_windows(const data_options *o, const str_list *inputs, con
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: morphvae data --repr melody|drums|roll --bars N [--steps-per-bar 16]\n"
-            "         [--transpose N] [--track NAME[,NAME...]] [--pitches LO-HI]\n"
-            "         [--meter N/D] [--meter-table CSV] [--chords]\n"
+            "usage: morphvae data --repr melody|drums|roll|groove --bars N\n"
+            "         [--steps-per-bar 16] [--transpose N] [--track NAME[,NAME...]]\n"
+            "         [--pitches LO-HI] [--meter N/D] [--meter-table CSV] [--chords]\n"
             "         [--seed S] [--split 0.8,0.1,0.1] [--quiet] [--verbose]\n"
             "         DIR_OR_FILE... -o CORPUS\n"
             "Reads every .mid .midi .kar .rmi file under the folders (sorted), extracts\n"
@@ -640,7 +674,9 @@ static void usage(FILE *f)
             "per file (read or skipped, and why); --chords (melody) stores the chord of\n"
             "every step: from a chord_midi.txt beside the file (POP909's annotation:\n"
             "'start end chord' in seconds) or recognised per beat from its tracks other\n"
-            "than --track's;\n"
+            "than --track's; --repr groove keeps the drums' hits with their velocity and\n"
+            "their distance from the 16th grid (GrooVAE; the summary shows both per\n"
+            "instrument);\n"
             "--quiet hides the progress bar.\n");
 }
 
@@ -713,8 +749,10 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
             o->cfg.repr = !strcmp(v, "melody") ? MV_REPR_MELODY
                           : !strcmp(v, "drums") ? MV_REPR_DRUMS
                           : !strcmp(v, "roll")  ? MV_REPR_ROLL
+                          : !strcmp(v, "groove") ? MV_REPR_GROOVE
                                                 : UINT32_MAX;
-            if (o->cfg.repr == UINT32_MAX) return bad_option(a, v, "melody, drums or roll");
+            if (o->cfg.repr == UINT32_MAX)
+                return bad_option(a, v, "melody, drums, roll or groove");
         } else if (!strcmp(a, "--bars")) {
             if (parse_int(v, 1, 64, &o->cfg.n_bars)) return bad_option(a, v, "1..64");
         } else if (!strcmp(a, "--steps-per-bar")) {
@@ -750,7 +788,7 @@ static int parse_options(int argc, char **argv, data_options *o, str_list *input
             return cli_unknown_option("data", a);
         }
     }
-    if (o->cfg.repr == UINT32_MAX) return cli_required("data", "--repr melody|drums|roll");
+    if (o->cfg.repr == UINT32_MAX) return cli_required("data", "--repr melody|drums|roll|groove");
     if (!o->cfg.n_bars) return cli_required("data", "--bars N");
     if (!o->out) return cli_required("data", "-o CORPUS.bin");
     if (!inputs->n) return cli_required("data", "at least one input (a MIDI file or folder)");
@@ -812,10 +850,11 @@ int cmd_data(int argc, char **argv)
     rc = 1;
     if (collect_inputs(&inputs, &files, &t.entries_unreadable)) goto done;
     if (o.meter_table && meter_table_load(o.meter_table, &mt)) goto done;
-    uint32_t n_classes = o.cfg.repr == MV_REPR_MELODY ? (uint32_t)o.cfg.n_pitches + 2
-                         : o.cfg.repr == MV_REPR_DRUMS ? 512u
-                                                       : 2u * (uint32_t)o.cfg.n_pitches;
-    uint32_t min_pitch = o.cfg.repr == MV_REPR_DRUMS ? 0 : (uint32_t)o.cfg.min_pitch;
+    uint32_t n_classes = o.cfg.repr == MV_REPR_MELODY   ? (uint32_t)o.cfg.n_pitches + 2
+                         : o.cfg.repr == MV_REPR_DRUMS  ? 512u
+                         : o.cfg.repr == MV_REPR_GROOVE ? (uint32_t)MV_GROOVE_STEP_BYTES
+                                                        : 2u * (uint32_t)o.cfg.n_pitches;
+    uint32_t min_pitch = extract_is_drums(o.cfg.repr) ? 0 : (uint32_t)o.cfg.min_pitch;
     char err[512];
     sink.o = &o;
     sink.t = &t;

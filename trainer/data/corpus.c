@@ -14,6 +14,7 @@
 #include "checksum.h"
 #include "chord.h"
 #include "fail.h"
+#include "groove.h"
 #include "hparams.h"
 #include "regular_file.h"
 
@@ -84,17 +85,26 @@ static int compute_layout(const header *h, layout *l)
     return 0;
 }
 
+/* Roll and groove windows are bytes, n_classes a step; the others int32 tokens. */
+static int bytes_per_class(uint32_t repr)
+{
+    return repr == MV_REPR_ROLL || repr == MV_REPR_GROOVE;
+}
+
 static uint32_t window_bytes_for(uint32_t repr, uint32_t n_classes, uint32_t seq_len)
 {
-    return repr == MV_REPR_ROLL ? seq_len * n_classes : seq_len * 4;
+    return bytes_per_class(repr) ? seq_len * n_classes : seq_len * 4;
 }
 
 static int check_shape(uint32_t repr, uint32_t n_classes, uint32_t min_pitch, uint32_t n_bars,
                        uint32_t steps_per_bar, char *why, size_t n)
 {
-    if (repr > MV_REPR_ROLL) return fail(why, n, "unknown representation %u", repr);
+    if (repr > MV_REPR_GROOVE) return fail(why, n, "unknown representation %u", repr);
     if (repr == MV_REPR_DRUMS && n_classes != 512)
         return fail(why, n, "drums need 512 classes, not %u", n_classes);
+    if (repr == MV_REPR_GROOVE && (n_classes != MV_GROOVE_STEP_BYTES || min_pitch != 0))
+        return fail(why, n, "groove needs %d classes from pitch 0, not %u from %u",
+                    MV_GROOVE_STEP_BYTES, n_classes, min_pitch);
     if (repr == MV_REPR_MELODY && (n_classes < 3 || min_pitch + n_classes - 2 > 128))
         return fail(why, n, "melody classes %u from pitch %u leave 0..127", n_classes, min_pitch);
     if (repr == MV_REPR_ROLL && (n_classes < 2 || n_classes % 2 || min_pitch + n_classes / 2 > 128))
@@ -137,6 +147,22 @@ static int check_header(const header *h, size_t size, layout *l, char *why, size
     return 0;
 }
 
+/* Each step of a groove corpus is one (groove_step_valid): the first one that
+ * is not is named, with what is wrong in it. */
+static int check_groove_steps(const uint8_t *steps, uint64_t n_windows, uint32_t seq_len,
+                              char *why, size_t n)
+{
+    for (uint64_t k = 0; k < n_windows * seq_len; k++) {
+        const uint8_t *step = steps + k * MV_GROOVE_STEP_BYTES;
+        if (groove_step_valid(step)) continue;
+        return fail(why, n,
+                    "groove window %llu, step %u is not a groove step (hits 0/1, velocity "
+                    "1..127 and offset -64..63 where hit, both 0 where not)",
+                    (unsigned long long)(k / seq_len), (unsigned)(k % seq_len));
+    }
+    return 0;
+}
+
 /* Everything the header points at: records, names, token values. */
 static int check_payload(const mv_corpus *c, char *why, size_t n)
 {
@@ -153,7 +179,9 @@ static int check_payload(const mv_corpus *c, char *why, size_t n)
             r->transpose > 127)
             return fail(why, n, "window %llu's record is invalid", (unsigned long long)i);
     }
-    if (h->repr == MV_REPR_ROLL) {
+    if (h->repr == MV_REPR_GROOVE) {
+        if (check_groove_steps(c->tokens, total, h->seq_len, why, n)) return -1;
+    } else if (h->repr == MV_REPR_ROLL) {
         const uint8_t *b = c->tokens;
         for (uint64_t i = 0; i < total * h->window_bytes; i++)
             if (b[i] > 1)
@@ -239,7 +267,9 @@ int corpus_fits_model(const mv_corpus *c, const char *path, const mv_hparams *hp
         hp->n_bars == corpus_n_bars(c) && hp->steps_per_bar == corpus_steps_per_bar(c);
     const int flat = hp->n_bars == 1 && hp->steps_per_bar == corpus_seq_len(c);
     if (hp->repr == corpus_repr(c) && hp->n_classes == corpus_n_classes(c) &&
-        (same_bars || flat) && (hp->repr == MV_REPR_DRUMS || hp->min_pitch == corpus_min_pitch(c)))
+        (same_bars || flat) &&
+        (hp->repr == MV_REPR_DRUMS || hp->repr == MV_REPR_GROOVE ||
+         hp->min_pitch == corpus_min_pitch(c)))
         return 1;
     snprintf(err, errlen,
              "%s holds %s windows of %u bars x %u steps with %u classes (lowest pitch %u), "
@@ -264,8 +294,21 @@ static int64_t window_index(const mv_corpus *c, int split, uint64_t i)
 const int32_t *corpus_window(const mv_corpus *c, int split, uint64_t i)
 {
     int64_t k = window_index(c, split, i);
-    if (k < 0 || c->h.repr == MV_REPR_ROLL) return NULL;
+    if (k < 0 || bytes_per_class(c->h.repr)) return NULL;
     return (const int32_t *)(c->tokens + (uint64_t)k * c->h.window_bytes);
+}
+
+const uint8_t *corpus_byte_window(const mv_corpus *c, int split, uint64_t i)
+{
+    int64_t k = window_index(c, split, i);
+    if (k < 0 || !bytes_per_class(c->h.repr)) return NULL;
+    return c->tokens + (uint64_t)k * c->h.window_bytes;
+}
+
+const void *corpus_window_steps(const mv_corpus *c, int split, uint64_t i)
+{
+    int64_t k = window_index(c, split, i);
+    return k < 0 ? NULL : c->tokens + (uint64_t)k * c->h.window_bytes;
 }
 
 const uint8_t *corpus_roll_window(const mv_corpus *c, int split, uint64_t i)

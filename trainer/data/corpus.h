@@ -19,7 +19,7 @@ int corpus_open(const char *path, mv_corpus **out, char *err, size_t errlen);
 void corpus_close(mv_corpus *c);
 
 uint32_t corpus_repr(const mv_corpus *c);          /* enum mv_repr */
-uint32_t corpus_n_classes(const mv_corpus *c);     /* 90 melody, 512 drums */
+uint32_t corpus_n_classes(const mv_corpus *c);     /* 90 melody, 512 drums, 27 groove */
 uint32_t corpus_min_pitch(const mv_corpus *c);
 uint32_t corpus_n_bars(const mv_corpus *c);
 uint32_t corpus_steps_per_bar(const mv_corpus *c);
@@ -33,7 +33,8 @@ int corpus_fits_model(const mv_corpus *c, const char *path, const mv_hparams *hp
                       size_t errlen);
 
 uint64_t corpus_count(const mv_corpus *c, int split);
-/* Tokens of window i of a split: seq_len int32 class indices (melody, drums). */
+/* Tokens of window i of a split: seq_len int32 class indices (melody, drums);
+ * NULL for a corpus of byte windows (roll, groove). */
 const int32_t *corpus_window(const mv_corpus *c, int split, uint64_t i);
 /* Where window i came from: its source file (path as given to `morphvae data`)
  * and the bar it starts at in that file; also its transposition in semitones. */
@@ -49,6 +50,16 @@ const uint8_t *corpus_window_chords(const mv_corpus *c, int split, uint64_t i);
  * active bits of n_classes/2 pitches, then their onset bits. */
 const uint8_t *corpus_roll_window(const mv_corpus *c, int split, uint64_t i);
 
+/* Byte windows (roll, groove): window i as seq_len x n_classes bytes, a
+ * roll's steps as above or groove steps of MV_GROOVE_STEP_BYTES (core/groove.h:
+ * hits, velocities, offsets of the 9 drum instruments, each step checked
+ * valid at open); NULL for a token corpus. */
+const uint8_t *corpus_byte_window(const mv_corpus *c, int split, uint64_t i);
+
+/* Window i in the form of its representation's steps, whatever that is (int32
+ * tokens or bytes): for window_for(corpus_repr(c), ...) (core/window.h). */
+const void *corpus_window_steps(const mv_corpus *c, int split, uint64_t i);
+
 /* Writing (used by `morphvae data`, and by tests that need exact corpora).
  * Windows are buffered; corpus_writer_close writes the file atomically
  * (temporary file, fsync, rename) and frees the writer. */
@@ -56,7 +67,8 @@ typedef struct mv_corpus_writer mv_corpus_writer;
 mv_corpus_writer *corpus_writer_open(const char *path, uint32_t repr, uint32_t n_classes,
                                      uint32_t min_pitch, uint32_t n_bars,
                                      uint32_t steps_per_bar, char *err, size_t errlen);
-/* tokens: seq_len int32 (melody, drums) or seq_len x n_classes bytes (roll). */
+/* tokens: seq_len int32 (melody, drums) or seq_len x n_classes bytes (roll,
+ * groove). */
 int corpus_writer_add(mv_corpus_writer *w, int split, const void *tokens, const char *source,
                       uint32_t bar_offset, int32_t transpose);
 /* A corpus with a chord section (format version 2): call before the first
