@@ -2,6 +2,7 @@
 #include "groove.h"
 
 #include <math.h>
+#include <stddef.h>
 
 int8_t groove_offset_byte(double steps)
 {
@@ -17,6 +18,16 @@ void groove_features(const uint8_t *step, float *x)
         x[MV_GROOVE_HIT + i] = (float)step[MV_GROOVE_HIT + i];
         x[MV_GROOVE_VELOCITY + i] = (float)step[MV_GROOVE_VELOCITY + i] / 127.0f;
         x[MV_GROOVE_OFFSET + i] = 2.0f * groove_offset_steps(step, i);
+    }
+}
+
+void groove_hit_tokens(const uint8_t *steps, int n, int32_t *tokens)
+{
+    for (int t = 0; t < n; t++) {
+        const uint8_t *step = steps + (size_t)t * MV_GROOVE_STEP_BYTES;
+        tokens[t] = 0;
+        for (int i = 0; i < MV_GROOVE_VOICES; i++)
+            tokens[t] |= (int32_t)(step[MV_GROOVE_HIT + i] != 0) << i;
     }
 }
 

@@ -40,6 +40,10 @@ int8_t groove_offset_byte(double steps);
  * 127 and 2 x offset in steps (-1..1), each block as in the step. */
 void groove_features(const uint8_t *step, float *x);
 
+/* The hits of n steps as drum tokens (core/tokens.h: bit i, instrument i
+ * hit): what a groove window plays, without its feel. */
+void groove_hit_tokens(const uint8_t *steps, int n, int32_t *tokens);
+
 /* Whether a step is one: hits 0/1, and velocity and offset 0 where no hit,
  * velocity 1..127 where one, offset -64..63. */
 int groove_step_valid(const uint8_t *step);

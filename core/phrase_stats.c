@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "groove.h"
 #include "tokens.h"
 
 #define DRUM_KICK 1  /* token bit of class 0 */
@@ -140,6 +141,20 @@ void phrase_stats_add(phrase_stats *s, const mv_hparams *hp, const int32_t *toke
     }
     else if (hp->repr == MV_REPR_DRUMS)
         add_drums(s, tokens, (int)hp->n_bars, (int)hp->steps_per_bar);
+}
+
+void phrase_stats_add_window(phrase_stats *s, const mv_hparams *hp, const void *window)
+{
+    if (hp->repr == MV_REPR_ROLL) {
+        phrase_stats_add_roll(s, hp, window);
+    } else if (hp->repr == MV_REPR_GROOVE) {
+        int32_t tokens[MV_MAX_STEPS];
+        groove_hit_tokens(window, (int)hparams_seq_len(hp), tokens);
+        s->phrases++;
+        add_drums(s, tokens, (int)hp->n_bars, (int)hp->steps_per_bar);
+    } else {
+        phrase_stats_add(s, hp, window);
+    }
 }
 
 static double ratio(long a, long b)

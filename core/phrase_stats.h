@@ -58,6 +58,9 @@ typedef struct phrase_figures {
 void phrase_stats_add(phrase_stats *s, const mv_hparams *hp, const int32_t *tokens);
 /* Adds one piano-roll phrase of hparams_seq_len(hp) steps (core/tokens.h). */
 void phrase_stats_add_roll(phrase_stats *s, const mv_hparams *hp, const uint8_t *roll);
+/* Adds one phrase of hp's representation, whatever it is: a groove
+ * window counts as the drum tokens of its hits (core/groove.h). */
+void phrase_stats_add_window(phrase_stats *s, const mv_hparams *hp, const void *window);
 phrase_figures phrase_stats_figures(const phrase_stats *s);
 
 /* The F1 score of predicted cells (onsets, or sounding cells) against the

@@ -18,13 +18,8 @@ static void groove_hits(const mv_hparams *hp, const uint8_t *steps, groove_as_dr
 {
     out->hp = *hp;
     out->hp.repr = MV_REPR_DRUMS;
-    const int T = (int)hparams_seq_len(hp);
-    for (int t = 0; t < T && t < MV_MAX_STEPS; t++) {
-        const uint8_t *step = steps + (size_t)t * MV_GROOVE_STEP_BYTES;
-        out->tokens[t] = 0;
-        for (int i = 0; i < MV_GROOVE_VOICES; i++)
-            out->tokens[t] |= (int32_t)(step[MV_GROOVE_HIT + i] != 0) << i;
-    }
+    out->hp.n_classes = 512;
+    groove_hit_tokens(steps, (int)hparams_seq_len(hp), out->tokens);
 }
 
 /* The longest run of successive note-ons on one pitch (melody tokens). */

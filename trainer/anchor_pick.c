@@ -10,19 +10,12 @@
 
 #define PICK_BATCH 64
 
-/* Window i of a split as the model reads it. */
-static const void *window_at(const mv_hparams *hp, const mv_corpus *c, int split, uint64_t i)
-{
-    if (hp->repr == MV_REPR_ROLL) return corpus_roll_window(c, split, i);
-    return corpus_window(c, split, i);
-}
-
 static int better(mv_gen_model *g, const mv_corpus *c, int split, const uint64_t *cand,
                   const double *score, size_t i, long j)
 {
     if (j < 0 || score[i] != score[j]) return j < 0 || score[i] > score[j];
-    return phrase_variety(&g->hp, window_at(&g->hp, c, split, cand[i])) >
-           phrase_variety(&g->hp, window_at(&g->hp, c, split, cand[j]));
+    return phrase_variety(&g->hp, corpus_window_steps(c, split, cand[i])) >
+           phrase_variety(&g->hp, corpus_window_steps(c, split, cand[j]));
 }
 
 /* Share of the steps of two windows that differ in any way. */
@@ -72,7 +65,7 @@ static int score_candidates(mv_gen_model *g, const mv_corpus *c, int split,
     for (size_t i0 = 0; i0 < n; i0 += PICK_BATCH) {
         const int b = n - i0 < PICK_BATCH ? (int)(n - i0) : PICK_BATCH;
         for (int k = 0; k < b; k++)
-            memcpy(in + k * W, window_at(&g->hp, c, split, cand[i0 + k]), W);
+            memcpy(in + k * W, corpus_window_steps(c, split, cand[i0 + k]), W);
         gen_encode(g, in, b, mu, NULL);
         gen_decode(g, mu, b, 0, 0, out);
         for (int k = 0; k < b; k++) score[i0 + k] = reconstruction_score(g, in + k * W, out + k * W);
@@ -81,14 +74,13 @@ static int score_candidates(mv_gen_model *g, const mv_corpus *c, int split,
     return 0;
 }
 
-static void describe(const mv_gen_model *g, const mv_corpus *c, int split, uint64_t w,
-                     double score, anchor_choice *a)
+static void describe(const mv_corpus *c, int split, uint64_t w, double score, anchor_choice *a)
 {
     uint32_t bar = 0;
     int32_t transpose = 0;
     const char *src = corpus_window_source(c, split, w, &bar, &transpose);
     a->window = w;
-    a->data = window_at(&g->hp, c, split, w);
+    a->data = corpus_window_steps(c, split, w);
     a->score = score;
     snprintf(a->source, sizeof a->source, "%s, bar %u", src ? src : "?", bar + 1);
 }
@@ -110,7 +102,7 @@ int anchor_pick(mv_gen_model *g, const mv_corpus *c, int split, const char *corp
         uint32_t bar;
         int32_t transpose;
         corpus_window_source(c, split, w, &bar, &transpose);
-        if (!transpose && phrase_is_varied(&g->hp, window_at(&g->hp, c, split, w)))
+        if (!transpose && phrase_is_varied(&g->hp, corpus_window_steps(c, split, w)))
             cand[nc++] = w;
     }
     if (nc < 2 || score_candidates(g, c, split, cand, nc, score)) {
@@ -121,7 +113,7 @@ int anchor_pick(mv_gen_model *g, const mv_corpus *c, int split, const char *corp
     size_t best = 0;
     for (size_t i = 1; i < nc; i++)
         if (better(g, c, split, cand, score, i, (long)best)) best = i;
-    describe(g, c, split, cand[best], score[best], &out[0]);
+    describe(c, split, cand[best], score[best], &out[0]);
     uint32_t bar;
     int32_t tr;
     const char *src_a = corpus_window_source(c, split, cand[best], &bar, &tr);
@@ -129,7 +121,7 @@ int anchor_pick(mv_gen_model *g, const mv_corpus *c, int split, const char *corp
     for (size_t i = 0; i < nc; i++) {
         const char *src = corpus_window_source(c, split, cand[i], &bar, &tr);
         if (i == best || (src && src_a && !strcmp(src, src_a))) continue;
-        if (differing_share(g, out[0].data, window_at(&g->hp, c, split, cand[i])) <
+        if (differing_share(g, out[0].data, corpus_window_steps(c, split, cand[i])) <
             ANCHOR_MIN_DIFFERENT_STEPS)
             continue;
         if (better(g, c, split, cand, score, i, second)) second = (long)i;
@@ -139,7 +131,7 @@ int anchor_pick(mv_gen_model *g, const mv_corpus *c, int split, const char *corp
                  corpus_path);
         goto done;
     }
-    describe(g, c, split, cand[second], score[second], &out[1]);
+    describe(c, split, cand[second], score[second], &out[1]);
     printf("%zu of %llu windows meet the anchor criterion; best greedy reconstruction from mu "
            "(%s): A %.3f, B %.3f\n",
            nc, (unsigned long long)n, g->hp.repr == MV_REPR_ROLL ? "onset F1" : "accuracy",

@@ -179,8 +179,7 @@ static uint8_t *pick_windows(const mv_gen_model *g, mv_corpus *c, int split, int
     uint8_t *t = malloc(g->window_bytes * (size_t)n);
     for (int i = 0; t && i < n; i++) {
         uint64_t k = (2 * (uint64_t)i + (uint64_t)shifted) * count / (2 * (uint64_t)n);
-        const void *w = g->hp.repr == MV_REPR_ROLL ? (const void *)corpus_roll_window(c, split, k)
-                                                   : (const void *)corpus_window(c, split, k);
+        const void *w = corpus_window_steps(c, split, k);
         memcpy(t + (size_t)i * g->window_bytes, w, g->window_bytes);
     }
     return t;

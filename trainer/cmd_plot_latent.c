@@ -172,12 +172,6 @@ static const char *file_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-static const void *window_of(const latent_run *r, int split, uint64_t i)
-{
-    if (r->g.hp.repr == MV_REPR_ROLL) return corpus_roll_window(r->corpus, split, i);
-    return corpus_window(r->corpus, split, i);
-}
-
 static int check_corpus(const latent_args *a, latent_run *r, char *err, size_t errlen)
 {
     const mv_hparams *hp = &r->g.hp;
@@ -207,7 +201,8 @@ static int encode_windows(const latent_args *a, latent_run *r)
         int n = r->n_windows - at < ENCODE_BATCH ? r->n_windows - at : ENCODE_BATCH;
         for (int b = 0; b < n; b++) {
             r->window_index[at + b] = (uint64_t)(at + b) * count / (uint64_t)r->n_windows;
-            memcpy(batch + b * wb, window_of(r, a->split, r->window_index[at + b]), wb);
+            memcpy(batch + b * wb,
+                   corpus_window_steps(r->corpus, a->split, r->window_index[at + b]), wb);
         }
         gen_encode(&r->g, batch, n, r->z + (size_t)at * r->g.z_size, NULL);
     }
@@ -226,7 +221,7 @@ static int attribute_values(const latent_args *a, latent_run *r, char *err, size
     }
     float all[MV_ATTR_COUNT];
     for (int i = 0; i < r->n_windows; i++) {
-        const void *w = window_of(r, a->split, r->window_index[i]);
+        const void *w = corpus_window_steps(r->corpus, a->split, r->window_index[i]);
         if (r->g.hp.repr == MV_REPR_ROLL) attributes_compute_roll(&r->g.hp, w, all);
         else attributes_compute(&r->g.hp, w, all);
         r->value[i] = all[a->attribute];

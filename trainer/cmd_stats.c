@@ -285,12 +285,6 @@ static int resolve_shape(stats_context *x)
 /* ---- MIDI files ---- */
 
 /* Adds one window (tokens, or a roll) to the statistics. */
-static void add_phrase(phrase_stats *s, const mv_hparams *hp, const void *window)
-{
-    if (hp->repr == MV_REPR_ROLL) phrase_stats_add_roll(s, hp, window);
-    else phrase_stats_add(s, hp, window);
-}
-
 typedef struct phrase_sink {
     const mv_hparams *hp;
     phrase_stats *s;
@@ -300,7 +294,7 @@ static int take_phrase(void *ctx, const void *window, uint32_t bar, int32_t tran
 {
     (void)bar;
     phrase_sink *k = ctx;
-    if (transpose == 0) add_phrase(k->s, k->hp, window);
+    if (transpose == 0) phrase_stats_add_window(k->s, k->hp, window);
     return 0;
 }
 
@@ -364,12 +358,6 @@ static uint64_t chosen_window(uint64_t i, uint64_t n, uint64_t want)
     return i * n / want;
 }
 
-static const void *window_at(const mv_hparams *hp, const mv_corpus *c, int split, uint64_t i)
-{
-    if (hp->repr == MV_REPR_ROLL) return corpus_roll_window(c, split, i);
-    return corpus_window(c, split, i);
-}
-
 static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *row)
 {
     char err[512];
@@ -395,12 +383,12 @@ static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *
         const int B = want - i < STATS_BATCH ? (int)(want - i) : STATS_BATCH;
         for (int b = 0; b < B; b++)
             memcpy(windows + b * W,
-                   window_at(&x->hp, c, src->split, chosen_window(i + b, n, want)), W);
+                   corpus_window_steps(c, src->split, chosen_window(i + b, n, want)), W);
         if (src->kind == SRC_RECON) {
             gen_encode(&x->g, windows, B, mu, NULL);
             gen_decode(&x->g, mu, B, 0, 0, windows);
         }
-        for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, windows + b * W);
+        for (int b = 0; b < B; b++) phrase_stats_add_window(&row->s, &x->hp, windows + b * W);
         cli_progress_update(&progress, i + (uint64_t)B);
     }
     cli_progress_done(&progress);
@@ -455,7 +443,7 @@ static int prior_phrases(stats_context *x, const stats_source *src, stats_row *r
             for (int b = 0; b < B; b++)
                 memcpy(chains + ((size_t)b * K + k) * W, windows + (size_t)b * W, W);
         }
-        for (int b = 0; b < B; b++) add_phrase(&row->s, &x->hp, chains + (size_t)b * K * W);
+        for (int b = 0; b < B; b++) phrase_stats_add_window(&row->s, &x->hp, chains + (size_t)b * K * W);
         cli_progress_update(&progress, (uint64_t)(i + B));
     }
     cli_progress_done(&progress);

@@ -16,15 +16,6 @@ int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, 
     g->path = path;
     if (weights_read(path, &g->weights, err, errlen)) return -1;
     g->hp = *weights_hparams(g->weights);
-    if (g->hp.repr == MV_REPR_GROOVE) {
-        /* its steps have no MIDI reader or writer yet: train and eval take it */
-        snprintf(err, errlen,
-                 "%s is a groove model: train and eval take it; reading and writing its "
-                 "MIDI (sample, encode, interpolate, decode, stats, anchors) is not built yet",
-                 path);
-        gen_model_close(g);
-        return -1;
-    }
     if (model_bind_weights(&g->model, g->weights, err, errlen)) {
         gen_model_close(g);
         return -1;

@@ -41,13 +41,11 @@ typedef struct feel_moments {
 } feel_moments;
 
 typedef struct groove_eval {
-    const mv_hparams *hp, *drum_hp;
-    mv_hparams drums; /* the same phrases as 512-class drum tokens, for phrase_stats */
+    const mv_hparams *hp;
     mv_decoder *d;
     int T, Z;
     uint8_t *truth, *pred[PREDICTORS], *prior; /* [B, T, K] each */
     float *mu, *sigma, *z, *logits, *probs;    /* [B, Z] x 3, [B, T, K] x 2 */
-    int32_t *tokens;                           /* [T] */
     mv_rng *rngs;
     double recon;
     long windows;
@@ -61,9 +59,6 @@ static int groove_eval_init(groove_eval *e, const mv_model *m)
 {
     memset(e, 0, sizeof *e);
     e->hp = &m->hp;
-    e->drums = m->hp;
-    e->drums.repr = MV_REPR_DRUMS;
-    e->drums.n_classes = 512;
     e->T = (int)hparams_seq_len(e->hp);
     e->Z = (int)e->hp->z_size;
     const size_t cells = (size_t)GROOVE_EVAL_BATCH * e->T * K, BZ = (size_t)GROOVE_EVAL_BATCH * e->Z;
@@ -77,10 +72,9 @@ static int groove_eval_init(groove_eval *e, const mv_model *m)
     e->z = malloc(sizeof(float) * BZ);
     e->logits = malloc(sizeof(float) * cells);
     e->probs = malloc(sizeof(float) * cells);
-    e->tokens = malloc(sizeof(int32_t) * (size_t)e->T);
     e->rngs = malloc(sizeof(mv_rng) * GROOVE_EVAL_BATCH);
     ok = ok && !eval_latent_init(&e->posterior, e->Z);
-    return ok && e->mu && e->sigma && e->z && e->logits && e->probs && e->tokens && e->rngs ? 0
+    return ok && e->mu && e->sigma && e->z && e->logits && e->probs && e->rngs ? 0
                                                                                            : -1;
 }
 
@@ -90,7 +84,7 @@ static void groove_eval_free(groove_eval *e)
     free(e->truth);
     free(e->prior);
     for (int p = 0; p < PREDICTORS; p++) free(e->pred[p]);
-    free(e->mu), free(e->sigma), free(e->z), free(e->logits), free(e->probs), free(e->tokens), free(e->rngs);
+    free(e->mu), free(e->sigma), free(e->z), free(e->logits), free(e->probs), free(e->rngs);
     eval_latent_free(&e->posterior);
 }
 
@@ -123,17 +117,11 @@ static void add_feel(feel_moments *f, const uint8_t *step)
     }
 }
 
-/* A phrase's hits as drum tokens (bit i: instrument i), for phrase_stats. */
+/* A phrase: its hits' statistics (as drums) and their feel. */
 static void add_phrase(groove_eval *e, phrase_stats *s, feel_moments *f, const uint8_t *steps)
 {
-    for (int t = 0; t < e->T; t++) {
-        const uint8_t *step = steps + (size_t)t * K;
-        int32_t token = 0;
-        for (int i = 0; i < V; i++) token |= step[MV_GROOVE_HIT + i] << i;
-        e->tokens[t] = token;
-        add_feel(f, step);
-    }
-    phrase_stats_add(s, &e->drums, e->tokens);
+    for (int t = 0; t < e->T; t++) add_feel(f, steps + (size_t)t * K);
+    phrase_stats_add_window(s, e->hp, steps);
 }
 
 /* Teacher-forced steps: each decoded from its logits as greedy decoding does. */
@@ -355,7 +343,7 @@ int eval_groove(const eval_split_options *o, const mv_model *m, const mv_corpus 
     for (uint64_t i = 0; i < want; i += GROOVE_EVAL_BATCH) {
         const int B = want - i < GROOVE_EVAL_BATCH ? (int)(want - i) : GROOVE_EVAL_BATCH;
         for (int b = 0; b < B; b++)
-            memcpy(e.truth + b * window, corpus_roll_window(c, o->split, (i + b) * n / want),
+            memcpy(e.truth + b * window, corpus_byte_window(c, o->split, (i + b) * n / want),
                    window);
         eval_batch(&e, B);
         cli_progress_update(&progress, i + (uint64_t)B);

@@ -636,9 +636,7 @@ static int setup(run *r)
  * (chord models). */
 static void load_window(run *r, int split, uint64_t i, int b)
 {
-    const int bytes = r->ck.hp.repr == MV_REPR_ROLL || r->ck.hp.repr == MV_REPR_GROOVE;
-    const void *w = bytes ? (const void *)corpus_roll_window(r->corpus, split, i)
-                          : (const void *)corpus_window(r->corpus, split, i);
+    const void *w = corpus_window_steps(r->corpus, split, i);
     memcpy((char *)r->batch + (size_t)b * r->window_bytes, w, r->window_bytes);
     if (!r->chords) return;
     const size_t T = hparams_seq_len(&r->ck.hp);
