@@ -16,6 +16,7 @@ void groove_feel_add(groove_feel *f, const uint8_t *steps, int n_steps)
             f->velocity[i] += v;
             f->velocity_sq[i] += v * v;
             f->offset[i] += o;
+            f->offset_sq[i] += o * o;
             f->offset_abs[i] += fabs(o);
             f->on_grid[i] += step[MV_GROOVE_OFFSET + i] == 0;
         }

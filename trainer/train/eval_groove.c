@@ -14,6 +14,7 @@
 #include "eval_latent.h"
 #include "gen_model.h"
 #include "groove.h"
+#include "groove_feel.h"
 #include "json_fields.h"
 #include "phrase_stats.h"
 #include "repr.h"
@@ -34,12 +35,6 @@ typedef struct hit_count {
     double velocity_error, offset_error; /* summed over hits (both true and predicted) */
 } hit_count;
 
-/* Velocities and offsets of the hits of some phrases, per instrument. */
-typedef struct feel_moments {
-    long n[V];
-    double velocity[V], velocity2[V], offset[V], offset2[V], abs_offset[V];
-} feel_moments;
-
 typedef struct groove_eval {
     const mv_hparams *hp;
     mv_decoder *d;
@@ -51,7 +46,7 @@ typedef struct groove_eval {
     long windows;
     eval_latent posterior; /* KL of the encoder's posterior */
     hit_count score[PREDICTORS][V];
-    feel_moments data_feel, prior_feel;
+    groove_feel data_feel, prior_feel;
     phrase_stats data_stats, prior_stats;
 } groove_eval;
 
@@ -103,24 +98,10 @@ static void count_step(hit_count *c, const uint8_t *truth, const uint8_t *pred)
     }
 }
 
-static void add_feel(feel_moments *f, const uint8_t *step)
-{
-    for (int i = 0; i < V; i++) {
-        if (!step[MV_GROOVE_HIT + i]) continue;
-        const double v = step[MV_GROOVE_VELOCITY + i], o = groove_offset_steps(step, i);
-        f->n[i]++;
-        f->velocity[i] += v;
-        f->velocity2[i] += v * v;
-        f->offset[i] += o;
-        f->offset2[i] += o * o;
-        f->abs_offset[i] += fabs(o);
-    }
-}
-
 /* A phrase: its hits' statistics (as drums) and their feel. */
-static void add_phrase(groove_eval *e, phrase_stats *s, feel_moments *f, const uint8_t *steps)
+static void add_phrase(groove_eval *e, phrase_stats *s, groove_feel *f, const uint8_t *steps)
 {
-    for (int t = 0; t < e->T; t++) add_feel(f, steps + (size_t)t * K);
+    groove_feel_add(f, steps, e->T);
     phrase_stats_add_window(s, e->hp, steps);
 }
 
@@ -220,13 +201,13 @@ static double sd_of(double sum, double sum2, long n)
 }
 
 /* All instruments together (index V) or one. */
-static void feel_figures(const feel_moments *f, int i, double out[4])
+static void feel_figures(const groove_feel *f, int i, double out[4])
 {
     long n = 0;
     double v = 0, v2 = 0, o2 = 0, ao = 0, o = 0;
     for (int k = i == V ? 0 : i; k < (i == V ? V : i + 1); k++) {
-        n += f->n[k], v += f->velocity[k], v2 += f->velocity2[k];
-        o += f->offset[k], o2 += f->offset2[k], ao += f->abs_offset[k];
+        n += (long)f->hits[k], v += f->velocity[k], v2 += f->velocity_sq[k];
+        o += f->offset[k], o2 += f->offset_sq[k], ao += f->offset_abs[k];
     }
     out[0] = mean_of(v, n);
     out[1] = sd_of(v, v2, n);
@@ -306,7 +287,7 @@ static void print_json(const eval_split_options *o, const groove_eval *e, uint64
         }
     }
     const char *who[2] = {"data", "prior"};
-    const feel_moments *feel[2] = {&e->data_feel, &e->prior_feel};
+    const groove_feel *feel[2] = {&e->data_feel, &e->prior_feel};
     for (int w = 0; w < 2; w++)
         for (int i = 0; i <= V; i++) {
             double f[4];
