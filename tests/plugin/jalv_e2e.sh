@@ -294,13 +294,13 @@ chord_share_from() { # mark
                          total++; if (held[p % 12]) tone++ }
              END { print tone + 0, total + 0 }'
 }
-play_chords() { # chords control value: six bars of the plugin's notes, stopped
+play_chords() { # chords control value: four bars of the plugin's notes, stopped
     echo "chords = $1" >&3
     printf 'locate 0\n' >&4
     sleep 0.5
     mark=$(wc -l <"$tmp/dump.log")
     printf 'play\n' >&4
-    wait_for '[ "$(plugin_span_from $mark)" -ge 546000 ]' "six bars with chords = $1" 60
+    wait_for '[ "$(plugin_span_from $mark)" -ge 354000 ]' "four bars with chords = $1" 60
     printf 'stop\n' >&4
     sleep 1
 }
@@ -310,7 +310,7 @@ off_tones=$1 off_total=$2
 play_chords 1
 set -- $(chord_share_from $mark)
 on_tones=$1 on_total=$2
-[ "$on_total" -ge 16 ] && [ "$off_total" -ge 16 ] ||
+[ "$on_total" -ge 12 ] && [ "$off_total" -ge 12 ] ||
     fail "too few note-ons over the chords ($on_total with Chords on, $off_total off)"
 shares=$(awk -v a="$on_tones" -v b="$on_total" -v c="$off_tones" -v d="$off_total" \
     'BEGIN { printf "%.1f %% (%d of %d) with Chords = Follow input, %.1f %% (%d of %d) off", 100 * a / b, a, b, 100 * c / d, c, d }')
