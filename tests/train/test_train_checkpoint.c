@@ -3,8 +3,8 @@
  * refused by `morphvae train --resume` with status 1, a message naming the file
  * and the field, and no model written. Run under ASan too (tools/test.sh): a
  * header that claims more parameters than the model has must never be read
- * into the model's buffers. Checkpoints of the previous formats (MVCKPT04, no
- * latent dropout; MVCKPT03, no chord fields either; MVCKPT02, no learning-rate
+ * into the model's buffers. Checkpoints of the previous formats (MVCKPT05, no
+ * decoder dropout; MVCKPT04, no latent dropout either; MVCKPT03, no chord fields either; MVCKPT02, no learning-rate
  * schedule fields either) resume to the same parameters as this one.
  * usage: test_train_checkpoint MORPHVAE WORKDIR */
 #include <stddef.h>
@@ -102,20 +102,22 @@ static void old_format(ckpt_header *h) { memcpy(h->magic, "MVCKPT01", 8); }
 static void no_decay(ckpt_header *h) { h->num.lr_decay = 0; }
 
 /* The good checkpoint as an older format wrote it, resealed: its header's
- * fields one after the other as that format had them (format 4: no
- * latent_dropout; format 3 also the 12 hyperparameter fields of a model
+ * fields one after the other as that format had them (format 5: no dropout;
+ * format 4: also no latent_dropout; format 3 also the 12 hyperparameter fields of a model
  * without chords, no chord_dropout; format 2 also without lr_decay and
  * lr_min); it resumes to the same model. */
 static void check_old_format_resumes(const char *path, int format)
 {
     const ckpt_header *h = (const ckpt_header *)good;
     CHECK(h->num.lr_decay == 0.9999 && h->num.lr_min == 1e-5); /* format 2's schedule */
-    CHECK(h->hp.chords == 0 && h->num.chord_dropout == 0 && h->num.latent_dropout == 0);
+    CHECK(h->hp.chords == 0 && h->num.chord_dropout == 0 && h->num.latent_dropout == 0 &&
+          h->num.dropout == 0);
     const size_t num = format == 2   ? offsetof(train_numerics, lr_decay)
                        : format == 3 ? offsetof(train_numerics, chord_dropout)
-                                     : offsetof(train_numerics, latent_dropout);
-    const size_t hp_bytes = format == 4 ? offsetof(ckpt_header, num) - offsetof(ckpt_header, hp)
-                                        : 4 * MV_HPARAMS_FIELDS; /* format 4: with padding */
+                       : format == 4 ? offsetof(train_numerics, latent_dropout)
+                                     : offsetof(train_numerics, dropout);
+    const size_t hp_bytes = format >= 4 ? offsetof(ckpt_header, num) - offsetof(ckpt_header, hp)
+                                        : 4 * MV_HPARAMS_FIELDS; /* formats 4, 5: with padding */
     const size_t body = good_size - sizeof *h; /* parameters, moments, checksum */
     unsigned char *b = malloc(good_size), *p = b;
     memcpy(p, good, offsetof(ckpt_header, hp));
@@ -130,7 +132,9 @@ static void check_old_format_resumes(const char *path, int format)
     p += sizeof h->n_params;
     memcpy(p, good + sizeof *h, body);
     const size_t size = (size_t)(p - b) + body;
-    memcpy(b, format == 2 ? "MVCKPT02" : format == 3 ? "MVCKPT03" : "MVCKPT04", 8);
+    char magic[9];
+    snprintf(magic, sizeof magic, "MVCKPT%02d", format);
+    memcpy(b, magic, 8);
     reseal(b, size);
     char old[1200], cmd[4096];
     snprintf(old, sizeof old, "%s/format%d.ckpt", dir, format);
@@ -204,6 +208,7 @@ int main(int argc, char **argv)
              "--sample-every 0 2>>'%s/good.log'",
              exe, corpus, dir, path, dir);
     CHECK_MSG(run_command(cmd) == 0, "the undamaged checkpoint should resume");
+    check_old_format_resumes(path, 5);
     check_old_format_resumes(path, 4);
     check_old_format_resumes(path, 3);
     check_old_format_resumes(path, 2);

@@ -203,6 +203,7 @@ typedef struct case_cfg {
     int roll;   /* 1: a piano-roll model, 2: a groove model (hits, velocities, offsets) */
     int chords; /* a chord-conditioned model, given chords (some steps none) */
     int latent_dropout; /* window 2 decodes its eps (a prior sample), window 3 a borrowed z */
+    double dropout;     /* between the decoder's layers */
 } case_cfg;
 
 /* in: the batch's tokens, or roll steps (normalised, as the data is). */
@@ -215,6 +216,7 @@ static double model_loss(vae *m, mv_window in, const double *eps, int B,
     for (int b = 0; b < B; b++)
         rng_seed(&r[b], 99 + (uint64_t)b); /* the same sampling and dropout draws every time */
     m->word_dropout = c->word_dropout;
+    m->dropout = c->dropout;
     return vae_forward(m, in, eps, B, &c->loss, c->feed, c->sample_prob, r).loss;
 }
 
@@ -261,6 +263,11 @@ static void check_model(const case_cfg *c)
     m.z_elsewhere = c->latent_dropout ? elsewhere : NULL;
     m.z_borrowed = borrowed;
 
+    if (c->dropout > 0) { /* the masks are drawn: the loss is not the undropped one */
+        case_cfg undropped = *c;
+        undropped.dropout = 0;
+        CHECK(model_loss(&m, in, eps, B, c) != model_loss(&m, in, eps, B, &undropped));
+    }
     vae_zero_grads(&m);
     model_loss(&m, in, eps, B, c);
     vae_backward(&m, &c->loss);
@@ -299,21 +306,25 @@ int main(void)
     check_softmax_xent_and_tanh();
     check_sigmoid_xent();
     const case_cfg cases[] = {
-        {"teacher forcing, KL above free bits", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 0, 0},
-        {"teacher forcing, KL inside free bits", VAE_FEED_TRUTH, 0, {0.7, 1000}, 0, 0, 0, 0},
-        {"scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0, 0, 0, 0},
-        {"word dropout, teacher forcing", VAE_FEED_SCHEDULED, 0, {0.3, 0}, 0.4, 0, 0, 0},
-        {"word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 0, 0, 0},
-        {"roll, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 1, 0, 0},
-        {"roll, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 1, 0, 0},
-        {"groove, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 2, 0, 0},
+        {"teacher forcing, KL above free bits", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 0, 0, 0},
+        {"teacher forcing, KL inside free bits", VAE_FEED_TRUTH, 0, {0.7, 1000}, 0, 0, 0, 0, 0},
+        {"scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0, 0, 0, 0, 0},
+        {"word dropout, teacher forcing", VAE_FEED_SCHEDULED, 0, {0.3, 0}, 0.4, 0, 0, 0, 0},
+        {"word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 0, 0, 0, 0},
+        {"roll, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 1, 0, 0, 0},
+        {"roll, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 1, 0, 0, 0},
+        {"groove, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 2, 0, 0, 0},
         {"groove, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4,
-         2, 0, 0},
-        {"chords, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 1, 0},
+         2, 0, 0, 0},
+        {"chords, teacher forcing", VAE_FEED_TRUTH, 0, {0.7, 0}, 0, 0, 1, 0, 0},
         {"chords, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4,
-         0, 1, 0},
+         0, 1, 0, 0},
         {"chords, latent dropout, scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4, 0,
-         1, 1},
+         1, 1, 0},
+        {"dropout, teacher forcing", VAE_FEED_SCHEDULED, 0, {0.3, 0}, 0, 0, 0, 0, 0.4},
+        {"dropout, word dropout with scheduled sampling", VAE_FEED_SCHEDULED, 0.5, {0.3, 0}, 0.4,
+         0, 0, 0, 0.4},
+        {"groove, dropout, teacher forcing", VAE_FEED_SCHEDULED, 0, {0.3, 0}, 0.4, 2, 0, 0, 0.4},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_model(&cases[i]);
     return check_report();

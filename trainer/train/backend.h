@@ -39,6 +39,7 @@ void be_gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const re
 void be_zero(real *x, size_t n);
 void be_copy(real *dst, const real *src, size_t n);
 void be_axpy(size_t n, real alpha, const real *x, real *y); /* y += alpha x */
+void be_mul(real *dst, const real *x, const real *y, size_t n); /* dst = x y, elementwise */
 /* dst[r, 0:n] = src[r, 0:n] for r < rows, with row strides. */
 void be_copy_rows(real *dst, int ld_dst, const real *src, int ld_src, int rows, int n);
 /* dst[r, 0:n] += src[r, 0:n] for r < rows, with row strides. */

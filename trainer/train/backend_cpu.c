@@ -151,6 +151,11 @@ void be_axpy(size_t n, real alpha, const real *x, real *y)
     for (size_t i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
+void be_mul(real *dst, const real *x, const real *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = x[i] * y[i];
+}
+
 void be_copy_rows(real *dst, int ld_dst, const real *src, int ld_src, int rows, int n)
 {
     for (int r = 0; r < rows; r++)

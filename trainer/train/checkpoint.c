@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,41 +67,23 @@ typedef struct ckpt_header_v3 {
     uint64_t n_params;
 } ckpt_header_v3;
 
-/* MVCKPT04: train_numerics without latent_dropout. */
-typedef struct train_numerics_v4 {
-    train_numerics_v3 v3;
-    double chord_dropout;
-} train_numerics_v4;
-
-typedef struct ckpt_header_v4 {
-    char magic[8];
-    uint32_t real_size;
-    uint32_t pad;
-    mv_hparams hp;
-    train_numerics_v4 num;
-    train_state st;
-    uint64_t n_params;
-} ckpt_header_v4;
-
-/* Reads the rest of a format-4 header after its magic: latent_dropout 0.
- * Returns its size in the file, or 0 if the file is shorter. */
-static size_t read_v4_header(FILE *f, ckpt_header *h)
+/* Reads the rest of a format-4 or format-5 header after its magic: today's
+ * header with only the first num_size bytes of train_numerics (each format
+ * appended fields; those after keep their defaults: no latent or decoder
+ * dropout). Returns its size in the file, or 0 if the file is shorter. */
+static size_t read_prefix_header(FILE *f, ckpt_header *h, size_t num_size)
 {
-    ckpt_header_v4 old;
-    if (fread((char *)&old + 8, sizeof old - 8, 1, f) != 1) return 0;
     char magic[8];
     memcpy(magic, h->magic, 8);
     memset(h, 0, sizeof *h); /* padding too: a header read twice compares equal */
     memcpy(h->magic, magic, 8);
-    h->real_size = old.real_size;
-    h->pad = old.pad;
-    h->hp = old.hp;
-    memcpy(&h->num, &old.num, sizeof old.num);
-    h->num.latent_dropout = 0;
     h->num.latent_from = VAE_Z_PRIOR;
-    h->st = old.st;
-    h->n_params = old.n_params;
-    return sizeof old;
+    const size_t before = offsetof(ckpt_header, num) - 8; /* real_size, pad, hp */
+    void *parts[4] = {(char *)h + 8, &h->num, &h->st, &h->n_params};
+    const size_t sizes[4] = {before, num_size, sizeof h->st, sizeof h->n_params};
+    for (int i = 0; i < 4; i++)
+        if (fread(parts[i], sizes[i], 1, f) != 1) return 0;
+    return 8 + before + num_size + sizeof h->st + sizeof h->n_params;
 }
 
 /* Reads the rest of an older header after its magic, and converts it: the
@@ -141,7 +124,10 @@ static size_t read_header(FILE *f, ckpt_header *h)
     if (fread(h->magic, 1, 8, f) != 8) return 0;
     if (!memcmp(h->magic, CKPT_MAGIC_V2, 8) || !memcmp(h->magic, CKPT_MAGIC_V3, 8))
         return read_old_header(f, h);
-    if (!memcmp(h->magic, CKPT_MAGIC_V4, 8)) return read_v4_header(f, h);
+    if (!memcmp(h->magic, CKPT_MAGIC_V4, 8))
+        return read_prefix_header(f, h, offsetof(train_numerics, latent_dropout));
+    if (!memcmp(h->magic, CKPT_MAGIC_V5, 8))
+        return read_prefix_header(f, h, offsetof(train_numerics, dropout));
     return fread((char *)h + 8, sizeof *h - 8, 1, f) == 1 ? sizeof *h : 0;
 }
 
@@ -194,6 +180,7 @@ static const char *bad_numerics_field(const ckpt_header *h)
     if (!(n->chord_dropout >= 0 && n->chord_dropout <= 1)) return "num.chord_dropout";
     if (!(n->latent_dropout >= 0 && n->latent_dropout < 1)) return "num.latent_dropout";
     if (n->latent_from != VAE_Z_PRIOR && n->latent_from != VAE_Z_WINDOW) return "num.latent_from";
+    if (!(n->dropout >= 0 && n->dropout < 1)) return "num.dropout";
     if (st->step < 0) return "st.step";
     if (st->epoch < 0) return "st.epoch";
     if (st->pos < 0) return "st.pos";
@@ -206,11 +193,17 @@ static const char *bad_numerics_field(const ckpt_header *h)
 static int check_header(const char *path, const ckpt_header *h, char *err, size_t errlen)
 {
     char why[200];
-    if (memcmp(h->magic, CKPT_MAGIC, 8) != 0 && memcmp(h->magic, CKPT_MAGIC_V4, 8) != 0 &&
-        memcmp(h->magic, CKPT_MAGIC_V3, 8) != 0 && memcmp(h->magic, CKPT_MAGIC_V2, 8) != 0) {
+    static const char *const known[] = {CKPT_MAGIC, CKPT_MAGIC_V5, CKPT_MAGIC_V4, CKPT_MAGIC_V3,
+                                        CKPT_MAGIC_V2};
+    int format_known = 0;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        format_known |= memcmp(h->magic, known[i], 8) == 0;
+    if (!format_known) {
         if (memcmp(h->magic, CKPT_MAGIC, 6) == 0)
-            snprintf(err, errlen, "%s: checkpoint format %.8s; this build reads %s, %s, %s and %s",
-                     path, h->magic, CKPT_MAGIC, CKPT_MAGIC_V4, CKPT_MAGIC_V3, CKPT_MAGIC_V2);
+            snprintf(err, errlen,
+                     "%s: checkpoint format %.8s; this build reads %s, %s, %s, %s and %s", path,
+                     h->magic, CKPT_MAGIC, CKPT_MAGIC_V5, CKPT_MAGIC_V4, CKPT_MAGIC_V3,
+                     CKPT_MAGIC_V2);
         else
             snprintf(err, errlen, "%s: bad magic: not a morphvae training checkpoint (%s)",
                      path, CKPT_MAGIC);

@@ -3,7 +3,8 @@
  * atomically (temporary file, fsync, rename, fsync of the folder).
  *
  * Layout (little-endian, this machine's float): the header struct below (a
- * format-4 file: the same without latent_dropout and latent_from; format 3: also without
+ * format-5 file: the same without dropout; format 4: also without
+ * latent_dropout and latent_from; format 3: also without
  * chord_dropout and with the 12 hyperparameter fields of a model without chord
  * input; format 2: also without lr_decay and lr_min; all read as well), then
  * params, adam_m, adam_v (n_params floats each), then a 64-bit FNV-1a of all
@@ -19,7 +20,9 @@
 #include "hparams.h"
 #include "rng.h"
 
-#define CKPT_MAGIC "MVCKPT05"
+#define CKPT_MAGIC "MVCKPT06"
+/* The format before dropout. */
+#define CKPT_MAGIC_V5 "MVCKPT05"
 /* The format before latent_dropout. */
 #define CKPT_MAGIC_V4 "MVCKPT04"
 /* The format before chord input (hparams' chords, chord_dropout). */
@@ -41,6 +44,7 @@ typedef struct train_numerics {
     double chord_dropout;   /* probability that a window's chords are all withheld */
     double latent_dropout;  /* probability that a window with chords decodes another z ... */
     int64_t latent_from;    /* ... VAE_Z_PRIOR or VAE_Z_WINDOW (vae.h) */
+    double dropout;         /* between the decoder's layers (vae.h) */
 } train_numerics;
 
 typedef struct train_state {

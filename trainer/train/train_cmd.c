@@ -87,7 +87,10 @@ static int usage(FILE *f, int status)
             "  --sampling-start N  step at which scheduled sampling starts (0)\n"
             "  --sampling-max P    highest probability of feeding the model's own token (1)\n"
             "  --word-dropout P    probability that a decoder input token is replaced by the\n"
-            "                      zero input while training (0); with --resume, the four\n"
+            "                      zero input while training (0)\n"
+            "  --dropout P         probability that a unit of what a decoder layer passes up\n"
+            "                      (to the next layer, to the output) is zeroed while\n"
+            "                      training (0; GrooVAE used 0.7); with --resume, the five\n"
             "                      options above replace the run's from then on\n"
             "  --chords            a chord-conditioned model (the corpus must have chords,\n"
             "                      `data --chords`); with --init of a model without them, its\n"
@@ -180,6 +183,8 @@ static int parse_number(const char *a, const char *v, train_opts *o)
     else if (!strcmp(a, "--sampling-max")) rc = cli_double(cmd, a, v, 0, 1, &n->sampling_max);
     else if (!strcmp(a, "--word-dropout"))
         rc = cli_real(cmd, a, v, 0, 1, CLI_BELOW_HI, &n->word_dropout);
+    else if (!strcmp(a, "--dropout"))
+        rc = cli_real(cmd, a, v, 0, 1, CLI_BELOW_HI, &n->dropout);
     else if (!strcmp(a, "--chord-dropout")) {
         rc = cli_double(cmd, a, v, 0, 1, &n->chord_dropout);
         o->chord_dropout_given = 1;
@@ -582,6 +587,7 @@ static int setup(run *r)
         r->ck.num.sampling_start = r->o.num.sampling_start;
         r->ck.num.sampling_max = r->o.num.sampling_max;
         r->ck.num.word_dropout = r->o.num.word_dropout;
+        r->ck.num.dropout = r->o.num.dropout;
     }
     if (r->o.resume && r->o.chord_dropout_given) r->ck.num.chord_dropout = r->o.num.chord_dropout;
     if (r->o.resume && r->o.latent_dropout_given) {
@@ -976,6 +982,7 @@ static vae_stats train_step(run *r, double *grad_norm, double *lr, double *beta,
     *p = schedule_sample_prob(r->ck.num.sampling_rate, (long)r->ck.num.sampling_start,
                               r->ck.num.sampling_max, (long)st->step);
     r->m.word_dropout = (real)r->ck.num.word_dropout;
+    r->m.dropout = (real)r->ck.num.dropout;
     *beta = schedule_beta(r->ck.num.beta, r->ck.num.beta_rate, (long)st->step);
     *lr = schedule_lr(r->ck.num.lr, r->ck.num.lr_decay, r->ck.num.lr_min, (long)st->step);
     vae_loss_cfg loss = {(real)*beta, (real)r->ck.num.free_bits};

@@ -91,9 +91,12 @@ static void carve_acts(vae *m, arena *a)
     m->ddec_init = take(a, (size_t)NB * B * 2 * D * hp->dec_layers);
     m->e_proj = take(a, (size_t)NB * B * 4 * D);
     m->de_proj = take(a, (size_t)NB * B * 4 * D);
-    for (uint32_t l = 0; l < hp->dec_layers; l++)
+    for (uint32_t l = 0; l < hp->dec_layers; l++) {
         carve_lstm_acts(a, &m->dec[l], (int)hp->steps_per_bar, (int)hp->steps_per_bar,
                         NB * B, (int)D);
+        m->dec_mask[l] = take(a, (size_t)T * B * D);
+        m->dec_up[l] = take(a, (size_t)T * B * D);
+    }
     m->logits = take(a, (size_t)T * B * K);
     m->dlogits = take(a, (size_t)T * B * K);
     m->probs = take(a, K);
@@ -465,18 +468,51 @@ static int argmax_of(const real *x, int n)
     return best;
 }
 
+/* What decoder layer l passes up ([S][R][D], as its h): h, or h dec_mask when
+ * the last forward pass dropped. */
+static const real *dec_up_of(const vae *m, int l)
+{
+    return m->dropping ? m->dec_up[l] : m->dec[l].h;
+}
+
+/* Draws the dropout masks of layer l's rows [r0, r0 + n) of its S R rows
+ * (row q = bar B + b of a step draws from sequence b's stream) and returns
+ * what the layer passes up, as dec_up_of. */
+static const real *dec_pass_up(vae *m, int l, size_t r0, size_t n, mv_rng *rngs)
+{
+    if (!m->dropping) return m->dec[l].h;
+    const size_t D = m->hp.dec_size, R = (size_t)m->hp.n_bars * (size_t)m->B;
+    const real keep = (real)(1 / (1 - (double)m->dropout));
+    real *mask = m->dec_mask[l] + r0 * D;
+    for (size_t r = r0; r < r0 + n; r++) {
+        mv_rng *rng = &rngs[(r % R) % (size_t)m->B];
+        for (size_t d = 0; d < D; d++) *mask++ = rng_uniform(rng) < m->dropout ? 0 : keep;
+    }
+    be_mul(m->dec_up[l] + r0 * D, m->dec[l].h + r0 * D, m->dec_mask[l] + r0 * D, n * D);
+    return m->dec_up[l];
+}
+
+/* The gradient reaching layer l's h from above (in its dh) through its mask. */
+static void dec_pass_up_backward(vae *m, int l)
+{
+    if (!m->dropping) return;
+    const size_t n = (size_t)hparams_seq_len(&m->hp) * (size_t)m->B * m->hp.dec_size;
+    be_mul(m->dec[l].dh, m->dec[l].dh, m->dec_mask[l], n);
+}
+
 /* Teacher forcing: every layer over all bars and steps at once (big products). */
-static void decoder_forward_truth(vae *m, int B)
+static void decoder_forward_truth(vae *m, int B, mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
     const int S = (int)hp->steps_per_bar, L = (int)hp->dec_layers, R = (int)hp->n_bars * B;
     for (int s = 0; s < S; s++) decoder_input(m, s, 0, R);
     lstm_forward(&m->p.dec[0], &m->dec[0], R);
     for (int l = 1; l < L; l++) {
-        lstm_input_forward(&m->p.dec[l], &m->dec[l], m->dec[l - 1].h, R);
+        lstm_input_forward(&m->p.dec[l], &m->dec[l], dec_pass_up(m, l - 1, 0, (size_t)S * R, rngs),
+                           R);
         lstm_forward(&m->p.dec[l], &m->dec[l], R);
     }
-    dense_forward(&m->p.dec_out, m->dec[L - 1].h, S * R, m->logits);
+    dense_forward(&m->p.dec_out, dec_pass_up(m, L - 1, 0, (size_t)S * R, rngs), S * R, m->logits);
 }
 
 /* The token fed after step t of sequence b, whose logits are `logits`. */
@@ -556,12 +592,12 @@ static void decoder_forward_fed(vae *m, const mv_window *in, int B, int feed, re
             for (int l = 1; l < L; l++) {
                 real *g = m->dec[l].gates + at * 4 * D;
                 be_rows_set(g, m->p.dec[l].b, B, 4 * D);
-                be_gemm(0, 0, B, 4 * D, D, 1, m->dec[l - 1].h + at * D, D, m->p.dec[l].w_x,
-                        4 * D, 1, g, 4 * D);
+                be_gemm(0, 0, B, 4 * D, D, 1, dec_pass_up(m, l - 1, at, B, rngs) + at * D, D,
+                        m->p.dec[l].w_x, 4 * D, 1, g, 4 * D);
                 lstm_step_rows(&m->p.dec[l], &m->dec[l], s, r0, B, R);
             }
             real *logits = m->logits + at * K;
-            dense_forward(&m->p.dec_out, m->dec[L - 1].h + at * D, B, logits);
+            dense_forward(&m->p.dec_out, dec_pass_up(m, L - 1, at, B, rngs) + at * D, B, logits);
             const int t = bar * S + s;
             if (t + 1 == T) break;
             /* where the next step's input lives: step s+1 of this bar, or step 0
@@ -629,9 +665,10 @@ static void decoder_forward(vae *m, const mv_window *in, int B, int feed, real p
             m->e_proj, 4 * D);
     decoder_truth(m, in, B);
     if (hp->chords) decoder_chords(m, B);
+    m->dropping = feed == VAE_FEED_SCHEDULED && m->dropout > 0;
     if (feed == VAE_FEED_TRUTH || (feed == VAE_FEED_SCHEDULED && p_sample <= 0)) {
         if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0) drop_words(m, B, rngs);
-        decoder_forward_truth(m, B);
+        decoder_forward_truth(m, B, rngs);
     } else {
         decoder_forward_fed(m, in, B, feed, p_sample, rngs);
     }
@@ -778,14 +815,17 @@ static void decoder_backward(vae *m)
     vae_lstm_acts *top_cond = &m->cond[hp->cond_layers - 1];
     const real *e = top_cond->h;
 
-    dense_backward(&m->p.dec_out, &m->g.dec_out, m->dec[L - 1].h, m->dlogits, S * R,
+    dense_backward(&m->p.dec_out, &m->g.dec_out, dec_up_of(m, L - 1), m->dlogits, S * R,
                    m->dec[L - 1].dh, 1);
+    dec_pass_up_backward(m, L - 1);
     for (int l = L - 1; l >= 0; l--) {
         vae_lstm_acts *a = &m->dec[l];
         lstm_backward(&m->p.dec[l], &m->g.dec[l], a, R, m->dc_scratch);
-        if (l > 0)
-            lstm_input_backward(&m->p.dec[l], &m->g.dec[l], a, m->dec[l - 1].h,
+        if (l > 0) {
+            lstm_input_backward(&m->p.dec[l], &m->g.dec[l], a, dec_up_of(m, l - 1),
                                 m->dec[l - 1].dh, 1, R);
+            dec_pass_up_backward(m, l - 1);
+        }
         join_init_grads(m->ddec_init, a, l, L, R, D);
     }
     /* layer 0's input: one-hot previous token (a scatter; roll: the product with

@@ -112,6 +112,15 @@ typedef struct vae {
      * the zero input (word dropout), so that the decoder learns to lean on z rather
      * than on the previous token; 0 unless the trainer sets it */
     real word_dropout;
+    /* VAE_FEED_SCHEDULED only: probability that a unit of what a decoder layer
+     * passes up (to the next layer, or to the output layer) is zeroed, the
+     * others scaled by 1/(1 - dropout): dropout between layers, not on the
+     * recurrent path (Zaremba et al., 2014; GrooVAE's decoder). 0 unless the
+     * trainer sets it */
+    real dropout;
+    int dropping;                     /* the last forward pass dropped: dec_mask holds */
+    real *dec_mask[MV_MAX_LAYERS];    /* [S][n_bars B][D] 0 or 1/(1 - dropout) */
+    real *dec_up[MV_MAX_LAYERS];      /* [S][n_bars B][D] h dec_mask: what a layer passes up */
     /* chord-conditioned models: the chord ids [B][T] (core/chord.h) of the
      * windows of the next forward passes, NULL: none (all zero); the caller's
      * array, read by vae_forward only. Step t's chord conditions the
