@@ -5,7 +5,10 @@
  * encoder says mu = {1, -1, 0.4, 0}, sigma = 1 for every window (KL 0.5, 0.5,
  * 0.08, 0: two active dimensions). Every figure below is counted by hand in the
  * comments from the fixture windows. The piano-roll copy model repeats its
- * input step (sounding and onset bits) and says silence after a silent step. */
+ * input step (sounding and onset bits) and says silence after a silent step;
+ * the groove copy model repeats its input step's hits, each at velocity 64
+ * and on the grid. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +16,7 @@
 #include "chord.h"
 #include "corpus.h"
 #include "gen_fixture.h"
+#include "groove.h"
 #include "model.h"
 #include "refine.h"
 #include "weights.h"
@@ -46,6 +50,9 @@ static int write_copy_model_chords(const char *path, uint32_t repr, uint32_t n_c
     int rc = model_bind(&m, &hp, tensors, (size_t)n, err, sizeof err);
     if (rc == 0) {
         const int D = (int)n_classes, G = 4 * D;
+        /* a groove step copies its hits only: velocity and offset outputs stay
+         * 0, i.e. velocity 64 (127 sigmoid(0) rounded) and offset 0 */
+        const int copied = repr == MV_REPR_GROOVE ? MV_GROOVE_VOICES : D;
         /* gates i, f, g, o: input and output open, nothing remembered; the
          * one-hot input k drives cell k alone, so h_k = tanh(tanh(20)) ~ 0.76 */
         float *b = (float *)m.dec[0].b, *wx = (float *)m.dec[0].w_x;
@@ -53,13 +60,15 @@ static int write_copy_model_chords(const char *path, uint32_t repr, uint32_t n_c
             b[j] = 20;
             b[D + j] = -20;
             b[3 * D + j] = 20;
-            wx[(size_t)j * G + 2 * D + j] = 20;
+            if (j < copied) wx[(size_t)j * G + 2 * D + j] = 20;
         }
         float *out = (float *)m.dec_out.w;
-        for (int k = 0; k < D; k++) out[(size_t)k * D + k] = 1;
+        for (int k = 0; k < copied; k++) out[(size_t)k * D + k] = 1;
         ((float *)m.dec_out.b)[0] = 0.1f; /* zero input: class 0 */
-        /* a roll's bits: on (0.76 - 0.3) where the input bit is, off elsewhere */
-        for (int k = 0; repr == MV_REPR_ROLL && k < D; k++) ((float *)m.dec_out.b)[k] = -0.3f;
+        /* a roll's bits, a groove step's hits: on (0.76 - 0.3) where the input
+         * bit is, off elsewhere */
+        for (int k = 0; repr != MV_REPR_MELODY && repr != MV_REPR_DRUMS && k < copied; k++)
+            ((float *)m.dec_out.b)[k] = -0.3f;
         const float mu[4] = {1, -1, 0.4f, 0};
         for (int j = 0; j < 4; j++) {
             ((float *)m.enc_mu.b)[j] = mu[j];
@@ -88,7 +97,8 @@ static int write_corpus(const char *path, uint32_t repr, uint32_t n_classes,
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    const size_t size = repr == MV_REPR_ROLL ? SEQ * n_classes : sizeof *test;
+    const size_t size =
+        repr == MV_REPR_ROLL || repr == MV_REPR_GROOVE ? SEQ * n_classes : sizeof *test;
     for (int i = 0; i < n_test; i++)
         corpus_writer_add(w, MV_SPLIT_TEST, (const char *)test + i * size, "t.mid", 0, 0);
     for (int i = 0; i < n_train; i++)
@@ -346,6 +356,75 @@ static void test_roll(void)
  * z moves the logits), whose mu decodes the windows poorly;
  * from refined z greedy decoding gets more steps right (never fewer windows),
  * the teacher-forced CE falls, and the KL (the encoder's posterior) stays. */
+/* Groove windows (kick 0, snare 1, closed hat 2): hits with velocities and
+ * offsets in 1/128 step. A: kick t0 (100, -8), snare t2 (80, +16), kick t3
+ * (90, 0) with closed hat t3 (50, -32), kick t4 (110, +8); B: kick t0..t3
+ * (60, 0), (70, +8), (80, -8), (90, +16). */
+static void groove_hit(uint8_t *step, int voice, int velocity, int offset)
+{
+    step[MV_GROOVE_HIT + voice] = 1;
+    step[MV_GROOVE_VELOCITY + voice] = (uint8_t)velocity;
+    step[MV_GROOVE_OFFSET + voice] = (uint8_t)(int8_t)offset;
+}
+
+static void test_groove(void)
+{
+    static uint8_t w[2][SEQ][MV_GROOVE_STEP_BYTES];
+    groove_hit(w[0][0], 0, 100, -8);
+    groove_hit(w[0][2], 1, 80, 16);
+    groove_hit(w[0][3], 0, 90, 0);
+    groove_hit(w[0][3], 2, 50, -32);
+    groove_hit(w[0][4], 0, 110, 8);
+    const int kicks[4][2] = {{60, 0}, {70, 8}, {80, -8}, {90, 16}};
+    for (int t = 0; t < 4; t++) groove_hit(w[1][t], 0, kicks[t][0], kicks[t][1]);
+    const char *model = fixture_path("groove.mvae"), *corpus = fixture_path("groove.bin");
+    CHECK(write_copy_model(model, MV_REPR_GROOVE, MV_GROOVE_STEP_BYTES) == 0);
+    CHECK(write_corpus(corpus, MV_REPR_GROOVE, MV_GROOVE_STEP_BYTES, (const void *)w, 2,
+                       (const void *)w, 1) == 0);
+    static char out[16384], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --json", model,
+                          corpus) == 0, "%s", err);
+    /* teacher-forced = the previous true step's hits at velocity 64, offset 0:
+     * A: kick t1, snare t3, kick + hat t4, kick t5; B: kick t1..t4.
+     * kick: A finds t4 of t0 t3 t4 (false t1 t5), B t1 t2 t3 of t0..t3 (false
+     * t4): 4 found, 3 missed, 3 false; snare: t2 missed, t3 false; hat: t3
+     * missed, t4 false. All: 4 found, 5 missed, 5 false. */
+    CHECK_FIG(out, "windows", 2);
+    CHECK_FIG(out, "hit_f1_tf", 2.0 * 4 / (2 * 4 + 5 + 5));
+    CHECK_FIG(out, "recall_kick_tf", 4.0 / 7);
+    CHECK_FIG(out, "precision_kick_tf", 4.0 / 7);
+    CHECK_FIG(out, "recall_snare_tf", 0);
+    CHECK_FIG(out, "precision_closed_hat_tf", 0);
+    CHECK_NULL(out, "recall_ride_tf"); /* never played */
+    /* the 4 found kicks: |110 - 64| + |70 - 64| + |80 - 64| + |90 - 64| = 94,
+     * offsets 8 + 8 + 8 + 16 = 40 of 128 */
+    CHECK_FIG(out, "velocity_mae_tf", 94.0 / 4);
+    CHECK_FIG(out, "offset_mae_tf", 40.0 / 128 / 4);
+    /* greedy from a silent start stays silent: nothing found, nothing matched */
+    CHECK_FIG(out, "hit_f1_greedy", 0);
+    CHECK_FIG(out, "recall_kick_greedy", 0);
+    CHECK_NULL(out, "velocity_mae_greedy");
+    /* the data's 9 hits: velocities 100 80 90 50 110 60 70 80 90 (sum 730,
+     * squares 62100), |offsets| 8 16 0 32 8 0 8 8 16 = 96 of 128; 9 hits in
+     * 4 bars; a kick on step 0 in both windows */
+    CHECK_FIG(out, "velocity_mean_all_data", 730.0 / 9);
+    CHECK_FIG(out, "velocity_sd_all_data", sqrt(62100.0 / 9 - (730.0 / 9) * (730.0 / 9)));
+    CHECK_FIG(out, "abs_offset_mean_all_data", 96.0 / 128 / 9);
+    CHECK_FIG(out, "velocity_mean_kick_data", (100 + 90 + 110 + 60 + 70 + 80 + 90) / 7.0);
+    CHECK_FIG(out, "hits_per_bar_data", 9.0 / 4);
+    CHECK_FIG(out, "kick_one_data", 1);
+    /* prior samples draw hits at temperature 0.7 (logit -0.3 after a silent
+     * step), each at velocity 64 on the grid */
+    CHECK(json_value(out, "hits_per_bar_prior") > 0);
+    CHECK_FIG(out, "velocity_mean_all_prior", 64);
+    CHECK_FIG(out, "velocity_sd_all_prior", 0);
+    CHECK_FIG(out, "abs_offset_mean_all_prior", 0);
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s'", model, corpus) == 0);
+    CHECK_MSG(strstr(out, "hit F1 teacher-forced   0.4444") &&
+                  strstr(out, "velocity MAE teacher-forced 23.50"),
+              "%s", out);
+}
+
 static void test_refine(void)
 {
     const mv_hparams hp = {MV_REPR_MELODY, 90, 21, 2, 4, 8, 8, 1, 8, 1, 8, 1, 0};
@@ -399,6 +478,7 @@ int main(int argc, char **argv)
     test_harmony();
     test_drums();
     test_roll();
+    test_groove();
     test_refine();
     fixture_cleanup();
     return check_report();

@@ -23,34 +23,48 @@ void groove_feel_add(groove_feel *f, const uint8_t *steps, int n_steps)
     }
 }
 
+groove_feel_figures groove_feel_of(const groove_feel *f, int i)
+{
+    const int from = i == GROOVE_FEEL_ALL ? 0 : i, to = i == GROOVE_FEEL_ALL ? MV_GROOVE_VOICES : i + 1;
+    uint64_t hits = 0, on_grid = 0;
+    double v = 0, v2 = 0, o = 0, o2 = 0, o_abs = 0;
+    for (int k = from; k < to; k++) {
+        hits += f->hits[k], on_grid += f->on_grid[k];
+        v += f->velocity[k], v2 += f->velocity_sq[k];
+        o += f->offset[k], o2 += f->offset_sq[k], o_abs += f->offset_abs[k];
+    }
+    const double n = (double)hits, none = NAN;
+    const double v_mean = hits ? v / n : none, o_mean = hits ? o / n : none;
+    const double v_var = v2 / n - v_mean * v_mean, o_var = o2 / n - o_mean * o_mean;
+    return (groove_feel_figures){
+        .hits = hits,
+        .velocity_mean = v_mean,
+        .velocity_sd = hits > 1 ? sqrt(v_var > 0 ? v_var : 0) : none,
+        .offset_mean = o_mean,
+        .offset_sd = hits > 1 ? sqrt(o_var > 0 ? o_var : 0) : none,
+        .abs_offset_mean = hits ? o_abs / n : none,
+        .on_grid = hits ? (double)on_grid / n : none,
+    };
+}
+
 /* One line: hits, velocity mean and standard deviation, mean offset (signed:
  * ahead of or behind the beat) and mean |offset| in steps, share on the grid. */
-static void print_line(FILE *out, const char *name, uint64_t hits, double v, double v2, double o,
-                       double o_abs, uint64_t on_grid)
+static void print_line(FILE *out, const char *name, const groove_feel_figures *g)
 {
-    const double n = hits ? (double)hits : 1, mean = v / n;
-    const double var = v2 / n - mean * mean;
+    const int any = g->hits > 0; /* none: zeros, not NaN */
     fprintf(out, "  %-10s %9llu  %8.1f %5.1f  %+7.3f  %8.3f  %5.1f %%\n", name,
-            (unsigned long long)hits, mean, sqrt(var > 0 ? var : 0), o / n, o_abs / n,
-            100.0 * (double)on_grid / n);
+            (unsigned long long)g->hits, any ? g->velocity_mean : 0,
+            g->hits > 1 ? g->velocity_sd : 0, any ? g->offset_mean : 0,
+            any ? g->abs_offset_mean : 0, any ? 100.0 * g->on_grid : 0);
 }
 
 void groove_feel_print(const groove_feel *f, FILE *out)
 {
     fprintf(out, "groove feel (hits in kept windows; offsets in 16th steps, + late):\n"
                  "  instrument      hits  vel mean    sd   offset  |offset|  on grid\n");
-    uint64_t hits = 0, on_grid = 0;
-    double v = 0, v2 = 0, o = 0, o_abs = 0;
-    for (int i = 0; i < MV_GROOVE_VOICES; i++) {
-        if (!f->hits[i]) continue;
-        print_line(out, drum_class_name(i), f->hits[i], f->velocity[i], f->velocity_sq[i],
-                   f->offset[i], f->offset_abs[i], f->on_grid[i]);
-        hits += f->hits[i];
-        v += f->velocity[i];
-        v2 += f->velocity_sq[i];
-        o += f->offset[i];
-        o_abs += f->offset_abs[i];
-        on_grid += f->on_grid[i];
+    for (int i = 0; i <= GROOVE_FEEL_ALL; i++) {
+        const groove_feel_figures g = groove_feel_of(f, i);
+        if (g.hits || i == GROOVE_FEEL_ALL)
+            print_line(out, i == GROOVE_FEEL_ALL ? "all" : drum_class_name(i), &g);
     }
-    print_line(out, "all", hits, v, v2, o, o_abs, on_grid);
 }

@@ -19,6 +19,21 @@ typedef struct groove_feel {
     uint64_t on_grid[MV_GROOVE_VOICES]; /* hits with offset byte 0 */
 } groove_feel;
 
+/* The figures of one instrument's hits, or of all instruments' together. */
+typedef struct groove_feel_figures {
+    uint64_t hits;
+    double velocity_mean, velocity_sd; /* MIDI velocity */
+    double offset_mean, offset_sd;     /* signed, in steps (+ late) */
+    double abs_offset_mean;            /* |offset|, in steps */
+    double on_grid;                    /* share of hits with offset byte 0 */
+} groove_feel_figures;
+
+#define GROOVE_FEEL_ALL MV_GROOVE_VOICES /* groove_feel_of: every instrument */
+
+/* Instrument i's figures (i < MV_GROOVE_VOICES), or all instruments'
+ * (GROOVE_FEEL_ALL); NaN where there are no hits (sd: fewer than 2). */
+groove_feel_figures groove_feel_of(const groove_feel *f, int i);
+
 /* Adds the n_steps groove steps of one window. */
 void groove_feel_add(groove_feel *f, const uint8_t *steps, int n_steps);
 

@@ -15,6 +15,7 @@
 #include "gen_model.h"
 #include "groove.h"
 #include "groove_feel.h"
+#include "groove_score.h"
 #include "json_fields.h"
 #include "phrase_stats.h"
 #include "repr.h"
@@ -30,11 +31,6 @@ static const char *const voice_names[V] = {"kick",    "snare",   "closed_hat",
                                            "open_hat", "low_tom", "mid_tom",
                                            "high_tom", "crash",   "ride"};
 
-typedef struct hit_count {
-    long hits, misses, false_alarms;
-    double velocity_error, offset_error; /* summed over hits (both true and predicted) */
-} hit_count;
-
 typedef struct groove_eval {
     const mv_hparams *hp;
     mv_decoder *d;
@@ -45,7 +41,7 @@ typedef struct groove_eval {
     double recon;
     long windows;
     eval_latent posterior; /* KL of the encoder's posterior */
-    hit_count score[PREDICTORS][V];
+    groove_hit_count score[PREDICTORS][V];
     groove_feel data_feel, prior_feel;
     phrase_stats data_stats, prior_stats;
 } groove_eval;
@@ -81,21 +77,6 @@ static void groove_eval_free(groove_eval *e)
     for (int p = 0; p < PREDICTORS; p++) free(e->pred[p]);
     free(e->mu), free(e->sigma), free(e->z), free(e->logits), free(e->probs), free(e->rngs);
     eval_latent_free(&e->posterior);
-}
-
-static void count_step(hit_count *c, const uint8_t *truth, const uint8_t *pred)
-{
-    for (int i = 0; i < V; i++) {
-        const int t = truth[MV_GROOVE_HIT + i], p = pred[MV_GROOVE_HIT + i];
-        c[i].misses += t && !p;
-        c[i].false_alarms += !t && p;
-        if (!(t && p)) continue;
-        c[i].hits++;
-        c[i].velocity_error +=
-            fabs((double)truth[MV_GROOVE_VELOCITY + i] - pred[MV_GROOVE_VELOCITY + i]);
-        c[i].offset_error += fabs((double)groove_offset_steps(truth, i) -
-                                  groove_offset_steps(pred, i));
-    }
 }
 
 /* A phrase: its hits' statistics (as drums) and their feel. */
@@ -147,7 +128,7 @@ static void eval_batch(groove_eval *e, int B)
     decoder_decode(e->d, e->mu, B, 0, NULL, window_groove(e->pred[BY_GREEDY]));
     for (int p = 0; p < PREDICTORS; p++)
         for (int i = 0; i < B * e->T; i++)
-            count_step(e->score[p], e->truth + (size_t)i * K, e->pred[p] + (size_t)i * K);
+            groove_score_step(e->score[p], e->truth + (size_t)i * K, e->pred[p] + (size_t)i * K);
     for (int b = 0; b < B; b++) add_phrase(e, &e->data_stats, &e->data_feel, e->truth + b * window);
     sample_prior(e, B);
     e->windows += B;
@@ -155,64 +136,15 @@ static void eval_batch(groove_eval *e, int B)
 
 /* ---- figures ---- */
 
-static double ratio(double a, double b)
-{
-    return b > 0 ? a / b : NAN;
-}
-
-static hit_count total(const hit_count *c)
-{
-    hit_count t = {0};
-    for (int i = 0; i < V; i++) {
-        t.hits += c[i].hits;
-        t.misses += c[i].misses;
-        t.false_alarms += c[i].false_alarms;
-        t.velocity_error += c[i].velocity_error;
-        t.offset_error += c[i].offset_error;
-    }
-    return t;
-}
-
-static double hit_f1(const hit_count *c)
-{
-    return onset_f1((double)c->hits, (double)c->misses, (double)c->false_alarms);
-}
-
-static double recall(const hit_count *c)
-{
-    return ratio((double)c->hits, (double)(c->hits + c->misses));
-}
-
-static double precision(const hit_count *c)
-{
-    return ratio((double)c->hits, (double)(c->hits + c->false_alarms));
-}
-
-static double mean_of(double sum, long n)
-{
-    return ratio(sum, (double)n);
-}
-
-static double sd_of(double sum, double sum2, long n)
-{
-    if (n < 2) return NAN;
-    const double m = sum / n, var = sum2 / n - m * m;
-    return sqrt(var > 0 ? var : 0);
-}
-
-/* All instruments together (index V) or one. */
+/* All instruments together (index V) or one: velocity mean and sd, |offset|
+ * mean, offset sd. */
 static void feel_figures(const groove_feel *f, int i, double out[4])
 {
-    long n = 0;
-    double v = 0, v2 = 0, o2 = 0, ao = 0, o = 0;
-    for (int k = i == V ? 0 : i; k < (i == V ? V : i + 1); k++) {
-        n += (long)f->hits[k], v += f->velocity[k], v2 += f->velocity_sq[k];
-        o += f->offset[k], o2 += f->offset_sq[k], ao += f->offset_abs[k];
-    }
-    out[0] = mean_of(v, n);
-    out[1] = sd_of(v, v2, n);
-    out[2] = mean_of(ao, n);
-    out[3] = sd_of(o, o2, n);
+    const groove_feel_figures g = groove_feel_of(f, i);
+    out[0] = g.velocity_mean;
+    out[1] = g.velocity_sd;
+    out[2] = g.abs_offset_mean;
+    out[3] = g.offset_sd;
 }
 
 static void print_text(const eval_split_options *o, const groove_eval *e, uint64_t split_windows)
@@ -226,20 +158,22 @@ static void print_text(const eval_split_options *o, const groove_eval *e, uint64
     printf("KL      %.4f nats/sequence\n", eval_latent_mean_kl(&e->posterior));
     printf("active latent dimensions %d of %d (mean KL over windows > %.1f nats)\n",
            eval_latent_active(&e->posterior), e->Z, EVAL_ACTIVE_KL);
-    const hit_count tf = total(e->score[BY_TEACHER]), g = total(e->score[BY_GREEDY]);
-    printf("hit F1 teacher-forced   %.4f (hits of every instrument on every step)\n", hit_f1(&tf));
-    printf("hit F1 sampled          %.4f (greedy from z)\n", hit_f1(&g));
+    const groove_hit_count tf = groove_score_total(e->score[BY_TEACHER]),
+                           g = groove_score_total(e->score[BY_GREEDY]);
+    printf("hit F1 teacher-forced   %.4f (hits of every instrument on every step)\n", groove_score_f1(&tf));
+    printf("hit F1 sampled          %.4f (greedy from z)\n", groove_score_f1(&g));
     printf("velocity MAE teacher-forced %.2f, sampled %.2f (MIDI velocity, hits both have)\n",
-           mean_of(tf.velocity_error, tf.hits), mean_of(g.velocity_error, g.hits));
+           groove_score_velocity_mae(&tf), groove_score_velocity_mae(&g));
     printf("offset MAE teacher-forced   %.4f, sampled %.4f (steps, hits both have)\n",
-           mean_of(tf.offset_error, tf.hits), mean_of(g.offset_error, g.hits));
+           groove_score_offset_mae(&tf), groove_score_offset_mae(&g));
     printf("\n  hits per instrument  %7s  %9s  %9s  %9s  %9s\n", "hits", "recall", "precision",
            "recall", "precision");
     printf("  %-19s  %7s  %20s  %20s\n", "", "", "teacher-forced", "greedy");
     for (int i = 0; i < V; i++) {
-        const hit_count *t = &e->score[BY_TEACHER][i], *s = &e->score[BY_GREEDY][i];
+        const groove_hit_count *t = &e->score[BY_TEACHER][i], *s = &e->score[BY_GREEDY][i];
         printf("  %-19s  %7ld  %9.3f  %9.3f  %9.3f  %9.3f\n", voice_names[i], t->hits + t->misses,
-               recall(t), precision(t), recall(s), precision(s));
+               groove_score_recall(t), groove_score_precision(t), groove_score_recall(s),
+               groove_score_precision(s));
     }
     printf("\n  feel (hits)          velocity mean / sd       |offset| mean, offset sd (steps)\n");
     printf("  %-19s  %11s  %11s  %15s  %15s\n", "", "data", "prior", "data", "prior");
@@ -272,18 +206,18 @@ static void print_json(const eval_split_options *o, const groove_eval *e, uint64
     json_number("active_dims", eval_latent_active(&e->posterior), &first);
     json_number("z_size", e->Z, &first);
     for (int p = 0; p < PREDICTORS; p++) {
-        const hit_count t = total(e->score[p]);
+        const groove_hit_count t = groove_score_total(e->score[p]);
         snprintf(key, sizeof key, "hit_f1_%s", predictor_names[p]);
-        json_number(key, hit_f1(&t), &first);
+        json_number(key, groove_score_f1(&t), &first);
         snprintf(key, sizeof key, "velocity_mae_%s", predictor_names[p]);
-        json_number(key, mean_of(t.velocity_error, t.hits), &first);
+        json_number(key, groove_score_velocity_mae(&t), &first);
         snprintf(key, sizeof key, "offset_mae_%s", predictor_names[p]);
-        json_number(key, mean_of(t.offset_error, t.hits), &first);
+        json_number(key, groove_score_offset_mae(&t), &first);
         for (int i = 0; i < V; i++) {
             snprintf(key, sizeof key, "recall_%s_%s", voice_names[i], predictor_names[p]);
-            json_number(key, recall(&e->score[p][i]), &first);
+            json_number(key, groove_score_recall(&e->score[p][i]), &first);
             snprintf(key, sizeof key, "precision_%s_%s", voice_names[i], predictor_names[p]);
-            json_number(key, precision(&e->score[p][i]), &first);
+            json_number(key, groove_score_precision(&e->score[p][i]), &first);
         }
     }
     const char *who[2] = {"data", "prior"};
