@@ -2,8 +2,9 @@
  * _from_window): the first varied window of a MIDI file (else its first
  * usable one), or of a phrase captured from the plugin's MIDI input (made
  * into a MIDI file here), encoded to mu and refined (core/refine.h) so that
- * the anchor plays the window back (a piano roll's bits as a melody's
- * tokens), and committed to the anchor's slot with the window it came from.
+ * the anchor plays the window back (a piano roll's bits and a groove's
+ * hits, velocities and offsets as a melody's tokens), and committed to the
+ * anchor's slot with the window it came from.
  * A file goes through the reader the trainer uses (midi/midi_read.h); both go
  * through the extraction that cuts training windows (core/extract.h), so an
  * anchor is exactly a training window. Runs in the worker: the reader and the
@@ -33,7 +34,7 @@ static int take_window(void *ctx, const void *window, uint32_t bar, int32_t tran
 static void no_window_reason(const mv_engine *e, const mv_extract_stats *st, char *out,
                              size_t outlen)
 {
-    bool drums = e->info.repr == MV_REPR_DRUMS;
+    bool drums = extract_is_drums(e->info.repr);
     if (st->notes == 0)
         snprintf(out, outlen, drums ? "no notes on channel 10" : "no notes off channel 10");
     else if (st->notes_out_of_range == st->notes)
@@ -60,8 +61,12 @@ static int encode_window(mv_engine *e, const int32_t *tokens, float *z)
      * both give the same z for the same window (a roll's is unpacked first). */
     const mv_refine_options o = refine_defaults();
     if (e->info.repr == MV_REPR_ROLL) {
-        engine_roll_unpack(e, tokens, e->seq_roll);
-        return refine_window(e->refine, window_roll(e->seq_roll), &o, z, NULL, NULL) ? -1 : 0;
+        engine_roll_unpack(e, tokens, e->seq_bytes);
+        return refine_window(e->refine, window_roll(e->seq_bytes), &o, z, NULL, NULL) ? -1 : 0;
+    }
+    if (e->info.repr == MV_REPR_GROOVE) {
+        engine_groove_unpack(e, tokens, e->seq_bytes);
+        return refine_window(e->refine, window_groove(e->seq_bytes), &o, z, NULL, NULL) ? -1 : 0;
     }
     return refine_window(e->refine, window_tokens(tokens), &o, z, NULL, NULL) ? -1 : 0;
 }
@@ -91,19 +96,22 @@ static int encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, ui
      * tracks but the drums in one roll, as `morphvae data --repr roll` cuts
      * them (a roll's window is kept packed in seq_tokens). */
     const size_t T = (size_t)e->info.n_bars * (size_t)e->info.steps_per_bar;
+    /* (a groove window's bytes, like a roll's, land in seq_bytes, packed below) */
     mv_anchor_window w = {.hp = &e->model.hp,
-                       .out = e->info.repr == MV_REPR_ROLL ? (void *)e->seq_roll : e->seq_tokens,
-                       .bytes = e->info.repr == MV_REPR_ROLL ? T * e->info.n_classes : T * sizeof(int32_t)};
+                       .out = e->seq_bytes ? (void *)e->seq_bytes : e->seq_tokens,
+                       .bytes = e->seq_bytes ? T * e->info.n_classes : T * sizeof(int32_t)};
     mv_extract_stats stats = {0};
     int rc = 0;
-    if (e->info.repr != MV_REPR_DRUMS) {
+    if (!extract_is_drums(e->info.repr)) {
         cfg.track_name = e->info.repr == MV_REPR_ROLL ? "PIANO" : "MELODY";
         rc = extract_windows(f, &cfg, take_window, &w, &stats, why, sizeof why);
         cfg.track_name = NULL;
     }
     if (rc >= 0 && !w.found)
         rc = extract_windows(f, &cfg, take_window, &w, &stats, why, sizeof why);
-    if (w.found && e->info.repr == MV_REPR_ROLL) engine_roll_pack(e, e->seq_roll, e->seq_tokens);
+    if (w.found && e->info.repr == MV_REPR_ROLL) engine_roll_pack(e, e->seq_bytes, e->seq_tokens);
+    if (w.found && e->info.repr == MV_REPR_GROOVE)
+        engine_groove_pack(e, e->seq_bytes, e->seq_tokens);
     *bar = w.bar;
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", what, why);
@@ -112,7 +120,9 @@ static int encode_midi(mv_engine *e, const mv_midi_file *f, const char *what, ui
     if (!w.found) {
         no_window_reason(e, &stats, why, sizeof why);
         snprintf(err, errlen, "%s has no usable %d-bar %s window (%s)", what, e->info.n_bars,
-                 e->info.repr == MV_REPR_DRUMS ? "drum" : e->info.repr == MV_REPR_ROLL ? "piano-roll" : "melody",
+                 extract_is_drums(e->info.repr) ? "drum"
+                 : e->info.repr == MV_REPR_ROLL ? "piano-roll"
+                                                : "melody",
                  why);
         return -1;
     }
@@ -152,17 +162,25 @@ int engine_anchor_from_capture(mv_engine *e, mv_slot s, const mv_captured_note *
                                uint32_t n_notes, const char *what, char *err, size_t errlen)
 {
     const int length = e->info.n_bars * e->info.steps_per_bar;
+    /* A groove model keeps where each hit was played: 128 ticks a 16th (an
+     * offset byte a tick), the phrase a bar after the start so that a hit
+     * ahead of its first step keeps its offset (the silent bar before it
+     * makes no window). Other models: a tick a 16th, from the start. */
+    const bool groove = e->info.repr == MV_REPR_GROOVE;
+    const int64_t tick = groove ? MV_GROOVE_OFFSET_UNITS : 1;
+    const int64_t lead = groove ? e->info.steps_per_bar : 0;
     mv_midi_file f;
     uint32_t start = 0;
-    int rc = midi_file_init(&f, 4, 1); /* 4 ticks a quarter: a tick a 16th */
+    int rc = midi_file_init(&f, (uint32_t)(4 * tick), 1); /* a quarter is 4 16ths */
     if (!rc) rc = midi_file_add_meter(&f, 0, e->info.steps_per_bar, 16); /* the model's bar */
     for (uint32_t i = 0; !rc && i < n_notes; i++) {
         const mv_captured_note *n = &notes[i];
         if (n->step >= length || n->length == 0 || n->step + n->length > length) continue;
-        mv_midi_note note = {.start = n->step,
-                             .end = n->step + n->length,
+        int64_t offset = groove ? n->offset : 0;
+        mv_midi_note note = {.start = (lead + n->step) * tick + offset,
+                             .end = (lead + n->step + n->length) * tick,
                              .track = 0,
-                             .channel = e->info.repr == MV_REPR_DRUMS ? MV_MIDI_DRUM_CHANNEL : 0,
+                             .channel = extract_is_drums(e->info.repr) ? MV_MIDI_DRUM_CHANNEL : 0,
                              .pitch = n->pitch,
                              .velocity = n->velocity};
         rc = midi_file_add_note(&f, &note);

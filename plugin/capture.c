@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "groove.h"
+
 /* A phrase counts as played to its end when the transport is this close to
  * its last step's end (the rounding of a note-on). */
 #define END_TOLERANCE 0.5
@@ -58,7 +60,9 @@ void capture_note_on(mv_capture *c, double pos, uint8_t channel, uint8_t pitch,
         c->dropped++;
         return;
     }
-    c->notes[c->n++] = (mv_capture_note){step, 0, channel, pitch, velocity};
+    /* how far from its step it was played (kept for a groove model) */
+    int8_t offset = pos > -1e15 && pos < 1e15 ? groove_offset_byte(pos - (double)step) : 0;
+    c->notes[c->n++] = (mv_capture_note){step, 0, channel, pitch, velocity, offset};
 }
 
 void capture_note_off(mv_capture *c, double pos, uint8_t channel, uint8_t pitch)
@@ -91,7 +95,7 @@ static bool write_phrase(mv_capture *c, mv_msg_capture *out)
         if (n->step < start || n->step >= end) continue;
         int64_t length = n->length == 0 || n->step + n->length > end ? end - n->step : n->length;
         out->notes[count++] = (mv_capture_msg_note){(uint16_t)(n->step - start), (uint16_t)length,
-                                                    n->pitch, n->velocity};
+                                                    n->pitch, n->velocity, n->offset, 0};
     }
     if (!count) return false;
     out->head = (mv_msg_head){.type = MSG_CAPTURE};

@@ -5,7 +5,8 @@
  *
  * Rules:
  *  - A note-on is put on the nearest step (a note played a little early for
- *    a bar line belongs to the bar it anticipates); its note-off on the
+ *    a bar line belongs to the bar it anticipates), keeping how far from it
+ *    it was played (a groove model's anchor keeps it); its note-off on the
  *    nearest step too, at least one step after it. A note-on on a pitch
  *    that is still held ends the held note there.
  *  - A phrase starts at the first bar line after capture is switched on,
@@ -32,6 +33,7 @@ typedef struct mv_capture_note {
     int64_t step;   /* absolute step of the note-on */
     int64_t length; /* steps; 0 while the note is held */
     uint8_t channel, pitch, velocity;
+    int8_t offset;  /* where the note-on was from its step, in 1/128 step (core/groove.h) */
 } mv_capture_note;
 
 typedef struct mv_capture {

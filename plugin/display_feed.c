@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "display.h"
+#include "extract.h"
+#include "groove.h"
 #include "lv2_inline_display.h"
 #include "notes.h"
 #include "tokens.h"
@@ -109,15 +111,20 @@ static const mv_bar_slot *page_bar(const mv_display *d, const notes_key *k, int 
 /* ---- run(): notes ---- */
 
 /* The page's tokens: each bar's own steps, then silence (a note-off where a
- * bar ends early or is missing, as run() ends its notes). */
+ * bar ends early or is missing, as run() ends its notes); a groove bar's
+ * hits as drum tokens (drawn on their steps, without their feel). */
 static void page_tokens(mv_display *d, const mv_engine_info *e, const notes_key *k)
 {
+    const bool drums = extract_is_drums(e->repr);
     for (int i = 0; i < k->page_bars; i++) {
         const mv_bar_slot *b = page_bar(d, k, i);
         for (int s = 0; s < k->bar_steps; s++) {
-            int32_t t = e->repr == MV_REPR_DRUMS ? 0 : s == 0 || s == e->steps_per_bar
+            int32_t t = drums ? 0 : s == 0 || s == e->steps_per_bar
                                                         ? MV_MELODY_NOTE_OFF : MV_MELODY_NO_EVENT;
-            d->page_tokens[i * k->bar_steps + s] = b && s < e->steps_per_bar ? b->played.tokens[s] : t;
+            int32_t *out = &d->page_tokens[i * k->bar_steps + s];
+            if (!b || s >= e->steps_per_bar) *out = t;
+            else if (e->repr == MV_REPR_GROOVE) groove_hit_tokens(b->played.groove[s], 1, out);
+            else *out = b->played.tokens[s];
         }
     }
 }
@@ -165,7 +172,7 @@ static void build_notes(mv_display *d, const mv_engine_info *e, const notes_key 
         n = roll_notes(d, e, k, steps);
     } else {
         page_tokens(d, e, k);
-        n = e->repr == MV_REPR_DRUMS
+        n = extract_is_drums(e->repr)
                 ? drums_to_notes(d->page_tokens, steps, 100, d->notes, DISPLAY_MAX_NOTES)
                 : melody_to_notes(d->page_tokens, steps, (int)e->min_pitch, (int)e->n_classes, 100,
                                   d->notes, DISPLAY_MAX_NOTES);
@@ -176,7 +183,7 @@ static void build_notes(mv_display *d, const mv_engine_info *e, const notes_key 
     f->n_notes = n;
     for (int i = 0; i < n; i++) {
         const mv_note *m = &d->notes[i];
-        int pitch = e->repr == MV_REPR_DRUMS
+        int pitch = extract_is_drums(e->repr)
                         ? m->pitch : notes_shape_pitch(m->pitch, k->transpose, k->key, k->scale);
         f->notes[i] = (mv_display_note){(int16_t)m->step, (int16_t)(m->step + m->duration),
                                         (uint8_t)pitch};

@@ -54,9 +54,16 @@ static void bind_attributes(mv_engine *e)
 static int check_playable(const mv_weights *w, const char *path, char *err, size_t errlen)
 {
     const mv_hparams *hp = weights_hparams(w);
-    if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS && hp->repr != MV_REPR_ROLL) {
-        snprintf(err, errlen, "%s: the plugin plays melody, drum and piano-roll models, not %s",
+    if (hp->repr != MV_REPR_MELODY && hp->repr != MV_REPR_DRUMS && hp->repr != MV_REPR_ROLL &&
+        hp->repr != MV_REPR_GROOVE) {
+        snprintf(err, errlen,
+                 "%s: the plugin plays melody, drum, groove and piano-roll models, not %s",
                  path, repr_name(hp->repr));
+        return -1;
+    }
+    if (hp->repr == MV_REPR_GROOVE && hp->n_classes != MV_GROOVE_STEP_BYTES) {
+        snprintf(err, errlen, "%s: a groove model of %u outputs a step, not %d", path,
+                 hp->n_classes, MV_GROOVE_STEP_BYTES);
         return -1;
     }
     if (hp->steps_per_bar > MV_MAX_STEPS_PER_BAR) {
@@ -101,14 +108,18 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
     e->info.repr = hp->repr;
     e->info.min_pitch = hp->min_pitch;
     e->info.n_classes = hp->n_classes;
-    bool roll = hp->repr == MV_REPR_ROLL;
+    bool roll = hp->repr == MV_REPR_ROLL, groove = hp->repr == MV_REPR_GROOVE;
     size_t steps = (size_t)e->info.n_bars * (size_t)e->info.steps_per_bar;
-    /* hparams_check keeps a roll's pitches within 0..127 (n_pitches <= 128). */
+    /* hparams_check keeps a roll's pitches within 0..127 (n_pitches <= 128)
+     * and a groove step at MV_GROOVE_STEP_BYTES (its n_classes). */
     e->info.n_pitches = roll ? (int)hp->n_classes / 2 : 0;
-    e->step_bytes = roll ? hp->n_classes : sizeof(int32_t);
+    e->info.bar_kind = bar_kind_of(hp->repr);
+    e->step_bytes = roll || groove ? hp->n_classes : sizeof(int32_t);
     e->info.window_tokens = roll ? (int)((steps * hp->n_classes + MV_ROLL_TOKEN_BITS - 1) /
-                                    MV_ROLL_TOKEN_BITS)
-                            : (int)steps;
+                                         MV_ROLL_TOKEN_BITS)
+                            : groove ? (int)((steps * hp->n_classes + MV_GROOVE_TOKEN_BYTES - 1) /
+                                             MV_GROOVE_TOKEN_BYTES)
+                                     : (int)steps;
     e->decoder = decoder_create(&e->model, 1);
     e->refine = e->decoder ? refine_create(e->decoder) : NULL;
     e->anchor_z[0] = calloc((size_t)e->info.z_size, sizeof(float));
@@ -117,11 +128,12 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
     for (int which = 0; which < 2; which++)
         e->anchor_tokens[which] = calloc((size_t)e->info.window_tokens, sizeof(int32_t));
     e->seq_tokens = calloc((size_t)e->info.window_tokens, sizeof(int32_t));
-    e->seq_roll = roll ? calloc(steps * hp->n_classes, 1) : NULL;
+    e->seq_bytes = roll || groove ? calloc(steps * hp->n_classes, 1) : NULL;
     e->chords = calloc(steps, 1);
     e->info.chords = (hp->chords != MV_CHORDS_NONE || hp->repr == MV_REPR_MELODY) &&
                      steps <= MV_CHORD_MAX_STEPS;
-    if (!e->decoder || !e->refine || (roll && !e->seq_roll) || !e->chords || !e->anchor_z[0] ||
+    if (!e->decoder || !e->refine || ((roll || groove) && !e->seq_bytes) || !e->chords ||
+        !e->anchor_z[0] ||
         !e->anchor_z[1] || !e->z || !e->seq_tokens || !e->anchor_tokens[0] ||
         !e->anchor_tokens[1]) {
         engine_free(e);
@@ -149,7 +161,7 @@ void engine_free(mv_engine *e)
     free(e->anchor_tokens[0]);
     free(e->anchor_tokens[1]);
     free(e->seq_tokens);
-    free(e->seq_roll);
+    free(e->seq_bytes);
     free(e->chords);
     free(e);
 }
@@ -198,6 +210,45 @@ void engine_roll_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *roll
                              (i % MV_ROLL_TOKEN_BITS)) & 1u);
 }
 
+void engine_groove_pack(const mv_engine *e, const uint8_t *steps, int32_t *tokens)
+{
+    size_t bytes = (size_t)e->info.n_bars * (size_t)e->info.steps_per_bar * e->info.n_classes;
+    memset(tokens, 0, (size_t)e->info.window_tokens * sizeof(int32_t));
+    for (size_t i = 0; i < bytes; i++)
+        tokens[i / MV_GROOVE_TOKEN_BYTES] |= (int32_t)((uint32_t)steps[i]
+                                                       << (8 * (i % MV_GROOVE_TOKEN_BYTES)));
+}
+
+void engine_groove_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *steps)
+{
+    size_t bytes = (size_t)e->info.n_bars * (size_t)e->info.steps_per_bar * e->info.n_classes;
+    for (size_t i = 0; i < bytes; i++)
+        steps[i] = (uint8_t)((uint32_t)tokens[i / MV_GROOVE_TOKEN_BYTES] >>
+                             (8 * (i % MV_GROOVE_TOKEN_BYTES)));
+}
+
+/* A packed groove window: 16-bit values, nothing past the last step, each
+ * step a groove step (core/groove.h). */
+static bool groove_window_ok(const mv_engine *e, const int32_t *tokens)
+{
+    const size_t T = (size_t)e->info.n_bars * (size_t)e->info.steps_per_bar;
+    const size_t bytes = T * e->info.n_classes;
+    for (int i = 0; i < e->info.window_tokens; i++)
+        if (tokens[i] < 0 || tokens[i] >= (1 << 16)) return false;
+    if (bytes % MV_GROOVE_TOKEN_BYTES && (uint32_t)tokens[e->info.window_tokens - 1] >> 8)
+        return false;
+    uint8_t step[MV_GROOVE_STEP_BYTES];
+    for (size_t t = 0; t < T; t++) {
+        for (size_t b = 0; b < MV_GROOVE_STEP_BYTES; b++) {
+            size_t i = t * MV_GROOVE_STEP_BYTES + b;
+            step[b] = (uint8_t)((uint32_t)tokens[i / MV_GROOVE_TOKEN_BYTES] >>
+                                (8 * (i % MV_GROOVE_TOKEN_BYTES)));
+        }
+        if (!groove_step_valid(step)) return false;
+    }
+    return true;
+}
+
 /* A packed roll: 16-bit values, nothing past the roll's last bit. */
 static bool roll_window_ok(const mv_engine *e, const int32_t *tokens)
 {
@@ -211,6 +262,7 @@ static bool roll_window_ok(const mv_engine *e, const int32_t *tokens)
 bool engine_window_ok(const mv_engine *e, const int32_t *tokens)
 {
     if (e->info.repr == MV_REPR_ROLL) return roll_window_ok(e, tokens);
+    if (e->info.repr == MV_REPR_GROOVE) return groove_window_ok(e, tokens);
     for (int i = 0; i < e->info.window_tokens; i++)
         if (tokens[i] < 0 || (uint32_t)tokens[i] >= e->info.n_classes) return false;
     return true;
@@ -393,8 +445,22 @@ static void play_roll(const mv_engine *e, void *window, int bar, mv_bar_steps *o
     }
 }
 
+static void groove_anchor_window(const mv_engine *e, int which, void *window)
+{
+    engine_groove_unpack(e, e->anchor_tokens[which], window);
+}
+
+/* A groove bar's steps as they are: hits, velocities and offsets. */
+static void play_groove(const mv_engine *e, void *window, int bar, mv_bar_steps *out)
+{
+    const int spb = e->info.steps_per_bar;
+    memcpy(out->groove, (const uint8_t *)window + (size_t)bar * spb * MV_GROOVE_STEP_BYTES,
+           (size_t)spb * MV_GROOVE_STEP_BYTES);
+}
+
 static const bar_player token_player = {token_anchor_window, play_tokens};
 static const bar_player roll_player = {roll_anchor_window, play_roll};
+static const bar_player groove_player = {groove_anchor_window, play_groove};
 
 /* Bars 0..model_bar of the sequence of p's latent into window, each bar
  * chained on the last step of the bar before. */
@@ -417,8 +483,10 @@ void engine_decode_bar(mv_engine *e, const mv_decode_params *p, int64_t song_bar
                        const uint8_t *chords, int n_chords, mv_bar_steps *out)
 {
     set_chords(e, chords, n_chords, p->chord_pull);
-    const bar_player *player = e->info.repr == MV_REPR_ROLL ? &roll_player : &token_player;
-    void *window = e->info.repr == MV_REPR_ROLL ? (void *)e->seq_roll : (void *)e->seq_tokens;
+    const bar_player *player = e->info.repr == MV_REPR_ROLL     ? &roll_player
+                               : e->info.repr == MV_REPR_GROOVE ? &groove_player
+                                                                : &token_player;
+    void *window = e->seq_bytes ? (void *)e->seq_bytes : (void *)e->seq_tokens;
     int64_t repeat;
     int model_bar = place_in_phrase(e, p, song_bar, &repeat);
     /* chords being followed win over Exact ends: an anchor's own notes

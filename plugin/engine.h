@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "chord_follow.h"
+#include "groove.h"
 #include "hparams.h"
 
 #define MV_MAX_STEPS_PER_BAR 64 /* the plugin plays models with up to 64 steps a bar */
@@ -23,6 +24,12 @@
  * (4 hex digits a token, token_text.h): 336 tokens for a 2-bar roll model of
  * 84 pitches. */
 #define MV_ROLL_TOKEN_BITS 16
+/* A groove model's window as an anchor keeps it: the window's bytes
+ * [T][MV_GROOVE_STEP_BYTES] (core/groove.h: hits, velocities, offsets)
+ * packed two to a 16-bit "token", byte 2 i in the low byte of token i and
+ * byte 2 i + 1 in its high byte, the unused high byte of the last token 0:
+ * 432 tokens for a 2-bar groove model, travelling and saved as a roll's. */
+#define MV_GROOVE_TOKEN_BYTES 2
 /* A roll model plays pitches min_pitch + p for p < MV_ROLL_MAX_PITCHES. */
 #define MV_ROLL_MAX_PITCHES 128
 
@@ -33,12 +40,31 @@ typedef struct mv_roll_step {
     uint64_t sounds[2], starts[2];
 } mv_roll_step;
 
-/* A decoded bar as run() plays it: a token a step (melody, drums), or a roll
- * model's steps. */
+/* A decoded bar as run() plays it: a token a step (melody, drums), a roll
+ * model's steps, or a groove model's steps as core/groove.h has them (each
+ * instrument's hit, velocity and offset from the grid). */
 typedef union mv_bar_steps {
     int32_t tokens[MV_MAX_STEPS_PER_BAR];
     mv_roll_step roll[MV_MAX_STEPS_PER_BAR];
+    uint8_t groove[MV_MAX_STEPS_PER_BAR][MV_GROOVE_STEP_BYTES];
 } mv_bar_steps;
+
+/* What a step of a decoded bar holds (mv_bar_steps), by representation. */
+enum mv_bar_kind { MV_BAR_TOKENS = 0, MV_BAR_ROLL = 1, MV_BAR_GROOVE = 2 };
+
+static inline uint32_t bar_kind_of(uint32_t repr)
+{
+    return repr == MV_REPR_ROLL ? MV_BAR_ROLL : repr == MV_REPR_GROOVE ? MV_BAR_GROOVE
+                                                                       : MV_BAR_TOKENS;
+}
+
+/* Bytes of one step of a bar of that kind. */
+static inline uint32_t bar_step_bytes(uint32_t kind)
+{
+    return kind == MV_BAR_ROLL     ? (uint32_t)sizeof(mv_roll_step)
+           : kind == MV_BAR_GROOVE ? (uint32_t)MV_GROOVE_STEP_BYTES
+                                   : (uint32_t)sizeof(int32_t);
+}
 
 static inline int roll_bit(const uint64_t *bits, int p)
 {
@@ -120,6 +146,7 @@ typedef struct mv_engine_info {
     uint32_t repr, min_pitch, n_classes;
     int n_pitches;                        /* roll: K / 2; token models: 0 */
     int window_tokens;                    /* int32 values in an anchor's window, below */
+    uint32_t bar_kind;                    /* enum mv_bar_kind of its decoded bars */
     int chords;                           /* 1: the model follows chords (a chord input, a
                                              window of at most MV_CHORD_MAX_STEPS) */
 } mv_engine_info;
@@ -131,8 +158,9 @@ static inline const mv_engine_info *engine_info(const mv_engine *e)
     return (const mv_engine_info *)(const void *)e;
 }
 
-/* Int32 values in an anchor's window: a token a step (melody, drums), or the
- * packed roll (MV_ROLL_TOKEN_BITS a value) of a roll model. */
+/* Int32 values in an anchor's window: a token a step (melody, drums), the
+ * packed roll (MV_ROLL_TOKEN_BITS a value) of a roll model, or the packed
+ * steps (MV_GROOVE_TOKEN_BYTES a value) of a groove model. */
 static inline int engine_window_tokens(const mv_engine *e)
 {
     return engine_info(e)->window_tokens;
@@ -172,7 +200,9 @@ void engine_anchor_seed(mv_engine *e, mv_slot s, uint32_t seed);
 
 /* The first varied window of a MIDI file (core/phrase_variety.h; else its
  * first usable one) (a roll model: of its PIANO track, else of all its tracks
- * but the drums, as `morphvae data --repr roll` cuts them), encoded to mu and
+ * but the drums, as `morphvae data --repr roll` cuts them; a drum or groove
+ * model: channel 10, a groove window keeping each hit's velocity and
+ * distance from the grid as `morphvae data --repr groove` does), encoded to mu and
  * refined (core/refine.h, MV_REFINE_DEFAULT_STEPS Adam steps at most; the
  * README's measured tables give the time) so that z decodes back to the
  * window. *bar (if not NULL) gets the bar (from 0) the window starts at.
@@ -185,13 +215,17 @@ int engine_anchor_from_file(mv_engine *e, mv_slot s, const char *path, uint32_t 
 typedef struct mv_captured_note {
     uint16_t step, length; /* step in the phrase; length >= 1, ending within it */
     uint8_t pitch, velocity;
+    int8_t offset;         /* where the note-on came from its step, in 1/128 step
+                              (core/groove.h's offset byte, -64..63) */
+    uint8_t reserved;
 } mv_captured_note;
 
 /* A captured phrase of the model's length, made into a MIDI file of one
- * voice (channel 10 for a drum model) on a grid of one tick a 16th and cut,
- * encoded and refined exactly as a file's window (notes that do not end
- * within the phrase are left out); `what` names it in messages. Returns 0,
- * or -1 with a message in err. */
+ * voice (channel 10 for a drum or groove model) on a grid of one tick a 16th
+ * (a groove model: 128 ticks a 16th, each note-on at its offset, so that the
+ * window keeps how it was played) and cut, encoded and refined exactly as a
+ * file's window (notes that do not end within the phrase are left out);
+ * `what` names it in messages. Returns 0, or -1 with a message in err. */
 int engine_anchor_from_capture(mv_engine *e, mv_slot s, const mv_captured_note *notes,
                                uint32_t n_notes, const char *what, char *err, size_t errlen);
 
@@ -226,7 +260,8 @@ const int32_t *engine_anchor_window(const mv_engine *e, mv_slot s);
  * attribute amount 0, an anchor A (B) that has its window plays the window
  * itself. out gets steps_per_bar tokens, or for a roll model steps_per_bar
  * roll steps, each normalised against the one before it in the phrase (the
- * first step of model bar 0 against none). chords (a model with info.chords;
+ * first step of model bar 0 against none), or for a groove model
+ * steps_per_bar groove steps. chords (a model with info.chords;
  * NULL: none) are the chords of the chain's steps from the first step of its
  * model bar 0, n_chords of them (the steps past them have none); a model
  * without chord input ignores them. No allocation. */

@@ -26,7 +26,7 @@ struct mv_engine {
     int anchor_has_tokens[MV_N_ANCHORS];  /* anchor_tokens holds the notes it came from */
     float *z;                             /* scratch [z_size] */
     int32_t *seq_tokens;                  /* scratch [window_tokens] */
-    uint8_t *seq_roll;                    /* roll scratch [n_bars * steps_per_bar * K] */
+    uint8_t *seq_bytes;                   /* roll, groove scratch [n_bars * steps_per_bar * K] */
     uint8_t *chords;                      /* the window's chords [n_bars * steps_per_bar] */
 };
 
@@ -41,5 +41,9 @@ bool engine_window_ok(const mv_engine *e, const int32_t *tokens);
 /* A roll [n_bars * steps_per_bar][K] <-> its packed window [window_tokens]. */
 void engine_roll_pack(const mv_engine *e, const uint8_t *roll, int32_t *tokens);
 void engine_roll_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *roll);
+/* A groove window [n_bars * steps_per_bar][MV_GROOVE_STEP_BYTES] <-> its packed
+ * window [window_tokens] (MV_GROOVE_TOKEN_BYTES bytes a value). */
+void engine_groove_pack(const mv_engine *e, const uint8_t *steps, int32_t *tokens);
+void engine_groove_unpack(const mv_engine *e, const int32_t *tokens, uint8_t *steps);
 
 #endif

@@ -5,8 +5,9 @@
  * a case in msg_size and in the receiver's switch.
  * Worker rings are small (jalv: 4 KiB, size words included): every message
  * stays well below that (the largest: a 512-float vector, 2 KiB, a window of
- * 1024 tokens, 2060 bytes, a bar of 64 roll steps, 2160 bytes, and a decode
- * request with the chords of 1024 steps, 1.1 KiB). */
+ * 1024 tokens, 2060 bytes, a captured phrase of 256 notes, 2072 bytes, a bar
+ * of 64 roll steps, 2160 bytes, and a decode request with the chords of 1024
+ * steps, 1.1 KiB). */
 #ifndef MV_MESSAGES_H
 #define MV_MESSAGES_H
 
@@ -67,10 +68,11 @@ typedef struct mv_msg_decode {
     uint8_t chords[MV_CHORD_MAX_STEPS];
 } mv_msg_decode;
 
-/* A decoded bar: a token a step (melody, drums), or for a roll model one
+/* A decoded bar: a token a step (melody, drums), for a roll model one
  * mv_roll_step a step (engine.h): two 128-bit sets, the pitches that sound and
- * the pitches struck. Sent with its used steps only: a 16-step bar is 112 + 64
- * bytes of tokens or 112 + 512 bytes of roll, the most a bar can be (64 steps
+ * the pitches struck, or for a groove model its 27-byte steps (core/groove.h).
+ * Sent with its used steps only: a 16-step bar is 112 + 64 bytes of tokens,
+ * 112 + 432 bytes of groove or 112 + 512 bytes of roll, the most a bar can be (64 steps
  * of roll) 2160 bytes, beside the 2 KiB vector message and well inside jalv's
  * 4 KiB ring. Fixed-size sets rather than per-step onset lists with durations:
  * no cap on the notes of a chord or a bar to choose and overflow (a step can
@@ -85,7 +87,7 @@ typedef struct mv_msg_bar {
     uint32_t version;
     uint32_t engine_serial; /* the engine that decoded it (engine.h) */
     uint32_t n_steps;
-    uint32_t roll;          /* 1: played holds roll steps (a roll model), 0: tokens */
+    uint32_t kind;          /* enum mv_bar_kind (engine.h): what played holds */
     uint32_t reserved;
     int64_t song_bar;
     uint64_t chord_key;     /* the request's: the chords it was decoded with */
@@ -106,7 +108,7 @@ typedef struct mv_msg_seed {
 
 /* The window an anchor came from (a preset's song): run() parses the patch
  * message's text (token_text.h) into 16-bit tokens (every model's tokens fit:
- * melody 90 classes, drums 512, a roll's packed 16 bits), so that the longest
+ * melody 90 classes, drums 512, a roll's and a groove's packed 16 bits), so that the longest
  * window a model can have (MV_MAX_ANCHOR_TOKENS: a roll window of 2 bars is
  * 336 tokens, 1344 characters of text) fits a message. */
 typedef struct mv_msg_tokens {
@@ -139,7 +141,7 @@ typedef struct mv_msg_anchors {
 } mv_msg_anchors;
 
 /* A captured phrase (capture.h): its notes, steps from its start (a bar
- * line), to become anchor `which`. At most MV_CAPTURE_MAX_NOTES notes: 1.5 KiB. */
+ * line), to become anchor `which`. At most MV_CAPTURE_MAX_NOTES notes: 2 KiB. */
 #define MV_CAPTURE_MAX_NOTES 256
 
 typedef mv_captured_note mv_capture_msg_note; /* engine.h */
@@ -174,7 +176,7 @@ static inline uint32_t msg_size(const mv_msg *m)
         return (uint32_t)(offsetof(mv_msg_decode, chords) + m->decode.n_chords);
     case RESP_BAR:
         return (uint32_t)(offsetof(mv_msg_bar, played) +
-                          m->bar.n_steps * (m->bar.roll ? sizeof(mv_roll_step) : sizeof(int32_t)));
+                          m->bar.n_steps * bar_step_bytes(m->bar.kind));
     case MSG_FREE_ENGINES:
     case RESP_ENGINE: return sizeof m->engine;
     case MSG_ANCHOR_SEED: return sizeof m->seed;
@@ -223,7 +225,8 @@ static inline const mv_msg *msg_check(const void *data, uint32_t size)
             return NULL;
         break;
     case RESP_BAR:
-        if (size < offsetof(mv_msg_bar, played) || m->bar.n_steps > MV_MAX_STEPS_PER_BAR)
+        if (size < offsetof(mv_msg_bar, played) || m->bar.n_steps > MV_MAX_STEPS_PER_BAR ||
+            m->bar.kind > MV_BAR_GROOVE)
             return NULL;
         break;
     case MSG_DECODE:

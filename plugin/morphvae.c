@@ -8,7 +8,10 @@
  * position of their frame and each completed phrase goes to the worker
  * (capture.h). While Chords follows the input, the notes held on it are
  * chords instead (chord_follow.h): a new chord asks for the bars it changes,
- * and each decode request carries the chords of its bar's chain. */
+ * and each decode request carries the chords of its bar's chain. A groove
+ * model's hits sound off the grid by their offsets (x Feel): each step
+ * queues its own hits and the next step's early ones (mv_hit_queue), and
+ * each is written at its frame, in whichever block holds it. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 #include "chord.h"
 #include "chord_steer.h"
 #include "display_feed.h"
+#include "groove.h"
 #include "lv2_inline_display.h"
 #include "midi_events.h"
 #include "notes.h"
@@ -32,6 +36,9 @@
 #include "tokens.h"
 
 #define DEFAULT_MODEL_FILE "model.mvae" /* in the bundle */
+/* A hit is due at a frame when it lies within this many frames of it (as
+ * clock.c's steps). */
+#define HIT_FRAME_TOLERANCE 1e-6
 /* A decode request unanswered for this long (in seconds of audio) was lost by
  * the host: it is asked again. */
 #define REQUEST_TIMEOUT_S 2.0
@@ -161,9 +168,18 @@ static void forget_bars(mv_plugin *self)
     self->decode_version++;
 }
 
+/* Queued groove hits not sounded yet are forgotten (stop, relocation, a
+ * new engine, deactivation), with the next step's early hits queued. */
+static void hits_drop(mv_plugin *self)
+{
+    self->hits.n = 0;
+    self->hits.early_valid = false;
+}
+
 static void activate(LV2_Handle instance)
 {
     mv_plugin *self = instance;
+    hits_drop(self);
     /* A phrase is never continued across deactivation. */
     capture_reset(&self->capture, self->capture.target, self->capture.phrase_steps);
     /* Without a host transport the plugin free-runs from bar 1 again; with
@@ -199,6 +215,7 @@ static const control_range control_ranges[PORT_COUNT] = {
     [PORT_CAPTURE] = {0, 2, 0},
     [PORT_CHORDS] = {0, 1, 0},
     [PORT_CHORD_PULL] = {0, 1, CHORD_PULL_DEFAULT},
+    [PORT_FEEL] = {0, 1, 1},
 };
 
 static float port_float(const mv_plugin *self, int port)
@@ -265,10 +282,82 @@ static void play_roll_step(mv_plugin *self, const mv_engine_info *e, const mv_ro
     }
 }
 
+/* ------------------------------------------------------------ groove hits */
+
+static void hit_queue(mv_plugin *self, int64_t step, double offset, int pitch, int velocity)
+{
+    mv_hit_queue *q = &self->hits;
+    if (q->n == MV_MAX_QUEUED_HITS) return;
+    q->hit[q->n++] = (mv_queued_hit){.step = step, .offset = offset, .off_step = step + 1,
+                                     .pitch = (uint8_t)pitch, .velocity = (uint8_t)velocity};
+}
+
+/* Writes the queued hits due before frame `limit` of the stretch of the block
+ * that starts at frame `from` (where the clock is), earliest first, each at
+ * its frame (rounded up, as a step's: clock_step_frame). A hit whose frame
+ * has passed (queued late) sounds at once. */
+static void hits_play_before(mv_plugin *self, uint32_t from, int64_t limit)
+{
+    mv_hit_queue *q = &self->hits;
+    const mv_clock *c = &self->clock;
+    if (!q->n || !clock_rolling(c)) return;
+    const double steps_per_frame = clock_steps_per_frame(c);
+    while (q->n) {
+        int first = 0;
+        double at = 0;
+        for (int i = 0; i < q->n; i++) {
+            double f = ((double)q->hit[i].step - c->pos + q->hit[i].offset) / steps_per_frame;
+            if (i == 0 || f < at) first = i, at = f;
+        }
+        double frame = ceil(at - HIT_FRAME_TOLERANCE);
+        if (frame < 0) frame = 0;
+        if (frame >= (double)limit) return;
+        mv_queued_hit h = q->hit[first];
+        q->hit[first] = q->hit[--q->n];
+        midi_out_note_on(&self->out, (int64_t)from + (int64_t)frame, MV_MIDI_DRUM_CHANNEL,
+                         h.pitch, h.velocity, h.off_step);
+    }
+}
+
+/* A groove step, reached at its start: its hits are queued, each at its
+ * offset x Feel from the step (those ahead of the grid were queued by the step
+ * before; when it could not, its bar not decoded yet or the transport just
+ * arrived, they sound on the step), with velocity (1 - Feel) x Velocity +
+ * Feel x its own; and the next step's hits ahead of the grid, which sound
+ * within this step (the next bar's first step's in this bar). Feel 0: every
+ * hit on its step at the Velocity control's velocity. */
+static void play_groove_step(mv_plugin *self, const mv_engine_info *e, int64_t step)
+{
+    const float feel = port_float(self, PORT_FEEL);
+    const float velocity = port_float(self, PORT_VELOCITY);
+    mv_hit_queue *q = &self->hits;
+    for (int next = 0; next < 2; next++) {
+        const int64_t s = step + next;
+        const mv_bar_slot *slot = bar_for(self, clock_bar_of(&self->clock, s));
+        const int k = clock_step_in_bar(&self->clock, s);
+        if (!slot || k >= e->steps_per_bar) continue;
+        const bool early_queued = q->early_valid && q->early_step == s;
+        const uint8_t *st = slot->played.groove[k];
+        for (int i = 0; i < MV_GROOVE_VOICES; i++) {
+            if (!st[MV_GROOVE_HIT + i]) continue;
+            const bool early = (int8_t)st[MV_GROOVE_OFFSET + i] < 0;
+            if (next ? !early : early && early_queued) continue;
+            double offset = !next && early ? 0.0 : feel * groove_offset_steps(st, i);
+            long v = lrintf((1.0f - feel) * velocity + feel * st[MV_GROOVE_VELOCITY + i]);
+            hit_queue(self, s, offset, drum_pitch_of_class(i), v < 1 ? 1 : v > 127 ? 127 : (int)v);
+        }
+        if (next) {
+            q->early_step = s;
+            q->early_valid = true;
+        }
+    }
+}
+
 static void play_step(mv_plugin *self, int64_t step, int64_t frame)
 {
     if (self->notes_off_pending) {
         midi_out_end_all(&self->out, frame);
+        hits_drop(self);
         self->notes_off_pending = false;
     }
     midi_out_end_due(&self->out, step, frame);
@@ -277,6 +366,12 @@ static void play_step(mv_plugin *self, int64_t step, int64_t frame)
     int64_t bar = clock_bar_of(&self->clock, step);
     int k = clock_step_in_bar(&self->clock, step);
     const mv_bar_slot *slot = bar_for(self, bar);
+    if (e && e->repr == MV_REPR_GROOVE) {
+        if (slot && k < e->steps_per_bar)
+            chord_history_record(&self->chord_history, step, slot->chords[k]);
+        play_groove_step(self, e, step);
+        return;
+    }
     if (!e || !slot || k >= e->steps_per_bar) {
         midi_out_end_open(&self->out, frame);
         return;
@@ -427,13 +522,19 @@ static void play_until(mv_plugin *self, uint32_t from, uint32_t to, int *budget)
             clock_advance(&self->clock, to - from);
             clock_skip_to_position(&self->clock);
             midi_out_end_all(&self->out, to - 1);
+            hits_drop(self);
             return;
         }
         --*budget;
+        /* groove hits before the step, then the step (its note-offs first),
+         * then the hits on its frame */
+        hits_play_before(self, from, frame);
         capture_at_step(self, self->clock.next_step);
         play_step(self, self->clock.next_step, from + frame);
+        hits_play_before(self, from, frame + 1);
         self->clock.next_step++;
     }
+    hits_play_before(self, from, (int64_t)(to - from));
     clock_advance(&self->clock, to - from);
 }
 
@@ -603,7 +704,10 @@ static void on_position(mv_plugin *self, const LV2_Atom_Object *obj, int64_t fra
                                      number_of(u, beat), number_of(u, bpb), number_of(u, unit),
                                      number_of(u, bpm), number_of(u, speed));
     bool stopped = was_rolling && !clock_rolling(&self->clock);
-    if (jumped || stopped) midi_out_end_all(&self->out, frame);
+    if (jumped || stopped) {
+        midi_out_end_all(&self->out, frame);
+        hits_drop(self); /* early and late hits not sounded yet */
+    }
     if (capture_active(&self->capture) && (jumped || stopped)) {
         /* Rolling on from a bar line (a loop): the next phrase starts there. */
         const mv_clock *c = &self->clock;
@@ -747,6 +851,7 @@ static void run(LV2_Handle instance, uint32_t n_frames)
     midi_out_begin(&self->out, self->midi_out_port);
     if (self->notes_off_pending) { /* deactivated, or a new engine */
         midi_out_end_all(&self->out, 0);
+        hits_drop(self);
         self->notes_off_pending = false;
     }
     send_pending(self);

@@ -60,6 +60,7 @@ enum mv_port {
     PORT_CAPTURE,     /* 0 off, 1 MIDI input -> anchor A, 2 -> anchor B */
     PORT_CHORDS,      /* 0 off, 1 follow the chords held on the MIDI input */
     PORT_CHORD_PULL,  /* 0-1: how strongly a followed melody leans to chord tones */
+    PORT_FEEL,        /* 0-1: how much of a groove model's timing and dynamics is played */
     PORT_COUNT
 };
 
@@ -126,6 +127,28 @@ typedef struct mv_reported {
     uint32_t due;              /* enum mv_report bits still to send */
 } mv_reported;
 
+/* A groove model's hits waiting for their frame (run() plays a hit off the
+ * grid: late within its step, or early within the step before, so a hit is
+ * queued when run() reaches the start of the step before, and written when
+ * the block holds its frame). A step queues at most its own hits and the
+ * early ones of the next: 2 x 9; the queue holds twice as many. */
+#define MV_MAX_QUEUED_HITS 64
+typedef struct mv_queued_hit {
+    int64_t step;     /* the hit's step */
+    double offset;    /* where it sounds from that step's start, in steps (x Feel) */
+    int64_t off_step; /* its note-off: the step after its own (midi_out.h) */
+    uint8_t pitch, velocity;
+} mv_queued_hit;
+
+typedef struct mv_hit_queue {
+    mv_queued_hit hit[MV_MAX_QUEUED_HITS];
+    int n;
+    /* The step whose early hits are queued already (by the step before): its
+     * hits ahead of the grid are not queued again. */
+    int64_t early_step;
+    bool early_valid;
+} mv_hit_queue;
+
 /* Requests run() could not schedule (a full ring), sent again in order at
  * the start of the next run(). */
 #define MV_RETRY_SLOTS 4
@@ -186,6 +209,7 @@ typedef struct mv_plugin {
     uint32_t last_request;
     int64_t last_requested_bar;
     bool notes_off_pending;    /* the engine changed or the plugin was deactivated */
+    mv_hit_queue hits;         /* a groove model's hits off the grid, not sounded yet */
     bool active;               /* between activate() and deactivate() */
     mv_reported reported;
     mv_retry_queue retry;

@@ -433,13 +433,12 @@ static void decode(mv_plugin *self, const mv_msg_decode *req)
     mv_msg_bar *bar = &self->outbox.bar_msg;
     mv_engine *e = self->work_engine;
     const mv_engine_info *info = e ? engine_info(e) : NULL;
-    bool roll = info && info->repr == MV_REPR_ROLL;
     *bar = (mv_msg_bar){.head.type = RESP_BAR,
                         .request = req->request,
                         .version = req->version,
                         .engine_serial = info ? info->serial : 0,
                         .n_steps = info ? (uint32_t)info->steps_per_bar : 0,
-                        .roll = roll,
+                        .kind = info ? info->bar_kind : MV_BAR_TOKENS,
                         .song_bar = req->song_bar,
                         .chord_key = req->chord_key};
     /* The bar's own chords are the last of its chain's. */
@@ -539,7 +538,7 @@ static void take_bar(mv_plugin *self, const mv_msg_bar *m)
     if (m->request == self->request_in_flight) self->request_in_flight = 0;
     const mv_engine_info *e = self->engine ? engine_info(self->engine) : NULL;
     if (!e || m->engine_serial != e->serial || m->n_steps != (uint32_t)e->steps_per_bar ||
-        m->roll != (e->repr == MV_REPR_ROLL))
+        m->kind != e->bar_kind)
         return; /* decoded by an engine run() does not play (yet) */
     mv_bar_slot *s = &self->slot[m->song_bar & 1];
     s->valid = true;
@@ -548,8 +547,7 @@ static void take_bar(mv_plugin *self, const mv_msg_bar *m)
     s->engine_serial = m->engine_serial;
     s->chord_key = m->chord_key;
     memcpy(s->chords, m->chords, m->n_steps);
-    if (m->roll) memcpy(s->played.roll, m->played.roll, m->n_steps * sizeof(mv_roll_step));
-    else memcpy(s->played.tokens, m->played.tokens, m->n_steps * sizeof(int32_t));
+    memcpy(&s->played, &m->played, m->n_steps * bar_step_bytes(m->kind));
 }
 
 static void take_engine(mv_plugin *self, mv_engine *e)

@@ -239,6 +239,7 @@ static void test_nonfinite_controls(void)
         {"variation", 0, 999, 0},   {"phrase_bars", 0, 16, 0}, {"velocity", 1, 127, 100},
         {"channel", 1, 16, 1},      {"transpose", -24, 24, 0}, {"key", 0, 11, 0},
         {"scale", 0, 6, 0},         {"exactEnds", 0, 1, 1},    {"capture", 0, 2, 0},
+        {"feel", 0, 1, 1},
     };
     for (size_t i = 0; i < sizeof controls / sizeof controls[0]; i++) {
         char what[64];
