@@ -281,6 +281,22 @@ void softplus_inplace(float *x, int n)
     for (int i = 0; i < n; i++) x[i] = x[i] > 20.0f ? x[i] : log1pf(exp_poly(x[i]));
 }
 
+/* The LSTM cell of one unit j of a row of fused gates g [4H] (blocks i, f, g,
+ * o) entering with cell state c_prev: the one cell of the decoder and the
+ * refiner (which keeps the activations for its backward pass). */
+typedef struct cell_unit_out {
+    float i, f, g, o, c, tanh_c;
+} cell_unit_out;
+
+INLINE cell_unit_out cell_unit(const float *g, int j, int H, float c_prev)
+{
+    cell_unit_out u = {sigmoid(g[j]), sigmoid(g[H + j]), tanh_poly(g[2 * H + j]),
+                       sigmoid(g[3 * H + j]), 0.0f, 0.0f};
+    u.c = u.f * c_prev + u.i * u.g;
+    u.tanh_c = tanh_poly(u.c);
+    return u;
+}
+
 HOT void lstm_cell(const float *restrict gates, float *restrict c, float *restrict h,
                    int batch, int n_hidden)
 {
@@ -289,14 +305,26 @@ HOT void lstm_cell(const float *restrict gates, float *restrict c, float *restri
         const float *g = gates + (size_t)b * 4 * H;
         float *cb = c + (size_t)b * H, *hb = h + (size_t)b * H;
         for (int j = 0; j < H; j++) {
-            const float i_gate = sigmoid(g[j]);
-            const float f_gate = sigmoid(g[H + j]);
-            const float g_gate = tanh_poly(g[2 * H + j]);
-            const float o_gate = sigmoid(g[3 * H + j]);
-            const float c_new = f_gate * cb[j] + i_gate * g_gate;
-            cb[j] = c_new;
-            hb[j] = o_gate * tanh_poly(c_new);
+            const cell_unit_out u = cell_unit(g, j, H, cb[j]);
+            cb[j] = u.c;
+            hb[j] = u.o * u.tanh_c;
         }
+    }
+}
+
+HOT void lstm_cell_keep(float *restrict gates, float *restrict c, float *restrict h,
+                    float *restrict tanh_c, int n_hidden)
+{
+    const int H = n_hidden;
+    for (int j = 0; j < H; j++) {
+        const cell_unit_out u = cell_unit(gates, j, H, c[j]);
+        gates[j] = u.i;
+        gates[H + j] = u.f;
+        gates[2 * H + j] = u.g;
+        gates[3 * H + j] = u.o;
+        c[j] = u.c;
+        tanh_c[j] = u.tanh_c;
+        h[j] = u.o * u.tanh_c;
     }
 }
 

@@ -47,6 +47,9 @@ void softplus_inplace(float *x, int n);
 /* LSTM cell over fused gates [batch, 4H] (blocks i, f, g, o) that already hold
  * x W_x + h W_h + b: updates c and h [batch, H] in place. */
 void lstm_cell(const float *gates, float *c, float *h, int batch, int n_hidden);
+/* The same cell on one row, keeping what its gradient needs (core/refine.c):
+ * the activated gates in place of gates [4H] and tanh of the new c in tanh_c. */
+void lstm_cell_keep(float *gates, float *c, float *h, float *tanh_c, int n_hidden);
 /* An LSTM layer whose w_x and w_h are packed (w_x NULL when the caller forms the
  * input part itself: no input, or a one-hot input gathered from the row-major
  * kernel): a type of its own, not the row-major mv_lstm_weights of model.h, so

@@ -239,30 +239,6 @@ mv_refine_options refine_defaults(void)
 
 /* ---- forward pass, keeping the record ---- */
 
-/* One LSTM step: activates the pre-activation gates g [4H] in place, steps the
- * cell state c [H] and writes h [H]; keeps c_prev and tanh(c). sigmoid(x) =
- * (1 + tanh(x/2)) / 2 so that every exponential goes through the kernels' tanh
- * (the same bits on every machine). */
-static void cell_forward(float *g, float *c_prev, float *tanh_c, float *c, float *h, int H)
-{
-    memcpy(c_prev, c, (size_t)H * sizeof *c);
-    for (int j = 0; j < H; j++) {
-        g[j] *= 0.5f;
-        g[H + j] *= 0.5f;
-        g[3 * H + j] *= 0.5f;
-    }
-    tanh_inplace(g, 4 * H);
-    for (int j = 0; j < H; j++) {
-        g[j] = 0.5f + 0.5f * g[j];
-        g[H + j] = 0.5f + 0.5f * g[H + j];
-        g[3 * H + j] = 0.5f + 0.5f * g[3 * H + j];
-        c[j] = g[H + j] * c[j] + g[j] * g[2 * H + j];
-    }
-    memcpy(tanh_c, c, (size_t)H * sizeof *c);
-    tanh_inplace(tanh_c, H);
-    for (int j = 0; j < H; j++) h[j] = g[3 * H + j] * tanh_c[j];
-}
-
 /* act = tanh(x W + b): initial states, per layer [c | h]. */
 static void init_forward(const mv_dense_weights *init, const float *x, float *act)
 {
@@ -278,8 +254,8 @@ static void record_step(const mv_lstm_packed *w, lstm_record *rec, int k, const 
     const int H = w->n_hidden;
     float *g = rec->gates + (size_t)k * 4 * H;
     matmul_packed_acc(g, 4 * H, h_prev, H, w->w_h, 1, H, 4 * H);
-    cell_forward(g, rec->c_prev + (size_t)k * H, rec->tanh_c + (size_t)k * H, c,
-                 rec->h + (size_t)k * H, H);
+    memcpy(rec->c_prev + (size_t)k * H, c, (size_t)H * sizeof *c);
+    lstm_cell_keep(g, c, rec->h + (size_t)k * H, rec->tanh_c + (size_t)k * H, H);
 }
 
 /* The conductor, step by step through its layers (n_bars steps, no input). */
