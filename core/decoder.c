@@ -47,6 +47,7 @@ struct mv_decoder {
     int chord_rows;
     float chord_steer;
     float *chord_x; /* [MV_CHORD_FEATURES] scratch */
+    const float *output_sd; /* [K] of decoder_set_output_sd, or NULL */
 };
 
 
@@ -217,6 +218,11 @@ void decoder_set_chord_steer(mv_decoder *d, float strength)
     d->chord_steer = strength > 0 && d->m->hp.repr == MV_REPR_MELODY ? strength : 0;
 }
 
+void decoder_set_output_sd(mv_decoder *d, const float *output_sd)
+{
+    d->output_sd = d->repr->spread ? output_sd : NULL;
+}
+
 /* Generated step t of the first `batch` rows leans to its chord (chord_steer.h). */
 static void steer_to_chords(mv_decoder *d, int batch, int t, float temperature)
 {
@@ -279,6 +285,8 @@ static void generate_bar(mv_decoder *d, int batch, int bar, float temperature, m
             char *prev = (char *)d->prev + b * step, *at = out + b * ld + s * step;
             d->repr->sample(d->logits + (size_t)b * K, K, temperature, rngs ? &rngs[b] : NULL,
                             d->probs, at, prev);
+            if (d->output_sd && temperature > 0)
+                d->repr->spread(at, d->output_sd, temperature, &rngs[b]);
             memcpy(prev, at, step);
         }
     }

@@ -45,6 +45,14 @@ void decoder_set_chords(mv_decoder *d, const uint8_t *chords, int batch);
  * their step (core/chord_steer.h); 0 (the default) not at all. Melody models
  * only (others ignore it); teacher-forced logits never are steered. */
 void decoder_set_chord_steer(mv_decoder *d, float strength);
+/* The spread of a model's regression outputs (a groove model's velocities and
+ * offsets; others ignore it): output_sd [n_classes] from the model file's
+ * MV_META_OUTPUT_SD (core/weights.h), or NULL (the default: sampled steps take the model's
+ * values, which are the means the squared-error loss learnt, and so vary less
+ * than the data). At temperature T > 0, decode and decode_bar draw each such
+ * output around the model's value with sd sqrt(T) output_sd[k]; greedy
+ * decoding never does. The caller's array, read while decoding. */
+void decoder_set_output_sd(mv_decoder *d, const float *output_sd);
 
 /* Full decode. z: [batch, Z]; out: [batch, n_bars*steps_per_bar] steps.
  * temperature 0 is greedy (argmax; a bit set where its logit is > 0; rngs

@@ -42,6 +42,12 @@ typedef struct mv_repr_io {
     void (*loss_grad)(float *probs, const void *target, int n, int n_classes);
     /* Targets of steps a [n] equal to b's. */
     int (*count_equal)(const void *a, const void *b, int n, int n_classes);
+    /* A step sample made at temperature T > 0 with its regression outputs
+     * (a groove hit's velocity and offset) moved by sqrt(T) output_sd[k]
+     * N(0, 1): the model's outputs are the means of Gaussians whose spread
+     * output_sd [K] was measured on its training data (decoder_set_output_sd).
+     * NULL for a representation of classes or bits only. */
+    void (*spread)(void *step, const float *output_sd, float temperature, mv_rng *rng);
 } mv_repr_io;
 
 extern const mv_repr_io repr_io_tokens, repr_io_roll, repr_io_groove;

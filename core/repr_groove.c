@@ -148,7 +148,23 @@ static int count_equal(const void *a, const void *b, int n, int n_classes)
     return equal;
 }
 
+/* Each hit's velocity (output_sd in MIDI velocity) and offset (in steps) drawn
+ * around the sampled value, kept in range (velocity 1..127, offset -0.5..0.49). */
+static void spread(void *step, const float *output_sd, float temperature, mv_rng *rng)
+{
+    uint8_t *s = step;
+    const float scale = sqrtf(temperature);
+    for (int i = 0; i < V; i++) {
+        if (!s[MV_GROOVE_HIT + i]) continue;
+        const float dv = scale * output_sd[MV_GROOVE_VELOCITY + i] * rng_normal(rng);
+        const float dof = scale * output_sd[MV_GROOVE_OFFSET + i] * rng_normal(rng);
+        long velocity = lroundf((float)s[MV_GROOVE_VELOCITY + i] + dv);
+        s[MV_GROOVE_VELOCITY + i] = (uint8_t)(velocity < 1 ? 1 : velocity > 127 ? 127 : velocity);
+        s[MV_GROOVE_OFFSET + i] = (uint8_t)groove_offset_byte(groove_offset_steps(s, i) + dof);
+    }
+}
+
 const mv_repr_io repr_io_groove = {
     MV_STEPS_GROOVE, step_bytes, targets_per_step, valid, set_none, add_input,
-    sample, loss, loss_grad, count_equal,
+    sample, loss, loss_grad, count_equal, spread,
 };

@@ -86,5 +86,5 @@ static int count_equal(const void *a, const void *b, int n, int n_classes)
 
 const mv_repr_io repr_io_roll = {
     MV_STEPS_ROLL, step_bytes, targets_per_step, valid, set_none, add_input,
-    sample, loss, loss_grad, count_equal,
+    sample, loss, loss_grad, count_equal, NULL,
 };

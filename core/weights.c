@@ -826,6 +826,24 @@ const mv_meta *weights_meta(const mv_weights *w, const char *key)
     return NULL;
 }
 
+int weights_output_sd(const mv_weights *w, const char *path, const float **out, char *err,
+                      size_t errlen)
+{
+    const mv_meta *m = weights_meta(w, MV_META_OUTPUT_SD);
+    *out = NULL;
+    if (!m) return 0;
+    const float *sd = m->data;
+    int ok = m->type == MV_META_F32 && m->count == w->hp.n_classes;
+    for (uint64_t k = 0; ok && k < m->count; k++) ok = sd[k] >= 0;
+    if (!ok) {
+        snprintf(err, errlen, "%s: metadata %s is not %u float32 values of at least 0", path,
+                 MV_META_OUTPUT_SD, (unsigned)w->hp.n_classes);
+        return -1;
+    }
+    *out = sd;
+    return 0;
+}
+
 /* ---- writer ---- */
 
 static const unsigned char zeros[ALIGN];

@@ -98,6 +98,16 @@ const mv_tensor *weights_tensor(const mv_weights *w, const char *name); /* NULL 
 size_t weights_meta_count(const mv_weights *w);
 const mv_meta *weights_meta_at(const mv_weights *w, size_t i);
 const mv_meta *weights_meta(const mv_weights *w, const char *key); /* NULL if absent */
+/* The metadata key of a model's output_sd (core/decoder.h,
+ * decoder_set_output_sd): float32 [n_classes], the root-mean-square error of
+ * each regression output on held-out windows teacher-forced, 0 for the others
+ * (`morphvae spread` measures it). */
+#define MV_META_OUTPUT_SD "output_sd"
+/* The model's output_sd into *out: NULL
+ * when the file has none. Returns 0, or -1 with a message naming the file in
+ * err when the entry is not n_classes float32 values of at least 0. */
+int weights_output_sd(const mv_weights *w, const char *path, const float **out, char *err,
+                      size_t errlen);
 uint64_t weights_checksum(const mv_weights *w); /* the payload checksum (verified) */
 
 /* Writes atomically (temporary file in the same folder, fsync, rename, fsync dir).

@@ -13,6 +13,7 @@ int cmd_render(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_plot_latent(int argc, char **argv); /* morphvae plot latent */
 int cmd_attributes(int argc, char **argv);
+int cmd_spread(int argc, char **argv);
 int cmd_anchors(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_init(int argc, char **argv);

@@ -34,6 +34,12 @@ int gen_model_open(mv_gen_model *g, const char *path, int max_batch, char *err, 
         gen_model_close(g);
         return -1;
     }
+    const float *output_sd;
+    if (weights_output_sd(g->weights, path, &output_sd, err, errlen)) {
+        gen_model_close(g);
+        return -1;
+    }
+    decoder_set_output_sd(g->decoder, output_sd);
     return 0;
 }
 

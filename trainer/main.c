@@ -23,6 +23,7 @@ static const command commands[] = {
     {"render", cmd_render, "render MIDI to WAV with FluidSynth"},
     {"plot", cmd_plot, "piano rolls and training curves as PNG"},
     {"attributes", cmd_attributes, "fit attribute vectors and store them in a model"},
+    {"spread", cmd_spread, "store a groove model's velocity and timing spread in it"},
     {"anchors", cmd_anchors, "store the default anchors A and B of a model from two MIDI files"},
     {"info", cmd_info, "print a weights file's hyperparameters, tensors, metadata and checksum"},
     {"init", cmd_init, "write a model with freshly initialised (untrained) weights"},

@@ -16,6 +16,7 @@
 #include "groove.h"
 #include "hparams.h"
 #include "repr.h"
+#include "rng.h"
 #include "tokens.h"
 
 enum { K = 6, N_OUT = 5, STEPS = 3 };
@@ -211,9 +212,51 @@ static void test_groove(void)
     CHECK(repr_io_of(MV_REPR_GROOVE) == io && window_for(MV_REPR_GROOVE, w).kind == MV_STEPS_GROOVE);
 }
 
+/* Spread (repr.h): a hit's velocity and offset drawn around the sampled
+ * values with sd sqrt(T) output_sd, in range; hits and the silent instruments
+ * untouched; tokens and rolls have none. */
+static void test_groove_spread(void)
+{
+    const mv_repr_io *io = &repr_io_groove;
+    float sd[GK] = {0};
+    sd[MV_GROOVE_VELOCITY + 0] = 20, sd[MV_GROOVE_OFFSET + 0] = 0.1f;
+    sd[MV_GROOVE_VELOCITY + 1] = 20, sd[MV_GROOVE_OFFSET + 1] = 0.1f;
+    uint8_t base[GK] = {0};
+    base[MV_GROOVE_HIT + 0] = 1, base[MV_GROOVE_VELOCITY + 0] = 64; /* on the grid */
+    mv_rng rng;
+    rng_seed(&rng, 3);
+    enum { N = 20000 };
+    const float T = 0.5f;
+    double v = 0, v2 = 0, o = 0, o2 = 0;
+    for (int n = 0; n < N; n++) {
+        uint8_t step[GK];
+        memcpy(step, base, GK);
+        io->spread(step, sd, T, &rng);
+        CHECK(io->valid(step, 1, GK) && step[MV_GROOVE_HIT + 1] == 0 &&
+              step[MV_GROOVE_VELOCITY + 1] == 0 && step[MV_GROOVE_OFFSET + 1] == 0);
+        const double dv = step[MV_GROOVE_VELOCITY + 0], dof = groove_offset_steps(step, 0);
+        v += dv, v2 += dv * dv, o += dof, o2 += dof * dof;
+    }
+    const double want_v = sqrt(T) * 20, want_o = sqrt(T) * 0.1;
+    CHECK_CLOSE(v / N, 64, 0.01);
+    CHECK_CLOSE(sqrt(v2 / N - (v / N) * (v / N)) / want_v, 1, 0.03);
+    CHECK_CLOSE(o / N, 0, 0.005);
+    CHECK_CLOSE(sqrt(o2 / N - (o / N) * (o / N)) / want_o, 1, 0.03);
+    /* kept in range: a loud hit late by almost half a step stays a valid step */
+    sd[MV_GROOVE_VELOCITY + 0] = 500, sd[MV_GROOVE_OFFSET + 0] = 5;
+    for (int n = 0; n < 1000; n++) {
+        uint8_t step[GK];
+        memcpy(step, base, GK);
+        io->spread(step, sd, 1.0f, &rng);
+        CHECK(io->valid(step, 1, GK));
+    }
+    CHECK(repr_io_tokens.spread == NULL && repr_io_roll.spread == NULL);
+}
+
 int main(void)
 {
     test_groove();
+    test_groove_spread();
     fixture fixtures[] = {
         {"tokens", &repr_io_tokens, MV_REPR_MELODY, {.tokens = {4, 1, 0}}, K},
         {"drum tokens", &repr_io_tokens, MV_REPR_DRUMS, {.tokens = {5, 5, 3}}, -1},

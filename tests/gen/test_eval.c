@@ -367,6 +367,53 @@ static void groove_hit(uint8_t *step, int voice, int velocity, int offset)
     step[MV_GROOVE_OFFSET + voice] = (uint8_t)(int8_t)offset;
 }
 
+/* `morphvae spread` on the groove copy model, whose teacher-forced velocity is
+ * 127 sigmoid(0) = 63.5 and offset 0 for every hit: the rms errors of the
+ * test split's hits (groove_hit's table above), stored in the model; eval's
+ * prior then varies its velocities and offsets. */
+static void test_groove_spread(const char *model, const char *corpus)
+{
+    static char out[16384], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err, "spread '%s' '%s' --split test",
+                          model, corpus) == 0, "%s", err);
+    mv_weights *w;
+    char e[512];
+    CHECK_MSG(weights_read(model, &w, e, sizeof e) == 0, "%s", e);
+    const float *sd = NULL;
+    CHECK(w && weights_output_sd(w, model, &sd, e, sizeof e) == 0 && sd);
+    if (!sd) return;
+    /* kick: velocities 100 90 110 60 70 80 90, offsets -8 0 8 0 8 -8 16 of 128 */
+    const double kick_v[7] = {100, 90, 110, 60, 70, 80, 90}, kick_o[7] = {-8, 0, 8, 0, 8, -8, 16};
+    double sv = 0, so = 0;
+    for (int i = 0; i < 7; i++) {
+        sv += (kick_v[i] - 63.5) * (kick_v[i] - 63.5);
+        so += kick_o[i] / 128 * kick_o[i] / 128;
+    }
+    CHECK_CLOSE(sd[MV_GROOVE_VELOCITY + 0], sqrt(sv / 7), 1e-4);
+    CHECK_CLOSE(sd[MV_GROOVE_OFFSET + 0], sqrt(so / 7), 1e-4);
+    CHECK_CLOSE(sd[MV_GROOVE_VELOCITY + 1], 80 - 63.5, 1e-4); /* snare: one hit, +16 */
+    CHECK_CLOSE(sd[MV_GROOVE_OFFSET + 1], 16.0 / 128, 1e-4);
+    CHECK_CLOSE(sd[MV_GROOVE_VELOCITY + 2], 63.5 - 50, 1e-4); /* closed hat: 50, -32 */
+    CHECK_CLOSE(sd[MV_GROOVE_OFFSET + 2], 32.0 / 128, 1e-4);
+    for (int i = 3; i < MV_GROOVE_VOICES; i++) CHECK(sd[MV_GROOVE_VELOCITY + i] == 0);
+    for (int i = 0; i < MV_GROOVE_VOICES; i++) CHECK(sd[MV_GROOVE_HIT + i] == 0);
+    weights_free(w);
+    /* the prior's velocities now spread around 64 (they were all 64) */
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --json", model,
+                      corpus) == 0);
+    CHECK_FIG(out, "prior_spread", 1);
+    CHECK_MSG(json_value(out, "velocity_sd_all_prior") > 5, "%s", out);
+    CHECK(json_value(out, "abs_offset_mean_all_prior") > 0.01);
+    /* teacher-forced and greedy figures do not move */
+    CHECK_FIG(out, "velocity_mae_tf", 94.0 / 4);
+    CHECK_FIG(out, "hit_f1_greedy", 0);
+    /* only for groove models */
+    const char *mel = fixture_path("mel.mvae"), *mel_corpus = fixture_path("mel.bin");
+    CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "spread '%s' '%s'", mel,
+                      mel_corpus) == 1);
+    CHECK_MSG(strstr(err, "spread is for groove models"), "%s", err);
+}
+
 static void test_groove(void)
 {
     static uint8_t w[2][SEQ][MV_GROOVE_STEP_BYTES];
@@ -419,10 +466,12 @@ static void test_groove(void)
     CHECK_FIG(out, "velocity_mean_all_prior", 64);
     CHECK_FIG(out, "velocity_sd_all_prior", 0);
     CHECK_FIG(out, "abs_offset_mean_all_prior", 0);
+    CHECK_FIG(out, "prior_spread", 0);
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s'", model, corpus) == 0);
     CHECK_MSG(strstr(out, "hit F1 teacher-forced   0.4444") &&
                   strstr(out, "velocity MAE teacher-forced 23.50"),
               "%s", out);
+    test_groove_spread(model, corpus);
 }
 
 static void test_refine(void)

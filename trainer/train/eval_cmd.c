@@ -543,8 +543,12 @@ int cmd_eval(int argc, char **argv)
     } else if (model.hp.repr == MV_REPR_ROLL || model.hp.repr == MV_REPR_GROOVE) {
         eval_split_options so = {o.model_path, o.corpus_path, o.split_name, o.split,
                                  (uint64_t)o.max_windows, o.json, o.refine_steps};
-        status = model.hp.repr == MV_REPR_ROLL ? eval_roll(&so, &model, c)
-                                               : eval_groove(&so, &model, c);
+        const float *output_sd = NULL;
+        if (weights_output_sd(w, o.model_path, &output_sd, err, sizeof err))
+            fprintf(stderr, "morphvae eval: %s\n", err);
+        else
+            status = model.hp.repr == MV_REPR_ROLL ? eval_roll(&so, &model, c)
+                                                   : eval_groove(&so, &model, output_sd, c);
     } else {
         status = run_eval(&o, &model, c);
     }

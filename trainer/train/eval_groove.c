@@ -43,6 +43,7 @@ typedef struct groove_eval {
     eval_latent posterior; /* KL of the encoder's posterior */
     groove_hit_count score[PREDICTORS][V];
     groove_feel data_feel, prior_feel;
+    int spread; /* prior samples drawn with the model's output_sd */
     phrase_stats data_stats, prior_stats;
 } groove_eval;
 
@@ -191,6 +192,9 @@ static void print_text(const eval_split_options *o, const groove_eval *e, uint64
            fd.snare_two_four);
     printf("  prior, T %.1f          %8.2f  %9.3f  %16.3f\n", SAMPLE_DEFAULT_TEMPERATURE,
            fp.hits_per_bar, fp.kick_one, fp.snare_two_four);
+    printf("  (prior velocities and offsets %s)\n",
+           e->spread ? "drawn with the model's spread (morphvae spread)"
+                     : "the model's means: it has no spread stored (morphvae spread)");
 }
 
 static void print_json(const eval_split_options *o, const groove_eval *e, uint64_t split_windows)
@@ -239,10 +243,12 @@ static void print_json(const eval_split_options *o, const groove_eval *e, uint64
     json_number("kick_one_prior", fp.kick_one, &first);
     json_number("hits_per_bar_data", fd.hits_per_bar, &first);
     json_number("hits_per_bar_prior", fp.hits_per_bar, &first);
+    json_number("prior_spread", e->spread, &first);
     printf("}\n");
 }
 
-int eval_groove(const eval_split_options *o, const mv_model *m, const mv_corpus *c)
+int eval_groove(const eval_split_options *o, const mv_model *m, const float *output_sd,
+                const mv_corpus *c)
 {
     uint64_t n, want;
     if (eval_split_windows(o, c, &n, &want)) return 1;
@@ -252,6 +258,8 @@ int eval_groove(const eval_split_options *o, const mv_model *m, const mv_corpus 
         groove_eval_free(&e);
         return 1;
     }
+    decoder_set_output_sd(e.d, output_sd); /* the prior's draws; greedy never spreads */
+    e.spread = output_sd != NULL;
     const size_t window = (size_t)e.T * K;
     cli_progress progress;
     cli_progress_start(&progress, "eval", "windows", want, false);

@@ -14,7 +14,10 @@
 #include "model.h"
 
 /* Prints the report (text, or one JSON object), z = mu (o->refine_steps is
- * not taken). Returns the exit status. */
-int eval_groove(const eval_split_options *o, const mv_model *m, const mv_corpus *c);
+ * not taken); prior samples drawn with the model's output_sd (NULL: none;
+ * core/decoder.h), as sample and the plugin draw them. Returns the exit
+ * status. */
+int eval_groove(const eval_split_options *o, const mv_model *m, const float *output_sd,
+                const mv_corpus *c);
 
 #endif
