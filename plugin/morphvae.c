@@ -321,8 +321,9 @@ static void hits_play_before(mv_plugin *self, uint32_t from, int64_t limit)
 
 /* A groove step, reached at its start: its hits are queued, each at its
  * offset x Feel from the step (those ahead of the grid were queued by the step
- * before; when it could not, its bar not decoded yet or the transport just
- * arrived, they sound on the step), with velocity (1 - Feel) x Velocity +
+ * before, and an instrument queued so plays nothing more at the step; when it
+ * could not, its bar not decoded yet or the transport just arrived, they
+ * sound on the step), with velocity (1 - Feel) x Velocity +
  * Feel x its own; and the next step's hits ahead of the grid, which sound
  * within this step (the next bar's first step's in this bar). Feel 0: every
  * hit on its step at the Velocity control's velocity. */
@@ -336,19 +337,21 @@ static void play_groove_step(mv_plugin *self, const mv_engine_info *e, int64_t s
         const mv_bar_slot *slot = bar_for(self, clock_bar_of(&self->clock, s));
         const int k = clock_step_in_bar(&self->clock, s);
         if (!slot || k >= e->steps_per_bar) continue;
-        const bool early_queued = q->early_valid && q->early_step == s;
+        const uint32_t queued = q->early_valid && q->early_step == s ? q->early_mask : 0;
+        if (next) {
+            q->early_step = s;
+            q->early_valid = true;
+            q->early_mask = 0;
+        }
         const uint8_t *st = slot->played.groove[k];
         for (int i = 0; i < MV_GROOVE_VOICES; i++) {
             if (!st[MV_GROOVE_HIT + i]) continue;
             const bool early = (int8_t)st[MV_GROOVE_OFFSET + i] < 0;
-            if (next ? !early : early && early_queued) continue;
+            if (next ? !early : (queued >> i) & 1u) continue;
             double offset = !next && early ? 0.0 : feel * groove_offset_steps(st, i);
             long v = lrintf((1.0f - feel) * velocity + feel * st[MV_GROOVE_VELOCITY + i]);
             hit_queue(self, s, offset, drum_pitch_of_class(i), v < 1 ? 1 : v > 127 ? 127 : (int)v);
-        }
-        if (next) {
-            q->early_step = s;
-            q->early_valid = true;
+            if (next) q->early_mask |= 1u << i;
         }
     }
 }

@@ -143,10 +143,12 @@ typedef struct mv_queued_hit {
 typedef struct mv_hit_queue {
     mv_queued_hit hit[MV_MAX_QUEUED_HITS];
     int n;
-    /* The step whose early hits are queued already (by the step before): its
-     * hits ahead of the grid are not queued again. */
+    /* The step whose early hits are queued already (by the step before), and
+     * its instruments queued (bit i: instrument i): they play no other hit
+     * at that step, even when its bar was decoded again meanwhile. */
     int64_t early_step;
     bool early_valid;
+    uint32_t early_mask;
 } mv_hit_queue;
 
 /* Requests run() could not schedule (a full ring), sent again in order at

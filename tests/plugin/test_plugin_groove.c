@@ -14,9 +14,13 @@
  *  - a relocation and a stop between an early hit's queueing (the step
  *    before) and its frame: note-offs for every note sounding at that frame,
  *    the queued hit never sounds, the new position plays on;
+ *  - the state keeps the groove anchor's window and vector: a restored
+ *    instance plays the same hits;
  *  - a phrase captured from the MIDI input keeps its velocities and offsets;
  *  - every note-on paired with its note-off, zero allocations in run().
- * usage: test_plugin_groove BUNDLE_DIR GROOVE_MODEL TMP_DIR */
+ * MODE: after-run, or in-schedule (the worker inside schedule_work(), as
+ * Ardour runs it exporting).
+ * usage: test_plugin_groove MODE BUNDLE_DIR GROOVE_MODEL TMP_DIR */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -46,7 +50,7 @@
 #define MAX_HITS 4096
 #define TICKS_PER_STEP 120 /* the anchor file's: 480 a quarter */
 
-static const char *bundle, *model_path, *tmp_dir;
+static const char *mode, *bundle, *model_path, *tmp_dir;
 static char anchor_path[PATH_MAX];
 static mv_hparams hp;
 static int T;                 /* steps in the model's window */
@@ -342,7 +346,7 @@ static void stop(session *s)
 
 static mv_host *open_groove_host(void)
 {
-    mv_host *h = session_open_host(bundle, RATE, MAX_BLOCK, "after-run", count_run);
+    mv_host *h = session_open_host(bundle, RATE, MAX_BLOCK, mode, count_run);
     if (!h) return NULL;
     host_send_path(h, 0, MV_PLUGIN_NS "model", model_path);
     session s = {.host = h};
@@ -412,6 +416,68 @@ static void test_anchor_feel(mv_host *h)
     session_free(&s);
     host_set_control(h, "feel", 1.0f);
     host_set_control(h, "velocity", 100.0f);
+}
+
+/* The state keeps the groove anchor (its window, packed: anchorATokens) and
+ * the model: a fresh instance restored from it plays the same hits, at
+ * Morph 0 (the window itself) and 0.5 (the refined vector). */
+static void test_state(mv_host *h)
+{
+    void *state = host_save_state(h);
+    CHECK(state != NULL);
+    if (!state) return;
+    char *text = host_state_string(h, state);
+    CHECK_MSG(text && strstr(text, "anchorATokens") && strstr(text, "groove_2bar.mvae"),
+              "the state has no groove window or model");
+    free(text);
+    mv_host *g = session_open_host(bundle, RATE, MAX_BLOCK, mode, count_run);
+    if (!g) {
+        CHECK(false);
+        host_free_state(state);
+        return;
+    }
+    CHECK(host_restore_state(g, state) == 0);
+    session t = {.host = g};
+    session_block(&t, 64);
+    host_wait_worker(g);
+    void *again = host_save_state(g);
+    CHECK_MSG(again && host_states_equal(g, state, again),
+              "the restored instance saves another state");
+    for (int k = 0; k < 2; k++) {
+        session s = {.host = h};
+        t = (session){.host = g};
+        for (int i = 0; i < 2; i++) {
+            mv_host *x = i ? g : h;
+            host_set_control(x, "morph", k ? 0.5f : 0.0f);
+            host_set_control(x, "feel", 1.0f);
+            host_set_control(x, "velocity", 100.0f);
+            host_set_control(x, "exactEnds", 1.0f);
+        }
+        restart(&s);
+        restart(&t);
+        n_cuts = 0;
+        mv_rng r1, r2;
+        rng_seed(&r1, 21);
+        rng_seed(&r2, 21);
+        play_to(&s, 2 * FRAMES_PER_BAR, &r1);
+        play_to(&t, 2 * FRAMES_PER_BAR, &r2);
+        int same_velocity = s.n == t.n;
+        for (int e = 0; same_velocity && e < s.n; e++)
+            same_velocity = s.ev[e].velocity == t.ev[e].velocity;
+        CHECK_MSG(session_count_on(&s, 0, s.frame) > 0 && session_same_notes(&s, &t, 0, s.frame) &&
+                      same_velocity,
+                  "morph %.1f: the restored instance plays other hits (%d and %d note-ons)",
+                  k ? 0.5 : 0.0, session_count_on(&s, 0, s.frame), session_count_on(&t, 0, t.frame));
+        stop(&s);
+        stop(&t);
+        check_paired(&t, "restored");
+        session_free(&s);
+        session_free(&t);
+    }
+    host_free_state(state);
+    host_free_state(again);
+    host_close(g);
+    host_set_control(h, "morph", 0.0f);
 }
 
 /* A relocation (back to bar 0) and then a stop, each between an early
@@ -527,6 +593,10 @@ static void test_decoded(mv_host *h)
     rng_seed(&r, 11);
     play_to(&s, (int64_t)bars * FRAMES_PER_BAR, &r);
     int64_t end = s.frame;
+    /* the inline display draws the hits (on their steps) */
+    int width = 0, height = 0, stride = 0;
+    const uint32_t *px = host_render_inline(h, 200, 100, &width, &height, &stride);
+    CHECK_MSG(px && width == 200 && height > 0, "no inline display picture");
     stop(&s);
     int max_err, bad_vel;
     int wrong = match_hits(&s, 0, end, expected, n, &max_err, &bad_vel, "decoded");
@@ -621,16 +691,17 @@ static void test_capture(mv_host *h)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s BUNDLE GROOVE_MODEL TMP_DIR\n", argv[0]);
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s MODE BUNDLE GROOVE_MODEL TMP_DIR\n", argv[0]);
         return 2;
     }
     static char paths[2][PATH_MAX];
-    bundle = realpath(argv[1], paths[0]);
-    model_path = realpath(argv[2], paths[1]);
-    tmp_dir = argv[3];
+    mode = argv[1];
+    bundle = realpath(argv[2], paths[0]);
+    model_path = realpath(argv[3], paths[1]);
+    tmp_dir = argv[4];
     if (!bundle || !model_path) {
-        fprintf(stderr, "%s: %s or %s does not exist\n", argv[0], argv[1], argv[2]);
+        fprintf(stderr, "%s: %s or %s does not exist\n", argv[0], argv[2], argv[3]);
         return 2;
     }
     if (mkdir(tmp_dir, 0755) && errno != EEXIST) {
@@ -664,6 +735,7 @@ int main(int argc, char **argv)
     mv_host *h = open_groove_host();
     if (!h) return 1;
     test_anchor_feel(h);
+    test_state(h);
     test_relocate_stop(h);
     test_decoded(h);
     test_capture(h);
