@@ -47,6 +47,10 @@ struct mv_decoder {
     int chord_rows;
     float chord_steer;
     float *chord_x; /* [MV_CHORD_FEATURES] scratch */
+    /* groove rules [max_batch, T] of decoder_set_groove_rules for the first
+     * groove_rule_rows rows (groove models only; NULL for others) */
+    mv_groove_rule *groove_rules;
+    int groove_rule_rows;
     const float *output_sd; /* [K] of decoder_set_output_sd, or NULL */
 };
 
@@ -91,6 +95,8 @@ static void layout_buffers(mv_decoder *d, carver *cv)
     d->column = carve(cv, B * sizeof(int32_t));
     d->chord_x = carve(cv, MV_CHORD_FEATURES * F);
     d->chords = carve(cv, B * T);
+    d->groove_rules =
+        hp->repr == MV_REPR_GROOVE ? carve(cv, B * T * sizeof(mv_groove_rule)) : NULL;
 }
 
 /* A decoder over the packed matrices p (made by the caller), or NULL. */
@@ -223,6 +229,14 @@ void decoder_set_output_sd(mv_decoder *d, const float *output_sd)
     d->output_sd = d->repr->spread ? output_sd : NULL;
 }
 
+void decoder_set_groove_rules(mv_decoder *d, const mv_groove_rule *rules, int batch)
+{
+    d->groove_rule_rows = 0;
+    if (!rules || !d->groove_rules || !batch_ok(d, batch)) return;
+    memcpy(d->groove_rules, rules, (size_t)batch * hparams_seq_len(&d->m->hp) * sizeof *rules);
+    d->groove_rule_rows = batch;
+}
+
 /* Generated step t of the first `batch` rows leans to its chord (chord_steer.h). */
 static void steer_to_chords(mv_decoder *d, int batch, int t, float temperature)
 {
@@ -285,6 +299,10 @@ static void generate_bar(mv_decoder *d, int batch, int bar, float temperature, m
             char *prev = (char *)d->prev + b * step, *at = out + b * ld + s * step;
             d->repr->sample(d->logits + (size_t)b * K, K, temperature, rngs ? &rngs[b] : NULL,
                             d->probs, at, prev);
+            if (b < d->groove_rule_rows)
+                groove_rule_apply(&d->groove_rules[(size_t)b * hparams_seq_len(&d->m->hp) +
+                                                   bar * S + s],
+                                  d->logits + (size_t)b * K, (uint8_t *)at);
             if (d->output_sd && temperature > 0)
                 d->repr->spread(at, d->output_sd, temperature, &rngs[b]);
             memcpy(prev, at, step);

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "groove.h"
 #include "model.h"
 #include "rng.h"
 #include "window.h"
@@ -45,6 +46,15 @@ void decoder_set_chords(mv_decoder *d, const uint8_t *chords, int batch);
  * their step (core/chord_steer.h); 0 (the default) not at all. Melody models
  * only (others ignore it); teacher-forced logits never are steered. */
 void decoder_set_chord_steer(mv_decoder *d, float strength);
+/* Rules on a groove model's hits for the decodes that follow (decode,
+ * decode_bar; groove.h's mv_groove_rule): rules [batch, n_bars *
+ * steps_per_bar], row b for sequence b, the rule of step t applied to step t
+ * as soon as it is drawn, before it is fed back, so that the steps after it
+ * hear the constrained step (its hits forced or removed, the model's velocity
+ * and offset). Sequences past batch, and all when rules is NULL, decode
+ * freely. Copied; ignored by an out-of-range batch and by other models;
+ * teacher-forced logits and the encoder never read them. */
+void decoder_set_groove_rules(mv_decoder *d, const mv_groove_rule *rules, int batch);
 /* The spread of a model's regression outputs (a groove model's velocities and
  * offsets; others ignore it): output_sd [n_classes] from the model file's
  * MV_META_OUTPUT_SD (core/weights.h), or NULL (the default: sampled steps take the model's

@@ -1,4 +1,6 @@
 /* Groove steps (groove.h). */
+#include "fp_exact.h"
+
 #include "groove.h"
 
 #include <math.h>
@@ -42,4 +44,31 @@ int groove_step_valid(const uint8_t *step)
         if (offset < -MV_GROOVE_OFFSET_UNITS / 2 || offset >= MV_GROOVE_OFFSET_UNITS / 2) return 0;
     }
     return 1;
+}
+
+void groove_hit_from_logits(const float *logits, int i, uint8_t *step)
+{
+    const float sigmoid = 1.0f / (1.0f + expf(-logits[MV_GROOVE_VELOCITY + i]));
+    long velocity = lroundf(127.0f * sigmoid);
+    step[MV_GROOVE_HIT + i] = 1;
+    step[MV_GROOVE_VELOCITY + i] = (uint8_t)(velocity < 1 ? 1 : velocity > 127 ? 127 : velocity);
+    step[MV_GROOVE_OFFSET + i] =
+        (uint8_t)groove_offset_byte(0.5 * tanh((double)logits[MV_GROOVE_OFFSET + i]));
+}
+
+void groove_rule_apply(const mv_groove_rule *r, const float *logits, uint8_t *step)
+{
+    int any = 0, best = -1;
+    for (int i = 0; i < MV_GROOVE_VOICES; i++) {
+        const int allowed = r->allow >> i & 1;
+        if (!allowed) {
+            step[MV_GROOVE_HIT + i] = step[MV_GROOVE_VELOCITY + i] = step[MV_GROOVE_OFFSET + i] = 0;
+            continue;
+        }
+        if ((r->require >> i & 1) && !step[MV_GROOVE_HIT + i])
+            groove_hit_from_logits(logits, i, step);
+        any |= step[MV_GROOVE_HIT + i];
+        if (best < 0 || logits[MV_GROOVE_HIT + i] > logits[MV_GROOVE_HIT + best]) best = i;
+    }
+    if (r->at_least_one && !any && best >= 0) groove_hit_from_logits(logits, best, step);
 }

@@ -48,4 +48,34 @@ void groove_hit_tokens(const uint8_t *steps, int n, int32_t *tokens);
  * velocity 1..127 where one, offset -64..63. */
 int groove_step_valid(const uint8_t *step);
 
+/* Sets instrument i of a step hit, with the velocity and offset the model's
+ * outputs logits [MV_GROOVE_STEP_BYTES] give a hit: 127 sigmoid (1..127) and
+ * 0.5 tanh steps, the expected values that decoding writes (repr_groove.c). */
+void groove_hit_from_logits(const float *logits, int i, uint8_t *step);
+
+/* A rule on the hits of one step as a groove model decodes it
+ * (decoder_set_groove_rules): the hits of GrooVAE's Groove (exactly the
+ * given ones, the feel the model's) and Drumify (hits only where a rhythm
+ * has onsets, at least one at each). Bit i of a mask is instrument i. */
+typedef struct mv_groove_rule {
+    uint16_t allow;        /* instruments that may be hit; the others are cleared */
+    uint16_t require;      /* instruments hit whatever was drawn (within allow) */
+    uint16_t at_least_one; /* non-zero: a step left with no hit gets the allowed
+                              instrument of the highest hit logit */
+} mv_groove_rule;
+
+#define MV_GROOVE_ALL_VOICES ((uint16_t)((1u << MV_GROOVE_VOICES) - 1))
+
+/* The rule that changes nothing: every instrument allowed, none required. */
+static inline mv_groove_rule groove_rule_free(void)
+{
+    return (mv_groove_rule){MV_GROOVE_ALL_VOICES, 0, 0};
+}
+
+/* Makes a decoded step obey rule r, given the logits it was drawn from: hits
+ * outside allow are removed (velocity and offset with them); required hits,
+ * and the at-least-one hit, are set by groove_hit_from_logits; hits the model
+ * drew and the rule allows keep their values. */
+void groove_rule_apply(const mv_groove_rule *r, const float *logits, uint8_t *step);
+
 #endif

@@ -71,13 +71,8 @@ static void sample(const float *logits, int n_classes, float temperature, mv_rng
     uint8_t *s = step;
     memset(s, 0, MV_GROOVE_STEP_BYTES);
     sample_bits(logits + MV_GROOVE_HIT, V, temperature, rng, s + MV_GROOVE_HIT);
-    for (int i = 0; i < V; i++) {
-        if (!s[MV_GROOVE_HIT + i]) continue;
-        long velocity = lroundf(127.0f * sigmoid(logits[MV_GROOVE_VELOCITY + i]));
-        s[MV_GROOVE_VELOCITY + i] = (uint8_t)(velocity < 1 ? 1 : velocity > 127 ? 127 : velocity);
-        s[MV_GROOVE_OFFSET + i] =
-            (uint8_t)groove_offset_byte(0.5 * tanh((double)logits[MV_GROOVE_OFFSET + i]));
-    }
+    for (int i = 0; i < V; i++)
+        if (s[MV_GROOVE_HIT + i]) groove_hit_from_logits(logits, i, s);
 }
 
 /* Hits: sigmoid cross-entropy, max(x, 0) - x y + log(1 + exp(-|x|)); a hit's

@@ -207,9 +207,46 @@ static void test_refinement_allocates_nothing(const mv_hparams *hp)
     test_model_free(&tm);
 }
 
+/* Groove decoding under hit rules (decoder_set_groove_rules), likewise. */
+static void test_groove_rules_allocate_nothing(void)
+{
+    mv_hparams hp;
+    hparams_preset("groove_2bar", &hp);
+    hp.z_size = 8, hp.enc_size = 12, hp.cond_size = 10, hp.dec_size = 14;
+    test_model tm;
+    CHECK(test_model_make(&tm, &hp, 21) == 0);
+    const int max_batch = 4, Z = (int)hp.z_size, T = (int)hparams_seq_len(&hp);
+    const int K = (int)hp.n_classes;
+    mv_decoder *d = decoder_create(&tm.model, max_batch);
+    CHECK(d != NULL);
+    float *z = malloc((size_t)max_batch * Z * sizeof *z);
+    uint8_t *w = malloc((size_t)max_batch * T * K);
+    mv_groove_rule *rules = malloc((size_t)max_batch * T * sizeof *rules);
+    mv_rng rng, rngs[4];
+    rng_seed(&rng, 6);
+    random_z(&rng, z, max_batch * Z);
+    for (int i = 0; i < max_batch; i++) rng_seed(&rngs[i], (uint64_t)i);
+    for (int i = 0; i < max_batch * T; i++)
+        rules[i] = (mv_groove_rule){(uint16_t)(i % 3 ? 0x1FF : 0), (uint16_t)(i % 5), 1};
+    counting = 1;
+    allocations = 0;
+    for (int i = 0; i < 100; i++) {
+        const int batch = 1 + i % max_batch;
+        const float temperature = (i % 2) * 0.8f;
+        decoder_set_groove_rules(d, i % 3 ? rules : NULL, batch);
+        decoder_decode(d, z, batch, temperature, temperature > 0 ? rngs : NULL, window_groove(w));
+    }
+    counting = 0;
+    CHECK_MSG(allocations == 0, "%ld allocations while decoding under groove rules", allocations);
+    free(z), free(w), free(rules);
+    decoder_free(d);
+    test_model_free(&tm);
+}
+
 int main(void)
 {
     test_roll_decoding_allocates_nothing();
+    test_groove_rules_allocate_nothing();
     test_counter_counts();
     mv_hparams hp;
     hparams_preset("tiny", &hp);
