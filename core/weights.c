@@ -82,10 +82,12 @@ typedef struct {
     size_t errlen;
 } report;
 
-static int fail(const report *r, int code, const char *fmt, ...)
+/* Says why r->name is refused (the file named, then the reason) and returns
+ * the failure class code. */
+static int refuse(const report *r, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail(const report *r, int code, const char *fmt, ...)
+static int refuse(const report *r, int code, const char *fmt, ...)
 {
     if (!r->err || r->errlen == 0) return code;
     int n = snprintf(r->err, r->errlen, "%s: ", r->name);
@@ -187,7 +189,7 @@ static int shape_error(const report *r, const char *name, uint32_t ndim, const u
     char got[48], want[48];
     format_shape(got, sizeof got, ndim, dims);
     format_shape(want, sizeof want, s->ndim, s->dims);
-    return fail(r, MV_WEIGHTS_ERR_SHAPE, "tensor %s has %s floats, expected %s", name, got, want);
+    return refuse(r, MV_WEIGHTS_ERR_SHAPE, "tensor %s has %s floats, expected %s", name, got, want);
 }
 
 /* Index of the first NaN or Inf in x[0..n), or n. Bit test: exponent all ones. */
@@ -265,16 +267,16 @@ static int check_meta_values(const report *r, const char *key, uint32_t type, ui
                              const void *data)
 {
     if (meta_elem_size(type) == 0)
-        return fail(r, MV_WEIGHTS_ERR_META, "metadata %s has unknown type %u (1 STR, 2 F32, 3 I64)",
+        return refuse(r, MV_WEIGHTS_ERR_META, "metadata %s has unknown type %u (1 STR, 2 F32, 3 I64)",
                     key, type);
     if (count == 0 && type != MV_META_STR)
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "metadata %s has no values", key);
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "metadata %s has no values", key);
     if (type == MV_META_STR && !valid_utf8(data, count))
-        return fail(r, MV_WEIGHTS_ERR_META, "metadata %s is not UTF-8 text without NUL bytes", key);
+        return refuse(r, MV_WEIGHTS_ERR_META, "metadata %s is not UTF-8 text without NUL bytes", key);
     if (type == MV_META_F32) {
         uint64_t bad = first_nonfinite(data, count);
         if (bad < count)
-            return fail(r, MV_WEIGHTS_ERR_NONFINITE, "metadata %s value %llu is %s", key,
+            return refuse(r, MV_WEIGHTS_ERR_NONFINITE, "metadata %s value %llu is %s", key,
                         (unsigned long long)bad, nonfinite_name(((const float *)data)[bad]));
     }
     return MV_WEIGHTS_OK;
@@ -289,23 +291,23 @@ static int read_header(const report *r, const unsigned char *b, size_t n, mv_hpa
                        directory *d)
 {
     if (memcmp(b, MAGIC, n < 8 ? n : 8) != 0)
-        return fail(r, MV_WEIGHTS_ERR_MAGIC, "not a morphvae weights file (bad magic)");
+        return refuse(r, MV_WEIGHTS_ERR_MAGIC, "not a morphvae weights file (bad magic)");
     if (n < OFF_HPARAMS)
-        return fail(r, MV_WEIGHTS_ERR_TRUNCATED, "truncated in the header (%zu of %d bytes)", n,
+        return refuse(r, MV_WEIGHTS_ERR_TRUNCATED, "truncated in the header (%zu of %d bytes)", n,
                     HEADER_SIZE);
     uint32_t marker = rd32(b + OFF_ENDIAN);
     if (marker == __builtin_bswap32(ENDIAN_MARKER))
-        return fail(r, MV_WEIGHTS_ERR_ENDIAN, "written big-endian; this reader needs little-endian");
+        return refuse(r, MV_WEIGHTS_ERR_ENDIAN, "written big-endian; this reader needs little-endian");
     if (marker != ENDIAN_MARKER)
-        return fail(r, MV_WEIGHTS_ERR_ENDIAN, "endianness marker is 0x%08x, expected 0x%08x",
+        return refuse(r, MV_WEIGHTS_ERR_ENDIAN, "endianness marker is 0x%08x, expected 0x%08x",
                     marker, ENDIAN_MARKER);
     uint32_t version = rd32(b + OFF_VERSION);
     if (version != MV_WEIGHTS_VERSION_PLAIN && version != MV_WEIGHTS_VERSION)
-        return fail(r, MV_WEIGHTS_ERR_VERSION, "format version %u, this build reads versions "
+        return refuse(r, MV_WEIGHTS_ERR_VERSION, "format version %u, this build reads versions "
                     "%d and %d", version, MV_WEIGHTS_VERSION_PLAIN, MV_WEIGHTS_VERSION);
 
     if (n < OFF_DIRECTORY)
-        return fail(r, MV_WEIGHTS_ERR_TRUNCATED,
+        return refuse(r, MV_WEIGHTS_ERR_TRUNCATED,
                     "truncated in the hyperparameters (%zu of %d header bytes)", n, HEADER_SIZE);
     uint32_t *fields = (uint32_t *)hp;
     for (int i = 0; i < MV_HPARAMS_FIELDS; i++) fields[i] = rd32(b + OFF_HPARAMS + 4 * i);
@@ -317,15 +319,15 @@ static int read_header(const report *r, const unsigned char *b, size_t n, mv_hpa
         hp->chords = hp->repr >> 16;
         hp->repr &= 0xffff;
         if (hp->chords == MV_CHORDS_NONE)
-            return fail(r, MV_WEIGHTS_ERR_HPARAMS, "bad hyperparameters: format version %d "
+            return refuse(r, MV_WEIGHTS_ERR_HPARAMS, "bad hyperparameters: format version %d "
                         "without a chord input", MV_WEIGHTS_VERSION);
     }
     char why[160];
     if (hparams_check(hp, why, sizeof why) != 0)
-        return fail(r, MV_WEIGHTS_ERR_HPARAMS, "bad hyperparameters: %s", why);
+        return refuse(r, MV_WEIGHTS_ERR_HPARAMS, "bad hyperparameters: %s", why);
 
     if (n < HEADER_SIZE)
-        return fail(r, MV_WEIGHTS_ERR_TRUNCATED,
+        return refuse(r, MV_WEIGHTS_ERR_TRUNCATED,
                     "truncated in the section directory (%zu of %d header bytes)", n, HEADER_SIZE);
     d->n_tensors = rd32(b + OFF_N_TENSORS);
     d->n_meta = rd32(b + OFF_N_META);
@@ -336,34 +338,34 @@ static int read_header(const report *r, const unsigned char *b, size_t n, mv_hpa
     d->payload_crc = rd32(b + OFF_PAYLOAD_CRC);
     d->header_crc = rd32(b + OFF_HEADER_CRC);
 
-    if (d->n_tensors == 0) return fail(r, MV_WEIGHTS_ERR_SIZE, "declares no tensors");
+    if (d->n_tensors == 0) return refuse(r, MV_WEIGHTS_ERR_SIZE, "declares no tensors");
     if (d->n_tensors > MV_MAX_TENSORS)
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "declares %u tensors, at most %d", d->n_tensors,
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "declares %u tensors, at most %d", d->n_tensors,
                     MV_MAX_TENSORS);
     if (d->table_size != (uint64_t)d->n_tensors * ENTRY_SIZE)
-        return fail(r, MV_WEIGHTS_ERR_SIZE,
+        return refuse(r, MV_WEIGHTS_ERR_SIZE,
                     "tensor table of %llu bytes does not hold %u entries of %d bytes",
                     (unsigned long long)d->table_size, d->n_tensors, ENTRY_SIZE);
     if (d->meta_size < (uint64_t)d->n_meta * META_MIN_ENTRY)
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "metadata section of %llu bytes cannot hold %u entries",
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "metadata section of %llu bytes cannot hold %u entries",
                     (unsigned long long)d->meta_size, d->n_meta);
     if (d->meta_size % 8 != 0)
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "metadata section of %llu bytes is not a multiple of 8",
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "metadata section of %llu bytes is not a multiple of 8",
                     (unsigned long long)d->meta_size);
     uint64_t meta_end = HEADER_SIZE + d->table_size, payload_start;
     if (d->meta_size > UINT64_MAX - meta_end ||
         round_up_checked(meta_end + d->meta_size, ALIGN, &payload_start) != 0)
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "metadata section of %llu bytes is absurdly large",
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "metadata section of %llu bytes is absurdly large",
                     (unsigned long long)d->meta_size);
     if (d->payload_offset % ALIGN != 0)
-        return fail(r, MV_WEIGHTS_ERR_ALIGN, "payload offset %llu is not a multiple of %d",
+        return refuse(r, MV_WEIGHTS_ERR_ALIGN, "payload offset %llu is not a multiple of %d",
                     (unsigned long long)d->payload_offset, ALIGN);
     if (d->payload_offset != payload_start)
-        return fail(r, MV_WEIGHTS_ERR_SIZE,
+        return refuse(r, MV_WEIGHTS_ERR_SIZE,
                     "payload offset %llu, expected %llu (the first 64-byte boundary after the "
                     "metadata)",
                     (unsigned long long)d->payload_offset, (unsigned long long)payload_start);
-    if (d->payload_size == 0) return fail(r, MV_WEIGHTS_ERR_SIZE, "has an empty payload");
+    if (d->payload_size == 0) return refuse(r, MV_WEIGHTS_ERR_SIZE, "has an empty payload");
     return MV_WEIGHTS_OK;
 }
 
@@ -392,13 +394,13 @@ static int check_sections_present(const report *r, const unsigned char *b, size_
 {
     uint64_t table_end = HEADER_SIZE + d->table_size, meta_end = table_end + d->meta_size;
     if (n < table_end)
-        return fail(r, MV_WEIGHTS_ERR_TRUNCATED, "truncated in the tensor table (entry %zu of %u)",
+        return refuse(r, MV_WEIGHTS_ERR_TRUNCATED, "truncated in the tensor table (entry %zu of %u)",
                     (n - HEADER_SIZE) / ENTRY_SIZE + 1, d->n_tensors);
     if (n < meta_end)
-        return fail(r, MV_WEIGHTS_ERR_TRUNCATED, "truncated in the metadata (entry %u of %u)",
+        return refuse(r, MV_WEIGHTS_ERR_TRUNCATED, "truncated in the metadata (entry %u of %u)",
                     meta_entry_at(b + table_end, n - table_end, d->n_meta), d->n_meta);
     if (n < d->payload_offset)
-        return fail(r, MV_WEIGHTS_ERR_TRUNCATED, "truncated before the payload (%zu of %llu bytes)",
+        return refuse(r, MV_WEIGHTS_ERR_TRUNCATED, "truncated before the payload (%zu of %llu bytes)",
                     n, (unsigned long long)d->payload_offset);
     return MV_WEIGHTS_OK;
 }
@@ -417,17 +419,17 @@ static int read_entry_name(const report *r, const unsigned char *e, uint32_t i, 
 {
     const unsigned char *nul = memchr(e, 0, MV_TENSOR_NAME_MAX);
     if (!nul)
-        return fail(r, MV_WEIGHTS_ERR_NAME,
+        return refuse(r, MV_WEIGHTS_ERR_NAME,
                     "tensor table entry %u of %u: name is not NUL-terminated within %d bytes",
                     i + 1, n, MV_TENSOR_NAME_MAX);
     size_t len = (size_t)(nul - e);
     memcpy(name, e, len + 1);
     if (!valid_name(name, len))
-        return fail(r, MV_WEIGHTS_ERR_NAME,
+        return refuse(r, MV_WEIGHTS_ERR_NAME,
                     "tensor table entry %u of %u: name is empty or not printable ASCII", i + 1, n);
     for (size_t k = len; k < MV_TENSOR_NAME_MAX; k++)
         if (e[k] != 0)
-            return fail(r, MV_WEIGHTS_ERR_NAME,
+            return refuse(r, MV_WEIGHTS_ERR_NAME,
                         "tensor table entry %u of %u (%s): bytes after the name's NUL are not zero",
                         i + 1, n, name);
     return MV_WEIGHTS_OK;
@@ -453,45 +455,45 @@ static int read_table(const report *r, const unsigned char *b, const directory *
         uint64_t offset = rd64(e + ENTRY_OFFSET), nbytes = rd64(e + ENTRY_NBYTES);
 
         if (dtype != DTYPE_F32)
-            return fail(r, MV_WEIGHTS_ERR_VERSION,
+            return refuse(r, MV_WEIGHTS_ERR_VERSION,
                         "tensor %s has data type %u; this build reads float32 (%d) only", name,
                         dtype, DTYPE_F32);
         if (ndim != 1 && ndim != 2)
-            return fail(r, MV_WEIGHTS_ERR_SHAPE, "tensor %s has %u dimensions, expected 1 or 2",
+            return refuse(r, MV_WEIGHTS_ERR_SHAPE, "tensor %s has %u dimensions, expected 1 or 2",
                         name, ndim);
         if (ndim == 1 && dims[1] != 0)
-            return fail(r, MV_WEIGHTS_ERR_SHAPE,
+            return refuse(r, MV_WEIGHTS_ERR_SHAPE,
                         "tensor %s is 1-dimensional but has a second dimension of %llu", name,
                         (unsigned long long)dims[1]);
         uint64_t count = dims[0], need;
         if (dims[0] == 0 || (ndim == 2 && dims[1] == 0))
-            return fail(r, MV_WEIGHTS_ERR_SIZE, "tensor %s has a zero dimension", name);
+            return refuse(r, MV_WEIGHTS_ERR_SIZE, "tensor %s has a zero dimension", name);
         if ((ndim == 2 && mul_overflows(dims[0], dims[1], &count)) ||
             mul_overflows(count, sizeof(float), &need) || need > SIZE_MAX) {
             char shape[48];
             format_shape(shape, sizeof shape, ndim, dims);
-            return fail(r, MV_WEIGHTS_ERR_SIZE, "tensor %s of %s floats is absurdly large", name,
+            return refuse(r, MV_WEIGHTS_ERR_SIZE, "tensor %s of %s floats is absurdly large", name,
                         shape);
         }
         if (nbytes != need)
-            return fail(r, MV_WEIGHTS_ERR_SIZE, "tensor %s declares %llu bytes, its shape needs %llu",
+            return refuse(r, MV_WEIGHTS_ERR_SIZE, "tensor %s declares %llu bytes, its shape needs %llu",
                         name, (unsigned long long)nbytes, (unsigned long long)need);
         int s = find_spec(specs, n_specs, name);
         for (uint32_t k = 0; k < i; k++)
             if (!strcmp((const char *)(b + HEADER_SIZE + (uint64_t)k * ENTRY_SIZE), name))
-                return fail(r, MV_WEIGHTS_ERR_DUPLICATE,
+                return refuse(r, MV_WEIGHTS_ERR_DUPLICATE,
                             "tensor %s appears twice in the table (entries %u and %u)", name, k + 1,
                             i + 1);
         if (s < 0)
-            return fail(r, MV_WEIGHTS_ERR_UNKNOWN,
+            return refuse(r, MV_WEIGHTS_ERR_UNKNOWN,
                         "tensor %s is not part of a model with these hyperparameters", name);
         if (!same_shape(&specs[s], ndim, dims)) return shape_error(r, name, ndim, dims, &specs[s]);
         if (offset % ALIGN != 0)
-            return fail(r, MV_WEIGHTS_ERR_ALIGN,
+            return refuse(r, MV_WEIGHTS_ERR_ALIGN,
                         "tensor %s at payload offset %llu is not %d-byte aligned", name,
                         (unsigned long long)offset, ALIGN);
         if (offset > d->payload_size || nbytes > d->payload_size - offset)
-            return fail(r, MV_WEIGHTS_ERR_OFFSET,
+            return refuse(r, MV_WEIGHTS_ERR_OFFSET,
                         "tensor %s (%llu bytes at payload offset %llu) runs past the end of the "
                         "%llu-byte payload",
                         name, (unsigned long long)nbytes, (unsigned long long)offset,
@@ -507,7 +509,7 @@ static int read_table(const report *r, const unsigned char *b, const directory *
     }
     for (int s = 0; s < n_specs; s++)
         if (entry_of_spec[s] < 0)
-            return fail(r, MV_WEIGHTS_ERR_MISSING, "tensor %s is missing (the file has %u of %d)",
+            return refuse(r, MV_WEIGHTS_ERR_MISSING, "tensor %s is missing (the file has %u of %d)",
                         specs[s].name, d->n_tensors, n_specs);
     w->n_tensors = (size_t)n_specs;
     return MV_WEIGHTS_OK;
@@ -536,13 +538,13 @@ static int check_tiling(const report *r, const mv_weights *w, const uint64_t *of
         const mv_tensor *t = &w->tensors[order[k]];
         uint64_t off = offsets[order[k]];
         if (prev && off < prev_end)
-            return fail(r, MV_WEIGHTS_ERR_OVERLAP,
+            return refuse(r, MV_WEIGHTS_ERR_OVERLAP,
                         "tensors %s and %s overlap (%s ends at payload offset %llu, %s starts at "
                         "%llu)",
                         prev, t->name, prev, (unsigned long long)prev_end, t->name,
                         (unsigned long long)off);
         if (off != expect)
-            return fail(r, MV_WEIGHTS_ERR_SIZE,
+            return refuse(r, MV_WEIGHTS_ERR_SIZE,
                         "tensor %s at payload offset %llu leaves a gap (expected offset %llu)",
                         t->name, (unsigned long long)off, (unsigned long long)expect);
         prev = t->name;
@@ -550,7 +552,7 @@ static int check_tiling(const report *r, const mv_weights *w, const uint64_t *of
         expect = round_up(prev_end, ALIGN);
     }
     if (payload_size != expect)
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "payload of %llu bytes, the tensors fill %llu",
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "payload of %llu bytes, the tensors fill %llu",
                     (unsigned long long)payload_size, (unsigned long long)expect);
     return MV_WEIGHTS_OK;
 }
@@ -564,13 +566,13 @@ static int read_meta(const report *r, const unsigned char *b, const directory *d
     /* bounded by the file length: n_meta * 24 <= meta_size <= file length */
     w->meta = calloc(d->n_meta ? d->n_meta : 1, sizeof *w->meta);
     w->strings = malloc((size_t)size + d->n_meta + 1);
-    if (!w->meta || !w->strings) return fail(r, MV_WEIGHTS_ERR_NOMEM, "out of memory");
+    if (!w->meta || !w->strings) return refuse(r, MV_WEIGHTS_ERR_NOMEM, "out of memory");
     char *str = w->strings;
     uint64_t pos = 0;
     for (uint32_t i = 0; i < d->n_meta; i++) {
         uint64_t left = size - pos;
         if (left < META_HEAD)
-            return fail(r, MV_WEIGHTS_ERR_SIZE,
+            return refuse(r, MV_WEIGHTS_ERR_SIZE,
                         "metadata entry %u of %u does not fit in the metadata section", i + 1,
                         d->n_meta);
         const unsigned char *e = sec + pos;
@@ -578,12 +580,12 @@ static int read_meta(const report *r, const unsigned char *b, const directory *d
         uint64_t count = rd64(e + 8);
         left -= META_HEAD;
         if (key_len == 0 || key_len >= MV_META_KEY_MAX)
-            return fail(r, MV_WEIGHTS_ERR_NAME,
+            return refuse(r, MV_WEIGHTS_ERR_NAME,
                         "metadata entry %u of %u has a key of %u bytes, expected 1..%d", i + 1,
                         d->n_meta, key_len, MV_META_KEY_MAX - 1);
         uint64_t key_padded = round_up(key_len, 8);
         if (key_padded > left)
-            return fail(r, MV_WEIGHTS_ERR_SIZE,
+            return refuse(r, MV_WEIGHTS_ERR_SIZE,
                         "metadata entry %u of %u: its key runs past the metadata section", i + 1,
                         d->n_meta);
         left -= key_padded;
@@ -591,20 +593,20 @@ static int read_meta(const report *r, const unsigned char *b, const directory *d
         memcpy(m->key, e + META_HEAD, key_len);
         m->key[key_len] = 0;
         if (!valid_name(m->key, key_len))
-            return fail(r, MV_WEIGHTS_ERR_NAME,
+            return refuse(r, MV_WEIGHTS_ERR_NAME,
                         "metadata entry %u of %u: key is not printable ASCII without spaces",
                         i + 1, d->n_meta);
         for (uint32_t k = 0; k < i; k++)
             if (!strcmp(w->meta[k].key, m->key))
-                return fail(r, MV_WEIGHTS_ERR_DUPLICATE,
+                return refuse(r, MV_WEIGHTS_ERR_DUPLICATE,
                             "metadata key %s appears twice (entries %u and %u)", m->key, k + 1,
                             i + 1);
         uint64_t elem = meta_elem_size(type);
         if (elem == 0)
-            return fail(r, MV_WEIGHTS_ERR_META,
+            return refuse(r, MV_WEIGHTS_ERR_META,
                         "metadata %s has unknown type %u (1 STR, 2 F32, 3 I64)", m->key, type);
         if (count > left / elem || round_up(count * elem, 8) > left)
-            return fail(r, MV_WEIGHTS_ERR_SIZE,
+            return refuse(r, MV_WEIGHTS_ERR_SIZE,
                         "metadata %s declares %llu values of %llu bytes, more than the %llu bytes "
                         "left in the metadata section",
                         m->key, (unsigned long long)count, (unsigned long long)elem,
@@ -625,7 +627,7 @@ static int read_meta(const report *r, const unsigned char *b, const directory *d
         pos += META_HEAD + key_padded + round_up(count * elem, 8);
     }
     if (pos != size)
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "metadata section has %llu bytes after its last entry",
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "metadata section has %llu bytes after its last entry",
                     (unsigned long long)(size - pos));
     w->n_meta = d->n_meta;
     return MV_WEIGHTS_OK;
@@ -643,19 +645,19 @@ static int read_payload(const report *r, const directory *d, size_t n, mv_weight
             if (offsets[s] + tensor_floats(&w->tensors[s]) * sizeof(float) > avail &&
                 (cut < 0 || offsets[s] < offsets[cut]))
                 cut = (int)s;
-        return fail(r, MV_WEIGHTS_ERR_TRUNCATED,
+        return refuse(r, MV_WEIGHTS_ERR_TRUNCATED,
                     "truncated in the payload, %s %s (%llu of %llu payload bytes)",
                     cut < 0 ? "after" : "in tensor",
                     cut < 0 ? "the last tensor" : w->tensors[cut].name, (unsigned long long)avail,
                     (unsigned long long)d->payload_size);
     }
     if (avail > d->payload_size)
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "%llu bytes follow the end of the payload",
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "%llu bytes follow the end of the payload",
                     (unsigned long long)(avail - d->payload_size));
     const unsigned char *payload = w->bytes + d->payload_offset;
     uint32_t crc = crc32_update(0, payload, (size_t)d->payload_size);
     if (crc != d->payload_crc)
-        return fail(r, MV_WEIGHTS_ERR_CHECKSUM,
+        return refuse(r, MV_WEIGHTS_ERR_CHECKSUM,
                     "payload checksum mismatch (stored 0x%08x, computed 0x%08x): the tensor data "
                     "is corrupt",
                     d->payload_crc, crc);
@@ -665,7 +667,7 @@ static int read_payload(const report *r, const directory *d, size_t n, mv_weight
         t->data = (const float *)(payload + offsets[s]);
         uint64_t count = tensor_floats(t), bad = first_nonfinite(t->data, count);
         if (bad < count)
-            return fail(r, MV_WEIGHTS_ERR_NONFINITE, "tensor %s has %s at index %llu", t->name,
+            return refuse(r, MV_WEIGHTS_ERR_NONFINITE, "tensor %s has %s at index %llu", t->name,
                         nonfinite_name(t->data[bad]), (unsigned long long)bad);
     }
     return MV_WEIGHTS_OK;
@@ -680,7 +682,7 @@ static int parse(const report *r, mv_weights *w, size_t n)
     if (rc) return rc;
     uint32_t crc = header_crc(b, d.payload_offset);
     if (crc != d.header_crc)
-        return fail(r, MV_WEIGHTS_ERR_CHECKSUM,
+        return refuse(r, MV_WEIGHTS_ERR_CHECKSUM,
                     "header checksum mismatch (stored 0x%08x, computed 0x%08x): the header, tensor "
                     "table or metadata is corrupt",
                     d.header_crc, crc);
@@ -700,7 +702,7 @@ static int read_owned(unsigned char *bytes, size_t n, const char *name, mv_weigh
     mv_weights *w = calloc(1, sizeof *w);
     if (!w) {
         free(bytes);
-        return fail(&r, MV_WEIGHTS_ERR_NOMEM, "out of memory");
+        return refuse(&r, MV_WEIGHTS_ERR_NOMEM, "out of memory");
     }
     w->bytes = bytes;
     int rc = parse(&r, w, n);
@@ -726,7 +728,7 @@ static int read_start(const report *r, int fd, unsigned char *buf, size_t n)
         ssize_t k = pread(fd, buf + got, n - got, (off_t)got);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0)
-            return fail(r, MV_WEIGHTS_ERR_IO, "read %zu of %zu bytes: %s", got, n,
+            return refuse(r, MV_WEIGHTS_ERR_IO, "read %zu of %zu bytes: %s", got, n,
                         k < 0 ? strerror(errno) : "the file shrank while being read");
         got += (size_t)k;
     }
@@ -740,7 +742,7 @@ static int read_start(const report *r, int fd, unsigned char *buf, size_t n)
 static int read_fd(const report *r, int fd, uint64_t file_size, mv_weights **out)
 {
     if (file_size > MV_WEIGHTS_MAX_FILE)
-        return fail(r, MV_WEIGHTS_ERR_SIZE,
+        return refuse(r, MV_WEIGHTS_ERR_SIZE,
                     "file of %llu bytes, larger than the %llu bytes a model may have",
                     (unsigned long long)file_size, (unsigned long long)MV_WEIGHTS_MAX_FILE);
     size_t n = (size_t)file_size;
@@ -751,10 +753,10 @@ static int read_fd(const report *r, int fd, uint64_t file_size, mv_weights **out
     if (!rc) rc = read_header(r, head, n < HEADER_SIZE ? n : HEADER_SIZE, &hp, &d);
     if (rc) return rc;
     if (n > d.payload_offset && d.payload_size < n - d.payload_offset)
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "%llu bytes follow the end of the payload",
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "%llu bytes follow the end of the payload",
                     (unsigned long long)(n - d.payload_offset - d.payload_size));
     unsigned char *bytes = alloc_file_buffer(n);
-    if (!bytes) return fail(r, MV_WEIGHTS_ERR_NOMEM, "out of memory for %zu bytes", n);
+    if (!bytes) return refuse(r, MV_WEIGHTS_ERR_NOMEM, "out of memory for %zu bytes", n);
     rc = read_start(r, fd, bytes, n);
     if (rc) {
         free(bytes);
@@ -781,9 +783,9 @@ int weights_read_mem(const void *bytes, size_t n, const char *name, mv_weights *
     const report r = {name, err, errlen};
     *out = NULL;
     if (n > SIZE_MAX - ALIGN)
-        return fail(&r, MV_WEIGHTS_ERR_SIZE, "%zu bytes are too large for memory", n);
+        return refuse(&r, MV_WEIGHTS_ERR_SIZE, "%zu bytes are too large for memory", n);
     unsigned char *copy = alloc_file_buffer(n);
-    if (!copy) return fail(&r, MV_WEIGHTS_ERR_NOMEM, "out of memory for %zu bytes", n);
+    if (!copy) return refuse(&r, MV_WEIGHTS_ERR_NOMEM, "out of memory for %zu bytes", n);
     if (n) memcpy(copy, bytes, n);
     return read_owned(copy, n, name, out, err, errlen);
 }
@@ -856,36 +858,36 @@ static int check_write_tensors(const report *r, const mv_hparams *hp, const mv_t
 {
     char why[160];
     if (hparams_check(hp, why, sizeof why) != 0)
-        return fail(r, MV_WEIGHTS_ERR_HPARAMS, "bad hyperparameters: %s", why);
+        return refuse(r, MV_WEIGHTS_ERR_HPARAMS, "bad hyperparameters: %s", why);
     mv_tensor_spec specs[MV_MAX_TENSORS];
     int ns = model_layout(hp, specs);
     if (n_tensors > MV_MAX_TENSORS || (n_tensors && !tensors))
-        return fail(r, MV_WEIGHTS_ERR_SIZE, "%zu tensors given, at most %d", n_tensors,
+        return refuse(r, MV_WEIGHTS_ERR_SIZE, "%zu tensors given, at most %d", n_tensors,
                     MV_MAX_TENSORS);
     for (int s = 0; s < ns; s++) by_spec[s] = NULL;
     for (size_t i = 0; i < n_tensors; i++) {
         const mv_tensor *t = &tensors[i];
         if (!memchr(t->name, 0, MV_TENSOR_NAME_MAX) || !valid_name(t->name, strlen(t->name)))
-            return fail(r, MV_WEIGHTS_ERR_NAME,
+            return refuse(r, MV_WEIGHTS_ERR_NAME,
                         "tensor %zu has an empty, unterminated or non-printable name", i + 1);
         int s = find_spec(specs, ns, t->name);
         if (s < 0)
-            return fail(r, MV_WEIGHTS_ERR_UNKNOWN,
+            return refuse(r, MV_WEIGHTS_ERR_UNKNOWN,
                         "tensor %s is not part of a model with these hyperparameters", t->name);
         if (by_spec[s])
-            return fail(r, MV_WEIGHTS_ERR_DUPLICATE, "tensor %s is given twice", t->name);
+            return refuse(r, MV_WEIGHTS_ERR_DUPLICATE, "tensor %s is given twice", t->name);
         if (!same_shape(&specs[s], t->ndim, t->dims))
             return shape_error(r, t->name, t->ndim == 2 ? 2 : 1, t->dims, &specs[s]);
-        if (!t->data) return fail(r, MV_WEIGHTS_ERR_SIZE, "tensor %s has no data", t->name);
+        if (!t->data) return refuse(r, MV_WEIGHTS_ERR_SIZE, "tensor %s has no data", t->name);
         uint64_t count = tensor_spec_count(&specs[s]), bad = first_nonfinite(t->data, count);
         if (bad < count)
-            return fail(r, MV_WEIGHTS_ERR_NONFINITE, "tensor %s has %s at index %llu", t->name,
+            return refuse(r, MV_WEIGHTS_ERR_NONFINITE, "tensor %s has %s at index %llu", t->name,
                         nonfinite_name(t->data[bad]), (unsigned long long)bad);
         by_spec[s] = t;
     }
     for (int s = 0; s < ns; s++)
         if (!by_spec[s])
-            return fail(r, MV_WEIGHTS_ERR_MISSING, "tensor %s is missing (%zu of %d given)",
+            return refuse(r, MV_WEIGHTS_ERR_MISSING, "tensor %s is missing (%zu of %d given)",
                         specs[s].name, n_tensors, ns);
     *n_specs = ns;
     return MV_WEIGHTS_OK;
@@ -896,26 +898,26 @@ static int check_write_meta(const report *r, const mv_meta *meta, size_t n_meta,
                             uint64_t *meta_size)
 {
     if (n_meta > UINT32_MAX || (n_meta && !meta))
-        return fail(r, MV_WEIGHTS_ERR_META, "%zu metadata entries given without a list", n_meta);
+        return refuse(r, MV_WEIGHTS_ERR_META, "%zu metadata entries given without a list", n_meta);
     uint64_t total = 0;
     for (size_t i = 0; i < n_meta; i++) {
         const mv_meta *m = &meta[i];
         if (!memchr(m->key, 0, MV_META_KEY_MAX) || !valid_name(m->key, strlen(m->key)))
-            return fail(r, MV_WEIGHTS_ERR_NAME,
+            return refuse(r, MV_WEIGHTS_ERR_NAME,
                         "metadata entry %zu has an empty, unterminated or non-printable key",
                         i + 1);
         for (size_t k = 0; k < i; k++)
             if (!strcmp(meta[k].key, m->key))
-                return fail(r, MV_WEIGHTS_ERR_DUPLICATE, "metadata key %s is given twice", m->key);
+                return refuse(r, MV_WEIGHTS_ERR_DUPLICATE, "metadata key %s is given twice", m->key);
         uint64_t elem = meta_elem_size(m->type), bytes = 0, padded = 0;
         uint64_t head = META_HEAD + round_up(strlen(m->key), 8);
         if (elem && (mul_overflows(m->count, elem, &bytes) ||
                      round_up_checked(bytes, 8, &padded) != 0 || padded > UINT64_MAX - head ||
                      head + padded > UINT64_MAX - total))
-            return fail(r, MV_WEIGHTS_ERR_SIZE, "metadata %s has an absurd count %llu", m->key,
+            return refuse(r, MV_WEIGHTS_ERR_SIZE, "metadata %s has an absurd count %llu", m->key,
                         (unsigned long long)m->count);
         if (elem && m->count && !m->data)
-            return fail(r, MV_WEIGHTS_ERR_META, "metadata %s has no data", m->key);
+            return refuse(r, MV_WEIGHTS_ERR_META, "metadata %s has no data", m->key);
         int rc = check_meta_values(r, m->key, m->type, m->count, m->data);
         if (rc) return rc;
         total += head + padded;
@@ -1014,7 +1016,7 @@ static int write_atomically(const report *r, const char *path, const unsigned ch
 {
     size_t tmplen = strlen(path) + ATOMIC_FILE_TMP_EXTRA;
     char *tmp = malloc(tmplen);
-    if (!tmp) return fail(r, MV_WEIGHTS_ERR_NOMEM, "out of memory");
+    if (!tmp) return refuse(r, MV_WEIGHTS_ERR_NOMEM, "out of memory");
     int fd = atomic_file_open(path, tmp, tmplen, r->err, r->errlen);
     if (fd < 0) {
         free(tmp);
@@ -1025,7 +1027,7 @@ static int write_atomically(const report *r, const char *path, const unsigned ch
     int rc = MV_WEIGHTS_OK;
     if (!ok) {
         atomic_file_abort(tmp);
-        rc = fail(r, MV_WEIGHTS_ERR_IO, "cannot write: %s", strerror(e));
+        rc = refuse(r, MV_WEIGHTS_ERR_IO, "cannot write: %s", strerror(e));
     } else if (atomic_file_commit(tmp, path, r->err, r->errlen) != 0) {
         rc = MV_WEIGHTS_ERR_IO;
     }
@@ -1045,11 +1047,11 @@ int weights_write(const char *path, const mv_hparams *hp, const mv_tensor *tenso
     if (rc) return rc;
     uint64_t table_end = HEADER_SIZE + (uint64_t)ns * ENTRY_SIZE;
     if (meta_size > SIZE_MAX - table_end - ALIGN)
-        return fail(&r, MV_WEIGHTS_ERR_SIZE, "metadata of %llu bytes is too large",
+        return refuse(&r, MV_WEIGHTS_ERR_SIZE, "metadata of %llu bytes is too large",
                     (unsigned long long)meta_size);
     uint64_t payload_offset = round_up(table_end + meta_size, ALIGN);
     unsigned char *head = build_head(hp, by_spec, ns, meta, n_meta, meta_size, payload_offset);
-    if (!head) return fail(&r, MV_WEIGHTS_ERR_NOMEM, "out of memory");
+    if (!head) return refuse(&r, MV_WEIGHTS_ERR_NOMEM, "out of memory");
     rc = write_atomically(&r, path, head, payload_offset, by_spec, ns);
     free(head);
     if (!rc && err && errlen) err[0] = 0;

@@ -21,6 +21,7 @@
 #include "eval_score.h"
 #include "json_fields.h"
 #include "model.h"
+#include "phrase_stats.h"
 #include "refine.h"
 #include "train_config.h"
 #include "weights.h"
@@ -324,7 +325,8 @@ static double fig_hit_steps(const eval_score *s)
     return eval_ratio(s->hit_steps_correct, s->hit_steps);
 }
 static double fig_exact(const eval_score *s) { return eval_ratio(s->exact, s->windows); }
-/* Drums: F1 of (step, instrument) hits over all instruments. */
+/* Drums: F1 of (step, instrument) hits over all instruments (onset_f1, as
+ * for groove models). */
 static double fig_hit_f1(const eval_score *s)
 {
     long both = 0, truth = 0, pred = 0;
@@ -333,7 +335,7 @@ static double fig_hit_f1(const eval_score *s)
         truth += s->hits_true[c];
         pred += s->hits_pred[c];
     }
-    return eval_ratio(2 * both, truth + pred);
+    return onset_f1((double)both, (double)(truth - both), (double)(pred - both));
 }
 
 static void print_drum_table(const evaluator *e)
