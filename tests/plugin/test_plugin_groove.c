@@ -443,6 +443,7 @@ static void test_state(mv_host *h)
     void *again = host_save_state(g);
     CHECK_MSG(again && host_states_equal(g, state, again),
               "the restored instance saves another state");
+    session_free(&t);
     for (int k = 0; k < 2; k++) {
         session s = {.host = h};
         t = (session){.host = g};
