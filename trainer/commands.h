@@ -9,6 +9,8 @@ int cmd_sample(int argc, char **argv);
 int cmd_interpolate(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
+int cmd_groove(int argc, char **argv);  /* humanize drums with a groove model */
+int cmd_drumify(int argc, char **argv); /* drums to a rhythm with a groove model */
 int cmd_render(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_plot_latent(int argc, char **argv); /* morphvae plot latent */

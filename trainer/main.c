@@ -20,6 +20,8 @@ static const command commands[] = {
     {"interpolate", cmd_interpolate, "morph between the windows of two MIDI files"},
     {"encode", cmd_encode, "print (or save) mu and sigma of a MIDI file's window"},
     {"decode", cmd_decode, "decode a latent vector file into MIDI"},
+    {"groove", cmd_groove, "humanize a drum pattern: a groove model's velocities and timing"},
+    {"drumify", cmd_drumify, "a drum pattern that plays at a rhythm's onsets (groove model)"},
     {"render", cmd_render, "render MIDI to WAV with FluidSynth"},
     {"plot", cmd_plot, "piano rolls and training curves as PNG"},
     {"attributes", cmd_attributes, "fit attribute vectors and store them in a model"},
