@@ -71,7 +71,8 @@ static int check_playable(const mv_weights *w, const char *path, char *err, size
                  hp->steps_per_bar, MV_MAX_STEPS_PER_BAR);
         return -1;
     }
-    return 0;
+    const float *output_sd;
+    return weights_output_sd(w, path, &output_sd, err, errlen);
 }
 
 int engine_check_model(const char *path, char *err, size_t errlen)
@@ -139,6 +140,11 @@ mv_engine *engine_load(const char *path, char *err, size_t errlen)
         engine_free(e);
         goto nomem;
     }
+    /* a groove model's velocity and timing spread (`morphvae spread`), checked
+     * by check_playable: sampled hits vary as the drummers' did */
+    const float *output_sd;
+    weights_output_sd(w, path, &output_sd, err, errlen);
+    decoder_set_output_sd(e->decoder, output_sd);
     bind_attributes(e);
     engine_anchor_default(e, MV_SLOT_ANCHOR_A);
     engine_anchor_default(e, MV_SLOT_ANCHOR_B);
