@@ -136,8 +136,8 @@ typedef struct mv_msg_vector {
 
 typedef struct mv_msg_anchors {
     mv_msg_head head;
-    int32_t kind[2];
-    uint32_t seed[2];
+    int32_t kind[MV_N_ANCHORS];
+    uint32_t seed[MV_N_ANCHORS];
 } mv_msg_anchors;
 
 /* A captured phrase (capture.h): its notes, steps from its start (a bar

@@ -18,11 +18,11 @@
 typedef struct mv_saved_state {
     char model_path[MV_PATH_MAX]; /* "": the bundle's own model */
     uint64_t model_checksum;      /* of the model the vectors belong to; 0: none loaded */
-    mv_anchor_source anchor[2];
-    int z_size[2];                /* floats in z[which]; 0: no vector */
-    float z[2][MV_MAX_SIZE];
-    int n_tokens[2];              /* the window a file anchor came from; 0: none */
-    int32_t tokens[2][MV_MAX_ANCHOR_TOKENS];
+    mv_anchor_source anchor[MV_N_ANCHORS];
+    int z_size[MV_N_ANCHORS];                /* floats in z[which]; 0: no vector */
+    float z[MV_N_ANCHORS][MV_MAX_SIZE];
+    int n_tokens[MV_N_ANCHORS];              /* the window a file anchor came from; 0: none */
+    int32_t tokens[MV_N_ANCHORS][MV_MAX_ANCHOR_TOKENS];
 } mv_saved_state;
 
 typedef struct mv_snapshot {
