@@ -84,6 +84,11 @@ refused "eval FIFO model" 1 "is a FIFO" eval "$fifo" "$corpus"
 refused "data --meter-table FIFO" 1 "is a FIFO" \
     data --repr melody --bars 2 --meter-table "$fifo" "$song" -o "$scratch/d.bin"
 refused "encode FIFO MIDI" 1 "is a FIFO" encode "$model" "$fifo"
+"$morphvae" init --config groove_2bar -o "$scratch/groove.mvae" > /dev/null || fail=1
+refused "groove FIFO MIDI" 1 "is a FIFO" groove "$fifo" --model "$scratch/groove.mvae" \
+    -o "$scratch/g.mid"
+refused "drumify FIFO model" 1 "is a FIFO" drumify "$song" --model "$fifo" -o "$scratch/g.mid"
+check "groove, drumify: nothing written from a FIFO" [ ! -e "$scratch/g.mid" ]
 
 # ---- data on a tree with an empty folder
 mkdir -p "$scratch/tree/empty" "$scratch/tree/songs"

@@ -109,6 +109,20 @@ misuse 1 "morphvae interpolate: beat.mid: no usable 2-bar melody window: the mod
 "$morphvae" data --repr drums --bars 2 --quiet beat.mid -o beat.bin > /dev/null 2>&1
 misuse 1 "morphvae eval: the model's representation or sizes do not match the corpus's: beat.bin holds drums windows of 2 bars x 16 steps with 512 classes (lowest pitch 0), but the model is melody with 2 bars x 16 steps and 90 classes (lowest pitch 21); evaluate m.mvae on a corpus made by \`morphvae data\` with its --repr and --bars (morphvae info m.mvae shows them)" \
     eval m.mvae beat.bin
+# groove and drumify (issue 21): a groove model only; the file's problem named
+"$morphvae" init --config groove_2bar -o g.mvae > /dev/null || fail=1
+misuse 2 "morphvae groove: -o OUT.mid is required $(H groove)" groove beat.mid
+misuse 2 "morphvae drumify: unknown option '--tracks' $(H drumify)" \
+    drumify song.mid --tracks MELODY -o dr.mid
+misuse 2 "morphvae drumify: --candidates wants a whole number from 1 to 1024, not '0'" \
+    drumify song.mid --candidates 0 -o dr.mid
+misuse 1 "morphvae groove: d.mvae is a drums model, not a groove model: groove needs a model of drums with their velocities and timing (models/groove_2bar.mvae, or one trained on \`morphvae data --repr groove\`)" \
+    groove beat.mid --model d.mvae -o gr.mid
+misuse 1 "morphvae groove: song.mid: no drum hits to humanize: of the file's 1408 notes, 0 are on MIDI channel 10 and none at a pitch of the model's drums (General MIDI kick, snare, hi-hats, toms, crash, ride); groove reads drums on channel 10" \
+    groove song.mid --model g.mvae -o gr.mid
+misuse 1 "morphvae drumify: song.mid: no track is named nope (the file's tracks: 'MELODY', 'BRIDGE', 'PIANO')" \
+    drumify song.mid --track nope --model g.mvae -o dr.mid
+check "groove, drumify refused: nothing written" [ ! -e gr.mid ] && [ ! -e dr.mid ]
 
 # attributes: a vector whose effect is undefined (an undertrained model whose
 # decodes have no notes) is not stored and the table says why, never "+nan";
