@@ -3,7 +3,10 @@
  * file or a folder, windows extracted as `morphvae data` extracts them), a
  * corpus split, a model's prior samples at a temperature, or a model's greedy
  * reconstructions of a corpus split. Melody, drum and piano-roll phrases each
- * have their own columns. */
+ * have their own columns; groove phrases have the drum columns and the feel
+ * of their hits (data/groove_feel.h: velocity, distance from the grid), so
+ * that the data's feel and a model's (its prior samples, decoded with the
+ * model's stored spread as the plugin plays them) stand side by side. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "data/corpus.h"
+#include "data/groove_feel.h"
 #include "extract.h"
 #include "gen_model.h"
 #include "midi_folder.h"
@@ -60,6 +64,7 @@ typedef struct stats_row {
     phrase_stats s;
     long files, files_unread; /* MIDI sources */
     long chain;               /* prior: model phrases per phrase */
+    groove_feel feel;         /* groove: the hits' velocities and offsets */
 } stats_row;
 
 static const char *const split_names[MV_SPLITS] = {"train", "valid", "test"};
@@ -107,6 +112,10 @@ static int usage(FILE *f, int status)
             "Piano-roll columns: phrases; notes (onsets) per bar; polyphony (pitches sounding\n"
             "per step where any sounds); range in semitones of the onsets (mean over non-empty\n"
             "phrases); empty share.\n"
+            "Groove columns: the drum columns, then the feel of all hits of all instruments:\n"
+            "velocity mean and sd, mean |offset| and offset sd (in 16th steps, from the\n"
+            "grid), share of hits on the grid (offset 0); --json also gives it per\n"
+            "instrument (\"feel\": {..., \"instruments\": {\"kick\": {...}, ...}}).\n"
             "--json: one JSON object per row instead.\n",
             SAMPLE_DEFAULT_TEMPERATURE, ROLL_DEFAULT_TEMPERATURE, PHRASE_MONOTONOUS_PITCHES,
             PHRASE_MONOTONOUS_RUN);
@@ -282,19 +291,31 @@ static int resolve_shape(stats_context *x)
     return 0;
 }
 
+/* ---- phrases ---- */
+
+/* Adds one phrase (hparams_seq_len(hp) steps of hp's representation) to a
+ * row: its phrase statistics and, for groove, the feel of its hits. */
+static void row_add(stats_row *row, const mv_hparams *hp, const void *window)
+{
+    phrase_stats_add_window(&row->s, hp, window);
+    if (hp->repr == MV_REPR_GROOVE)
+        groove_feel_add(&row->feel, window, (int)hparams_seq_len(hp));
+}
+
 /* ---- MIDI files ---- */
 
-/* Adds one window (tokens, or a roll) to the statistics. */
+/* Adds one window (tokens, a roll, or groove steps with their feel: the
+ * extraction of `morphvae data --repr groove`) to the row. */
 typedef struct phrase_sink {
     const mv_hparams *hp;
-    phrase_stats *s;
+    stats_row *row;
 } phrase_sink;
 
 static int take_phrase(void *ctx, const void *window, uint32_t bar, int32_t transpose)
 {
     (void)bar;
     phrase_sink *k = ctx;
-    if (transpose == 0) phrase_stats_add_window(k->s, k->hp, window);
+    if (transpose == 0) row_add(k->row, k->hp, window);
     return 0;
 }
 
@@ -310,7 +331,7 @@ static void midi_file_phrases(const stats_context *x, const char *path, stats_ro
         return;
     }
     mv_extract_config cfg = sequence_extract_config(&x->hp, x->o->track);
-    phrase_sink sink = {&x->hp, &row->s};
+    phrase_sink sink = {&x->hp, row};
     mv_extract_stats st = {0};
     if (extract_windows(&f, &cfg, take_phrase, &sink, &st, err, sizeof err) < 0) {
         fprintf(stderr, "morphvae stats: skipping %s: %s\n", path, err);
@@ -388,7 +409,7 @@ static int corpus_phrases(stats_context *x, const stats_source *src, stats_row *
             gen_encode(&x->g, windows, B, mu, NULL);
             gen_decode(&x->g, mu, B, 0, 0, windows);
         }
-        for (int b = 0; b < B; b++) phrase_stats_add_window(&row->s, &x->hp, windows + b * W);
+        for (int b = 0; b < B; b++) row_add(row, &x->hp, windows + b * W);
         cli_progress_update(&progress, i + (uint64_t)B);
     }
     cli_progress_done(&progress);
@@ -443,7 +464,7 @@ static int prior_phrases(stats_context *x, const stats_source *src, stats_row *r
             for (int b = 0; b < B; b++)
                 memcpy(chains + ((size_t)b * K + k) * W, windows + (size_t)b * W, W);
         }
-        for (int b = 0; b < B; b++) phrase_stats_add_window(&row->s, &x->hp, chains + (size_t)b * K * W);
+        for (int b = 0; b < B; b++) row_add(row, &x->hp, chains + (size_t)b * K * W);
         cli_progress_update(&progress, (uint64_t)(i + B));
     }
     cli_progress_done(&progress);
@@ -478,6 +499,12 @@ static void print_header(const mv_hparams *hp)
                "contour", "source");
         printf("%8s %6s %10s %9s %8s %6s %6s %6s %6s %7s\n", "", "/phr", "share", "intervals",
                "pitches", "(st)", "share", "bars", "echoed", "(st)");
+    } else if (hp->repr == MV_REPR_GROOVE) {
+        printf("%8s %6s %8s %8s %8s %6s %6s %5s %8s %7s %6s  %s\n", "phrases", "hits",
+               "kick on", "snare on", "bar", "empty", "vel", "vel", "|offset|", "offset", "on",
+               "source");
+        printf("%8s %6s %8s %8s %8s %6s %6s %5s %8s %7s %6s\n", "", "/bar", "beat 1", "2 and 4",
+               "repeat", "share", "mean", "sd", "(steps)", "sd", "grid");
     } else {
         printf("%8s %6s %8s %8s %8s %6s  %s\n", "phrases", "hits", "kick on", "snare on",
                "bar", "empty", "source");
@@ -511,6 +538,14 @@ static void print_text_row(const mv_hparams *hp, const stats_row *r)
         print_cell(f.bar_repetition, 8, 3);
         print_cell(f.empty, 6, 3);
     }
+    if (hp->repr == MV_REPR_GROOVE) { /* all instruments' hits together */
+        const groove_feel_figures g = groove_feel_of(&r->feel, GROOVE_FEEL_ALL);
+        print_cell(g.velocity_mean, 6, 1);
+        print_cell(g.velocity_sd, 5, 1);
+        print_cell(g.abs_offset_mean, 8, 3);
+        print_cell(g.offset_sd, 7, 3);
+        print_cell(g.on_grid, 6, 3);
+    }
     printf("  %s\n", r->label);
 }
 
@@ -519,6 +554,38 @@ static void json_pair(const char *key, double v)
     printf(",\"%s\":", key);
     if (isfinite(v)) printf("%.6g", v);
     else printf("null");
+}
+
+/* The feel of one instrument's hits or all of them, as JSON members (each
+ * after a comma: the caller opens the object with its first member). */
+static void json_feel_figures(const groove_feel_figures *g)
+{
+    json_pair("velocity_mean", g->velocity_mean);
+    json_pair("velocity_sd", g->velocity_sd);
+    json_pair("offset_mean", g->offset_mean);
+    json_pair("offset_sd", g->offset_sd);
+    json_pair("abs_offset_mean", g->abs_offset_mean);
+    json_pair("on_grid", g->on_grid);
+}
+
+/* ,"feel":{"hits":N, figures of all hits, "instruments":{"kick":{"hits":N,
+ * figures}, ...}}: every instrument, null figures where it has no hits
+ * (instrument names with '_' for ' '). */
+static void json_feel(const groove_feel *feel)
+{
+    groove_feel_figures g = groove_feel_of(feel, GROOVE_FEEL_ALL);
+    printf(",\"feel\":{\"hits\":%llu", (unsigned long long)g.hits);
+    json_feel_figures(&g);
+    printf(",\"instruments\":{");
+    for (int i = 0; i < MV_GROOVE_VOICES; i++) {
+        g = groove_feel_of(feel, i);
+        printf("%s\"", i ? "," : "");
+        for (const char *c = drum_class_name(i); *c; c++) putchar(*c == ' ' ? '_' : *c);
+        printf("\":{\"hits\":%llu", (unsigned long long)g.hits);
+        json_feel_figures(&g);
+        printf("}");
+    }
+    printf("}}");
 }
 
 static void print_json_row(const mv_hparams *hp, const stats_source *src, const stats_row *r)
@@ -554,6 +621,7 @@ static void print_json_row(const mv_hparams *hp, const stats_source *src, const 
         json_pair("snare_on_two_and_four", f.snare_two_four);
         json_pair("bar_repetition", f.bar_repetition);
     }
+    if (hp->repr == MV_REPR_GROOVE) json_feel(&r->feel);
     printf("}\n");
 }
 

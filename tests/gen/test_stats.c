@@ -4,7 +4,10 @@
  * `morphvae data` extracts them); its --prior row equals the statistics of the
  * files `morphvae sample` writes with the same seed and temperature, and
  * --chain strings prior phrases as the plugin does; its errors name the
- * source. onset_f1's convention. */
+ * source. With a groove shape, a hand-played drum MIDI file's row reports
+ * the feel of its hits (velocities, offsets from the grid) as counted by
+ * hand, equal to the same window's as a corpus split; melody and drum rows
+ * have no feel. onset_f1's convention. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +15,8 @@
 #include "check.h"
 #include "corpus.h"
 #include "gen_fixture.h"
+#include "groove.h"
+#include "midi_write.h"
 #include "phrase_stats.h"
 #include "sequence_io.h"
 
@@ -202,6 +207,7 @@ static void test_cli_sources(void)
     CHECK_CLOSE(json_value(out, 0, "repeated_intervals"), 9.0 / 23, 1e-5);
     CHECK_CLOSE(json_value(out, 0, "range"), 21.0 / 4, 1e-5);
     check_same_row(out, 0, 1, melody_keys);
+    CHECK_MSG(!strstr(out, "\"feel\"") && !strstr(out, "velocity"), "%s", out); /* no feel */
 
     CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
                           "stats '%s:test' '%s' --config drums_2bar --json", drum_corpus,
@@ -210,10 +216,12 @@ static void test_cli_sources(void)
     CHECK_CLOSE(json_value(out, 0, "kick_on_one"), 2.0 / 3, 1e-5);
     CHECK_CLOSE(json_value(out, 0, "bar_repetition"), 46.0 / 48, 1e-5);
     check_same_row(out, 0, 1, drum_keys);
+    CHECK_MSG(!strstr(out, "\"feel\"") && !strstr(out, "velocity"), "%s", out);
     /* the text table names the sources */
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "stats '%s:test' '%s'", drum_corpus,
                       drum_dir) == 0);
     CHECK_MSG(strstr(out, "kick on") && strstr(out, "(3 MIDI files)"), "%s", out);
+    CHECK_MSG(!strstr(out, "|offset|"), "%s", out);
 
     /* errors name the source */
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "stats '%s:test' '%s:test'",
@@ -223,6 +231,172 @@ static void test_cli_sources(void)
     CHECK_MSG(strstr(err, "none: no such file"), "%s", err);
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "stats --prior 3") == 2);
     CHECK_MSG(strstr(err, "need --model"), "%s", err);
+}
+
+/* The number after "key": inside member "object":{...} of the n-th JSON line
+ * (the first object of that name on the line, up to its first '}'); NAN if absent. */
+static double json_member(const char *out, int line, const char *object, const char *key)
+{
+    for (int i = 0; i < line && out; i++) {
+        out = strchr(out, '\n');
+        if (out) out++;
+    }
+    if (!out) return NAN;
+    const char *end = strchr(out, '\n');
+    char pattern[96];
+    snprintf(pattern, sizeof pattern, "\"%s\":{", object);
+    const char *o = strstr(out, pattern);
+    if (!o || (end && o > end)) return NAN;
+    const char *close = strchr(o, '}');
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *p = strstr(o, pattern);
+    if (!p || p > close) return NAN;
+    if (!strncmp(p + strlen(pattern), "null", 4)) return INFINITY; /* null: no hits */
+    return strtod(p + strlen(pattern), NULL);
+}
+
+/* The hand-played groove: 2 bars of 16ths (groove_2bar), written at 480
+ * ticks a quarter (120 a step) and 100 bpm (the grid is on ticks: tempo does
+ * not move it); shifts of 15 ticks are 1/8 step, 16 offset units, exactly.
+ *   kick  (36) steps 0, 8, 16, 24  velocity 100, 80, 100, 80  shift 0, +15, 0, -15
+ *   snare (38) steps 4, 12, 20, 28 velocity 120, 110, 120, 110 shift +30 each
+ *   hat   (42) steps 2, 10, 18, 26 velocity 60 on the grid;
+ *              steps 6, 14, 22, 30 velocity 60 shift -30 */
+#define GROOVE_HITS 16
+static const struct { int step, pitch, voice, velocity, shift; } groove_hits[GROOVE_HITS] = {
+    {0, 36, 0, 100, 0},    {2, 42, 2, 60, 0},    {4, 38, 1, 120, 30},  {6, 42, 2, 60, -30},
+    {8, 36, 0, 80, 15},    {10, 42, 2, 60, 0},   {12, 38, 1, 110, 30}, {14, 42, 2, 60, -30},
+    {16, 36, 0, 100, 0},   {18, 42, 2, 60, 0},   {20, 38, 1, 120, 30}, {22, 42, 2, 60, -30},
+    {24, 36, 0, 80, -15},  {26, 42, 2, 60, 0},   {28, 38, 1, 110, 30}, {30, 42, 2, 60, -30},
+};
+
+static int write_groove_midi(const char *path)
+{
+    mv_note notes[GROOVE_HITS];
+    int shift[GROOVE_HITS], length[GROOVE_HITS];
+    for (int i = 0; i < GROOVE_HITS; i++) {
+        notes[i] = (mv_note){groove_hits[i].step, 1, (uint8_t)groove_hits[i].pitch,
+                             (uint8_t)groove_hits[i].velocity};
+        shift[i] = groove_hits[i].shift;
+        length[i] = 60;
+    }
+    const mv_midi_part part = {.notes = notes, .n_notes = GROOVE_HITS, .channel = 9,
+                               .program = -1, .name = "drums"};
+    const mv_midi_timing timing = {shift, length};
+    char err[512];
+    if (midi_write_parts_timed(path, &part, &timing, 1, 16, 32, 100, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The same hits as a groove window: offset units = shift x 128 / 120. */
+static int write_groove_corpus(const char *path, const mv_hparams *hp)
+{
+    static uint8_t w[32 * MV_GROOVE_STEP_BYTES];
+    for (int i = 0; i < GROOVE_HITS; i++) {
+        uint8_t *step = w + groove_hits[i].step * MV_GROOVE_STEP_BYTES;
+        const int v = groove_hits[i].voice;
+        step[MV_GROOVE_HIT + v] = 1;
+        step[MV_GROOVE_VELOCITY + v] = (uint8_t)groove_hits[i].velocity;
+        step[MV_GROOVE_OFFSET + v] = (uint8_t)(int8_t)(groove_hits[i].shift * 128 / 120);
+    }
+    char err[512];
+    mv_corpus_writer *c = corpus_writer_open(path, hp->repr, hp->n_classes, hp->min_pitch,
+                                             hp->n_bars, hp->steps_per_bar, err, sizeof err);
+    if (!c) return -1;
+    corpus_writer_add(c, MV_SPLIT_TEST, w, "groove.mid", 0, 0);
+    return corpus_writer_close(c, err, sizeof err);
+}
+
+static const char *const feel_keys[] = {"velocity_mean", "velocity_sd", "offset_mean",
+                                        "offset_sd", "abs_offset_mean", "on_grid", NULL};
+
+/* Hand count (standard deviations over the hits, dividing by their number,
+ * as groove_feel_of; offsets in steps):
+ *   kick  4 hits: velocity mean 90, sd 10; offsets 0, 1/8, 0, -1/8: mean 0,
+ *         sd sqrt(2/64 / 4) = sqrt(1/128), |offset| 1/16, on grid 2/4
+ *   snare 4 hits: velocity 115, sd 5; offsets 1/4 x 4: mean 1/4, sd 0,
+ *         |offset| 1/4, on grid 0
+ *   hat   8 hits: velocity 60, sd 0; offsets 0 x 4, -1/4 x 4: mean -1/8,
+ *         sd 1/8, |offset| 1/8, on grid 4/8
+ *   all  16 hits: velocity sum 360 + 460 + 480 = 1300, mean 81.25; squares
+ *         32800 + 53000 + 28800 = 114600: sd sqrt(114600/16 - 81.25^2) =
+ *         sqrt(560.9375); offsets sum 0 + 1 - 1 = 0, squares 1/32 + 1/4 + 1/4
+ *         = 17/32: sd sqrt(17/512); |offset| (1/4 + 1 + 1) / 16 = 9/64;
+ *         on grid (2 + 0 + 4) / 16 = 3/8. */
+static void test_groove_feel(void)
+{
+    mv_hparams hp;
+    CHECK(hparams_preset("groove_2bar", &hp) == 0);
+    const char *dir = fixture_path("groove_midi"), *corpus = fixture_path("groove.bin");
+    const char *model = fixture_path("groove.mvae");
+    char file[600];
+    CHECK(mkdir(dir, 0777) == 0);
+    snprintf(file, sizeof file, "%s/played.mid", dir);
+    CHECK(write_groove_midi(file) == 0);
+    CHECK(write_groove_corpus(corpus, &hp) == 0);
+
+    static char out[16384], err[4096];
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "stats '%s' '%s:test' --config groove_2bar --json", dir, corpus) == 0,
+              "%s", err);
+    CHECK_CLOSE(json_value(out, 0, "phrases"), 1, 0);
+    CHECK_CLOSE(json_value(out, 0, "hits_per_bar"), 8, 1e-9);
+    CHECK_CLOSE(json_value(out, 0, "hits"), 16, 0); /* the first "hits": the feel's */
+    CHECK_CLOSE(json_value(out, 0, "velocity_mean"), 81.25, 1e-4);
+    CHECK_CLOSE(json_value(out, 0, "velocity_sd"), sqrt(560.9375), 1e-4);
+    CHECK_CLOSE(json_value(out, 0, "offset_mean"), 0, 1e-6);
+    CHECK_CLOSE(json_value(out, 0, "offset_sd"), sqrt(17.0 / 512), 1e-5);
+    CHECK_CLOSE(json_value(out, 0, "abs_offset_mean"), 9.0 / 64, 1e-5);
+    CHECK_CLOSE(json_value(out, 0, "on_grid"), 3.0 / 8, 1e-6);
+    /* per instrument */
+    CHECK_CLOSE(json_member(out, 0, "kick", "hits"), 4, 0);
+    CHECK_CLOSE(json_member(out, 0, "kick", "velocity_mean"), 90, 1e-4);
+    CHECK_CLOSE(json_member(out, 0, "kick", "velocity_sd"), 10, 1e-4);
+    CHECK_CLOSE(json_member(out, 0, "kick", "offset_mean"), 0, 1e-6);
+    CHECK_CLOSE(json_member(out, 0, "kick", "offset_sd"), sqrt(1.0 / 128), 1e-5);
+    CHECK_CLOSE(json_member(out, 0, "kick", "abs_offset_mean"), 1.0 / 16, 1e-6);
+    CHECK_CLOSE(json_member(out, 0, "kick", "on_grid"), 0.5, 1e-6);
+    CHECK_CLOSE(json_member(out, 0, "snare", "hits"), 4, 0);
+    CHECK_CLOSE(json_member(out, 0, "snare", "velocity_mean"), 115, 1e-4);
+    CHECK_CLOSE(json_member(out, 0, "snare", "velocity_sd"), 5, 1e-4);
+    CHECK_CLOSE(json_member(out, 0, "snare", "offset_mean"), 0.25, 1e-6);
+    CHECK_CLOSE(json_member(out, 0, "snare", "offset_sd"), 0, 1e-6);
+    CHECK_CLOSE(json_member(out, 0, "snare", "on_grid"), 0, 0);
+    CHECK_CLOSE(json_member(out, 0, "closed_hat", "hits"), 8, 0);
+    CHECK_CLOSE(json_member(out, 0, "closed_hat", "velocity_mean"), 60, 1e-4);
+    CHECK_CLOSE(json_member(out, 0, "closed_hat", "velocity_sd"), 0, 1e-4);
+    CHECK_CLOSE(json_member(out, 0, "closed_hat", "offset_mean"), -0.125, 1e-6);
+    CHECK_CLOSE(json_member(out, 0, "closed_hat", "offset_sd"), 0.125, 1e-6);
+    CHECK_CLOSE(json_member(out, 0, "closed_hat", "abs_offset_mean"), 0.125, 1e-6);
+    CHECK_CLOSE(json_member(out, 0, "closed_hat", "on_grid"), 0.5, 1e-6);
+    CHECK_CLOSE(json_member(out, 0, "ride", "hits"), 0, 0); /* not played: no figures */
+    CHECK(json_member(out, 0, "ride", "velocity_mean") == INFINITY);
+    /* the file read as `morphvae data --repr groove` reads it: the window as a corpus */
+    check_same_row(out, 0, 1, feel_keys);
+    check_same_row(out, 0, 1, drum_keys);
+
+    /* the text table: feel columns after the drum columns */
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err, "stats '%s' --config groove_2bar",
+                          dir) == 0, "%s", err);
+    CHECK_MSG(strstr(out, "|offset|") && strstr(out, "0.141") && strstr(out, "0.375"), "%s",
+              out);
+
+    /* a groove model's prior and reconstructions have their feel too (one
+     * "hits" per hit in the feel as in the drum columns) */
+    CHECK(fixture_random_model(model, "groove_2bar", 7) == 0);
+    CHECK_MSG(fixture_run(exe, out, sizeof out, err, sizeof err,
+                          "stats '%s' --model '%s' --prior 8 --temperature 1 --recon '%s:test' "
+                          "--json", dir, model, corpus) == 0, "%s", err);
+    CHECK_CLOSE(json_value(out, 0, "velocity_mean"), 81.25, 1e-4);
+    for (int row = 1; row < 3; row++) {
+        const double hits = json_value(out, row, "hits");
+        CHECK_MSG(!isnan(hits) && strstr(out, "\"instruments\""), "%s", out);
+        CHECK_CLOSE(hits, json_value(out, row, "hits_per_bar") * 2 * json_value(out, row, "phrases"),
+                    1e-3);
+    }
 }
 
 /* A random model's samples at temperature 1 sound on every step (no silent
@@ -315,6 +489,7 @@ int main(int argc, char **argv)
     test_cli_sources();
     test_prior_matches_sample();
     test_chain();
+    test_groove_feel();
     fixture_cleanup();
     return check_report();
 }
