@@ -250,7 +250,7 @@ static int drum_notes(const rhythm *r, const uint8_t *windows, uint32_t tpq, mv_
             const mv_midi_note n = {r->tick[s], r->tick[s] + half_step, 0, MV_MIDI_DRUM_CHANNEL,
                                     (uint8_t)drum_pitch_of_class(i), (uint8_t)v};
             if (midi_file_add_note(o, &n)) return -1;
-            groove_feel_add(&res->out, groove_cli_offset(r->tick[s], tpq), (int)v);
+            groove_feel_add_hit(&res->out, i, (int)v, groove_cli_offset(r->tick[s], tpq));
             res->hits++;
         }
     }
@@ -328,14 +328,14 @@ int cmd_drumify(int argc, char **argv)
     rc = read_rhythm(&a, &f, g.seq_len, &r);
     if (!rc) rc = drumify(&a, &g, &f, &r, &res);
     if (!rc) {
+        const groove_feel_figures out = groove_feel_of(&res.out, GROOVE_FEEL_ALL);
         cli_wrote(a.out, "drums to the %ld onsets of %s by %s", r.onsets, a.in, g.path);
         fprintf(stderr,
                 "morphvae drumify: %s: %d windows, %ld onset steps (%s), %ld hits, mean "
                 "|offset| %.3f steps, velocity sd %.1f (mean %.1f); onset F1 of the chosen "
                 "free decodes %.3f (best of %ld, seed %llu), temperature %g\n",
                 a.out, res.n_windows, r.onsets, r.source, res.hits,
-                groove_feel_mean_abs_offset(&res.out), groove_feel_velocity_sd(&res.out),
-                groove_feel_velocity_mean(&res.out), res.mean_f1, a.candidates,
+                out.abs_offset_mean, out.velocity_sd, out.velocity_mean, res.mean_f1, a.candidates,
                 (unsigned long long)a.seed, a.temperature);
     }
     rhythm_free(&r);

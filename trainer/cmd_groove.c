@@ -186,7 +186,7 @@ static int humanize(const groove_args *a, mv_gen_model *g, mv_midi_file *f, groo
         step[MV_GROOVE_HIT + c] = 1;
         step[MV_GROOVE_VELOCITY + c] = GROOVE_FLAT_VELOCITY;
         rules[s].allow = rules[s].require = (uint16_t)(rules[s].allow | 1u << c);
-        groove_feel_add(&r->in, groove_cli_offset(m->start, tpq), m->velocity);
+        groove_feel_add_hit(&r->in, c, m->velocity, groove_cli_offset(m->start, tpq));
     }
     gen_encode(g, in, W, mu, sigma);
     if (a->temperature > 0)
@@ -214,7 +214,7 @@ static int humanize(const groove_args *a, mv_gen_model *g, mv_midi_file *f, groo
         m->start = groove_cli_tick(s, offset, tpq);
         m->end = m->start + length;
         m->velocity = step[MV_GROOVE_VELOCITY + c];
-        groove_feel_add(&r->out, offset, m->velocity);
+        groove_feel_add_hit(&r->out, c, m->velocity, offset);
     }
     midi_file_finish(f); /* notes in onset order again */
     char err[1024];
@@ -247,15 +247,16 @@ int cmd_groove(int argc, char **argv)
     groove_result r = {0};
     rc = humanize(&a, &g, &f, &r);
     if (!rc) {
+        const groove_feel_figures out = groove_feel_of(&r.out, GROOVE_FEEL_ALL),
+                                  in = groove_feel_of(&r.in, GROOVE_FEEL_ALL);
         cli_wrote(a.out, "%ld drum hits of %s humanized by %s", r.n_hits, a.in, g.path);
         fprintf(stderr,
                 "morphvae groove: %s: %ld windows, %ld hits, mean |offset| %.3f steps, velocity "
                 "sd %.1f (mean %.1f); the input had %.3f steps, sd %.1f (mean %.1f); temperature "
                 "%g, seed %llu\n",
-                a.out, r.n_windows, r.n_hits, groove_feel_mean_abs_offset(&r.out),
-                groove_feel_velocity_sd(&r.out), groove_feel_velocity_mean(&r.out),
-                groove_feel_mean_abs_offset(&r.in), groove_feel_velocity_sd(&r.in),
-                groove_feel_velocity_mean(&r.in), a.temperature, (unsigned long long)a.seed);
+                a.out, r.n_windows, r.n_hits, out.abs_offset_mean, out.velocity_sd,
+                out.velocity_mean, in.abs_offset_mean, in.velocity_sd, in.velocity_mean,
+                a.temperature, (unsigned long long)a.seed);
     }
     midi_file_free(&f);
     gen_model_close(&g);

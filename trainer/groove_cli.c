@@ -78,23 +78,6 @@ double groove_cli_offset(int64_t tick, uint32_t ticks_per_quarter)
            ticks_per_quarter;
 }
 
-double groove_feel_mean_abs_offset(const groove_feel *f)
-{
-    return f->hits ? f->abs_offset / f->hits : 0;
-}
-
-double groove_feel_velocity_mean(const groove_feel *f)
-{
-    return f->hits ? f->velocity / f->hits : 0;
-}
-
-double groove_feel_velocity_sd(const groove_feel *f)
-{
-    if (!f->hits) return 0;
-    const double m = f->velocity / f->hits, v = f->velocity2 / f->hits - m * m;
-    return v > 0 ? sqrt(v) : 0;
-}
-
 /* Whether a track of the file has one of the names of list. */
 int groove_cli_track_exists(const mv_midi_file *f, const char *list)
 {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "gen_model.h"
+#include "groove_feel.h"
 #include "midi_events.h"
 
 #define GROOVE_CLI_MODEL "groove_2bar.mvae" /* the shipped groove model */
@@ -34,22 +35,5 @@ int groove_cli_track_exists(const mv_midi_file *f, const char *list);
 /* The file's track names, quoted and comma-separated, into out ("none
  * named" when no track has a name). */
 void groove_cli_track_names(const mv_midi_file *f, char *out, size_t n);
-
-/* Feel figures of a set of hits: mean |offset| in steps, velocity sd. */
-typedef struct {
-    long hits;
-    double abs_offset, velocity, velocity2;
-} groove_feel;
-
-static inline void groove_feel_add(groove_feel *f, double offset_steps, int velocity)
-{
-    f->hits++;
-    f->abs_offset += offset_steps < 0 ? -offset_steps : offset_steps;
-    f->velocity += velocity;
-    f->velocity2 += (double)velocity * velocity;
-}
-double groove_feel_mean_abs_offset(const groove_feel *f);
-double groove_feel_velocity_sd(const groove_feel *f);
-double groove_feel_velocity_mean(const groove_feel *f);
 
 #endif

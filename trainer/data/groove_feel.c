@@ -5,21 +5,26 @@
 
 #include "tokens.h"
 
+void groove_feel_add_hit(groove_feel *f, int voice, int velocity, double offset_steps)
+{
+    const double v = velocity, o = offset_steps;
+    f->hits[voice]++;
+    f->velocity[voice] += v;
+    f->velocity_sq[voice] += v * v;
+    f->offset[voice] += o;
+    f->offset_sq[voice] += o * o;
+    f->offset_abs[voice] += fabs(o);
+    f->on_grid[voice] += o == 0;
+}
+
 void groove_feel_add(groove_feel *f, const uint8_t *steps, int n_steps)
 {
     for (int t = 0; t < n_steps; t++) {
         const uint8_t *step = steps + (size_t)t * MV_GROOVE_STEP_BYTES;
-        for (int i = 0; i < MV_GROOVE_VOICES; i++) {
-            if (!step[MV_GROOVE_HIT + i]) continue;
-            const double v = step[MV_GROOVE_VELOCITY + i], o = groove_offset_steps(step, i);
-            f->hits[i]++;
-            f->velocity[i] += v;
-            f->velocity_sq[i] += v * v;
-            f->offset[i] += o;
-            f->offset_sq[i] += o * o;
-            f->offset_abs[i] += fabs(o);
-            f->on_grid[i] += step[MV_GROOVE_OFFSET + i] == 0;
-        }
+        for (int i = 0; i < MV_GROOVE_VOICES; i++)
+            if (step[MV_GROOVE_HIT + i])
+                groove_feel_add_hit(f, i, step[MV_GROOVE_VELOCITY + i],
+                                    groove_offset_steps(step, i));
     }
 }
 

@@ -34,6 +34,10 @@ typedef struct groove_feel_figures {
  * (GROOVE_FEEL_ALL); NaN where there are no hits (sd: fewer than 2). */
 groove_feel_figures groove_feel_of(const groove_feel *f, int i);
 
+/* Adds one hit of instrument voice: its velocity and its distance from the
+ * grid in steps (on the grid when exactly 0). */
+void groove_feel_add_hit(groove_feel *f, int voice, int velocity, double offset_steps);
+
 /* Adds the n_steps groove steps of one window. */
 void groove_feel_add(groove_feel *f, const uint8_t *steps, int n_steps);
 
