@@ -1,6 +1,8 @@
 /* Shared parts of `morphvae groove` and `morphvae drumify` (groove_cli.h). */
 #include "groove_cli.h"
 
+#include "sequence_io.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,16 +88,8 @@ int groove_cli_track_exists(const mv_midi_file *f, const char *list)
     return 0;
 }
 
-/* The file's track names, quoted, into out ("none named" when none is). */
 void groove_cli_track_names(const mv_midi_file *f, char *out, size_t n)
 {
-    size_t len = 0;
-    out[0] = 0;
-    for (uint32_t t = 0; t < f->n_tracks && len < n; t++) {
-        if (!f->tracks[t].name[0]) continue;
-        int k = snprintf(out + len, n - len, "%s'%s'", len ? ", " : "", f->tracks[t].name);
-        if (k < 0) break;
-        len += (size_t)k;
-    }
-    if (!len) snprintf(out, n, "none named");
+    sequence_track_names(f, out, n);
+    if (!out[0]) snprintf(out, n, "none named");
 }

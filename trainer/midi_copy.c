@@ -8,27 +8,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
-
-typedef struct {
-    int64_t tick;
-    int order; /* 0 off, 1 on: a pitch struck again is not cut by its own off */
-    uint8_t bytes[3];
-} timed_note;
-
-static int compare(const void *pa, const void *pb)
-{
-    const timed_note *a = pa, *b = pb;
-    if (a->tick != b->tick) return a->tick < b->tick ? -1 : 1;
-    return a->order - b->order;
-}
-
-static int add(smf_track_t *track, const uint8_t *bytes, int len, int64_t tick)
-{
-    smf_event_t *e = smf_event_new_from_pointer((void *)bytes, len);
-    if (!e) return -1;
-    smf_track_add_event_pulses(track, e, (int)tick);
-    return 0;
-}
+#include "smf_messages.h"
 
 static int log2_of(int v)
 {
@@ -49,11 +29,11 @@ static int conductor(smf_t *smf, const mv_midi_file *f, int64_t end)
             const mv_midi_meter *m = &f->meters[j++];
             uint8_t b[7] = {0xFF, 0x58, 0x04, m->numerator, (uint8_t)log2_of(m->denominator), 24,
                             8};
-            if (add(track, b, sizeof b, m->tick)) return -1;
+            if (smf_track_add_message(track, b, sizeof b, m->tick)) return -1;
         } else {
             const uint32_t us = f->tempos[i].us_per_quarter;
             uint8_t b[6] = {0xFF, 0x51, 0x03, (uint8_t)(us >> 16), (uint8_t)(us >> 8), (uint8_t)us};
-            if (add(track, b, sizeof b, f->tempos[i++].tick)) return -1;
+            if (smf_track_add_message(track, b, sizeof b, f->tempos[i++].tick)) return -1;
         }
     }
     return smf_track_add_eot_pulses(track, (int)end) ? -1 : 0;
@@ -75,7 +55,7 @@ static int64_t note_end(const mv_midi_file *f, uint32_t k)
 }
 
 static int note_track(smf_t *smf, const mv_midi_file *f, uint32_t t, int64_t end,
-                      timed_note *buf)
+                      smf_timed_message *buf)
 {
     int n = 0;
     for (uint32_t k = 0; k < f->n_notes; k++) {
@@ -83,8 +63,8 @@ static int note_track(smf_t *smf, const mv_midi_file *f, uint32_t t, int64_t end
         if (note->track != t) continue;
         const uint8_t ch = note->channel & 15, pitch = note->pitch & 127;
         const uint8_t vel = note->velocity ? (note->velocity > 127 ? 127 : note->velocity) : 1;
-        buf[n++] = (timed_note){note->start, 1, {(uint8_t)(0x90 | ch), pitch, vel}};
-        buf[n++] = (timed_note){note_end(f, k), 0, {(uint8_t)(0x80 | ch), pitch, 0}};
+        buf[n++] = (smf_timed_message){note->start, 1, {(uint8_t)(0x90 | ch), pitch, vel}, 3};
+        buf[n++] = (smf_timed_message){note_end(f, k), 0, {(uint8_t)(0x80 | ch), pitch, 0}, 3};
     }
     if (!n) return 0;
     smf_track_t *track = smf_track_new();
@@ -95,9 +75,9 @@ static int note_track(smf_t *smf, const mv_midi_file *f, uint32_t t, int64_t end
         if (!e) return -1;
         smf_track_add_event_pulses(track, e, 0);
     }
-    qsort(buf, (size_t)n, sizeof *buf, compare);
+    qsort(buf, (size_t)n, sizeof *buf, smf_timed_message_compare);
     for (int i = 0; i < n; i++)
-        if (add(track, buf[i].bytes, 3, buf[i].tick)) return -1;
+        if (smf_track_add_message(track, buf[i].bytes, buf[i].len, buf[i].tick)) return -1;
     return smf_track_add_eot_pulses(track, (int)end) ? -1 : 0;
 }
 
@@ -116,7 +96,7 @@ int midi_copy_write(const char *path, const mv_midi_file *f, char *err, size_t e
     uint32_t max_track = f->n_tracks;
     for (uint32_t k = 0; k < f->n_notes; k++)
         if (f->notes[k].track >= max_track) max_track = f->notes[k].track + 1u;
-    timed_note *buf = malloc(sizeof *buf * (2 * (size_t)f->n_notes + 1));
+    smf_timed_message *buf = malloc(sizeof *buf * (2 * (size_t)f->n_notes + 1));
     smf_t *smf = smf_new();
     int rc = !buf || !smf || smf_set_format(smf, 1) ||
                      smf_set_ppqn(smf, (int)f->ticks_per_quarter) || conductor(smf, f, end)

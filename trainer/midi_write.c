@@ -9,36 +9,13 @@
 #include <stdlib.h>
 
 #include "atomic_file.h"
+#include "smf_messages.h"
 
 int midi_ticks_per_step(int steps_per_bar)
 {
     int bar_ticks = 4 * MIDI_WRITE_PPQN;
     if (steps_per_bar <= 0 || bar_ticks % steps_per_bar) return 0;
     return bar_ticks / steps_per_bar;
-}
-
-/* A channel message at a tick; note-offs sort before note-ons at the same tick
- * so that a repeated pitch is not cut by the previous note's off. */
-typedef struct {
-    int tick;
-    int order; /* 0 program/off, 1 on */
-    uint8_t bytes[3];
-    int len;
-} timed_message;
-
-static int compare_messages(const void *pa, const void *pb)
-{
-    const timed_message *a = pa, *b = pb;
-    if (a->tick != b->tick) return a->tick < b->tick ? -1 : 1;
-    return a->order - b->order;
-}
-
-static int add_event(smf_track_t *track, const uint8_t *bytes, int len, int tick)
-{
-    smf_event_t *e = smf_event_new_from_pointer((void *)bytes, len);
-    if (!e) return -1;
-    smf_track_add_event_pulses(track, e, tick);
-    return 0;
 }
 
 static smf_track_t *conductor_track(smf_t *smf, double bpm, int end_tick)
@@ -50,7 +27,8 @@ static smf_track_t *conductor_track(smf_t *smf, double bpm, int end_tick)
     uint8_t tempo[6] = {0xFF, 0x51, 0x03, (uint8_t)(us_per_quarter >> 16),
                         (uint8_t)(us_per_quarter >> 8), (uint8_t)us_per_quarter};
     uint8_t meter[7] = {0xFF, 0x58, 0x04, 4, 2, 24, 8}; /* 4/4, metronome every quarter */
-    if (add_event(track, tempo, sizeof tempo, 0) || add_event(track, meter, sizeof meter, 0))
+    if (smf_track_add_message(track, tempo, sizeof tempo, 0) ||
+        smf_track_add_message(track, meter, sizeof meter, 0))
         return NULL;
     if (smf_track_add_eot_pulses(track, end_tick)) return NULL;
     return track;
@@ -75,11 +53,12 @@ static void note_ticks(const mv_midi_part *p, const mv_midi_timing *tm, int i, i
 
 /* Fills msgs with the part's program change and note on/off pairs; returns the count. */
 static int part_messages(const mv_midi_part *p, const mv_midi_timing *tm, int ticks_per_step,
-                         int n_steps, timed_message *msgs)
+                         int n_steps, smf_timed_message *msgs)
 {
     int n = 0, ch = p->channel & 15;
     if (p->program >= 0)
-        msgs[n++] = (timed_message){0, 0, {(uint8_t)(0xC0 | ch), (uint8_t)(p->program & 127), 0}, 2};
+        msgs[n++] = (smf_timed_message){0, 0, {(uint8_t)(0xC0 | ch), (uint8_t)(p->program & 127), 0},
+                                        2};
     for (int i = 0; i < p->n_notes; i++) {
         const mv_note *note = &p->notes[i];
         int start = p->step_offset + note->step;
@@ -87,8 +66,8 @@ static int part_messages(const mv_midi_part *p, const mv_midi_timing *tm, int ti
         int on, off;
         note_ticks(p, tm, i, start, ticks_per_step, n_steps, &on, &off);
         uint8_t vel = note->velocity ? (note->velocity > 127 ? 127 : note->velocity) : 1;
-        msgs[n++] = (timed_message){on, 1, {(uint8_t)(0x90 | ch), note->pitch, vel}, 3};
-        msgs[n++] = (timed_message){off, 0, {(uint8_t)(0x80 | ch), note->pitch, 0}, 3};
+        msgs[n++] = (smf_timed_message){on, 1, {(uint8_t)(0x90 | ch), note->pitch, vel}, 3};
+        msgs[n++] = (smf_timed_message){off, 0, {(uint8_t)(0x80 | ch), note->pitch, 0}, 3};
     }
     return n;
 }
@@ -116,17 +95,18 @@ static int part_track(smf_t *smf, const mv_midi_part *p, const mv_midi_timing *t
         if (!e) return -1;
         smf_track_add_event_pulses(track, e, 0);
     }
-    timed_message *msgs = malloc(sizeof *msgs * (2 * (size_t)p->n_notes + 1));
+    smf_timed_message *msgs = malloc(sizeof *msgs * (2 * (size_t)p->n_notes + 1));
     if (!msgs) return -1;
     int n = part_messages(p, tm, ticks_per_step, n_steps, msgs);
-    qsort(msgs, n, sizeof *msgs, compare_messages);
+    qsort(msgs, n, sizeof *msgs, smf_timed_message_compare);
     int rc = 0, m = 0;
     for (int i = 0; i <= n && !rc; i++) {
         /* the marks up to this message's tick first: a chord's name before its notes */
         while (!rc && m < p->n_marks &&
                (i == n || (p->step_offset + p->marks[m].step) * ticks_per_step <= msgs[i].tick))
             rc = add_mark(track, p, &p->marks[m++], ticks_per_step, n_steps);
-        if (i < n && !rc) rc = add_event(track, msgs[i].bytes, msgs[i].len, msgs[i].tick);
+        if (i < n && !rc)
+            rc = smf_track_add_message(track, msgs[i].bytes, msgs[i].len, msgs[i].tick);
     }
     free(msgs);
     if (!rc) rc = smf_track_add_eot_pulses(track, n_steps * ticks_per_step);

@@ -181,8 +181,7 @@ mv_extract_config sequence_extract_config(const mv_hparams *hp, const char *trac
     return c;
 }
 
-/* The file's track names, quoted and comma-separated, into out. */
-static void list_tracks(const mv_midi_file *f, char *out, size_t n)
+void sequence_track_names(const mv_midi_file *f, char *out, size_t n)
 {
     size_t len = 0;
     out[0] = 0;
@@ -212,7 +211,7 @@ static int explain_no_notes(const char *path, const mv_hparams *hp, const char *
             on_track++;
     }
     char tracks[600], none[64];
-    list_tracks(f, tracks, sizeof tracks);
+    sequence_track_names(f, tracks, sizeof tracks);
     snprintf(none, sizeof none, "no usable %u-bar %s window", hp->n_bars, repr_name(hp->repr));
     if (extract_is_drums(hp->repr) && !drum) {
         snprintf(err, errlen,

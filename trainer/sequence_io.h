@@ -55,4 +55,8 @@ mv_extract_config sequence_extract_config(const mv_hparams *hp, const char *trac
 int sequence_read_window(const char *path, const mv_hparams *hp, int first_bar,
                          const char *track, void *window, int *bar, char *err, size_t errlen);
 
+/* The file's track names, quoted and comma-separated ('DRUMS', 'BASS'), into
+ * out; empty when no track has a name. */
+void sequence_track_names(const mv_midi_file *f, char *out, size_t n);
+
 #endif
