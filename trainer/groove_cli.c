@@ -1,14 +1,13 @@
 /* Shared parts of `morphvae groove` and `morphvae drumify` (groove_cli.h). */
 #include "groove_cli.h"
 
-#include "sequence_io.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "extract.h"
+#include "sequence_io.h"
 
 /* The shipped groove model's path into buf, or NULL with the places looked
  * at in tried. */
