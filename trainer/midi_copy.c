@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
 #include "smf_messages.h"
 
 static int log2_of(int v)
@@ -109,14 +108,5 @@ int midi_copy_write(const char *path, const mv_midi_file *f, char *err, size_t e
         snprintf(err, errlen, "%s: out of memory building the MIDI data", path);
         return -1;
     }
-    char tmp[4096];
-    rc = atomic_file_begin(path, tmp, sizeof tmp, err, errlen);
-    if (!rc && smf_save(smf, tmp)) {
-        snprintf(err, errlen, "%s: libsmf could not write the temporary file %s", path, tmp);
-        atomic_file_abort(tmp);
-        rc = -1;
-    }
-    smf_delete(smf);
-    if (!rc) rc = atomic_file_commit(tmp, path, err, errlen);
-    return rc;
+    return smf_save_atomic(smf, path, err, errlen);
 }

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "atomic_file.h"
 #include "smf_messages.h"
 
 int midi_ticks_per_step(int steps_per_bar)
@@ -176,16 +175,7 @@ int midi_write_parts_timed(const char *path, const mv_midi_part *parts,
         snprintf(err, errlen, "%s: out of memory building the MIDI data", path);
         return -1;
     }
-    char tmp[4096];
-    int rc = atomic_file_begin(path, tmp, sizeof tmp, err, errlen);
-    if (!rc && smf_save(smf, tmp)) {
-        snprintf(err, errlen, "%s: libsmf could not write the temporary file %s", path, tmp);
-        atomic_file_abort(tmp);
-        rc = -1;
-    }
-    smf_delete(smf);
-    if (!rc) rc = atomic_file_commit(tmp, path, err, errlen);
-    return rc;
+    return smf_save_atomic(smf, path, err, errlen);
 }
 
 int midi_write_notes(const char *path, const mv_note *notes, int n_notes, int steps_per_bar,
