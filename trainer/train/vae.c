@@ -8,9 +8,8 @@
 #include <string.h>
 
 #include "chord.h"
-#include "groove.h"
 #include "model.h"
-#include "tokens.h"
+#include "vae_repr.h"
 #include "vae_testing.h"
 
 /* A bump allocator over one block; with base NULL it only counts. */
@@ -43,23 +42,6 @@ static void carve_lstm_acts(arena *a, vae_lstm_acts *s, int T, int seg_len, int 
     s->h0 = take(a, sh);
     s->dc0 = take(a, sh);
     s->dh0 = take(a, sh);
-}
-
-static int is_roll(const vae *m)
-{
-    return m->hp.repr == MV_REPR_ROLL;
-}
-
-static int is_groove(const vae *m)
-{
-    return m->hp.repr == MV_REPR_GROOVE;
-}
-
-/* Steps read as K dense features (a roll's bits, a groove step's features)
- * through products with W_x, rather than as one-hot tokens (a gather). */
-static int dense_steps(const vae *m)
-{
-    return is_roll(m) || is_groove(m);
 }
 
 static void carve_acts(vae *m, arena *a)
@@ -101,7 +83,7 @@ static void carve_acts(vae *m, arena *a)
     m->dlogits = take(a, (size_t)T * B * K);
     m->probs = take(a, K);
     if (hp->chords) m->chord_x = take(a, (size_t)T * B * MV_CHORD_FEATURES);
-    if (dense_steps(m)) {
+    if (m->repr->dense) {
         m->enc_x_fw = take(a, (size_t)T * B * K);
         m->enc_x_bw = take(a, (size_t)T * B * K);
         m->dec_x = take(a, (size_t)T * B * K);
@@ -143,6 +125,7 @@ int vae_create(vae *m, const mv_hparams *hp, int max_batch)
 {
     memset(m, 0, sizeof *m);
     m->hp = *hp;
+    m->repr = vae_repr_of(hp->repr);
     m->max_batch = max_batch;
     m->n_tensors = model_layout(hp, m->specs);
     m->n_params = model_block_floats(hp);
@@ -301,66 +284,63 @@ static void join_init_grads(real *dinit, const vae_lstm_acts *a, int l, int n_la
 
 /* ---- the model ---- */
 
-/* A batch's steps (core/window.h): tokens [B][T], or roll or groove steps [B][T][K]. */
-static const int32_t *tokens_of(const mv_window *in)
-{
-    return in->steps;
-}
-
-static const uint8_t *roll_of(const mv_window *in)
-{
-    return in->steps;
-}
-
-/* x[0..K) = the features of a step: a roll's bits, a groove step's
- * groove_features */
-static void features_of(const vae *m, const uint8_t *step, real *x)
+/* Row i of a step array (tok or x, as the representation keeps steps) = the
+ * zero input: token -1, or zeros. */
+static void put_none(const vae *m, int32_t *tok, real *x, size_t i)
 {
     const int K = (int)m->hp.n_classes;
-    if (is_groove(m)) {
-        float f[MV_GROOVE_STEP_BYTES];
-        groove_features(step, f);
-        for (int k = 0; k < K; k++) x[k] = f[k];
-        return;
-    }
-    for (int k = 0; k < K; k++) x[k] = step[k];
+    if (m->repr->dense) be_zero(x + i * K, (size_t)K);
+    else tok[i] = -1;
 }
 
-/* x[0..K) = step t of sequence b, as reals */
-static void step_to_real(const vae *m, const uint8_t *steps, int b, int t, real *x)
+/* Row i of a step array = step t of window b of in (core/window.h: tokens
+ * [B][T], or steps [B][T][K] bytes); t < 0: none, the input before the first. */
+static void put_step(const vae *m, const mv_window *in, int b, int t, int32_t *tok, real *x,
+                     size_t i)
 {
     const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
-    features_of(m, steps + ((size_t)b * T + (size_t)t) * K, x);
+    if (t < 0) put_none(m, tok, x, i);
+    else if (m->repr->dense)
+        m->repr->features((const uint8_t *)in->steps + ((size_t)b * T + (size_t)t) * K, K,
+                          x + i * K);
+    else tok[i] = ((const int32_t *)in->steps)[(size_t)b * T + t];
 }
 
-/* Layer 0 of the encoder, both directions: gates = b + x W_x, the input one-hot
- * (a gather) or multi-hot (a product with the 0/1 matrix). */
+/* gates [n][G] += the steps of rows at..at+n of a step array times W [K][G]:
+ * one-hot tokens gather W's rows, dense features multiply it. */
+static void steps_forward(const vae *m, real *gates, int G, const real *w, const int32_t *tok,
+                          const real *x, size_t at, int n)
+{
+    const int K = (int)m->hp.n_classes;
+    if (m->repr->dense) be_gemm(0, 0, n, G, K, 1, x + at * K, K, w, G, 1, gates, G);
+    else be_rows_gather_acc(gates, w, G, tok + at, n);
+}
+
+/* Its gradient for n rows: dW += the steps^T dgates [n][G]. */
+static void steps_backward(const vae *m, real *dw, int G, const real *dgates, const int32_t *tok,
+                           const real *x, int n)
+{
+    const int K = (int)m->hp.n_classes;
+    if (m->repr->dense) be_gemm(1, 0, K, G, n, 1, x, K, dgates, G, 1, dw, G);
+    else be_rows_scatter_acc(dw, dgates, G, tok, n);
+}
+
+/* Layer 0 of the encoder, both directions: gates = b + x W_x for the input
+ * steps x, forwards and reversed. */
 static void encoder_input_forward(vae *m, const mv_window *in, int B)
 {
     const mv_hparams *hp = &m->hp;
-    const int T = (int)hparams_seq_len(hp), E = (int)hp->enc_size, K = (int)hp->n_classes;
+    const int T = (int)hparams_seq_len(hp), E = (int)hp->enc_size;
     vae_lstm_acts *af = &m->enc_fw[0], *ab = &m->enc_bw[0];
     be_rows_set(af->gates, m->p.enc_fw[0].b, T * B, 4 * E);
     be_rows_set(ab->gates, m->p.enc_bw[0].b, T * B, 4 * E);
-    if (dense_steps(m)) {
-        for (int t = 0; t < T; t++)
-            for (int b = 0; b < B; b++) {
-                step_to_real(m, roll_of(in), b, t, m->enc_x_fw + ((size_t)t * B + b) * K);
-                step_to_real(m, roll_of(in), b, T - 1 - t, m->enc_x_bw + ((size_t)t * B + b) * K);
-            }
-        be_gemm(0, 0, T * B, 4 * E, K, 1, m->enc_x_fw, K, m->p.enc_fw[0].w_x, 4 * E, 1,
-                af->gates, 4 * E);
-        be_gemm(0, 0, T * B, 4 * E, K, 1, m->enc_x_bw, K, m->p.enc_bw[0].w_x, 4 * E, 1,
-                ab->gates, 4 * E);
-        return;
-    }
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++) {
-            m->enc_tok_fw[t * B + b] = tokens_of(in)[(size_t)b * T + t];
-            m->enc_tok_bw[t * B + b] = tokens_of(in)[(size_t)b * T + (T - 1 - t)];
+            put_step(m, in, b, t, m->enc_tok_fw, m->enc_x_fw, (size_t)t * B + b);
+            put_step(m, in, b, T - 1 - t, m->enc_tok_bw, m->enc_x_bw, (size_t)t * B + b);
         }
-    be_rows_gather_acc(af->gates, m->p.enc_fw[0].w_x, 4 * E, m->enc_tok_fw, T * B);
-    be_rows_gather_acc(ab->gates, m->p.enc_bw[0].w_x, 4 * E, m->enc_tok_bw, T * B);
+    steps_forward(m, af->gates, 4 * E, m->p.enc_fw[0].w_x, m->enc_tok_fw, m->enc_x_fw, 0, T * B);
+    steps_forward(m, ab->gates, 4 * E, m->p.enc_bw[0].w_x, m->enc_tok_bw, m->enc_x_bw, 0, T * B);
 }
 
 static void encoder_forward(vae *m, const mv_window *in, int B)
@@ -418,14 +398,11 @@ static void conductor_forward(vae *m, int B)
  * chord features W_chord (chord models). */
 static void decoder_input(vae *m, int s, int r0, int n)
 {
-    const int D = (int)m->hp.dec_size, R = (int)m->hp.n_bars * m->B, K = (int)m->hp.n_classes;
+    const int D = (int)m->hp.dec_size, R = (int)m->hp.n_bars * m->B;
     const size_t row = 4 * (size_t)D, at = (size_t)s * R + (size_t)r0;
     real *g = m->dec[0].gates + at * row;
     be_copy(g, m->e_proj + (size_t)r0 * row, (size_t)n * row);
-    if (dense_steps(m))
-        be_gemm(0, 0, n, 4 * D, K, 1, m->dec_x + at * K, K, m->p.dec[0].w_x, 4 * D, 1, g, 4 * D);
-    else
-        be_rows_gather_acc(g, m->p.dec[0].w_x, 4 * D, m->prev_tok + at, n);
+    steps_forward(m, g, 4 * D, m->p.dec[0].w_x, m->prev_tok, m->dec_x, at, n);
     if (m->p.dec[0].w_chord)
         be_gemm(0, 0, n, 4 * D, MV_CHORD_FEATURES, 1, m->chord_x + at * MV_CHORD_FEATURES,
                 MV_CHORD_FEATURES, m->p.dec[0].w_chord, 4 * D, 1, g, 4 * D);
@@ -445,27 +422,6 @@ static void decoder_chords(vae *m, int B)
             real *x = m->chord_x + ((size_t)s * R + q) * MV_CHORD_FEATURES;
             for (int k = 0; k < MV_CHORD_FEATURES; k++) x[k] = (real)f[k];
         }
-}
-
-static int sample_from(const real *logits, int K, mv_rng *rng, real *probs)
-{
-    real mx = logits[0], sum = 0;
-    for (int j = 1; j < K; j++) mx = logits[j] > mx ? logits[j] : mx;
-    for (int j = 0; j < K; j++) sum += probs[j] = (real)exp((double)(logits[j] - mx));
-    real u = (real)rng_uniform(rng) * sum, acc = 0;
-    for (int j = 0; j < K; j++) {
-        acc += probs[j];
-        if (u < acc) return j;
-    }
-    return K - 1;
-}
-
-static int argmax_of(const real *x, int n)
-{
-    int best = 0;
-    for (int j = 1; j < n; j++)
-        if (x[j] > x[best]) best = j;
-    return best;
 }
 
 /* What decoder layer l passes up ([S][R][D], as its h): h, or h dec_mask when
@@ -515,63 +471,18 @@ static void decoder_forward_truth(vae *m, int B, mv_rng *rngs)
     dense_forward(&m->p.dec_out, dec_pass_up(m, L - 1, 0, (size_t)S * R, rngs), S * R, m->logits);
 }
 
-/* The token fed after step t of sequence b, whose logits are `logits`. */
-static int32_t next_token(vae *m, const mv_window *in, int b, int t, const real *logits, int feed,
-                          real p_sample, mv_rng *rngs)
+/* Decoder input row `row`, fed after step t of sequence b whose input was
+ * row `cur`: the model's own step of its logits (greedy, or drawn with
+ * probability p_sample) or the true one; the zero input when word dropout
+ * drops it. */
+static void feed_next(vae *m, const mv_window *in, int b, int t, const real *logits, size_t cur,
+                      size_t row, int feed, real p_sample, mv_rng *rngs)
 {
-    const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
-    int32_t next = tokens_of(in)[(size_t)b * T + t];
-    if (feed == VAE_FEED_GREEDY) next = argmax_of(logits, K);
-    else if (rng_uniform(&rngs[b]) < p_sample) next = sample_from(logits, K, &rngs[b], m->probs);
+    if (feed == VAE_FEED_GREEDY) m->repr->own_step(m, logits, NULL, cur, row);
+    else if (rng_uniform(&rngs[b]) < p_sample) m->repr->own_step(m, logits, &rngs[b], cur, row);
+    else put_step(m, in, b, t, m->prev_tok, m->dec_x, row);
     if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0 && rng_uniform(&rngs[b]) < m->word_dropout)
-        next = -1;
-    return next;
-}
-
-/* A groove step from its outputs as core's decoding makes it (repr_groove.c):
- * hits by logit > 0 (own 1) or drawn (own 2), velocity and offset of each hit
- * from sigmoid and tanh, rounded to the step's bytes. */
-static void groove_step_from(const real *logits, int own, mv_rng *rng, uint8_t *step)
-{
-    memset(step, 0, MV_GROOVE_STEP_BYTES);
-    for (int i = 0; i < MV_GROOVE_VOICES; i++) {
-        const double h = logits[MV_GROOVE_HIT + i];
-        if (!(own == 1 ? h > 0 : rng_uniform(rng) < 1 / (1 + exp(-h)))) continue;
-        const float v = 1.0f / (1.0f + expf(-(float)logits[MV_GROOVE_VELOCITY + i]));
-        long velocity = lroundf(127.0f * v);
-        step[MV_GROOVE_HIT + i] = 1;
-        step[MV_GROOVE_VELOCITY + i] = (uint8_t)(velocity < 1 ? 1 : velocity > 127 ? 127 : velocity);
-        step[MV_GROOVE_OFFSET + i] =
-            (uint8_t)groove_offset_byte(0.5 * tanh((double)logits[MV_GROOVE_OFFSET + i]));
-    }
-}
-
-/* The step fed after step t of sequence b (roll, groove): the true one, or one
- * made from the logits (a roll's normalised against the step fed before it,
- * `cur`); zeros when dropped. */
-static void next_step(vae *m, const mv_window *in, int b, int t, const real *logits,
-                      const real *cur, int feed, real p_sample, mv_rng *rngs, real *next)
-{
-    const int K = (int)m->hp.n_classes;
-    int own = feed == VAE_FEED_GREEDY;
-    if (!own && rng_uniform(&rngs[b]) < p_sample) own = 2;
-    if (own && is_groove(m)) {
-        groove_step_from(logits, own, &rngs[b], m->step_scratch);
-        features_of(m, m->step_scratch, next);
-    } else if (own) {
-        uint8_t *step = m->step_scratch, *prev = m->step_scratch + K;
-        for (int k = 0; k < K; k++) {
-            step[k] = own == 1 ? logits[k] > 0
-                               : rng_uniform(&rngs[b]) < 1 / (1 + exp(-(double)logits[k]));
-            prev[k] = cur[k] > (real)0.5;
-        }
-        roll_step_normalise(step, prev, K / 2);
-        for (int k = 0; k < K; k++) next[k] = step[k];
-    } else {
-        step_to_real(m, roll_of(in), b, t, next);
-    }
-    if (feed == VAE_FEED_SCHEDULED && m->word_dropout > 0 && rng_uniform(&rngs[b]) < m->word_dropout)
-        be_zero(next, (size_t)K);
+        put_none(m, m->prev_tok, m->dec_x, row);
 }
 
 /* Feeding back the model's own tokens: bar after bar, step by step through all
@@ -603,14 +514,9 @@ static void decoder_forward_fed(vae *m, const mv_window *in, int B, int feed, re
             /* where the next step's input lives: step s+1 of this bar, or step 0
              * of the next bar */
             const size_t next_at = s + 1 < S ? at + R : (size_t)(r0 + B);
-            for (int b = 0; b < B; b++) {
-                const real *lb = logits + (size_t)b * K;
-                if (dense_steps(m))
-                    next_step(m, in, b, t, lb, m->dec_x + (at + b) * K, feed, p_sample, rngs,
-                              m->dec_x + (next_at + b) * K);
-                else
-                    m->prev_tok[next_at + b] = next_token(m, in, b, t, lb, feed, p_sample, rngs);
-            }
+            for (int b = 0; b < B; b++)
+                feed_next(m, in, b, t, logits + (size_t)b * K, at + b, next_at + b, feed, p_sample,
+                          rngs);
         }
     }
 }
@@ -619,20 +525,13 @@ static void decoder_forward_fed(vae *m, const mv_window *in, int B, int feed, re
 static void decoder_truth(vae *m, const mv_window *in, int B)
 {
     const mv_hparams *hp = &m->hp;
-    const int T = (int)hparams_seq_len(hp), K = (int)hp->n_classes, S = (int)hp->steps_per_bar;
-    const int R = (int)hp->n_bars * B;
+    const int S = (int)hp->steps_per_bar, R = (int)hp->n_bars * B;
     for (int s = 0; s < S; s++)
         for (int q = 0; q < R; q++) {
             const int b = q % B, t = (q / B) * S + s;
             const size_t i = (size_t)s * R + q;
-            if (dense_steps(m)) {
-                step_to_real(m, roll_of(in), b, t, m->target_bits + i * K);
-                if (t) step_to_real(m, roll_of(in), b, t - 1, m->dec_x + i * K);
-                else be_zero(m->dec_x + i * K, (size_t)K);
-                continue;
-            }
-            m->target[i] = tokens_of(in)[(size_t)b * T + t];
-            m->prev_tok[i] = t ? tokens_of(in)[(size_t)b * T + t - 1] : -1;
+            put_step(m, in, b, t, m->target, m->target_bits, i);
+            put_step(m, in, b, t - 1, m->prev_tok, m->dec_x, i);
         }
 }
 
@@ -640,12 +539,11 @@ static void decoder_truth(vae *m, const mv_window *in, int B)
  * the zero input with probability word_dropout. */
 static void drop_words(vae *m, int B, mv_rng *rngs)
 {
-    const int S = (int)m->hp.steps_per_bar, R = (int)m->hp.n_bars * B, K = (int)m->hp.n_classes;
+    const int S = (int)m->hp.steps_per_bar, R = (int)m->hp.n_bars * B;
     for (int i = 0; i < S * R; i++) {
         const int q = i % R, t = (q / B) * S + i / R;
         if (t == 0 || rng_uniform(&rngs[q % B]) >= m->word_dropout) continue;
-        if (dense_steps(m)) be_zero(m->dec_x + (size_t)i * K, (size_t)K);
-        else m->prev_tok[i] = -1;
+        put_none(m, m->prev_tok, m->dec_x, (size_t)i);
     }
 }
 
@@ -697,60 +595,11 @@ const real *vae_input_step_at(const vae *m, int b, int t)
     return m->dec_x + ((size_t)(t % S) * R + (size_t)(t / S) * m->B + b) * m->hp.n_classes;
 }
 
-/* The onsets of one step: the truth's, the output's (argmax; for a roll the
- * bits of positive logits normalised against the step fed before it, as
- * decoding makes them) and both. Hold steps count for nothing here, so a model
- * that only sustains notes scores low however many steps it gets right. */
-static void count_step_onsets(vae *m, const mv_window *in, int b, int t, vae_stats *st)
-{
-    const int K = (int)m->hp.n_classes, T = (int)hparams_seq_len(&m->hp);
-    const real *logits = vae_logits_at(m, b, t);
-    if (is_groove(m)) {
-        /* the targets (the true steps' features) are laid out as the logits */
-        const real *truth = m->target_bits + (logits - m->logits);
-        for (int i = 0; i < MV_GROOVE_VOICES; i++) {
-            const int yes = truth[MV_GROOVE_HIT + i] > (real)0.5, pred = logits[MV_GROOVE_HIT + i] > 0;
-            st->onsets_true += yes;
-            st->onsets_pred += pred;
-            st->onsets_both += yes && pred;
-        }
-        return;
-    }
-    if (is_roll(m)) {
-        const int P = K / 2;
-        uint8_t *out = m->step_scratch, *fed = m->step_scratch + K;
-        const real *x = vae_input_step_at(m, b, t);
-        for (int k = 0; k < K; k++) {
-            out[k] = logits[k] > 0;
-            fed[k] = x[k] > (real)0.5;
-        }
-        roll_step_normalise(out, fed, P);
-        const uint8_t *truth = roll_of(in) + ((size_t)b * T + (size_t)t) * K + P;
-        for (int p = 0; p < P; p++) {
-            st->onsets_true += truth[p];
-            st->onsets_pred += out[P + p];
-            st->onsets_both += truth[p] & out[P + p];
-        }
-        return;
-    }
-    const int32_t truth = tokens_of(in)[(size_t)b * T + t], pred = argmax_of(logits, K);
-    if (m->hp.repr == MV_REPR_DRUMS) {
-        st->onsets_true += __builtin_popcount((unsigned)truth);
-        st->onsets_pred += __builtin_popcount((unsigned)pred);
-        st->onsets_both += __builtin_popcount((unsigned)(truth & pred));
-    } else {
-        const int on_true = truth > MV_MELODY_NOTE_OFF, on_pred = pred > MV_MELODY_NOTE_OFF;
-        st->onsets_true += on_true;
-        st->onsets_pred += on_pred;
-        st->onsets_both += on_true && pred == truth;
-    }
-}
-
 static vae_stats forward(vae *m, const mv_window *in, const real *eps, int B,
                          const vae_loss_cfg *loss, int feed, real sample_prob, mv_rng *rngs)
 {
     const mv_hparams *hp = &m->hp;
-    const int T = (int)hparams_seq_len(hp), Z = (int)hp->z_size, K = (int)hp->n_classes;
+    const int T = (int)hparams_seq_len(hp), Z = (int)hp->z_size;
     m->B = B;
     encoder_forward(m, in, B);
     dense_forward(&m->p.enc_mu, m->enc_out, B, m->mu);
@@ -770,15 +619,7 @@ static vae_stats forward(vae *m, const mv_window *in, const real *eps, int B,
     vae_stats st = {0};
     double ce = 0;
     long correct = 0;
-    if (is_groove(m))
-        be_groove_loss(m->logits, m->target_bits, T * B, (real)(1.0 / B), m->dlogits, &ce,
-                       &correct);
-    else if (is_roll(m))
-        be_sigmoid_xent(m->logits, m->target_bits, T * B, K, (real)(1.0 / B), m->dlogits, &ce,
-                        &correct);
-    else
-        be_softmax_xent(m->logits, m->target, T * B, K, (real)(1.0 / B), m->dlogits, &ce,
-                        &correct);
+    m->repr->loss(m, T * B, (real)(1.0 / B), &ce, &correct);
     double kl = 0, kl_cost = 0;
     for (int b = 0; b < B; b++) {
         kl += m->kl_b[b];
@@ -802,7 +643,7 @@ void vae_count_onsets(vae *m, mv_window in, vae_stats *st)
 {
     const int T = (int)hparams_seq_len(&m->hp);
     for (int b = 0; b < m->B; b++)
-        for (int t = 0; t < T; t++) count_step_onsets(m, &in, b, t, st);
+        for (int t = 0; t < T; t++) m->repr->count_onsets(m, &in, b, t, st);
 }
 
 static void decoder_backward(vae *m)
@@ -828,14 +669,9 @@ static void decoder_backward(vae *m)
         }
         join_init_grads(m->ddec_init, a, l, L, R, D);
     }
-    /* layer 0's input: one-hot previous token (a scatter; roll: the product with
-     * the 0/1 steps) and e_bar (every step) */
+    /* layer 0's input: the previous step and e_bar (every step) */
     vae_lstm_acts *a0 = &m->dec[0];
-    if (dense_steps(m))
-        be_gemm(1, 0, K, 4 * D, S * R, 1, m->dec_x, K, a0->dgates, 4 * D, 1, m->g.dec[0].w_x,
-                4 * D);
-    else
-        be_rows_scatter_acc(m->g.dec[0].w_x, a0->dgates, 4 * D, m->prev_tok, S * R);
+    steps_backward(m, m->g.dec[0].w_x, 4 * D, a0->dgates, m->prev_tok, m->dec_x, S * R);
     if (m->p.dec[0].w_chord)
         be_gemm(1, 0, MV_CHORD_FEATURES, 4 * D, S * R, 1, m->chord_x, MV_CHORD_FEATURES,
                 a0->dgates, 4 * D, 1, m->g.dec[0].w_chord, 4 * D);
@@ -877,17 +713,11 @@ static void encoder_backward(vae *m)
         vae_lstm_acts *af = &m->enc_fw[l], *ab = &m->enc_bw[l];
         lstm_backward(&m->p.enc_fw[l], &m->g.enc_fw[l], af, B, m->dc_scratch);
         lstm_backward(&m->p.enc_bw[l], &m->g.enc_bw[l], ab, B, m->dc_scratch);
-        if (l == 0 && dense_steps(m)) {
-            const int K = (int)hp->n_classes;
-            be_gemm(1, 0, K, 4 * E, T * B, 1, m->enc_x_fw, K, af->dgates, 4 * E, 1,
-                    m->g.enc_fw[0].w_x, 4 * E);
-            be_gemm(1, 0, K, 4 * E, T * B, 1, m->enc_x_bw, K, ab->dgates, 4 * E, 1,
-                    m->g.enc_bw[0].w_x, 4 * E);
-            continue;
-        }
         if (l == 0) {
-            be_rows_scatter_acc(m->g.enc_fw[0].w_x, af->dgates, 4 * E, m->enc_tok_fw, T * B);
-            be_rows_scatter_acc(m->g.enc_bw[0].w_x, ab->dgates, 4 * E, m->enc_tok_bw, T * B);
+            steps_backward(m, m->g.enc_fw[0].w_x, 4 * E, af->dgates, m->enc_tok_fw, m->enc_x_fw,
+                           T * B);
+            steps_backward(m, m->g.enc_bw[0].w_x, 4 * E, ab->dgates, m->enc_tok_bw, m->enc_x_bw,
+                           T * B);
             continue;
         }
         lstm_input_backward(&m->p.enc_fw[l], &m->g.enc_fw[l], af, m->enc_in[l], m->denc_in[l],
@@ -953,8 +783,7 @@ double vae_flops_per_sequence(const mv_hparams *hp)
     for (uint32_t l = 0; l < hp->dec_layers; l++) f += T * (D * 4 * D + (l ? D * 4 * D : 0));
     f += T * D * K;
     if (hp->chords) f += T * MV_CHORD_FEATURES * 4 * D;
-    if (hp->repr == MV_REPR_ROLL || hp->repr == MV_REPR_GROOVE)
-        f += T * K * (2 * 4 * E + 4 * D); /* dense inputs */
+    if (vae_repr_of(hp->repr)->dense) f += T * K * (2 * 4 * E + 4 * D); /* dense inputs */
     /* 2 FLOPs per multiply-add; backward costs twice the forward */
     return 3 * 2 * f;
 }

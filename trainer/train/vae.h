@@ -96,8 +96,11 @@ typedef struct vae_stats {
 
 enum vae_z_source { VAE_Z_OWN = 0, VAE_Z_PRIOR = 1, VAE_Z_WINDOW = 2 };
 
+struct vae_repr;
+
 typedef struct vae {
     mv_hparams hp;
+    const struct vae_repr *repr; /* its representation's table (vae_repr.h) */
     int max_batch;
     int n_tensors;
     mv_tensor_spec specs[MV_MAX_TENSORS]; /* the layout; offsets those of model_carve */
@@ -156,7 +159,7 @@ typedef struct vae {
     vae_lstm_acts dec[MV_MAX_LAYERS];
     real *logits, *dlogits;           /* [S][n_bars B][K]: see vae_logits_at */
     real *probs;                      /* [K] scratch for sampling */
-    /* piano-roll models only (NULL otherwise): steps as 0/1 rows of K */
+    /* dense-step models only (roll, groove; NULL otherwise): steps as K features */
     real *enc_x_fw, *enc_x_bw;        /* [T][B][K] time-major input steps, and reversed */
     real *dec_x;                      /* [S][n_bars B][K] decoder input step (zeros: none) */
     real *target_bits;                /* [S][n_bars B][K] */
