@@ -18,10 +18,11 @@ static int usage(FILE *f, int status)
                "                       [--chords LIST | --chords-from FILE.mid] -o DIR/\n"
                "Draws n latent vectors from the prior, decodes them and writes\n"
                "DIR/sample_000.mid ... (temperature 0: greedy; default %g, piano-roll\n"
-               "models %g: their notes are independent bits, sigmoid(logit / T)).\n"
+               "models %g: their notes are independent bits, sigmoid(logit / T); groove\n"
+               "models %g: the drummers' spread of velocity and timing, `morphvae spread`).\n"
                GEN_CHORDS_HELP(
                    "the samples one after another (sample 1 goes on where sample 0 ended)"),
-            SAMPLE_DEFAULT_TEMPERATURE, ROLL_DEFAULT_TEMPERATURE);
+            SAMPLE_DEFAULT_TEMPERATURE, ROLL_DEFAULT_TEMPERATURE, GROOVE_DEFAULT_TEMPERATURE);
     return status;
 }
 

@@ -82,8 +82,8 @@ static int usage(FILE *f, int status)
             "                         holding a silent bar are not phrases there)\n"
             "  CORPUS.bin:SPLIT       the windows of a corpus split (train, valid, test)\n"
             "  --prior N              N samples of --model from z ~ N(0, I) at each temperature\n"
-            "                         of --temperature (default as sample: %g, piano roll %g;\n"
-            "                         0 = greedy), seed --seed (default 1): the phrases\n"
+            "                         of --temperature (default as sample: %g, piano roll %g,\n"
+            "                         groove %g; 0 = greedy), seed --seed (default 1): the phrases\n"
             "                         `morphvae sample` writes\n"
             "  --chain K              each prior phrase is K of the model's phrases in a row,\n"
             "                         all from one z, each decoded under its own seed: what\n"
@@ -117,7 +117,8 @@ static int usage(FILE *f, int status)
             "grid), share of hits on the grid (offset 0); --json also gives it per\n"
             "instrument (\"feel\": {..., \"instruments\": {\"kick\": {...}, ...}}).\n"
             "--json: one JSON object per row instead.\n",
-            SAMPLE_DEFAULT_TEMPERATURE, ROLL_DEFAULT_TEMPERATURE, PHRASE_MONOTONOUS_PITCHES,
+            SAMPLE_DEFAULT_TEMPERATURE, ROLL_DEFAULT_TEMPERATURE, GROOVE_DEFAULT_TEMPERATURE,
+            PHRASE_MONOTONOUS_PITCHES,
             PHRASE_MONOTONOUS_RUN);
     return status;
 }

@@ -110,7 +110,9 @@ void gen_encode(mv_gen_model *g, const void *windows, int n, float *mu, float *s
 
 double gen_default_temperature(const mv_gen_model *g)
 {
-    return g->hp.repr == MV_REPR_ROLL ? ROLL_DEFAULT_TEMPERATURE : SAMPLE_DEFAULT_TEMPERATURE;
+    return g->hp.repr == MV_REPR_ROLL     ? ROLL_DEFAULT_TEMPERATURE
+           : g->hp.repr == MV_REPR_GROOVE ? GROOVE_DEFAULT_TEMPERATURE
+                                          : SAMPLE_DEFAULT_TEMPERATURE;
 }
 
 int gen_anchor(mv_gen_model *g, const void *window, int steps, float *z, float *mu,

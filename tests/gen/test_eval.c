@@ -460,7 +460,7 @@ static void test_groove(void)
     CHECK_FIG(out, "velocity_mean_kick_data", (100 + 90 + 110 + 60 + 70 + 80 + 90) / 7.0);
     CHECK_FIG(out, "hits_per_bar_data", 9.0 / 4);
     CHECK_FIG(out, "kick_one_data", 1);
-    /* prior samples draw hits at temperature 0.7 (logit -0.3 after a silent
+    /* prior samples draw hits at the groove temperature (logit -0.3 after a silent
      * step), each at velocity 64 on the grid */
     CHECK(json_value(out, "hits_per_bar_prior") > 0);
     CHECK_FIG(out, "velocity_mean_all_prior", 64);

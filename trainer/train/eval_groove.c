@@ -104,7 +104,7 @@ static void recon_loss(groove_eval *e, int B)
     e->recon += io->loss(e->logits, e->probs, e->truth, B * e->T, K, &correct);
 }
 
-/* Prior samples at the sampling temperature; sample i of the run draws z and
+/* Prior samples at `sample`'s temperature for groove models; sample i of the run draws z and
  * its hits from streams seeded by its index, whatever the batch. */
 static void sample_prior(groove_eval *e, int B)
 {
@@ -114,7 +114,7 @@ static void sample_prior(groove_eval *e, int B)
         for (int j = 0; j < e->Z; j++) e->z[(size_t)b * e->Z + j] = rng_normal(&r);
         e->rngs[b] = r;
     }
-    decoder_decode(e->d, e->z, B, SAMPLE_DEFAULT_TEMPERATURE, e->rngs, window_groove(e->prior));
+    decoder_decode(e->d, e->z, B, GROOVE_DEFAULT_TEMPERATURE, e->rngs, window_groove(e->prior));
     for (int b = 0; b < B; b++)
         add_phrase(e, &e->prior_stats, &e->prior_feel, e->prior + (size_t)b * e->T * K);
 }
@@ -190,7 +190,7 @@ static void print_text(const eval_split_options *o, const groove_eval *e, uint64
     printf("\n  phrases              hits/bar  kick on 1  snare on 2 and 4\n");
     printf("  %-19s  %8.2f  %9.3f  %16.3f\n", "data", fd.hits_per_bar, fd.kick_one,
            fd.snare_two_four);
-    printf("  prior, T %.1f          %8.2f  %9.3f  %16.3f\n", SAMPLE_DEFAULT_TEMPERATURE,
+    printf("  prior, T %.1f          %8.2f  %9.3f  %16.3f\n", GROOVE_DEFAULT_TEMPERATURE,
            fp.hits_per_bar, fp.kick_one, fp.snare_two_four);
     printf("  (prior velocities and offsets %s)\n",
            e->spread ? "drawn with the model's spread (morphvae spread)"
