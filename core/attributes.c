@@ -9,10 +9,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "groove.h"
 #include "tokens.h"
 
 #define MELODY (1u << MV_REPR_MELODY)
-#define DRUMS (1u << MV_REPR_DRUMS)
+/* a groove model's hits are drums (its velocities and offsets aside) */
+#define DRUMS (1u << MV_REPR_DRUMS | 1u << MV_REPR_GROOVE)
 #define ROLL (1u << MV_REPR_ROLL)
 
 static const mv_attribute_info infos[MV_ATTR_COUNT] = {
@@ -206,4 +208,21 @@ void attributes_compute(const mv_hparams *hp, const int32_t *tokens, float *out)
     for (int a = 0; a < MV_ATTR_COUNT; a++) out[a] = NAN;
     if (hp->repr == MV_REPR_MELODY) melody_attributes(hp, tokens, out);
     else if (hp->repr == MV_REPR_DRUMS) drum_attributes(hp, tokens, out);
+}
+
+void attributes_compute_window(const mv_hparams *hp, const void *window, float *out)
+{
+    if (hp->repr == MV_REPR_ROLL) {
+        attributes_compute_roll(hp, window, out);
+    } else if (hp->repr == MV_REPR_GROOVE) {
+        /* its hits as drum tokens: the drum attributes of what it plays */
+        int32_t tokens[MV_MAX_STEPS];
+        const int n = (int)hparams_seq_len(hp);
+        mv_hparams drums = *hp;
+        drums.repr = MV_REPR_DRUMS;
+        groove_hit_tokens(window, n, tokens);
+        attributes_compute(&drums, tokens, out);
+    } else {
+        attributes_compute(hp, window, out);
+    }
 }

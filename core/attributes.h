@@ -59,5 +59,8 @@ void attributes_compute(const mv_hparams *hp, const int32_t *tokens, float *out)
  * at step 0) and lasts while the pitch sounds without a new onset: the notes
  * roll_to_notes plays from a normalised roll (the data's, the decoder's). */
 void attributes_compute_roll(const mv_hparams *hp, const uint8_t *roll, float *out);
+/* Any model's window (core/window.h: tokens, roll or groove steps, as hp's
+ * representation): the functions above; a groove window's hits as drums. */
+void attributes_compute_window(const mv_hparams *hp, const void *window, float *out);
 
 #endif

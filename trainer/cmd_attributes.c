@@ -190,8 +190,7 @@ static void compute_attributes(const mv_gen_model *g, const uint8_t *windows, in
 {
     for (int i = 0; i < n; i++) {
         const void *w = windows + (size_t)i * g->window_bytes;
-        if (g->hp.repr == MV_REPR_ROLL) attributes_compute_roll(&g->hp, w, out + (size_t)i * K);
-        else attributes_compute(&g->hp, w, out + (size_t)i * K);
+        attributes_compute_window(&g->hp, w, out + (size_t)i * K);
     }
 }
 

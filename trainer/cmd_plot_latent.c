@@ -222,8 +222,7 @@ static int attribute_values(const latent_args *a, latent_run *r, char *err, size
     float all[MV_ATTR_COUNT];
     for (int i = 0; i < r->n_windows; i++) {
         const void *w = corpus_window_steps(r->corpus, a->split, r->window_index[i]);
-        if (r->g.hp.repr == MV_REPR_ROLL) attributes_compute_roll(&r->g.hp, w, all);
-        else attributes_compute(&r->g.hp, w, all);
+        attributes_compute_window(&r->g.hp, w, all);
         r->value[i] = all[a->attribute];
     }
     return 0;

@@ -3,6 +3,7 @@
  * `morphvae attributes` on a corpus of known windows stores the right attribute
  * statistics, unit vectors that point to more of the attribute, keeps the
  * model's tensors and other metadata, and names the corpus when it does not fit. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "corpus.h"
 #include "decoder.h"
 #include "gen_fixture.h"
+#include "groove.h"
 #include "model.h"
 #include "tokens.h"
 #include "weights.h"
@@ -79,6 +81,31 @@ static void test_melody_window(void)
     CHECK_CLOSE(a[MV_ATTR_MEAN_DURATION], 3.0, 1e-6);
 }
 
+/* A groove window plays its hits: the drum window below with velocities and
+ * offsets has that window's drum attributes (window dispatch), and the drum
+ * attributes apply to groove models, the melody-only ones not. */
+static void check_groove_window(const int32_t *tokens, const float *want)
+{
+    mv_hparams hp;
+    hparams_preset("groove_2bar", &hp);
+    uint8_t steps[32 * MV_GROOVE_STEP_BYTES] = {0};
+    for (int t = 0; t < 32; t++)
+        for (int i = 0; i < MV_GROOVE_VOICES; i++) {
+            if (!(tokens[t] >> i & 1)) continue;
+            uint8_t *s = steps + t * MV_GROOVE_STEP_BYTES;
+            s[MV_GROOVE_HIT + i] = 1;
+            s[MV_GROOVE_VELOCITY + i] = (uint8_t)(40 + 9 * i);
+            s[MV_GROOVE_OFFSET + i] = (uint8_t)(int8_t)(t % 3 - 1) * 20;
+        }
+    float a[MV_ATTR_COUNT];
+    attributes_compute_window(&hp, steps, a);
+    for (int k = 0; k < MV_ATTR_COUNT; k++) {
+        CHECK(attribute_applies(k, MV_REPR_GROOVE) == attribute_applies(k, MV_REPR_DRUMS));
+        if (attribute_applies(k, MV_REPR_DRUMS)) CHECK_CLOSE(a[k], want[k], 1e-6);
+        else CHECK(isnan(a[k]));
+    }
+}
+
 static void test_drum_window(void)
 {
     mv_hparams hp;
@@ -98,6 +125,7 @@ static void test_drum_window(void)
     CHECK_CLOSE(a[MV_ATTR_KICK_DENSITY], 1.5, 1e-6);
     CHECK_CLOSE(a[MV_ATTR_SNARE_DENSITY], 1.0, 1e-6);
     CHECK_CLOSE(a[MV_ATTR_HIHAT_DENSITY], 2.0, 1e-6);
+    check_groove_window(t, a);
     CHECK_CLOSE(a[MV_ATTR_TOM_DENSITY], 0.5, 1e-6);
     CHECK_CLOSE(a[MV_ATTR_CYMBAL_DENSITY], 1.0, 1e-6);
     CHECK_CLOSE(a[MV_ATTR_SYNCOPATION_16], 1.0 / 12, 1e-6); /* the ride on step 15 */
