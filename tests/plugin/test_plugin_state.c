@@ -268,8 +268,9 @@ static int largest_chord(const session *s)
     return largest;
 }
 
-/* Every shipped preset loads and plays notes on the grid; presets differ;
- * presets of the piano-roll models play chords. */
+/* Every shipped preset loads and plays notes on the grid (Feel 0); presets
+ * differ; presets of the piano-roll models play chords; the 2-bar *Drums:*
+ * presets play the groove model, whose hits at Feel 1 leave the grid. */
 static void test_presets(void)
 {
     session s = {.host = open_host()};
@@ -287,7 +288,18 @@ static void test_presets(void)
         host_clear_log(s.host);
         CHECK_MSG(host_load_preset(s.host, uri) == 0, "preset %s does not load", uri);
         host_set_control(s.host, "morph", 0.5f);
+        const bool groove = !strncmp(host_preset_label(s.host, i), "Drums: ", 7);
+        if (groove) {
+            host_set_control(s.host, "feel", 1.0f);
+            record_from_start(&s, 2);
+            int late_or_early = 0;
+            for (int e = 0; e < s.n; e++)
+                if (is_note_on(&s.ev[e]) && s.ev[e].frame % FRAMES_PER_STEP) late_or_early++;
+            CHECK_MSG(late_or_early > 0, "preset %s plays no hit off the grid at Feel 1", uri);
+        }
+        host_set_control(s.host, "feel", 0.0f);
         record_from_start(&s, 2);
+        host_set_control(s.host, "feel", 1.0f);
         int notes = session_count_on(&s, 0, s.frame), off_grid = 0;
         for (int e = 0; e < s.n; e++)
             if (is_note_on(&s.ev[e]) && s.ev[e].frame % FRAMES_PER_STEP) off_grid++;
