@@ -39,11 +39,12 @@ static int usage(FILE *f, int status)
             "other notes, tempo and time signature are kept. Prints a summary on stderr.\n"
             "  --model FILE     a groove model (default: the shipped models/%s)\n"
             "  --track NAME     only the drums of the tracks of these comma-separated names\n"
-            "  --temperature T  0 (default): the model's expected feel from z = mu, the same\n"
-            "                   every run; T > 0: z drawn from N(mu, (T sigma)^2) and each\n"
-            "                   velocity and offset drawn around the model's with sd sqrt(T) x\n"
-            "                   the model's stored spread (`morphvae spread`), seeded by --seed\n",
-            GROOVE_FLAT_VELOCITY, GROOVE_CLI_MODEL);
+            "  --temperature T  %g (default, as `sample` for groove models): z drawn from\n"
+            "                   N(mu, (T sigma)^2) and each velocity and offset drawn around\n"
+            "                   the model's with sd sqrt(T) x its stored spread (`morphvae\n"
+            "                   spread`), seeded by --seed; 0: the model's expected feel from\n"
+            "                   z = mu, the same every run, and much tighter than a drummer\n",
+            GROOVE_FLAT_VELOCITY, GROOVE_CLI_MODEL, GROOVE_DEFAULT_TEMPERATURE);
     return status;
 }
 
@@ -56,7 +57,7 @@ typedef struct {
 /* 0 ok, 2 usage error, -1 help printed. */
 static int parse(int argc, char **argv, groove_args *a)
 {
-    *a = (groove_args){NULL, NULL, NULL, NULL, 0, 1};
+    *a = (groove_args){NULL, NULL, NULL, NULL, GROOVE_DEFAULT_TEMPERATURE, 1};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) return usage(stdout, 0) - 1;
