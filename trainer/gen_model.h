@@ -34,10 +34,10 @@
  * velocities and offsets are drawn around the model's with its stored spread
  * (core/decoder.h, decoder_set_output_sd): chosen from the shipped
  * groove_2bar's prior statistics against the Groove test split's (README,
- * "Drums with feel"): at 1.0 its samples have 17.9 hits a bar, kick on 1 in
- * 0.855 of phrases, velocity sd 30.6 and mean |offset| 0.173 step against
- * 18.9, 0.852, 36.6 and 0.167 (0.7: 17.0, 0.855, 27.5, 0.155; 0.5: 16.5,
- * 0.850, 25.3, 0.142). */
+ * "Drums with feel"): at 1.0 its samples have 18.0 hits a bar, kick on 1 in
+ * 0.844 of phrases, velocity sd 30.5 and mean |offset| 0.174 step against
+ * 18.9, 0.852, 36.6 and 0.167 (0.7: 17.3, 0.830, 27.7, 0.156; 0.5: 17.0,
+ * 0.830, 25.4, 0.142). */
 #define GROOVE_DEFAULT_TEMPERATURE 1.0
 
 typedef struct mv_gen_model {
