@@ -26,16 +26,6 @@ long lock_count(void)
     return locks_counted;
 }
 
-bool alloc_counter_counts(void)
-{
-    const long before = counted;
-    alloc_counting(true);
-    void *volatile block = malloc(16);
-    free(block);
-    alloc_counting(false);
-    return counted == before + 2;
-}
-
 #define EXPORT __attribute__((visibility("default")))
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

@@ -12,8 +12,5 @@
 void alloc_counting(bool on);
 long alloc_count(void); /* allocations and frees counted so far */
 long lock_count(void);  /* lock and wait calls counted so far */
-/* Whether the counter counts: a malloc and a free made while counting add 2
- * (else every zero a test asserts would mean nothing). */
-bool alloc_counter_counts(void);
 
 #endif
