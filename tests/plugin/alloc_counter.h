@@ -8,9 +8,24 @@
 #define MV_ALLOC_COUNTER_H
 
 #include <stdbool.h>
+#include <stdlib.h>
 
 void alloc_counting(bool on);
 long alloc_count(void); /* allocations and frees counted so far */
 long lock_count(void);  /* lock and wait calls counted so far */
+
+/* Whether the counter counts: a malloc and a free made while counting add 2
+ * (else every zero a test asserts would mean nothing). Inline: the test's own
+ * calls, as run()'s are (made inside alloc_counter.c, the sanitizer builds
+ * did not count them). */
+static inline bool alloc_counter_counts(void)
+{
+    const long before = alloc_count();
+    alloc_counting(true);
+    void *volatile block = malloc(16);
+    free(block);
+    alloc_counting(false);
+    return alloc_count() == before + 2;
+}
 
 #endif
