@@ -65,6 +65,12 @@ uint32_t hparams_seq_len(const mv_hparams *hp)
     return hp->n_bars * hp->steps_per_bar;
 }
 
+uint32_t hparams_musical_bar(const mv_hparams *hp)
+{
+    const int flat = hp->n_bars == 1 && hp->steps_per_bar % MV_FLAT_BAR_STEPS == 0;
+    return flat ? MV_FLAT_BAR_STEPS : hp->steps_per_bar;
+}
+
 static int check_range(const char *what, uint32_t v, uint32_t lo, uint32_t hi, char *err,
                        size_t errlen)
 {

@@ -58,6 +58,11 @@ size_t hparams_preset_list(char *buf, size_t n, const char *sep);
 int hparams_check(const mv_hparams *hp, char *err, size_t errlen);
 
 uint32_t hparams_seq_len(const mv_hparams *hp); /* n_bars * steps_per_bar */
+/* Steps of one musical bar: steps_per_bar, except in a flat model (one "bar"
+ * of a whole phrase that is a multiple of 16 steps), whose phrase is read in
+ * 4/4 bars of 16ths (MV_FLAT_BAR_STEPS). */
+#define MV_FLAT_BAR_STEPS 16
+uint32_t hparams_musical_bar(const mv_hparams *hp);
 const char *repr_name(uint32_t repr);           /* "melody", "drums", "roll", "?" */
 
 #endif

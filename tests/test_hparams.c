@@ -72,10 +72,27 @@ static void test_layout_mel_2bar(void)
     CHECK(model_param_count(&hp) == expect);
 }
 
+/* A musical bar is the model's bar, except in a flat model: 16ths of 4/4. */
+static void test_musical_bar(void)
+{
+    mv_hparams hp;
+    hparams_preset("mel_4bar", &hp);
+    CHECK(hparams_musical_bar(&hp) == 16 && hparams_seq_len(&hp) == 64);
+    hp.n_bars = 1;
+    hp.steps_per_bar = 256; /* the flat 16-bar baseline */
+    CHECK(hparams_musical_bar(&hp) == 16);
+    hp.steps_per_bar = 12; /* one bar of 3/4 in 16ths: its own bar */
+    CHECK(hparams_musical_bar(&hp) == 12);
+    hp.n_bars = 2;
+    hp.steps_per_bar = 32; /* two bars of 32nds */
+    CHECK(hparams_musical_bar(&hp) == 32);
+}
+
 int main(void)
 {
     test_presets_are_valid();
     test_check_rejects();
     test_layout_mel_2bar();
+    test_musical_bar();
     return check_report();
 }

@@ -27,7 +27,6 @@
 #define STATS_MAX_SOURCES 64
 #define STATS_MAX_TEMPERATURES 16
 #define STATS_BATCH 64
-#define STATS_FLAT_BAR_STEPS 16 /* a flat model's phrase is read in 4/4 bars of 16ths */
 
 typedef enum { SRC_MIDI, SRC_CORPUS, SRC_RECON, SRC_PRIOR } source_kind;
 
@@ -264,11 +263,10 @@ static int resolve_shape(stats_context *x)
         x->have_model = 1;
         x->hp = x->g.hp;
         x->hp.n_bars *= (uint32_t)o->chain; /* the phrases are chains of model phrases */
-        if (x->hp.n_bars == 1 && x->hp.steps_per_bar % STATS_FLAT_BAR_STEPS == 0) {
-            /* a flat model's one "bar" is its whole phrase: count musical bars */
-            x->hp.n_bars = x->hp.steps_per_bar / STATS_FLAT_BAR_STEPS;
-            x->hp.steps_per_bar = STATS_FLAT_BAR_STEPS;
-        }
+        /* a flat model's one "bar" is its whole phrase: count musical bars */
+        const uint32_t bar = hparams_musical_bar(&x->hp);
+        x->hp.n_bars = hparams_seq_len(&x->hp) / bar;
+        x->hp.steps_per_bar = bar;
         return 0;
     }
     for (int i = 0; i < o->n_src; i++) {

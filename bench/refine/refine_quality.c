@@ -124,7 +124,7 @@ static void anchors(const options *o, mv_refine *r, mv_decoder *d, const mv_hpar
         s->kept += rep.kept_start;
         s->norm_sum += norm(z, Z);
         decoder_decode(d, z, 1, 0, NULL, window_tokens(pred));
-        eval_score_add(&s->score, hp->repr, truth, pred, 1, T);
+        eval_score_add(&s->score, hp->repr, truth, pred, 1, T, (int)hparams_musical_bar(hp));
     }
     free(pred);
 }

@@ -164,6 +164,17 @@ static void test_melody(void)
     CHECK_FIG(out, "onset_greedy", 0);
     CHECK_FIG(out, "change_repeat_greedy", 0);
     CHECK_FIG(out, "exact_greedy", 1.0 / 4);
+    /* by bar (4 steps): teacher-forced right 1 + 3 + 4 + 1 and 0 + 2 + 4 + 4;
+     * note-ons 6 in bar 1 (window 2's t3 right), 1 in bar 2 (none right);
+     * greedy zeros right 2 + 2 + 4 + 2 and 2 + 2 + 4 + 4, no note-on */
+    CHECK_FIG(out, "acc_bar1_tf", 9.0 / 16);
+    CHECK_FIG(out, "acc_bar2_tf", 10.0 / 16);
+    CHECK_FIG(out, "events_bar1_tf", 1.0 / 6);
+    CHECK_FIG(out, "events_bar2_tf", 0.0);
+    CHECK_FIG(out, "acc_bar1_greedy", 10.0 / 16);
+    CHECK_FIG(out, "acc_bar2_greedy", 12.0 / 16);
+    CHECK_FIG(out, "events_bar1_greedy", 0.0);
+    CHECK(isnan(json_value(out, "acc_bar3_tf"))); /* two bars only */
     /* mu^2 / 2 per dimension with sigma = 1: 0.5 + 0.5 + 0.08 + 0 */
     CHECK_FIG(out, "active_dims", 2);
     CHECK_CLOSE(json_value(out, "kl"), 1.08, 1e-3);
@@ -183,6 +194,7 @@ static void test_melody(void)
     CHECK_MSG(strstr(out, "accuracy teacher-forced 0.5938"), "%s", out);
     CHECK_MSG(strstr(out, "active latent dimensions 2 of 4"), "%s", out);
     CHECK_MSG(strstr(out, "pitch-change onsets"), "%s", out);
+    CHECK_MSG(strstr(out, "accuracy by bar") && strstr(out, "bar 2"), "%s", out);
     /* an empty split is refused */
     CHECK(fixture_run(exe, out, sizeof out, err, sizeof err, "eval '%s' '%s' --split valid", model,
                       corpus) == 1);

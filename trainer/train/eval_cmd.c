@@ -265,7 +265,8 @@ static void eval_batch(evaluator *e, int B)
     for (int i = 0; i < B * e->T; i++) e->pred[BY_COMMON][i] = e->common_class;
     eval_repeat_previous(e->truth, B, e->T, e->common_class, e->pred[BY_REPEAT]);
     for (int p = 0; p < PREDICTORS; p++)
-        eval_score_add(&e->score[p], e->hp->repr, e->truth, e->pred[p], B, e->T);
+        eval_score_add(&e->score[p], e->hp->repr, e->truth, e->pred[p], B, e->T,
+                       (int)hparams_musical_bar(e->hp));
     e->done += (uint64_t)B;
     cli_progress_update(&e->progress, e->done);
 }
@@ -358,6 +359,46 @@ static void print_drum_table(const evaluator *e)
     }
 }
 
+static int bars_scored(const evaluator *e)
+{
+    const int bars = e->T / (int)hparams_musical_bar(e->hp);
+    return bars < EVAL_MAX_BARS ? bars : EVAL_MAX_BARS;
+}
+
+/* What the decoder keeps of z bar by bar: where a long phrase loses it. */
+static void print_bar_table(const evaluator *e)
+{
+    const int bars = bars_scored(e);
+    const int melody = e->hp->repr == MV_REPR_MELODY;
+    if (bars < 2 || (!melody && e->hp->repr != MV_REPR_DRUMS)) return;
+    const eval_score *t = &e->score[BY_TEACHER], *g = &e->score[BY_GREEDY];
+    const char *events = melody ? "onsets" : "hit steps";
+    printf("\n  accuracy by bar   %9s  %9s  %9s  %9s  %9s\n", "steps", "teacher-f", "greedy",
+           events, events);
+    printf("  %-17s %9s  %9s  %9s  %9s  %9s\n", "", "", "", "", "teacher-f", "greedy");
+    for (int b = 0; b < bars; b++)
+        printf("  bar %-13d %9ld  %9.4f  %9.4f  %9.4f  %9.4f\n", b + 1, t->bar_steps[b],
+               eval_ratio(t->bar_correct[b], t->bar_steps[b]),
+               eval_ratio(g->bar_correct[b], g->bar_steps[b]),
+               eval_ratio(t->bar_onsets_correct[b], t->bar_onsets[b]),
+               eval_ratio(g->bar_onsets_correct[b], g->bar_onsets[b]));
+}
+
+static void json_bars(const evaluator *e, int *first)
+{
+    char key[64];
+    for (int p = BY_TEACHER; p <= BY_GREEDY; p++) {
+        const eval_score *s = &e->score[p];
+        for (int b = 0; b < bars_scored(e); b++) {
+            snprintf(key, sizeof key, "acc_bar%d_%s", b + 1, predictor_names[p]);
+            json_number(key, eval_ratio(s->bar_correct[b], s->bar_steps[b]), first);
+            if (e->hp->repr != MV_REPR_MELODY && e->hp->repr != MV_REPR_DRUMS) continue;
+            snprintf(key, sizeof key, "events_bar%d_%s", b + 1, predictor_names[p]);
+            json_number(key, eval_ratio(s->bar_onsets_correct[b], s->bar_onsets[b]), first);
+        }
+    }
+}
+
 static void print_text(const eval_options *o, const evaluator *e, uint64_t split_windows)
 {
     const eval_score *t = &e->score[BY_TEACHER], *g = &e->score[BY_GREEDY];
@@ -405,6 +446,7 @@ static void print_text(const eval_options *o, const evaluator *e, uint64_t split
     }
     print_row(e, "windows reproduced exactly", t->windows, fig_exact);
     if (e->hp->repr == MV_REPR_DRUMS) print_drum_table(e);
+    print_bar_table(e);
     if (e->harmony_on) eval_harmony_print(&e->harmony, e->hp);
 }
 
@@ -436,6 +478,7 @@ static void print_json(const eval_options *o, const evaluator *e, uint64_t split
     json_number("common_class", e->common_class, &first);
     json_figure("acc", e, fig_all, &first);
     json_figure("exact", e, fig_exact, &first);
+    json_bars(e, &first);
     if (e->hp->repr == MV_REPR_MELODY) {
         json_figure("hold", e, fig_hold, &first);
         json_figure("noteoff", e, fig_off, &first);

@@ -10,6 +10,10 @@
 
 #include "tokens.h"
 
+/* Bars counted one by one (accuracy by bar); steps of later bars are counted
+ * in the totals only. 64 bars of 16ths are MV_MAX_STEPS / 4. */
+#define EVAL_MAX_BARS 64
+
 /* Melody step kinds, by the true token. */
 enum eval_kind { EVAL_HOLD = 0, EVAL_NOTE_OFF = 1, EVAL_NOTE_ON = 2, EVAL_KINDS = 3 };
 
@@ -26,11 +30,16 @@ typedef struct eval_score {
     /* drums: per instrument (bit of the token), hits in truth, prediction, both */
     long hits_true[MV_DRUM_CLASSES], hits_pred[MV_DRUM_CLASSES], hits_both[MV_DRUM_CLASSES];
     long hit_steps, hit_steps_correct; /* steps whose true token has a hit */
+    /* by bar of the window (bar_steps steps each): steps and right ones, and
+     * of them the melody's note-ons (drums: steps with hits) */
+    long bar_steps[EVAL_MAX_BARS], bar_correct[EVAL_MAX_BARS];
+    long bar_onsets[EVAL_MAX_BARS], bar_onsets_correct[EVAL_MAX_BARS];
 } eval_score;
 
-/* Adds n windows of seq_len tokens: truth and pred are [n, seq_len]. */
+/* Adds n windows of seq_len tokens: truth and pred are [n, seq_len], in bars of
+ * bar_steps steps (hparams_musical_bar). */
 void eval_score_add(eval_score *s, uint32_t repr, const int32_t *truth, const int32_t *pred,
-                    int n, int seq_len);
+                    int n, int seq_len, int bar_steps);
 
 /* Baselines. count[0..n_classes) tallies tokens (others are ignored);
  * eval_most_common_class is the class counted most (the smallest on a tie). */
