@@ -121,6 +121,10 @@ jack_transport <"$tmp/transport.in" >"$tmp/transport.log" 2>&1 &
 transport_pid=$!
 exec 4>"$tmp/transport.in"
 printf 'master\ntempo 120\nlocate 0\n' >&4
+# jack_transport takes its commands in its own time: on a loaded machine the
+# dump could connect before it is master, while the plugin still free-runs.
+# Once it is, jack_showtime prints a BBT position.
+wait_for "timeout 1 jack_showtime | grep -q BBT" "jack_transport to be timebase master" 30
 
 stdbuf -oL jack_midi_dump -a mvdump >"$tmp/dump.log" 2>&1 &
 dump_pid=$!
