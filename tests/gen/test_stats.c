@@ -132,15 +132,23 @@ static void test_structure(void)
     CHECK_CLOSE(f.contour, ((71.5 - 191.0 / 3) + 6) / 2, 1e-9);
 }
 
-/* The number after "key": in the n-th JSON line of out (0-based); NAN if absent. */
-static double json_value(const char *out, int line, const char *key)
+/* The n-th line of out (0-based), NULL if it has fewer; *end: its newline
+ * (NULL on the last line). */
+static const char *nth_line(const char *out, int line, const char **end)
 {
     for (int i = 0; i < line && out; i++) {
         out = strchr(out, '\n');
         if (out) out++;
     }
-    if (!out) return NAN;
-    const char *end = strchr(out, '\n');
+    *end = out ? strchr(out, '\n') : NULL;
+    return out;
+}
+
+/* The number after "key": in the n-th JSON line of out (0-based); NAN if absent. */
+static double json_value(const char *out, int line, const char *key)
+{
+    const char *end;
+    if (!(out = nth_line(out, line, &end))) return NAN;
     char pattern[96];
     snprintf(pattern, sizeof pattern, "\"%s\":", key);
     const char *p = strstr(out, pattern);
@@ -237,12 +245,8 @@ static void test_cli_sources(void)
  * (the first object of that name on the line, up to its first '}'); NAN if absent. */
 static double json_member(const char *out, int line, const char *object, const char *key)
 {
-    for (int i = 0; i < line && out; i++) {
-        out = strchr(out, '\n');
-        if (out) out++;
-    }
-    if (!out) return NAN;
-    const char *end = strchr(out, '\n');
+    const char *end;
+    if (!(out = nth_line(out, line, &end))) return NAN;
     char pattern[96];
     snprintf(pattern, sizeof pattern, "\"%s\":{", object);
     const char *o = strstr(out, pattern);

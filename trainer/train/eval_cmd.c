@@ -369,10 +369,9 @@ static int bars_scored(const evaluator *e)
 static void print_bar_table(const evaluator *e)
 {
     const int bars = bars_scored(e);
-    const int melody = e->hp->repr == MV_REPR_MELODY;
-    if (bars < 2 || (!melody && e->hp->repr != MV_REPR_DRUMS)) return;
+    if (bars < 2) return;
     const eval_score *t = &e->score[BY_TEACHER], *g = &e->score[BY_GREEDY];
-    const char *events = melody ? "onsets" : "hit steps";
+    const char *events = e->hp->repr == MV_REPR_MELODY ? "onsets" : "hit steps";
     printf("\n  accuracy by bar   %9s  %9s  %9s  %9s  %9s\n", "steps", "teacher-f", "greedy",
            events, events);
     printf("  %-17s %9s  %9s  %9s  %9s  %9s\n", "", "", "", "", "teacher-f", "greedy");
@@ -392,7 +391,6 @@ static void json_bars(const evaluator *e, int *first)
         for (int b = 0; b < bars_scored(e); b++) {
             snprintf(key, sizeof key, "acc_bar%d_%s", b + 1, predictor_names[p]);
             json_number(key, eval_ratio(s->bar_correct[b], s->bar_steps[b]), first);
-            if (e->hp->repr != MV_REPR_MELODY && e->hp->repr != MV_REPR_DRUMS) continue;
             snprintf(key, sizeof key, "events_bar%d_%s", b + 1, predictor_names[p]);
             json_number(key, eval_ratio(s->bar_onsets_correct[b], s->bar_onsets[b]), first);
         }

@@ -47,8 +47,7 @@ static void score_drum_window(eval_score *s, const int32_t *truth, const int32_t
     }
 }
 
-/* The step's event: a melody note-on, a drum step with hits (no event in
- * the other representations, whose tokens are not classes). */
+/* The step's event: a melody note-on, a drum step with hits. */
 static int is_event(uint32_t repr, int32_t token)
 {
     return repr == MV_REPR_MELODY ? token >= EVAL_NOTE_ON : repr == MV_REPR_DRUMS && token != 0;
@@ -74,7 +73,7 @@ void eval_score_add(eval_score *s, uint32_t repr, const int32_t *truth, const in
         const int32_t *x = truth + (size_t)w * seq_len, *y = pred + (size_t)w * seq_len;
         int right = 0;
         for (int t = 0; t < seq_len; t++) right += x[t] == y[t];
-        score_bars(s, repr, x, y, seq_len, bar_steps > 0 ? bar_steps : seq_len);
+        score_bars(s, repr, x, y, seq_len, bar_steps);
         s->steps += seq_len;
         s->correct += right;
         s->windows++;
